@@ -1,0 +1,175 @@
+// Parses the environment once into the typed Config the rest of the program receives.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import type { z } from "zod";
+import { type Env, EXAMPLES, envSchema, SECRET_KEYS } from "./schema.ts";
+
+export type DatabaseConfig =
+  | { type: "sqlite"; path: string }
+  | { type: "postgres"; url: string; poolSize: number };
+
+export interface CreditPackage {
+  id: string;
+  credits: number;
+  price: number;
+}
+
+export interface Config {
+  botToken: string;
+  admins: number[];
+  freeCredits: number;
+  logLevel: Env["LOG_LEVEL"];
+  database: DatabaseConfig;
+  telegram: {
+    apiRoot: string;
+    uploadLimitBytes: number;
+    sendRatePerSecond: number;
+    serviceChannelId: string | undefined;
+    webhook: { url: string; secret: string } | undefined;
+  };
+  bot: {
+    welcomeVideoFileIds: string[];
+    offerUrl: string | undefined;
+    privacyUrl: string | undefined;
+    supportUrl: string | undefined;
+  };
+  storage: { path: string; retentionDays: number; diskFreeWarnBytes: number };
+  http: { port: number; host: string; publicBaseUrl: string | undefined; linkSecret: string };
+  kie: { apiKeys: string[]; baseUrl: string; uploadBaseUrl: string; timeoutMs: number };
+  openai: {
+    apiKey: string | undefined;
+    model: string;
+    baseUrl: string;
+    proxyUrl: string | undefined;
+    timeoutMs: number;
+  };
+  queue: { concurrency: number; maxAttempts: number };
+  payments: {
+    packages: CreditPackage[];
+    providerToken: string | undefined;
+    currency: string;
+    referralBonus: number;
+  };
+  backup: { intervalHours: number; dir: string; keep: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function describe(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
+  const name = String(issue.path[0] ?? "config");
+  const given = env[name];
+  const what =
+    given === undefined || given === ""
+      ? issue.code === "invalid_union" || issue.code === "invalid_value"
+        ? `${issue.message.toLowerCase()}`
+        : "is required"
+      : `is not valid: ${issue.message}`;
+  const example = EXAMPLES[name] ? ` (example: ${name}=${EXAMPLES[name]})` : "";
+  return `${name} ${what}${example}`;
+}
+
+/** Validates the environment; throws ConfigError listing every problem, never echoing a secret's value. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = [...new Set(result.error.issues.map((i) => describe(i, cleaned)))];
+    throw new ConfigError(problems);
+  }
+  const e = result.data;
+  const database: DatabaseConfig =
+    e.DATABASE_TYPE === "postgres"
+      ? { type: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { type: "sqlite", path: e.DATABASE_PATH };
+  return {
+    botToken: e.BOT_TOKEN,
+    admins: e.ADMIN_IDS,
+    freeCredits: e.FREE_CREDITS,
+    logLevel: e.LOG_LEVEL,
+    database,
+    telegram: {
+      apiRoot: e.TELEGRAM_API_ROOT,
+      uploadLimitBytes: e.TELEGRAM_UPLOAD_LIMIT_MB * 1024 * 1024,
+      sendRatePerSecond: e.SEND_RATE_PER_SECOND,
+      serviceChannelId: e.SERVICE_CHANNEL_ID,
+      webhook: e.WEBHOOK_URL
+        ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET ?? derive(e.BOT_TOKEN, "webhook") }
+        : undefined,
+    },
+    bot: {
+      welcomeVideoFileIds: e.WELCOME_VIDEO_FILE_IDS,
+      offerUrl: e.OFFER_URL,
+      privacyUrl: e.PRIVACY_URL,
+      supportUrl: e.SUPPORT_URL,
+    },
+    storage: {
+      path: e.STORAGE_PATH,
+      retentionDays: e.RETENTION_DAYS,
+      diskFreeWarnBytes: e.DISK_FREE_WARN_MB * 1024 * 1024,
+    },
+    http: {
+      port: e.HTTP_PORT,
+      host: e.HTTP_HOST,
+      publicBaseUrl: e.PUBLIC_BASE_URL,
+      linkSecret: e.LINK_SECRET ?? derive(e.BOT_TOKEN, "links"),
+    },
+    kie: {
+      apiKeys: e.KIE_API_KEYS,
+      baseUrl: e.KIE_BASE_URL,
+      uploadBaseUrl: e.KIE_UPLOAD_BASE_URL,
+      timeoutMs: e.KIE_TIMEOUT_MINUTES * 60_000,
+    },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      model: e.OPENAI_MODEL,
+      baseUrl: e.OPENAI_BASE_URL,
+      proxyUrl: e.OPENAI_PROXY_URL,
+      timeoutMs: e.OPENAI_TIMEOUT_SECONDS * 1000,
+    },
+    queue: { concurrency: e.WORKER_CONCURRENCY, maxAttempts: e.JOB_MAX_ATTEMPTS },
+    payments: {
+      packages: e.CREDIT_PACKAGES,
+      providerToken: e.PAYMENT_PROVIDER_TOKEN,
+      currency: e.PAYMENT_PROVIDER_TOKEN ? e.PAYMENT_CURRENCY : "XTR",
+      referralBonus: e.REFERRAL_BONUS,
+    },
+    backup: { intervalHours: e.BACKUP_INTERVAL_HOURS, dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP },
+  };
+}
+
+function derive(token: string, purpose: string): string {
+  return createHash("sha256").update(`neurocards:${purpose}:${token}`).digest("base64url");
+}
+
+/**
+ * Reads KEY=VALUE lines from a .env file into `env` without overriding what the environment
+ * already says. Returns false when the file does not exist.
+ */
+export function loadEnvFile(path: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!existsSync(path)) return false;
+  const parsed = parseEnv(readFileSync(path, "utf8"));
+  for (const [k, v] of Object.entries(parsed)) {
+    if (env[k] === undefined && v !== undefined) env[k] = v;
+  }
+  return true;
+}
+
+/** Replaces every secret value that occurs in `text` with a mask. */
+export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  let out = text;
+  for (const key of SECRET_KEYS) {
+    for (const value of (env[key] ?? "").split(",")) {
+      const v = value.trim();
+      if (v.length >= 6) out = out.split(v).join("***");
+    }
+  }
+  return out;
+}
+
+export { SECRET_KEYS };

@@ -1,0 +1,159 @@
+// Every setting of the program, read from the environment once at start. Each entry documents
+// itself: what it is and its default. Modes (sqlite/postgres) are a discriminated union so each
+// mode's required keys are checked.
+import { z } from "zod";
+
+const csv = (s: string | undefined) =>
+  (s ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((s) => (s === "" ? undefined : s.replace(/\/+$/, "")))
+  .pipe(z.url().optional())
+  .optional();
+
+const url = (def: string) =>
+  z
+    .string()
+    .trim()
+    .default(def)
+    .transform((s) => s.replace(/\/+$/, ""))
+    .pipe(z.url());
+
+const idList = z
+  .string()
+  .optional()
+  .transform(csv)
+  .pipe(z.array(z.string().regex(/^\d+$/, "must be numeric Telegram ids")))
+  .transform((xs) => xs.map(Number));
+
+/** CREDIT_PACKAGES: `credits:price` pairs, e.g. `5:250,10:450`. */
+export const creditPackages = z
+  .string()
+  .default("5:250,10:450,30:1200,100:3500")
+  .transform((s, ctx) => {
+    const out: Array<{ id: string; credits: number; price: number }> = [];
+    for (const part of csv(s)) {
+      const m = /^(\d+):(\d+)$/.exec(part);
+      if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0) {
+        ctx.addIssue({ code: "custom", message: `"${part}" is not credits:price with positive numbers` });
+        return z.NEVER;
+      }
+      out.push({ id: `p${m[1]}`, credits: Number(m[1]), price: Number(m[2]) });
+    }
+    if (out.length === 0) {
+      ctx.addIssue({ code: "custom", message: "at least one package is needed" });
+      return z.NEVER;
+    }
+    return out;
+  });
+
+const common = z.object({
+  /** Bot token from @BotFather. Secret. */
+  BOT_TOKEN: z.string().regex(/^\d+:[\w-]{20,}$/, "looks like 123456:ABC-DEF... from @BotFather"),
+  /** Where the database file lives (SQLite). */
+  DATABASE_PATH: z.string().default("./data/neurocards.db"),
+  /** Folder for product photos and results. */
+  STORAGE_PATH: z.string().default("./data/files"),
+  /** Public https URL of the built-in HTTP server; without it kie.ai's upload API is used. */
+  PUBLIC_BASE_URL: optionalUrl,
+  /** Port and interface of the built-in HTTP server. */
+  HTTP_PORT: intFrom(8080, 0, 65535),
+  HTTP_HOST: z.string().default("0.0.0.0"),
+  /** Secret that signs file links and the kie.ai callback path; derived from BOT_TOKEN when empty. */
+  LINK_SECRET: z.string().optional(),
+  /** Telegram ids of the owner and helpers who get /admin. */
+  ADMIN_IDS: idList,
+  /** Credits a new user gets once. */
+  FREE_CREDITS: intFrom(1, 0, 1000),
+  /** kie.ai API keys, comma separated; they rotate. Secret. */
+  KIE_API_KEYS: z.string().optional().transform(csv),
+  KIE_BASE_URL: url("https://api.kie.ai"),
+  KIE_UPLOAD_BASE_URL: url("https://kieai.redpandaai.co"),
+  /** Give up on a render after this many minutes. */
+  KIE_TIMEOUT_MINUTES: intFrom(30, 1, 24 * 60),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_MODEL: z.string().default("gpt-4o-mini"),
+  OPENAI_BASE_URL: url("https://api.openai.com/v1"),
+  /** HTTP(S) proxy for OpenAI only, for hosts where it is blocked. */
+  OPENAI_PROXY_URL: optionalUrl,
+  OPENAI_TIMEOUT_SECONDS: intFrom(60, 1, 600),
+  TELEGRAM_API_ROOT: url("https://api.telegram.org"),
+  /** Upload limit of the Bot API server: 50 MB on Telegram's, 2000 MB on a local telegram-bot-api. */
+  TELEGRAM_UPLOAD_LIMIT_MB: intFrom(50, 1, 2000),
+  /** Pace outgoing long sends (deliveries, broadcasts) within Telegram's limits. */
+  SEND_RATE_PER_SECOND: intFrom(30, 0, 1000),
+  /** Delivery goes through this private channel first when set (a copy stays with the owner). */
+  SERVICE_CHANNEL_ID: z.string().optional(),
+  WORKER_CONCURRENCY: intFrom(3, 1, 64),
+  JOB_MAX_ATTEMPTS: intFrom(3, 1, 20),
+  /** Up to 10 file_ids of demo videos shown after /start. */
+  WELCOME_VIDEO_FILE_IDS: z.string().optional().transform(csv).pipe(z.array(z.string()).max(10)),
+  OFFER_URL: optionalUrl,
+  PRIVACY_URL: optionalUrl,
+  SUPPORT_URL: optionalUrl,
+  CREDIT_PACKAGES: creditPackages,
+  /** Empty for Telegram Stars; a provider token (YooKassa etc.) for fiat. Secret. */
+  PAYMENT_PROVIDER_TOKEN: z.string().optional(),
+  PAYMENT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, "a 3-letter currency code like XTR or RUB")
+    .default("XTR"),
+  /** Credits a referrer gets when a referred user pays for the first time; 0 turns referrals off. */
+  REFERRAL_BONUS: intFrom(0, 0, 1000),
+  RETENTION_DAYS: intFrom(30, 1, 3650),
+  /** Warn admins when free disk space falls below this many MB. */
+  DISK_FREE_WARN_MB: intFrom(1024, 0),
+  /** Webhook mode instead of long polling when set. */
+  WEBHOOK_URL: optionalUrl,
+  WEBHOOK_SECRET: z.string().optional(),
+  BACKUP_INTERVAL_HOURS: intFrom(0, 0, 24 * 30),
+  BACKUP_DIR: z.string().default("./data/backups"),
+  BACKUP_KEEP: intFrom(7, 1, 1000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+const sqliteMode = z.object({ DATABASE_TYPE: z.literal("sqlite").default("sqlite") });
+const postgresMode = z.object({
+  DATABASE_TYPE: z.literal("postgres"),
+  /** postgres://user:pass@host:5432/db. Secret. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "postgres://user:password@host:5432/database"),
+  DATABASE_POOL_SIZE: intFrom(10, 1, 200),
+});
+
+export const envSchema = z.intersection(
+  common,
+  z.discriminatedUnion("DATABASE_TYPE", [sqliteMode, postgresMode]),
+);
+export type Env = z.infer<typeof envSchema>;
+
+/** Example values printed next to each error, so the owner sees what a good value looks like. */
+export const EXAMPLES: Record<string, string> = {
+  BOT_TOKEN: "123456789:AAH-your-token-from-BotFather",
+  DATABASE_TYPE: "sqlite",
+  DATABASE_URL: "postgres://neurocards:secret@127.0.0.1:5432/neurocards",
+  PUBLIC_BASE_URL: "https://bot.example.com",
+  ADMIN_IDS: "123456789,987654321",
+  CREDIT_PACKAGES: "5:250,10:450,30:1200,100:3500",
+  PAYMENT_CURRENCY: "XTR",
+  HTTP_PORT: "8080",
+  LOG_LEVEL: "info",
+};
+
+/** Names whose values are never printed or logged. */
+export const SECRET_KEYS = [
+  "BOT_TOKEN",
+  "KIE_API_KEYS",
+  "OPENAI_API_KEY",
+  "DATABASE_URL",
+  "PAYMENT_PROVIDER_TOKEN",
+  "WEBHOOK_SECRET",
+  "LINK_SECRET",
+] as const;

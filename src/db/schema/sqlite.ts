@@ -1,0 +1,184 @@
+// SQLite schema. Must stay column-for-column equal to ./postgres.ts: the contract suite runs the
+// same tests on both and the backup format moves rows between them.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const ts = (name: string) => integer(name, { mode: "timestamp_ms" });
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tgId: integer("tg_id").notNull(),
+    username: text("username"),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    languageCode: text("language_code"),
+    language: text("language"),
+    credits: integer("credits").notNull().default(0),
+    consentAt: ts("consent_at"),
+    blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
+    botBlockedAt: ts("bot_blocked_at"),
+    referralCode: text("referral_code").notNull(),
+    referredBy: integer("referred_by"),
+    referralSource: text("referral_source"),
+    referralBonusAt: ts("referral_bonus_at"),
+    lastActiveAt: ts("last_active_at"),
+    createdAt: ts("created_at").notNull().default(now),
+    updatedAt: ts("updated_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("users_tg_id_uq").on(t.tgId),
+    uniqueIndex("users_referral_code_uq").on(t.referralCode),
+    index("users_username_idx").on(t.username),
+  ],
+);
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    chatId: integer("chat_id").notNull(),
+    template: text("template").notNull(),
+    model: text("model").notNull(),
+    language: text("language").notNull().default("en"),
+    photoFileId: text("photo_file_id"),
+    photoPath: text("photo_path"),
+    productText: text("product_text").notNull().default(""),
+    wishes: text("wishes"),
+    ownPrompt: text("own_prompt"),
+    generatedPrompt: text("generated_prompt"),
+    provider: text("provider"),
+    providerTaskId: text("provider_task_id"),
+    providerKey: text("provider_key"),
+    status: text("status").notNull().default("queued"),
+    step: text("step"),
+    attempts: integer("attempts").notNull().default(0),
+    runAt: ts("run_at").notNull().default(now),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: ts("lease_expires_at"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    resultPath: text("result_path"),
+    resultFileId: text("result_file_id"),
+    progressMessageId: integer("progress_message_id"),
+    creditsCharged: integer("credits_charged").notNull().default(0),
+    refundedAt: ts("refunded_at"),
+    idempotencyKey: text("idempotency_key").notNull(),
+    batchKey: text("batch_key"),
+    createdAt: ts("created_at").notNull().default(now),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+    updatedAt: ts("updated_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("jobs_idempotency_key_uq").on(t.idempotencyKey),
+    index("jobs_user_idx").on(t.userId, t.id),
+    index("jobs_ready_idx").on(t.runAt, t.id).where(sql`status in ('queued', 'processing')`),
+    index("jobs_status_idx").on(t.status, t.createdAt),
+  ],
+);
+
+export const creditLedger = sqliteTable(
+  "credit_ledger",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    delta: integer("delta").notNull(),
+    balanceAfter: integer("balance_after").notNull(),
+    reason: text("reason").notNull(),
+    jobId: integer("job_id"),
+    paymentId: integer("payment_id"),
+    reference: text("reference"),
+    note: text("note"),
+    createdAt: ts("created_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("credit_ledger_reference_uq").on(t.reference),
+    index("credit_ledger_user_idx").on(t.userId, t.id),
+  ],
+);
+
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    telegramChargeId: text("telegram_charge_id").notNull(),
+    providerChargeId: text("provider_charge_id"),
+    currency: text("currency").notNull(),
+    amount: integer("amount").notNull(),
+    credits: integer("credits").notNull(),
+    packageId: text("package_id").notNull(),
+    status: text("status").notNull().default("paid"),
+    createdAt: ts("created_at").notNull().default(now),
+    refundedAt: ts("refunded_at"),
+  },
+  (t) => [
+    uniqueIndex("payments_charge_uq").on(t.telegramChargeId),
+    index("payments_user_idx").on(t.userId, t.id),
+  ],
+);
+
+export const sessions = sqliteTable("sessions", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: ts("updated_at").notNull().default(now),
+});
+
+export const instanceLeases = sqliteTable("instance_leases", {
+  name: text("name").primaryKey(),
+  owner: text("owner").notNull(),
+  acquiredAt: ts("acquired_at").notNull(),
+  expiresAt: ts("expires_at").notNull(),
+});
+
+export const providerKeys = sqliteTable("provider_keys", {
+  keyHash: text("key_hash").primaryKey(),
+  label: text("label").notNull(),
+  restedUntil: ts("rested_until"),
+  lastError: text("last_error"),
+  updatedAt: ts("updated_at").notNull().default(now),
+});
+
+export const broadcasts = sqliteTable("broadcasts", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  adminTgId: integer("admin_tg_id").notNull(),
+  audience: text("audience").notNull(),
+  text: text("text"),
+  photoFileId: text("photo_file_id"),
+  status: text("status").notNull().default("draft"),
+  chatId: integer("chat_id").notNull(),
+  progressMessageId: integer("progress_message_id"),
+  total: integer("total").notNull().default(0),
+  sent: integer("sent").notNull().default(0),
+  failed: integer("failed").notNull().default(0),
+  blocked: integer("blocked").notNull().default(0),
+  createdAt: ts("created_at").notNull().default(now),
+  finishedAt: ts("finished_at"),
+});
+
+export const broadcastRecipients = sqliteTable(
+  "broadcast_recipients",
+  {
+    broadcastId: integer("broadcast_id")
+      .notNull()
+      .references(() => broadcasts.id),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status").notNull().default("pending"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.broadcastId, t.userId] }),
+    index("broadcast_recipients_status_idx").on(t.broadcastId, t.status),
+  ],
+);

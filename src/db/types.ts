@@ -1,0 +1,145 @@
+// Domain types shared by both store implementations and every caller. Rows come back from either
+// dialect in exactly this shape (dates as Date, ids as number).
+export type Language = "ru" | "en";
+
+export interface User {
+  id: number;
+  tgId: number;
+  username: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  languageCode: string | null;
+  /** Language the user chose with /lang, or null to follow `languageCode`. */
+  language: string | null;
+  credits: number;
+  consentAt: Date | null;
+  /** Blocked by an admin: the bot answers with one short notice and nothing else. */
+  blocked: boolean;
+  /** The user blocked the bot (Telegram answered 403): skipped by deliveries and broadcasts. */
+  botBlockedAt: Date | null;
+  referralCode: string;
+  referredBy: number | null;
+  referralSource: string | null;
+  referralBonusAt: Date | null;
+  lastActiveAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const JOB_STATUSES = ["queued", "processing", "succeeded", "failed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Legal status transitions; `updateJobStatus` refuses anything else. */
+export const JOB_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  queued: ["processing", "failed"],
+  processing: ["queued", "processing", "succeeded", "failed"],
+  succeeded: [],
+  failed: ["queued"],
+};
+
+export interface Job {
+  id: number;
+  userId: number;
+  chatId: number;
+  template: string;
+  model: string;
+  language: string;
+  photoFileId: string | null;
+  photoPath: string | null;
+  productText: string;
+  wishes: string | null;
+  ownPrompt: string | null;
+  generatedPrompt: string | null;
+  provider: string | null;
+  providerTaskId: string | null;
+  providerKey: string | null;
+  status: JobStatus;
+  /** Pipeline step the job will run next (resumable), e.g. "fetch_photo", "prompt", "render", "poll", "deliver". */
+  step: string | null;
+  attempts: number;
+  /** Earliest time a worker may claim the job (a scheduled status check sets it in the future). */
+  runAt: Date;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  resultPath: string | null;
+  resultFileId: string | null;
+  progressMessageId: number | null;
+  creditsCharged: number;
+  refundedAt: Date | null;
+  idempotencyKey: string;
+  batchKey: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export type LedgerReason =
+  | "signup_bonus"
+  | "job_charge"
+  | "refund"
+  | "payment"
+  | "payment_refund"
+  | "admin_grant"
+  | "admin_deduct"
+  | "referral_bonus"
+  | "import";
+
+export interface LedgerEntry {
+  id: number;
+  userId: number;
+  delta: number;
+  balanceAfter: number;
+  reason: LedgerReason;
+  jobId: number | null;
+  paymentId: number | null;
+  reference: string | null;
+  note: string | null;
+  createdAt: Date;
+}
+
+export type PaymentStatus = "paid" | "refunded";
+
+export interface Payment {
+  id: number;
+  userId: number;
+  telegramChargeId: string;
+  providerChargeId: string | null;
+  currency: string;
+  amount: number;
+  credits: number;
+  packageId: string;
+  status: PaymentStatus;
+  createdAt: Date;
+  refundedAt: Date | null;
+}
+
+export interface ProviderKeyState {
+  keyHash: string;
+  label: string;
+  restedUntil: Date | null;
+  lastError: string | null;
+  updatedAt: Date;
+}
+
+export type BroadcastStatus = "draft" | "running" | "done" | "cancelled";
+export type RecipientStatus = "pending" | "sent" | "failed" | "blocked";
+
+export interface Broadcast {
+  id: number;
+  adminTgId: number;
+  audience: "all" | "active";
+  text: string | null;
+  photoFileId: string | null;
+  status: BroadcastStatus;
+  chatId: number;
+  progressMessageId: number | null;
+  total: number;
+  sent: number;
+  failed: number;
+  blocked: number;
+  createdAt: Date;
+  finishedAt: Date | null;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, redactSecrets } from "../src/config/index.ts";
+
+const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe("config", () => {
+  it("defaults to SQLite in ./data with one free credit", () => {
+    const c = parseConfig({ BOT_TOKEN: TOKEN });
+    expect(c.database).toEqual({ type: "sqlite", path: "./data/neurocards.db" });
+    expect(c.freeCredits).toBe(1);
+    expect(c.payments.currency).toBe("XTR");
+    expect(c.payments.packages[0]).toEqual({ id: "p5", credits: 5, price: 250 });
+  });
+
+  it("requires DATABASE_URL in postgres mode and says so with an example", () => {
+    const p = problems({ BOT_TOKEN: TOKEN, DATABASE_TYPE: "postgres" });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^DATABASE_URL is required \(example: DATABASE_URL=postgres:\/\//);
+  });
+
+  it("lists one line per problem and never echoes a secret value", () => {
+    const badToken = "not-a-token-secret-value";
+    const p = problems({ BOT_TOKEN: badToken, HTTP_PORT: "99999", CREDIT_PACKAGES: "5:abc" });
+    expect(p.map((x) => x.split(" ")[0]).sort()).toEqual(["BOT_TOKEN", "CREDIT_PACKAGES", "HTTP_PORT"]);
+    expect(p.join("\n")).not.toContain(badToken);
+  });
+
+  it("reads comma lists of admins and kie keys", () => {
+    const c = parseConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1, 22", KIE_API_KEYS: "k1,k2" });
+    expect(c.admins).toEqual([1, 22]);
+    expect(c.kie.apiKeys).toEqual(["k1", "k2"]);
+  });
+
+  it("masks secrets found in a text", () => {
+    expect(redactSecrets(`url ${TOKEN}/getMe`, { BOT_TOKEN: TOKEN })).toBe("url ***/getMe");
+  });
+});
