@@ -1,0 +1,23 @@
+// What the rest of the program uses to talk to Telegram outside of an update handler (workers
+// delivering videos, broadcasts, admin alerts). Built by createTelegram() in ./index.ts.
+import type { Api } from "grammy";
+
+export class UserBlockedBotError extends Error {
+  constructor(readonly chatId: number) {
+    super(`chat ${chatId} blocked the bot or is unreachable`);
+    this.name = "UserBlockedBotError";
+  }
+}
+
+export interface Telegram {
+  /** grammY Api with bounded auto-retry (429 retry_after capped, 5xx, network errors). */
+  readonly api: Api;
+  /**
+   * Runs one outgoing call through the send pacer (about 30/s overall, 1/s per chat; off when
+   * SEND_RATE_PER_SECOND=0). A 403 (blocked / deactivated / kicked) marks the user bot-blocked in
+   * the store and rejects with UserBlockedBotError.
+   */
+  send<T>(chatId: number, call: (api: Api) => Promise<T>): Promise<T>;
+  /** Messages every admin (ADMIN_IDS) through the pacer; never throws. */
+  notifyAdmins(text: string): Promise<void>;
+}
