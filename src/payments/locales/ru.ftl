@@ -1,0 +1,24 @@
+pay-buy-title = <b>Купить кредиты</b>
+pay-buy-text =
+    Один кредит — одно видео. Ваш баланс: <b>{ $balance }</b>.
+    Выберите пакет:
+pay-package-button = { $credits } видео — { $price } ({ $per } за видео)
+pay-invoice-title = { $credits } кредитов Neurocards
+pay-invoice-description = { $credits } кредитов на видео для карточек товаров: один кредит — одно видео. Кредиты не сгорают.
+pay-invoice-label = { $credits } кредитов
+pay-back-button = « Назад
+pay-decline-invalid = Этот счёт недействителен. Откройте «Купить кредиты» ещё раз.
+pay-decline-unknown-package = Этот пакет больше не продаётся. Откройте «Купить кредиты» ещё раз.
+pay-decline-price-changed = Цена изменилась. Откройте «Купить кредиты» ещё раз, чтобы увидеть текущую.
+pay-decline-blocked = Ваш аккаунт заблокирован, оплата не принимается.
+pay-decline-no-user = Сначала отправьте /start, затем купите кредиты.
+pay-receipt =
+    ✅ Оплата получена: +{ $credits } кредитов.
+    Баланс: <b>{ $balance }</b>.
+pay-receipt-replay =
+    Этот платёж уже зачислен.
+    Баланс: <b>{ $balance }</b>.
+pay-referral-bonus =
+    🎁 Приглашённый вами друг совершил первую покупку: +{ $bonus } кредитов.
+    Баланс: <b>{ $balance }</b>.
+pay-create-button = 🎬 Создать видео
