@@ -3,6 +3,7 @@
 // in test/store.contract.test.ts proves it. Every method is async so callers never care which
 // dialect runs underneath.
 import type {
+  AdminStats,
   Broadcast,
   Job,
   JobStatus,
@@ -222,6 +223,11 @@ export interface Store {
     id: number,
     patch: Partial<Pick<Broadcast, "status" | "progressMessageId" | "finishedAt">>,
   ): Promise<Broadcast | null>;
+
+  // --- admin ---
+  getAdminStats(now: Date): Promise<AdminStats>;
+  /** By Telegram id, internal id, or username prefix (with or without "@"). */
+  findUsers(query: string, limit: number): Promise<User[]>;
 
   // --- lifecycle ---
   /** Cheap round trip for /healthz. */

@@ -143,3 +143,15 @@ export interface Broadcast {
   createdAt: Date;
   finishedAt: Date | null;
 }
+
+export interface AdminStats {
+  users: { total: number; newToday: number; new7d: number; active7d: number };
+  /** "today" is the current UTC day; 7d is the 7×24 hours before `now`. */
+  jobs: { today: Record<JobStatus, number>; last7d: Record<JobStatus, number> };
+  failuresByErrorCode7d: Array<{ errorCode: string; count: number }>;
+  queue: { queued: number; processing: number; oldestQueuedAt: Date | null };
+  /** Credits sold (payments), spent (job charges) and refunded (job refunds), all time, from the ledger. */
+  credits: { sold: number; spent: number; refunded: number };
+  /** Paid, not refunded, per currency (amount in the currency's smallest unit, or Stars). */
+  revenue: Array<{ currency: string; amount: number }>;
+}

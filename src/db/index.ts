@@ -1,0 +1,29 @@
+// Opens the configured database, applies the embedded migrations and returns the Store.
+import type { Config } from "../config/index.ts";
+import type { Logger } from "../logger.ts";
+import { openSqliteStore } from "./sqlite/store.ts";
+import type { Store } from "./store.ts";
+
+export { NewerDatabaseError } from "./migrate.ts";
+export { openSqliteStore, type SqliteStoreOptions } from "./sqlite/store.ts";
+export type { Store } from "./store.ts";
+
+export interface CreateStoreOptions {
+  /** The better-sqlite3 addon object when the program cannot load it from node_modules (single executable). */
+  nativeBinding?: string | object;
+}
+
+export async function createStore(
+  config: Config,
+  logger: Logger,
+  o: CreateStoreOptions = {},
+): Promise<Store> {
+  const db = config.database;
+  if (db.type === "postgres") throw new Error("the Postgres store lands in the next commit");
+  return openSqliteStore({
+    path: db.path,
+    freeCredits: config.freeCredits,
+    logger,
+    nativeBinding: o.nativeBinding,
+  });
+}

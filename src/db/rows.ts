@@ -1,0 +1,54 @@
+// Maps raw rows (snake_case, driver values) from hand-written SQL to domain objects, reusing the
+// drizzle column definitions so both dialects decode dates, bigints and booleans exactly as the
+// query builder does.
+import { type Column, getTableColumns, type Table } from "drizzle-orm";
+
+export type Raw = Record<string, unknown>;
+
+interface ColumnInfo {
+  key: string;
+  name: string;
+  column: Column;
+}
+
+export function columnsOf(table: Table): ColumnInfo[] {
+  return Object.entries(getTableColumns(table)).map(([key, column]) => ({
+    key,
+    name: column.name,
+    column,
+  }));
+}
+
+export function rowMapper<T>(table: Table): (raw: Raw) => T {
+  const cols = columnsOf(table);
+  return (raw) => {
+    const out: Record<string, unknown> = {};
+    for (const c of cols) {
+      const v = raw[c.name];
+      out[c.key] = v === null || v === undefined ? null : c.column.mapFromDriverValue(v);
+    }
+    return out as T;
+  };
+}
+
+/**
+ * `SET` assignments for the defined keys of `patch` (unknown keys are ignored), values encoded for
+ * the driver. `param(i)` renders the i-th (0-based, counted from `offset`) placeholder.
+ */
+export function assignments(
+  table: Table,
+  patch: object,
+  param: (i: number) => string,
+  offset = 0,
+): { sql: string[]; values: unknown[] } {
+  const byKey = new Map(columnsOf(table).map((c) => [c.key, c]));
+  const sql: string[] = [];
+  const values: unknown[] = [];
+  for (const [key, value] of Object.entries(patch)) {
+    const c = byKey.get(key);
+    if (!c || value === undefined) continue;
+    sql.push(`${c.name} = ${param(offset + values.length)}`);
+    values.push(value === null ? null : c.column.mapToDriverValue(value));
+  }
+  return { sql, values };
+}

@@ -1,0 +1,91 @@
+// Claims up to `limit` runnable jobs for one worker and leases them.
+//
+// Runnable: status queued or processing, run_at due, and no live lease. A `processing` job with no
+// lease is one a worker gave back to be resumed later (releaseJob: a provider status check); a
+// `processing` job whose lease expired belongs to a worker that died, so claiming it counts one
+// more attempt — the queue gives up on jobs that keep killing workers.
+//
+// Order: (run_at, id). run_at is the moment a job became runnable (creation for new jobs, the
+// scheduled check for resumed ones), so ordering by it serves jobs in the order they became ready
+// — FIFO by readiness — and id breaks ties in creation order. It is also exactly the key of the
+// partial index jobs_ready_idx, so the scan stops after `limit` index entries however many
+// finished jobs the table holds.
+import type BetterSqlite3 from "better-sqlite3";
+import type { Raw } from "../rows.ts";
+import type { PgQuery, SqlitePrepare } from "./types.ts";
+
+// The `status in (...)` term is spelled exactly like the partial index's predicate: SQLite only
+// uses a partial index when the query repeats the predicate's terms.
+const SQLITE = `
+update jobs set
+  status = 'processing',
+  attempts = attempts + (lease_expires_at is not null),
+  started_at = coalesce(started_at, @now),
+  lease_owner = @owner,
+  lease_expires_at = @expires,
+  updated_at = @now
+where id in (
+  select id from jobs
+  where status in ('queued', 'processing') and run_at <= @now
+    and (lease_expires_at is null or lease_expires_at < @now)
+  order by run_at, id
+  limit @limit
+)
+returning *`;
+
+// SKIP LOCKED lets N workers each take different rows without waiting on each other; the
+// re-check of the lease in the outer WHERE is not needed because the row lock taken by the CTE is
+// held until the UPDATE ends, and a concurrent claimer skips it.
+const POSTGRES = `
+with picked as (
+  select id from jobs
+  where status in ('queued', 'processing') and run_at <= $1
+    and (lease_expires_at is null or lease_expires_at < $1)
+  order by run_at, id
+  limit $4
+  for update skip locked
+)
+update jobs j set
+  status = 'processing',
+  attempts = j.attempts + (case when j.lease_expires_at is not null then 1 else 0 end),
+  started_at = coalesce(j.started_at, $1),
+  lease_owner = $2,
+  lease_expires_at = $3,
+  updated_at = $1
+from picked
+where j.id = picked.id
+returning j.*`;
+
+function byReadiness(a: Raw, b: Raw): number {
+  return Number(a.run_at) - Number(b.run_at) || Number(a.id) - Number(b.id);
+}
+
+/** Must run inside BEGIN IMMEDIATE so the pick and the update are one write-locked step. */
+export function claimJobsSqlite(
+  prepare: SqlitePrepare,
+  owner: string,
+  now: Date,
+  leaseMs: number,
+  limit: number,
+): Raw[] {
+  const stmt: BetterSqlite3.Statement = prepare(SQLITE);
+  const rows = stmt.all({ now: now.getTime(), owner, expires: now.getTime() + leaseMs, limit }) as Raw[];
+  return rows.sort(byReadiness);
+}
+
+export async function claimJobsPostgres(
+  query: PgQuery,
+  owner: string,
+  now: Date,
+  leaseMs: number,
+  limit: number,
+): Promise<Raw[]> {
+  const { rows } = await query(
+    POSTGRES,
+    [now, owner, new Date(now.getTime() + leaseMs), limit],
+    "nc_claim_jobs",
+  );
+  return rows.sort(
+    (a, b) => (a.run_at as Date).getTime() - (b.run_at as Date).getTime() || Number(a.id) - Number(b.id),
+  );
+}
