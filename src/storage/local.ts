@@ -1,0 +1,202 @@
+// Local-disk storage under STORAGE_PATH. Writes stream into a hidden temporary file in the target
+// folder, are fsynced, then renamed into place: rename within one folder is atomic, so a reader (or
+// a crash) sees either no file or the whole file under its key, never half of one.
+import { randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync } from "node:fs";
+import * as fs from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Logger } from "../logger.ts";
+import { contentTypeOf, FILE_KINDS, isValidKey, newKey } from "./keys.ts";
+import { DEFAULT_LINK_TTL_SECONDS, type LinkSigner } from "./links.ts";
+import { type FileKind, FileTooLargeError, type PutOptions, type Storage, type StoredFile } from "./types.ts";
+
+export interface LocalStorageOptions {
+  /** Folder that holds `inputs/` and `results/`; created when missing. */
+  root: string;
+  /** PUBLIC_BASE_URL without a trailing slash; no public links without it. */
+  publicBaseUrl: string | undefined;
+  signer: LinkSigner;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Temporary files start with a dot: no valid key can name them, so they are never served. */
+const TEMP_PREFIX = ".tmp-";
+/** Temp files older than this are leftovers of a crash (a live write renames long before). */
+const STALE_TEMP_MS = 6 * 3600_000;
+
+export function createLocalStorage(opts: LocalStorageOptions): Storage {
+  const root = resolve(opts.root);
+  const now = opts.now ?? (() => new Date());
+  const log = opts.logger.child({ module: "storage" });
+  mkdirSync(root, { recursive: true });
+
+  function pathOf(key: string): string {
+    if (!isValidKey(key)) throw new Error(`not a storage key: ${JSON.stringify(key)}`);
+    const p = resolve(root, key);
+    // Belt and braces: the key grammar already forbids escaping the root.
+    if (!p.startsWith(root + sep)) throw new Error(`key escapes the storage root: ${key}`);
+    return p;
+  }
+
+  async function put(kind: FileKind, source: Readable | Uint8Array, o: PutOptions): Promise<StoredFile> {
+    if (!FILE_KINDS.includes(kind)) throw new Error(`unknown file kind: ${kind}`);
+    const key = newKey(kind, o.ext, now());
+    const target = pathOf(key);
+    const dir = dirname(target);
+    const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+    await fs.mkdir(dir, { recursive: true });
+    const limit = o.maxBytes ?? Number.POSITIVE_INFINITY;
+    if (source instanceof Uint8Array && source.byteLength > limit) throw new FileTooLargeError(limit);
+
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > limit) done(new FileTooLargeError(limit));
+        else done(null, chunk);
+      },
+    });
+    try {
+      const input = source instanceof Uint8Array ? Readable.from([Buffer.from(source)]) : source;
+      // `flush` fsyncs the data before the descriptor closes, so the rename below never publishes
+      // a name whose bytes are still only in the page cache.
+      const out = createWriteStream(temp, { flags: "wx", mode: 0o644, flush: true, highWaterMark: 1 << 20 });
+      await pipeline(input, counter, out);
+      await fs.rename(temp, target);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
+    await syncDir(dir);
+    return { key, size, contentType: contentTypeOf(key) };
+  }
+
+  async function stat(key: string) {
+    try {
+      const s = await fs.stat(pathOf(key));
+      return s.isFile() ? { size: s.size, mtime: s.mtime } : null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async function open(key: string): Promise<Readable | null> {
+    try {
+      const handle = await fs.open(pathOf(key), "r");
+      return handle.createReadStream({ highWaterMark: 256 * 1024 });
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async function remove(key: string): Promise<void> {
+    await fs.rm(pathOf(key), { force: true });
+  }
+
+  // Walks kind/yyyy/mm/dd. The day in the key is when the file was written, and it survives
+  // copies and restores that reset mtimes, so it decides: days wholly before `before` go entirely,
+  // days after it are skipped unread, and only the day containing `before` is judged by mtime.
+  async function sweep(before: Date): Promise<string[]> {
+    const deleted: string[] = [];
+    const staleTemp = now().getTime() - STALE_TEMP_MS;
+    for (const kind of FILE_KINDS) {
+      for (const dayDir of await dayFolders(join(root, kind))) {
+        if (dayDir.start.getTime() > before.getTime()) continue;
+        const wholeDay = dayDir.start.getTime() + 86400_000 <= before.getTime();
+        for (const entry of await readDir(dayDir.path)) {
+          if (!entry.isFile()) continue;
+          const full = join(dayDir.path, entry.name);
+          const s = await fs.stat(full).catch(() => null);
+          if (!s) continue;
+          if (entry.name.startsWith(TEMP_PREFIX)) {
+            if (s.mtimeMs < staleTemp) await fs.rm(full, { force: true });
+            continue;
+          }
+          const key = `${kind}/${dayDir.rel}/${entry.name}`;
+          if ((wholeDay || s.mtimeMs < before.getTime()) && isValidKey(key)) {
+            await fs.rm(full, { force: true });
+            deleted.push(key);
+          }
+        }
+        // rmdir only succeeds on empty folders: that is exactly the cleanup we want.
+        await fs.rmdir(dayDir.path).catch(() => {});
+      }
+    }
+    if (deleted.length) log.info({ count: deleted.length, before }, "swept old files");
+    return deleted;
+  }
+
+  async function freeBytes(): Promise<number> {
+    const s = await fs.statfs(root);
+    return s.bavail * s.bsize;
+  }
+
+  return {
+    root,
+    put,
+    open,
+    stat,
+    remove,
+    localPath: pathOf,
+    publicUrl(key, ttlSeconds = DEFAULT_LINK_TTL_SECONDS) {
+      if (!opts.publicBaseUrl) return undefined;
+      const token = opts.signer.sign(key, new Date(now().getTime() + ttlSeconds * 1000));
+      return `${opts.publicBaseUrl}/f/${token}`;
+    },
+    sweep,
+    freeBytes,
+  };
+}
+
+interface DayFolder {
+  path: string;
+  /** `yyyy/mm/dd` */
+  rel: string;
+  start: Date;
+}
+
+async function dayFolders(kindDir: string): Promise<DayFolder[]> {
+  const out: DayFolder[] = [];
+  for (const y of await readDir(kindDir)) {
+    if (!y.isDirectory() || !/^\d{4}$/.test(y.name)) continue;
+    for (const m of await readDir(join(kindDir, y.name))) {
+      if (!m.isDirectory() || !/^\d{2}$/.test(m.name)) continue;
+      for (const d of await readDir(join(kindDir, y.name, m.name))) {
+        if (!d.isDirectory() || !/^\d{2}$/.test(d.name)) continue;
+        out.push({
+          path: join(kindDir, y.name, m.name, d.name),
+          rel: `${y.name}/${m.name}/${d.name}`,
+          start: new Date(Date.UTC(Number(y.name), Number(m.name) - 1, Number(d.name))),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+async function readDir(dir: string) {
+  try {
+    return await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+}
+
+/** Makes the rename itself durable: without it a power cut can forget the new directory entry. */
+async function syncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, "r").catch(() => null);
+  if (!h) return;
+  await h.sync().catch(() => {});
+  await h.close();
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}

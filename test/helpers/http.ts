@@ -1,0 +1,56 @@
+// Shared by the storage and HTTP tests: a config pointing at a fresh temp folder, a silent logger,
+// and a raw HTTP client that sends the request path byte for byte (fetch would normalise `..`).
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Config, parseConfig } from "../../src/config/index.ts";
+import { createLogger } from "../../src/logger.ts";
+
+export const silentLogger = () => createLogger({ level: "silent", destination: { write() {} } });
+
+export function tempDir(): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), "neurocards-"));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function testConfig(storagePath: string, env: Record<string, string> = {}): Config {
+  return parseConfig({
+    BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef",
+    STORAGE_PATH: storagePath,
+    PUBLIC_BASE_URL: "https://bot.example.com",
+    HTTP_HOST: "127.0.0.1",
+    HTTP_PORT: "0",
+    LINK_SECRET: "test-link-secret-0123456789",
+    ...env,
+  });
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** One request with the path sent exactly as given. */
+export function raw(
+  port: number,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path, method: opts.method ?? "GET", headers: opts.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}

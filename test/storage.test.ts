@@ -1,0 +1,162 @@
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createStorage } from "../src/storage/index.ts";
+import { isValidKey } from "../src/storage/keys.ts";
+import { createLinkSigner } from "../src/storage/links.ts";
+import { createLocalStorage } from "../src/storage/local.ts";
+import { FileTooLargeError, type Storage } from "../src/storage/types.ts";
+import { silentLogger, tempDir, testConfig } from "./helpers/http.ts";
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe("local storage", () => {
+  let dir: ReturnType<typeof tempDir>;
+  let storage: Storage;
+  beforeEach(() => {
+    dir = tempDir();
+    storage = createStorage(testConfig(dir.path), silentLogger());
+  });
+  afterEach(() => dir.cleanup());
+
+  it("stores a file under kind/yyyy/mm/dd/<random>.<ext> and reads it back", async () => {
+    const file = await storage.put("results", Buffer.from("video bytes"), { ext: "mp4" });
+    expect(file.key).toMatch(/^results\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{32}\.mp4$/);
+    expect(file).toMatchObject({ size: 11, contentType: "video/mp4" });
+    expect(readFileSync(storage.localPath(file.key)!, "utf8")).toBe("video bytes");
+    const stream = await storage.open(file.key);
+    const chunks: Buffer[] = [];
+    for await (const c of stream!) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe("video bytes");
+    expect((await storage.stat(file.key))?.size).toBe(11);
+  });
+
+  it("streams a readable source and counts its size", async () => {
+    const parts = Array.from({ length: 50 }, () => Buffer.alloc(10_000, 7));
+    const file = await storage.put("inputs", Readable.from(parts), { ext: "JPG" });
+    expect(file.key.startsWith("inputs/")).toBe(true);
+    expect(file.key.endsWith(".jpg")).toBe(true);
+    expect(file.size).toBe(500_000);
+    expect(file.contentType).toBe("image/jpeg");
+  });
+
+  it("refuses a stream larger than maxBytes and leaves nothing behind", async () => {
+    const parts = Array.from({ length: 20 }, () => Buffer.alloc(1000));
+    await expect(storage.put("inputs", Readable.from(parts), { ext: "jpg", maxBytes: 5000 })).rejects.toThrow(
+      FileTooLargeError,
+    );
+    await expect(storage.put("inputs", Buffer.alloc(6000), { ext: "jpg", maxBytes: 5000 })).rejects.toThrow(
+      FileTooLargeError,
+    );
+    expect(allFiles(dir.path)).toEqual([]);
+  });
+
+  it("leaves no file under a real key when the source stream fails midway", async () => {
+    async function* broken() {
+      yield Buffer.alloc(64 * 1024, 1);
+      yield Buffer.alloc(64 * 1024, 2);
+      throw new Error("connection reset");
+    }
+    await expect(storage.put("results", Readable.from(broken()), { ext: "mp4" })).rejects.toThrow(
+      "connection reset",
+    );
+    expect(allFiles(dir.path)).toEqual([]);
+  });
+
+  it("answers null for missing files and removes idempotently", async () => {
+    const file = await storage.put("results", Buffer.from("x"), { ext: "mp4" });
+    await storage.remove(file.key);
+    await storage.remove(file.key);
+    expect(await storage.stat(file.key)).toBeNull();
+    expect(await storage.open(file.key)).toBeNull();
+  });
+
+  it("never turns a key from outside into a path outside the root", () => {
+    const bad = [
+      "../etc/passwd",
+      "results/../../etc/passwd",
+      "results/2026/../../../x",
+      "/etc/passwd",
+      "results//x.mp4",
+      "results/.hidden",
+      "results/a\\..\\..\\b",
+      "results/x%2f..",
+      "results/x\0.mp4",
+      "other/2026/01/01/x.mp4",
+      `results/${"a".repeat(300)}`,
+      "results",
+      "",
+    ];
+    for (const key of bad) {
+      expect(isValidKey(key), key).toBe(false);
+      expect(() => storage.localPath(key), key).toThrow();
+    }
+  });
+
+  it("signs public links that decode back to the key and expire", async () => {
+    const file = await storage.put("inputs", Buffer.from("p"), { ext: "png" });
+    const url = storage.publicUrl(file.key, 60)!;
+    expect(url.startsWith("https://bot.example.com/f/")).toBe(true);
+    const signer = createLinkSigner("test-link-secret-0123456789");
+    const token = url.slice(url.lastIndexOf("/") + 1);
+    expect(signer.verify(token)).toMatchObject({ ok: true, key: file.key });
+    expect(signer.verify(token, new Date(Date.now() + 61_000))).toEqual({ ok: false, reason: "expired" });
+    expect(createLinkSigner("another-secret").verify(token)).toEqual({ ok: false, reason: "invalid" });
+  });
+
+  it("gives no public link without PUBLIC_BASE_URL", async () => {
+    const s = createStorage(testConfig(dir.path, { PUBLIC_BASE_URL: "" }), silentLogger());
+    expect(s.publicUrl("results/2026/11/25/abc.mp4")).toBeUndefined();
+  });
+
+  it("sweeps files written before the cutoff and keeps newer ones", async () => {
+    const longAgo = new Date(Date.now() - 40 * 86400_000);
+    const past = createLocalStorage({
+      root: dir.path,
+      publicBaseUrl: undefined,
+      signer: createLinkSigner("s"),
+      logger: silentLogger(),
+      now: () => longAgo,
+    });
+    const old = await past.put("results", Buffer.from("old"), { ext: "mp4" });
+    const fresh = await storage.put("inputs", Buffer.from("new"), { ext: "jpg" });
+    const deleted = await storage.sweep(new Date(Date.now() - 30 * 86400_000));
+    expect(deleted).toEqual([old.key]);
+    expect(await storage.stat(old.key)).toBeNull();
+    expect(await storage.stat(fresh.key)).not.toBeNull();
+    expect(allFiles(dir.path)).toEqual([storage.localPath(fresh.key)]);
+  });
+
+  it("judges files of the cutoff day by when they were written, and clears crash leftovers", async () => {
+    const at = (h: number) => new Date(Date.UTC(2026, 0, 10, h));
+    const day = createLocalStorage({
+      root: dir.path,
+      publicBaseUrl: undefined,
+      signer: createLinkSigner("s"),
+      logger: silentLogger(),
+      now: () => at(12),
+    });
+    const a = await day.put("results", Buffer.from("a"), { ext: "mp4" });
+    const b = await day.put("results", Buffer.from("b"), { ext: "mp4" });
+    utimesSync(day.localPath(a.key)!, at(9), at(9));
+    utimesSync(day.localPath(b.key)!, at(11), at(11));
+    const leftover = join(dirname(day.localPath(a.key)!), ".tmp-deadbeef");
+    writeFileSync(leftover, "half");
+    utimesSync(leftover, at(1), at(1));
+    expect(await day.sweep(at(10))).toEqual([a.key]);
+    expect(await day.stat(b.key)).not.toBeNull();
+    expect(existsSync(leftover)).toBe(false);
+  });
+
+  it("reports free bytes of the volume", async () => {
+    const free = await storage.freeBytes();
+    expect(free).toBeGreaterThan(0);
+    expect(statSync(storage.root).isDirectory()).toBe(true);
+    expect(existsSync(storage.root)).toBe(true);
+  });
+});
