@@ -1,0 +1,88 @@
+// Error classes decide a job's fate:
+// - transient: timeouts, 5xx, 429, network → retry with backoff, up to JOB_MAX_ATTEMPTS;
+// - content_refused: the provider refused the user's photo or text → fail at once, refund, say what to change;
+// - provider_unavailable: no money on any key, bad keys, maintenance → the job waits, admins are told;
+// - unknown: anything else → retried like transient, failed and refunded after the attempts.
+export type ErrorClass = "transient" | "content_refused" | "provider_unavailable" | "unknown";
+
+export class GenerationError extends Error {
+  constructor(
+    readonly errorClass: ErrorClass,
+    /** Short machine code stored on the job, e.g. `kie_402`, `deadline`, `http_503`. */
+    readonly code: string,
+    message: string,
+    /** For provider_unavailable: when it is worth trying again. */
+    readonly retryAt?: Date,
+  ) {
+    super(message);
+    this.name = "GenerationError";
+  }
+}
+
+/** A kie.ai envelope or HTTP error: `code` is the envelope code when there was one, else the HTTP status. */
+export class KieApiError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly httpStatus: number,
+  ) {
+    super(`kie.ai ${code}: ${message}`);
+    this.name = "KieApiError";
+  }
+}
+
+// Words kie.ai and the models use when they refuse content (real people, brands, policy).
+const REFUSAL =
+  /polic|content|moderat|sensitive|prohibit|violat|nsfw|celebrit|public figure|real person|people|face|person|copyright|trademark|brand|logo|minor|unsafe|inappropriate/i;
+
+/** Classifies a provider task that ended in `fail`. */
+export function classifyTaskFailure(code: string, message: string): GenerationError {
+  if (REFUSAL.test(message)) return new GenerationError("content_refused", `task_${code || "fail"}`, message);
+  return new GenerationError("unknown", `task_${code || "fail"}`, message || "generation failed");
+}
+
+/** Classifies anything thrown while talking to a provider or moving files. */
+export function classify(err: unknown): GenerationError {
+  if (err instanceof GenerationError) return err;
+  if (err instanceof KieApiError) {
+    const code = `kie_${err.code}`;
+    if (err.code === 401 || err.code === 402 || err.code === 455 || err.code === 505) {
+      return new GenerationError("provider_unavailable", code, err.message);
+    }
+    if (err.code === 429 || err.code >= 500) return new GenerationError("transient", code, err.message);
+    if (err.code === 422 && REFUSAL.test(err.message)) {
+      return new GenerationError("content_refused", code, err.message);
+    }
+    return new GenerationError("unknown", code, err.message);
+  }
+  if (err instanceof HttpStatusError) {
+    const cls = err.status === 429 || err.status >= 500 || err.status === 408 ? "transient" : "unknown";
+    return new GenerationError(cls, `http_${err.status}`, err.message);
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (e.name === "TimeoutError" || e.name === "AbortError")
+    return new GenerationError("transient", "timeout", e.message);
+  // fetch wraps socket failures in a TypeError("fetch failed") with the system error as cause.
+  if (e.name === "TypeError" && /fetch failed|terminated|socket/i.test(e.message)) {
+    return new GenerationError("transient", "network", describeCause(e));
+  }
+  if ("code" in e && typeof e.code === "string" && /^E[A-Z]+/.test(e.code)) {
+    return new GenerationError("transient", "network", `${e.code}: ${e.message}`);
+  }
+  return new GenerationError("unknown", "unknown", e.message);
+}
+
+export class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpStatusError";
+  }
+}
+
+function describeCause(e: Error): string {
+  const cause = e.cause instanceof Error ? `: ${e.cause.message}` : "";
+  return `${e.message}${cause}`;
+}

@@ -1,0 +1,260 @@
+// kie.ai client: market models (createTask/recordInfo) and Veo (generate/record-info), the file
+// upload host, and the credit endpoint — exactly as /work/shared/reference/kie-ai.md documents.
+// HTTP 200 with a non-200 `code` is an error like any other.
+import { openAsBlob } from "node:fs";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { classifyTaskFailure, GenerationError, KieApiError } from "./errors.ts";
+import type { KeyPool, KieKey } from "./keys.ts";
+
+export type KieApi = "market" | "veo";
+
+export type TaskStatus =
+  | { state: "pending"; detail: string }
+  | { state: "success"; urls: string[] }
+  | { state: "fail"; error: GenerationError };
+
+export interface RenderRequest {
+  model: string;
+  prompt: string;
+  imageUrl: string;
+  callBackUrl?: string;
+}
+
+export interface KieClientDeps {
+  baseUrl: string;
+  uploadBaseUrl: string;
+  keys: KeyPool;
+  logger: Logger;
+  metrics: Pick<Metrics, "providerLatency">;
+  /** Per request; a hanging provider becomes a transient timeout. */
+  requestTimeoutMs?: number;
+}
+
+interface Envelope {
+  code?: number;
+  msg?: string;
+  data?: unknown;
+}
+
+export const apiOf = (model: string): KieApi => (model.startsWith("veo") ? "veo" : "market");
+
+export function createKieClient({
+  baseUrl,
+  uploadBaseUrl,
+  keys,
+  logger,
+  metrics,
+  requestTimeoutMs = 30_000,
+}: KieClientDeps) {
+  async function call(
+    key: KieKey,
+    operation: string,
+    url: string,
+    init: { method: "GET" | "POST"; json?: unknown; form?: FormData },
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const stop = timer(operation);
+    try {
+      const res = await fetch(url, {
+        method: init.method,
+        headers: {
+          authorization: `Bearer ${key.key}`,
+          ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
+        },
+        body: init.form ?? (init.json !== undefined ? JSON.stringify(init.json) : undefined),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      const text = await res.text();
+      let body: Envelope | null = null;
+      try {
+        body = JSON.parse(text) as Envelope;
+      } catch {
+        body = null;
+      }
+      const code = typeof body?.code === "number" ? body.code : res.status;
+      if (!res.ok || code !== 200) {
+        throw new KieApiError(
+          res.ok ? code : (body?.code ?? res.status),
+          body?.msg ?? text.slice(0, 200),
+          res.status,
+        );
+      }
+      return body?.data;
+    } finally {
+      stop();
+    }
+  }
+
+  function timer(operation: string) {
+    return metrics.providerLatency.startTimer({ provider: "kie", operation });
+  }
+
+  /** Runs `fn` with the usable keys in rotation; 401/402 rest the key and move on to the next. */
+  async function withKeys<T>(fn: (key: KieKey) => Promise<T>): Promise<{ value: T; key: KieKey }> {
+    let last: unknown;
+    for (const key of await keys.usable()) {
+      try {
+        return { value: await fn(key), key };
+      } catch (e) {
+        if (e instanceof KieApiError && (e.code === 401 || e.code === 402)) {
+          await keys.rest(key, e.code, e.message);
+          last = e;
+          continue;
+        }
+        throw e;
+      }
+    }
+    // Every key just failed with 401/402: the pool now reports when one wakes up.
+    await keys.usable();
+    throw last;
+  }
+
+  function taskIdOf(data: unknown): string {
+    const id = (data as { taskId?: unknown } | null)?.taskId;
+    if (typeof id !== "string" || !id) throw new KieApiError(500, "no taskId in the answer", 200);
+    return id;
+  }
+
+  return {
+    /** Creates a render task; the returned key must be used to poll it (tasks belong to an account). */
+    async createTask(
+      req: RenderRequest,
+      signal?: AbortSignal,
+    ): Promise<{ taskId: string; api: KieApi; key: KieKey }> {
+      const api = apiOf(req.model);
+      const body =
+        api === "veo"
+          ? {
+              prompt: req.prompt,
+              imageUrls: [req.imageUrl],
+              model: req.model,
+              aspectRatio: "9:16",
+              ...(req.callBackUrl ? { callBackUrl: req.callBackUrl } : {}),
+            }
+          : {
+              model: req.model,
+              ...(req.callBackUrl ? { callBackUrl: req.callBackUrl } : {}),
+              input: {
+                prompt: req.prompt,
+                image_urls: [req.imageUrl],
+                aspect_ratio: "portrait",
+                n_frames: "10",
+                remove_watermark: true,
+              },
+            };
+      const path = api === "veo" ? "/api/v1/veo/generate" : "/api/v1/jobs/createTask";
+      const { value, key } = await withKeys(async (k) =>
+        taskIdOf(await call(k, "create", `${baseUrl}${path}`, { method: "POST", json: body }, signal)),
+      );
+      logger.debug({ taskId: value, model: req.model }, "kie task created");
+      return { taskId: value, api, key };
+    },
+
+    async getTask(api: KieApi, taskId: string, key: KieKey, signal?: AbortSignal): Promise<TaskStatus> {
+      const path = api === "veo" ? "/api/v1/veo/record-info" : "/api/v1/jobs/recordInfo";
+      const url = `${baseUrl}${path}?taskId=${encodeURIComponent(taskId)}`;
+      let data: Record<string, unknown>;
+      try {
+        data = ((await call(key, "poll", url, { method: "GET" }, signal)) ?? {}) as Record<string, unknown>;
+      } catch (e) {
+        if (e instanceof KieApiError && (e.code === 401 || e.code === 402))
+          await keys.rest(key, e.code, e.message);
+        throw e;
+      }
+      return api === "veo" ? veoStatus(data) : marketStatus(data);
+    },
+
+    /** Streams a local file to kie.ai's upload host; returns the URL to put in image_urls. */
+    async uploadFile(
+      path: string,
+      fileName: string,
+      contentType: string,
+      signal?: AbortSignal,
+    ): Promise<string> {
+      const { value } = await withKeys(async (k) => {
+        // openAsBlob reads the file lazily while the body is sent: the photo is never whole in memory.
+        const form = new FormData();
+        form.set("file", await openAsBlob(path, { type: contentType }), fileName);
+        form.set("uploadPath", "neurocards");
+        form.set("fileName", fileName);
+        const data = (await call(
+          k,
+          "upload",
+          `${uploadBaseUrl}/api/file-stream-upload`,
+          { method: "POST", form },
+          signal,
+        )) as {
+          downloadUrl?: unknown;
+        } | null;
+        if (typeof data?.downloadUrl !== "string")
+          throw new KieApiError(500, "no downloadUrl in the answer", 200);
+        return data.downloadUrl;
+      });
+      return value;
+    },
+
+    /** Remaining credit of each key (for doctor and the admin panel). */
+    async credits(): Promise<Array<{ label: string; credits: number | null; error?: string }>> {
+      const out: Array<{ label: string; credits: number | null; error?: string }> = [];
+      for (const k of await keys.usable().catch(() => [] as KieKey[])) {
+        try {
+          out.push({
+            label: k.label,
+            credits: Number(await call(k, "credit", `${baseUrl}/api/v1/chat/credit`, { method: "GET" })),
+          });
+        } catch (e) {
+          out.push({ label: k.label, credits: null, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      return out;
+    },
+  };
+}
+
+function marketStatus(d: Record<string, unknown>): TaskStatus {
+  const state = String(d.state ?? "");
+  if (state === "success") {
+    let urls: unknown;
+    try {
+      urls = (JSON.parse(String(d.resultJson ?? "")) as { resultUrls?: unknown }).resultUrls;
+    } catch {
+      urls = undefined;
+    }
+    if (!Array.isArray(urls) || urls.length === 0) {
+      return {
+        state: "fail",
+        error: new GenerationError("unknown", "no_result", "success without resultUrls"),
+      };
+    }
+    return { state: "success", urls: urls.map(String) };
+  }
+  if (state === "fail") {
+    return { state: "fail", error: classifyTaskFailure(String(d.failCode ?? ""), String(d.failMsg ?? "")) };
+  }
+  return { state: "pending", detail: state || "unknown" };
+}
+
+function veoStatus(d: Record<string, unknown>): TaskStatus {
+  const flag = Number(d.successFlag);
+  if (flag === 1) {
+    const urls = (d.response as { resultUrls?: unknown } | null)?.resultUrls;
+    if (!Array.isArray(urls) || urls.length === 0) {
+      return {
+        state: "fail",
+        error: new GenerationError("unknown", "no_result", "success without resultUrls"),
+      };
+    }
+    return { state: "success", urls: urls.map(String) };
+  }
+  if (flag === 2 || flag === 3) {
+    return {
+      state: "fail",
+      error: classifyTaskFailure(String(d.errorCode ?? flag), String(d.errorMessage ?? "")),
+    };
+  }
+  return { state: "pending", detail: "generating" };
+}
+
+export type KieClient = ReturnType<typeof createKieClient>;

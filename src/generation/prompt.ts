@@ -1,0 +1,139 @@
+// The prompt writer: OpenAI (or any compatible server at OPENAI_BASE_URL) turns the product
+// description, the user's wishes and the template's instructions — with the product photo as
+// vision input — into one video prompt. The answer is structured; only `videoPrompt` goes to the
+// renderer. When OpenAI fails after its own retries, the template's fallback prompt is used, so a
+// paid job never fails because the script writer is down.
+import OpenAI from "openai";
+import { zodResponseFormat } from "openai/helpers/zod";
+import { ProxyAgent } from "undici";
+import { z } from "zod";
+import type { Config } from "../config/index.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Template } from "../templates/index.ts";
+
+/** Longest prompt we send to the renderer (kie.ai models accept a few thousand characters). */
+export const MAX_PROMPT_CHARS = 4000;
+const KEEP_PRODUCT = "Keep the product exactly as in the photo: same shape, colours, labels and proportions.";
+
+const answerSchema = z.object({
+  /** What the model sees on the photo; makes it look before it writes. */
+  productSeen: z.string(),
+  /** Shot list in plain words. */
+  scenePlan: z.string(),
+  /** The one thing the renderer gets. */
+  videoPrompt: z.string(),
+});
+
+export interface PromptInput {
+  template: Template;
+  productText: string;
+  wishes: string | null;
+  ownPrompt: string | null;
+  language: string;
+  /** A URL the model can fetch, or a data: URL; null to write from the text alone. */
+  imageUrl: string | null;
+}
+
+export interface PromptResult {
+  prompt: string;
+  source: "openai" | "fallback" | "own";
+}
+
+export interface PromptWriterDeps {
+  openai: Config["openai"];
+  logger: Logger;
+  metrics: Pick<Metrics, "providerLatency">;
+  /** SDK retries on 429/5xx/timeouts before falling back (default 2). */
+  maxRetries?: number;
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: PromptWriterDeps) {
+  const client = openai.apiKey
+    ? new OpenAI({
+        apiKey: openai.apiKey,
+        baseURL: openai.baseUrl,
+        timeout: openai.timeoutMs,
+        maxRetries,
+        ...(openai.proxyUrl ? { fetchOptions: { dispatcher: new ProxyAgent(openai.proxyUrl) } } : {}),
+      })
+    : null;
+
+  function fallback(input: PromptInput): PromptResult {
+    return {
+      prompt: clip(
+        `${input.template.fallbackPrompt}\n\nProduct: ${clip(input.productText.trim(), 1500)}`,
+        MAX_PROMPT_CHARS,
+      ),
+      source: "fallback",
+    };
+  }
+
+  async function ask(input: PromptInput, signal?: AbortSignal): Promise<string> {
+    if (!client) throw new Error("OPENAI_API_KEY is not set");
+    const lang = input.language === "ru" ? "Russian" : "English";
+    const system =
+      "You write prompts for an image-to-video model that animates a product photo for a marketplace card. " +
+      "The first frame is the given photo. Write the final prompt in English; any spoken lines in " +
+      `${lang}. Never name real people, celebrities or brands that are not printed on the product. ` +
+      `${KEEP_PRODUCT}\n\nTemplate instructions:\n${input.template.instructions}`;
+    const text =
+      `Product description:\n${clip(input.productText, 3000)}\n\n` +
+      (input.wishes ? `Wishes of the seller:\n${clip(input.wishes, 1000)}\n\n` : "") +
+      "Answer with what you see on the photo, a short scene plan, and the final video prompt.";
+    const content: OpenAI.Chat.Completions.ChatCompletionContentPart[] = [{ type: "text", text }];
+    if (input.imageUrl)
+      content.push({ type: "image_url", image_url: { url: input.imageUrl, detail: "low" } });
+    const stop = metrics.providerLatency.startTimer({ provider: "openai", operation: "prompt" });
+    try {
+      const completion = await client.chat.completions.parse(
+        {
+          model: openai.model,
+          messages: [
+            { role: "system", content: system },
+            { role: "user", content },
+          ],
+          response_format: zodResponseFormat(answerSchema, "video_prompt"),
+        },
+        { signal },
+      );
+      const msg = completion.choices[0]?.message;
+      if (!msg?.parsed) throw new Error(msg?.refusal ? `refused: ${msg.refusal}` : "no structured answer");
+      const prompt = msg.parsed.videoPrompt.trim();
+      if (!prompt) throw new Error("empty videoPrompt");
+      return prompt;
+    } finally {
+      stop();
+    }
+  }
+
+  return {
+    async write(input: PromptInput, signal?: AbortSignal): Promise<PromptResult> {
+      if (input.template.kind === "own" || input.ownPrompt) {
+        const own = (input.ownPrompt ?? "").trim();
+        return {
+          prompt: clip(
+            `${own}\n\nProduct: ${clip(input.productText.trim(), 1500)}\n${KEEP_PRODUCT}`,
+            MAX_PROMPT_CHARS,
+          ),
+          source: "own",
+        };
+      }
+      try {
+        return { prompt: clip(await ask(input, signal), MAX_PROMPT_CHARS), source: "openai" };
+      } catch (e) {
+        // A shutdown abort is not an OpenAI failure: let the step end and resume later.
+        if (signal?.aborted) throw e;
+        logger.warn(
+          { err: e, template: input.template.id },
+          "prompt writer failed; using the template's fallback",
+        );
+        return fallback(input);
+      }
+    },
+  };
+}
+
+export type PromptWriter = ReturnType<typeof createPromptWriter>;

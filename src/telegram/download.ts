@@ -1,0 +1,52 @@
+// Downloads a file users sent to the bot: getFile, then the file URL streamed into storage with a
+// size limit (20 MB on Telegram's Bot API server) — never whole in memory.
+import { createReadStream } from "node:fs";
+import { extname } from "node:path";
+import { Readable } from "node:stream";
+import type { Api } from "grammy";
+import { type FileKind, FileTooLargeError, type Storage, type StoredFile } from "../storage/types.ts";
+
+/** getFile refuses larger files (no file_path). */
+export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+
+export interface DownloadOptions {
+  api: Api;
+  /** TELEGRAM_API_ROOT, e.g. https://api.telegram.org */
+  apiRoot: string;
+  token: string;
+  storage: Storage;
+  fileId: string;
+  kind: FileKind;
+  maxBytes?: number;
+  signal?: AbortSignal;
+  /** Extension when the file path has none. */
+  defaultExt?: string;
+}
+
+export async function downloadTelegramFile(o: DownloadOptions): Promise<StoredFile> {
+  const maxBytes = o.maxBytes ?? TELEGRAM_DOWNLOAD_LIMIT;
+  // grammY types its signal with the abort-controller polyfill; the platform one is compatible.
+  const file = await o.api.getFile(o.fileId, o.signal as Parameters<Api["getFile"]>[1]);
+  if (file.file_size !== undefined && file.file_size > maxBytes) throw new FileTooLargeError(maxBytes);
+  if (!file.file_path) throw new FileTooLargeError(maxBytes);
+  const ext = (extname(file.file_path).slice(1) || o.defaultExt || "jpg").toLowerCase();
+  // A local telegram-bot-api server (--local) answers with an absolute path on its own disk.
+  if (file.file_path.startsWith("/")) {
+    return o.storage.put(o.kind, createReadStream(file.file_path), { ext, maxBytes });
+  }
+  const url = `${o.apiRoot}/file/bot${o.token}/${file.file_path}`;
+  const res = await fetch(url, { signal: o.signal ?? AbortSignal.timeout(120_000) });
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    throw new Error(`file download failed with HTTP ${res.status}`);
+  }
+  const length = Number(res.headers.get("content-length") ?? "0");
+  if (length > maxBytes) {
+    await res.body.cancel();
+    throw new FileTooLargeError(maxBytes);
+  }
+  return o.storage.put(o.kind, Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), {
+    ext,
+    maxBytes,
+  });
+}

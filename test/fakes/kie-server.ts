@@ -1,0 +1,383 @@
+// A fake kie.ai that answers like the documented API (/work/shared/reference/kie-ai.md): envelopes
+// `{code,msg,data}` with HTTP 200 even for errors, market createTask/recordInfo with `resultJson` as
+// a JSON string, Veo generate/record-info with `successFlag`, the file stream upload host, the
+// credit endpoint and bearer auth. Each test picks the scenario of the tasks it creates.
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+
+export type TaskScenario =
+  /** Finishes with a video after `polls` status checks (0: done at the first check) or after `afterMs`. */
+  | { outcome: "success"; polls?: number; afterMs?: number; resultBytes?: number }
+  /** Fails like a content-policy refusal (or any `failMsg`). */
+  | { outcome: "fail"; polls?: number; afterMs?: number; failCode?: string; failMsg?: string }
+  /** Never finishes. */
+  | { outcome: "hang" };
+
+export interface FakeKieOptions {
+  /** Keys the fake accepts; a key mapped to `false` has no balance (402). */
+  keys?: Record<string, boolean>;
+  /** Scenario of every new task unless a test queues specific ones with `nextTasks`. */
+  scenario?: TaskScenario;
+  /** Fetch the image URL at create time like the real service does; an unreachable image fails the task. */
+  checkImages?: boolean;
+}
+
+export interface FakeTask {
+  taskId: string;
+  api: "market" | "veo";
+  model: string;
+  prompt: string;
+  imageUrls: string[];
+  callBackUrl: string | undefined;
+  body: Record<string, unknown>;
+  key: string;
+  scenario: TaskScenario;
+  polls: number;
+  createdAt: number;
+  imageBytes: number | null;
+  done: "success" | "fail" | null;
+  callbackSent: boolean;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, key: string) => Promise<void> | void;
+
+export function createKieServer(options: FakeKieOptions = {}) {
+  const keys = new Map(Object.entries(options.keys ?? { "test-key": true }));
+  const tasks = new Map<string, FakeTask>();
+  const uploads = new Map<string, Buffer>();
+  const queued: TaskScenario[] = [];
+  const requests: Array<{ method: string; path: string; key: string | null }> = [];
+  let scenario: TaskScenario = options.scenario ?? { outcome: "success", polls: 1 };
+  /** Every request hangs (never answered) while true. */
+  let hangAll = false;
+  /** The next N API requests answer with this failure. */
+  let storm: { count: number; http: number | null; code: number } | null = null;
+  let server: Server | null = null;
+  let baseUrl = "";
+  const hanging = new Set<ServerResponse>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const envelope = (res: ServerResponse, code: number, msg: string, data: unknown = null) =>
+    send(res, 200, { code, msg, data });
+
+  async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    try {
+      const v = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+      return v && typeof v === "object" ? (v as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function finish(task: FakeTask): void {
+    if (task.done || task.scenario.outcome === "hang") return;
+    task.done = task.scenario.outcome;
+    if (task.callBackUrl && !task.callbackSent) {
+      task.callbackSent = true;
+      // Like kie.ai: the same record, posted once; our server's answer does not matter.
+      fetch(task.callBackUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ code: 200, msg: "callback", data: record(task) }),
+      }).catch(() => {});
+    }
+  }
+
+  function advance(task: FakeTask): void {
+    const s = task.scenario;
+    if (s.outcome === "hang" || task.done) return;
+    task.polls += 1;
+    if (s.polls !== undefined && task.polls > s.polls) finish(task);
+    else if (s.polls === undefined && s.afterMs === undefined) finish(task);
+  }
+
+  function resultUrl(task: FakeTask): string {
+    return `${baseUrl}/results/${task.taskId}.mp4`;
+  }
+
+  function record(task: FakeTask): Record<string, unknown> {
+    const s = task.scenario;
+    if (task.api === "market") {
+      const state = task.done ?? (task.polls === 0 ? "waiting" : task.polls === 1 ? "queuing" : "generating");
+      return {
+        taskId: task.taskId,
+        model: task.model,
+        state,
+        param: JSON.stringify(task.body),
+        resultJson: task.done === "success" ? JSON.stringify({ resultUrls: [resultUrl(task)] }) : "",
+        failCode: task.done === "fail" && s.outcome === "fail" ? (s.failCode ?? "400") : "",
+        failMsg: task.done === "fail" && s.outcome === "fail" ? (s.failMsg ?? failText) : "",
+        costTime: task.done ? Date.now() - task.createdAt : 0,
+        completeTime: task.done ? Date.now() : null,
+        createTime: task.createdAt,
+        updateTime: Date.now(),
+      };
+    }
+    return {
+      taskId: task.taskId,
+      paramJson: JSON.stringify(task.body),
+      successFlag: task.done === "success" ? 1 : task.done === "fail" ? 2 : 0,
+      response: task.done === "success" ? { taskId: task.taskId, resultUrls: [resultUrl(task)] } : null,
+      errorCode: task.done === "fail" && s.outcome === "fail" ? Number(s.failCode ?? 400) : null,
+      errorMessage: task.done === "fail" && s.outcome === "fail" ? (s.failMsg ?? failText) : "",
+      createTime: task.createdAt,
+    };
+  }
+
+  async function createTask(api: "market" | "veo", body: Record<string, unknown>, key: string) {
+    const input = (api === "market" ? body.input : body) as Record<string, unknown> | undefined;
+    const imageUrls = (api === "market" ? input?.image_urls : body.imageUrls) as unknown;
+    const task: FakeTask = {
+      taskId: `${api === "veo" ? "veo_" : ""}task_${randomBytes(8).toString("hex")}`,
+      api,
+      model: String(body.model ?? ""),
+      prompt: String(input?.prompt ?? ""),
+      imageUrls: Array.isArray(imageUrls) ? imageUrls.map(String) : [],
+      callBackUrl: typeof body.callBackUrl === "string" ? body.callBackUrl : undefined,
+      body,
+      key,
+      scenario: queued.shift() ?? scenario,
+      polls: 0,
+      createdAt: Date.now(),
+      imageBytes: null,
+      done: null,
+      callbackSent: false,
+    };
+    if (options.checkImages ?? true) {
+      try {
+        const r = await fetch(task.imageUrls[0] ?? "", { signal: AbortSignal.timeout(5000) });
+        const bytes = Buffer.from(await r.arrayBuffer());
+        if (!r.ok) throw new Error(String(r.status));
+        task.imageBytes = bytes.length;
+      } catch {
+        task.scenario = {
+          outcome: "fail",
+          polls: 0,
+          failCode: "422",
+          failMsg: "image url is not accessible",
+        };
+      }
+    }
+    tasks.set(task.taskId, task);
+    const s = task.scenario;
+    if (s.outcome !== "hang" && s.afterMs !== undefined) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        finish(task);
+      }, s.afterMs);
+      timers.add(t);
+    }
+    return task;
+  }
+
+  const routes: Record<string, Handler> = {
+    "POST /api/v1/jobs/createTask": async (req, res, _url, key) => {
+      const body = await readJson(req);
+      const input = body?.input as Record<string, unknown> | undefined;
+      if (!body || typeof body.model !== "string" || !input || typeof input.prompt !== "string") {
+        return envelope(res, 422, "model and input.prompt are required");
+      }
+      if (!Array.isArray(input.image_urls) || input.image_urls.length === 0) {
+        return envelope(res, 422, "input.image_urls is required");
+      }
+      if (
+        input.aspect_ratio !== undefined &&
+        !["portrait", "landscape"].includes(String(input.aspect_ratio))
+      ) {
+        return envelope(res, 422, "aspect_ratio must be portrait or landscape");
+      }
+      if (input.n_frames !== undefined && typeof input.n_frames !== "string") {
+        return envelope(res, 422, "n_frames must be a string");
+      }
+      const task = await createTask("market", body, key);
+      envelope(res, 200, "success", { taskId: task.taskId });
+    },
+    "GET /api/v1/jobs/recordInfo": (_req, res, url) => {
+      const task = tasks.get(url.searchParams.get("taskId") ?? "");
+      if (task?.api !== "market") return envelope(res, 422, "recordInfo is null");
+      advance(task);
+      envelope(res, 200, "success", record(task));
+    },
+    "POST /api/v1/veo/generate": async (req, res, _url, key) => {
+      const body = await readJson(req);
+      if (!body || typeof body.prompt !== "string" || !["veo3", "veo3_fast"].includes(String(body.model))) {
+        return envelope(res, 422, "prompt and model (veo3 | veo3_fast) are required");
+      }
+      if (body.aspectRatio !== undefined && !["9:16", "16:9", "Auto"].includes(String(body.aspectRatio))) {
+        return envelope(res, 422, "aspectRatio must be 9:16 or 16:9");
+      }
+      if (!Array.isArray(body.imageUrls) || body.imageUrls.length === 0) {
+        return envelope(res, 422, "imageUrls is required for image-to-video");
+      }
+      const task = await createTask("veo", body, key);
+      envelope(res, 200, "success", { taskId: task.taskId });
+    },
+    "GET /api/v1/veo/record-info": (_req, res, url) => {
+      const task = tasks.get(url.searchParams.get("taskId") ?? "");
+      if (task?.api !== "veo") return envelope(res, 422, "record is null");
+      advance(task);
+      envelope(res, 200, "success", record(task));
+    },
+    "GET /api/v1/chat/credit": (_req, res) => envelope(res, 200, "success", 1000),
+    "POST /api/file-stream-upload": async (req, res) => {
+      const form = await new Request("http://fake/upload", {
+        method: "POST",
+        headers: req.headers as Record<string, string>,
+        body: Readable.toWeb(req) as ReadableStream,
+        duplex: "half",
+      } as RequestInit)
+        .formData()
+        .catch(() => null);
+      const file = form?.get("file");
+      const uploadPath = form?.get("uploadPath");
+      if (!form || !(file instanceof Blob) || typeof uploadPath !== "string" || uploadPath === "") {
+        return send(res, 200, {
+          success: false,
+          code: 422,
+          msg: "file and uploadPath are required",
+          data: null,
+        });
+      }
+      const given = form.get("fileName");
+      const fileName = typeof given === "string" && given ? given : `${randomBytes(6).toString("hex")}.bin`;
+      const bytes = Buffer.from(await file.arrayBuffer());
+      const path = `${uploadPath}/${fileName}`;
+      uploads.set(path, bytes);
+      send(res, 200, {
+        success: true,
+        code: 200,
+        msg: "File uploaded successfully",
+        data: {
+          fileName,
+          filePath: path,
+          downloadUrl: `${baseUrl}/uploads/${path}`,
+          fileSize: bytes.length,
+          mimeType: file.type || "application/octet-stream",
+          uploadedAt: new Date().toISOString(),
+        },
+      });
+    },
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    if (req.method === "GET" && url.pathname.startsWith("/results/")) return serveResult(url, res);
+    if (req.method === "GET" && url.pathname.startsWith("/uploads/")) {
+      const bytes = uploads.get(decodeURIComponent(url.pathname.slice("/uploads/".length)));
+      if (!bytes) return send(res, 404, { error: "not found" });
+      res.writeHead(200, { "content-type": "image/jpeg", "content-length": bytes.length });
+      res.end(bytes);
+      return;
+    }
+    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? null;
+    requests.push({ method: req.method ?? "", path: url.pathname, key: auth });
+    if (hangAll) {
+      hanging.add(res);
+      res.on("close", () => hanging.delete(res));
+      return;
+    }
+    if (storm && storm.count > 0) {
+      storm.count -= 1;
+      if (storm.http) return send(res, storm.http, { code: storm.http, msg: "storm", data: null });
+      return envelope(res, storm.code, "storm");
+    }
+    const route = routes[`${req.method} ${url.pathname}`];
+    if (!route) return send(res, 404, { code: 404, msg: "not found", data: null });
+    if (!auth || !keys.has(auth)) return envelope(res, 401, "You do not have access permissions");
+    if (keys.get(auth) === false) return envelope(res, 402, "The current credits are insufficient");
+    await route(req, res, url, auth);
+  }
+
+  function serveResult(url: URL, res: ServerResponse): void {
+    const task = tasks.get(url.pathname.slice("/results/".length).replace(/\.mp4$/, ""));
+    if (task?.done !== "success") {
+      send(res, 404, { error: "not found" });
+      return;
+    }
+    const size = task.scenario.outcome === "success" ? (task.scenario.resultBytes ?? 2048) : 0;
+    res.writeHead(200, { "content-type": "video/mp4", "content-length": size });
+    // Streamed in chunks so a 60 MB result does not sit in the fake's memory either.
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let left = size;
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+          res.once("drain", pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+  }
+
+  return {
+    get url() {
+      return baseUrl;
+    },
+    tasks,
+    uploads,
+    requests,
+    /** How many render tasks were created (each one costs money at the real provider). */
+    get created() {
+      return tasks.size;
+    },
+    async start(port = 0): Promise<string> {
+      server = createServer((req, res) => {
+        handle(req, res).catch((e: unknown) => {
+          if (!res.headersSent) send(res, 500, { code: 500, msg: String(e), data: null });
+        });
+      });
+      await new Promise<void>((resolve) => server!.listen(port, "127.0.0.1", resolve));
+      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return baseUrl;
+    },
+    async close(): Promise<void> {
+      for (const t of timers) clearTimeout(t);
+      for (const r of hanging) r.destroy();
+      server?.closeAllConnections();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+    setScenario(s: TaskScenario): void {
+      scenario = s;
+    },
+    /** Scenarios for the next tasks, in order; afterwards the default applies again. */
+    nextTasks(...s: TaskScenario[]): void {
+      queued.push(...s);
+    },
+    setKey(key: string, hasBalance: boolean): void {
+      keys.set(key, hasBalance);
+    },
+    removeKey(key: string): void {
+      keys.delete(key);
+    },
+    /** Every request hangs (the connection stays open, nothing is answered). */
+    setHang(on: boolean): void {
+      hangAll = on;
+    },
+    /** The next `count` API requests fail: with an HTTP status (`http`) or HTTP 200 and an envelope `code`. */
+    setStorm(count: number, opts: { http?: number; code?: number } = { http: 500 }): void {
+      storm = { count, http: opts.http ?? null, code: opts.code ?? 500 };
+    },
+    /** Marks a task finished now (as if the provider completed it), sending its callback. */
+    complete(taskId: string): void {
+      const t = tasks.get(taskId);
+      if (t) finish(t);
+    },
+  };
+}
+
+const failText = "Content policy violation: the image contains a real person";
+
+export type FakeKie = ReturnType<typeof createKieServer>;

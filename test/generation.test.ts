@@ -1,0 +1,229 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../src/config/index.ts";
+import type { ProviderKeyState } from "../src/db/types.ts";
+import { classify, GenerationError } from "../src/generation/errors.ts";
+import { createKeyPool } from "../src/generation/keys.ts";
+import { createKieClient } from "../src/generation/kie.ts";
+import { createPromptWriter } from "../src/generation/prompt.ts";
+import { createLogger } from "../src/logger.ts";
+import { createMetrics } from "../src/metrics.ts";
+import { createCatalogue } from "../src/templates/index.ts";
+import { createKieServer, type FakeKie } from "./fakes/kie-server.ts";
+import { createOpenAiServer, type FakeOpenAi } from "./fakes/openai-server.ts";
+
+const logger = createLogger({ level: "silent" });
+const catalogue = createCatalogue();
+
+function keyStore() {
+  const rows = new Map<string, ProviderKeyState>();
+  return {
+    rows,
+    getProviderKeys: async () => [...rows.values()],
+    restProviderKey: async (keyHash: string, label: string, until: Date, error: string) => {
+      rows.set(keyHash, { keyHash, label, restedUntil: until, lastError: error, updatedAt: new Date() });
+    },
+  };
+}
+
+// A tiny public file server standing in for PUBLIC_BASE_URL, so kie's image fetch succeeds.
+let images: Server;
+let imageUrl = "";
+beforeAll(async () => {
+  images = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "image/jpeg" });
+    res.end(Buffer.alloc(1000, 1));
+  });
+  await new Promise<void>((r) => images.listen(0, "127.0.0.1", r));
+  imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/photo.jpg`;
+});
+afterAll(() => new Promise<void>((r) => images.close(() => r())));
+
+describe("kie.ai client", () => {
+  let kie: FakeKie;
+  afterEach(() => kie.close());
+
+  async function setup(keys: Record<string, boolean>, timeoutMs = 5000) {
+    kie = createKieServer({ keys });
+    await kie.start();
+    const store = keyStore();
+    const alerts: string[] = [];
+    const pool = createKeyPool({
+      keys: Object.keys(keys),
+      store,
+      telegram: { notifyAdmins: async (t) => void alerts.push(t) },
+      logger,
+    });
+    const client = createKieClient({
+      baseUrl: kie.url,
+      uploadBaseUrl: kie.url,
+      keys: pool,
+      logger,
+      metrics: createMetrics(),
+      requestTimeoutMs: timeoutMs,
+    });
+    return { client, pool, store, alerts };
+  }
+
+  it("renders a Sora 2 market task: portrait, 10 s, no watermark, resultJson parsed", async () => {
+    const { client } = await setup({ k1: true });
+    const t = await client.createTask({ model: "sora-2-image-to-video", prompt: "p", imageUrl });
+    expect(t.api).toBe("market");
+    const task = kie.tasks.get(t.taskId)!;
+    expect(task.body).toMatchObject({
+      model: "sora-2-image-to-video",
+      input: {
+        prompt: "p",
+        image_urls: [imageUrl],
+        aspect_ratio: "portrait",
+        n_frames: "10",
+        remove_watermark: true,
+      },
+    });
+    expect(task.imageBytes).toBe(1000);
+    expect(await client.getTask("market", t.taskId, t.key)).toMatchObject({ state: "pending" });
+    const done = await client.getTask("market", t.taskId, t.key);
+    expect(done).toEqual({ state: "success", urls: [`${kie.url}/results/${t.taskId}.mp4`] });
+  });
+
+  it("renders a Veo task in 9:16 and reads successFlag", async () => {
+    const { client } = await setup({ k1: true });
+    kie.setScenario({ outcome: "success", polls: 0 });
+    const t = await client.createTask({ model: "veo3_fast", prompt: "p", imageUrl });
+    expect(t.api).toBe("veo");
+    expect(kie.tasks.get(t.taskId)!.body).toMatchObject({
+      model: "veo3_fast",
+      aspectRatio: "9:16",
+      imageUrls: [imageUrl],
+    });
+    const done = await client.getTask("veo", t.taskId, t.key);
+    expect(done.state).toBe("success");
+  });
+
+  it("treats a content-policy failure as the user's content refused", async () => {
+    const { client } = await setup({ k1: true });
+    kie.setScenario({
+      outcome: "fail",
+      polls: 0,
+      failMsg: "Your image contains a real person (public figure)",
+    });
+    const t = await client.createTask({ model: "sora-2-image-to-video", prompt: "p", imageUrl });
+    const s = await client.getTask("market", t.taskId, t.key);
+    expect(s.state === "fail" && s.error.errorClass).toBe("content_refused");
+  });
+
+  it("rests a key without balance, warns the admins once and uses the next key", async () => {
+    const { client, store, alerts } = await setup({ broke: false, rich: true });
+    const first = await client.createTask({ model: "sora-2-image-to-video", prompt: "p", imageUrl });
+    const second = await client.createTask({ model: "sora-2-image-to-video", prompt: "p", imageUrl });
+    expect([first.key.key, second.key.key]).toEqual(["rich", "rich"]);
+    expect([...store.rows.values()].map((r) => r.lastError)).toEqual([expect.stringMatching(/^402/)]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatch(/no balance/);
+  });
+
+  it("says provider_unavailable with a retry time when every key is out of money", async () => {
+    const { client } = await setup({ a: false, b: false });
+    const err = await client.createTask({ model: "veo3", prompt: "p", imageUrl }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GenerationError);
+    expect((err as GenerationError).errorClass).toBe("provider_unavailable");
+    expect((err as GenerationError).retryAt!.getTime()).toBeGreaterThan(Date.now());
+    expect(kie.created).toBe(0);
+  });
+
+  it("reads HTTP 200 with a non-200 code as an error (transient for 500, 455 unavailable)", async () => {
+    const { client } = await setup({ k1: true });
+    kie.setStorm(1, { code: 500 });
+    const e1 = await client.createTask({ model: "veo3", prompt: "p", imageUrl }).catch(classify);
+    expect(e1).toMatchObject({ errorClass: "transient", code: "kie_500" });
+    kie.setStorm(1, { code: 455 });
+    const e2 = await client.createTask({ model: "veo3", prompt: "p", imageUrl }).catch(classify);
+    expect(e2).toMatchObject({ errorClass: "provider_unavailable", code: "kie_455" });
+    kie.setStorm(1, { http: 502 });
+    const e3 = await client.createTask({ model: "veo3", prompt: "p", imageUrl }).catch(classify);
+    expect(e3).toMatchObject({ errorClass: "transient", code: "kie_502" });
+  });
+
+  it("turns a hanging provider into a transient timeout", async () => {
+    const { client } = await setup({ k1: true }, 200);
+    kie.setHang(true);
+    const e = await client.createTask({ model: "veo3", prompt: "p", imageUrl }).catch(classify);
+    expect(e).toMatchObject({ errorClass: "transient", code: "timeout" });
+  });
+
+  it("uploads a photo by multipart and returns kie's download URL", async () => {
+    const { client } = await setup({ k1: true });
+    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const path = join(mkdtempSync(join(tmpdir(), "nc-up-")), "p.jpg");
+    writeFileSync(path, Buffer.alloc(5000, 3));
+    const url = await client.uploadFile(path, "p.jpg", "image/jpeg");
+    expect(url).toBe(`${kie.url}/uploads/neurocards/p.jpg`);
+    expect(kie.uploads.get("neurocards/p.jpg")?.length).toBe(5000);
+  });
+});
+
+describe("prompt writer", () => {
+  let openai: FakeOpenAi;
+  beforeAll(async () => {
+    openai = createOpenAiServer();
+    await openai.start();
+  });
+  afterAll(() => openai.close());
+  afterEach(() => openai.setMode("ok"));
+
+  function writer(timeoutSeconds = 5) {
+    const config = parseConfig({
+      BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef",
+      OPENAI_API_KEY: openai.apiKey,
+      OPENAI_BASE_URL: openai.url,
+      OPENAI_TIMEOUT_SECONDS: String(timeoutSeconds),
+    });
+    return createPromptWriter({ openai: config.openai, logger, metrics: createMetrics(), maxRetries: 1 });
+  }
+  const input = (id: string, extra: Partial<{ ownPrompt: string }> = {}) => ({
+    template: catalogue.get(id)!,
+    productText: "Ceramic mug 350 ml, matte black",
+    wishes: "cosy morning",
+    ownPrompt: extra.ownPrompt ?? null,
+    language: "ru",
+    imageUrl: "data:image/jpeg;base64,AAAA",
+  });
+
+  it("sends the photo as vision input and uses only the structured videoPrompt", async () => {
+    const r = await writer().write(input("ugc"));
+    expect(r.source).toBe("openai");
+    expect(r.prompt).toMatch(/^FAKE-OPENAI videoPrompt: /);
+    expect(r.prompt).not.toMatch(/scenePlan|productSeen/);
+    const seen = openai.seen.at(-1)!;
+    expect(seen.imageUrls).toEqual(["data:image/jpeg;base64,AAAA"]);
+    expect(seen.text).toContain("Ceramic mug");
+    expect(seen.text).toContain(catalogue.get("ugc")!.instructions);
+  });
+
+  it("falls back to the template's own prompt when OpenAI keeps failing", async () => {
+    openai.setMode("500");
+    const r = await writer().write(input("broll"));
+    expect(r.source).toBe("fallback");
+    expect(r.prompt).toContain(catalogue.get("broll")!.fallbackPrompt);
+    expect(r.prompt).toContain("Ceramic mug");
+  });
+
+  it("falls back when OpenAI hangs past its timeout", async () => {
+    openai.setMode("hang");
+    const r = await writer(1).write(input("ugc"));
+    expect(r.source).toBe("fallback");
+  });
+
+  it("skips OpenAI for an own prompt and keeps the product as in the photo", async () => {
+    const before = openai.seen.length;
+    const r = await writer().write(input("own", { ownPrompt: "Mug spins on a table" }));
+    expect(r).toMatchObject({ source: "own" });
+    expect(r.prompt).toContain("Mug spins on a table");
+    expect(r.prompt).toContain("Ceramic mug");
+    expect(r.prompt).toMatch(/exactly as in the photo/);
+    expect(openai.seen.length).toBe(before);
+  });
+});
