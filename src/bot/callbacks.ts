@@ -1,0 +1,112 @@
+// Callback data of the bot's own buttons: "n1:<action>[:<arg>...]", versioned so buttons of an
+// older release are recognised as outdated instead of misread, short (Telegram allows 64 bytes),
+// and every argument checked on the way in. Data is never trusted: handlers still check that a job
+// belongs to the caller and that a flow button belongs to the current flow.
+import type { Language } from "../db/types.ts";
+
+const PREFIX = "n";
+const VERSION = "1";
+const HEAD = `${PREFIX}${VERSION}:`;
+
+/** Opens the credit packages screen; owned by the payments feature (src/payments). */
+export const BUY_CALLBACK = "buy";
+
+export type Callback =
+  | { a: "menu" }
+  | { a: "create" }
+  | { a: "help" }
+  | { a: "consent" }
+  | { a: "cancel" }
+  | { a: "ref" }
+  | { a: "lang"; lang: Language }
+  | { a: "cabinet"; page: number }
+  | { a: "pays"; page: number }
+  | { a: "job"; job: number; page: number }
+  | { a: "resend"; job: number }
+  /** "Make another with this product" / "Repeat": the template step again from a stored job. */
+  | { a: "again"; job: number }
+  | { a: "tpl"; flow: number; id: string }
+  | { a: "skip"; flow: number }
+  | { a: "own"; flow: number; op: "approve" | "add" | "replace" }
+  | { a: "count"; flow: number; n: number }
+  | { a: "confirm"; flow: number };
+
+type Action = Callback["a"];
+type Arg = (s: string) => string | number | undefined;
+
+const int: Arg = (s) => (/^\d{1,12}$/.test(s) ? Number(s) : undefined);
+const oneOf =
+  (...xs: string[]): Arg =>
+  (s) =>
+    xs.includes(s) ? s : undefined;
+const id: Arg = (s) => (/^[a-z0-9_-]{1,20}$/.test(s) ? s : undefined);
+
+// Argument names and parsers per action, in wire order.
+const SPEC: Record<Action, Array<[string, Arg]>> = {
+  menu: [],
+  create: [],
+  help: [],
+  consent: [],
+  cancel: [],
+  ref: [],
+  lang: [["lang", oneOf("ru", "en")]],
+  cabinet: [["page", int]],
+  pays: [["page", int]],
+  job: [
+    ["job", int],
+    ["page", int],
+  ],
+  resend: [["job", int]],
+  again: [["job", int]],
+  tpl: [
+    ["flow", int],
+    ["id", id],
+  ],
+  skip: [["flow", int]],
+  own: [
+    ["flow", int],
+    ["op", oneOf("approve", "add", "replace")],
+  ],
+  count: [
+    ["flow", int],
+    ["n", oneOf("1", "3", "5")],
+  ],
+  confirm: [["flow", int]],
+};
+
+export function encode(cb: Callback): string {
+  const fields = cb as unknown as Record<string, string | number>;
+  const args = SPEC[cb.a].map(([name]) => String(fields[name]));
+  const data = [`${HEAD}${cb.a}`, ...args].join(":");
+  if (Buffer.byteLength(data) > 64) throw new Error(`callback data over 64 bytes: ${data}`);
+  return data;
+}
+
+export type Decoded = { ok: true; cb: Callback } | { ok: false; reason: "foreign" | "outdated" };
+
+/** "foreign": not the bot's own data (a feature's); "outdated": ours but from another version or malformed. */
+export function decode(data: string | undefined): Decoded {
+  if (!data?.startsWith(PREFIX)) return { ok: false, reason: "foreign" };
+  if (!data.startsWith(HEAD))
+    return /^n\d+:/.test(data) ? { ok: false, reason: "outdated" } : { ok: false, reason: "foreign" };
+  const [action, ...args] = data.slice(HEAD.length).split(":");
+  const spec = SPEC[action as Action] as Array<[string, Arg]> | undefined;
+  if (!spec || !Object.hasOwn(SPEC, action ?? "") || args.length !== spec.length) {
+    return { ok: false, reason: "outdated" };
+  }
+  const out: Record<string, string | number> = { a: action as string };
+  for (const [i, [name, parse]] of spec.entries()) {
+    const v = parse(args[i] ?? "");
+    if (v === undefined) return { ok: false, reason: "outdated" };
+    out[name] = name === "n" ? Number(v) : v;
+  }
+  return { ok: true, cb: out as unknown as Callback };
+}
+
+/** Button data for the bot's own callbacks, for other subsystems (e.g. the "Menu" button under a delivered video). */
+export const callbackData = {
+  menu: () => encode({ a: "menu" }),
+  again: (jobId: number) => encode({ a: "again", job: jobId }),
+  cabinet: () => encode({ a: "cabinet", page: 0 }),
+  create: () => encode({ a: "create" }),
+};

@@ -1,0 +1,44 @@
+// The context every bot handler receives, including features from other subsystems (payments,
+// admin) that are installed through createBot's `features`.
+import type { I18nFlavor } from "@grammyjs/i18n";
+import type { Context, SessionFlavor } from "grammy";
+import type { User } from "../db/types.ts";
+
+/** Where the user is in the create flow; null when no flow is open. */
+export type Step =
+  | "photo"
+  | "description"
+  | "template"
+  | "wishes"
+  | "own_prompt"
+  | "own_review"
+  | "own_add"
+  | "count"
+  | "confirm";
+
+/** What the user has entered so far in the create flow. */
+export interface Draft {
+  photoFileId?: string;
+  productText?: string;
+  template?: string;
+  wishes?: string | null;
+  ownPrompt?: string;
+  count?: number;
+}
+
+/** Conversation state, stored in the database so a restart mid-flow continues where the user was. */
+export interface SessionData {
+  step: Step | null;
+  draft: Draft;
+  /** Increments with every new flow; flow buttons carry it so buttons of an older flow are outdated. */
+  flow: number;
+}
+
+export const initialSession = (): SessionData => ({ step: null, draft: {}, flow: 0 });
+
+export type BotContext = Context &
+  SessionFlavor<SessionData> &
+  I18nFlavor & {
+    /** The sender as stored (created on first contact); set for every update the bot handles. */
+    user: User;
+  };
