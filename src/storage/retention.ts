@@ -5,6 +5,7 @@ import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
+import type { Telegram } from "../telegram/types.ts";
 import { isValidKey } from "./keys.ts";
 import type { Storage } from "./types.ts";
 
@@ -13,8 +14,9 @@ export interface RetentionDeps {
   store: Store;
   storage: Storage;
   logger: Logger;
-  /** Tells the admins (e.g. telegram.notifyAdmins); failures are logged, never thrown. */
-  warn(text: string): void | Promise<void>;
+  /** Where low-disk warnings go: `warn(text)`, or else `telegram.notifyAdmins`. Failures are logged. */
+  warn?: (text: string) => void | Promise<void>;
+  telegram?: Pick<Telegram, "notifyAdmins">;
   now?: () => Date;
 }
 
@@ -89,7 +91,7 @@ export function createRetention(deps: RetentionDeps) {
       const text = `⚠️ Low disk space: ${mb(freeBytes)} MB free for files (${storage.root}), warning threshold ${mb(threshold)} MB. Free space or lower RETENTION_DAYS.`;
       log.warn({ freeBytes, threshold }, "low disk space");
       try {
-        await deps.warn(text);
+        await (deps.warn ?? ((t: string) => deps.telegram?.notifyAdmins(t)))(text);
       } catch (err) {
         log.error({ err }, "could not deliver the low disk warning");
       }
@@ -136,6 +138,8 @@ export function createRetention(deps: RetentionDeps) {
 }
 
 export type Retention = ReturnType<typeof createRetention>;
+/** The name the wiring (src/app.ts) uses. */
+export const createRetentionSweeper = createRetention;
 
 /** `yyyy/mm/dd` of a dated key (`results/2026/11/25/x.mp4` → `2026/11/25`). */
 function keyDay(key: string): string {
