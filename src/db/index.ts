@@ -1,10 +1,12 @@
 // Opens the configured database, applies the embedded migrations and returns the Store.
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
+import { openPostgresStore } from "./postgres/store.ts";
 import { openSqliteStore } from "./sqlite/store.ts";
 import type { Store } from "./store.ts";
 
 export { NewerDatabaseError } from "./migrate.ts";
+export { openPostgresStore, type PostgresStoreOptions } from "./postgres/store.ts";
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite/store.ts";
 export type { Store } from "./store.ts";
 
@@ -19,7 +21,9 @@ export async function createStore(
   o: CreateStoreOptions = {},
 ): Promise<Store> {
   const db = config.database;
-  if (db.type === "postgres") throw new Error("the Postgres store lands in the next commit");
+  if (db.type === "postgres") {
+    return openPostgresStore({ url: db.url, poolSize: db.poolSize, freeCredits: config.freeCredits, logger });
+  }
   return openSqliteStore({
     path: db.path,
     freeCredits: config.freeCredits,

@@ -31,3 +31,12 @@ export function parseUserQuery(query: string): { number?: number; usernamePrefix
   if (!/^[A-Za-z0-9_]+$/.test(name)) return null;
   return { usernamePrefix: name };
 }
+
+/** Walks `cause` (drizzle wraps driver errors) to the first error with a code. */
+export function errorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    if (typeof e.code === "string") return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}

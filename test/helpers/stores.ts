@@ -1,9 +1,12 @@
 // Store factories for tests: every `make()` returns a fresh, migrated, isolated store — a temp file
 // for SQLite, its own schema (t_<random>) for Postgres so parallel test files never collide.
 // Postgres appears only when TEST_DATABASE_URL is set.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
+import { openPostgresStore } from "../../src/db/postgres/store.ts";
 import { openSqliteStore } from "../../src/db/sqlite/store.ts";
 import type { Store } from "../../src/db/store.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
@@ -73,6 +76,71 @@ export function sqliteFactory(): StoreFactory {
   };
 }
 
+/** Postgres in a schema of its own (t_<random>), dropped again on close. */
+export function postgresFactory(url: string): StoreFactory {
+  const open = (schema: string, o: MakeOptions, poolSize = 10) =>
+    openPostgresStore({
+      url,
+      schema,
+      poolSize,
+      freeCredits: o.freeCredits ?? 1,
+      logger: o.logger ?? silentLogger(),
+    });
+  async function withSchema<T>(
+    fn: (schema: string) => Promise<T>,
+  ): Promise<{ value: T; drop: () => Promise<void> }> {
+    const schema = `t_${randomBytes(6).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`create schema ${schema}`);
+    } finally {
+      await admin.end();
+    }
+    const drop = async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        await c.query(`drop schema if exists ${schema} cascade`);
+      } finally {
+        await c.end();
+      }
+    };
+    try {
+      return { value: await fn(schema), drop };
+    } catch (err) {
+      await drop();
+      throw err;
+    }
+  }
+  return {
+    name: "postgres",
+    async make(o = {}) {
+      const { value, drop } = await withSchema((schema) => open(schema, o));
+      return withCleanup(value, drop);
+    },
+    async makeShared(n, o = {}) {
+      let target = "";
+      const { value: stores, drop } = await withSchema(async (schema) => {
+        target = schema;
+        const list: Store[] = [];
+        for (let i = 0; i < n; i++) list.push(await open(schema, o, 4));
+        return list;
+      });
+      return {
+        stores,
+        target,
+        async close() {
+          for (const s of stores) await s.close();
+          await drop();
+        },
+      };
+    },
+  };
+}
+
+/** SQLite always; Postgres too when TEST_DATABASE_URL is set. */
 export function storeFactories(): StoreFactory[] {
-  return [sqliteFactory()];
+  const url = process.env.TEST_DATABASE_URL;
+  return url ? [sqliteFactory(), postgresFactory(url)] : [sqliteFactory()];
 }

@@ -54,7 +54,7 @@ import {
   type Payment,
   type User,
 } from "../types.ts";
-import { adminWindows, emptyStatusCounts, newReferralCode, parseUserQuery } from "../util.ts";
+import { adminWindows, emptyStatusCounts, errorCode, newReferralCode, parseUserQuery } from "../util.ts";
 
 export interface SqliteStoreOptions {
   /** Database file (created with its directory), or ":memory:". */
@@ -78,7 +78,7 @@ const toLedger = (r: typeof creditLedger.$inferSelect): LedgerEntry => r as Ledg
 const rawJob = rowMapper<Job>(jobs);
 
 function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string })?.code?.startsWith("SQLITE_CONSTRAINT_UNIQUE") === true;
+  return errorCode(err)?.startsWith("SQLITE_CONSTRAINT_UNIQUE") === true;
 }
 
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
