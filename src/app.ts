@@ -1,0 +1,121 @@
+// The one place where the subsystems are wired together. Every factory gets its dependencies
+// passed in; nothing else in the program creates a subsystem.
+//
+// Start order: database (migrations) → HTTP server (health, files and callbacks must answer before
+// anything points at them) → workers → Telegram polling last (users' taps need all of the above).
+// Stop order is the reverse where it matters: polling stops first so no new jobs arrive, workers
+// get a grace period to reach a safe point, then the HTTP server and the database close.
+import { createAdminFeature } from "./admin/index.ts";
+import { createBackupScheduler } from "./backup/index.ts";
+import { createBot } from "./bot/index.ts";
+import type { Config } from "./config/index.ts";
+import { createStore } from "./db/index.ts";
+import type { Store } from "./db/store.ts";
+import { createHttpServer } from "./http/index.ts";
+import type { Logger } from "./logger.ts";
+import { createMetrics } from "./metrics.ts";
+import { createPaymentsFeature } from "./payments/index.ts";
+import { createQueue } from "./queue/index.ts";
+import { createStorage } from "./storage/index.ts";
+import { createRetentionSweeper } from "./storage/retention.ts";
+import { createTelegram } from "./telegram/index.ts";
+import { createCatalogue } from "./templates/index.ts";
+
+export interface AppOptions {
+  /** "all": bot + HTTP + workers; "worker": workers and the HTTP server only (Postgres). */
+  mode?: "all" | "worker";
+  /** better-sqlite3's addon when running as a single executable. */
+  nativeBinding?: object;
+  /** Grace period for running pipeline steps on shutdown. */
+  stopGraceMs?: number;
+}
+
+export interface App {
+  readonly store: Store;
+  /** The HTTP server's port once started (tests bind port 0). */
+  readonly port: number | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_GRACE_MS = 6_000;
+
+export async function createApp(config: Config, logger: Logger, opts: AppOptions = {}): Promise<App> {
+  const mode = opts.mode ?? "all";
+  const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
+  const metrics = createMetrics();
+  const catalogue = createCatalogue();
+  const storage = createStorage(config, logger);
+  const telegram = createTelegram({ config, store, logger });
+  const queue = createQueue({ config, store, logger, metrics, telegram, storage, catalogue });
+  const featureDeps = { config, store, logger, metrics, telegram, catalogue, queue };
+  const bot =
+    mode === "all"
+      ? createBot({
+          ...featureDeps,
+          features: [createPaymentsFeature(featureDeps), createAdminFeature(featureDeps)],
+        })
+      : undefined;
+  const http = createHttpServer({
+    config,
+    store,
+    storage,
+    metrics,
+    logger,
+    health: {
+      database: () => store.ping(),
+      storage: async () => (await storage.freeBytes()) > 0,
+      polling: () => (bot ? bot.isPolling() : true),
+    },
+    onKieCallback: (taskId) => {
+      queue
+        .checkProviderTask(taskId)
+        .catch((err) => logger.warn({ err, taskId }, "kie.ai callback check failed"));
+    },
+    webhook: bot?.webhook,
+  });
+  const sweeper = createRetentionSweeper({ config, store, storage, logger, telegram });
+  const backups = createBackupScheduler({ config, store, storage, logger });
+
+  let port: number | undefined;
+  let started = false;
+  let stopping: Promise<void> | undefined;
+
+  async function stop(): Promise<void> {
+    // Each step is attempted even when an earlier one fails: a stuck poller must not keep the
+    // database open.
+    const step = async (name: string, fn: () => Promise<unknown> | unknown) => {
+      try {
+        await fn();
+      } catch (err) {
+        logger.error({ err }, `shutdown: ${name} failed`);
+      }
+    };
+    await step("polling", () => bot?.stop());
+    await step("timers", () => Promise.all([sweeper.stop(), backups.stop()]));
+    await step("workers", () => queue.stop(opts.stopGraceMs ?? DEFAULT_GRACE_MS));
+    await step("http", () => http.close());
+    await step("database", () => store.close());
+  }
+
+  return {
+    store,
+    get port() {
+      return port;
+    },
+    async start() {
+      if (started) return;
+      started = true;
+      ({ port } = await http.listen());
+      logger.info({ port, mode }, "HTTP server listening");
+      queue.start();
+      sweeper.start();
+      backups.start();
+      if (bot) await bot.start();
+    },
+    stop() {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// What a command may touch of the outside world, passed in so tests run the CLI in-process with
+// their own environment and capture what it prints.
+import { type Config, ConfigError, loadEnvFile, parseConfig, redactSecrets } from "../config/index.ts";
+import { createLogger, type Logger } from "../logger.ts";
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** The running executable (or node under tsx): `.env` is looked up next to it first. */
+  execPath: string;
+  /** True when stdout is a terminal: readable log lines and progress bars. */
+  isTTY: boolean;
+  /** Resolves when SIGINT/SIGTERM arrives (long-running commands wait on it). */
+  waitForSignal(): Promise<NodeJS.Signals>;
+}
+
+/** A failure the user can act on: its message is printed as is, without a stack. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+export function processIo(): CliIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+    execPath: process.execPath,
+    isTTY: Boolean(process.stdout.isTTY),
+    waitForSignal: () =>
+      new Promise((resolve) => {
+        const on = (s: NodeJS.Signals) => {
+          process.off("SIGINT", on);
+          process.off("SIGTERM", on);
+          resolve(s);
+        };
+        process.on("SIGINT", on);
+        process.on("SIGTERM", on);
+      }),
+  };
+}
+
+/** Turns any thrown value into one printable line that never contains a secret. */
+export function describeError(err: unknown, env: NodeJS.ProcessEnv): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return redactSecrets(msg, env);
+}
+
+/** Validated config, or ConfigError with one line per problem. */
+export function readConfig(io: CliIo): Config {
+  return parseConfig(io.env);
+}
+
+export function printConfigError(io: CliIo, err: ConfigError): void {
+  io.err("Configuration is not valid:");
+  for (const p of err.problems) io.err(`  ✗ ${redactSecrets(p, io.env)}`);
+  io.err("Set these in .env next to the executable (or pass --env-file) and try again.");
+}
+
+/**
+ * Logger for one command: the bot logs to stdout as the issue asks; short admin commands log to
+ * stderr at warn so their output stays clean for pipes.
+ */
+export function commandLogger(io: CliIo, config: Pick<Config, "logLevel">, longRunning: boolean): Logger {
+  if (longRunning) return createLogger({ level: config.logLevel, pretty: io.isTTY });
+  const verbose = config.logLevel === "debug" || config.logLevel === "trace";
+  return createLogger({
+    level: verbose ? config.logLevel : "warn",
+    pretty: true,
+    destination: { write: (line: string) => io.err(line.replace(/\n$/, "")) },
+  });
+}
+
+export { ConfigError, loadEnvFile };

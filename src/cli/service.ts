@@ -1,0 +1,100 @@
+// `neurocards service install`: writes a systemd unit for this executable, so the owner does not
+// have to learn unit files. build/neurocards.service is the same unit, documented, for doing it by hand.
+import { writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { type Command, Option } from "commander";
+import { CliError, type CliIo } from "./io.ts";
+
+export interface UnitOptions {
+  executable: string;
+  workingDirectory: string;
+  user: string | undefined;
+  command: "run" | "worker";
+  envFile: string | undefined;
+  /** Folders the service may write (everything else is read-only to it). */
+  writablePaths: string[];
+}
+
+export function renderUnit(o: UnitOptions): string {
+  const exec = [o.executable, ...(o.envFile ? ["--env-file", o.envFile] : []), o.command].join(" ");
+  return `[Unit]
+Description=Neurocards Telegram bot (${o.command})
+Wants=network-online.target
+After=network-online.target postgresql.service
+
+[Service]
+Type=simple
+${o.user ? `User=${o.user}\n` : ""}WorkingDirectory=${o.workingDirectory}
+ExecStart=${exec}
+# SIGTERM: stop polling, let running steps reach a safe point, close the database (under 10 s).
+KillSignal=SIGTERM
+TimeoutStopSec=20
+Restart=on-failure
+RestartSec=5
+# Read-only system; the data folder stays writable. With ProtectHome the addon cache falls back
+# to the data folder on its own.
+NoNewPrivileges=true
+ProtectSystem=strict
+ProtectHome=true
+PrivateTmp=true
+ReadWritePaths=${o.writablePaths.join(" ")}
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+export function registerServiceCommands(program: Command, io: CliIo): void {
+  const service = program.command("service").description("run neurocards as a systemd service");
+  service
+    .command("install")
+    .description("write a systemd unit file for this executable (then: systemctl enable --now neurocards)")
+    .option("--name <name>", "unit name", "neurocards")
+    .option("--user <user>", "run as this user (default: root, or the user in the unit you edit)")
+    .option("--dir <path>", "working directory with .env and data/ (default: the executable's folder)")
+    .addOption(
+      new Option("--command <cmd>", "what the service runs").choices(["run", "worker"]).default("run"),
+    )
+    .option("--unit-dir <path>", "where unit files go", "/etc/systemd/system")
+    .option("--print", "print the unit instead of writing it")
+    .action(
+      (
+        opts: {
+          name: string;
+          user?: string;
+          dir?: string;
+          command: "run" | "worker";
+          unitDir: string;
+          print?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const executable = resolve(io.execPath);
+        const workingDirectory = resolve(io.cwd, opts.dir ?? dirname(executable));
+        const envFile = cmd.optsWithGlobals<{ envFile?: string }>().envFile;
+        const unit = renderUnit({
+          executable,
+          workingDirectory,
+          user: opts.user,
+          command: opts.command,
+          envFile: envFile ? resolve(io.cwd, envFile) : undefined,
+          writablePaths: [workingDirectory],
+        });
+        if (opts.print) {
+          io.out(unit);
+          return;
+        }
+        const path = join(opts.unitDir, `${opts.name}.service`);
+        try {
+          writeFileSync(path, unit);
+        } catch (err) {
+          throw new CliError(
+            `cannot write ${path} (${(err as NodeJS.ErrnoException).code ?? "error"}): run it with sudo, or use --print and save the unit yourself`,
+          );
+        }
+        io.out(`wrote ${path}`);
+        io.out(`next: sudo systemctl daemon-reload && sudo systemctl enable --now ${opts.name}`);
+        io.out(`logs: journalctl -u ${opts.name} -f`);
+      },
+    );
+}
