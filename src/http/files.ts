@@ -1,0 +1,67 @@
+// GET|HEAD /f/<token>: a stored file by signed link. The URL never reaches the file system: the
+// token is verified, the key inside it passes the storage key grammar, and only then does `send`
+// (Range/206/416, ETag, Last-Modified, 304, content types, backpressured streaming) get a path.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import send from "send";
+import type { Logger } from "../logger.ts";
+import type { LinkSigner } from "../storage/links.ts";
+import type { Storage } from "../storage/types.ts";
+import { FILE_READ_CHUNK } from "./limits.ts";
+import { notFound, sendText } from "./reply.ts";
+
+interface HttpError extends Error {
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+/** Browsers and players may cache a file this long, never beyond the link's own expiry. */
+const MAX_CACHE_SECONDS = 3600;
+
+export function createFileHandler(deps: { storage: Storage; signer: LinkSigner; logger: Logger }) {
+  const { storage, signer, logger } = deps;
+
+  return function serveFile(req: IncomingMessage, res: ServerResponse, token: string): void {
+    const check = signer.verify(token);
+    if (!check.ok) {
+      if (check.reason === "expired") sendText(res, 410, "This link has expired");
+      else notFound(res);
+      return;
+    }
+    if (storage.localPath(check.key) === null) {
+      notFound(res);
+      return;
+    }
+    const left = Math.floor((check.expiresAt.getTime() - Date.now()) / 1000);
+    res.setHeader("Cache-Control", `private, max-age=${Math.max(0, Math.min(left, MAX_CACHE_SECONDS))}`);
+    res.setHeader("X-Content-Type-Options", "nosniff");
+
+    // `send` takes a URL-style path relative to `root`; keys contain no `%`, so its decoding is a
+    // no-op and its own traversal checks are a second line behind the key grammar.
+    const options: send.SendOptions & { highWaterMark: number } = {
+      root: storage.root,
+      dotfiles: "deny",
+      index: false,
+      cacheControl: false,
+      acceptRanges: true,
+      etag: true,
+      lastModified: true,
+      highWaterMark: FILE_READ_CHUNK,
+    };
+    send(req, `/${check.key}`, options)
+      .on("directory", () => notFound(res))
+      .on("error", (err: HttpError) => {
+        const status = err.status ?? 500;
+        if (status >= 500) logger.error({ err, key: check.key }, "file serving failed");
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        // A valid link whose file is gone was swept by retention: Gone, not Not Found.
+        if (status === 404) sendText(res, 410, "This file is no longer available");
+        else if (status === 416) sendText(res, 416, "Range not satisfiable", err.headers ?? {});
+        else if (status === 412) sendText(res, 412, "Precondition failed");
+        else sendText(res, status >= 500 ? 500 : 404, status >= 500 ? "Internal error" : "Not found");
+      })
+      .pipe(res);
+  };
+}

@@ -1,0 +1,40 @@
+// /metrics: Prometheus text from the shared registry. Job gauges are recounted from the store on
+// scrape, at most every METRICS_REFRESH_MS, and a failing store never fails the scrape.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Store } from "../db/store.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { METRICS_REFRESH_MS } from "./limits.ts";
+
+export function createMetricsHandler(deps: { store: Store; metrics: Metrics; logger: Logger }) {
+  const { store, metrics, logger } = deps;
+  let refreshedAt = 0;
+  let refreshing: Promise<void> | undefined;
+
+  async function refresh(): Promise<void> {
+    const [byStatus, stats] = await Promise.all([store.countJobsByStatus(), store.getQueueStats()]);
+    for (const [status, n] of Object.entries(byStatus)) metrics.jobsByStatus.set({ status }, n);
+    metrics.queueDepth.set(stats.queued);
+  }
+
+  return async function handle(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (Date.now() - refreshedAt >= METRICS_REFRESH_MS) {
+      refreshing ??= refresh()
+        .then(() => {
+          refreshedAt = Date.now();
+        })
+        .catch((err: unknown) => logger.warn({ err }, "could not refresh job gauges"))
+        .finally(() => {
+          refreshing = undefined;
+        });
+      await refreshing;
+    }
+    const body = await metrics.registry.metrics();
+    res.writeHead(200, {
+      "Content-Type": metrics.registry.contentType,
+      "Content-Length": Buffer.byteLength(body),
+      "Cache-Control": "no-store",
+    });
+    res.end(body);
+  };
+}

@@ -1,0 +1,174 @@
+import { writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Store } from "../src/db/store.ts";
+import { createHttpServer, type HttpServer } from "../src/http/index.ts";
+import { createMetrics } from "../src/metrics.ts";
+import { createStorage } from "../src/storage/index.ts";
+import { createLinkSigner } from "../src/storage/links.ts";
+import type { Storage, StoredFile } from "../src/storage/types.ts";
+import { raw, silentLogger, tempDir, testConfig } from "./helpers/http.ts";
+
+const SECRET = "test-link-secret-0123456789";
+
+describe("file links over HTTP", () => {
+  const dir = tempDir();
+  const config = testConfig(dir.path);
+  let storage: Storage;
+  let server: HttpServer;
+  let port: number;
+  let video: StoredFile;
+  let content: Buffer;
+  let token: string;
+
+  beforeAll(async () => {
+    storage = createStorage(config, silentLogger());
+    content = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251));
+    video = await storage.put("results", content, { ext: "mp4" });
+    const url = storage.publicUrl(video.key, 600)!;
+    token = url.slice(url.lastIndexOf("/") + 1);
+    server = createHttpServer({
+      config,
+      store: {} as Store,
+      storage,
+      metrics: createMetrics(),
+      logger: silentLogger(),
+      health: { database: () => true, storage: () => true, polling: () => true },
+      onKieCallback: () => {},
+    });
+    ({ port } = await server.listen());
+  });
+  afterAll(async () => {
+    await server.close();
+    dir.cleanup();
+  });
+
+  it("serves the whole file with its content type, length, ETag and Last-Modified", async () => {
+    const r = await raw(port, `/f/${token}`);
+    expect(r.status).toBe(200);
+    expect(r.body.equals(content)).toBe(true);
+    expect(r.headers["content-type"]).toBe("video/mp4");
+    expect(r.headers["content-length"]).toBe("10000");
+    expect(r.headers["accept-ranges"]).toBe("bytes");
+    expect(r.headers.etag).toBeTruthy();
+    expect(r.headers["last-modified"]).toBeTruthy();
+    expect(r.headers["cache-control"]).toMatch(/^private, max-age=\d+$/);
+  });
+
+  it("answers HEAD with the headers and no body", async () => {
+    const r = await raw(port, `/f/${token}`, { method: "HEAD" });
+    expect(r.status).toBe(200);
+    expect(r.headers["content-length"]).toBe("10000");
+    expect(r.body.length).toBe(0);
+  });
+
+  it("serves the first bytes of a range request with 206", async () => {
+    const r = await raw(port, `/f/${token}`, { headers: { Range: "bytes=0-99" } });
+    expect(r.status).toBe(206);
+    expect(r.headers["content-range"]).toBe("bytes 0-99/10000");
+    expect(r.body.equals(content.subarray(0, 100))).toBe(true);
+  });
+
+  it("serves a range from the middle so players can seek", async () => {
+    const r = await raw(port, `/f/${token}`, { headers: { Range: "bytes=5000-5999" } });
+    expect(r.status).toBe(206);
+    expect(r.headers["content-range"]).toBe("bytes 5000-5999/10000");
+    expect(r.body.equals(content.subarray(5000, 6000))).toBe(true);
+  });
+
+  it("serves a suffix range (the last N bytes) and an open-ended range to resume", async () => {
+    const suffix = await raw(port, `/f/${token}`, { headers: { Range: "bytes=-500" } });
+    expect(suffix.status).toBe(206);
+    expect(suffix.headers["content-range"]).toBe("bytes 9500-9999/10000");
+    expect(suffix.body.equals(content.subarray(9500))).toBe(true);
+    const resume = await raw(port, `/f/${token}`, { headers: { Range: "bytes=9000-" } });
+    expect(resume.status).toBe(206);
+    expect(resume.body.equals(content.subarray(9000))).toBe(true);
+  });
+
+  it("answers 416 with the real size for a range beyond the end", async () => {
+    const r = await raw(port, `/f/${token}`, { headers: { Range: "bytes=20000-30000" } });
+    expect(r.status).toBe(416);
+    expect(r.headers["content-range"]).toBe("bytes */10000");
+  });
+
+  it("answers 304 to a conditional request with the current ETag or date", async () => {
+    const first = await raw(port, `/f/${token}`, { method: "HEAD" });
+    const byTag = await raw(port, `/f/${token}`, {
+      headers: { "If-None-Match": String(first.headers.etag) },
+    });
+    expect(byTag.status).toBe(304);
+    expect(byTag.body.length).toBe(0);
+    const byDate = await raw(port, `/f/${token}`, {
+      headers: { "If-Modified-Since": String(first.headers["last-modified"]) },
+    });
+    expect(byDate.status).toBe(304);
+    const stale = await raw(port, `/f/${token}`, { headers: { "If-None-Match": '"something-else"' } });
+    expect(stale.status).toBe(200);
+  });
+
+  it("answers 410 for an expired link and 404 for the same link with a forged signature", async () => {
+    const signer = createLinkSigner(SECRET);
+    const expired = signer.sign(video.key, new Date(Date.now() - 1000));
+    expect((await raw(port, `/f/${expired}`)).status).toBe(410);
+    const [payload] = expired.split(".");
+    const forgedPayload = Buffer.from(`${Math.floor(Date.now() / 1000) + 3600}:${video.key}`).toString(
+      "base64url",
+    );
+    const sig = token.split(".")[1]!;
+    expect((await raw(port, `/f/${forgedPayload}.${sig}`)).status).toBe(404);
+    expect((await raw(port, `/f/${payload}.${"A".repeat(43)}`)).status).toBe(404);
+    const otherSecret = createLinkSigner("a-different-secret").sign(video.key, new Date(Date.now() + 60_000));
+    expect((await raw(port, `/f/${otherSecret}`)).status).toBe(404);
+  });
+
+  it("answers 410 for a valid link whose file was swept", async () => {
+    const gone = await storage.put("results", Buffer.from("bye"), { ext: "mp4" });
+    const url = storage.publicUrl(gone.key, 600)!;
+    await storage.remove(gone.key);
+    expect((await raw(port, new URL(url).pathname)).status).toBe(410);
+  });
+
+  it("never lets a URL reach the file system: every traversal trick is a 404", async () => {
+    writeFileSync(`${dir.path}/secret.txt`, "do not serve");
+    const tricks = [
+      "/f/../../etc/passwd",
+      "/f/..%2f..%2fetc%2fpasswd",
+      "/f/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+      "/f/%2E%2E/secret.txt",
+      "/f/results%2F2026%2F01%2F01%2Fx.mp4",
+      "/f/%252e%252e%252fsecret.txt",
+      "/f/..%5c..%5csecret.txt",
+      "/f/..\\..\\secret.txt",
+      `/f/${token}%00`,
+      `/f/${token}%00.txt`,
+      "/f/secret.txt",
+      "/f/",
+      "/f",
+      "/f//etc/passwd",
+      "/secret.txt",
+      "/inputs/",
+      "/results/",
+      `/f/${token}/`,
+      `/f/${token}/../secret.txt`,
+      `/f/${"A".repeat(5000)}`,
+      `/f/${"A".repeat(300)}.${"B".repeat(43)}`,
+      `/f/${Buffer.from("9999999999:../secret.txt").toString("base64url")}.${"A".repeat(43)}`,
+    ];
+    for (const path of tricks) {
+      const r = await raw(port, path);
+      expect(r.status, path).toBe(404);
+      expect(r.body.toString()).not.toContain("do not serve");
+    }
+  });
+
+  it("refuses methods other than GET and HEAD on file links", async () => {
+    expect((await raw(port, `/f/${token}`, { method: "POST", body: "x" })).status).toBe(404);
+    expect((await raw(port, `/f/${token}`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("answers 404 for anything else without a stack trace", async () => {
+    const r = await raw(port, "/nothing/here");
+    expect(r.status).toBe(404);
+    expect(r.body.toString()).toBe("Not found\n");
+  });
+});
