@@ -1,0 +1,268 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Config } from "../src/config/index.ts";
+import type { Store } from "../src/db/store.ts";
+import {
+  createHttpServer,
+  type HealthSources,
+  kieCallbackPath,
+  kieCallbackUrl,
+  telegramWebhookPath,
+  telegramWebhookUrl,
+} from "../src/http/index.ts";
+import { createMetrics } from "../src/metrics.ts";
+import { createStorage } from "../src/storage/index.ts";
+import { raw, silentLogger, tempDir, testConfig } from "./helpers/http.ts";
+import { storeFactories } from "./helpers/stores.ts";
+
+/** The Prometheus text exposition format, line by line. */
+const METRIC_LINE =
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (-?[0-9.]+(e[+-]?\d+)?|NaN|\+Inf|-Inf)( -?\d+)?$/;
+const COMMENT_LINE =
+  /^# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram|summary|untyped))$/;
+
+function parsePrometheus(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    if (line.startsWith("#")) {
+      if (!COMMENT_LINE.test(line)) throw new Error(`bad comment line: ${line}`);
+      continue;
+    }
+    if (!METRIC_LINE.test(line)) throw new Error(`bad sample line: ${line}`);
+    const cut = line.lastIndexOf(" ");
+    values.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return values;
+}
+
+for (const factory of storeFactories()) {
+  describe(`health and metrics (${factory.name})`, () => {
+    const dir = tempDir();
+    let store: Store;
+    let server: ReturnType<typeof createHttpServer>;
+    let port: number;
+    let polling = true;
+
+    beforeEach(async () => {
+      store = await factory.make({ freeCredits: 5 });
+      const config = testConfig(dir.path);
+      const storage = createStorage(config, silentLogger());
+      const health: HealthSources = {
+        database: () => store.ping(),
+        storage: async () => (await storage.freeBytes()) > 0,
+        polling: () => polling,
+      };
+      const metrics = createMetrics();
+      metrics.updatesHandled.inc({ type: "message" }, 3);
+      metrics.providerLatency.observe({ provider: "kie", operation: "create" }, 0.4);
+      server = createHttpServer({
+        config,
+        store,
+        storage,
+        metrics,
+        logger: silentLogger(),
+        health,
+        onKieCallback: () => {},
+        healthCacheMs: 0,
+      });
+      ({ port } = await server.listen());
+    });
+    afterEach(async () => {
+      polling = true;
+      await server.close();
+      await store.close();
+    });
+    afterAll(() => dir.cleanup());
+
+    it("reports 200 with every source up", async () => {
+      const r = await raw(port, "/healthz");
+      expect(r.status).toBe(200);
+      expect(r.headers["content-type"]).toMatch(/^application\/json/);
+      expect(JSON.parse(r.body.toString())).toMatchObject({
+        status: "ok",
+        database: true,
+        storage: true,
+        polling: true,
+      });
+    });
+
+    it("goes 503 when polling stops, and back to 200 when it resumes", async () => {
+      polling = false;
+      const down = await raw(port, "/healthz");
+      expect(down.status).toBe(503);
+      expect(JSON.parse(down.body.toString())).toMatchObject({
+        status: "down",
+        polling: false,
+        database: true,
+      });
+      polling = true;
+      expect((await raw(port, "/healthz")).status).toBe(200);
+    });
+
+    it("goes 503 when the database is closed", async () => {
+      await store.close();
+      const r = await raw(port, "/healthz");
+      expect(r.status).toBe(503);
+      expect(JSON.parse(r.body.toString())).toMatchObject({ status: "down", database: false });
+    });
+
+    it("serves metrics as Prometheus text with jobs by status and queue depth from the store", async () => {
+      const { user } = await store.getOrCreateUser({ tgId: 42 });
+      for (const n of [1, 2]) {
+        await store.createJobAndConsumeCredit(user.id, {
+          chatId: 42,
+          template: "ugc",
+          model: "sora-2",
+          language: "en",
+          productText: "mug",
+          cost: 1,
+          idempotencyKey: `m${n}`,
+        });
+      }
+      const r = await raw(port, "/metrics");
+      expect(r.status).toBe(200);
+      expect(r.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
+      const values = parsePrometheus(r.body.toString());
+      expect(values.get('neurocards_jobs{status="queued"}')).toBe(2);
+      expect(values.get('neurocards_jobs{status="failed"}')).toBe(0);
+      expect(values.get("neurocards_queue_depth")).toBe(2);
+      expect(values.get('neurocards_updates_handled_total{type="message"}')).toBe(3);
+      expect(values.get('neurocards_provider_request_seconds_count{provider="kie",operation="create"}')).toBe(
+        1,
+      );
+    });
+
+    it("still serves metrics when the database is down", async () => {
+      await store.close();
+      const r = await raw(port, "/metrics");
+      expect(r.status).toBe(200);
+      expect(() => parsePrometheus(r.body.toString())).not.toThrow();
+    });
+  });
+}
+
+describe("kie.ai callback and Telegram webhook routes", () => {
+  const dir = tempDir();
+  let config: Config;
+  let server: ReturnType<typeof createHttpServer>;
+  let port: number;
+  let tasks: string[];
+  let webhookCalls: string[];
+
+  beforeEach(async () => {
+    config = testConfig(dir.path, {
+      WEBHOOK_URL: "https://hook.example.com",
+      WEBHOOK_SECRET: "hook_secret_1",
+    });
+    tasks = [];
+    webhookCalls = [];
+    server = createHttpServer({
+      config,
+      store: {} as Store,
+      storage: createStorage(config, silentLogger()),
+      metrics: createMetrics(),
+      logger: silentLogger(),
+      health: { database: () => true, storage: () => true, polling: () => true },
+      onKieCallback: (id) => {
+        tasks.push(id);
+        // A slow check must not delay the answer.
+        return new Promise((resolve) => setTimeout(resolve, 10_000).unref());
+      },
+      webhook: async (req, res) => {
+        let body = "";
+        for await (const c of req) body += c;
+        webhookCalls.push(body);
+        res.end("{}");
+      },
+    });
+    ({ port } = await server.listen());
+  });
+  afterEach(() => server.close());
+  afterAll(() => dir.cleanup());
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    raw(port, path, {
+      method: "POST",
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      headers: { "Content-Type": "application/json", ...headers },
+    });
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it("builds the callback URL under PUBLIC_BASE_URL with a secret path", () => {
+    const url = kieCallbackUrl(config)!;
+    expect(url).toMatch(/^https:\/\/bot\.example\.com\/kie\/callback\/[A-Za-z0-9_-]{43}$/);
+    expect(kieCallbackUrl(testConfig(dir.path, { PUBLIC_BASE_URL: "" }))).toBeUndefined();
+    expect(kieCallbackPath(testConfig(dir.path, { LINK_SECRET: "other-secret-value" }))).not.toBe(
+      kieCallbackPath(config),
+    );
+  });
+
+  it("takes the task id of a market callback and triggers a check", async () => {
+    const r = await post(kieCallbackPath(config), {
+      code: 200,
+      msg: "Playground task completed successfully.",
+      data: { taskId: "task_abc", state: "success", resultJson: '{"resultUrls":["https://x/v.mp4"]}' },
+    });
+    expect(r.status).toBe(200);
+    await settle();
+    expect(tasks).toEqual(["task_abc"]);
+  });
+
+  it("takes the task id of a Veo callback", async () => {
+    const r = await post(kieCallbackPath(config), {
+      code: 200,
+      msg: "Veo3.1 video generated successfully.",
+      data: { taskId: "veo_task_1", info: { resultUrls: ["https://x/v.mp4"] }, fallbackFlag: false },
+    });
+    expect(r.status).toBe(200);
+    await settle();
+    expect(tasks).toEqual(["veo_task_1"]);
+  });
+
+  it("answers 404 to a wrong secret and triggers nothing", async () => {
+    const good = kieCallbackPath(config);
+    const wrong = `${good.slice(0, -1)}${good.endsWith("A") ? "B" : "A"}`;
+    expect((await post(wrong, { data: { taskId: "t" } })).status).toBe(404);
+    expect((await post("/kie/callback/", { data: { taskId: "t" } })).status).toBe(404);
+    expect((await raw(port, good)).status).toBe(404);
+    await settle();
+    expect(tasks).toEqual([]);
+  });
+
+  it("refuses bodies that are not JSON, lack a task id, or are too large", async () => {
+    const path = kieCallbackPath(config);
+    expect((await post(path, "not json")).status).toBe(400);
+    expect((await post(path, { data: {} })).status).toBe(400);
+    expect((await post(path, { data: { taskId: "x".repeat(400_000) } })).status).toBe(413);
+    await settle();
+    expect(tasks).toEqual([]);
+  });
+
+  it("hands webhook updates to the bot only with the right secret token header", async () => {
+    const path = telegramWebhookPath(config);
+    expect(telegramWebhookUrl(config)).toBe(`https://hook.example.com${path}`);
+    const update = { update_id: 1, message: { message_id: 1, text: "hi" } };
+    expect((await post(path, update)).status).toBe(401);
+    expect((await post(path, update, { "X-Telegram-Bot-Api-Secret-Token": "wrong" })).status).toBe(401);
+    const ok = await post(path, update, { "X-Telegram-Bot-Api-Secret-Token": "hook_secret_1" });
+    expect(ok.status).toBe(200);
+    expect(webhookCalls).toEqual([JSON.stringify(update)]);
+    expect(
+      (await post("/telegram/guess", update, { "X-Telegram-Bot-Api-Secret-Token": "hook_secret_1" })).status,
+    ).toBe(404);
+  });
+
+  it("answers a malformed request with 400 and keeps serving", async () => {
+    const { connect } = await import("node:net");
+    const reply = await new Promise<string>((resolve) => {
+      const s = connect(port, "127.0.0.1", () => s.write("NONSENSE\r\n\r\n"));
+      let data = "";
+      s.on("data", (d) => {
+        data += d;
+      });
+      s.on("close", () => resolve(data));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect((await raw(port, "/healthz")).status).toBe(200);
+  });
+});
