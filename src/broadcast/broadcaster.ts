@@ -77,6 +77,7 @@ export function createBroadcaster(deps: BroadcasterDeps) {
     let b = await store.getBroadcast(id);
     if (b?.status !== "running") return;
     logger.info({ broadcastId: id, total: b.total }, "broadcast running");
+    await showProgress(b, false);
     let lastEdit = Date.now();
     let sinceEdit = 0;
     while (!stopping) {

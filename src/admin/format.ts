@@ -1,0 +1,106 @@
+// Plain renderings of admin data (stats, a user card, a job card, list lines). Each takes the
+// caller's translate function so it works inside a handler and for a resumed broadcast alike.
+
+import { escapeHtml } from "../broadcast/html.ts";
+import type { AdminStats, Job, JobStatus, LedgerEntry, Payment, User } from "../db/types.ts";
+import { JOB_STATUSES } from "../db/types.ts";
+import { formatPrice } from "../payments/packages.ts";
+
+export type Translate = (key: string, vars?: Record<string, string | number>) => string;
+
+/** "2026-11-25 20:13" in UTC: admins compare times with logs, which are UTC too. */
+export function stamp(d: Date | null | undefined): string {
+  return d ? d.toISOString().slice(0, 16).replace("T", " ") : "—";
+}
+
+function byStatus(counts: Record<JobStatus, number>): string {
+  return JOB_STATUSES.map((s) => `${s} ${counts[s] ?? 0}`).join(" · ");
+}
+
+export function statsText(t: Translate, s: AdminStats, now: Date): string {
+  const finished = s.jobs.last7d.succeeded + s.jobs.last7d.failed;
+  const rate = finished === 0 ? "0%" : `${((s.jobs.last7d.failed / finished) * 100).toFixed(1)}%`;
+  const failures = s.failuresByErrorCode7d
+    .map((f) => `  · ${escapeHtml(f.errorCode)}: ${f.count}`)
+    .join("\n");
+  const oldest = s.queue.oldestQueuedAt
+    ? `${stamp(s.queue.oldestQueuedAt)} (${Math.round((now.getTime() - s.queue.oldestQueuedAt.getTime()) / 60_000)} min)`
+    : t("adm-none");
+  const revenue = s.revenue.map((r) => formatPrice(r.amount, r.currency)).join(" · ") || t("adm-none");
+  return t("adm-stats", {
+    date: stamp(now),
+    usersTotal: s.users.total,
+    usersToday: s.users.newToday,
+    usersWeek: s.users.new7d,
+    usersActive: s.users.active7d,
+    jobsToday: byStatus(s.jobs.today),
+    jobsWeek: byStatus(s.jobs.last7d),
+    failureRate: rate,
+    failures,
+    queued: s.queue.queued,
+    processing: s.queue.processing,
+    oldest,
+    sold: s.credits.sold,
+    spent: s.credits.spent,
+    refunded: s.credits.refunded,
+    revenue,
+  });
+}
+
+export function displayName(u: User): string {
+  const name = [u.firstName, u.lastName].filter(Boolean).join(" ") || (u.username ? `@${u.username}` : "");
+  return escapeHtml(name || `#${u.tgId}`);
+}
+
+export function userCard(t: Translate, u: User): string {
+  const status = u.blocked
+    ? t("adm-user-blocked")
+    : u.botBlockedAt
+      ? t("adm-user-bot-blocked", { at: stamp(u.botBlockedAt) })
+      : t("adm-user-ok");
+  return t("adm-user", {
+    name: displayName(u),
+    username: u.username ? `@${escapeHtml(u.username)}` : "",
+    tgId: u.tgId,
+    id: u.id,
+    lang: u.language ?? u.languageCode ?? "—",
+    balance: u.credits,
+    created: stamp(u.createdAt),
+    active: stamp(u.lastActiveAt),
+    code: escapeHtml(u.referralCode),
+    referredBy: u.referredBy === null ? "" : ` ${t("adm-user-referred", { by: u.referredBy })}`,
+    status,
+  });
+}
+
+export function ledgerLine(e: LedgerEntry): string {
+  const delta = e.delta > 0 ? `+${e.delta}` : String(e.delta);
+  const note = e.note ? ` — ${escapeHtml(e.note)}` : "";
+  return `${stamp(e.createdAt)} ${delta} → ${e.balanceAfter} · ${e.reason}${note}`;
+}
+
+export function jobLine(j: Job): string {
+  const err = j.status === "failed" && j.errorCode ? ` (${escapeHtml(j.errorCode)})` : "";
+  return `#${j.id} ${stamp(j.createdAt)} · ${escapeHtml(j.template)} · ${j.status}${err}`;
+}
+
+export function jobCard(t: Translate, j: Job): string {
+  const error = [j.errorCode, j.errorMessage].filter(Boolean).join(": ");
+  return t("adm-job", {
+    id: j.id,
+    status: j.status,
+    template: escapeHtml(j.template),
+    created: stamp(j.createdAt),
+    userId: j.userId,
+    attempts: j.attempts,
+    charged: j.creditsCharged,
+    refunded: j.refundedAt ? ` ${t("adm-job-refunded")}` : "",
+    step: escapeHtml(j.step ?? "—"),
+    error: error ? escapeHtml(error.slice(0, 1500)) : t("adm-job-no-error"),
+  });
+}
+
+export function paymentLine(p: Payment): string {
+  const refunded = p.status === "refunded" ? ` · refunded ${stamp(p.refundedAt)}` : "";
+  return `#${p.id} ${stamp(p.createdAt)} · ${formatPrice(p.amount, p.currency)} · +${p.credits}${refunded}\n<code>${escapeHtml(p.telegramChargeId)}</code>`;
+}

@@ -1,0 +1,2 @@
+export { type AdminFeatureDeps, createAdminFeature } from "./feature.ts";
+export { isAdmin } from "./filter.ts";

@@ -1,0 +1,7 @@
+// The admin and broadcast texts, embedded from ./locales/*.ftl (see src/payments/locales/embed.mjs).
+import { createTexts, type Texts } from "../payments/texts.ts";
+import { EMBEDDED } from "./locales/embedded.ts";
+
+export function adminTexts(): Texts {
+  return createTexts(EMBEDDED);
+}

@@ -1,0 +1,102 @@
+adm-stats =
+    <b>📊 Neurocards — { $date }</b>
+
+    <b>Users</b>: { $usersTotal } total · { $usersToday } new today · { $usersWeek } new in 7 days · { $usersActive } active in 7 days
+    <b>Jobs today</b>: { $jobsToday }
+    <b>Jobs 7 days</b>: { $jobsWeek }
+    <b>Failure rate 7 days</b>: { $failureRate }
+    { $failures }
+    <b>Queue</b>: { $queued } waiting, { $processing } in work · oldest waiting: { $oldest }
+    <b>Credits, all time</b>: sold { $sold } · spent { $spent } · refunded { $refunded }
+    <b>Revenue, all time</b>: { $revenue }
+adm-none = none
+adm-button-find = 🔎 Find a user
+adm-button-failed = ⚠️ Failed jobs
+adm-button-broadcast = 📣 Broadcast
+adm-button-fileid = 📎 File ids
+adm-button-refresh = 🔄 Refresh
+adm-button-back = « Back
+adm-button-cancel = ✖️ Cancel
+adm-ask-user = Send a user's Telegram id, internal id or @username.
+adm-not-found = Nobody found for “{ $query }”.
+adm-found-many = Found { $count }; pick one:
+adm-user =
+    <b>{ $name }</b> { $username }
+    Telegram id <code>{ $tgId }</code> · id { $id } · language { $lang }
+    Balance: <b>{ $balance }</b> credits
+    Joined { $created } · last active { $active }
+    Referral code { $code }{ $referredBy }
+    { $status }
+adm-user-referred = · invited by id { $by }
+adm-user-ok = ✅ Active
+adm-user-blocked = 🚫 Blocked by an admin
+adm-user-bot-blocked = 📵 Blocked the bot { $at }
+adm-button-grant = ➕ Grant credits
+adm-button-deduct = ➖ Deduct credits
+adm-button-block = 🚫 Block
+adm-button-unblock = ✅ Unblock
+adm-button-ledger = 📒 Ledger
+adm-button-jobs = 🎬 Jobs
+adm-button-payments = 💳 Payments
+adm-ask-amount-grant = How many credits to grant to { $name }? Send a whole number.
+adm-ask-amount-deduct = How many credits to take from { $name }? Send a whole number.
+adm-bad-amount = Send a whole number from 1 to 100000, or /cancel.
+adm-ask-reason = Why? Send a short reason for the ledger (up to 200 characters).
+adm-bad-reason = Send a reason as text, 1 to 200 characters, or /cancel.
+adm-granted = ➕ { $amount } credits granted to { $name }. Balance: { $balance }.
+adm-deducted = ➖ { $amount } credits taken from { $name }. Balance: { $balance }.
+adm-deduct-short = { $name } has only { $balance } credits; nothing was taken. Deduct at most { $balance }.
+adm-blocked-done = 🚫 { $name } is blocked.
+adm-unblocked-done = ✅ { $name } is unblocked.
+adm-ledger-title = <b>Ledger of { $name }</b> (last { $count }):
+adm-ledger-empty = No ledger entries.
+adm-jobs-title = <b>Jobs of { $name }</b> (last { $count }):
+adm-jobs-empty = No jobs.
+adm-failed-title = <b>Failed jobs</b> (last { $count }):
+adm-payments-title = <b>Payments of { $name }</b> (last { $count }):
+adm-payments-empty = No payments.
+adm-job =
+    <b>Job #{ $id }</b> · { $status } · { $template } · { $created }
+    User id { $userId } · attempts { $attempts } · charged { $charged }{ $refunded }
+    Step: { $step }
+    Error: { $error }
+adm-job-refunded = · refunded
+adm-job-no-error = —
+adm-button-retry = 🔁 Retry
+adm-button-refund-job = ↩️ Refund credits
+adm-job-requeued = 🔁 Job #{ $id } is back in the queue.
+adm-job-not-requeued = Job #{ $id } cannot be retried (only failed jobs whose credits were not refunded).
+adm-job-refund-done = ↩️ Credits of job #{ $id } returned. User balance: { $balance }.
+adm-job-refund-refused = No refund for job #{ $id }: { $reason }.
+adm-refund-reason-already_refunded = already refunded
+adm-refund-reason-not_failed = the job has not failed
+adm-refund-reason-not_found = no such job
+adm-refund-reason-nothing_charged = nothing was charged
+adm-button-refund-payment = ↩️ Refund #{ $id }
+adm-refund-confirm = Refund payment #{ $id } ({ $amount }) to { $name } and take back { $credits } credits?
+adm-button-confirm-refund = ✅ Yes, refund
+adm-refund-done = ↩️ Payment #{ $id } refunded. Credits taken back: { $taken } of { $credits }. Balance: { $balance }.
+adm-refund-short = ⚠️ The user had spent part of them: balance stays at 0 instead of going negative.
+adm-refund-already = Payment #{ $id } was already refunded.
+adm-refund-not-stars = Payment #{ $id } was made in { $currency }: refund it in the payment provider's dashboard.
+adm-refund-failed = Telegram refused the refund: { $detail }
+adm-fileid-on = Send photos, videos, GIFs, documents or stickers: I reply with their file_id. Press Done when finished.
+adm-fileid-done = 📎 File id mode is off.
+adm-fileid = { $kind }: <code>{ $fileId }</code>
+adm-button-done = ✅ Done
+adm-bc-audience = Who gets the broadcast?
+adm-bc-all = 👥 All users
+adm-bc-active = 🔥 Active in 7 days
+adm-bc-ask = Send the broadcast message: text, or a photo with a caption. Formatting is kept.
+adm-bc-bad = Send text or one photo with a caption, or /cancel.
+adm-bc-preview = ⬆️ This is how it will look. Send it to { $audience }?
+adm-bc-audience-all = all users
+adm-bc-audience-active = users active in 7 days
+adm-bc-send = 📣 Send
+adm-bc-cancelled = Broadcast cancelled.
+adm-bc-started = 📣 Broadcast #{ $id } is starting…
+adm-bc-progress = 📣 Broadcast #{ $id }: { $done } of { $total } · sent { $sent } · failed { $failed } · blocked the bot { $blocked }
+adm-bc-done = ✅ Broadcast #{ $id } finished: { $total } recipients · sent { $sent } · failed { $failed } · blocked the bot { $blocked }
+adm-bc-not-draft = This broadcast was already started or cancelled.
+adm-cancelled = Cancelled.
+adm-commands-admin = Admin panel

@@ -1,0 +1,102 @@
+adm-stats =
+    <b>📊 Neurocards — { $date }</b>
+
+    <b>Пользователи</b>: всего { $usersTotal } · новых сегодня { $usersToday } · новых за 7 дней { $usersWeek } · активных за 7 дней { $usersActive }
+    <b>Задачи сегодня</b>: { $jobsToday }
+    <b>Задачи за 7 дней</b>: { $jobsWeek }
+    <b>Доля ошибок за 7 дней</b>: { $failureRate }
+    { $failures }
+    <b>Очередь</b>: ждут { $queued }, в работе { $processing } · самая старая ждёт: { $oldest }
+    <b>Кредиты, всего</b>: продано { $sold } · потрачено { $spent } · возвращено { $refunded }
+    <b>Выручка, всего</b>: { $revenue }
+adm-none = нет
+adm-button-find = 🔎 Найти пользователя
+adm-button-failed = ⚠️ Ошибки задач
+adm-button-broadcast = 📣 Рассылка
+adm-button-fileid = 📎 File id
+adm-button-refresh = 🔄 Обновить
+adm-button-back = « Назад
+adm-button-cancel = ✖️ Отмена
+adm-ask-user = Отправьте Telegram id, внутренний id или @username пользователя.
+adm-not-found = По запросу «{ $query }» никого нет.
+adm-found-many = Найдено { $count }; выберите:
+adm-user =
+    <b>{ $name }</b> { $username }
+    Telegram id <code>{ $tgId }</code> · id { $id } · язык { $lang }
+    Баланс: <b>{ $balance }</b> кредитов
+    С нами с { $created } · активность { $active }
+    Реферальный код { $code }{ $referredBy }
+    { $status }
+adm-user-referred = · пригласил id { $by }
+adm-user-ok = ✅ Активен
+adm-user-blocked = 🚫 Заблокирован администратором
+adm-user-bot-blocked = 📵 Заблокировал бота { $at }
+adm-button-grant = ➕ Начислить
+adm-button-deduct = ➖ Списать
+adm-button-block = 🚫 Заблокировать
+adm-button-unblock = ✅ Разблокировать
+adm-button-ledger = 📒 Движения
+adm-button-jobs = 🎬 Задачи
+adm-button-payments = 💳 Платежи
+adm-ask-amount-grant = Сколько кредитов начислить { $name }? Отправьте целое число.
+adm-ask-amount-deduct = Сколько кредитов списать у { $name }? Отправьте целое число.
+adm-bad-amount = Отправьте целое число от 1 до 100000 или /cancel.
+adm-ask-reason = Причина? Коротко, для истории движений (до 200 символов).
+adm-bad-reason = Отправьте причину текстом, от 1 до 200 символов, или /cancel.
+adm-granted = ➕ { $name }: начислено { $amount }. Баланс: { $balance }.
+adm-deducted = ➖ { $name }: списано { $amount }. Баланс: { $balance }.
+adm-deduct-short = У { $name } только { $balance } кредитов; ничего не списано. Можно списать не больше { $balance }.
+adm-blocked-done = 🚫 { $name } заблокирован.
+adm-unblocked-done = ✅ { $name } разблокирован.
+adm-ledger-title = <b>Движения { $name }</b> (последние { $count }):
+adm-ledger-empty = Движений нет.
+adm-jobs-title = <b>Задачи { $name }</b> (последние { $count }):
+adm-jobs-empty = Задач нет.
+adm-failed-title = <b>Задачи с ошибкой</b> (последние { $count }):
+adm-payments-title = <b>Платежи { $name }</b> (последние { $count }):
+adm-payments-empty = Платежей нет.
+adm-job =
+    <b>Задача #{ $id }</b> · { $status } · { $template } · { $created }
+    Пользователь id { $userId } · попыток { $attempts } · списано { $charged }{ $refunded }
+    Шаг: { $step }
+    Ошибка: { $error }
+adm-job-refunded = · возвращено
+adm-job-no-error = —
+adm-button-retry = 🔁 Повторить
+adm-button-refund-job = ↩️ Вернуть кредиты
+adm-job-requeued = 🔁 Задача #{ $id } снова в очереди.
+adm-job-not-requeued = Задачу #{ $id } нельзя повторить (только задачи с ошибкой, кредиты которых не возвращены).
+adm-job-refund-done = ↩️ Кредиты за задачу #{ $id } возвращены. Баланс пользователя: { $balance }.
+adm-job-refund-refused = Возврат по задаче #{ $id } невозможен: { $reason }.
+adm-refund-reason-already_refunded = уже возвращено
+adm-refund-reason-not_failed = задача не завершилась ошибкой
+adm-refund-reason-not_found = нет такой задачи
+adm-refund-reason-nothing_charged = ничего не списывалось
+adm-button-refund-payment = ↩️ Вернуть #{ $id }
+adm-refund-confirm = Вернуть платёж #{ $id } ({ $amount }) пользователю { $name } и списать { $credits } кредитов?
+adm-button-confirm-refund = ✅ Да, вернуть
+adm-refund-done = ↩️ Платёж #{ $id } возвращён. Списано кредитов: { $taken } из { $credits }. Баланс: { $balance }.
+adm-refund-short = ⚠️ Пользователь уже потратил часть: баланс остался 0, а не ушёл в минус.
+adm-refund-already = Платёж #{ $id } уже возвращён.
+adm-refund-not-stars = Платёж #{ $id } прошёл в { $currency }: верните его в кабинете платёжного провайдера.
+adm-refund-failed = Telegram отказал в возврате: { $detail }
+adm-fileid-on = Присылайте фото, видео, GIF, документы или стикеры — отвечу их file_id. Нажмите «Готово», когда закончите.
+adm-fileid-done = 📎 Режим file id выключен.
+adm-fileid = { $kind }: <code>{ $fileId }</code>
+adm-button-done = ✅ Готово
+adm-bc-audience = Кому отправить рассылку?
+adm-bc-all = 👥 Всем
+adm-bc-active = 🔥 Активным за 7 дней
+adm-bc-ask = Отправьте сообщение для рассылки: текст или фото с подписью. Форматирование сохранится.
+adm-bc-bad = Отправьте текст или одно фото с подписью, или /cancel.
+adm-bc-preview = ⬆️ Так это увидят получатели. Отправить: { $audience }?
+adm-bc-audience-all = всем пользователям
+adm-bc-audience-active = активным за 7 дней
+adm-bc-send = 📣 Отправить
+adm-bc-cancelled = Рассылка отменена.
+adm-bc-started = 📣 Рассылка #{ $id } запускается…
+adm-bc-progress = 📣 Рассылка #{ $id }: { $done } из { $total } · доставлено { $sent } · ошибок { $failed } · заблокировали бота { $blocked }
+adm-bc-done = ✅ Рассылка #{ $id } завершена: получателей { $total } · доставлено { $sent } · ошибок { $failed } · заблокировали бота { $blocked }
+adm-bc-not-draft = Эта рассылка уже запущена или отменена.
+adm-cancelled = Отменено.
+adm-commands-admin = Панель администратора

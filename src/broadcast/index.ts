@@ -1,0 +1,40 @@
+// The broadcast sender wired with the admin-facing progress texts; resumeBroadcasts() continues
+// what a restart interrupted.
+import { adminTexts } from "../admin/locales.ts";
+import type { Store } from "../db/store.ts";
+import type { Logger } from "../logger.ts";
+import { localeOfUser } from "../payments/texts.ts";
+import type { Telegram } from "../telegram/types.ts";
+import { type Broadcaster, type BroadcasterDeps, createBroadcaster } from "./broadcaster.ts";
+
+export type { Broadcaster } from "./broadcaster.ts";
+
+export interface BroadcastsDeps {
+  store: Store;
+  telegram: Telegram;
+  logger: Logger;
+  /** Tuning for tests; see BroadcasterDeps. */
+  options?: Pick<BroadcasterDeps, "batchSize" | "progressEveryMs" | "progressEveryUsers" | "maxFloodTries">;
+}
+
+export function createBroadcasts({ store, telegram, logger, options }: BroadcastsDeps): Broadcaster {
+  const texts = adminTexts();
+  return createBroadcaster({
+    store,
+    telegram,
+    logger,
+    ...options,
+    async progressText(b, done) {
+      const locale = localeOfUser(await store.getUserByTgId(b.adminTgId));
+      const vars = {
+        id: b.id,
+        total: b.total,
+        done: b.sent + b.failed + b.blocked,
+        sent: b.sent,
+        failed: b.failed,
+        blocked: b.blocked,
+      };
+      return texts.t(locale, done ? "adm-bc-done" : "adm-bc-progress", vars);
+    },
+  });
+}

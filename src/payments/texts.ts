@@ -1,0 +1,30 @@
+// Translations of a feature, from Fluent sources embedded in the program (the single executable
+// reads no folders). Used with the locale the bot negotiated for the update, or — outside an
+// update (referral notices, broadcast progress) — the locale of the stored user.
+import { I18n } from "@grammyjs/i18n";
+import type { Language, User } from "../db/types.ts";
+
+export type Vars = Record<string, string | number>;
+
+/** The bot's rule: Russian for ru/uk/be/kk, English otherwise, unless the user chose with /lang. */
+export function localeOfUser(u: Pick<User, "language" | "languageCode"> | null | undefined): Language {
+  if (u?.language === "ru" || u?.language === "en") return u.language;
+  return /^(ru|uk|be|kk)\b/i.test(u?.languageCode ?? "") ? "ru" : "en";
+}
+
+export function createTexts(sources: Record<Language, string>) {
+  // Unicode isolation marks around placeables would end up inside HTML attributes and ids.
+  const i18n = new I18n({ defaultLocale: "en", fluentBundleOptions: { useIsolating: false } });
+  for (const [locale, source] of Object.entries(sources)) i18n.loadLocaleSync(locale, { source });
+  return {
+    t(locale: string, key: string, vars?: Vars): string {
+      return i18n.t(locale === "ru" ? "ru" : "en", key, vars);
+    },
+    /** A translate function bound to one locale. */
+    bind(locale: string): (key: string, vars?: Vars) => string {
+      return (key, vars) => this.t(locale, key, vars);
+    },
+  };
+}
+
+export type Texts = ReturnType<typeof createTexts>;
