@@ -184,12 +184,12 @@ function createPostgresStore(
         const required = list.reduce((s, j) => s + j.cost, 0);
         if (balance < required) return { ok: false, reason: "insufficient_credits", balance, required };
         const now = new Date();
-        const created: Job[] = [];
-        let after = balance;
-        for (const j of list) {
-          const [row] = await t
-            .insert(jobs)
-            .values({
+        // One multi-row insert for the jobs, one for their ledger rows and one balance update:
+        // a batch costs three round trips, not three per job.
+        const rows = await t
+          .insert(jobs)
+          .values(
+            list.map((j) => ({
               userId,
               chatId: j.chatId,
               template: j.template,
@@ -206,21 +206,33 @@ function createPostgresStore(
               runAt: now,
               createdAt: now,
               updatedAt: now,
-            })
-            .returning();
-          if (!row) throw new Error("job insert returned nothing");
-          if (j.cost !== 0) {
-            after = await move(
-              t,
+            })),
+          )
+          .returning();
+        rows.sort((a, b) => a.id - b.id);
+        let after = balance;
+        const ledger = rows
+          .filter((row) => row.creditsCharged !== 0)
+          .map((row) => {
+            after -= row.creditsCharged;
+            return {
               userId,
-              -j.cost,
-              "job_charge",
-              { reference: `job:${row.id}:charge`, jobId: row.id },
-              now,
-            );
-          }
-          created.push(toJob(row));
+              delta: -row.creditsCharged,
+              balanceAfter: after,
+              reason: "job_charge",
+              jobId: row.id,
+              reference: `job:${row.id}:charge`,
+              createdAt: now,
+            };
+          });
+        if (ledger.length) {
+          await t
+            .update(users)
+            .set({ credits: sql`${users.credits} - ${required}`, updatedAt: now })
+            .where(eq(users.id, userId));
+          await t.insert(creditLedger).values(ledger);
         }
+        const created = rows.map(toJob);
         return { ok: true, jobs: created, created: true, balance: after };
       });
     } catch (err) {

@@ -1,0 +1,622 @@
+// The store contract: one suite, run against SQLite always and Postgres when TEST_DATABASE_URL is
+// set. Both implementations must keep credits and jobs right under any concurrency.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import type { NewJob, Store } from "../src/db/store.ts";
+import { type StoreFactory, storeFactories } from "./helpers/stores.ts";
+
+const run = promisify(execFile);
+
+if (!process.env.TEST_DATABASE_URL) {
+  console.warn(
+    "\n*** Postgres store contract tests are SKIPPED: TEST_DATABASE_URL is not set " +
+      "(e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test) ***\n",
+  );
+  describe.skip("store contract: postgres (TEST_DATABASE_URL not set)", () => {
+    it("runs the whole contract against Postgres", () => {});
+  });
+}
+
+let seq = 0;
+function newJob(over: Partial<NewJob> = {}): NewJob {
+  seq++;
+  return {
+    chatId: 1000,
+    template: "ugc",
+    model: "veo3_fast",
+    language: "en",
+    productText: "A ceramic mug",
+    cost: 1,
+    idempotencyKey: `key-${seq}-${Math.random()}`,
+    ...over,
+  };
+}
+
+async function expectBalanceMatchesLedger(store: Store, userId: number): Promise<number> {
+  const user = await store.getUserById(userId);
+  expect(user).not.toBeNull();
+  expect(await store.ledgerSum(userId)).toBe(user?.credits);
+  return user?.credits ?? Number.NaN;
+}
+
+describe.each(storeFactories().map((f) => [f.name, f] as const))(
+  "store contract: %s",
+  (_name, factory: StoreFactory) => {
+    const cleanups: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      while (cleanups.length) await cleanups.pop()?.();
+    });
+    async function make(freeCredits = 1): Promise<Store> {
+      const s = await factory.make({ freeCredits });
+      cleanups.push(() => s.close());
+      return s;
+    }
+    async function shared(n: number, freeCredits = 1) {
+      const s = await factory.makeShared(n, { freeCredits });
+      cleanups.push(() => s.close());
+      return s;
+    }
+    /** A user holding exactly `credits`. */
+    async function userWith(store: Store, credits: number, tgId = 1000 + Math.floor(Math.random() * 1e9)) {
+      const { user } = await store.getOrCreateUser({ tgId, username: `u${tgId}` });
+      const delta = credits - user.credits;
+      if (delta !== 0) {
+        const r = await store.addCredits({
+          userId: user.id,
+          amount: delta,
+          reason: delta > 0 ? "admin_grant" : "admin_deduct",
+          reference: `setup:${user.id}`,
+        });
+        expect(r).toEqual({ applied: true, balance: credits });
+      }
+      return user;
+    }
+
+    describe("users", () => {
+      it("grants the free credits once, in the ledger, and refreshes the profile on later contact", async () => {
+        const store = await make(3);
+        const first = await store.getOrCreateUser({ tgId: 7, username: "anna", firstName: "Anna" });
+        expect(first.created).toBe(true);
+        expect(first.user.credits).toBe(3);
+        const again = await store.getOrCreateUser({ tgId: 7, username: "anna_new", firstName: "Anna" });
+        expect(again.created).toBe(false);
+        expect(again.user).toMatchObject({ id: first.user.id, username: "anna_new", credits: 3 });
+        const ledger = await store.getLedger(first.user.id, { limit: 10 });
+        expect(ledger).toHaveLength(1);
+        expect(ledger[0]).toMatchObject({ reason: "signup_bonus", delta: 3, balanceAfter: 3 });
+        await expectBalanceMatchesLedger(store, first.user.id);
+      });
+
+      it("creates one user and one bonus when the first messages arrive at once", async () => {
+        const { stores } = await shared(3, 2);
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => stores[i % stores.length]?.getOrCreateUser({ tgId: 99 })),
+        );
+        expect(results.filter((r) => r?.created)).toHaveLength(1);
+        const store = stores[0] as Store;
+        expect(await store.countUsers()).toBe(1);
+        expect(await expectBalanceMatchesLedger(store, results[0]?.user.id ?? 0)).toBe(2);
+      });
+
+      it("gives every user a distinct short referral code and records who referred whom", async () => {
+        const store = await make();
+        const a = (await store.getOrCreateUser({ tgId: 1 })).user;
+        const b = (
+          await store.getOrCreateUser({ tgId: 2 }, { referralCode: a.referralCode, referralSource: "ad1" })
+        ).user;
+        expect(a.referralCode).toMatch(/^[a-z0-9]{6,10}$/);
+        expect(b.referralCode).not.toBe(a.referralCode);
+        expect(b).toMatchObject({ referredBy: a.id, referralSource: "ad1" });
+        expect((await store.getUserByReferralCode(a.referralCode))?.id).toBe(a.id);
+      });
+
+      it("finds users by Telegram id, internal id and username prefix", async () => {
+        const store = await make();
+        const a = (await store.getOrCreateUser({ tgId: 555001, username: "Marina_shop" })).user;
+        await store.getOrCreateUser({ tgId: 555002, username: "mark" });
+        expect((await store.findUsers("555001", 10)).map((u) => u.id)).toEqual([a.id]);
+        expect((await store.findUsers(String(a.id), 10)).map((u) => u.id)).toContain(a.id);
+        expect((await store.findUsers("@mar", 10)).map((u) => u.username)).toEqual(["Marina_shop", "mark"]);
+        expect(await store.findUsers("@zzz", 10)).toEqual([]);
+        expect((await store.getUserByUsername("@MARK"))?.tgId).toBe(555002);
+      });
+
+      it("addCredits is idempotent by reference and never deducts below zero", async () => {
+        const store = await make(0);
+        const u = (await store.getOrCreateUser({ tgId: 3 })).user;
+        expect(
+          await store.addCredits({ userId: u.id, amount: 5, reason: "admin_grant", reference: "g1" }),
+        ).toEqual({
+          applied: true,
+          balance: 5,
+        });
+        expect(
+          await store.addCredits({ userId: u.id, amount: 5, reason: "admin_grant", reference: "g1" }),
+        ).toEqual({
+          applied: false,
+          balance: 5,
+        });
+        expect(
+          await store.addCredits({ userId: u.id, amount: -9, reason: "admin_deduct", reference: "d1" }),
+        ).toEqual({
+          applied: false,
+          balance: 5,
+        });
+        expect(await store.safeGetBalance(u.id)).toBe(5);
+        await expectBalanceMatchesLedger(store, u.id);
+      });
+    });
+
+    describe("charging for jobs", () => {
+      it("200 concurrent orders against 5 credits create exactly 5 jobs and leave 0", async () => {
+        const { stores } = await shared(4);
+        const store = stores[0] as Store;
+        const user = await userWith(store, 5);
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) =>
+            (stores[i % stores.length] as Store).createJobAndConsumeCredit(user.id, newJob()),
+          ),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(5);
+        expect(results.filter((r) => !r.ok && r.reason === "insufficient_credits")).toHaveLength(195);
+        expect(await store.countUserJobs(user.id)).toBe(5);
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(0);
+      });
+
+      it("50 concurrent orders with one idempotency key create one job and charge once", async () => {
+        const { stores } = await shared(4);
+        const store = stores[0] as Store;
+        const user = await userWith(store, 10);
+        const job = newJob();
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            (stores[i % stores.length] as Store).createJobAndConsumeCredit(user.id, job),
+          ),
+        );
+        const ok = results.filter((r) => r.ok);
+        expect(ok).toHaveLength(50);
+        expect(ok.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(ok.map((r) => r.job.id)).size).toBe(1);
+        expect(await store.countUserJobs(user.id)).toBe(1);
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(9);
+        const charges = (await store.getLedger(user.id, { limit: 100 })).filter(
+          (l) => l.reason === "job_charge",
+        );
+        expect(charges).toHaveLength(1);
+        expect(charges[0]?.reference).toBe(`job:${ok[0]?.job.id}:charge`);
+      });
+
+      it("refuses with a typed result when the balance is below the cost", async () => {
+        const store = await make();
+        const user = await userWith(store, 1);
+        const r = await store.createJobAndConsumeCredit(user.id, newJob({ cost: 2 }));
+        expect(r).toEqual({ ok: false, reason: "insufficient_credits", balance: 1, required: 2 });
+        expect(await store.createJobAndConsumeCredit(999_999, newJob())).toEqual({
+          ok: false,
+          reason: "user_not_found",
+        });
+        expect(await store.countUserJobs(user.id)).toBe(0);
+      });
+
+      it("creates a batch for the sum of its costs, all or none, and replays it without charging", async () => {
+        const store = await make();
+        const user = await userWith(store, 5);
+        const batch = [1, 2, 3].map((i) => newJob({ cost: 2, batchKey: "b1", idempotencyKey: `b1:${i}` }));
+        expect(await store.createJobsAndConsumeCredits(user.id, batch)).toMatchObject({
+          ok: false,
+          required: 6,
+          balance: 5,
+        });
+        expect(await store.countUserJobs(user.id)).toBe(0);
+        await store.addCredits({ userId: user.id, amount: 1, reason: "admin_grant", reference: "top-up" });
+        const made = await store.createJobsAndConsumeCredits(user.id, batch);
+        expect(made).toMatchObject({ ok: true, created: true, balance: 0 });
+        const replay = await store.createJobsAndConsumeCredits(user.id, batch);
+        expect(replay).toMatchObject({ ok: true, created: false, balance: 0 });
+        if (made.ok && replay.ok) expect(replay.jobs.map((j) => j.id)).toEqual(made.jobs.map((j) => j.id));
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(0);
+      });
+    });
+
+    describe("refunds", () => {
+      it("20 concurrent refunds of one failed job give one credit back", async () => {
+        const { stores } = await shared(4);
+        const store = stores[0] as Store;
+        const user = await userWith(store, 3);
+        const created = await store.createJobAndConsumeCredit(user.id, newJob({ cost: 2 }));
+        if (!created.ok) throw new Error("setup");
+        const id = created.job.id;
+        expect((await store.refundCredit(id)).refunded).toBe(false); // still queued
+        expect(await store.updateJobStatus(id, "failed", { errorCode: "provider_error" })).not.toBeNull();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (stores[i % stores.length] as Store).refundCredit(id)),
+        );
+        expect(results.filter((r) => r.refunded)).toHaveLength(1);
+        expect(results.filter((r) => !r.refunded && r.reason === "already_refunded")).toHaveLength(19);
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(3);
+        expect((await store.getJobById(id))?.refundedAt).toBeInstanceOf(Date);
+        expect(await store.requeueJob(id)).toBeNull(); // refunded jobs are not retried for free
+      });
+    });
+
+    describe("job status", () => {
+      it("refuses illegal transitions and stamps finished jobs", async () => {
+        const store = await make();
+        const user = await userWith(store, 5);
+        const r = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!r.ok) throw new Error("setup");
+        const id = r.job.id;
+        expect(await store.updateJobStatus(id, "succeeded")).toBeNull();
+        const claimed = await store.claimNextJob("w1", 60_000);
+        expect(claimed?.id).toBe(id);
+        expect(await store.updateJobStatus(id, "succeeded", { leaseOwner: "someone-else" })).toBeNull();
+        const done = await store.updateJobStatus(id, "succeeded", {
+          leaseOwner: "w1",
+          resultFileId: "file-1",
+        });
+        expect(done).toMatchObject({ status: "succeeded", resultFileId: "file-1", leaseOwner: null });
+        expect(done?.finishedAt).toBeInstanceOf(Date);
+        for (const to of ["queued", "processing", "failed", "succeeded"] as const) {
+          expect(await store.updateJobStatus(id, to)).toBeNull();
+        }
+        const other = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!other.ok) throw new Error("setup");
+        expect(await store.updateJobStatus(other.job.id, "failed")).toMatchObject({ status: "failed" });
+        expect(await store.updateJobStatus(other.job.id, "processing")).toBeNull();
+        const again = await store.requeueJob(other.job.id);
+        expect(again).toMatchObject({ status: "queued", finishedAt: null, errorCode: null });
+      });
+    });
+
+    describe("queue", () => {
+      it("4 concurrent claimers draining 2,000 jobs claim every job exactly once", async () => {
+        const { stores } = await shared(4);
+        const store = stores[0] as Store;
+        const user = await userWith(store, 2000);
+        const made = await store.createJobsAndConsumeCredits(
+          user.id,
+          Array.from({ length: 2000 }, () => newJob()),
+        );
+        expect(made.ok).toBe(true);
+        // Claimed jobs keep a live lease, so nobody may take them again while the drain runs; every
+        // tenth one is finished to mix completions into the claims.
+        const claims: number[] = [];
+        await Promise.all(
+          stores.map(async (s, w) => {
+            for (;;) {
+              const batch = await s.claimJobs(`w${w}`, 600_000, 10);
+              if (!batch.length) return;
+              for (const job of batch) {
+                claims.push(job.id);
+                expect(job.leaseOwner).toBe(`w${w}`);
+                if (job.id % 10 === 0)
+                  expect(
+                    await s.updateJobStatus(job.id, "succeeded", { leaseOwner: `w${w}` }),
+                  ).not.toBeNull();
+              }
+            }
+          }),
+        );
+        expect(claims).toHaveLength(2000);
+        expect(new Set(claims).size).toBe(2000);
+        expect(await store.countJobsByStatus()).toEqual({
+          queued: 0,
+          processing: 1800,
+          succeeded: 200,
+          failed: 0,
+        });
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(0);
+      });
+
+      it("claims oldest first, and re-claims a job whose lease expired with one more attempt", async () => {
+        const store = await make();
+        const user = await userWith(store, 5);
+        const a = await store.createJobAndConsumeCredit(user.id, newJob());
+        const b = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!a.ok || !b.ok) throw new Error("setup");
+        const t0 = new Date(Date.now() + 1000);
+        const first = await store.claimNextJob("w1", 5_000, t0);
+        expect(first).toMatchObject({ id: a.job.id, status: "processing", leaseOwner: "w1", attempts: 0 });
+        expect(first?.startedAt).toBeInstanceOf(Date);
+        expect(first?.leaseExpiresAt?.getTime()).toBe(t0.getTime() + 5_000);
+        expect((await store.claimNextJob("w2", 5_000, new Date(t0.getTime() + 1_000)))?.id).toBe(b.job.id);
+        expect(await store.claimNextJob("w3", 5_000, new Date(t0.getTime() + 4_000))).toBeNull();
+        expect(await store.heartbeat(a.job.id, "w1", 5_000, new Date(t0.getTime() + 4_000))).toBe(true);
+        expect(await store.heartbeat(a.job.id, "w2", 5_000, new Date(t0.getTime() + 4_000))).toBe(false);
+        // w1 dies: its lease (extended to t0+9s) runs out and w3 takes the job over.
+        const retaken = await store.claimNextJob("w3", 5_000, new Date(t0.getTime() + 9_500));
+        expect(retaken).toMatchObject({ id: a.job.id, leaseOwner: "w3", attempts: 1 });
+        expect(retaken?.startedAt?.getTime()).toBe(first?.startedAt?.getTime());
+        expect(await store.heartbeat(a.job.id, "w1", 5_000)).toBe(false);
+        expect(await store.updateJobStatus(a.job.id, "succeeded", { leaseOwner: "w1" })).toBeNull();
+      });
+
+      it("never claims a finished job", async () => {
+        const store = await make();
+        const user = await userWith(store, 5);
+        const a = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!a.ok) throw new Error("setup");
+        const c = await store.claimNextJob("w1", 1_000);
+        await store.updateJobStatus(a.job.id, "failed", { leaseOwner: "w1", errorCode: "x" });
+        expect(c?.id).toBe(a.job.id);
+        expect(await store.claimNextJob("w2", 1_000, new Date(Date.now() + 86_400_000))).toBeNull();
+        expect(await store.nextRunAt()).toBeNull();
+      });
+
+      it("a released job waits until its run_at, then is resumed without counting an attempt", async () => {
+        const store = await make();
+        const user = await userWith(store, 5);
+        const a = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!a.ok) throw new Error("setup");
+        await store.claimNextJob("w1", 60_000);
+        const later = new Date(Date.now() + 30_000);
+        expect(await store.releaseJob(a.job.id, "w2", later)).toBe(false);
+        expect(
+          await store.releaseJob(a.job.id, "w1", later, { step: "poll", providerTaskId: "task-1" }),
+        ).toBe(true);
+        expect(await store.getQueuePosition(a.job.id)).toBe(0);
+        expect((await store.nextRunAt())?.getTime()).toBe(later.getTime());
+        expect(await store.claimNextJob("w2", 60_000)).toBeNull();
+        const resumed = await store.claimNextJob("w2", 60_000, new Date(later.getTime() + 1));
+        expect(resumed).toMatchObject({
+          id: a.job.id,
+          attempts: 0,
+          step: "poll",
+          providerTaskId: "task-1",
+          leaseOwner: "w2",
+        });
+      });
+
+      it("reports the queue position while jobs are claimed and finished", async () => {
+        const store = await make();
+        const user = await userWith(store, 10);
+        const ids: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const r = await store.createJobAndConsumeCredit(user.id, newJob());
+          if (!r.ok) throw new Error("setup");
+          ids.push(r.job.id);
+        }
+        const positions = () => Promise.all(ids.map((id) => store.getQueuePosition(id)));
+        expect(await positions()).toEqual([1, 2, 3, 4, 5]);
+        const [c1, c2] = await store.claimJobs("w1", 60_000, 2);
+        expect([c1?.id, c2?.id]).toEqual([ids[0], ids[1]]);
+        expect(await positions()).toEqual([0, 0, 1, 2, 3]);
+        await store.updateJobStatus(ids[0] as number, "succeeded");
+        expect(await positions()).toEqual([0, 0, 1, 2, 3]);
+        await store.claimNextJob("w1", 60_000);
+        expect(await positions()).toEqual([0, 0, 0, 1, 2]);
+        expect(await store.getQueueStats()).toMatchObject({ queued: 2, processing: 2 });
+        expect(await store.getQueuePosition(999_999)).toBe(0);
+      });
+    });
+
+    describe("payments", () => {
+      it("credits a payment once however often Telegram replays it, and takes it back once on refund", async () => {
+        const { stores } = await shared(3);
+        const store = stores[0] as Store;
+        const user = await userWith(store, 1);
+        const input = {
+          userId: user.id,
+          telegramChargeId: "tg-charge-1",
+          currency: "XTR",
+          amount: 250,
+          credits: 10,
+          packageId: "p10",
+        };
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (stores[i % stores.length] as Store).recordPayment(input)),
+        );
+        expect(results.filter((r) => r.credited)).toHaveLength(1);
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(11);
+        expect((await store.getPaymentByChargeId("tg-charge-1"))?.status).toBe("paid");
+        const refunds = await Promise.all(
+          Array.from({ length: 5 }, (_, i) =>
+            (stores[i % stores.length] as Store).refundPayment("tg-charge-1"),
+          ),
+        );
+        const applied = refunds.filter((r) => r.ok && !r.alreadyRefunded);
+        expect(applied).toHaveLength(1);
+        expect(applied[0]).toMatchObject({ creditsTaken: 10, balance: 1, payment: { status: "refunded" } });
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(1);
+        expect(await store.refundPayment("nope")).toEqual({ ok: false, reason: "not_found" });
+        expect(await store.getAdminStats(new Date())).toMatchObject({ credits: { sold: 10 }, revenue: [] });
+      });
+
+      it("never takes a refund below zero unless allowed", async () => {
+        const store = await make(0);
+        const user = await userWith(store, 0);
+        const pay = (id: string) =>
+          store.recordPayment({
+            userId: user.id,
+            telegramChargeId: id,
+            currency: "XTR",
+            amount: 100,
+            credits: 5,
+            packageId: "p5",
+          });
+        await pay("c1");
+        await pay("c2");
+        await store.createJobsAndConsumeCredits(user.id, [newJob({ cost: 4 }), newJob({ cost: 4 })]);
+        expect(await store.refundPayment("c1")).toMatchObject({ ok: true, creditsTaken: 2, balance: 0 });
+        expect(await store.refundPayment("c2", { allowNegative: true })).toMatchObject({
+          ok: true,
+          creditsTaken: 5,
+          balance: -5,
+        });
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(-5);
+      });
+    });
+
+    describe("instance lease", () => {
+      it("is held by one instance, refused to another with holder and since, and taken over once expired", async () => {
+        const store = await make();
+        const t0 = new Date("2030-01-01T00:00:00Z");
+        expect(await store.acquireInstanceLease("bot", "host-a", 10_000, t0)).toEqual({ acquired: true });
+        expect(
+          await store.acquireInstanceLease("bot", "host-a", 10_000, new Date(t0.getTime() + 5_000)),
+        ).toEqual({ acquired: true });
+        expect(
+          await store.acquireInstanceLease("bot", "host-b", 10_000, new Date(t0.getTime() + 6_000)),
+        ).toEqual({
+          acquired: false,
+          holder: "host-a",
+          since: t0,
+          expiresAt: new Date(t0.getTime() + 15_000),
+        });
+        expect(
+          await store.acquireInstanceLease("bot", "host-b", 10_000, new Date(t0.getTime() + 16_000)),
+        ).toEqual({ acquired: true });
+        expect(
+          await store.acquireInstanceLease("bot", "host-a", 10_000, new Date(t0.getTime() + 17_000)),
+        ).toMatchObject({
+          acquired: false,
+          holder: "host-b",
+          since: new Date(t0.getTime() + 16_000),
+        });
+        await store.releaseInstanceLease("bot", "host-b");
+        expect(
+          await store.acquireInstanceLease("bot", "host-a", 10_000, new Date(t0.getTime() + 18_000)),
+        ).toEqual({ acquired: true });
+      });
+    });
+
+    describe("broadcasts, sessions, provider keys", () => {
+      it("snapshots the audience and counts each recipient once", async () => {
+        const store = await make();
+        const now = Date.now();
+        const a = (await store.getOrCreateUser({ tgId: 11 })).user;
+        const b = (await store.getOrCreateUser({ tgId: 12 })).user;
+        const c = (await store.getOrCreateUser({ tgId: 13 })).user;
+        const d = (await store.getOrCreateUser({ tgId: 14 })).user;
+        await store.setBotBlocked(c.id, new Date());
+        await store.setBlocked(d.id, true);
+        await store.touchUser(b.id, new Date(now - 40 * 86_400_000));
+        const all = await store.createBroadcast({
+          adminTgId: 1,
+          audience: "all",
+          text: "hi",
+          photoFileId: null,
+          chatId: 1,
+        });
+        expect((await store.startBroadcast(all.id, new Date(now - 30 * 86_400_000)))?.total).toBe(2);
+        const active = await store.createBroadcast({
+          adminTgId: 1,
+          audience: "active",
+          text: "hi",
+          photoFileId: null,
+          chatId: 1,
+        });
+        expect((await store.startBroadcast(active.id, new Date(now - 30 * 86_400_000)))?.total).toBe(1);
+        expect(await store.nextBroadcastRecipients(all.id, 10)).toEqual([
+          { userId: a.id, tgId: 11 },
+          { userId: b.id, tgId: 12 },
+        ]);
+        await store.markBroadcastRecipient(all.id, a.id, "sent");
+        await store.markBroadcastRecipient(all.id, a.id, "sent");
+        await store.markBroadcastRecipient(all.id, b.id, "blocked");
+        expect(await store.getBroadcast(all.id)).toMatchObject({
+          status: "running",
+          sent: 1,
+          blocked: 1,
+          failed: 0,
+        });
+        expect(await store.nextBroadcastRecipients(all.id, 10)).toEqual([]);
+        expect((await store.listRunningBroadcasts()).map((x) => x.id)).toEqual([all.id, active.id]);
+        const fin = new Date();
+        expect(await store.updateBroadcast(all.id, { status: "done", finishedAt: fin })).toMatchObject({
+          status: "done",
+          finishedAt: fin,
+        });
+      });
+
+      it("stores sessions and provider key rests", async () => {
+        const store = await make();
+        expect(await store.readSession("s1")).toBeUndefined();
+        await store.writeSession("s1", '{"a":1}');
+        await store.writeSession("s1", '{"a":2}');
+        expect(await store.readSession("s1")).toBe('{"a":2}');
+        await store.deleteSession("s1");
+        expect(await store.readSession("s1")).toBeUndefined();
+        const until = new Date(Date.now() + 60_000);
+        await store.restProviderKey("h1", "key 1", until, "402 no balance");
+        expect(await store.getProviderKeys()).toMatchObject([
+          { keyHash: "h1", label: "key 1", restedUntil: until, lastError: "402 no balance" },
+        ]);
+        await store.clearProviderKey("h1");
+        expect(await store.getProviderKeys()).toMatchObject([
+          { keyHash: "h1", restedUntil: null, lastError: null },
+        ]);
+        expect(await store.ping()).toBe(true);
+      });
+
+      it("sums the admin statistics from users, jobs, ledger and payments", async () => {
+        const store = await make(2);
+        const user = await userWith(store, 2, 77);
+        await store.recordPayment({
+          userId: user.id,
+          telegramChargeId: "c",
+          currency: "XTR",
+          amount: 300,
+          credits: 3,
+          packageId: "p",
+        });
+        const j = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!j.ok) throw new Error("setup");
+        await store.updateJobStatus(j.job.id, "failed", { errorCode: "content_policy" });
+        await store.refundCredit(j.job.id);
+        await store.createJobAndConsumeCredit(user.id, newJob());
+        const stats = await store.getAdminStats(new Date());
+        expect(stats).toMatchObject({
+          users: { total: 1, newToday: 1, new7d: 1, active7d: 1 },
+          jobs: { today: { queued: 1, processing: 0, succeeded: 0, failed: 1 } },
+          failuresByErrorCode7d: [{ errorCode: "content_policy", count: 1 }],
+          queue: { queued: 1, processing: 0 },
+          credits: { sold: 3, spent: 2, refunded: 1 },
+          revenue: [{ currency: "XTR", amount: 300 }],
+        });
+        expect(stats.queue.oldestQueuedAt).toBeInstanceOf(Date);
+      });
+    });
+
+    it.runIf(factory.name === "sqlite")(
+      "two OS processes hammering one SQLite file never overspend and never see 'database is locked'",
+      async () => {
+        const { stores, target } = await shared(1);
+        const store = stores[0] as Store;
+        const user = await userWith(store, 150);
+        const storeModule = fileURLToPath(new URL("../src/db/sqlite/store.ts", import.meta.url));
+        const script = `
+        const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
+        const { pino } = await import("pino");
+        const store = await openSqliteStore({ path: process.env.DB, freeCredits: 0, logger: pino({ level: "silent" }) });
+        while (Date.now() < Number(process.env.START)) await new Promise((r) => setTimeout(r, 1));
+        let ok = 0, refused = 0;
+        for (let i = 0; i < 200; i++) {
+          const job = { chatId: 1, template: "ugc", model: "m", language: "en", productText: "p", cost: 1,
+            idempotencyKey: process.env.TAG + ":" + i };
+          const r = await store.createJobAndConsumeCredit(Number(process.env.USER_ID), job);
+          if (r.ok) ok++; else refused++;
+        }
+        await store.close();
+        console.log(JSON.stringify({ ok, refused }));`;
+        const node = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url));
+        const start = String(Date.now() + 1500);
+        const children = ["a", "b"].map((tag) =>
+          run(node, ["--import", "tsx", "--input-type=module", "-e", script], {
+            env: { ...process.env, DB: target, START: start, TAG: tag, USER_ID: String(user.id) },
+            cwd: fileURLToPath(new URL("..", import.meta.url)),
+          }),
+        );
+        const outputs = (await Promise.all(children)).map(
+          (c) => JSON.parse(c.stdout.trim()) as { ok: number; refused: number },
+        );
+        expect(outputs.reduce((s, o) => s + o.ok, 0)).toBe(150);
+        expect(outputs.reduce((s, o) => s + o.refused, 0)).toBe(250);
+        expect(await store.countUserJobs(user.id)).toBe(150);
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(0);
+      },
+    );
+  },
+);
