@@ -1,7 +1,7 @@
 // Applies the migrations embedded in the program (src/db/migrations.generated.ts) — never a folder
-// on disk, because the single executable has none. Each migration runs in its own transaction and is
-// recorded in __neurocards_migrations, so a second start applies nothing and a crash mid-way leaves
-// the database at the last whole migration.
+// on disk, because the single executable has none. All pending migrations run in one transaction
+// and are recorded in __neurocards_migrations, so a second start applies nothing and a crash
+// mid-way leaves the database as it was.
 import { createHash } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
 import type pg from "pg";
@@ -87,13 +87,14 @@ export async function migratePostgres(
 ): Promise<MigrationResult> {
   const client = await pool.connect();
   try {
-    await client.query(
-      `create table if not exists ${MIGRATIONS_TABLE} (name text primary key, hash text not null, applied_at timestamptz not null default now())`,
-    );
     await client.query("begin");
     try {
-      // Serializes concurrent starts (two bots, or a bot and `neurocards migrate`) on one database.
+      // Serializes concurrent starts (two bots, or a bot and `neurocards migrate`) on one database;
+      // taken before creating the bookkeeping table, whose CREATE would race otherwise.
       await client.query("select pg_advisory_xact_lock(hashtext(current_schema() || '.neurocards_migrate'))");
+      await client.query(
+        `create table if not exists ${MIGRATIONS_TABLE} (name text primary key, hash text not null, applied_at timestamptz not null default now())`,
+      );
       const { rows } = await client.query<{ name: string; hash: string }>(
         `select name, hash from ${MIGRATIONS_TABLE} order by name`,
       );
