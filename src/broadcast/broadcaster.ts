@@ -77,7 +77,11 @@ export function createBroadcaster(deps: BroadcasterDeps) {
     let b = await store.getBroadcast(id);
     if (b?.status !== "running") return;
     logger.info({ broadcastId: id, total: b.total }, "broadcast running");
-    await showProgress(b, false);
+    // Progress edits go through the pacer (1 per second in the admin's chat): never wait for
+    // one in the send loop, and skip a refresh while the previous edit is still on its way.
+    let edit: Promise<void> | null = showProgress(b, false).finally(() => {
+      edit = null;
+    });
     let lastEdit = Date.now();
     let sinceEdit = 0;
     while (!stopping) {
@@ -92,14 +96,17 @@ export function createBroadcaster(deps: BroadcasterDeps) {
       );
       sinceEdit += batch.length;
       b = (await store.getBroadcast(id)) ?? b;
-      if (b.status !== "running") return; // cancelled meanwhile
-      if (sinceEdit >= everyUsers || Date.now() - lastEdit >= everyMs) {
-        await showProgress(b, false);
+      if (b.status !== "running") break; // cancelled meanwhile
+      if (!edit && (sinceEdit >= everyUsers || Date.now() - lastEdit >= everyMs)) {
+        edit = showProgress(b, false).finally(() => {
+          edit = null;
+        });
         lastEdit = Date.now();
         sinceEdit = 0;
       }
     }
-    if (stopping) return; // stays running in the store; resumeBroadcasts() continues it
+    await edit;
+    if (stopping || b.status !== "running") return; // a resume continues a stopped one
     b = (await store.updateBroadcast(id, { status: "done", finishedAt: new Date() })) ?? b;
     await showProgress(b, true);
     logger.info({ broadcastId: id, sent: b.sent, failed: b.failed, blocked: b.blocked }, "broadcast done");
