@@ -32,6 +32,8 @@ export interface SessionData {
   draft: Draft;
   /** Increments with every new flow; flow buttons carry it so buttons of an older flow are outdated. */
   flow: number;
+  /** An admin-blocked user got the one notice. */
+  blockedNoticeSent?: boolean;
 }
 
 export const initialSession = (): SessionData => ({ step: null, draft: {}, flow: 0 });

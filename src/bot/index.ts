@@ -1,15 +1,28 @@
 // The bot: one factory wiring grammY, the session on the store, i18n, the user flows and the
 // features of other subsystems. Long polling with @grammyjs/runner lives in ./polling.ts.
-import type { Composer } from "grammy";
-import { Bot } from "grammy";
+import { sequentialize } from "@grammyjs/runner";
+import { Bot, type Composer, session, webhookCallback } from "grammy";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { QueueHandle } from "../queue/types.ts";
+import { withRetry } from "../telegram/index.ts";
 import type { Telegram } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
-import type { BotContext } from "./context.ts";
+import { type BotContext, initialSession } from "./context.ts";
+import { createCabinetFeature } from "./features/cabinet.ts";
+import { createCreateFeature } from "./features/create.ts";
+import { createMenuFeature } from "./features/menu.ts";
+import { createStartFeature } from "./features/start.ts";
+import { createI18n, LANGUAGES } from "./i18n.ts";
+import { blockedGate, chatMember, consentGate, errorBoundary, loadUser, unhandled } from "./middleware.ts";
+import { ALLOWED_UPDATES, createPoller } from "./polling.ts";
+import { createSessionStorage } from "./session.ts";
+import type { FeatureDeps } from "./ui.ts";
+
+export type { BotContext } from "./context.ts";
+export { ALLOWED_UPDATES } from "./polling.ts";
 
 export interface BotDeps {
   config: Config;
@@ -21,24 +34,106 @@ export interface BotDeps {
   queue: QueueHandle;
   /** Composers of other subsystems (payments, admin), installed before the "unhandled" fallback. */
   features?: Composer<BotContext>[];
+  /** Poller tuning for tests (lease TTL, backoff, long-poll timeout). */
+  polling?: { leaseTtlMs?: number; backoffMs?: { first: number; max: number }; pollTimeoutSeconds?: number };
 }
 
+const COMMANDS = ["start", "menu", "cancel", "help", "lang"] as const;
+/** Telegram shows the command list by the client's language: the Russian list for these too. */
+const RUSSIAN_CLIENTS = ["ru", "uk", "be", "kk"] as const;
+
 export function createBot(deps: BotDeps) {
-  const bot = new Bot<BotContext>(deps.config.botToken, {
-    client: { apiRoot: deps.config.telegram.apiRoot },
+  const { config, logger } = deps;
+  const bot = new Bot<BotContext>(config.botToken, { client: { apiRoot: config.telegram.apiRoot } });
+  withRetry(bot.api);
+  const i18n = createI18n();
+  const fd: FeatureDeps = {
+    config,
+    store: deps.store,
+    logger,
+    metrics: deps.metrics,
+    catalogue: deps.catalogue,
+    queue: deps.queue,
+  };
+
+  // Updates of one user in order, of different users in parallel (under the runner).
+  bot.use(sequentialize((ctx: BotContext) => String(ctx.from?.id ?? ctx.chat?.id ?? "")));
+  bot.use((ctx, next) => {
+    deps.metrics.updatesHandled.inc({
+      type: Object.keys(ctx.update).find((k) => k !== "update_id") ?? "unknown",
+    });
+    return next();
   });
+  bot.use(errorBoundary(fd));
+  // A private bot: anything from groups or channels is ignored.
+  bot.drop((ctx) => ctx.chat !== undefined && ctx.chat.type !== "private");
+  bot.use(
+    session({
+      initial: initialSession,
+      storage: createSessionStorage(deps.store),
+      getSessionKey: (ctx) => (ctx.from ? `u${ctx.from.id}` : undefined),
+    }),
+  );
+  bot.use(loadUser(fd));
+  bot.use(i18n.middleware());
+  bot.use(chatMember(fd));
+  bot.use(blockedGate());
+  bot.use(createStartFeature(fd));
+  bot.use(consentGate(fd));
+  bot.use(createMenuFeature(fd));
+  bot.use(createCabinetFeature(fd));
+  bot.use(createCreateFeature(fd));
   for (const f of deps.features ?? []) bot.use(f);
-  let polling = false;
+  bot.use(unhandled(fd));
+  bot.catch((e) => logger.error({ err: e.error, updateId: e.ctx.update.update_id }, "unhandled bot error"));
+
+  const poller = createPoller({ bot, store: deps.store, logger, ...deps.polling });
+
+  async function announce(): Promise<void> {
+    await bot.init();
+    logger.info(
+      { username: bot.botInfo.username, id: bot.botInfo.id },
+      `bot @${bot.botInfo.username} started`,
+    );
+    const list = (lang: string) =>
+      COMMANDS.map((command) => ({ command, description: i18n.t(lang, `cmd-${command}`) }));
+    await bot.api.setMyCommands(list("en"));
+    for (const code of RUSSIAN_CLIENTS) await bot.api.setMyCommands(list("ru"), { language_code: code });
+  }
+
   return {
     bot,
+    /**
+     * Starts long polling in the background (or, with WEBHOOK_URL, registers the webhook). Never
+     * throws for Telegram trouble: it is logged and retried, so the HTTP server and workers keep running.
+     */
     async start(): Promise<void> {
-      polling = true;
+      await announce().catch((e: unknown) =>
+        logger.error({ err: e }, "could not introduce the bot to Telegram yet"),
+      );
+      const hook = config.telegram.webhook;
+      if (hook) {
+        await bot.api
+          .setWebhook(hook.url, { secret_token: hook.secret, allowed_updates: [...ALLOWED_UPDATES] })
+          .catch((e: unknown) => logger.error({ err: e }, "setWebhook failed"));
+        return;
+      }
+      poller.start();
     },
+    /** Stops fetching and waits for the updates in flight. */
     async stop(): Promise<void> {
-      polling = false;
+      await poller.stop();
     },
-    isPolling: () => polling,
-    handleUpdate: (update: Parameters<typeof bot.handleUpdate>[0]) => bot.handleUpdate(update),
+    isPolling: () => poller.isPolling(),
+    pollerState: () => poller.state(),
+    /** Handles one update (webhook mode, tests). */
+    handleUpdate: async (update: Parameters<typeof bot.handleUpdate>[0]) => {
+      if (!bot.isInited()) await bot.init();
+      await bot.handleUpdate(update);
+    },
+    /** Node http handler for webhook mode (checks the secret token). */
+    webhookHandler: () => webhookCallback(bot, "http", { secretToken: config.telegram.webhook?.secret }),
+    languages: LANGUAGES,
   };
 }
 

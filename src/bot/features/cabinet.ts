@@ -1,0 +1,165 @@
+// The cabinet: balance, the user's jobs (paged) with re-send and repeat, payment history, the
+// referral link. Every job id from a button is checked against the caller.
+import { Composer, InlineKeyboard } from "grammy";
+import type { Job } from "../../db/types.ts";
+import { BUY_CALLBACK, decode, encode } from "../callbacks.ts";
+import type { BotContext } from "../context.ts";
+import { clip, esc } from "../html.ts";
+import { languageOf } from "../i18n.ts";
+import { type FeatureDeps, formatDate, show } from "../ui.ts";
+
+const JOBS_PER_PAGE = 5;
+const PAYMENTS_PER_PAGE = 10;
+
+export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
+  const { store, catalogue, config } = deps;
+  const c = new Composer<BotContext>();
+
+  const templateName = (ctx: BotContext, id: string) => {
+    const t = catalogue.get(id);
+    return esc(t ? catalogue.name(t, languageOf(ctx.user)) : id);
+  };
+  const status = (ctx: BotContext, j: Job) => ctx.t(`status-${j.status}`);
+  const date = (ctx: BotContext, d: Date) => formatDate(d, languageOf(ctx.user));
+
+  function pager(
+    ctx: BotContext,
+    kb: InlineKeyboard,
+    page: number,
+    pages: number,
+    to: (p: number) => string,
+  ) {
+    if (pages <= 1) return;
+    if (page > 0) kb.text(ctx.t("btn-prev"), to(page - 1));
+    kb.text(`${page + 1}/${pages}`, to(page));
+    if (page < pages - 1) kb.text(ctx.t("btn-next"), to(page + 1));
+    kb.row();
+  }
+
+  async function cabinet(ctx: BotContext, page: number): Promise<void> {
+    const total = await store.countUserJobs(ctx.user.id);
+    const pages = Math.max(1, Math.ceil(total / JOBS_PER_PAGE));
+    const p = Math.min(page, pages - 1);
+    const jobs = await store.getUserJobs(ctx.user.id, { limit: JOBS_PER_PAGE, offset: p * JOBS_PER_PAGE });
+    const lines = jobs.map((j) =>
+      ctx.t("job-line", {
+        id: j.id,
+        status: status(ctx, j),
+        date: date(ctx, j.createdAt),
+        template: templateName(ctx, j.template),
+      }),
+    );
+    const kb = new InlineKeyboard();
+    for (const j of jobs)
+      kb.text(`#${j.id} · ${status(ctx, j)}`, encode({ a: "job", job: j.id, page: p })).row();
+    pager(ctx, kb, p, pages, (x) => encode({ a: "cabinet", page: x }));
+    kb.text(ctx.t("btn-payments"), encode({ a: "pays", page: 0 }))
+      .text(ctx.t("btn-referral"), encode({ a: "ref" }))
+      .row()
+      .text(ctx.t("btn-buy"), BUY_CALLBACK)
+      .text(ctx.t("btn-menu"), encode({ a: "menu" }));
+    const text = [
+      ctx.t("cabinet", { n: ctx.user.credits, jobs: total }),
+      lines.length ? lines.join("\n") : ctx.t("cabinet-empty"),
+      ...(pages > 1 ? [ctx.t("cabinet-page", { page: p + 1, pages })] : []),
+    ].join("\n\n");
+    await show(ctx, { text, keyboard: kb });
+  }
+
+  async function ownJob(ctx: BotContext, id: number): Promise<Job | null> {
+    const job = await store.getJobById(id);
+    return job && job.userId === ctx.user.id ? job : null;
+  }
+
+  c.on("callback_query:data", async (ctx, next) => {
+    const d = decode(ctx.callbackQuery.data);
+    if (!d.ok) return next();
+    const cb = d.cb;
+    switch (cb.a) {
+      case "cabinet":
+        await ctx.answerCallbackQuery();
+        return cabinet(ctx, cb.page);
+      case "job": {
+        const job = await ownJob(ctx, cb.job);
+        if (!job) return ctx.answerCallbackQuery({ text: ctx.t("outdated") }).then(() => undefined);
+        await ctx.answerCallbackQuery();
+        const kb = new InlineKeyboard();
+        if (job.status === "succeeded" && job.resultFileId)
+          kb.text(ctx.t("btn-resend"), encode({ a: "resend", job: job.id })).row();
+        if (job.photoFileId) kb.text(ctx.t("btn-repeat"), encode({ a: "again", job: job.id })).row();
+        kb.text(ctx.t("btn-back"), encode({ a: "cabinet", page: cb.page }));
+        const text = ctx.t("job-detail", {
+          id: job.id,
+          template: templateName(ctx, job.template),
+          status: status(ctx, job),
+          date: date(ctx, job.createdAt),
+          product: esc(clip(job.productText, 300)),
+        });
+        return show(ctx, { text, keyboard: kb });
+      }
+      case "resend": {
+        const job = await ownJob(ctx, cb.job);
+        if (!job) return ctx.answerCallbackQuery({ text: ctx.t("outdated") }).then(() => undefined);
+        if (job.status !== "succeeded" || !job.resultFileId) {
+          await ctx.answerCallbackQuery({ text: ctx.t("resend-missing"), show_alert: true });
+          return;
+        }
+        await ctx.answerCallbackQuery();
+        const kb = new InlineKeyboard()
+          .text(ctx.t("btn-again"), encode({ a: "again", job: job.id }))
+          .row()
+          .text(ctx.t("btn-menu"), encode({ a: "menu" }));
+        await ctx.replyWithVideo(job.resultFileId, {
+          caption: ctx.t("resend-caption", { id: job.id }),
+          reply_markup: kb,
+        });
+        return;
+      }
+      case "pays": {
+        await ctx.answerCallbackQuery();
+        const total = await store.countUserPayments(ctx.user.id);
+        const pages = Math.max(1, Math.ceil(total / PAYMENTS_PER_PAGE));
+        const p = Math.min(cb.page, pages - 1);
+        const payments = await store.getUserPayments(ctx.user.id, {
+          limit: PAYMENTS_PER_PAGE,
+          offset: p * PAYMENTS_PER_PAGE,
+        });
+        const list = payments.length
+          ? payments
+              .map((x) =>
+                ctx.t("payment-line", {
+                  date: date(ctx, x.createdAt),
+                  n: x.credits,
+                  amount: x.currency === "XTR" ? String(x.amount) : (x.amount / 100).toFixed(2),
+                  currency: x.currency === "XTR" ? "⭐" : x.currency,
+                  refunded: x.status === "refunded" ? ctx.t("payment-refunded") : "",
+                }),
+              )
+              .join("\n")
+          : ctx.t("payments-empty");
+        const kb = new InlineKeyboard();
+        pager(ctx, kb, p, pages, (x) => encode({ a: "pays", page: x }));
+        kb.text(ctx.t("btn-back"), encode({ a: "cabinet", page: 0 }));
+        return show(ctx, { text: ctx.t("payments", { list }), keyboard: kb });
+      }
+      case "ref": {
+        await ctx.answerCallbackQuery();
+        const link = `https://t.me/${ctx.me.username}?start=ref_${ctx.user.referralCode}`;
+        const bonus = config.payments.referralBonus;
+        const text = [
+          ctx.t("referral", { link }),
+          ...(bonus > 0 ? [ctx.t("referral-bonus", { n: bonus })] : []),
+        ].join("\n\n");
+        return show(ctx, {
+          text,
+          keyboard: new InlineKeyboard().text(ctx.t("btn-back"), encode({ a: "cabinet", page: 0 })),
+        });
+      }
+      default:
+        return next();
+    }
+  });
+
+  c.command("cabinet", (ctx) => cabinet(ctx, 0));
+  return c;
+}

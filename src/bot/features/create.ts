@@ -1,0 +1,383 @@
+// The create flow: photo → description → template → wishes (or own prompt) → count → confirm.
+// State lives in the session (database); the step buttons carry the flow number so a button of an
+// older flow answers "outdated"; Confirm derives idempotency keys from the confirmation message so
+// a double tap, a replayed callback or a retry creates each job once.
+import { Composer, InlineKeyboard } from "grammy";
+import type { Message } from "grammy/types";
+import type { NewJob } from "../../db/store.ts";
+import type { Template } from "../../templates/index.ts";
+import { BUY_CALLBACK, type Callback, decode, encode } from "../callbacks.ts";
+import type { BotContext, Step } from "../context.ts";
+import { esc } from "../html.ts";
+import { languageOf } from "../i18n.ts";
+import { type FeatureDeps, reply, type Screen, show } from "../ui.ts";
+
+export const LIMITS = {
+  descriptionMin: 10,
+  descriptionMax: 3000,
+  wishesMax: 1000,
+  promptMin: 10,
+  promptMax: 3000,
+  /** What the Bot API lets the pipeline download (getFile). */
+  photoMaxBytes: 20 * 1024 * 1024,
+  counts: [1, 3, 5],
+} as const;
+
+const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/jpg"]);
+
+/** The short "what is expected now" line for a step, used for every bad input. */
+export function expectedText(ctx: BotContext, step: Step): string {
+  const d = { min: LIMITS.descriptionMin, max: LIMITS.descriptionMax };
+  const p = { min: LIMITS.promptMin, max: LIMITS.promptMax };
+  switch (step) {
+    case "photo":
+      return ctx.t("photo-expected");
+    case "description":
+      return ctx.t("desc-expected", d);
+    case "template":
+      return ctx.t("tpl-expected");
+    case "wishes":
+      return ctx.t("wishes-expected", { max: LIMITS.wishesMax });
+    case "own_prompt":
+    case "own_add":
+      return ctx.t("own-expected", p);
+    case "own_review":
+      return ctx.t("own-review-expected");
+    case "count":
+      return ctx.t("count-expected");
+    case "confirm":
+      return ctx.t("confirm-expected");
+  }
+}
+
+const cancelRow = (ctx: BotContext, kb = new InlineKeyboard()) =>
+  kb.text(ctx.t("btn-cancel"), encode({ a: "cancel" }));
+
+export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
+  const { store, catalogue, queue, logger } = deps;
+  const c = new Composer<BotContext>();
+
+  const lang = (ctx: BotContext) => languageOf(ctx.user);
+  const flow = (ctx: BotContext) => ctx.session.flow;
+
+  const photoScreen = (ctx: BotContext): Screen => ({ text: ctx.t("photo-ask"), keyboard: cancelRow(ctx) });
+  const descriptionScreen = (ctx: BotContext): Screen => ({
+    text: ctx.t("desc-ask", { min: LIMITS.descriptionMin, max: LIMITS.descriptionMax }),
+    keyboard: cancelRow(ctx),
+  });
+  function templateScreen(ctx: BotContext): Screen {
+    const kb = new InlineKeyboard();
+    for (const t of catalogue.all)
+      kb.text(catalogue.name(t, lang(ctx)), encode({ a: "tpl", flow: flow(ctx), id: t.id })).row();
+    const list = catalogue.all
+      .map((t) =>
+        ctx.t("tpl-line", {
+          name: esc(catalogue.name(t, lang(ctx))),
+          description: esc(t.description[lang(ctx)]),
+          n: t.cost,
+        }),
+      )
+      .join("\n\n");
+    return { text: ctx.t("tpl-ask", { list }), keyboard: cancelRow(ctx, kb) };
+  }
+  const wishesScreen = (ctx: BotContext): Screen => ({
+    text: ctx.t("wishes-ask"),
+    keyboard: cancelRow(
+      ctx,
+      new InlineKeyboard().text(ctx.t("btn-skip"), encode({ a: "skip", flow: flow(ctx) })),
+    ),
+  });
+  const ownScreen = (ctx: BotContext, key = "own-ask"): Screen => ({
+    text: ctx.t(key, { min: LIMITS.promptMin, max: LIMITS.promptMax }),
+    keyboard: cancelRow(ctx),
+  });
+  function reviewScreen(ctx: BotContext): Screen {
+    const f = flow(ctx);
+    const kb = new InlineKeyboard()
+      .text(ctx.t("btn-approve"), encode({ a: "own", flow: f, op: "approve" }))
+      .row()
+      .text(ctx.t("btn-add"), encode({ a: "own", flow: f, op: "add" }))
+      .text(ctx.t("btn-replace"), encode({ a: "own", flow: f, op: "replace" }))
+      .row();
+    return {
+      text: ctx.t("own-review", { prompt: esc(ctx.session.draft.ownPrompt ?? "") }),
+      keyboard: cancelRow(ctx, kb),
+    };
+  }
+  function countScreen(ctx: BotContext, t: Template): Screen {
+    const kb = new InlineKeyboard();
+    for (const n of LIMITS.counts) kb.text(String(n), encode({ a: "count", flow: flow(ctx), n }));
+    return { text: ctx.t("count-ask", { n: t.cost }), keyboard: cancelRow(ctx, kb.row()) };
+  }
+  function confirmScreen(ctx: BotContext, t: Template, count: number): Screen {
+    const kb = new InlineKeyboard()
+      .text(ctx.t("btn-confirm"), encode({ a: "confirm", flow: flow(ctx) }))
+      .row();
+    return {
+      text: ctx.t("confirm", {
+        template: esc(catalogue.name(t, lang(ctx))),
+        count,
+        total: t.cost * count,
+        n: ctx.user.credits,
+      }),
+      keyboard: cancelRow(ctx, kb),
+    };
+  }
+
+  function startFlow(ctx: BotContext, step: Step, draft: BotContext["session"]["draft"]): void {
+    ctx.session.flow += 1;
+    ctx.session.step = step;
+    ctx.session.draft = draft;
+  }
+
+  async function outdated(ctx: BotContext): Promise<void> {
+    await ctx.answerCallbackQuery({ text: ctx.t("outdated") });
+  }
+
+  /** Goes from a chosen template to its next step. */
+  async function afterTemplate(ctx: BotContext, t: Template): Promise<void> {
+    if (t.kind === "own") {
+      ctx.session.step = "own_prompt";
+      return show(ctx, ownScreen(ctx));
+    }
+    if (t.askWishes) {
+      ctx.session.step = "wishes";
+      return show(ctx, wishesScreen(ctx));
+    }
+    ctx.session.step = "count";
+    return show(ctx, countScreen(ctx, t));
+  }
+
+  const currentTemplate = (ctx: BotContext) => catalogue.get(ctx.session.draft.template ?? "");
+
+  // ---- buttons
+
+  c.callbackQuery(encode({ a: "create" }), async (ctx) => {
+    await ctx.answerCallbackQuery();
+    startFlow(ctx, "photo", {});
+    await show(ctx, photoScreen(ctx));
+  });
+
+  c.on("callback_query:data", async (ctx, next) => {
+    const d = decode(ctx.callbackQuery.data);
+    if (!d.ok) return next();
+    const cb = d.cb;
+    switch (cb.a) {
+      case "again":
+        return again(ctx, cb.job);
+      case "tpl":
+      case "skip":
+      case "own":
+      case "count":
+      case "confirm":
+        return flowButton(ctx, cb);
+      default:
+        return next();
+    }
+  });
+
+  // "Make another with this product" and "Repeat": from the stored job, never from the session.
+  async function again(ctx: BotContext, jobId: number): Promise<void> {
+    const job = await store.getJobById(jobId);
+    if (!job || job.userId !== ctx.user.id || !job.photoFileId) return outdated(ctx);
+    await ctx.answerCallbackQuery();
+    startFlow(ctx, "template", { photoFileId: job.photoFileId, productText: job.productText });
+    await reply(ctx, templateScreen(ctx));
+  }
+
+  async function flowButton(ctx: BotContext, cb: Extract<Callback, { flow: number }>): Promise<void> {
+    if (cb.a === "confirm") return confirm(ctx, cb.flow);
+    const s = ctx.session;
+    if (cb.flow !== s.flow || !s.step || !s.draft.photoFileId || !s.draft.productText) return outdated(ctx);
+    switch (cb.a) {
+      case "tpl": {
+        const t = catalogue.get(cb.id);
+        if (!t || s.step === "photo" || s.step === "description") return outdated(ctx);
+        await ctx.answerCallbackQuery();
+        s.draft = { photoFileId: s.draft.photoFileId, productText: s.draft.productText, template: t.id };
+        return afterTemplate(ctx, t);
+      }
+      case "skip": {
+        const t = currentTemplate(ctx);
+        if (s.step !== "wishes" || !t) return outdated(ctx);
+        await ctx.answerCallbackQuery();
+        s.draft.wishes = null;
+        s.step = "count";
+        return show(ctx, countScreen(ctx, t));
+      }
+      case "own": {
+        const t = currentTemplate(ctx);
+        if (s.step !== "own_review" || !t) return outdated(ctx);
+        await ctx.answerCallbackQuery();
+        if (cb.op === "approve") {
+          s.step = "count";
+          await ctx.editMessageReplyMarkup({ reply_markup: undefined }).catch(() => undefined);
+          return reply(ctx, countScreen(ctx, t));
+        }
+        s.step = cb.op === "add" ? "own_add" : "own_prompt";
+        return reply(ctx, ownScreen(ctx, cb.op === "add" ? "own-add-ask" : "own-replace-ask"));
+      }
+      case "count": {
+        const t = currentTemplate(ctx);
+        if ((s.step !== "count" && s.step !== "confirm") || !t) return outdated(ctx);
+        await ctx.answerCallbackQuery();
+        s.draft.count = cb.n;
+        s.step = "confirm";
+        return show(ctx, confirmScreen(ctx, t, cb.n));
+      }
+    }
+  }
+
+  async function confirm(ctx: BotContext, flowOfButton: number): Promise<void> {
+    const message = ctx.callbackQuery?.message;
+    const chatId = ctx.chat?.id;
+    if (!message || chatId === undefined) return outdated(ctx);
+    const batch = `confirm:${chatId}:${message.message_id}`;
+    const existing = await store.getJobByIdempotencyKey(`${batch}:0`);
+    if (existing) {
+      if (existing.userId !== ctx.user.id) return outdated(ctx);
+      await ctx.answerCallbackQuery({ text: ctx.t("already-accepted") });
+      return;
+    }
+    const s = ctx.session;
+    const t = currentTemplate(ctx);
+    const count = s.draft.count;
+    if (flowOfButton !== s.flow || s.step !== "confirm" || !t || !count || !s.draft.photoFileId)
+      return outdated(ctx);
+    const jobs: NewJob[] = Array.from({ length: count }, (_, i) => ({
+      chatId,
+      template: t.id,
+      model: t.model,
+      language: lang(ctx),
+      photoFileId: s.draft.photoFileId ?? null,
+      productText: s.draft.productText ?? "",
+      wishes: s.draft.wishes ?? null,
+      ownPrompt: t.kind === "own" ? (s.draft.ownPrompt ?? null) : null,
+      cost: t.cost,
+      idempotencyKey: `${batch}:${i}`,
+      batchKey: batch,
+    }));
+    const res = await store.createJobsAndConsumeCredits(ctx.user.id, jobs);
+    if (!res.ok) {
+      if (res.reason === "user_not_found") throw new Error(`user ${ctx.user.id} vanished before confirm`);
+      await ctx.answerCallbackQuery();
+      ctx.user.credits = res.balance;
+      const kb = new InlineKeyboard()
+        .text(ctx.t("btn-buy"), BUY_CALLBACK)
+        .row()
+        .text(ctx.t("btn-confirm"), encode({ a: "confirm", flow: s.flow }))
+        .row();
+      return show(ctx, {
+        text: ctx.t("not-enough", {
+          required: res.required,
+          n: res.balance,
+          missing: res.required - res.balance,
+        }),
+        keyboard: cancelRow(ctx, kb),
+      });
+    }
+    await ctx.answerCallbackQuery();
+    if (res.created) deps.metrics.creditsCharged.inc(t.cost * count);
+    s.step = null;
+    s.draft = {};
+    ctx.user.credits = res.balance;
+    try {
+      queue.wake();
+    } catch (e) {
+      logger.warn({ err: e }, "queue wake failed; the workers will find the jobs on their next poll");
+    }
+    const first = res.jobs[0];
+    const last = res.jobs.at(-1);
+    const position = first ? await store.getQueuePosition(first.id) : 0;
+    const lastPosition = last ? await store.getQueuePosition(last.id) : position;
+    const minutes = queue.estimateMinutes(Math.max(1, lastPosition, position));
+    const kb = new InlineKeyboard()
+      .text(ctx.t("btn-again"), encode({ a: "again", job: first?.id ?? 0 }))
+      .row()
+      .text(ctx.t("btn-menu"), encode({ a: "menu" }));
+    const key = position > 0 ? "accepted" : "accepted-running";
+    await show(ctx, {
+      text: ctx.t(key, { count: res.jobs.length, position, minutes, n: res.balance }),
+      keyboard: kb,
+    });
+  }
+
+  // ---- messages inside the flow
+
+  c.on("message", async (ctx, next) => {
+    const step = ctx.session.step;
+    const m = ctx.message;
+    // Payments and other features' commands pass through; unknown commands reach the fallback,
+    // which says what this step expects.
+    if (!step || m.successful_payment || m.text?.startsWith("/")) return next();
+    const say = (text: string) => reply(ctx, { text });
+    switch (step) {
+      case "photo":
+        return onPhoto(ctx, m, say);
+      case "description": {
+        const text = m.text?.trim();
+        if (text === undefined) return say(expectedText(ctx, step));
+        const len = text.length;
+        if (len < LIMITS.descriptionMin)
+          return say(ctx.t("desc-too-short", { len, min: LIMITS.descriptionMin }));
+        if (len > LIMITS.descriptionMax)
+          return say(ctx.t("desc-too-long", { len, max: LIMITS.descriptionMax }));
+        ctx.session.draft.productText = text;
+        ctx.session.step = "template";
+        return reply(ctx, templateScreen(ctx));
+      }
+      case "wishes": {
+        const text = m.text?.trim();
+        const t = currentTemplate(ctx);
+        if (!t) return resetBroken(ctx);
+        if (!text || text.length > LIMITS.wishesMax) return say(expectedText(ctx, step));
+        ctx.session.draft.wishes = text === "-" ? null : text;
+        ctx.session.step = "count";
+        return reply(ctx, countScreen(ctx, t));
+      }
+      case "own_prompt":
+      case "own_add": {
+        const text = m.text?.trim();
+        if (!text) return say(expectedText(ctx, step));
+        const prompt = step === "own_add" ? `${ctx.session.draft.ownPrompt ?? ""}\n${text}`.trim() : text;
+        if (prompt.length < LIMITS.promptMin || prompt.length > LIMITS.promptMax) {
+          return say(expectedText(ctx, step));
+        }
+        ctx.session.draft.ownPrompt = prompt;
+        ctx.session.step = "own_review";
+        return reply(ctx, reviewScreen(ctx));
+      }
+      default:
+        return say(expectedText(ctx, step));
+    }
+  });
+
+  async function onPhoto(ctx: BotContext, m: Message, say: (t: string) => Promise<void>): Promise<void> {
+    let fileId: string | undefined;
+    let size: number | undefined;
+    if (m.photo?.length) {
+      const largest = m.photo[m.photo.length - 1];
+      fileId = largest?.file_id;
+      size = largest?.file_size;
+    } else if (m.document) {
+      const mime = (m.document.mime_type ?? "").toLowerCase();
+      const byName = /\.(jpe?g|png)$/i.test(m.document.file_name ?? "");
+      if (!IMAGE_TYPES.has(mime) && !(mime === "" && byName)) return say(ctx.t("photo-not-image"));
+      fileId = m.document.file_id;
+      size = m.document.file_size;
+    }
+    if (!fileId) return say(ctx.t("photo-expected"));
+    if ((size ?? 0) > LIMITS.photoMaxBytes) return say(ctx.t("photo-too-big"));
+    ctx.session.draft.photoFileId = fileId;
+    ctx.session.step = "description";
+    await reply(ctx, descriptionScreen(ctx));
+  }
+
+  /** A session that no longer makes sense (e.g. a template removed from the catalogue): start over. */
+  async function resetBroken(ctx: BotContext): Promise<void> {
+    startFlow(ctx, "photo", {});
+    await reply(ctx, photoScreen(ctx));
+  }
+
+  return c;
+}

@@ -1,0 +1,49 @@
+// The main menu, help and /cancel — reachable from anywhere.
+import { Composer, InlineKeyboard } from "grammy";
+import { encode } from "../callbacks.ts";
+import type { BotContext } from "../context.ts";
+import { type FeatureDeps, menuScreen, reply, type Screen, show } from "../ui.ts";
+
+function helpScreen(ctx: BotContext, deps: FeatureDeps): Screen {
+  const url = deps.config.bot.supportUrl;
+  const text = `${ctx.t("help")}\n\n${url ? ctx.t("support", { url }) : ctx.t("support-none")}`;
+  const kb = new InlineKeyboard();
+  if (url) kb.url(ctx.t("btn-support"), url).row();
+  kb.text(ctx.t("btn-menu"), encode({ a: "menu" }));
+  return { text, keyboard: kb };
+}
+
+function leaveFlow(ctx: BotContext): void {
+  ctx.session.step = null;
+  ctx.session.draft = {};
+}
+
+export function createMenuFeature(deps: FeatureDeps): Composer<BotContext> {
+  const c = new Composer<BotContext>();
+  c.command("menu", (ctx) => {
+    leaveFlow(ctx);
+    return reply(ctx, menuScreen(ctx, deps));
+  });
+  c.command("cancel", (ctx) => {
+    leaveFlow(ctx);
+    return reply(ctx, { ...menuScreen(ctx, deps), text: ctx.t("cancelled") });
+  });
+  // Help keeps the flow: the user may want to read it and go on.
+  c.command("help", (ctx) => reply(ctx, helpScreen(ctx, deps)));
+
+  c.callbackQuery(encode({ a: "menu" }), async (ctx) => {
+    await ctx.answerCallbackQuery();
+    leaveFlow(ctx);
+    await show(ctx, menuScreen(ctx, deps));
+  });
+  c.callbackQuery(encode({ a: "cancel" }), async (ctx) => {
+    await ctx.answerCallbackQuery();
+    leaveFlow(ctx);
+    await show(ctx, { ...menuScreen(ctx, deps), text: ctx.t("cancelled") });
+  });
+  c.callbackQuery(encode({ a: "help" }), async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await show(ctx, helpScreen(ctx, deps));
+  });
+  return c;
+}

@@ -1,0 +1,187 @@
+# Neurocards, English. HTML parse mode: every variable that carries user text is escaped by the bot.
+
+credits = { $n ->
+    [one] { $n } credit
+   *[other] { $n } credits
+}
+
+## Commands (the command list in the Telegram menu)
+cmd-start = Start and main menu
+cmd-menu = Main menu
+cmd-cancel = Leave the current step
+cmd-help = How it works
+cmd-lang = Language / Язык
+
+## Terms and welcome
+terms =
+    <b>Neurocards</b> turns one photo of your product into a short vertical video for a marketplace card or reels.
+
+    You get <b>{ credits }</b> for free to try it: one video costs 1 credit.
+
+    Before we start, please read the public offer and the privacy policy and accept them.
+btn-agree = ✅ I accept
+btn-offer = 📄 Public offer
+btn-privacy = 🔒 Privacy policy
+consent-needed = Please accept the terms first: tap “I accept” below.
+welcome =
+    Done! Your balance: <b>{ credits }</b>.
+
+    Send a product photo and a description, pick a template, and in a few minutes you get a ready video.
+blocked-notice = Access to the bot is restricted. If you think this is a mistake, contact support.
+
+## Main menu
+menu = <b>Main menu</b>
+    Balance: <b>{ credits }</b>
+btn-create = 🎬 Create a video
+btn-cabinet = 👤 My cabinet
+btn-buy = 💳 Buy credits
+btn-help = ❓ Help
+btn-support = 💬 Support
+btn-menu = ☰ Menu
+btn-back = ← Back
+btn-cancel = ✖ Cancel
+help =
+    <b>How it works</b>
+
+    1. Send a photo of the product (JPG/PNG up to 20 MB).
+    2. Describe the product: what it is, for whom, its benefits.
+    3. Pick a template: a UGC blogger, an ad B-roll or your own prompt.
+    4. Confirm — the video arrives in this chat in a few minutes.
+
+    One video costs the template's price in credits. If a video fails, the credits come back automatically.
+    /menu — main menu, /cancel — leave the current step, /lang — language.
+support = Questions, ideas or problems? Write to support: { $url }
+support-none = Questions, ideas or problems? Reply here with /help, the owner reads the logs.
+cancelled = Cancelled. Here is the menu.
+outdated = This menu is outdated.
+error-generic = Something went wrong, please try again.
+unknown = I did not understand that. Use the menu below.
+
+## Create flow
+photo-ask =
+    <b>Step 1 of 5 — product photo</b>
+
+    Send one photo of the product:
+    • JPG or PNG, up to 20 MB (as a photo or as a file);
+    • no people in the frame;
+    • no logos of other brands and no famous characters;
+    • good light, plain background, the whole product visible.
+photo-expected = Please send a photo of the product (JPG or PNG up to 20 MB).
+photo-not-image = This file is not a JPG or PNG image. Please send a photo of the product.
+photo-too-big = This image is larger than 20 MB. Please send a smaller one (up to 20 MB).
+desc-ask =
+    <b>Step 2 of 5 — description</b>
+
+    Describe the product in { $min }–{ $max } characters:
+    • what it is and who it is for;
+    • 3–5 key benefits;
+    • price, material, size — whatever matters.
+    You can simply paste the text from the marketplace card.
+desc-expected = Please send the product description as text ({ $min }–{ $max } characters).
+desc-too-short = Too short: { $len } characters. Please write at least { $min }.
+desc-too-long = Too long: { $len } characters. Please keep it within { $max }.
+tpl-ask =
+    <b>Step 3 of 5 — template</b>
+
+    { $list }
+tpl-line = <b>{ $name }</b> — { $description } ({ credits })
+tpl-expected = Please pick a template with the buttons above.
+wishes-ask =
+    <b>Step 4 of 5 — wishes</b>
+
+    Anything special for the video? Mood, setting, accents, what to say.
+    Send your wishes as text, or “-” to skip.
+wishes-expected = Please send your wishes as text (up to { $max } characters), or “-” to skip.
+btn-skip = Skip
+own-ask =
+    <b>Step 4 of 5 — your prompt</b>
+
+    Describe what should happen in the video: scene, camera, mood, actions ({ $min }–{ $max } characters).
+    The product will be kept exactly as in the photo.
+own-review =
+    Your prompt:
+
+    <blockquote>{ $prompt }</blockquote>
+btn-approve = ✅ Approve
+btn-add = ➕ Add to it
+btn-replace = ✏️ Replace
+own-add-ask = Send what to add to the prompt.
+own-replace-ask = Send the new prompt.
+own-expected = Please send the prompt as text ({ $min }–{ $max } characters).
+own-review-expected = Please use the buttons under your prompt: Approve, Add to it or Replace.
+count-ask =
+    <b>Step 5 of 5 — how many videos?</b>
+
+    Each video is made with its own script and costs { credits }.
+count-expected = Please choose how many videos with the buttons above.
+confirm =
+    <b>Check and confirm</b>
+
+    Template: <b>{ $template }</b>
+    Videos: <b>{ $count }</b>
+    Total: <b>{ $total ->
+        [one] { $total } credit
+       *[other] { $total } credits
+    }</b>
+    Your balance: <b>{ credits }</b>
+btn-confirm = ✅ Confirm
+confirm-expected = Please confirm with the button above, or /cancel.
+not-enough =
+    Not enough credits: this needs <b>{ $required }</b>, your balance is <b>{ credits }</b>.
+    Buy <b>{ $missing }</b> more or choose fewer videos.
+accepted =
+    ✅ Accepted: { $count ->
+        [one] your video is
+       *[other] { $count } videos are
+    } in the queue, position <b>{ $position }</b>, about <b>{ $minutes }</b> min.
+    Balance: <b>{ credits }</b>.
+accepted-running =
+    ✅ Accepted: { $count ->
+        [one] your video is
+       *[other] { $count } videos are
+    } being made, about <b>{ $minutes }</b> min.
+    Balance: <b>{ credits }</b>.
+already-accepted = Already accepted, the videos are on their way.
+btn-again = 🔁 Make another with this product
+mid-flow-command = You are in the middle of creating a video. { $expected } Or /cancel to leave.
+
+## Cabinet
+cabinet =
+    <b>My cabinet</b>
+    Balance: <b>{ credits }</b>
+    Videos ordered: { $jobs }
+cabinet-empty = No videos yet.
+cabinet-page = Page { $page } of { $pages }
+job-line = #{ $id } · { $status } · { $date } · { $template }
+job-detail =
+    <b>Video #{ $id }</b>
+    Template: { $template }
+    Status: { $status }
+    Ordered: { $date }
+    Product: { $product }
+status-queued = ⏳ in queue
+status-processing = ⚙️ in progress
+status-succeeded = ✅ ready
+status-failed = ❌ failed
+btn-resend = 📥 Send the video again
+btn-repeat = 🔁 Repeat
+btn-prev = ←
+btn-next = →
+btn-payments = 🧾 Payments
+btn-referral = 🎁 Invite friends
+resend-missing = This video is no longer available.
+resend-caption = Video #{ $id }
+payments =
+    <b>Payments</b>
+    { $list }
+payments-empty = No payments yet.
+payment-line = { $date } · +{ credits } · { $amount } { $currency }{ $refunded }
+payment-refunded = { " " }(refunded)
+referral =
+    <b>Invite friends</b>
+    Share your link: { $link }
+referral-bonus = When a friend you invited pays for the first time, you get <b>{ credits }</b>.
+
+## Language
+lang-ask = Choose the language:
+lang-set = Language: English.

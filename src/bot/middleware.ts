@@ -1,0 +1,145 @@
+// Middleware that runs around every feature: the error boundary that also guarantees an answer to
+// every callback query, the user loader, admin-block and consent gates, and the fallback.
+import { Composer, type NextFunction } from "grammy";
+import { decode } from "./callbacks.ts";
+import type { BotContext } from "./context.ts";
+import { expectedText } from "./features/create.ts";
+import { termsScreen } from "./features/start.ts";
+import { type FeatureDeps, menuScreen, reply } from "./ui.ts";
+
+/**
+ * Answers every callback query even when no handler did (no endless spinner), and turns a handler
+ * error into a log line with the update id plus a short "try again" for the user.
+ */
+export function errorBoundary(deps: FeatureDeps) {
+  return async (ctx: BotContext, next: NextFunction): Promise<void> => {
+    let answered = false;
+    if (ctx.callbackQuery) {
+      ctx.api.config.use((prev, method, payload, signal) => {
+        if (method === "answerCallbackQuery") answered = true;
+        return prev(method, payload, signal);
+      });
+    }
+    try {
+      await next();
+    } catch (err) {
+      deps.metrics.handlerErrors.inc();
+      deps.logger.error({ err, updateId: ctx.update.update_id, from: ctx.from?.id }, "update handler failed");
+      const text = safeT(ctx, "error-generic", "Something went wrong, please try again.");
+      if (ctx.callbackQuery && !answered) {
+        await ctx.answerCallbackQuery({ text }).catch(() => undefined);
+        answered = true;
+      } else if (ctx.chat && !ctx.preCheckoutQuery) {
+        await ctx.reply(text).catch(() => undefined);
+      }
+    } finally {
+      if (ctx.callbackQuery && !answered) await ctx.answerCallbackQuery().catch(() => undefined);
+    }
+  };
+}
+
+function safeT(ctx: BotContext, key: string, fallback: string): string {
+  try {
+    return typeof ctx.t === "function" ? ctx.t(key) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Loads (or creates) the sender; `/start ref_<code>` records the referrer on creation. */
+export function loadUser(deps: FeatureDeps) {
+  return async (ctx: BotContext, next: NextFunction): Promise<void> => {
+    const from = ctx.from;
+    if (!from || from.is_bot) return;
+    const payload = /^\/start(?:@\w+)?\s+(\S+)/.exec(ctx.message?.text ?? "")?.[1];
+    const referralCode = payload?.startsWith("ref_") ? payload.slice(4) : null;
+    const { user } = await deps.store.getOrCreateUser(
+      {
+        tgId: from.id,
+        username: from.username ?? null,
+        firstName: from.first_name,
+        lastName: from.last_name ?? null,
+        languageCode: from.language_code ?? null,
+      },
+      { referralCode, referralSource: payload && !referralCode ? payload.slice(0, 64) : null },
+    );
+    ctx.user = user;
+    // Activity is for stats; a minute's precision is plenty and saves a write per update.
+    const now = new Date();
+    if (!user.lastActiveAt || now.getTime() - user.lastActiveAt.getTime() > 60_000) {
+      await deps.store.touchUser(user.id, now);
+    }
+    await next();
+  };
+}
+
+/** my_chat_member: the user blocked (kicked) or unblocked the bot. */
+export function chatMember(deps: FeatureDeps): Composer<BotContext> {
+  const c = new Composer<BotContext>();
+  c.on("my_chat_member", async (ctx) => {
+    if (ctx.chat.type !== "private") return;
+    const status = ctx.myChatMember.new_chat_member.status;
+    const gone = status === "kicked" || status === "left";
+    await deps.store.setBotBlocked(ctx.user.id, gone ? new Date(ctx.myChatMember.date * 1000) : null);
+  });
+  return c;
+}
+
+/** Payment updates pass every gate: Telegram needs a pre-checkout answer, and paid money must be credited. */
+const isPayment = (ctx: BotContext) => Boolean(ctx.preCheckoutQuery || ctx.message?.successful_payment);
+
+/** Users blocked by an admin get one short notice, then silence (callback queries are still answered). */
+export function blockedGate() {
+  return async (ctx: BotContext, next: NextFunction): Promise<void> => {
+    if (!ctx.user.blocked || isPayment(ctx)) {
+      if (!ctx.user.blocked && ctx.session.blockedNoticeSent) ctx.session.blockedNoticeSent = undefined;
+      return next();
+    }
+    if (ctx.callbackQuery) {
+      await ctx.answerCallbackQuery({ text: ctx.t("blocked-notice") });
+      return;
+    }
+    if (ctx.session.blockedNoticeSent) return;
+    ctx.session.blockedNoticeSent = true;
+    await ctx.reply(ctx.t("blocked-notice"));
+  };
+}
+
+/** Nothing works before the terms are accepted, except /start, /lang and their buttons. */
+export function consentGate(deps: FeatureDeps) {
+  return async (ctx: BotContext, next: NextFunction): Promise<void> => {
+    if (ctx.user.consentAt || isPayment(ctx)) return next();
+    if (ctx.callbackQuery) {
+      await ctx.answerCallbackQuery({ text: ctx.t("consent-needed"), show_alert: true });
+      return;
+    }
+    if (ctx.message) await reply(ctx, termsScreen(ctx, deps));
+  };
+}
+
+/** The last middleware: what nobody handled. */
+export function unhandled(deps: FeatureDeps): Composer<BotContext> {
+  const c = new Composer<BotContext>();
+  c.on("callback_query", async (ctx) => {
+    const d = decode(ctx.callbackQuery.data);
+    deps.logger.debug(
+      { data: ctx.callbackQuery.data, reason: d.ok ? "unrouted" : d.reason },
+      "stale callback",
+    );
+    await ctx.answerCallbackQuery({ text: ctx.t("outdated") });
+  });
+  c.on("message", async (ctx) => {
+    const step = ctx.session.step;
+    if (step) {
+      await ctx.reply(ctx.t("mid-flow-command", { expected: expectedText(ctx, step) }), {
+        parse_mode: "HTML",
+      });
+      return;
+    }
+    await reply(ctx, {
+      ...menuScreen(ctx, deps),
+      text: `${ctx.t("unknown")}\n\n${menuScreen(ctx, deps).text}`,
+    });
+  });
+  return c;
+}

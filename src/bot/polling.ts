@@ -1,0 +1,158 @@
+// Long polling that never becomes a crash loop: one poller per database (the instance lease), a
+// 409 Conflict (another program polls this token, or a webhook is set) logged with its cause and
+// retried with backoff while the rest of the process keeps running, and a stop that lets the
+// updates in flight finish.
+import { hostname } from "node:os";
+import { type RunnerHandle, run } from "@grammyjs/runner";
+import { type Bot, GrammyError } from "grammy";
+import type { Store } from "../db/store.ts";
+import type { Logger } from "../logger.ts";
+import type { BotContext } from "./context.ts";
+
+export const ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query", "my_chat_member"] as const;
+
+export interface PollerOptions {
+  bot: Bot<BotContext>;
+  store: Store;
+  logger: Logger;
+  /** Lease time to live; renewed every third of it (default 30 s). */
+  leaseTtlMs?: number;
+  /** First and longest wait after a failed poll (defaults 1 s and 60 s). */
+  backoffMs?: { first: number; max: number };
+  /** Long-poll timeout in seconds (default 30). */
+  pollTimeoutSeconds?: number;
+}
+
+export type PollerState = "idle" | "waiting_for_lease" | "polling" | "backing_off" | "stopped";
+
+const LEASE = "telegram-poller";
+
+export function createPoller(o: PollerOptions) {
+  const { bot, store, logger } = o;
+  const ttl = o.leaseTtlMs ?? 30_000;
+  const backoff = o.backoffMs ?? { first: 1000, max: 60_000 };
+  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  let state: PollerState = "idle";
+  let runner: RunnerHandle | null = null;
+  let loop: Promise<void> | null = null;
+  let stopping = false;
+  let wake: (() => void) | null = null;
+  let lastError: string | null = null;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  async function acquire(): Promise<boolean> {
+    try {
+      const r = await store.acquireInstanceLease(LEASE, owner, ttl);
+      if (r.acquired) return true;
+      if (state !== "waiting_for_lease") {
+        logger.error(
+          { holder: r.holder, since: r.since, expiresAt: r.expiresAt },
+          "another neurocards process is already polling Telegram for this database; this one will not poll " +
+            "(HTTP server and workers keep running) and takes over only if that process stops",
+        );
+      }
+    } catch (e) {
+      logger.warn({ err: e }, "could not check the poller lease; retrying");
+    }
+    return false;
+  }
+
+  /** One polling session: runs until stopped, the lease is lost, or Telegram refuses. */
+  async function pollOnce(): Promise<void> {
+    await bot.api.deleteWebhook();
+    const handle = run(bot, {
+      runner: {
+        fetch: { allowed_updates: [...ALLOWED_UPDATES], timeout: o.pollTimeoutSeconds ?? 30 },
+        silent: true,
+        // Transient failures are retried inside the runner for a few minutes, then surface here.
+        maxRetryTime: 5 * 60_000,
+        retryInterval: "exponential",
+      },
+    });
+    runner = handle;
+    state = "polling";
+    const renew = setInterval(async () => {
+      try {
+        const r = await store.acquireInstanceLease(LEASE, owner, ttl);
+        if (!r.acquired) {
+          logger.error({ holder: r.holder }, "the poller lease was taken over; stopping polling");
+          await handle.stop();
+        }
+      } catch (e) {
+        logger.warn({ err: e }, "could not renew the poller lease");
+      }
+    }, ttl / 3);
+    try {
+      await handle.task();
+    } finally {
+      clearInterval(renew);
+      runner = null;
+    }
+  }
+
+  async function main(): Promise<void> {
+    let delay = backoff.first;
+    while (!stopping) {
+      if (!(await acquire())) {
+        state = "waiting_for_lease";
+        await sleep(ttl / 3);
+        continue;
+      }
+      try {
+        await pollOnce();
+        delay = backoff.first;
+      } catch (e) {
+        if (stopping) break;
+        lastError = describe(e);
+        logger.error({ err: e, retryInMs: delay }, `polling Telegram failed: ${lastError}`);
+        state = "backing_off";
+        await sleep(delay);
+        delay = Math.min(backoff.max, delay * 2);
+      }
+    }
+    state = "stopped";
+  }
+
+  return {
+    start(): void {
+      if (loop) return;
+      stopping = false;
+      loop = main();
+    },
+    /** Stops fetching, waits for the updates in flight, releases the lease. */
+    async stop(): Promise<void> {
+      stopping = true;
+      wake?.();
+      if (runner) await runner.stop();
+      await loop;
+      loop = null;
+      await store.releaseInstanceLease(LEASE, owner).catch(() => undefined);
+    },
+    isPolling: () => state === "polling" && (runner?.isRunning() ?? false),
+    state: () => state,
+    lastError: () => lastError,
+  };
+}
+
+function describe(e: unknown): string {
+  if (e instanceof GrammyError) {
+    if (e.error_code === 409) {
+      return e.description.includes("webhook")
+        ? "409 Conflict: a webhook is set for this token (it is deleted before the next attempt)"
+        : "409 Conflict: another program is polling with this bot token (stop it or use another token)";
+    }
+    if (e.error_code === 401) return "401 Unauthorized: BOT_TOKEN is wrong or revoked";
+    return `${e.error_code} ${e.description}`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,80 @@
+// Showing screens: menus are edited in place when the user tapped a button under a text message,
+// otherwise sent as a new message. All texts are HTML; user text is escaped before it gets here.
+import { GrammyError, InlineKeyboard } from "grammy";
+import type { Config } from "../config/index.ts";
+import type { Store } from "../db/store.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { QueueHandle } from "../queue/types.ts";
+import type { Catalogue } from "../templates/index.ts";
+import { BUY_CALLBACK, encode } from "./callbacks.ts";
+import type { BotContext } from "./context.ts";
+
+export interface FeatureDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  catalogue: Catalogue;
+  queue: QueueHandle;
+}
+
+export interface Screen {
+  text: string;
+  keyboard?: InlineKeyboard;
+}
+
+const HTML = { parse_mode: "HTML" as const, link_preview_options: { is_disabled: true } };
+
+export async function reply(ctx: BotContext, s: Screen): Promise<void> {
+  await ctx.reply(s.text, { ...HTML, reply_markup: s.keyboard });
+}
+
+/** Edits the tapped message into `s`, or sends `s` when there is nothing to edit. */
+export async function show(ctx: BotContext, s: Screen): Promise<void> {
+  const msg = ctx.callbackQuery?.message;
+  if (msg && "text" in msg && msg.text !== undefined) {
+    try {
+      await ctx.editMessageText(s.text, { ...HTML, reply_markup: s.keyboard });
+      return;
+    } catch (e) {
+      // A double tap renders the same screen twice: nothing to do.
+      if (e instanceof GrammyError && e.description.includes("message is not modified")) return;
+      if (!(e instanceof GrammyError) || e.error_code !== 400) throw e;
+      // Too old to edit or deleted: fall through to a new message.
+    }
+  }
+  await reply(ctx, s);
+}
+
+/** Removes the keyboard of the tapped message (a finished step), ignoring "not modified". */
+export async function dropKeyboard(ctx: BotContext): Promise<void> {
+  if (!ctx.callbackQuery?.message?.reply_markup) return;
+  await ctx.editMessageReplyMarkup({ reply_markup: undefined }).catch(() => undefined);
+}
+
+export function menuScreen(ctx: BotContext, deps: FeatureDeps, balance = ctx.user.credits): Screen {
+  const kb = new InlineKeyboard()
+    .text(ctx.t("btn-create"), encode({ a: "create" }))
+    .row()
+    .text(ctx.t("btn-cabinet"), encode({ a: "cabinet", page: 0 }))
+    .text(ctx.t("btn-buy"), BUY_CALLBACK)
+    .row()
+    .text(ctx.t("btn-help"), encode({ a: "help" }));
+  if (deps.config.bot.supportUrl) kb.url(ctx.t("btn-support"), deps.config.bot.supportUrl);
+  return { text: ctx.t("menu", { n: balance }), keyboard: kb };
+}
+
+export const menuButton = (ctx: BotContext) =>
+  new InlineKeyboard().text(ctx.t("btn-menu"), encode({ a: "menu" }));
+
+export function formatDate(d: Date, lang: string): string {
+  return d.toLocaleString(lang === "ru" ? "ru-RU" : "en-GB", {
+    day: "2-digit",
+    month: "2-digit",
+    year: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone: "UTC",
+  });
+}

@@ -1,0 +1,68 @@
+// The Telegram sender used outside update handlers: a grammY Api against TELEGRAM_API_ROOT with
+// bounded auto-retry, the send pacer, and 403 handling that marks the user unreachable.
+import { autoRetry } from "@grammyjs/auto-retry";
+import { Api, GrammyError } from "grammy";
+import type { Config } from "../config/index.ts";
+import type { Store } from "../db/store.ts";
+import type { Logger } from "../logger.ts";
+import { createPacer } from "./pacer.ts";
+import { type Telegram, UserBlockedBotError } from "./types.ts";
+
+export type { Telegram } from "./types.ts";
+export { UserBlockedBotError } from "./types.ts";
+
+/**
+ * Bounds for @grammyjs/auto-retry, whose defaults retry for ever: a few attempts, and a
+ * `retry_after` longer than half a minute fails the call instead of stalling a worker.
+ */
+export const RETRY = { maxRetryAttempts: 4, maxDelaySeconds: 30 } as const;
+
+/** Installs the bounded auto-retry on an Api (the bot's own Api gets the same). */
+export function withRetry(api: Api): Api {
+  api.config.use(autoRetry({ ...RETRY, rethrowInternalServerErrors: false, rethrowHttpErrors: false }));
+  return api;
+}
+
+/** 403 from Telegram: the user blocked the bot, deleted the account, or the bot was kicked. */
+export function isUnreachable(e: unknown): boolean {
+  return e instanceof GrammyError && e.error_code === 403;
+}
+
+export function createTelegram(deps: { config: Config; store: Store; logger: Logger }): Telegram {
+  const { config, store, logger } = deps;
+  const api = withRetry(new Api(config.botToken, { apiRoot: config.telegram.apiRoot }));
+  const pacer = createPacer({ ratePerSecond: config.telegram.sendRatePerSecond });
+
+  async function markBlocked(chatId: number): Promise<void> {
+    try {
+      const user = await store.getUserByTgId(chatId);
+      if (user) await store.setBotBlocked(user.id, new Date());
+    } catch (e) {
+      logger.warn({ err: e, chatId }, "could not mark the user as having blocked the bot");
+    }
+  }
+
+  async function send<T>(chatId: number, call: (api: Api) => Promise<T>): Promise<T> {
+    try {
+      return await pacer.schedule(chatId, () => call(api));
+    } catch (e) {
+      if (!isUnreachable(e)) throw e;
+      await markBlocked(chatId);
+      throw new UserBlockedBotError(chatId);
+    }
+  }
+
+  return {
+    api,
+    send,
+    async notifyAdmins(text: string): Promise<void> {
+      await Promise.all(
+        config.admins.map((id) =>
+          send(id, (a) => a.sendMessage(id, text, { link_preview_options: { is_disabled: true } })).catch(
+            (e: unknown) => logger.warn({ err: e, adminId: id }, "admin notice not delivered"),
+          ),
+        ),
+      );
+    },
+  };
+}
