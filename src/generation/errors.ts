@@ -19,6 +19,11 @@ export class GenerationError extends Error {
   }
 }
 
+/** A render task that ended in `fail`: retrying means a new task, not polling the old one again. */
+export class TaskFailedError extends GenerationError {
+  override readonly name = "TaskFailedError";
+}
+
 /** A kie.ai envelope or HTTP error: `code` is the envelope code when there was one, else the HTTP status. */
 export class KieApiError extends Error {
   constructor(
@@ -36,9 +41,10 @@ const REFUSAL =
   /polic|content|moderat|sensitive|prohibit|violat|nsfw|celebrit|public figure|real person|people|face|person|copyright|trademark|brand|logo|minor|unsafe|inappropriate/i;
 
 /** Classifies a provider task that ended in `fail`. */
-export function classifyTaskFailure(code: string, message: string): GenerationError {
-  if (REFUSAL.test(message)) return new GenerationError("content_refused", `task_${code || "fail"}`, message);
-  return new GenerationError("unknown", `task_${code || "fail"}`, message || "generation failed");
+export function classifyTaskFailure(code: string, message: string): TaskFailedError {
+  const c = `task_${code || "fail"}`;
+  if (REFUSAL.test(message)) return new TaskFailedError("content_refused", c, message);
+  return new TaskFailedError("unknown", c, message || "generation failed");
 }
 
 /** Classifies anything thrown while talking to a provider or moving files. */
@@ -60,6 +66,12 @@ export function classify(err: unknown): GenerationError {
     return new GenerationError(cls, `http_${err.status}`, err.message);
   }
   const e = err instanceof Error ? err : new Error(String(err));
+  // grammY: GrammyError carries Telegram's error_code; HttpError is a network failure.
+  if ("error_code" in e && typeof e.error_code === "number") {
+    const cls = e.error_code === 429 || e.error_code >= 500 ? "transient" : "unknown";
+    return new GenerationError(cls, `telegram_${e.error_code}`, e.message);
+  }
+  if (e.name === "HttpError") return new GenerationError("transient", "telegram_network", e.message);
   if (e.name === "TimeoutError" || e.name === "AbortError")
     return new GenerationError("transient", "timeout", e.message);
   // fetch wraps socket failures in a TypeError("fetch failed") with the system error as cause.

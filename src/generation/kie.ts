@@ -4,7 +4,7 @@
 import { openAsBlob } from "node:fs";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import { classifyTaskFailure, GenerationError, KieApiError } from "./errors.ts";
+import { classifyTaskFailure, KieApiError, TaskFailedError } from "./errors.ts";
 import type { KeyPool, KieKey } from "./keys.ts";
 
 export type KieApi = "market" | "veo";
@@ -12,7 +12,7 @@ export type KieApi = "market" | "veo";
 export type TaskStatus =
   | { state: "pending"; detail: string }
   | { state: "success"; urls: string[] }
-  | { state: "fail"; error: GenerationError };
+  | { state: "fail"; error: TaskFailedError };
 
 export interface RenderRequest {
   model: string;
@@ -225,7 +225,7 @@ function marketStatus(d: Record<string, unknown>): TaskStatus {
     if (!Array.isArray(urls) || urls.length === 0) {
       return {
         state: "fail",
-        error: new GenerationError("unknown", "no_result", "success without resultUrls"),
+        error: new TaskFailedError("unknown", "no_result", "success without resultUrls"),
       };
     }
     return { state: "success", urls: urls.map(String) };
@@ -243,7 +243,7 @@ function veoStatus(d: Record<string, unknown>): TaskStatus {
     if (!Array.isArray(urls) || urls.length === 0) {
       return {
         state: "fail",
-        error: new GenerationError("unknown", "no_result", "success without resultUrls"),
+        error: new TaskFailedError("unknown", "no_result", "success without resultUrls"),
       };
     }
     return { state: "success", urls: urls.map(String) };

@@ -1,0 +1,135 @@
+// Everything the pipeline shows the user: one progress message per job edited in place, the
+// finished video (multipart upload within the Bot API server's limit, a link above it), and the
+// apology for a failed job. Progress is best effort: a hiccup there never fails a paid job.
+import { InputFile } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
+import { encode } from "../bot/callbacks.ts";
+import type { Config } from "../config/index.ts";
+import type { JobPatch } from "../db/store.ts";
+import type { Job } from "../db/types.ts";
+import type { Logger } from "../logger.ts";
+import type { Storage } from "../storage/types.ts";
+import { type Telegram, UserBlockedBotError } from "../telegram/types.ts";
+import { messages } from "./messages.ts";
+
+/** The buttons under a delivered video, in the bot's own callback codec. */
+export const deliveryCallbacks = {
+  again: (jobId: number) => encode({ a: "again", job: jobId }),
+  menu: encode({ a: "menu" }),
+} as const;
+
+/** Result links live as long as results are kept. */
+const LINK_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface DeliveryDeps {
+  config: Config;
+  telegram: Telegram;
+  storage: Storage;
+  logger: Logger;
+}
+
+export type Delivered = { fileId: string | null; via: "video" | "link" | "blocked" };
+
+export function createDelivery({ config, telegram, storage, logger }: DeliveryDeps) {
+  const keyboard = (job: Job): InlineKeyboardMarkup => {
+    const m = messages(job.language);
+    return {
+      inline_keyboard: [
+        [{ text: m.again, callback_data: deliveryCallbacks.again(job.id) }],
+        [{ text: m.menu, callback_data: deliveryCallbacks.menu }],
+      ],
+    };
+  };
+
+  async function sendVideo(job: Job, video: string | InputFile): Promise<string | null> {
+    const msg = await telegram.send(job.chatId, (api) =>
+      api.sendVideo(job.chatId, video, {
+        caption: messages(job.language).caption,
+        supports_streaming: true,
+        reply_markup: keyboard(job),
+      }),
+    );
+    return msg.video?.file_id ?? null;
+  }
+
+  function upload(key: string): InputFile | null {
+    const path = storage.localPath(key);
+    // A path (not a stream) lets the HTTP client re-open the file if Telegram asks to retry.
+    return path ? new InputFile(path, "video.mp4") : null;
+  }
+
+  return {
+    /**
+     * Shows `text` in the job's progress message: edits it when there is one, else sends it and
+     * returns the patch that remembers its id. Never throws.
+     */
+    async progress(job: Job, text: string): Promise<JobPatch | null> {
+      try {
+        if (job.progressMessageId) {
+          await telegram.send(job.chatId, (api) =>
+            api.editMessageText(job.chatId, job.progressMessageId!, text),
+          );
+          return null;
+        }
+        const msg = await telegram.send(job.chatId, (api) => api.sendMessage(job.chatId, text));
+        return { progressMessageId: msg.message_id };
+      } catch (e) {
+        if (!/not modified/i.test(String(e)))
+          logger.debug({ err: e, jobId: job.id }, "progress update failed");
+        return null;
+      }
+    },
+
+    async uploading(job: Job): Promise<void> {
+      await telegram
+        .send(job.chatId, (api) => api.sendChatAction(job.chatId, "upload_video"))
+        .catch(() => {});
+    },
+
+    /**
+     * Sends the result. Within the upload limit: as a video by multipart — through the service
+     * channel first when one is set, so the owner keeps a copy and the user gets it by file_id.
+     * Above it: a link on our HTTP server (or the provider's own URL when there is no public URL).
+     */
+    async deliver(job: Job, providerUrl: () => Promise<string | null>): Promise<Delivered> {
+      try {
+        if (job.resultFileId) return { fileId: await sendVideo(job, job.resultFileId), via: "video" };
+        const stat = job.resultPath ? await storage.stat(job.resultPath) : null;
+        if (!job.resultPath || !stat) throw new Error("the result file is gone");
+        const file = stat.size <= config.telegram.uploadLimitBytes ? upload(job.resultPath) : null;
+        if (file) {
+          const channel = config.telegram.serviceChannelId;
+          if (channel) {
+            const posted = await telegram.api.sendVideo(channel, file, {
+              caption: `#job${job.id} user ${job.userId}`,
+              supports_streaming: true,
+            });
+            const fileId = posted.video?.file_id;
+            if (fileId) return { fileId: (await sendVideo(job, fileId)) ?? fileId, via: "video" };
+          }
+          return { fileId: await sendVideo(job, file), via: "video" };
+        }
+        const url = storage.publicUrl(job.resultPath, LINK_TTL_SECONDS) ?? (await providerUrl());
+        if (!url) throw new Error("the result is over the upload limit and there is no link to give");
+        await telegram.send(job.chatId, (api) =>
+          api.sendMessage(job.chatId, messages(job.language).link(url), { reply_markup: keyboard(job) }),
+        );
+        return { fileId: null, via: "link" };
+      } catch (e) {
+        if (e instanceof UserBlockedBotError) return { fileId: null, via: "blocked" };
+        throw e;
+      }
+    },
+
+    /** The apology for a failed job, in the user's language. Never throws. */
+    async apologize(job: Job, text: string): Promise<void> {
+      await telegram
+        .send(job.chatId, (api) => api.sendMessage(job.chatId, text, { reply_markup: keyboard(job) }))
+        .catch((e: unknown) =>
+          logger.warn({ err: e, jobId: job.id }, "could not tell the user about a failed job"),
+        );
+    },
+  };
+}
+
+export type Delivery = ReturnType<typeof createDelivery>;

@@ -1,0 +1,257 @@
+// The generation pipeline as resumable steps. Each step reads what earlier steps stored on the job
+// and stores its own result (under the worker's lease) before the next one runs, so a job taken
+// over after a crash continues where it stopped:
+//
+//   fetch_photo → prompt → render → poll@<ms> → deliver → done
+//
+// `render` stores the provider task id the moment kie.ai returns it; from then on the job only
+// polls that task and never pays for a second one. `poll@<ms>` carries the time the render started
+// (for the KIE_TIMEOUT_MINUTES deadline and the poll backoff) in the step itself, because the job
+// row has no column for it. Waiting for the render is a release with a later run_at: no worker
+// slot, connection or transaction is held meanwhile.
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import type { Config } from "../config/index.ts";
+import type { JobPatch, Store } from "../db/store.ts";
+import type { Job } from "../db/types.ts";
+import type { Logger } from "../logger.ts";
+import type { Storage } from "../storage/types.ts";
+import { downloadTelegramFile } from "../telegram/download.ts";
+import type { Telegram } from "../telegram/types.ts";
+import type { Catalogue } from "../templates/index.ts";
+import type { Delivery } from "./deliver.ts";
+import { GenerationError } from "./errors.ts";
+import type { KeyPool } from "./keys.ts";
+import { apiOf, type KieClient } from "./kie.ts";
+import { messages } from "./messages.ts";
+import type { PromptWriter } from "./prompt.ts";
+import { downloadResult } from "./result.ts";
+
+export interface PipelineTiming {
+  /** First status check after the task is created (kie.ai renders take minutes). */
+  firstPollMs: number;
+  /** Poll backoff grows with the render's age between these bounds. */
+  pollMinMs: number;
+  pollMaxMs: number;
+}
+
+export const DEFAULT_TIMING: PipelineTiming = { firstPollMs: 5_000, pollMinMs: 5_000, pollMaxMs: 30_000 };
+
+/** Photos up to this size go to OpenAI inline as a data URL when there is no public URL. */
+const INLINE_IMAGE_MAX = 4 * 1024 * 1024;
+const PHOTO_LINK_TTL_SECONDS = 24 * 3600;
+
+export class LeaseLostError extends Error {
+  constructor(readonly jobId: number) {
+    super(`lost the lease of job ${jobId}`);
+    this.name = "LeaseLostError";
+  }
+}
+
+export type StepOutcome =
+  | { kind: "next"; job: Job }
+  | { kind: "release"; runAt: Date; patch?: JobPatch }
+  | { kind: "done"; job: Job };
+
+export interface StepContext {
+  owner: string;
+  /** Aborted when the process gives up waiting for a safe point at shutdown. */
+  signal: AbortSignal;
+}
+
+export interface PipelineDeps {
+  config: Config;
+  store: Store;
+  storage: Storage;
+  telegram: Telegram;
+  catalogue: Catalogue;
+  logger: Logger;
+  kie: KieClient;
+  keys: KeyPool;
+  prompts: PromptWriter;
+  delivery: Delivery;
+  timing: PipelineTiming;
+  /** Expected render time in minutes, for the progress message. */
+  renderMinutes: () => number;
+  /** Where kie.ai posts completion hints; undefined without PUBLIC_BASE_URL. */
+  callbackUrl: string | undefined;
+}
+
+export function parseStep(step: string | null): { name: string; since: number | null } {
+  const [name = "fetch_photo", since] = (step ?? "fetch_photo").split("@");
+  return { name, since: since ? Number(since) : null };
+}
+
+const MIME: Record<string, string> = {
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  png: "image/png",
+  webp: "image/webp",
+};
+const mimeOf = (key: string) => MIME[extname(key).slice(1).toLowerCase()] ?? "image/jpeg";
+
+export function createPipeline(d: PipelineDeps) {
+  const { store, storage, config } = d;
+
+  async function patch(job: Job, p: JobPatch, ctx: StepContext): Promise<Job> {
+    const updated = await store.patchJob(job.id, p, ctx.owner);
+    if (!updated) throw new LeaseLostError(job.id);
+    return updated;
+  }
+
+  async function progress(job: Job, text: string, ctx: StepContext): Promise<Job> {
+    const p = await d.delivery.progress(job, text);
+    return p ? patch(job, p, ctx) : job;
+  }
+
+  async function visionUrl(job: Job): Promise<string | null> {
+    if (!job.photoPath) return null;
+    const url = storage.publicUrl(job.photoPath, 3600);
+    if (url) return url;
+    const path = storage.localPath(job.photoPath);
+    const stat = await storage.stat(job.photoPath);
+    if (!path || !stat || stat.size > INLINE_IMAGE_MAX) return null;
+    return `data:${mimeOf(job.photoPath)};base64,${(await readFile(path)).toString("base64")}`;
+  }
+
+  async function providerImageUrl(job: Job, ctx: StepContext): Promise<string> {
+    if (!job.photoPath) throw new GenerationError("unknown", "no_photo", "the job has no product photo");
+    const url = storage.publicUrl(job.photoPath, PHOTO_LINK_TTL_SECONDS);
+    if (url) return url;
+    const path = storage.localPath(job.photoPath);
+    if (!path)
+      throw new GenerationError("unknown", "no_photo", "the product photo has no local file to upload");
+    const ext = extname(job.photoPath) || ".jpg";
+    return d.kie.uploadFile(path, `job-${job.id}${ext}`, mimeOf(job.photoPath), ctx.signal);
+  }
+
+  const steps: Record<string, (job: Job, ctx: StepContext, since: number | null) => Promise<StepOutcome>> = {
+    async fetch_photo(job, ctx) {
+      if (job.photoPath && (await storage.stat(job.photoPath))) {
+        return { kind: "next", job: await patch(job, { step: "prompt" }, ctx) };
+      }
+      if (!job.photoFileId) throw new GenerationError("unknown", "no_photo", "the job has no product photo");
+      const file = await downloadTelegramFile({
+        api: d.telegram.api,
+        apiRoot: config.telegram.apiRoot,
+        token: config.botToken,
+        storage,
+        fileId: job.photoFileId,
+        kind: "inputs",
+        signal: ctx.signal,
+      });
+      return { kind: "next", job: await patch(job, { photoPath: file.key, step: "prompt" }, ctx) };
+    },
+
+    async prompt(job, ctx) {
+      if (job.generatedPrompt) return { kind: "next", job: await patch(job, { step: "render" }, ctx) };
+      const template = d.catalogue.get(job.template);
+      if (!template)
+        throw new GenerationError(
+          "unknown",
+          "no_template",
+          `template ${job.template} is not in the catalogue`,
+        );
+      job = await progress(job, messages(job.language).script, ctx);
+      const own = template.kind === "own" || Boolean(job.ownPrompt);
+      const written = await d.prompts.write(
+        {
+          template,
+          productText: job.productText,
+          wishes: job.wishes,
+          ownPrompt: job.ownPrompt,
+          language: job.language,
+          imageUrl: own ? null : await visionUrl(job),
+        },
+        ctx.signal,
+      );
+      return {
+        kind: "next",
+        job: await patch(job, { generatedPrompt: written.prompt, step: "render" }, ctx),
+      };
+    },
+
+    async render(job, ctx) {
+      if (job.providerTaskId) {
+        return { kind: "next", job: await patch(job, { step: `poll@${Date.now()}` }, ctx) };
+      }
+      const imageUrl = await providerImageUrl(job, ctx);
+      const task = await d.kie.createTask(
+        { model: job.model, prompt: job.generatedPrompt ?? "", imageUrl, callBackUrl: d.callbackUrl },
+        ctx.signal,
+      );
+      const startedAt = Date.now();
+      try {
+        job = await patch(
+          job,
+          {
+            provider: `kie:${task.api}`,
+            providerTaskId: task.taskId,
+            providerKey: task.key.hash,
+            step: `poll@${startedAt}`,
+          },
+          ctx,
+        );
+      } catch (e) {
+        // The only window where a paid task can be forgotten: say which one, for the owner.
+        d.logger.error(
+          { err: e, jobId: job.id, taskId: task.taskId },
+          "kie task created but not recorded on the job",
+        );
+        throw e;
+      }
+      job = await progress(job, messages(job.language).render(d.renderMinutes()), ctx);
+      return { kind: "release", runAt: new Date(startedAt + d.timing.firstPollMs) };
+    },
+
+    async poll(job, ctx, since) {
+      const started = since ?? job.startedAt?.getTime() ?? Date.now();
+      const age = Date.now() - started;
+      if (age > config.kie.timeoutMs) {
+        throw new GenerationError("transient", "deadline", `no result after ${Math.round(age / 60_000)} min`);
+      }
+      const key = d.keys.get(job.providerKey) ?? (await d.keys.usable())[0]!;
+      const status = await d.kie.getTask(apiOf(job.model), job.providerTaskId ?? "", key, ctx.signal);
+      if (status.state === "pending") {
+        const wait = Math.min(d.timing.pollMaxMs, Math.max(d.timing.pollMinMs, age / 10));
+        return { kind: "release", runAt: new Date(Date.now() + wait) };
+      }
+      if (status.state === "fail") throw status.error;
+      const file = await downloadResult(status.urls[0]!, storage, ctx.signal);
+      return { kind: "next", job: await patch(job, { resultPath: file.key, step: "deliver" }, ctx) };
+    },
+
+    async deliver(job, ctx) {
+      job = await progress(job, messages(job.language).upload, ctx);
+      await d.delivery.uploading(job);
+      const sent = await d.delivery.deliver(job, async () => {
+        const key = d.keys.get(job.providerKey);
+        if (!key || !job.providerTaskId) return null;
+        const s = await d.kie.getTask(apiOf(job.model), job.providerTaskId, key, ctx.signal);
+        return s.state === "success" ? (s.urls[0] ?? null) : null;
+      });
+      if (sent.via === "blocked")
+        d.logger.info({ jobId: job.id }, "user blocked the bot; video kept in history");
+      const done = await store.updateJobStatus(job.id, "succeeded", {
+        step: "done",
+        resultFileId: sent.fileId ?? job.resultFileId,
+        leaseOwner: ctx.owner,
+      });
+      if (!done) throw new LeaseLostError(job.id);
+      if (sent.via !== "blocked") await d.delivery.progress(done, messages(done.language).done);
+      return { kind: "done", job: done };
+    },
+  };
+
+  return {
+    /** Runs the job's current step. */
+    async step(job: Job, ctx: StepContext): Promise<StepOutcome> {
+      const { name, since } = parseStep(job.step);
+      const run = steps[name];
+      if (!run) throw new GenerationError("unknown", "bad_step", `unknown step ${name}`);
+      return run(job, ctx, since);
+    },
+  };
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;

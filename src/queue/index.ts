@@ -1,0 +1,247 @@
+// The in-process job queue: WORKER_CONCURRENCY workers claiming jobs from the store with leases,
+// the generation pipeline they run, wake-ups (in-process, plus LISTEN/NOTIFY across processes on
+// Postgres), kie.ai callbacks, and the refund sweep. One factory; the app wires it once.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Config } from "../config/index.ts";
+import type { Store } from "../db/store.ts";
+import type { Job } from "../db/types.ts";
+import { createDelivery } from "../generation/deliver.ts";
+import { type ErrorClass, GenerationError } from "../generation/errors.ts";
+import { createKeyPool } from "../generation/keys.ts";
+import { createKieClient } from "../generation/kie.ts";
+import { failureText } from "../generation/messages.ts";
+import { createPipeline, DEFAULT_TIMING, type PipelineTiming } from "../generation/pipeline.ts";
+import { createPromptWriter } from "../generation/prompt.ts";
+import { kieCallbackUrl } from "../http/paths.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Storage } from "../storage/types.ts";
+import type { Telegram } from "../telegram/types.ts";
+import type { Catalogue } from "../templates/index.ts";
+import { QUEUE_DEFAULTS } from "./limits.ts";
+import { createListener, type Listener } from "./listen.ts";
+import { createJobRunner } from "./run-job.ts";
+import type { QueueHandle } from "./types.ts";
+import { createWaker } from "./waker.ts";
+import { createWorker, type WorkerInfo } from "./worker.ts";
+
+export interface QueueOptions {
+  /** Workers in this process (default WORKER_CONCURRENCY). */
+  concurrency: number;
+  leaseMs: number;
+  idleMs: number;
+  fetchBackoffMs: { base: number; max: number };
+  retryBackoffMs: { base: number; max: number };
+  providerWaitMs: number;
+  kieRequestTimeoutMs: number;
+  openaiMaxRetries: number;
+  adminAlertEveryMs: number;
+  refundSweepEveryMs: number;
+  timing: PipelineTiming;
+  /** kie.ai callback URL (default: PUBLIC_BASE_URL + /kie/callback/<secret>, none without a public URL). */
+  callbackUrl: string | undefined;
+  /** LISTEN/NOTIFY on Postgres (default on in Postgres mode). */
+  listen: boolean;
+}
+
+export interface QueueDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  telegram: Telegram;
+  storage: Storage;
+  catalogue: Catalogue;
+  options?: Partial<QueueOptions>;
+}
+
+export type Queue = QueueHandle & {
+  start(): void;
+  /** Stops claiming, waits up to `graceMs` for running steps to reach a safe point, leaves the rest to leases. */
+  stop(graceMs?: number): Promise<void>;
+  /** Worker states for health and the admin panel. */
+  workers(): WorkerInfo[];
+  /** Remaining kie.ai credit per key (doctor, admin panel). */
+  providerCredits(): Promise<Array<{ label: string; credits: number | null; error?: string }>>;
+};
+
+export function createQueue(deps: QueueDeps): Queue {
+  const { config, store, logger, metrics, telegram, storage, catalogue } = deps;
+  const log = logger.child({ module: "queue" });
+  const pg = config.database.type === "postgres";
+  const o: QueueOptions = {
+    concurrency: config.queue.concurrency,
+    leaseMs: QUEUE_DEFAULTS.leaseMs,
+    idleMs: pg ? QUEUE_DEFAULTS.idleMs.postgres : QUEUE_DEFAULTS.idleMs.sqlite,
+    fetchBackoffMs: QUEUE_DEFAULTS.fetchBackoffMs,
+    retryBackoffMs: QUEUE_DEFAULTS.retryBackoffMs,
+    providerWaitMs: QUEUE_DEFAULTS.providerWaitMs,
+    kieRequestTimeoutMs: QUEUE_DEFAULTS.kieRequestTimeoutMs,
+    openaiMaxRetries: QUEUE_DEFAULTS.openaiMaxRetries,
+    adminAlertEveryMs: QUEUE_DEFAULTS.adminAlertEveryMs,
+    refundSweepEveryMs: QUEUE_DEFAULTS.refundSweepEveryMs,
+    timing: DEFAULT_TIMING,
+    callbackUrl: kieCallbackUrl(config),
+    listen: pg,
+    ...deps.options,
+  };
+
+  const waker = createWaker();
+  let renderMinutes: number = QUEUE_DEFAULTS.renderMinutes;
+  const keys = createKeyPool({ keys: config.kie.apiKeys, store, telegram, logger: log });
+  const kie = createKieClient({
+    baseUrl: config.kie.baseUrl,
+    uploadBaseUrl: config.kie.uploadBaseUrl,
+    keys,
+    logger: log,
+    metrics,
+    requestTimeoutMs: o.kieRequestTimeoutMs,
+  });
+  const prompts = createPromptWriter({
+    openai: config.openai,
+    logger: log,
+    metrics,
+    maxRetries: o.openaiMaxRetries,
+  });
+  const delivery = createDelivery({ config, telegram, storage, logger: log });
+  const pipeline = createPipeline({
+    config,
+    store,
+    storage,
+    telegram,
+    catalogue,
+    logger: log,
+    kie,
+    keys,
+    prompts,
+    delivery,
+    timing: o.timing,
+    renderMinutes: () => Math.max(1, Math.round(renderMinutes)),
+    callbackUrl: o.callbackUrl,
+  });
+  const runner = createJobRunner({
+    config,
+    store,
+    pipeline,
+    delivery,
+    telegram,
+    logger: log,
+    metrics,
+    retryBackoffMs: o.retryBackoffMs,
+    providerWaitMs: o.providerWaitMs,
+    adminAlertEveryMs: o.adminAlertEveryMs,
+    onReleased: (at) => waker.wakeAt(at),
+    onSucceeded: (job: Job) => {
+      // A moving average of creation → delivery, for "about N minutes".
+      const minutes = (Date.now() - job.createdAt.getTime()) / 60_000;
+      renderMinutes = renderMinutes * 0.8 + Math.min(minutes, 60) * 0.2;
+    },
+  });
+
+  const hardStop = new AbortController();
+  const prefix = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const workers = Array.from({ length: o.concurrency }, (_, i) =>
+    createWorker({
+      id: `${prefix}:${i}`,
+      store,
+      runner,
+      waker,
+      logger: log,
+      leaseMs: o.leaseMs,
+      heartbeatMs: Math.max(50, Math.floor(o.leaseMs * QUEUE_DEFAULTS.heartbeatEveryLease)),
+      idleMs: o.idleMs,
+      fetchBackoffMs: o.fetchBackoffMs,
+      hardStop: hardStop.signal,
+    }),
+  );
+  let listener: Listener | null = null;
+  let sweepTimer: NodeJS.Timeout | null = null;
+  let started = false;
+
+  // Gives back credits of failed jobs whose refund was cut off (crash or lost database between
+  // marking failed and refunding). refundCredit pays back at most once, so racing the runner is safe.
+  async function refundSweep(): Promise<void> {
+    try {
+      const failed = await store.listLastJobs({ status: "failed", limit: 500 });
+      for (const job of failed) {
+        if (job.refundedAt || job.creditsCharged <= 0) continue;
+        if (job.finishedAt && Date.now() - job.finishedAt.getTime() < 60_000) continue;
+        const r = await store.refundCredit(job.id);
+        if (!r.refunded) continue;
+        metrics.creditsRefunded.inc(job.creditsCharged);
+        const cls = (job.errorCode?.split(":")[0] ?? "unknown") as ErrorClass;
+        log.warn({ jobId: job.id }, "refunded a failed job the sweep found unrefunded");
+        await delivery.apologize(job, failureText(job.language, cls, job.errorCode?.split(":")[1] ?? ""));
+      }
+    } catch (e) {
+      log.warn({ err: e }, "refund sweep failed");
+    }
+  }
+
+  return {
+    wake(): void {
+      waker.notify();
+      listener?.notify();
+    },
+
+    async checkProviderTask(taskId: string): Promise<void> {
+      const processing = await store.listLastJobs({ status: "processing", limit: 1000 });
+      const job = processing.find((j) => j.providerTaskId === taskId);
+      if (!job) return;
+      const now = new Date();
+      // A worker holding the lease is looking at it right now; a due job is about to be claimed.
+      if (job.leaseOwner && job.leaseExpiresAt && job.leaseExpiresAt > now) return;
+      if (job.runAt > now) await store.patchJob(job.id, { runAt: now });
+      waker.notify();
+      listener?.notify();
+    },
+
+    estimateMinutes(position: number): number {
+      const perSlot = Math.ceil(Math.max(0, position - 1) / o.concurrency);
+      return Math.max(1, Math.round(renderMinutes + perSlot * 0.5));
+    },
+
+    start(): void {
+      if (started) return;
+      started = true;
+      if (o.listen && config.database.type === "postgres") {
+        listener = createListener(config.database.url, () => waker.notify(), log);
+      }
+      for (const w of workers) w.start();
+      void refundSweep();
+      sweepTimer = setInterval(() => void refundSweep(), o.refundSweepEveryMs);
+      sweepTimer.unref();
+      log.info({ workers: o.concurrency, callback: Boolean(o.callbackUrl) }, "queue started");
+    },
+
+    async stop(graceMs = 30_000): Promise<void> {
+      if (!started) return;
+      started = false;
+      if (sweepTimer) clearInterval(sweepTimer);
+      const done = Promise.all(workers.map((w) => w.stop()));
+      waker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const inTime = await Promise.race([
+        done.then(() => true),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(false), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!inTime) {
+        log.warn({ graceMs }, "jobs did not reach a safe point in time; leaving them to their leases");
+        hardStop.abort(new GenerationError("transient", "shutdown", "shutting down"));
+        await Promise.race([done, new Promise((r) => setTimeout(r, 2000).unref())]);
+      }
+      await listener?.close();
+      listener = null;
+      log.info("queue stopped");
+    },
+
+    workers: () => workers.map((w) => ({ ...w.info })),
+    providerCredits: () => kie.credits(),
+  };
+}
+
+export type { QueueHandle } from "./types.ts";

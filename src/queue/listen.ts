@@ -1,0 +1,93 @@
+// Postgres mode: new jobs wake workers in every process through LISTEN/NOTIFY on one dedicated
+// connection (pool connections cannot LISTEN: they are handed to other queries). The connection is
+// re-opened with backoff when it drops (server restart, pg_terminate_backend); notifications sent
+// while it was down are covered by the workers' short idle polling.
+import pg from "pg";
+import type { Logger } from "../logger.ts";
+import { backoff } from "./limits.ts";
+
+export const JOBS_CHANNEL = "neurocards_jobs";
+
+export interface Listener {
+  /** Tells every process (this one included) that jobs are waiting. */
+  notify(): void;
+  close(): Promise<void>;
+  readonly connected: boolean;
+}
+
+export function createListener(url: string, onNotify: () => void, logger: Logger): Listener {
+  let client: pg.Client | null = null;
+  let connected = false;
+  let closed = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | null = null;
+
+  async function connect(): Promise<void> {
+    if (closed) return;
+    const c = new pg.Client({ connectionString: url, application_name: "neurocards-listen" });
+    c.on("notification", () => onNotify());
+    c.on("error", (e) => {
+      logger.warn({ err: e }, "LISTEN connection lost; reconnecting");
+      drop(c);
+    });
+    c.on("end", () => drop(c));
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${JOBS_CHANNEL}`);
+      if (closed) {
+        await c.end();
+        return;
+      }
+      client = c;
+      connected = true;
+      failures = 0;
+      // Jobs created while we were away never sent us a notification: look now.
+      onNotify();
+    } catch (e) {
+      logger.warn({ err: e }, "LISTEN connection failed");
+      drop(c);
+    }
+  }
+
+  function drop(c: pg.Client): void {
+    c.removeAllListeners("end");
+    c.end().catch(() => {});
+    if (client === c) {
+      client = null;
+      connected = false;
+    }
+    if (closed || retry) return;
+    failures += 1;
+    retry = setTimeout(
+      () => {
+        retry = null;
+        void connect();
+      },
+      backoff(failures, 200, 10_000, "full"),
+    );
+  }
+
+  void connect();
+
+  return {
+    get connected() {
+      return connected;
+    },
+    notify(): void {
+      client
+        ?.query(`NOTIFY ${JOBS_CHANNEL}`)
+        .catch((e: unknown) => logger.debug({ err: e }, "NOTIFY failed"));
+    },
+    async close(): Promise<void> {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = null;
+      connected = false;
+      if (c) {
+        c.removeAllListeners("end");
+        await c.end().catch(() => {});
+      }
+    },
+  };
+}

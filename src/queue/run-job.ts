@@ -1,0 +1,164 @@
+// Runs one claimed job through the pipeline until it finishes or is given back, and decides what
+// an error means for it (see ../generation/errors.ts for the classes):
+// - content refused, or the render deadline passed → failed now, credit back, user and admins told;
+// - provider unavailable → back in line for later, no attempt counted (the user paid; we wait);
+// - transient / unknown → one more attempt, retried with backoff; past JOB_MAX_ATTEMPTS → failed.
+// A job ends `failed` only together with its refund; a crash between the two is healed by the
+// refund sweep (queue/index.ts), because refundCredit pays back exactly once whenever it runs.
+import type { Config } from "../config/index.ts";
+import type { JobPatch, Store } from "../db/store.ts";
+import type { Job } from "../db/types.ts";
+import type { Delivery } from "../generation/deliver.ts";
+import { classify, type ErrorClass, GenerationError, TaskFailedError } from "../generation/errors.ts";
+import { failureText, messages } from "../generation/messages.ts";
+import { LeaseLostError, type Pipeline } from "../generation/pipeline.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Telegram } from "../telegram/types.ts";
+import { backoff } from "./limits.ts";
+
+export type RunResult = "succeeded" | "failed" | "released" | "stopped" | "lost";
+
+export interface RunContext {
+  owner: string;
+  /** Hard abort: the grace period of a shutdown ran out. */
+  signal: AbortSignal;
+  /** Soft stop: finish the current step, then give the job back. */
+  stopping: () => boolean;
+}
+
+export interface RunnerDeps {
+  config: Config;
+  store: Store;
+  pipeline: Pipeline;
+  delivery: Delivery;
+  telegram: Pick<Telegram, "notifyAdmins">;
+  logger: Logger;
+  metrics: Pick<Metrics, "jobsFinished" | "creditsRefunded">;
+  retryBackoffMs: { base: number; max: number };
+  providerWaitMs: number;
+  adminAlertEveryMs: number;
+  /** A job was given back to run at `runAt` (so the pool can wake for it). */
+  onReleased: (runAt: Date) => void;
+  /** A job reached `succeeded`: how long it took from creation, for the estimates. */
+  onSucceeded: (job: Job) => void;
+}
+
+export function createJobRunner(d: RunnerDeps) {
+  const lastAlert = new Map<string, number>();
+
+  async function release(job: Job, ctx: RunContext, runAt: Date, patch?: JobPatch): Promise<RunResult> {
+    const ok = await d.store.releaseJob(job.id, ctx.owner, runAt, patch);
+    if (!ok) return "lost";
+    d.onReleased(runAt);
+    return "released";
+  }
+
+  async function alertOnce(code: string, text: string): Promise<void> {
+    const last = lastAlert.get(code) ?? 0;
+    if (Date.now() - last < d.adminAlertEveryMs) return;
+    lastAlert.set(code, Date.now());
+    await d.telegram.notifyAdmins(text);
+  }
+
+  async function fail(job: Job, err: GenerationError, ctx: RunContext): Promise<RunResult> {
+    const failed = await d.store.updateJobStatus(job.id, "failed", {
+      attempts: job.attempts,
+      errorCode: `${err.errorClass}:${err.code}`.slice(0, 100),
+      errorMessage: err.message.slice(0, 1000),
+      leaseOwner: ctx.owner,
+    });
+    if (!failed) return "lost";
+    const refund = await d.store.refundCredit(job.id);
+    if (refund.refunded) d.metrics.creditsRefunded.inc(failed.creditsCharged);
+    d.metrics.jobsFinished.inc({ outcome: "failed", error_class: err.errorClass });
+    d.logger.warn(
+      { jobId: job.id, errorClass: err.errorClass, code: err.code, err: err.message },
+      "job failed",
+    );
+    await d.delivery.apologize(failed, failureText(failed.language, err.errorClass, err.code));
+    await d.telegram.notifyAdmins(
+      `❌ Job #${job.id} failed (${err.errorClass}: ${err.code}). Template ${job.template}, user #${job.userId}, ` +
+        `attempts ${job.attempts}. ${refund.refunded ? "Credit refunded." : `Refund: ${refund.reason}.`}\n${err.message.slice(0, 300)}`,
+    );
+    return "failed";
+  }
+
+  async function handle(job: Job, err: GenerationError, ctx: RunContext): Promise<RunResult> {
+    const cls: ErrorClass = err.errorClass;
+    if (cls === "content_refused" || err.code === "deadline") return fail(job, err, ctx);
+    if (cls === "provider_unavailable") {
+      const runAt = err.retryAt ?? new Date(Date.now() + d.providerWaitMs);
+      d.logger.warn({ jobId: job.id, code: err.code, runAt }, "provider unavailable; job waits");
+      // Rested keys were reported by the key pool; other outages are reported here, once in a while.
+      if (err.code !== "keys_rested") {
+        await alertOnce(
+          err.code,
+          `⚠️ kie.ai is unavailable (${err.code}): ${err.message}. Jobs wait and retry.`,
+        );
+      }
+      const p = await d.delivery.progress(job, messages(job.language).waitProvider);
+      return release(job, ctx, runAt, { errorCode: `${cls}:${err.code}`, ...(p ?? {}) });
+    }
+    const attempts = job.attempts + 1;
+    if (attempts >= d.config.queue.maxAttempts) return fail({ ...job, attempts }, err, ctx);
+    const wait = backoff(attempts, d.retryBackoffMs.base, d.retryBackoffMs.max, 0.2);
+    d.logger.info({ jobId: job.id, attempts, code: err.code, waitMs: wait }, "job will be retried");
+    // A render that failed is retried with a new task; a failed poll polls the same task again.
+    const restart: JobPatch =
+      err instanceof TaskFailedError
+        ? { providerTaskId: null, providerKey: null, provider: null, step: "render" }
+        : {};
+    return release(job, ctx, new Date(Date.now() + wait), {
+      attempts,
+      errorCode: `${cls}:${err.code}`.slice(0, 100),
+      errorMessage: err.message.slice(0, 1000),
+      ...restart,
+    });
+  }
+
+  return {
+    async run(claimed: Job, ctx: RunContext): Promise<RunResult> {
+      let job = claimed;
+      // Claims count an attempt when the previous holder's lease expired: a job that keeps
+      // killing its worker stops here instead of looping forever.
+      if (job.attempts >= d.config.queue.maxAttempts) {
+        return fail(
+          job,
+          new GenerationError("unknown", "worker_lost", "the job's worker stopped too many times"),
+          ctx,
+        );
+      }
+      try {
+        for (;;) {
+          if (ctx.stopping()) return await release(job, ctx, new Date());
+          const out = await d.pipeline.step(job, { owner: ctx.owner, signal: ctx.signal });
+          if (out.kind === "next") {
+            job = out.job;
+            continue;
+          }
+          if (out.kind === "release") return await release(job, ctx, out.runAt, out.patch);
+          d.metrics.jobsFinished.inc({ outcome: "succeeded", error_class: "none" });
+          d.onSucceeded(out.job);
+          return "succeeded";
+        }
+      } catch (e) {
+        if (e instanceof LeaseLostError) return "lost";
+        if (ctx.signal.aborted) {
+          // Shutdown cut the step short: give the job back untouched (no attempt), if the DB still answers.
+          return release(job, ctx, new Date()).catch(() => "stopped" as const);
+        }
+        const err = classify(e);
+        // The job as the step left it may be older than the row (progress ids); the row's counters win.
+        const fresh = (await d.store.getJobById(job.id).catch(() => null)) ?? job;
+        return handle(
+          { ...job, attempts: fresh.attempts, progressMessageId: fresh.progressMessageId },
+          err,
+          ctx,
+        );
+      }
+    },
+  };
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;

@@ -1,0 +1,251 @@
+// End to end through the queue: real store, storage, Telegram sender and HTTP server against the
+// fake Bot API, kie.ai and OpenAI servers.
+import { afterEach, describe, expect, it } from "vitest";
+import { decode } from "../src/bot/callbacks.ts";
+import type { Store } from "../src/db/store.ts";
+import { sqliteFactory } from "./helpers/stores.ts";
+import { ADMIN_ID, type Harness, type HarnessOptions, startHarness } from "./queue-harness.ts";
+
+let h: Harness | null = null;
+let store: Store | null = null;
+
+async function start(o: Omit<HarnessOptions, "store"> = {}): Promise<Harness> {
+  store = await sqliteFactory().make({ freeCredits: 0 });
+  h = await startHarness({ store, ...o });
+  return h;
+}
+
+afterEach(async () => {
+  await h?.close();
+  await store?.close();
+  h = null;
+  store = null;
+});
+
+const texts = (h: Harness, chatId: number) => h.tg.messages(chatId).map((m) => m.text ?? m.caption ?? "");
+
+describe("a paid job ends with the video in the chat", () => {
+  it("Sora 2 (market API) without a public URL: photo uploaded to kie.ai, video uploaded to Telegram", async () => {
+    const h = await start();
+    const u = await h.user(1001);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.resultFileId).toBeTruthy();
+    expect(done.generatedPrompt).toMatch(/^FAKE-OPENAI videoPrompt/);
+    // One task, made from the photo kie.ai's upload host received.
+    expect(h.kie.created).toBe(1);
+    const task = [...h.kie.tasks.values()][0]!;
+    expect(task.api).toBe("market");
+    expect(task.imageUrls[0]).toMatch(/\/uploads\/neurocards\/job-\d+\.png$/);
+    expect(task.imageBytes).toBeGreaterThan(0);
+    expect(task.callBackUrl).toBeUndefined();
+    // The video with its two buttons, and one progress message edited to the end.
+    const videos = h.tg.callsTo("sendVideo", u.tgId);
+    expect(videos).toHaveLength(1);
+    const video = h.tg.messages(u.tgId).find((m) => m.video)!;
+    const buttons = video.reply_markup!.inline_keyboard!.flat();
+    expect(buttons.map((b) => b.text)).toEqual(["🔁 Make another with this product", "🏠 Menu"]);
+    expect(decode(buttons[0]!.callback_data!)).toEqual({ ok: true, cb: { a: "again", job: job.id } });
+    expect(decode(buttons[1]!.callback_data!)).toEqual({ ok: true, cb: { a: "menu" } });
+    expect(h.tg.callsTo("sendMessage", u.tgId)).toHaveLength(1);
+    expect(texts(h, u.tgId)).toContain("✅ Done!");
+    const edits = h.tg.callsTo("editMessageText", u.tgId).map((c) => String(c.params.text));
+    expect(edits.some((t) => /Rendering your video, about \d+ min/.test(t))).toBe(true);
+    expect(edits.some((t) => /Uploading/.test(t))).toBe(true);
+    expect(h.tg.callsTo("sendChatAction", u.tgId).map((c) => c.params.action)).toContain("upload_video");
+    // Charged once, nothing refunded.
+    expect(await h.store.safeGetBalance(u.id)).toBe(0);
+    expect(await h.store.ledgerSum(u.id)).toBe(0);
+  });
+
+  it("Veo 3 with a public URL: kie.ai fetches the photo from our server and its callback triggers the check", async () => {
+    // The task finishes by time, not by polls; the scheduled poll is far away, so only the
+    // callback can make the job finish quickly.
+    const h = await start({
+      publicUrl: true,
+      kie: { scenario: { outcome: "success", afterMs: 150 } },
+      queue: { timing: { firstPollMs: 60_000, pollMinMs: 60_000, pollMaxMs: 60_000 } },
+    });
+    const u = await h.user(1002, 1, "ru");
+    const job = await h.job(u.id, u.tgId, { template: "broll", model: "veo3_fast", language: "ru" });
+    const done = await h.waitFor(job.id, ["succeeded", "failed"], 8000);
+    expect([done.status, done.errorCode, done.errorMessage]).toEqual(["succeeded", null, null]);
+    const task = [...h.kie.tasks.values()][0]!;
+    expect(task.api).toBe("veo");
+    expect(task.imageUrls[0]).toMatch(new RegExp(`^${h.config.http.publicBaseUrl}/f/`));
+    expect(task.imageBytes).toBeGreaterThan(0);
+    expect(task.callBackUrl).toMatch(/\/kie\/callback\/[A-Za-z0-9_-]{40,}$/);
+    expect(task.callbackSent).toBe(true);
+    expect(h.kie.uploads.size).toBe(0);
+    // OpenAI saw the photo by its public URL.
+    expect(h.openai.seen.at(-1)!.imageUrls[0]).toMatch(/\/f\//);
+    const video = h.tg.messages(u.tgId).find((m) => m.video)!;
+    expect(video.caption).toBe("Ваше видео готово 🎉");
+  });
+
+  it("uploads through the service channel once and sends the user the channel's file_id", async () => {
+    const h = await start({ env: { SERVICE_CHANNEL_ID: "-100777" } });
+    h.tg.addChat(-100777, "channel", "Service");
+    const u = await h.user(1003);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    const channel = h.tg.callsTo("sendVideo", -100777);
+    const user = h.tg.callsTo("sendVideo", u.tgId);
+    expect(channel).toHaveLength(1);
+    expect(user).toHaveLength(1);
+    expect(user[0]!.params.video).toBe(done.resultFileId);
+  });
+
+  it("sends a result over 50 MB as a link on our server instead of uploading it", async () => {
+    const h = await start({
+      publicUrl: true,
+      kie: { scenario: { outcome: "success", polls: 0, resultBytes: 51 * 1024 * 1024 } },
+    });
+    const u = await h.user(1004);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"], 20_000);
+    expect([done.status, done.errorCode, done.errorMessage]).toEqual(["succeeded", null, null]);
+    expect(h.tg.callsTo("sendVideo")).toHaveLength(0);
+    const link = texts(h, u.tgId).find((t) => t.includes("larger than 50 MB"))!;
+    const url = /(http:\/\/\S+)/.exec(link)![1]!;
+    expect(url.startsWith(`${h.config.http.publicBaseUrl}/f/`)).toBe(true);
+    const res = await fetch(url, { headers: { range: "bytes=0-9" } });
+    expect(res.status).toBe(206);
+    expect(Number(res.headers.get("content-range")!.split("/")[1])).toBe(51 * 1024 * 1024);
+    await res.body?.cancel();
+  });
+});
+
+describe("a failed job gives the credit back and says why", () => {
+  it("content refused by the provider: failed at once, refunded, user told what to change, admins told the class", async () => {
+    const h = await start({
+      kie: { scenario: { outcome: "fail", polls: 1, failMsg: "Image contains a real person" } },
+    });
+    const u = await h.user(2001);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("failed");
+    expect(done.errorCode).toBe("content_refused:task_400");
+    expect(done.refundedAt).not.toBeNull();
+    expect(h.kie.created).toBe(1);
+    expect(await h.store.safeGetBalance(u.id)).toBe(1);
+    expect(await h.store.ledgerSum(u.id)).toBe(1);
+    expect(texts(h, u.tgId).some((t) => /refused this photo/.test(t) && /credit is back/.test(t))).toBe(true);
+    expect(texts(h, ADMIN_ID).some((t) => t.includes(`Job #${job.id} failed (content_refused`))).toBe(true);
+    expect((await h.metrics.creditsRefunded.get()).values[0]!.value).toBe(1);
+  });
+
+  it("transient 5xx storm: retried and delivered without a second task", async () => {
+    const h = await start();
+    h.kie.setStorm(1, { http: 503 });
+    const u = await h.user(2002);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.attempts).toBe(1);
+    expect(h.kie.created).toBe(1);
+  });
+
+  it("transient errors past JOB_MAX_ATTEMPTS: failed, refunded, apology in Russian", async () => {
+    const h = await start({ env: { JOB_MAX_ATTEMPTS: "2" } });
+    h.kie.setStorm(1000, { code: 500 });
+    const u = await h.user(2003, 1, "ru");
+    const job = await h.job(u.id, u.tgId, { language: "ru" });
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("failed");
+    expect(done.errorCode).toBe("transient:kie_500");
+    expect(done.attempts).toBe(2);
+    expect(await h.store.safeGetBalance(u.id)).toBe(1);
+    expect(texts(h, u.tgId).some((t) => /сервис генерации не отвечал/.test(t))).toBe(true);
+  });
+
+  it("an unknown task failure is retried with a new task, then failed and refunded", async () => {
+    const h = await start({
+      env: { JOB_MAX_ATTEMPTS: "2" },
+      kie: { scenario: { outcome: "fail", polls: 0, failMsg: "internal render error" } },
+    });
+    const u = await h.user(2004);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("failed");
+    expect(done.errorCode).toBe("unknown:task_400");
+    expect(h.kie.created).toBe(2);
+    expect(await h.store.safeGetBalance(u.id)).toBe(1);
+    expect(texts(h, u.tgId).some((t) => /Something went wrong/.test(t))).toBe(true);
+  });
+
+  it("a provider that never finishes hits the KIE_TIMEOUT_MINUTES deadline: failed and refunded, one task", async () => {
+    const h = await start({ env: { KIE_TIMEOUT_MINUTES: "1" }, kie: { scenario: { outcome: "hang" } } });
+    const u = await h.user(2005);
+    const job = await h.job(u.id, u.tgId);
+    await h.waitFor(job.id, ["processing"]);
+    // Move the render's start a minute back instead of waiting a minute.
+    const polling = await waitForStep(h, job.id, /^poll@/);
+    const since = Number(polling.step!.split("@")[1]);
+    await h.store.patchJob(job.id, { step: `poll@${since - 61_000}`, runAt: new Date() });
+    h.queue.wake();
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("failed");
+    expect(done.errorCode).toBe("transient:deadline");
+    expect(h.kie.created).toBe(1);
+    expect(await h.store.safeGetBalance(u.id)).toBe(1);
+    expect(texts(h, u.tgId).some((t) => /took too long/.test(t))).toBe(true);
+  });
+
+  it("a hanging kie.ai API (requests never answered) times out and is retried, not stuck", async () => {
+    const h = await start({ queue: { kieRequestTimeoutMs: 200 } });
+    h.kie.setHang(true);
+    const u = await h.user(2006);
+    const job = await h.job(u.id, u.tgId);
+    await waitUntil(async () => ((await h.store.getJobById(job.id))?.attempts ?? 0) >= 1);
+    h.kie.setHang(false);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+  });
+});
+
+describe("provider out of money", () => {
+  it("every key without balance: the job waits (not failed), admins are warned, and it finishes after a top-up", async () => {
+    const h = await start({ kie: { keys: { "key-a": false, "key-b": false } } });
+    const u = await h.user(3001);
+    const job = await h.job(u.id, u.tgId);
+    await waitUntil(async () => (await h.store.getProviderKeys()).filter((k) => k.restedUntil).length === 2);
+    await new Promise((r) => setTimeout(r, 200));
+    const waiting = await h.store.getJobById(job.id);
+    expect(waiting!.status).toBe("processing");
+    expect(waiting!.runAt.getTime()).toBeGreaterThan(Date.now() + 60_000);
+    expect(h.kie.created).toBe(0);
+    expect(texts(h, ADMIN_ID).filter((t) => /no balance/.test(t))).toHaveLength(2);
+    expect(texts(h, u.tgId).some((t) => /unavailable right now/.test(t))).toBe(true);
+    // The owner tops up key-b and clears its rest (admin panel); the job goes on.
+    h.kie.setKey("key-b", true);
+    const b = (await h.store.getProviderKeys()).find((k) => k.label.includes("#2"))!;
+    await h.store.clearProviderKey(b.keyHash);
+    await new Promise((r) => setTimeout(r, 1100)); // the key pool's cache
+    await h.store.patchJob(job.id, { runAt: new Date() });
+    h.queue.wake();
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect([...h.kie.tasks.values()][0]!.key).toBe("key-b");
+    expect(await h.store.safeGetBalance(u.id)).toBe(0);
+  });
+});
+
+async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function waitForStep(h: Harness, jobId: number, step: RegExp) {
+  let job = await h.store.getJobById(jobId);
+  await waitUntil(async () => {
+    job = await h.store.getJobById(jobId);
+    return step.test(job?.step ?? "");
+  });
+  return job!;
+}
