@@ -5,16 +5,17 @@
 // anything points at them) → workers → Telegram polling last (users' taps need all of the above).
 // Stop order is the reverse where it matters: polling stops first so no new jobs arrive, workers
 // get a grace period to reach a safe point, then the HTTP server and the database close.
+import { webhookCallback } from "grammy";
 import { createAdminFeature } from "./admin/index.ts";
-import { createBackupScheduler } from "./backup/index.ts";
 import { createBot } from "./bot/index.ts";
+import { createBroadcasts } from "./broadcast/index.ts";
 import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
 import type { Store } from "./db/store.ts";
 import { createHttpServer } from "./http/index.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
-import { createPaymentsFeature } from "./payments/index.ts";
+import { createPaymentsFeature, createPaymentsService } from "./payments/index.ts";
 import { createQueue } from "./queue/index.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
@@ -48,14 +49,22 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const storage = createStorage(config, logger);
   const telegram = createTelegram({ config, store, logger });
   const queue = createQueue({ config, store, logger, metrics, telegram, storage, catalogue });
-  const featureDeps = { config, store, logger, metrics, telegram, catalogue, queue };
+  // Broadcasts are sent by the process that polls (the admin starts them there); worker
+  // processes only render videos.
+  const broadcasts = mode === "all" ? createBroadcasts({ store, telegram, logger }) : undefined;
+  const payments = createPaymentsService({ config, store, logger, metrics });
+  const base = { config, store, logger, metrics, telegram };
   const bot =
-    mode === "all"
-      ? createBot({
-          ...featureDeps,
-          features: [createPaymentsFeature(featureDeps), createAdminFeature(featureDeps)],
-        })
-      : undefined;
+    broadcasts &&
+    createBot({
+      ...base,
+      catalogue,
+      queue,
+      features: [
+        createPaymentsFeature({ ...base, service: payments }),
+        createAdminFeature({ ...base, queue, broadcasts, payments }),
+      ],
+    });
   const http = createHttpServer({
     config,
     store,
@@ -72,10 +81,10 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
         .checkProviderTask(taskId)
         .catch((err) => logger.warn({ err, taskId }, "kie.ai callback check failed"));
     },
-    webhook: bot?.webhook,
+    // Webhook mode (WEBHOOK_URL): the HTTP server checks the secret header, grammY handles the update.
+    webhook: bot && config.telegram.webhook ? webhookCallback(bot.bot, "http") : undefined,
   });
   const sweeper = createRetentionSweeper({ config, store, storage, logger, telegram });
-  const backups = createBackupScheduler({ config, store, storage, logger });
 
   let port: number | undefined;
   let started = false;
@@ -92,7 +101,8 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       }
     };
     await step("polling", () => bot?.stop());
-    await step("timers", () => Promise.all([sweeper.stop(), backups.stop()]));
+    await step("broadcasts", () => broadcasts?.stop());
+    await step("retention", () => sweeper.stop());
     await step("workers", () => queue.stop(opts.stopGraceMs ?? DEFAULT_GRACE_MS));
     await step("http", () => http.close());
     await step("database", () => store.close());
@@ -110,8 +120,9 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       logger.info({ port, mode }, "HTTP server listening");
       queue.start();
       sweeper.start();
-      backups.start();
       if (bot) await bot.start();
+      const resumed = await broadcasts?.resumeBroadcasts();
+      if (resumed) logger.info({ broadcasts: resumed }, "resumed interrupted broadcasts");
     },
     stop() {
       stopping ??= stop();

@@ -12,6 +12,8 @@ export interface CliIo {
   execPath: string;
   /** True when stdout is a terminal: readable log lines and progress bars. */
   isTTY: boolean;
+  /** Where the bot's log lines go (default: stdout, synchronously). */
+  logDestination?: { write(line: string): void };
   /** Resolves when SIGINT/SIGTERM arrives (long-running commands wait on it). */
   waitForSignal(): Promise<NodeJS.Signals>;
 }
@@ -72,7 +74,8 @@ export function printConfigError(io: CliIo, err: ConfigError): void {
  * stderr at warn so their output stays clean for pipes.
  */
 export function commandLogger(io: CliIo, config: Pick<Config, "logLevel">, longRunning: boolean): Logger {
-  if (longRunning) return createLogger({ level: config.logLevel, pretty: io.isTTY });
+  if (longRunning)
+    return createLogger({ level: config.logLevel, pretty: io.isTTY, destination: io.logDestination });
   const verbose = config.logLevel === "debug" || config.logLevel === "trace";
   return createLogger({
     level: verbose ? config.logLevel : "warn",

@@ -4,7 +4,7 @@
 // startFakes() to drive a user through the fake Bot API in the same process.
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createKieServer, type FakeKie } from "../fakes/kie-server.ts";
+import { createKieServer, type FakeKie, type TaskScenario } from "../fakes/kie-server.ts";
 import { createOpenAiServer, type FakeOpenAi } from "../fakes/openai-server.ts";
 import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram-server.ts";
 
@@ -57,9 +57,13 @@ async function modelsFront(target: string, apiKey: string): Promise<{ url: strin
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${upstream.pathname}`, server };
 }
 
-export async function startFakes(): Promise<Fakes> {
+/** `kieScenario`: how renders end (default: done at the second status check). */
+export async function startFakes(opts: { kieScenario?: TaskScenario } = {}): Promise<Fakes> {
   const telegram = await startFakeTelegram();
-  const kie = createKieServer({ keys: { [KIE_KEY]: true }, scenario: { outcome: "success", polls: 1 } });
+  const kie = createKieServer({
+    keys: { [KIE_KEY]: true },
+    scenario: opts.kieScenario ?? { outcome: "success", polls: 1 },
+  });
   await kie.start();
   const openai = createOpenAiServer({ apiKey: OPENAI_KEY });
   const front = await modelsFront(await openai.start(), OPENAI_KEY);

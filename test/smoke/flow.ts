@@ -8,11 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { TINY_PNG } from "../fakes/telegram-server.ts";
 import { startFakes } from "./fakes.ts";
+import { makeOneVideo } from "./user-flow.ts";
 
 const exe = resolve(process.argv[2] ?? "build/neurocards");
-const STEP_MS = 15_000;
 
 function freePort(): Promise<number> {
   return new Promise((done) => {
@@ -78,44 +77,7 @@ async function main(): Promise<void> {
     // Node's own warnings (experimental SEA, deprecations) go to stderr as "(node:PID) ...Warning".
     if (/\(node:\d+\)|Warning:/.test(stderr)) await fail(`neurocards printed a warning on start: ${stderr}`);
 
-    const user = fakes.telegram.user({ id: 7001, first_name: "Smoke", language_code: "en" });
-    user.command("start");
-    const terms = await user.next((m) => (m.reply_markup?.inline_keyboard ?? []).flat().length > 0, STEP_MS);
-    user.tap(terms, /agree|accept|consent/i);
-    const menu = await user.next(
-      (m) => (m.reply_markup?.inline_keyboard ?? []).flat().some((b) => /create/i.test(b.text)),
-      STEP_MS,
-    );
-    user.tap(menu, /create/i);
-    await user.next(/photo/i, STEP_MS);
-    user.photo({ bytes: TINY_PNG });
-    await user.next(/descri/i, STEP_MS);
-    user.send(
-      "Ceramic coffee mug, 350 ml, matte black. For coffee lovers: keeps heat for an hour, dishwasher safe, fits car holders. Price 990 rub.",
-    );
-    const templates = await user.next(
-      (m) => (m.reply_markup?.inline_keyboard ?? []).flat().length > 1,
-      STEP_MS,
-    );
-    user.tap(templates, /b-roll|ad/i);
-    const wishesOrCount = await user.next(undefined, STEP_MS);
-    let countMsg = wishesOrCount;
-    if (!(wishesOrCount.reply_markup?.inline_keyboard ?? []).flat().some((b) => b.text.trim() === "1")) {
-      user.send("-");
-      countMsg = await user.next(
-        (m) => (m.reply_markup?.inline_keyboard ?? []).flat().some((b) => b.text.trim() === "1"),
-        STEP_MS,
-      );
-    }
-    user.tap(countMsg, /^\s*1\s*$/);
-    const confirm = await user.next(
-      (m) => (m.reply_markup?.inline_keyboard ?? []).flat().some((b) => /confirm/i.test(b.text)),
-      STEP_MS,
-    );
-    const t1 = performance.now();
-    user.tap(confirm, /confirm/i);
-    await user.next((_m, e) => e.method === "sendVideo", 60_000);
-    const toVideo = performance.now() - t1;
+    const toVideo = await makeOneVideo(fakes.telegram, 7001);
 
     const t2 = performance.now();
     child.kill("SIGTERM");

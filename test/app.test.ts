@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.ts";
+import { runCli } from "../src/cli/index.ts";
+import type { CliIo } from "../src/cli/io.ts";
+import { parseConfig } from "../src/config/index.ts";
+import { createLogger } from "../src/logger.ts";
+import { type Fakes, startFakes } from "./smoke/fakes.ts";
+import { makeOneVideo } from "./smoke/user-flow.ts";
+
+let fakes: Fakes;
+let dir: string;
+
+beforeEach(async () => {
+  // Renders finish 300 ms after creation and kie.ai calls back; only the callback (not the
+  // 5-second poll schedule) can make the video arrive within the test's deadline.
+  fakes = await startFakes({ kieScenario: { outcome: "success", afterMs: 300 } });
+  dir = mkdtempSync(join(tmpdir(), "neurocards-app-"));
+});
+afterEach(async () => {
+  await fakes.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+const env = (port = 0) => ({
+  ...fakes.env,
+  DATABASE_PATH: join(dir, "data", "neurocards.db"),
+  STORAGE_PATH: join(dir, "data", "files"),
+  HTTP_HOST: "127.0.0.1",
+  HTTP_PORT: String(port),
+  SEND_RATE_PER_SECOND: "0",
+  ...(port ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : {}),
+});
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("the whole app", () => {
+  it("serves health, polls Telegram, delivers a video for a confirmed job, and stops cleanly", async () => {
+    const logger = createLogger({ level: "silent" });
+    const app = await createApp(parseConfig(env(await freePort())), logger);
+    await app.start();
+    try {
+      await until(() => fakes.telegram.calls.some((c) => c.method === "getUpdates"), 10_000, "polling");
+      const health = await fetch(`http://127.0.0.1:${app.port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({
+        status: "ok",
+        database: true,
+        storage: true,
+        polling: true,
+      });
+
+      await makeOneVideo(fakes.telegram, 9001, 4_000);
+      expect([...fakes.kie.tasks.values()].map((t) => t.callbackSent)).toEqual([true]);
+      let job = (await app.store.listLastJobs({ limit: 1 }))[0];
+      for (let i = 0; i < 100 && job?.status !== "succeeded"; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        job = (await app.store.listLastJobs({ limit: 1 }))[0];
+      }
+      expect(job).toMatchObject({ status: "succeeded", creditsCharged: 1 });
+    } finally {
+      const t0 = Date.now();
+      await app.stop();
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    }
+    // Polling has stopped: nothing asks Telegram for updates any more.
+    const polls = fakes.telegram.calls.filter((c) => c.method === "getUpdates").length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fakes.telegram.calls.filter((c) => c.method === "getUpdates").length).toBe(polls);
+  });
+
+  it("`neurocards run` shuts down on SIGTERM with exit code 0 within 10 s", async () => {
+    let signal: (s: NodeJS.Signals) => void = () => {};
+    const lines: string[] = [];
+    const io: CliIo = {
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+      env: env(),
+      cwd: dir,
+      execPath: join(dir, "neurocards"),
+      isTTY: false,
+      logDestination: { write: (l) => lines.push(l) },
+      waitForSignal: () =>
+        new Promise((resolve) => {
+          signal = resolve;
+        }),
+    };
+    const running = runCli(["run"], io);
+    await until(() => fakes.telegram.calls.some((c) => c.method === "getUpdates"), 10_000, "polling");
+    const t0 = Date.now();
+    signal("SIGTERM");
+    expect(await running).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(lines.join("\n")).toMatch(/"msg":"stopped"/);
+    expect(lines.join("\n")).not.toMatch(/"level":(50|60)/);
+  });
+});

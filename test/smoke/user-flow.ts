@@ -1,0 +1,34 @@
+// One seller from /start to the delivered video, driven through the fake Bot API. Shared by the
+// smoke test of the built executable and the app test.
+import { type FakeMessage, type FakeTelegram, TINY_PNG } from "../fakes/telegram-server.ts";
+
+const STEP_MS = 15_000;
+const buttons = (m: FakeMessage) => (m.reply_markup?.inline_keyboard ?? []).flat();
+const hasButton = (re: RegExp) => (m: FakeMessage) => buttons(m).some((b) => re.test(b.text));
+
+/** Returns the milliseconds from the Confirm tap to the video in the chat. */
+export async function makeOneVideo(
+  tg: FakeTelegram,
+  userId: number,
+  videoTimeoutMs = 60_000,
+): Promise<number> {
+  const user = tg.user({ id: userId, first_name: "Smoke", language_code: "en" });
+  user.command("start");
+  user.tap(await user.next(hasButton(/accept/i), STEP_MS), /accept/i);
+  user.tap(await user.next(hasButton(/create a video/i), STEP_MS), /create a video/i);
+  await user.next(/product photo/i, STEP_MS);
+  user.photo({ bytes: TINY_PNG });
+  await user.next(/description/i, STEP_MS);
+  user.send(
+    "Ceramic coffee mug, 350 ml, matte black. For coffee lovers: keeps heat for an hour, dishwasher safe, fits car holders. Price 990 rub.",
+  );
+  user.tap(await user.next(hasButton(/b-roll/i), STEP_MS), /b-roll/i);
+  await user.next(/wishes/i, STEP_MS);
+  user.send("-");
+  user.tap(await user.next(hasButton(/^\s*1\s*$/), STEP_MS), /^\s*1\s*$/);
+  const confirm = await user.next(hasButton(/confirm/i), STEP_MS);
+  const t0 = performance.now();
+  user.tap(confirm, /confirm/i);
+  await user.next((_m, e) => e.method === "sendVideo", videoTimeoutMs);
+  return performance.now() - t0;
+}
