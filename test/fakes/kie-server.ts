@@ -370,10 +370,12 @@ export function createKieServer(options: FakeKieOptions = {}) {
     setStorm(count: number, opts: { http?: number; code?: number } = { http: 500 }): void {
       storm = { count, http: opts.http ?? null, code: opts.code ?? 500 };
     },
-    /** Marks a task finished now (as if the provider completed it), sending its callback. */
+    /** Marks a task finished now (a hanging one as a success), sending its callback. */
     complete(taskId: string): void {
       const t = tasks.get(taskId);
-      if (t) finish(t);
+      if (!t) return;
+      if (t.scenario.outcome === "hang") t.scenario = { outcome: "success" };
+      finish(t);
     },
   };
 }
