@@ -1,7 +1,7 @@
 // The Telegram sender used outside update handlers: a grammY Api against TELEGRAM_API_ROOT with
 // bounded auto-retry, the send pacer, and 403 handling that marks the user unreachable.
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Api, GrammyError } from "grammy";
+import { Api, GrammyError, HttpError, type Transformer } from "grammy";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
@@ -15,11 +15,36 @@ export { UserBlockedBotError } from "./types.ts";
  * Bounds for @grammyjs/auto-retry, whose defaults retry for ever: a few attempts, and a
  * `retry_after` longer than half a minute fails the call instead of stalling a worker.
  */
-export const RETRY = { maxRetryAttempts: 4, maxDelaySeconds: 30 } as const;
+export const RETRY = {
+  maxRetryAttempts: 4,
+  maxDelaySeconds: 30,
+  networkAttempts: 3,
+  networkDelayMs: 500,
+} as const;
 
-/** Installs the bounded auto-retry on an Api (the bot's own Api gets the same). */
+/**
+ * auto-retry bounds 429 and 5xx but retries network errors (HttpError) for ever, so those are
+ * retried here instead: a few attempts with a doubling pause, never once the caller aborted.
+ */
+function retryNetworkErrors(attempts: number, firstDelayMs: number): Transformer {
+  return async (prev, method, payload, signal) => {
+    for (let i = 0; ; i++) {
+      try {
+        return await prev(method, payload, signal);
+      } catch (e) {
+        if (!(e instanceof HttpError) || signal?.aborted || i >= attempts) throw e;
+        await new Promise((r) => setTimeout(r, firstDelayMs * 2 ** i));
+      }
+    }
+  };
+}
+
+/** Installs the bounded retries on an Api (the bot's own Api gets the same). */
 export function withRetry(api: Api): Api {
-  api.config.use(autoRetry({ ...RETRY, rethrowInternalServerErrors: false, rethrowHttpErrors: false }));
+  const { maxRetryAttempts, maxDelaySeconds, networkAttempts, networkDelayMs } = RETRY;
+  // Installed first = innermost: auto-retry handles 429/5xx per attempt, the outer one network failures.
+  api.config.use(autoRetry({ maxRetryAttempts, maxDelaySeconds, rethrowHttpErrors: true }));
+  api.config.use(retryNetworkErrors(networkAttempts, networkDelayMs));
   return api;
 }
 

@@ -23,12 +23,15 @@ export const LIMITS = {
   counts: [1, 3, 5],
 } as const;
 
+/** Limits and lengths are printed as plain digits: Fluent would group them ("3,000", "3 000"). */
+const num = (n: number) => String(n);
+
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/jpg"]);
 
 /** The short "what is expected now" line for a step, used for every bad input. */
 export function expectedText(ctx: BotContext, step: Step): string {
-  const d = { min: LIMITS.descriptionMin, max: LIMITS.descriptionMax };
-  const p = { min: LIMITS.promptMin, max: LIMITS.promptMax };
+  const d = { min: num(LIMITS.descriptionMin), max: num(LIMITS.descriptionMax) };
+  const p = { min: num(LIMITS.promptMin), max: num(LIMITS.promptMax) };
   switch (step) {
     case "photo":
       return ctx.t("photo-expected");
@@ -37,7 +40,7 @@ export function expectedText(ctx: BotContext, step: Step): string {
     case "template":
       return ctx.t("tpl-expected");
     case "wishes":
-      return ctx.t("wishes-expected", { max: LIMITS.wishesMax });
+      return ctx.t("wishes-expected", { max: num(LIMITS.wishesMax) });
     case "own_prompt":
     case "own_add":
       return ctx.t("own-expected", p);
@@ -62,7 +65,7 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
 
   const photoScreen = (ctx: BotContext): Screen => ({ text: ctx.t("photo-ask"), keyboard: cancelRow(ctx) });
   const descriptionScreen = (ctx: BotContext): Screen => ({
-    text: ctx.t("desc-ask", { min: LIMITS.descriptionMin, max: LIMITS.descriptionMax }),
+    text: ctx.t("desc-ask", { min: num(LIMITS.descriptionMin), max: num(LIMITS.descriptionMax) }),
     keyboard: cancelRow(ctx),
   });
   function templateScreen(ctx: BotContext): Screen {
@@ -88,7 +91,7 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     ),
   });
   const ownScreen = (ctx: BotContext, key = "own-ask"): Screen => ({
-    text: ctx.t(key, { min: LIMITS.promptMin, max: LIMITS.promptMax }),
+    text: ctx.t(key, { min: num(LIMITS.promptMin), max: num(LIMITS.promptMax) }),
     keyboard: cancelRow(ctx),
   });
   function reviewScreen(ctx: BotContext): Screen {
@@ -319,9 +322,9 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
         if (text === undefined) return say(expectedText(ctx, step));
         const len = text.length;
         if (len < LIMITS.descriptionMin)
-          return say(ctx.t("desc-too-short", { len, min: LIMITS.descriptionMin }));
+          return say(ctx.t("desc-too-short", { len: num(len), min: num(LIMITS.descriptionMin) }));
         if (len > LIMITS.descriptionMax)
-          return say(ctx.t("desc-too-long", { len, max: LIMITS.descriptionMax }));
+          return say(ctx.t("desc-too-long", { len: num(len), max: num(LIMITS.descriptionMax) }));
         ctx.session.draft.productText = text;
         ctx.session.step = "template";
         return reply(ctx, templateScreen(ctx));
