@@ -164,9 +164,10 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
     await ctx.reply(view.text, other);
   }
 
+  /** Questions come as new messages, so the card or panel above keeps its buttons. */
   async function ask(ctx: BotContext, next: AdminState, text: string): Promise<void> {
     await state.set(ctx.from!.id, next);
-    await show(ctx, { text, keyboard: new InlineKeyboard().text(tr(ctx)("adm-button-cancel"), "adm:x") });
+    await ctx.reply(text, { reply_markup: new InlineKeyboard().text(tr(ctx)("adm-button-cancel"), "adm:x") });
   }
 
   // --- commands ---
@@ -200,8 +201,8 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
   });
   admin.callbackQuery("adm:x", async (ctx) => {
     await state.clear(ctx.from.id);
-    await ctx.answerCallbackQuery({ text: tr(ctx)("adm-cancelled") });
-    await show(ctx, await statsView(tr(ctx)));
+    await ctx.answerCallbackQuery();
+    await show(ctx, { text: tr(ctx)("adm-cancelled") });
   });
   admin.callbackQuery("adm:find", async (ctx) => {
     await ctx.answerCallbackQuery();
@@ -328,15 +329,14 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
     const t = tr(ctx);
     await ctx.answerCallbackQuery();
     await state.set(ctx.from.id, { await: "media" });
-    await show(ctx, {
-      text: t("adm-fileid-on"),
-      keyboard: new InlineKeyboard().text(t("adm-button-done"), "adm:fidx"),
+    await ctx.reply(t("adm-fileid-on"), {
+      reply_markup: new InlineKeyboard().text(t("adm-button-done"), "adm:fidx"),
     });
   });
   admin.callbackQuery("adm:fidx", async (ctx) => {
     await state.clear(ctx.from.id);
-    await ctx.answerCallbackQuery({ text: tr(ctx)("adm-fileid-done") });
-    await show(ctx, await statsView(tr(ctx)));
+    await ctx.answerCallbackQuery();
+    await show(ctx, { text: tr(ctx)("adm-fileid-done") });
   });
 
   admin.callbackQuery("adm:bc", async (ctx) => {
@@ -347,7 +347,7 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
       .text(t("adm-bc-active"), "adm:bca:active")
       .row()
       .text(t("adm-button-cancel"), "adm:x");
-    await show(ctx, { text: t("adm-bc-audience"), keyboard });
+    await ctx.reply(t("adm-bc-audience"), { reply_markup: keyboard });
   });
   admin.callbackQuery(/^adm:bca:(all|active)$/, async (ctx) => {
     await ctx.answerCallbackQuery();

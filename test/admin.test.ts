@@ -1,0 +1,299 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { NewJob } from "../src/db/store.ts";
+import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
+import { ADMIN_ID, type PaymentsBot, startPaymentsBot } from "./payments-harness.ts";
+
+let h: PaymentsBot;
+afterEach(() => h?.close());
+
+const job = (key: string): NewJob => ({
+  chatId: 1,
+  template: "ugc",
+  model: "veo3_fast",
+  language: "en",
+  productText: "A mug",
+  cost: 1,
+  idempotencyKey: key,
+});
+
+async function openAdmin(): Promise<{ admin: FakeUser; panel: FakeMessage }> {
+  const { u: admin } = await h.member({ id: ADMIN_ID, language_code: "en" });
+  admin.command("admin");
+  return { admin, panel: await admin.next("Neurocards —") };
+}
+
+async function openUser(admin: FakeUser, panel: FakeMessage, query: string): Promise<FakeMessage> {
+  admin.tap(panel, "adm:find");
+  await admin.next("Send a user's Telegram id");
+  admin.send(query);
+  return admin.next("Balance:");
+}
+
+describe("admin panel", () => {
+  it("/admin shows users, jobs by status, failure classes, the queue, credits and revenue", async () => {
+    h = await startPaymentsBot();
+    const { user } = await h.member({ id: 10 });
+    await h.member({ id: 11 });
+    const charged = await h.store.createJobAndConsumeCredit(user.id, job("a"));
+    if (!charged.ok) throw new Error("job not created");
+    await h.store.updateJobStatus(charged.job.id, "failed", { errorCode: "provider_timeout" });
+    await h.store.recordPayment({
+      userId: user.id,
+      telegramChargeId: "c1",
+      currency: "XTR",
+      amount: 450,
+      credits: 10,
+      packageId: "p10",
+    });
+    const { panel } = await openAdmin();
+    expect(panel.text).toContain("Users: 3 total · 3 new today · 3 new in 7 days");
+    expect(panel.text).toContain("Jobs today: queued 0 · processing 0 · succeeded 0 · failed 1");
+    expect(panel.text).toContain("Failure rate 7 days: 100.0%");
+    expect(panel.text).toContain("provider_timeout: 1");
+    expect(panel.text).toContain("Queue: 0 waiting, 0 in work · oldest waiting: none");
+    expect(panel.text).toContain("Credits, all time: sold 10 · spent 1 · refunded 0");
+    expect(panel.text).toContain("Revenue, all time: 450 ⭐");
+    expect(buttonsOf(panel).map((b) => b.callback_data)).toEqual([
+      "adm:find",
+      "adm:failed",
+      "adm:bc",
+      "adm:fid",
+      "adm:stats",
+    ]);
+  });
+
+  it("finds a user by Telegram id or @username and shows balance, ledger, jobs and payments", async () => {
+    h = await startPaymentsBot();
+    const { user } = await h.member({ id: 20, username: "seller_anna", first_name: "Anna" });
+    await h.member({ id: 21, username: "seller_boris" });
+    await h.store.createJobAndConsumeCredit(user.id, job("j1"));
+    const { admin, panel } = await openAdmin();
+
+    const card = await openUser(admin, panel, "20");
+    expect(card.text).toContain("Anna @seller_anna");
+    expect(card.text).toContain("Telegram id 20");
+    expect(card.text).toContain("Balance: 0 credits");
+
+    admin.tap(card, `adm:led:${user.id}`);
+    const ledger = await admin.next("Ledger of Anna");
+    expect(ledger.text).toMatch(/\+1 → 1 · signup_bonus/);
+    expect(ledger.text).toMatch(/-1 → 0 · job_charge/);
+    admin.tap(ledger, `adm:u:${user.id}`);
+    admin.tap(await admin.next("Balance:"), `adm:jobs:${user.id}`);
+    const jobs = await admin.next("Jobs of Anna");
+    expect(jobs.text).toMatch(/#\d+ .* · ugc · queued/);
+    admin.tap(jobs, `adm:u:${user.id}`);
+    admin.tap(await admin.next("Balance:"), `adm:pay:${user.id}`);
+    expect((await admin.next("Payments of Anna")).text).toContain("No payments.");
+
+    admin.command("admin");
+    const panel2 = await admin.next("Neurocards —");
+    admin.tap(panel2, "adm:find");
+    await admin.next("Send a user's Telegram id");
+    admin.send("@seller");
+    const many = await admin.next("Found 2");
+    expect(buttonsOf(many).map((b) => b.text)).toEqual(["Anna @seller_anna #20", "User21 @seller_boris #21"]);
+    admin.send("nobody_like_this");
+    // Not in the input state any more: a plain text goes to the bot as usual.
+    expect((await admin.next()).text).toContain("I did not understand that");
+
+    admin.tap(panel2, "adm:find");
+    await admin.next("Send a user's Telegram id");
+    admin.send("@nobody_like_this");
+    expect((await admin.next()).text).toBe("Nobody found for “@nobody_like_this”.");
+  });
+
+  it("grants and deducts credits with a reason in the ledger, refusing to go below zero", async () => {
+    h = await startPaymentsBot();
+    const { user } = await h.member({ id: 30, first_name: "Oleg" });
+    const { admin, panel } = await openAdmin();
+    const card = await openUser(admin, panel, "30");
+
+    admin.tap(card, `adm:g:${user.id}`);
+    await admin.next("How many credits to grant to Oleg?");
+    admin.send("ten");
+    await admin.next("Send a whole number from 1 to 100000");
+    admin.send("10");
+    await admin.next("Why?");
+    admin.send("compensation for a <broken> video");
+    const granted = await admin.next("granted");
+    expect(granted.text).toBe("➕ 10 credits granted to Oleg. Balance: 11.");
+
+    admin.tap(card, `adm:d:${user.id}`);
+    await admin.next("How many credits to take from Oleg?");
+    admin.send("50");
+    await admin.next("Why?");
+    admin.send("test");
+    expect((await admin.next()).text).toBe("Oleg has only 11 credits; nothing was taken. Deduct at most 11.");
+
+    admin.tap(card, `adm:d:${user.id}`);
+    await admin.next("How many credits to take from Oleg?");
+    admin.send("4");
+    await admin.next("Why?");
+    admin.send("duplicate grant");
+    expect((await admin.next()).text).toBe("➖ 4 credits taken from Oleg. Balance: 7.");
+
+    const ledger = await h.store.getLedger(user.id, { limit: 10 });
+    expect(ledger.slice(0, 2)).toMatchObject([
+      { reason: "admin_deduct", delta: -4, note: `duplicate grant (admin ${ADMIN_ID})` },
+      { reason: "admin_grant", delta: 10, note: `compensation for a <broken> video (admin ${ADMIN_ID})` },
+    ]);
+    expect(await h.store.ledgerSum(user.id)).toBe(7);
+  });
+
+  it("a typed admin input survives a restart of the bot", async () => {
+    h = await startPaymentsBot();
+    const { user } = await h.member({ id: 31, first_name: "Ira" });
+    const { admin, panel } = await openAdmin();
+    const card = await openUser(admin, panel, "31");
+    admin.tap(card, `adm:g:${user.id}`);
+    await admin.next("How many credits");
+    await h.restart();
+    admin.send("3");
+    await admin.next("Why?");
+    admin.send("after restart");
+    expect((await admin.next()).text).toBe("➕ 3 credits granted to Ira. Balance: 4.");
+  });
+
+  it("blocks and unblocks a user", async () => {
+    h = await startPaymentsBot();
+    const { u, user } = await h.member({ id: 40, first_name: "Max" });
+    const { admin, panel } = await openAdmin();
+    const maxCard = await openUser(admin, panel, "40");
+    admin.tap(maxCard, `adm:blk:${user.id}`);
+    await admin.next("Max is blocked.");
+    expect((await h.store.getUserById(user.id))?.blocked).toBe(true);
+    u.command("menu");
+    expect((await u.next()).text).toContain("Access to the bot is restricted");
+
+    const again = await openUser(admin, panel, "40");
+    expect(again.text).toContain("Blocked by an admin");
+    admin.tap(again, `adm:ublk:${user.id}`);
+    await admin.next("Max is unblocked.");
+    expect((await h.store.getUserById(user.id))?.blocked).toBe(false);
+  });
+
+  it("shows a failed job's error, retries it through the queue and refunds its credit once", async () => {
+    h = await startPaymentsBot();
+    const { user } = await h.member({ id: 50 });
+    const r = await h.store.createJobAndConsumeCredit(user.id, job("f1"));
+    if (!r.ok) throw new Error("job not created");
+    const id = r.job.id;
+    await h.store.updateJobStatus(id, "failed", {
+      errorCode: "content_policy",
+      errorMessage: "people in photo",
+    });
+    const { admin, panel } = await openAdmin();
+
+    admin.tap(panel, "adm:failed");
+    const list = await admin.next("Failed jobs");
+    expect(list.text).toContain("(content_policy)");
+    admin.tap(list, `adm:job:${id}`);
+    const card = await admin.next(`Job #${id}`);
+    expect(card.text).toContain("Error: content_policy: people in photo");
+
+    const wakesBefore = h.wakes.count;
+    const q = admin.tap(card, `adm:jr:${id}`);
+    expect((await h.tg.callbackAnswer(q)).text).toBe(`🔁 Job #${id} is back in the queue.`);
+    expect((await h.store.getJobById(id))?.status).toBe("queued");
+    expect(h.wakes.count).toBe(wakesBefore + 1);
+
+    await h.store.updateJobStatus(id, "failed", { errorCode: "content_policy" });
+    admin.forgeTap(card, `adm:job:${id}`);
+    const failedAgain = await admin.next(
+      (m) => m.message_id === card.message_id && /Retry/.test(JSON.stringify(m.reply_markup)),
+    );
+    const refund = admin.tap(failedAgain, `adm:jf:${id}`);
+    expect((await h.tg.callbackAnswer(refund)).text).toBe(
+      `↩️ Credits of job #${id} returned. User balance: 1.`,
+    );
+    const twice = admin.forgeTap(failedAgain, `adm:jf:${id}`);
+    expect((await h.tg.callbackAnswer(twice)).text).toBe(`No refund for job #${id}: already refunded.`);
+    const retryAfterRefund = admin.forgeTap(failedAgain, `adm:jr:${id}`);
+    expect((await h.tg.callbackAnswer(retryAfterRefund)).text).toContain("cannot be retried");
+    expect((await h.store.getUserById(user.id))?.credits).toBe(1);
+  });
+
+  it("echoes the file_id of media the admin sends in file id mode", async () => {
+    h = await startPaymentsBot();
+    const { admin, panel } = await openAdmin();
+    admin.tap(panel, "adm:fid");
+    const mode = await admin.next("I reply with their file_id");
+    const video = admin.video();
+    const fileId = (video.video as { file_id: string }).file_id;
+    expect((await admin.next("video:")).text).toBe(`video: ${fileId}`);
+    const { file } = admin.photo();
+    expect((await admin.next("photo:")).text).toBe(`photo: ${file.fileId}`);
+    admin.tap(mode, "adm:fidx");
+    await admin.next("File id mode is off");
+    admin.video();
+    expect((await admin.next()).text).not.toContain("video:");
+  });
+
+  it("broadcasts a formatted text to all users after a preview and confirmation, reporting the counts", async () => {
+    h = await startPaymentsBot();
+    const users = [];
+    for (let i = 0; i < 8; i++) users.push((await h.member({ id: 60 + i })).u);
+    h.tg.blockChat(63);
+    const { admin, panel } = await openAdmin();
+    admin.tap(panel, "adm:bc");
+    admin.tap(await admin.next("Who gets the broadcast?"), "adm:bca:all");
+    await admin.next("Send the broadcast message");
+    admin.push({ text: "New templates & lower prices", entities: [{ type: "bold", offset: 4, length: 9 }] });
+    const preview = await admin.next("New templates");
+    expect(preview.entities).toEqual([{ type: "bold", offset: 4, length: 9 }]);
+    const confirm = await admin.next("This is how it will look");
+    expect(h.tg.messages(60)).toHaveLength(0);
+
+    admin.tap(confirm, /Send/);
+    await admin.next((m) => m.message_id === confirm.message_id && /finished/.test(m.text ?? ""), 15_000);
+    const report = h.tg.message(ADMIN_ID, confirm.message_id);
+    expect(report?.text).toBe(
+      "✅ Broadcast #1 finished: 9 recipients · sent 8 · failed 0 · blocked the bot 1",
+    );
+    for (const u of users) {
+      const got = h.tg.messages(u.id).filter((m) => m.text === "New templates & lower prices");
+      expect(got, `user ${u.id}`).toHaveLength(u.id === 63 ? 0 : 1);
+    }
+    expect((await h.store.getUserByTgId(63))?.botBlockedAt).toBeInstanceOf(Date);
+
+    // A second tap on the old Send button (a double tap) starts nothing again.
+    const twice = admin.forgeTap(confirm, "adm:bcgo:1");
+    expect((await h.tg.callbackAnswer(twice)).text).toBe("This broadcast was already started or cancelled.");
+    expect(h.tg.messages(60).filter((m) => m.text === "New templates & lower prices")).toHaveLength(1);
+  });
+
+  it("broadcasts a photo with a caption to active users only, and a cancelled draft sends nothing", async () => {
+    h = await startPaymentsBot();
+    const { u: active, user: a } = await h.member({ id: 70 });
+    const { u: idle, user: b } = await h.member({ id: 71 });
+    await h.store.touchUser(a.id, new Date());
+    await h.store.touchUser(b.id, new Date(Date.now() - 30 * 24 * 3600_000));
+    const { admin, panel } = await openAdmin();
+
+    admin.tap(panel, "adm:bc");
+    admin.tap(await admin.next("Who gets the broadcast?"), "adm:bca:all");
+    await admin.next("Send the broadcast message");
+    admin.send("not this one");
+    admin.tap(await admin.next("This is how it will look"), /Cancel/);
+    await admin.next("Broadcast cancelled.");
+
+    admin.tap(panel, "adm:bc");
+    admin.tap(await admin.next("Who gets the broadcast?"), "adm:bca:active");
+    await admin.next("Send the broadcast message");
+    admin.sticker();
+    await admin.next("Send text or one photo with a caption");
+    const { file } = admin.photo({ caption: "Spring sale" });
+    await admin.next((m) => m.caption === "Spring sale");
+    const confirm = await admin.next("users active in 7 days");
+    admin.tap(confirm, /Send/);
+    await admin.next((m) => m.message_id === confirm.message_id && /finished/.test(m.text ?? ""), 15_000);
+    // The admin (active right now) and the active user get it; the idle one does not.
+    expect(h.tg.message(ADMIN_ID, confirm.message_id)?.text).toContain("2 recipients · sent 2");
+    const photos = (u: FakeUser) => h.tg.messages(u.id).filter((m) => m.caption === "Spring sale");
+    expect(photos(active)).toHaveLength(1);
+    expect(photos(idle)).toHaveLength(0);
+    expect(h.tg.calls.some((c) => c.method === "sendPhoto" && c.params.photo === file.fileId)).toBe(true);
+    expect(h.tg.messages(active.id).some((m) => m.text === "not this one")).toBe(false);
+  });
+});
