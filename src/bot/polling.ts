@@ -129,11 +129,17 @@ export function createPoller(o: PollerOptions) {
       stopping = false;
       loop = main();
     },
-    /** Stops fetching, waits for the updates in flight, releases the lease. */
-    async stop(): Promise<void> {
+    /** Stops fetching, waits (up to `graceMs`) for the updates in flight, releases the lease. */
+    async stop(graceMs = 8000): Promise<void> {
       stopping = true;
       wake?.();
-      if (runner) await runner.stop();
+      const handle = runner;
+      if (handle) {
+        await handle.stop();
+        // runner.stop() ends fetching; updates already handed to the sink are still running.
+        const end = Date.now() + graceMs;
+        while (handle.size() > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      }
       await loop;
       loop = null;
       await store.releaseInstanceLease(LEASE, owner).catch(() => undefined);
