@@ -1,0 +1,29 @@
+// manifest.json: the last entry of every archive. It says what made the archive and lists every
+// other entry with its size and sha256, so restore can prove the archive whole before it touches
+// anything.
+import { z } from "zod";
+
+export const MANIFEST_NAME = "manifest.json";
+export const FORMAT = "neurocards-backup";
+export const FORMAT_VERSION = 1;
+
+export const manifestSchema = z.object({
+  format: z.literal(FORMAT),
+  formatVersion: z.literal(FORMAT_VERSION),
+  program: z.object({ name: z.string(), version: z.string() }),
+  /** Name of the last migration applied to the source database. */
+  schema: z.string().nullable(),
+  dialect: z.enum(["sqlite", "postgres"]),
+  createdAt: z.string(),
+  tables: z.record(z.string(), z.object({ rows: z.number().int().min(0), entry: z.string() })),
+  files: z.object({ count: z.number().int().min(0), bytes: z.number().int().min(0) }),
+  entries: z.record(
+    z.string(),
+    z.object({ size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  ),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const tableEntry = (table: string) => `db/${table}.ndjson`;
+export const FILES_PREFIX = "files/";

@@ -1,0 +1,230 @@
+// `neurocards restore ARCHIVE`. Order matters for "nothing changed on failure":
+//  1. read the whole archive and prove every checksum (nothing written anywhere yet);
+//  2. extract into a fresh empty temp folder next to STORAGE_PATH (same volume, so the files can be
+//     renamed into place);
+//  3. migrate the target database, then in ONE transaction: refuse a running bot or a non-empty
+//     database (unless force), load every table with its ids, fix Postgres sequences, swap the
+//     storage folder in by rename — and commit. A failure anywhere rolls the rows back and puts the
+//     old storage folder back.
+// One transaction for the whole load (not one per batch) is deliberate: a restore that dies half
+// way must not leave half a database behind.
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Config } from "../config/index.ts";
+import { migrateDatabase } from "../db/index.ts";
+import { MIGRATIONS } from "../db/migrations.generated.ts";
+import type { Logger } from "../logger.ts";
+import { ArchiveError, extractArchive, verifyArchive } from "./archive.ts";
+import { FILES_PREFIX, type Manifest } from "./manifest.ts";
+import { readNdjson } from "./ndjson.ts";
+import type { ProgressCallback } from "./progress.ts";
+import { insertSql, openSqlConn, quote, type SqlConn } from "./sql.ts";
+import { DATA_TABLES, TABLES, type TableSpec, toDriver } from "./tables.ts";
+
+export interface RestoreOptions {
+  config: Config;
+  logger: Logger;
+  archive: string;
+  /** Overwrite a database (and storage folder) that already holds data. */
+  force?: boolean;
+  onProgress?: ProgressCallback;
+  nativeBinding?: string | object;
+}
+
+export interface RestoreResult {
+  manifest: Manifest;
+  /** Rows loaded per table. */
+  tables: Record<string, number>;
+  files: number;
+  /** True when existing data was replaced (force). */
+  replaced: boolean;
+}
+
+export class RestoreRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RestoreRefusedError";
+  }
+}
+
+/** Parameters per INSERT stay far below both dialects' limits (SQLite 32766, Postgres 65535). */
+const PARAMS_PER_STATEMENT = 16_000;
+
+async function isEmptyDir(dir: string): Promise<boolean> {
+  return (await readdir(dir).catch(() => [])).length === 0;
+}
+
+async function checkTarget(conn: SqlConn, force: boolean): Promise<boolean> {
+  const now = Date.now();
+  const leases = await conn.all<{ owner: string; expires_at: unknown }>(
+    "select owner, expires_at from instance_leases",
+  );
+  const live = leases.find((l) => new Date(l.expires_at as string | number | Date).getTime() > now);
+  if (live)
+    throw new RestoreRefusedError(
+      `a Neurocards instance (${live.owner}) is running on this database; stop it before restoring`,
+    );
+  const busy: string[] = [];
+  for (const t of DATA_TABLES) {
+    const [row] = await conn.all<{ one: unknown }>(`select 1 as one from ${quote(t)} limit 1`);
+    if (row) busy.push(t);
+  }
+  if (busy.length && !force)
+    throw new RestoreRefusedError(
+      `the target database is not empty (${busy.join(", ")} hold rows); run restore with --force to replace its data`,
+    );
+  return busy.length > 0;
+}
+
+async function clearTables(conn: SqlConn, specs: TableSpec[]): Promise<void> {
+  if (conn.dialect === "postgres") {
+    await conn.run(`truncate table ${specs.map((s) => quote(s.name)).join(", ")}`);
+    return;
+  }
+  for (const s of [...specs].reverse()) await conn.run(`delete from ${quote(s.name)}`);
+}
+
+async function loadTable(
+  conn: SqlConn,
+  spec: TableSpec,
+  file: string,
+  expected: number,
+  onProgress?: ProgressCallback,
+): Promise<number> {
+  const phase = `load ${spec.name}`;
+  const encode = toDriver(spec, conn.dialect);
+  let loaded = 0;
+  onProgress?.({ phase, done: 0, total: expected, unit: "rows" });
+  const perStatement = Math.max(1, Math.floor(PARAMS_PER_STATEMENT / spec.columns.length));
+  for await (const batch of readNdjson(file, perStatement)) {
+    // Columns come from the rows themselves, so an archive from an older schema (fewer columns)
+    // loads with the newer columns' defaults.
+    const first = batch[0]!;
+    const present = spec.columns.filter((c) => c.name in first);
+    const unknown = Object.keys(first).filter((k) => !spec.columns.some((c) => c.name === k));
+    if (unknown.length)
+      throw new ArchiveError(
+        `${spec.name} rows have columns this version does not know: ${unknown.join(", ")}`,
+      );
+    const sub: TableSpec = { ...spec, columns: present };
+    const enc = present.length === spec.columns.length ? encode : toDriver(sub, conn.dialect);
+    const params: unknown[] = [];
+    for (const row of batch) params.push(...enc(row));
+    await conn.run(
+      insertSql(
+        spec.name,
+        present.map((c) => c.name),
+        batch.length,
+      ),
+      params,
+    );
+    loaded += batch.length;
+    onProgress?.({ phase, done: loaded, total: expected, unit: "rows" });
+  }
+  if (loaded !== expected)
+    throw new ArchiveError(
+      `${spec.name}: the archive holds ${loaded} rows but its manifest says ${expected}`,
+    );
+  return loaded;
+}
+
+async function fixSequences(conn: SqlConn, specs: TableSpec[]): Promise<void> {
+  if (conn.dialect !== "postgres") return;
+  for (const s of specs.filter((t) => t.serial)) {
+    const t = quote(s.name);
+    // is_called=false: the next nextval() returns exactly max(id)+1 (or 1 on an empty table).
+    await conn.run(
+      `select setval(pg_get_serial_sequence('${t}', 'id'), coalesce((select max(id) from ${t}), 0) + 1, false)`,
+    );
+  }
+}
+
+export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
+  const { config, logger, onProgress } = o;
+  const archive = resolve(o.archive);
+  if (!existsSync(archive)) throw new ArchiveError(`${archive} does not exist`);
+
+  const { manifest } = await verifyArchive(archive, (done, total) =>
+    onProgress?.({ phase: "verify", done, total, unit: "bytes" }),
+  );
+  const known = MIGRATIONS[config.database.type].map((m) => m.name);
+  if (manifest.schema && !known.includes(manifest.schema))
+    throw new RestoreRefusedError(
+      `the backup was made by a newer Neurocards (${manifest.program.version}, schema ${manifest.schema}); upgrade before restoring it`,
+    );
+
+  const storageRoot = resolve(config.storage.path);
+  const storageParent = dirname(storageRoot);
+  await mkdir(storageParent, { recursive: true });
+  const work = await mkdtemp(join(storageParent, ".neurocards-restore-"));
+  let conn: SqlConn | null = null;
+  try {
+    onProgress?.({ phase: "extract", done: 0, total: 1, unit: "files" });
+    await extractArchive(archive, work, manifest);
+    onProgress?.({ phase: "extract", done: 1, total: 1, unit: "files" });
+
+    await migrateDatabase(config, logger, { nativeBinding: o.nativeBinding });
+    conn = await openSqlConn(config, o.nativeBinding);
+    const c = conn;
+    const specs = TABLES.filter((t) => !t.runtimeOnly);
+    const filesIn = join(work, FILES_PREFIX);
+    const fileCount = Object.keys(manifest.entries).filter((e) => e.startsWith(FILES_PREFIX)).length;
+
+    // Set once the storage folder has been swapped, so a failed commit can swap it back.
+    let aside: string | null | undefined;
+    const result = await c
+      .transaction(async () => {
+        if (c.dialect === "postgres")
+          await c.run(`lock table ${specs.map((s) => quote(s.name)).join(", ")} in exclusive mode`);
+        const replaced = await checkTarget(c, Boolean(o.force));
+        if (!o.force && !(await isEmptyDir(storageRoot)))
+          throw new RestoreRefusedError(
+            `the storage folder ${storageRoot} is not empty; run restore with --force to replace its files`,
+          );
+        if (replaced) await clearTables(c, specs);
+        const tables: Record<string, number> = {};
+        for (const spec of specs) {
+          const info = manifest.tables[spec.name];
+          if (!info) continue;
+          tables[spec.name] = await loadTable(c, spec, join(work, info.entry), info.rows, onProgress);
+        }
+        await fixSequences(c, specs);
+
+        // Files last, by rename, while the rows are still uncommitted: if the swap fails the
+        // transaction rolls back; if the commit fails the old folder is put back below.
+        if (!existsSync(filesIn)) await mkdir(filesIn, { recursive: true });
+        const old = existsSync(storageRoot) ? join(work, `old-${basename(storageRoot)}`) : null;
+        if (old) await rename(storageRoot, old);
+        try {
+          await rename(filesIn, storageRoot);
+        } catch (err) {
+          if (old) await rename(old, storageRoot);
+          throw err;
+        }
+        aside = old;
+        return { tables, replaced };
+      })
+      .catch(async (err: unknown) => {
+        if (aside !== undefined) {
+          await rm(storageRoot, { recursive: true, force: true });
+          if (aside) await rename(aside, storageRoot);
+        }
+        throw err;
+      });
+    logger.info(
+      {
+        archive,
+        dialect: config.database.type,
+        from: manifest.dialect,
+        tables: result.tables,
+        files: fileCount,
+      },
+      "backup restored",
+    );
+    return { manifest, tables: result.tables, files: fileCount, replaced: result.replaced };
+  } finally {
+    await conn?.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
