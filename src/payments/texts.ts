@@ -12,13 +12,27 @@ export function localeOfUser(u: Pick<User, "language" | "languageCode"> | null |
   return /^(ru|uk|be|kk)\b/i.test(u?.languageCode ?? "") ? "ru" : "en";
 }
 
+/** Counts that choose a plural form ("1 credit", "5 кредитов") stay numbers for Fluent. */
+const PLURAL_VARS = new Set(["credits", "bonus", "taken", "amount"]);
+
+/**
+ * Fluent groups digits ("123,456,789", "1 200"), which breaks ids an admin copies; everything
+ * but the plural-driving counts is passed as plain digits.
+ */
+function plainNumbers(vars: Vars): Vars {
+  const out: Vars = {};
+  for (const [k, v] of Object.entries(vars))
+    out[k] = typeof v === "number" && !PLURAL_VARS.has(k) ? String(v) : v;
+  return out;
+}
+
 export function createTexts(sources: Record<Language, string>) {
   // Unicode isolation marks around placeables would end up inside HTML attributes and ids.
   const i18n = new I18n({ defaultLocale: "en", fluentBundleOptions: { useIsolating: false } });
   for (const [locale, source] of Object.entries(sources)) i18n.loadLocaleSync(locale, { source });
   return {
     t(locale: string, key: string, vars?: Vars): string {
-      return i18n.t(locale === "ru" ? "ru" : "en", key, vars);
+      return i18n.t(locale === "ru" ? "ru" : "en", key, vars && plainNumbers(vars));
     },
     /** A translate function bound to one locale. */
     bind(locale: string): (key: string, vars?: Vars) => string {

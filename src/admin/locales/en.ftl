@@ -43,8 +43,14 @@ adm-ask-amount-deduct = How many credits to take from { $name }? Send a whole nu
 adm-bad-amount = Send a whole number from 1 to 100000, or /cancel.
 adm-ask-reason = Why? Send a short reason for the ledger (up to 200 characters).
 adm-bad-reason = Send a reason as text, 1 to 200 characters, or /cancel.
-adm-granted = ➕ { $amount } credits granted to { $name }. Balance: { $balance }.
-adm-deducted = ➖ { $amount } credits taken from { $name }. Balance: { $balance }.
+adm-granted = ➕ { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    } granted to { $name }. Balance: { $balance }.
+adm-deducted = ➖ { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    } taken from { $name }. Balance: { $balance }.
 adm-deduct-short = { $name } has only { $balance } credits; nothing was taken. Deduct at most { $balance }.
 adm-blocked-done = 🚫 { $name } is blocked.
 adm-unblocked-done = ✅ { $name } is unblocked.
@@ -73,7 +79,10 @@ adm-refund-reason-not_failed = the job has not failed
 adm-refund-reason-not_found = no such job
 adm-refund-reason-nothing_charged = nothing was charged
 adm-button-refund-payment = ↩️ Refund #{ $id }
-adm-refund-confirm = Refund payment #{ $id } ({ $amount }) to { $name } and take back { $credits } credits?
+adm-refund-confirm = Refund payment #{ $id } ({ $amount }) to { $name } and take back { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    }?
 adm-button-confirm-refund = ✅ Yes, refund
 adm-refund-done = ↩️ Payment #{ $id } refunded. Credits taken back: { $taken } of { $credits }. Balance: { $balance }.
 adm-refund-short = ⚠️ The user had spent part of them: balance stays at 0 instead of going negative.

@@ -73,7 +73,11 @@ adm-refund-reason-not_failed = задача не завершилась ошиб
 adm-refund-reason-not_found = нет такой задачи
 adm-refund-reason-nothing_charged = ничего не списывалось
 adm-button-refund-payment = ↩️ Вернуть #{ $id }
-adm-refund-confirm = Вернуть платёж #{ $id } ({ $amount }) пользователю { $name } и списать { $credits } кредитов?
+adm-refund-confirm = Вернуть платёж #{ $id } ({ $amount }) пользователю { $name } и списать { $credits } { $credits ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }?
 adm-button-confirm-refund = ✅ Да, вернуть
 adm-refund-done = ↩️ Платёж #{ $id } возвращён. Списано кредитов: { $taken } из { $credits }. Баланс: { $balance }.
 adm-refund-short = ⚠️ Пользователь уже потратил часть: баланс остался 0, а не ушёл в минус.

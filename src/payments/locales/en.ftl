@@ -2,10 +2,22 @@ pay-buy-title = <b>Buy credits</b>
 pay-buy-text =
     One credit makes one video. Your balance: <b>{ $balance }</b>.
     Choose a package:
-pay-package-button = { $credits } videos — { $price } ({ $per } per video)
-pay-invoice-title = { $credits } Neurocards credits
-pay-invoice-description = { $credits } credits for product videos: one credit makes one video. Credits never expire.
-pay-invoice-label = { $credits } credits
+pay-package-button = { $credits } { $credits ->
+        [one] video
+       *[other] videos
+    } — { $price } ({ $per } per video)
+pay-invoice-title = { $credits } Neurocards { $credits ->
+        [one] credit
+       *[other] credits
+    }
+pay-invoice-description = { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    } for product videos: one credit makes one video. Credits never expire.
+pay-invoice-label = { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    }
 pay-back-button = « Back
 pay-decline-invalid = This invoice is not valid. Open “Buy credits” again.
 pay-decline-unknown-package = This package is no longer sold. Open “Buy credits” again.
@@ -13,12 +25,18 @@ pay-decline-price-changed = The price has changed. Open “Buy credits” again 
 pay-decline-blocked = Your account is blocked, so payments are not accepted.
 pay-decline-no-user = Send /start first, then buy credits.
 pay-receipt =
-    ✅ Payment received: +{ $credits } credits.
+    ✅ Payment received: +{ $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    }.
     Balance: <b>{ $balance }</b>.
 pay-receipt-replay =
     This payment was already credited.
     Balance: <b>{ $balance }</b>.
 pay-referral-bonus =
-    🎁 A friend you invited made their first purchase: +{ $bonus } credits.
+    🎁 A friend you invited made their first purchase: +{ $bonus } { $bonus ->
+        [one] credit
+       *[other] credits
+    }.
     Balance: <b>{ $balance }</b>.
 pay-create-button = 🎬 Create a video

@@ -3,9 +3,21 @@ pay-buy-text =
     Один кредит — одно видео. Ваш баланс: <b>{ $balance }</b>.
     Выберите пакет:
 pay-package-button = { $credits } видео — { $price } ({ $per } за видео)
-pay-invoice-title = { $credits } кредитов Neurocards
-pay-invoice-description = { $credits } кредитов на видео для карточек товаров: один кредит — одно видео. Кредиты не сгорают.
-pay-invoice-label = { $credits } кредитов
+pay-invoice-title = { $credits } { $credits ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    } Neurocards
+pay-invoice-description = { $credits } { $credits ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    } на видео для карточек товаров: один кредит — одно видео. Кредиты не сгорают.
+pay-invoice-label = { $credits } { $credits ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }
 pay-back-button = « Назад
 pay-decline-invalid = Этот счёт недействителен. Откройте «Купить кредиты» ещё раз.
 pay-decline-unknown-package = Этот пакет больше не продаётся. Откройте «Купить кредиты» ещё раз.
@@ -13,12 +25,20 @@ pay-decline-price-changed = Цена изменилась. Откройте «К
 pay-decline-blocked = Ваш аккаунт заблокирован, оплата не принимается.
 pay-decline-no-user = Сначала отправьте /start, затем купите кредиты.
 pay-receipt =
-    ✅ Оплата получена: +{ $credits } кредитов.
+    ✅ Оплата получена: +{ $credits } { $credits ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }.
     Баланс: <b>{ $balance }</b>.
 pay-receipt-replay =
     Этот платёж уже зачислен.
     Баланс: <b>{ $balance }</b>.
 pay-referral-bonus =
-    🎁 Приглашённый вами друг совершил первую покупку: +{ $bonus } кредитов.
+    🎁 Приглашённый вами друг совершил первую покупку: +{ $bonus } { $bonus ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }.
     Баланс: <b>{ $balance }</b>.
 pay-create-button = 🎬 Создать видео
