@@ -1,4 +1,6 @@
+import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../src/db/store.ts";
 import { createHttpServer, type HttpServer } from "../src/http/index.ts";
@@ -164,6 +166,49 @@ describe("file links over HTTP", () => {
   it("refuses methods other than GET and HEAD on file links", async () => {
     expect((await raw(port, `/f/${token}`, { method: "POST", body: "x" })).status).toBe(404);
     expect((await raw(port, `/f/${token}`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("serves every byte intact to many concurrent, unevenly reading clients (buffers are reused)", async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 777);
+    const big = await storage.put("results", data, { ext: "mp4" });
+    const path = new URL(storage.publicUrl(big.key, 600)!).pathname;
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+    const download = (range?: string) =>
+      new Promise<Buffer>((resolve, reject) => {
+        get({ host: "127.0.0.1", port, path, headers: range ? { Range: range } : {} }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => {
+            chunks.push(c);
+            if (chunks.length % 5 === 0) {
+              res.pause();
+              setTimeout(() => res.resume(), chunks.length % 3);
+            }
+          });
+          res.on("end", () => resolve(Buffer.concat(chunks)));
+          res.on("error", reject);
+        }).on("error", reject);
+      });
+    const whole = await Promise.all(Array.from({ length: 12 }, () => download()));
+    for (const b of whole) expect(sha(b)).toBe(sha(data));
+    const part = await download("bytes=1000000-2500000");
+    expect(sha(part)).toBe(sha(data.subarray(1_000_000, 2_500_001)));
+  });
+
+  it("keeps serving after a client hangs up mid-download", async () => {
+    const big = await storage.put("results", randomBytes(4 * 1024 * 1024), { ext: "mp4" });
+    const path = new URL(storage.publicUrl(big.key, 600)!).pathname;
+    await new Promise<void>((resolve) => {
+      const req = get({ host: "127.0.0.1", port, path }, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", () => {});
+    });
+    const r = await raw(port, `/f/${token}`);
+    expect(r.status).toBe(200);
+    expect(r.body.equals(content)).toBe(true);
   });
 
   it("answers 404 for anything else without a stack trace", async () => {

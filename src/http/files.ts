@@ -8,6 +8,7 @@ import type { LinkSigner } from "../storage/links.ts";
 import type { Storage } from "../storage/types.ts";
 import { FILE_READ_CHUNK } from "./limits.ts";
 import { notFound, sendText } from "./reply.ts";
+import { createFileStreamer } from "./stream-file.ts";
 
 interface HttpError extends Error {
   status?: number;
@@ -19,6 +20,7 @@ const MAX_CACHE_SECONDS = 3600;
 
 export function createFileHandler(deps: { storage: Storage; signer: LinkSigner; logger: Logger }) {
   const { storage, signer, logger } = deps;
+  const streamFile = createFileStreamer(FILE_READ_CHUNK);
 
   return function serveFile(req: IncomingMessage, res: ServerResponse, token: string): void {
     const check = signer.verify(token);
@@ -37,7 +39,7 @@ export function createFileHandler(deps: { storage: Storage; signer: LinkSigner; 
 
     // `send` takes a URL-style path relative to `root`; keys contain no `%`, so its decoding is a
     // no-op and its own traversal checks are a second line behind the key grammar.
-    const options: send.SendOptions & { highWaterMark: number } = {
+    const options: send.SendOptions = {
       root: storage.root,
       dotfiles: "deny",
       index: false,
@@ -45,9 +47,16 @@ export function createFileHandler(deps: { storage: Storage; signer: LinkSigner; 
       acceptRanges: true,
       etag: true,
       lastModified: true,
-      highWaterMark: FILE_READ_CHUNK,
     };
-    send(req, `/${check.key}`, options)
+    const sending = send(req, `/${check.key}`, options);
+    // send computed status, headers and the byte range; only the copy loop is ours (./stream-file.ts).
+    sending.stream = (path: string, o: { start?: number }) => {
+      const length = Number(res.getHeader("Content-Length") ?? 0);
+      streamFile(path, o.start ?? 0, length, res).catch((err: unknown) =>
+        logger.warn({ err, key: check.key }, "file stream aborted"),
+      );
+    };
+    sending
       .on("directory", () => notFound(res))
       .on("error", (err: HttpError) => {
         const status = err.status ?? 500;
