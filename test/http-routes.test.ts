@@ -266,3 +266,57 @@ describe("kie.ai callback and Telegram webhook routes", () => {
     expect((await raw(port, "/healthz")).status).toBe(200);
   });
 });
+
+describe("slow and oversized clients", () => {
+  const dir = tempDir();
+  let server: ReturnType<typeof createHttpServer>;
+  let port: number;
+
+  beforeEach(async () => {
+    const config = testConfig(dir.path);
+    server = createHttpServer({
+      config,
+      store: {} as Store,
+      storage: createStorage(config, silentLogger()),
+      metrics: createMetrics(),
+      logger: silentLogger(),
+      health: { database: () => true, storage: () => true, polling: () => true },
+      onKieCallback: () => {},
+      timeouts: { headersMs: 300, requestMs: 500, checkIntervalMs: 100, socketIdleMs: 1_000 },
+    });
+    ({ port } = await server.listen());
+  });
+  afterEach(() => server.close());
+  afterAll(() => dir.cleanup());
+
+  /** Writes `text` on a raw socket and resolves with whatever comes back before the server closes it. */
+  async function exchange(text: string): Promise<string> {
+    const { connect } = await import("node:net");
+    return new Promise((resolve) => {
+      const s = connect(port, "127.0.0.1", () => s.write(text));
+      let data = "";
+      s.on("data", (d) => {
+        data += d;
+      });
+      s.on("error", () => {});
+      s.on("close", () => resolve(data));
+    });
+  }
+
+  it("cuts off a client that never finishes its headers (slowloris)", async () => {
+    const reply = await exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n");
+    expect(reply).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it("answers 431 to oversized headers", async () => {
+    const reply = await exchange(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+    expect(reply).toMatch(/^HTTP\/1\.1 431/);
+  });
+
+  it("cuts off a client that never finishes its body", async () => {
+    const reply = await exchange(
+      `POST ${kieCallbackPath(testConfig(dir.path))} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"data":`,
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 408/);
+  });
+});

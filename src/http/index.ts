@@ -39,6 +39,16 @@ export interface HttpServerDeps {
   webhook?: ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
   /** For tests: how long /healthz results are shared (default limits.HEALTH_CACHE_MS). */
   healthCacheMs?: number;
+  /** For tests: shorter slow-client timeouts than the defaults in ./limits.ts. */
+  timeouts?: Partial<Timeouts>;
+}
+
+export interface Timeouts {
+  requestMs: number;
+  headersMs: number;
+  socketIdleMs: number;
+  /** How often Node looks for requests past their header/request deadline. */
+  checkIntervalMs: number;
 }
 
 const FILE_ROUTE = /^\/f\/([^/?#]{1,512})$/;
@@ -89,10 +99,18 @@ export function createHttpServer(deps: HttpServerDeps) {
     notFound(res);
   }
 
+  const t: Timeouts = {
+    requestMs: limits.REQUEST_TIMEOUT_MS,
+    headersMs: limits.HEADERS_TIMEOUT_MS,
+    socketIdleMs: limits.SOCKET_IDLE_TIMEOUT_MS,
+    checkIntervalMs: limits.TIMEOUT_CHECK_INTERVAL_MS,
+    ...deps.timeouts,
+  };
   const server = createServer(
     {
-      requestTimeout: limits.REQUEST_TIMEOUT_MS,
-      headersTimeout: limits.HEADERS_TIMEOUT_MS,
+      requestTimeout: t.requestMs,
+      headersTimeout: t.headersMs,
+      connectionsCheckingInterval: t.checkIntervalMs,
       keepAliveTimeout: limits.KEEP_ALIVE_TIMEOUT_MS,
       maxHeaderSize: limits.MAX_HEADER_BYTES,
     },
@@ -106,7 +124,7 @@ export function createHttpServer(deps: HttpServerDeps) {
   );
   server.maxConnections = limits.MAX_CONNECTIONS;
   server.maxRequestsPerSocket = limits.MAX_REQUESTS_PER_SOCKET;
-  server.timeout = limits.SOCKET_IDLE_TIMEOUT_MS;
+  server.timeout = t.socketIdleMs;
   // Malformed requests, oversized headers, timeouts: answer if the socket still can, never throw.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (err.code === "ECONNRESET" || !socket.writable) {

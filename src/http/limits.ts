@@ -4,6 +4,9 @@
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** Headers must arrive within this (Node checks it independently of the body). */
 export const HEADERS_TIMEOUT_MS = 10_000;
+/** How often Node sweeps for requests past those deadlines (its default of 30 s would let a
+ * slowloris client hold a connection for up to 40 s). */
+export const TIMEOUT_CHECK_INTERVAL_MS = 2_000;
 /** Idle keep-alive connections close after this (a little above typical proxy keep-alives). */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /**
