@@ -126,6 +126,37 @@ describe("buying credits with Telegram Stars", () => {
   });
 });
 
+describe("buying credits through a fiat provider", () => {
+  it("sends the invoice with the provider token and minor units, and credits the payment", async () => {
+    h = await startPaymentsBot({
+      PAYMENT_PROVIDER_TOKEN: "381764678:TEST:100500",
+      PAYMENT_CURRENCY: "RUB",
+      CREDIT_PACKAGES: "5:39000,10:69000",
+    });
+    const { u, user } = await h.member({ id: 150, language_code: "ru" });
+    u.command("buy");
+    const screen = await u.next("Купить кредиты");
+    expect(buttonsOf(screen)[0]?.text).toBe("5 видео — 390 RUB (78 RUB за видео)");
+    u.tap(screen, /^5 видео/);
+    const invoice = await u.next(isInvoice);
+    expect(invoice.invoice).toMatchObject({
+      currency: "RUB",
+      total_amount: 39000,
+      title: "5 кредитов Neurocards",
+    });
+    expect(h.tg.callsTo("sendInvoice")[0]?.params.provider_token).toBe("381764678:TEST:100500");
+    const paid = await u.pay(invoice);
+    expect(paid.answer.ok).toBe(true);
+    expect((await u.next("Оплата получена")).text).toBe("✅ Оплата получена: +5 кредитов.\nБаланс: 6.");
+    const [payment] = await h.store.getUserPayments(user.id, { limit: 1 });
+    expect(payment).toMatchObject({
+      currency: "RUB",
+      amount: 39000,
+      providerChargeId: `prov_${paid.chargeId}`,
+    });
+  });
+});
+
 describe("Stars refund by an admin", () => {
   it("refunds through Telegram, takes the credits back and marks the payment refunded", async () => {
     h = await startPaymentsBot();
