@@ -49,12 +49,18 @@ export function createFileHandler(deps: { storage: Storage; signer: LinkSigner; 
       lastModified: true,
     };
     const sending = send(req, `/${check.key}`, options);
-    // send computed status, headers and the byte range; only the copy loop is ours (./stream-file.ts).
+    // send has decided status, headers and the byte range when it calls `stream` (a public method
+    // of SendStream); only the copy loop is replaced (./stream-file.ts).
     sending.stream = (path: string, o: { start?: number }) => {
       const length = Number(res.getHeader("Content-Length") ?? 0);
-      streamFile(path, o.start ?? 0, length, res).catch((err: unknown) =>
-        logger.warn({ err, key: check.key }, "file stream aborted"),
-      );
+      streamFile(path, o.start ?? 0, length, res).catch((err: unknown) => {
+        logger.warn({ err, key: check.key }, "file stream aborted");
+        // Swept between send's stat and our open: nothing was written yet, say so properly.
+        if (!res.headersSent && !res.destroyed) {
+          for (const h of ["Content-Range", "ETag", "Last-Modified", "Accept-Ranges"]) res.removeHeader(h);
+          sendText(res, 410, "This file is no longer available");
+        } else res.destroy();
+      });
     };
     sending
       .on("directory", () => notFound(res))

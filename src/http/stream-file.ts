@@ -28,6 +28,7 @@ export function createFileStreamer(chunkSize: number, maxPooled = 64): FileStrea
       return;
     }
     const end = start + length;
+    // A failed open rejects with nothing written, so the caller can still answer with a status.
     const file = await open(path, "r");
     const read = async (pos: number) => {
       const buf = take();
