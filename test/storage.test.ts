@@ -76,6 +76,16 @@ describe("local storage", () => {
     expect(await storage.open(file.key)).toBeNull();
   });
 
+  it("treats a value that is not a key (legacy path, forged) as a missing file", async () => {
+    const inner = createStorage(testConfig(join(dir.path, "root")), silentLogger());
+    writeFileSync(join(dir.path, "outside.txt"), "x");
+    expect(await inner.stat("../outside.txt")).toBeNull();
+    expect(await inner.open("../outside.txt")).toBeNull();
+    expect(await inner.open("/etc/passwd")).toBeNull();
+    await inner.remove("../outside.txt");
+    expect(existsSync(join(dir.path, "outside.txt"))).toBe(true);
+  });
+
   it("never turns a key from outside into a path outside the root", () => {
     const bad = [
       "../etc/passwd",
@@ -94,7 +104,8 @@ describe("local storage", () => {
     ];
     for (const key of bad) {
       expect(isValidKey(key), key).toBe(false);
-      expect(() => storage.localPath(key), key).toThrow();
+      expect(storage.localPath(key), key).toBeNull();
+      expect(storage.publicUrl(key), key).toBeUndefined();
     }
   });
 

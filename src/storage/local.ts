@@ -33,18 +33,23 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
   const log = opts.logger.child({ module: "storage" });
   mkdirSync(root, { recursive: true });
 
-  function pathOf(key: string): string {
-    if (!isValidKey(key)) throw new Error(`not a storage key: ${JSON.stringify(key)}`);
+  // A string that is not one of our keys (a legacy path from an import, a forged value) names no
+  // file here: reads answer "missing" rather than throwing, and it never becomes a path.
+  function pathOf(key: string): string | null {
+    if (!isValidKey(key)) {
+      log.warn({ key: key.slice(0, 300) }, "not a storage key; treated as missing");
+      return null;
+    }
     const p = resolve(root, key);
     // Belt and braces: the key grammar already forbids escaping the root.
-    if (!p.startsWith(root + sep)) throw new Error(`key escapes the storage root: ${key}`);
-    return p;
+    return p.startsWith(root + sep) ? p : null;
   }
 
   async function put(kind: FileKind, source: Readable | Uint8Array, o: PutOptions): Promise<StoredFile> {
     if (!FILE_KINDS.includes(kind)) throw new Error(`unknown file kind: ${kind}`);
     const key = newKey(kind, o.ext, now());
     const target = pathOf(key);
+    if (!target) throw new Error(`made an invalid key: ${key}`);
     const dir = dirname(target);
     const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
     await fs.mkdir(dir, { recursive: true });
@@ -75,8 +80,10 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
   }
 
   async function stat(key: string) {
+    const path = pathOf(key);
+    if (!path) return null;
     try {
-      const s = await fs.stat(pathOf(key));
+      const s = await fs.stat(path);
       return s.isFile() ? { size: s.size, mtime: s.mtime } : null;
     } catch (err) {
       if (isMissing(err)) return null;
@@ -85,8 +92,10 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
   }
 
   async function open(key: string): Promise<Readable | null> {
+    const path = pathOf(key);
+    if (!path) return null;
     try {
-      const handle = await fs.open(pathOf(key), "r");
+      const handle = await fs.open(path, "r");
       return handle.createReadStream({ highWaterMark: 256 * 1024 });
     } catch (err) {
       if (isMissing(err)) return null;
@@ -95,7 +104,8 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
   }
 
   async function remove(key: string): Promise<void> {
-    await fs.rm(pathOf(key), { force: true });
+    const path = pathOf(key);
+    if (path) await fs.rm(path, { force: true });
   }
 
   // Walks kind/yyyy/mm/dd. The day in the key is when the file was written, and it survives
@@ -144,7 +154,7 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
     remove,
     localPath: pathOf,
     publicUrl(key, ttlSeconds = DEFAULT_LINK_TTL_SECONDS) {
-      if (!opts.publicBaseUrl) return undefined;
+      if (!opts.publicBaseUrl || !pathOf(key)) return undefined;
       const token = opts.signer.sign(key, new Date(now().getTime() + ttlSeconds * 1000));
       return `${opts.publicBaseUrl}/f/${token}`;
     },
