@@ -34,20 +34,6 @@ function run(cmd, args) {
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
-// tr46 (via grammY's node-fetch) requires the deprecated `punycode` built-in; inside node_modules
-// Node stays quiet about it, but in a bundle it would print DEP0040 on every start.
-const quietPunycode = {
-  name: "quiet-punycode",
-  setup(b) {
-    b.onResolve({ filter: /^punycode\/?$/ }, () => ({ path: "punycode", namespace: "quiet-punycode" }));
-    b.onLoad({ filter: /.*/, namespace: "quiet-punycode" }, () => ({
-      contents: `const quiet = process.noDeprecation; process.noDeprecation = true;
-try { module.exports = require("node:punycode"); } finally { process.noDeprecation = quiet; }`,
-      loader: "js",
-    }));
-  },
-};
-
 const bundle = join(work, "main.cjs");
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],
@@ -56,9 +42,8 @@ const result = await build({
   platform: "node",
   target: "node24",
   format: "cjs",
-  // better-sqlite3 gets its addon as `nativeBinding` from src/native; its fallback require of a
-  // .node path stays a runtime require that never runs in the executable.
-  external: ["*.node"],
+  // better-sqlite3 gets its addon as `nativeBinding` from src/native; its own lookup of a .node
+  // file is a computed require that esbuild leaves alone and the executable never reaches.
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: "none",
@@ -68,7 +53,6 @@ const result = await build({
     "process.env.NEUROCARDS_BUNDLED": '"1"',
   },
   banner: { js: 'const __neurocards_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
-  plugins: [quietPunycode],
   logLevel: "warning",
   metafile: true,
 });

@@ -32,7 +32,8 @@ end_ns=$(date +%s%N)
 echo "smoke: --version ok ($got, $(( (end_ns - start_ns) / 1000000 )) ms)"
 
 # 2. doctor against the fakes on a fresh data directory.
-npx tsx test/smoke/fakes.ts >"$tmp/fakes.out" &
+# One process (node --import tsx), so killing it stops the fakes.
+node --import tsx test/smoke/fakes.ts >"$tmp/fakes.out" &
 fakes_pid=$!
 for _ in $(seq 1 100); do grep -q '^READY$' "$tmp/fakes.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '^READY$' "$tmp/fakes.out" || { echo "smoke: fakes did not start" >&2; cat "$tmp/fakes.out" >&2; exit 1; }
@@ -62,4 +63,4 @@ echo "smoke: doctor on a broken config exits 1"
 kill "$fakes_pid"; wait "$fakes_pid" 2>/dev/null || true; fakes_pid=""
 
 # 3. One user from /start to the delivered video.
-npx tsx test/smoke/flow.ts "$tmp/bin/neurocards"
+node --import tsx test/smoke/flow.ts "$tmp/bin/neurocards"

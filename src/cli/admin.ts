@@ -4,7 +4,6 @@ import { randomUUID } from "node:crypto";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Store } from "../db/store.ts";
 import { JOB_STATUSES, type Job, type JobStatus, type User } from "../db/types.ts";
-import { withStore } from "./context.ts";
 import { CliError, type CliIo, commandLogger, readConfig } from "./io.ts";
 
 export function positiveInt(value: string): number {
@@ -46,6 +45,7 @@ function action(io: CliIo, fn: (store: Store, ...args: never[]) => Promise<void>
   return async (...args: unknown[]) => {
     const config = readConfig(io);
     const logger = commandLogger(io, config, false);
+    const { withStore } = await import("./context.ts");
     await withStore(config, logger, io.env, (store) => fn(store, ...(args as never[])));
   };
 }

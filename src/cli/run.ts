@@ -2,7 +2,6 @@
 import type { Command } from "commander";
 import type { Config } from "../config/index.ts";
 import { createLogger, type Logger } from "../logger.ts";
-import { sqliteBinding, withStore } from "./context.ts";
 import { CliError, type CliIo, commandLogger, readConfig } from "./io.ts";
 
 /** SIGTERM to exit: systemd waits 20 s (the unit's TimeoutStopSec); we promise 10. */
@@ -38,7 +37,10 @@ async function serve(io: CliIo, config: Config, mode: "all" | "worker"): Promise
   try {
     // Loaded on demand: the bot's dependency tree is most of the bundle, and --version, doctor
     // and the admin commands start faster without evaluating it.
-    const { createApp } = await import("../app.ts");
+    const [{ createApp }, { sqliteBinding }] = await Promise.all([
+      import("../app.ts"),
+      import("./context.ts"),
+    ]);
     const app = await createApp(config, logger, { mode, nativeBinding: sqliteBinding(config, io.env) });
     await app.start();
     const reason = await Promise.race([io.waitForSignal(), stopped]);
@@ -79,6 +81,7 @@ export function registerRunCommands(program: Command, io: CliIo): void {
     .action(async () => {
       const config = readConfig(io);
       // Info to stderr: each applied migration is one line.
+      const { withStore } = await import("./context.ts");
       const logger = createLogger({
         level: "info",
         pretty: true,

@@ -47,9 +47,23 @@ function safeHomedir(): string | null {
   }
 }
 
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdirSync loops forever where mkdir answers
+ * ENOENT for an existing parent (/proc, sysfs — e.g. a service user whose HOME points there).
+ */
+function mkdirs(dir: string): void {
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) mkdirs(parent);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+}
+
 function writable(dir: string): boolean {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirs(dir);
     accessSync(dir, constants.W_OK);
     return true;
   } catch {

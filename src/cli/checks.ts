@@ -1,0 +1,314 @@
+// The checks of `neurocards doctor`, each returning one result; loaded only when doctor runs.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { type Dispatcher, fetch, ProxyAgent } from "undici";
+import { type Config, ConfigError, parseConfig, redactSecrets } from "../config/index.ts";
+import { MIGRATIONS_TABLE, NewerDatabaseError, pendingMigrations } from "../db/migrate.ts";
+import { MIGRATIONS } from "../db/migrations.generated.ts";
+import { sqliteBinding } from "./context.ts";
+import type { CliIo } from "./io.ts";
+
+export interface CheckResult {
+  status: "ok" | "fail" | "note";
+  name: string;
+  detail: string;
+  /** What to do about a failure or a note. */
+  fix?: string;
+}
+
+const ok = (name: string, detail: string): CheckResult => ({ status: "ok", name, detail });
+const fail = (name: string, detail: string, fix: string): CheckResult => ({
+  status: "fail",
+  name,
+  detail,
+  fix,
+});
+const note = (name: string, detail: string, fix?: string): CheckResult => ({
+  status: "note",
+  name,
+  detail,
+  fix,
+});
+
+const TIMEOUT_MS = 10_000;
+
+/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a timeout) is in `cause`. */
+function reason(err: unknown, env: NodeJS.ProcessEnv): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = e.cause ? ` (${e.cause.code ?? e.cause.message})` : "";
+  return redactSecrets(`${e.message ?? String(err)}${cause}`, env);
+}
+const mb = (bytes: number) => `${Math.floor(bytes / 1024 / 1024)} MB`;
+
+async function getJson(
+  url: string,
+  headers: Record<string, string>,
+  dispatcher?: Dispatcher,
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS), dispatcher });
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, body: text.slice(0, 200) };
+  }
+}
+
+export async function checkDatabase(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  const name = "database";
+  let applied: Array<{ name: string; hash: string }>;
+  const db = config.database;
+  let where: string;
+  try {
+    if (db.type === "sqlite") {
+      where = `SQLite ${resolve(db.path)}`;
+      if (!existsSync(db.path)) {
+        await mkdir(dirname(resolve(db.path)), { recursive: true });
+        return note(
+          name,
+          `${where} does not exist yet`,
+          "it is created at first start, or now by `neurocards migrate`",
+        );
+      }
+      const binding = sqliteBinding(config, env);
+      const conn = new Database(db.path, {
+        readonly: true,
+        fileMustExist: true,
+        // @types/better-sqlite3 only knows the path form; the library also takes the addon object.
+        ...(binding ? { nativeBinding: binding as unknown as string } : {}),
+      });
+      try {
+        const hasTable = conn
+          .prepare("select 1 from sqlite_master where type = 'table' and name = ?")
+          .get(MIGRATIONS_TABLE);
+        applied = hasTable
+          ? (conn.prepare(`select name, hash from ${MIGRATIONS_TABLE}`).all() as typeof applied)
+          : [];
+      } finally {
+        conn.close();
+      }
+    } else {
+      where = `Postgres ${new URL(db.url).host}`;
+      const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: TIMEOUT_MS });
+      await client.connect();
+      try {
+        const t = await client.query<{ t: string | null }>("select to_regclass($1) as t", [MIGRATIONS_TABLE]);
+        applied = t.rows[0]?.t
+          ? (await client.query<{ name: string; hash: string }>(`select name, hash from ${MIGRATIONS_TABLE}`))
+              .rows
+          : [];
+      } finally {
+        await client.end();
+      }
+    }
+  } catch (err) {
+    const msg = redactSecrets(err instanceof Error ? err.message : String(err), env);
+    return fail(
+      name,
+      `cannot open the database: ${msg}`,
+      db.type === "sqlite"
+        ? "check DATABASE_PATH and that the folder is writable by this user"
+        : "check DATABASE_URL and that the Postgres server is running and reachable",
+    );
+  }
+  try {
+    const pending = pendingMigrations(MIGRATIONS[db.type], applied);
+    if (pending.length > 0) {
+      return note(
+        name,
+        `${where}: ${pending.length} migration(s) to apply`,
+        "applied at start, or now by `neurocards migrate`",
+      );
+    }
+    return ok(name, `${where}, schema up to date (${applied.length} migration(s))`);
+  } catch (err) {
+    if (err instanceof NewerDatabaseError) {
+      return fail(
+        name,
+        `${where} was made by a newer neurocards`,
+        "update this executable to the newest version",
+      );
+    }
+    throw err;
+  }
+}
+
+export async function checkStorage(config: Config): Promise<CheckResult> {
+  const root = resolve(config.storage.path);
+  try {
+    await mkdir(root, { recursive: true });
+    const probe = join(root, `.doctor-${randomBytes(4).toString("hex")}`);
+    await writeFile(probe, "ok");
+    await rm(probe);
+    const s = await statfs(root);
+    const free = s.bavail * s.bsize;
+    if (free < config.storage.diskFreeWarnBytes) {
+      return fail("storage", `${root}: only ${mb(free)} free`, "free disk space or lower DISK_FREE_WARN_MB");
+    }
+    return ok("storage", `${root} writable, ${mb(free)} free`);
+  } catch (err) {
+    return fail(
+      "storage",
+      `${root} is not writable: ${err instanceof Error ? err.message : String(err)}`,
+      "set STORAGE_PATH to a folder this user can write",
+    );
+  }
+}
+
+export function checkPort(config: Config): Promise<CheckResult> {
+  const { port, host } = config.http;
+  return new Promise((done) => {
+    const server = createServer();
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      done(
+        fail(
+          "http port",
+          `${host}:${port} is not available (${err.code ?? err.message})`,
+          err.code === "EADDRINUSE"
+            ? "another program (or a running neurocards) uses it: stop it or set HTTP_PORT"
+            : "set HTTP_PORT to a port above 1024 or HTTP_HOST to an address of this machine",
+        ),
+      );
+    });
+    server.listen(port, host, () => server.close(() => done(ok("http port", `${host}:${port} is free`))));
+  });
+}
+
+export async function checkTelegram(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  const name = "telegram";
+  try {
+    const { status, body } = await getJson(`${config.telegram.apiRoot}/bot${config.botToken}/getMe`, {});
+    const b = body as { ok?: boolean; result?: { username?: string }; description?: string };
+    if (b.ok && b.result) return ok(name, `token valid: @${b.result.username}`);
+    if (status === 401 || status === 404) {
+      return fail(
+        name,
+        "BOT_TOKEN was rejected by Telegram",
+        "copy the token again from @BotFather (/token)",
+      );
+    }
+    return fail(
+      name,
+      `getMe answered ${status} ${redactSecrets(String(b.description ?? ""), env)}`,
+      "try again later",
+    );
+  } catch (err) {
+    return fail(
+      name,
+      `cannot reach ${config.telegram.apiRoot}: ${reason(err, env)}`,
+      "check the network or TELEGRAM_API_ROOT",
+    );
+  }
+}
+
+export async function checkKie(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
+  if (config.kie.apiKeys.length === 0) {
+    return [
+      fail(
+        "kie.ai",
+        "KIE_API_KEYS is empty: no video can be rendered",
+        "add a key from https://kie.ai/api-key",
+      ),
+    ];
+  }
+  return Promise.all(
+    config.kie.apiKeys.map(async (key) => {
+      const name = `kie.ai key …${key.slice(-4)}`;
+      try {
+        const { status, body } = await getJson(`${config.kie.baseUrl}/api/v1/chat/credit`, {
+          authorization: `Bearer ${key}`,
+        });
+        const b = body as { code?: number; msg?: string; data?: unknown };
+        const code = b.code ?? status;
+        if (status === 200 && code === 200) {
+          const credits = Number(b.data);
+          return credits > 0
+            ? ok(name, `accepted, ${credits} credits left`)
+            : fail(name, "accepted but has no credits left", "top up the kie.ai account");
+        }
+        if (code === 401 || status === 401)
+          return fail(name, "rejected (401)", "check the key at https://kie.ai/api-key");
+        if (code === 402) return fail(name, "no credits left (402)", "top up the kie.ai account");
+        return fail(
+          name,
+          `answered ${status}/${code} ${redactSecrets(String(b.msg ?? ""), env)}`,
+          "try again later",
+        );
+      } catch (err) {
+        return fail(
+          name,
+          `cannot reach ${config.kie.baseUrl}: ${reason(err, env)}`,
+          "check the network or KIE_BASE_URL",
+        );
+      }
+    }),
+  );
+}
+
+export async function checkOpenAi(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  const name = "openai";
+  const { apiKey, baseUrl, proxyUrl, model } = config.openai;
+  if (!apiKey) {
+    return note(
+      name,
+      "OPENAI_API_KEY is not set: every video uses its template's fixed prompt",
+      "set OPENAI_API_KEY for written scripts",
+    );
+  }
+  const dispatcher = proxyUrl ? new ProxyAgent(proxyUrl) : undefined;
+  try {
+    const { status, body } = await getJson(
+      `${baseUrl}/models`,
+      { authorization: `Bearer ${apiKey}` },
+      dispatcher,
+    );
+    if (status === 200) {
+      const ids = ((body as { data?: Array<{ id?: string }> }).data ?? []).map((m) => m.id);
+      return ids.length === 0 || ids.includes(model)
+        ? ok(name, `key accepted, model ${model}`)
+        : note(name, `key accepted, but ${model} is not in the models list`, "check OPENAI_MODEL");
+    }
+    if (status === 401 || status === 403)
+      return fail(name, `key rejected (${status})`, "check OPENAI_API_KEY (and OPENAI_BASE_URL)");
+    return fail(name, `models list answered ${status}`, "try again later or check OPENAI_BASE_URL");
+  } catch (err) {
+    return fail(
+      name,
+      `cannot reach ${baseUrl}: ${reason(err, env)}`,
+      proxyUrl ? "check OPENAI_PROXY_URL" : "check the network; where OpenAI is blocked set OPENAI_PROXY_URL",
+    );
+  } finally {
+    await dispatcher?.close();
+  }
+}
+
+/** All checks, in the order an owner would fix them. */
+export async function runDoctor(io: CliIo, envFile: string | undefined): Promise<CheckResult[]> {
+  let config: Config;
+  try {
+    config = parseConfig(io.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems.map((p) =>
+      fail("config", redactSecrets(p, io.env), "fix it in .env and run doctor again"),
+    );
+  }
+  const results: CheckResult[] = [
+    ok("config", `valid${envFile ? ` (${envFile})` : " (environment only, no .env found)"}`),
+  ];
+  const [database, storage, port, telegram, kie, openai] = await Promise.all([
+    checkDatabase(config, io.env),
+    checkStorage(config),
+    checkPort(config),
+    checkTelegram(config, io.env),
+    checkKie(config, io.env),
+    checkOpenAi(config, io.env),
+  ]);
+  results.push(database, storage, port, telegram, ...kie, openai);
+  return results;
+}
