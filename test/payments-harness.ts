@@ -5,6 +5,7 @@ import { createAdminFeature } from "../src/admin/index.ts";
 import { createBot } from "../src/bot/index.ts";
 import { createBroadcasts } from "../src/broadcast/index.ts";
 import { parseConfig } from "../src/config/index.ts";
+import type { Store } from "../src/db/store.ts";
 import type { User } from "../src/db/types.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { createPaymentsFeature } from "../src/payments/index.ts";
@@ -21,7 +22,13 @@ import { silentLogger, storeFactories } from "./helpers/stores.ts";
 
 export const ADMIN_ID = 777;
 
-export async function startPaymentsBot(env: Record<string, string> = {}) {
+export interface HarnessOptions {
+  /** What the payments feature sees instead of the store (to inject database failures). */
+  paymentsStore?: (store: Store) => Store;
+  paymentRetryDelaysMs?: number[];
+}
+
+export async function startPaymentsBot(env: Record<string, string> = {}, opts: HarnessOptions = {}) {
   const tg = await startFakeTelegram();
   const store = await storeFactories()[0]!.make({ freeCredits: 1 });
   const config = parseConfig({
@@ -49,7 +56,14 @@ export async function startPaymentsBot(env: Record<string, string> = {}) {
     const broadcasts = createBroadcasts({ store, telegram, logger });
     const bot = createBot({
       ...deps,
-      features: [createPaymentsFeature(deps), createAdminFeature({ ...deps, broadcasts })],
+      features: [
+        createPaymentsFeature({
+          ...deps,
+          store: opts.paymentsStore ? opts.paymentsStore(store) : store,
+          retryDelaysMs: opts.paymentRetryDelaysMs,
+        }),
+        createAdminFeature({ ...deps, broadcasts }),
+      ],
       polling: { pollTimeoutSeconds: 1, leaseTtlMs: 3000, backoffMs: { first: 50, max: 200 } },
     });
     return { bot, broadcasts };

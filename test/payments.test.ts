@@ -126,6 +126,79 @@ describe("buying credits with Telegram Stars", () => {
   });
 });
 
+describe("payments when the database fails", () => {
+  it("a pre-checkout the store cannot check is declined at once with a reason, not left to time out", async () => {
+    h = await startPaymentsBot(
+      {},
+      {
+        paymentsStore: (s) => ({
+          ...s,
+          getUserByTgId: async () => {
+            throw new Error("database is locked");
+          },
+        }),
+      },
+    );
+    const { u } = await h.member({ id: 120 });
+    const { queryId } = h.tg.preCheckoutQuery(u.profile, {
+      currency: "XTR",
+      total_amount: 250,
+      invoice_payload: encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: u.id }),
+    });
+    expect(await h.tg.preCheckoutAnswer(queryId)).toMatchObject({
+      ok: false,
+      error_message: "Payments cannot be checked right now. Please try again in a minute.",
+    });
+  });
+
+  it("a payment the store fails to record once is retried and credited once", async () => {
+    let failures = 1;
+    h = await startPaymentsBot(
+      {},
+      {
+        paymentRetryDelaysMs: [20, 20],
+        paymentsStore: (s) => ({
+          ...s,
+          recordPayment: async (input) => {
+            if (failures-- > 0) throw new Error("connection reset");
+            return s.recordPayment(input);
+          },
+        }),
+      },
+    );
+    const { u, user } = await h.member({ id: 121 });
+    u.command("buy");
+    u.tap(await u.next("Buy credits"), /^5 videos/);
+    await u.pay(await u.next(isInvoice));
+    expect((await u.next("Payment received")).text).toContain("Balance: 6");
+    expect(await h.store.countUserPayments(user.id)).toBe(1);
+  });
+
+  it("a payment that cannot be recorded at all goes to the admins with its charge id, and the user is told", async () => {
+    h = await startPaymentsBot(
+      {},
+      {
+        paymentRetryDelaysMs: [10],
+        paymentsStore: (s) => ({
+          ...s,
+          recordPayment: async () => {
+            throw new Error("disk full");
+          },
+        }),
+      },
+    );
+    const { u: admin } = await h.member({ id: ADMIN_ID });
+    const { u } = await h.member({ id: 122 });
+    u.command("buy");
+    u.tap(await u.next("Buy credits"), /^5 videos/);
+    const paid = await u.pay(await u.next(isInvoice));
+    await u.next("Your credits will be added shortly");
+    const alert = await admin.next("Payment not recorded");
+    expect(alert.text).toContain(paid.chargeId!);
+    expect(alert.text).toContain("user 122, 250 XTR");
+  });
+});
+
 describe("buying credits through a fiat provider", () => {
   it("sends the invoice with the provider token and minor units, and credits the payment", async () => {
     h = await startPaymentsBot({

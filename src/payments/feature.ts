@@ -1,6 +1,7 @@
 // The payments feature: the "Buy credits" screen (callback `buy`, also /buy), invoices in Telegram
 // Stars or a fiat provider, the pre-checkout verdict and the receipt after a successful payment.
-import { Composer, InlineKeyboard } from "grammy";
+import { Composer, GrammyError, InlineKeyboard } from "grammy";
+import type { SuccessfulPayment } from "grammy/types";
 import { BUY_CALLBACK, callbackData } from "../bot/callbacks.ts";
 import type { BotContext } from "../bot/context.ts";
 import type { Config } from "../config/index.ts";
@@ -10,7 +11,13 @@ import type { Metrics } from "../metrics.ts";
 import type { Telegram } from "../telegram/types.ts";
 import { paymentsTexts } from "./locales.ts";
 import { findPackage, formatPrice, formatPricePerCredit } from "./packages.ts";
-import { createPaymentsService, type DeclineReason, type PaymentsService } from "./service.ts";
+import {
+  createPaymentsService,
+  type DeclineReason,
+  type PaymentOutcome,
+  type PaymentsService,
+  type PreCheckoutVerdict,
+} from "./service.ts";
 import { localeOfUser } from "./texts.ts";
 
 export interface PaymentsFeatureDeps {
@@ -21,6 +28,8 @@ export interface PaymentsFeatureDeps {
   telegram: Telegram;
   /** Shared with the admin feature (refunds); made here when omitted. */
   service?: PaymentsService;
+  /** Waits between attempts to record a successful payment (default 0.5 s, 2 s, 5 s). */
+  retryDelaysMs?: number[];
 }
 
 /** Callback data of one package's button: `buy:p10`. */
@@ -35,9 +44,10 @@ const DECLINE_KEYS: Record<DeclineReason, string> = {
 };
 
 export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotContext> {
-  const { store, logger, telegram } = deps;
+  const { logger, telegram } = deps;
   const service = deps.service ?? createPaymentsService(deps);
   const texts = paymentsTexts();
+  const retryDelaysMs = deps.retryDelaysMs ?? [500, 2000, 5000];
   const composer = new Composer<BotContext>();
 
   function buyScreen(ctx: BotContext): { text: string; keyboard: InlineKeyboard } {
@@ -61,10 +71,15 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
     const { text, keyboard } = buyScreen(ctx);
     // Edit the menu in place; an invoice or media message above cannot become text, so send anew.
     if (ctx.callbackQuery.message?.text !== undefined) {
-      await ctx.editMessageText(text, { parse_mode: "HTML", reply_markup: keyboard }).catch(() => {});
-    } else {
-      await ctx.reply(text, { parse_mode: "HTML", reply_markup: keyboard });
+      try {
+        await ctx.editMessageText(text, { parse_mode: "HTML", reply_markup: keyboard });
+        return;
+      } catch (err) {
+        if (err instanceof GrammyError && /not modified/.test(err.description)) return; // a double tap
+        logger.debug({ err }, "buy screen not editable; sending anew");
+      }
     }
+    await ctx.reply(text, { parse_mode: "HTML", reply_markup: keyboard });
   });
 
   composer.command("buy", async (ctx) => {
@@ -92,26 +107,64 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
     );
   });
 
-  // Telegram cancels the payment after 10 s: only store reads happen before the answer.
+  // Telegram cancels the payment after 10 s: only store reads happen before the answer, and a
+  // failing database still gets an answer (a decline the user can retry) instead of silence.
   composer.on("pre_checkout_query", async (ctx) => {
     const q = ctx.preCheckoutQuery;
-    const verdict = await service.checkPreCheckout(q);
+    const fallbackLocale = localeOfUser({ language: null, languageCode: q.from.language_code ?? null });
+    let verdict: PreCheckoutVerdict;
+    try {
+      verdict = await service.checkPreCheckout(q);
+    } catch (err) {
+      logger.error({ err, tgId: q.from.id }, "pre-checkout check failed");
+      await ctx.answerPreCheckoutQuery(false, {
+        error_message: texts.t(fallbackLocale, "pay-decline-error"),
+      });
+      return;
+    }
     if (verdict.ok) {
       await ctx.answerPreCheckoutQuery(true);
       return;
     }
-    const locale = localeOfUser(
-      verdict.user ?? { language: null, languageCode: q.from.language_code ?? null },
-    );
+    const locale = verdict.user ? localeOfUser(verdict.user) : fallbackLocale;
     logger.info({ tgId: q.from.id, reason: verdict.reason }, "pre-checkout declined");
     await ctx.answerPreCheckoutQuery(false, { error_message: texts.t(locale, DECLINE_KEYS[verdict.reason]) });
   });
 
+  /**
+   * The money is already taken: a database hiccup must not lose the credits. Retried with
+   * backoff (recordPayment is idempotent per charge id); if it still fails, the admins get the
+   * charge id to credit by hand and the user is told so.
+   */
+  async function applyWithRetry(tgId: number, sp: SuccessfulPayment): Promise<PaymentOutcome | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await service.applyPayment(tgId, sp);
+      } catch (err) {
+        logger.error(
+          { err, tgId, charge: sp.telegram_payment_charge_id, attempt },
+          "recording a payment failed",
+        );
+        const wait = retryDelaysMs[attempt];
+        if (wait === undefined) return null;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
   composer.on("message:successful_payment", async (ctx) => {
-    const outcome = await service.applyPayment(ctx.from.id, ctx.message.successful_payment);
+    const sp = ctx.message.successful_payment;
+    const outcome = await applyWithRetry(ctx.from.id, sp);
+    const t = texts.bind(localeOfUser(ctx.user));
+    if (!outcome) {
+      await telegram.notifyAdmins(
+        `⚠️ Payment not recorded: user ${ctx.from.id}, ${sp.total_amount} ${sp.currency}, ` +
+          `payload ${sp.invoice_payload}, charge ${sp.telegram_payment_charge_id}. Credit it by hand.`,
+      );
+      await ctx.reply(t("pay-pending"));
+      return;
+    }
     if (!outcome.ok) return;
-    const user = await store.getUserByTgId(ctx.from.id);
-    const t = texts.bind(localeOfUser(user));
     const key = outcome.credited ? "pay-receipt" : "pay-receipt-replay";
     await ctx.reply(t(key, { credits: outcome.payment.credits, balance: outcome.balance }), {
       parse_mode: "HTML",

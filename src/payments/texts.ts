@@ -2,14 +2,14 @@
 // reads no folders). Used with the locale the bot negotiated for the update, or — outside an
 // update (referral notices, broadcast progress) — the locale of the stored user.
 import { I18n } from "@grammyjs/i18n";
+import { languageOf } from "../bot/i18n.ts";
 import type { Language, User } from "../db/types.ts";
 
 export type Vars = Record<string, string | number>;
 
-/** The bot's rule: Russian for ru/uk/be/kk, English otherwise, unless the user chose with /lang. */
+/** The bot's rule (Russian for ru/uk/be/kk unless /lang chose), for a user who may not exist yet. */
 export function localeOfUser(u: Pick<User, "language" | "languageCode"> | null | undefined): Language {
-  if (u?.language === "ru" || u?.language === "en") return u.language;
-  return /^(ru|uk|be|kk)\b/i.test(u?.languageCode ?? "") ? "ru" : "en";
+  return u ? languageOf(u) : "en";
 }
 
 /** Counts that choose a plural form ("1 credit", "5 кредитов") stay numbers for Fluent. */

@@ -23,6 +23,7 @@ pay-decline-invalid = This invoice is not valid. Open “Buy credits” again.
 pay-decline-unknown-package = This package is no longer sold. Open “Buy credits” again.
 pay-decline-price-changed = The price has changed. Open “Buy credits” again to see the current one.
 pay-decline-blocked = Your account is blocked, so payments are not accepted.
+pay-decline-error = Payments cannot be checked right now. Please try again in a minute.
 pay-decline-no-user = Send /start first, then buy credits.
 pay-receipt =
     ✅ Payment received: +{ $credits } { $credits ->
@@ -40,3 +41,4 @@ pay-referral-bonus =
     }.
     Balance: <b>{ $balance }</b>.
 pay-create-button = 🎬 Create a video
+pay-pending = ✅ Payment received. Your credits will be added shortly — we are on it. If they do not appear within an hour, contact support.
