@@ -1,0 +1,352 @@
+// `neurocards import-supabase`: moves users, balances and job history from the old Python bot's
+// CSV exports into our database. Idempotent: a user's opening balance is one ledger row with the
+// reference `import:user:<tg id>` (unique), and each job keeps the old idempotency key prefixed
+// with `import:` (unique) — a second run finds both and changes nothing. Rows that cannot be read
+// are skipped and reported with their line and the reason; they never stop the import.
+import { insertSql, openSqlConn, type SqlConn } from "../backup/sql.ts";
+import type { Config } from "../config/index.ts";
+import { migrateDatabase } from "../db/index.ts";
+import { newReferralCode } from "../db/util.ts";
+import type { Logger } from "../logger.ts";
+import { type Catalogue, createCatalogue } from "../templates/index.ts";
+import { type CsvRecord, readCsv } from "./csv.ts";
+import { type ImportedJob, mapJob } from "./jobs.ts";
+import { RowError, text, tgId, timestamp, wholeNumber } from "./values.ts";
+
+export interface ImportOptions {
+  config: Config;
+  logger: Logger;
+  usersCsv: string;
+  jobsCsv: string;
+  creditsHistoryCsv?: string;
+  catalogue?: Catalogue;
+  nativeBinding?: string | object;
+  now?: Date;
+}
+
+export interface RejectedRow {
+  file: "users" | "jobs" | "credits_history";
+  line: number;
+  reason: string;
+}
+
+export interface ImportReport {
+  users: { read: number; created: number; merged: number; alreadyImported: number; rejected: number };
+  /** Sum of the opening balances credited by this run. */
+  creditsGranted: number;
+  jobs: {
+    read: number;
+    imported: number;
+    alreadyImported: number;
+    rejected: number;
+    succeeded: number;
+    failed: number;
+  };
+  creditsHistory?: {
+    read: number;
+    rejected: number;
+    mismatches: Array<{ tgId: number; credits: number; historySum: number }>;
+  };
+  rejected: RejectedRow[];
+}
+
+interface OldUser {
+  line: number;
+  tgId: number;
+  username: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  credits: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Rows per transaction: big enough to be fast, small enough not to hold the bot's writes for long. */
+const BATCH = 500;
+
+function mapUser(r: CsvRecord, now: Date): OldUser {
+  const createdAt = timestamp(r.get("created_at"), "created_at") ?? now;
+  return {
+    line: r.line,
+    tgId: tgId(r.get("tg_user_id") ?? r.get("tg_id"), r.has("tg_user_id") ? "tg_user_id" : "tg_id"),
+    username: text(r.get("username")),
+    firstName: text(r.get("first_name")),
+    lastName: text(r.get("last_name")),
+    credits: wholeNumber(r.get("credits"), "credits", 0),
+    createdAt,
+    updatedAt: timestamp(r.get("updated_at"), "updated_at") ?? createdAt,
+  };
+}
+
+const ts = (conn: SqlConn, d: Date | null) =>
+  d === null ? null : conn.dialect === "sqlite" ? d.getTime() : d.toISOString();
+
+async function userIdByTg(conn: SqlConn, tg: number): Promise<number | null> {
+  const [row] = await conn.all<{ id: number | string }>("select id from users where tg_id = ?", [tg]);
+  return row ? Number(row.id) : null;
+}
+
+/** Creates the user (when new) and credits the opening balance once; returns what happened. */
+async function importUser(conn: SqlConn, u: OldUser, now: Date): Promise<"created" | "merged" | "already"> {
+  const reference = `import:user:${u.tgId}`;
+  const [done] = await conn.all("select 1 as one from credit_ledger where reference = ?", [reference]);
+  if (done) return "already";
+  let id = await userIdByTg(conn, u.tgId);
+  const existed = id !== null;
+  if (id === null) {
+    const [row] = await conn.all<{ id: number | string }>(
+      `insert into users (tg_id, username, first_name, last_name, credits, referral_code, created_at, updated_at)
+       values (?, ?, ?, ?, 0, ?, ?, ?) on conflict (tg_id) do nothing returning id`,
+      [
+        u.tgId,
+        u.username,
+        u.firstName,
+        u.lastName,
+        newReferralCode(),
+        ts(conn, u.createdAt),
+        ts(conn, u.updatedAt),
+      ],
+    );
+    id = row ? Number(row.id) : await userIdByTg(conn, u.tgId);
+    if (id === null) throw new Error(`user ${u.tgId} could not be created`);
+  }
+  const [bal] = await conn.all<{ credits: number | string }>(
+    "update users set credits = credits + ?, updated_at = ? where id = ? returning credits",
+    [u.credits, ts(conn, now), id],
+  );
+  await conn.run(
+    "insert into credit_ledger (user_id, delta, balance_after, reason, reference, note, created_at) values (?, ?, ?, 'import', ?, ?, ?)",
+    [id, u.credits, Number(bal?.credits), reference, "opening balance from the old bot", ts(conn, now)],
+  );
+  return existed ? "merged" : "created";
+}
+
+const JOB_COLUMNS = [
+  "user_id",
+  "chat_id",
+  "template",
+  "model",
+  "language",
+  "product_text",
+  "wishes",
+  "own_prompt",
+  "generated_prompt",
+  "provider",
+  "provider_task_id",
+  "status",
+  "attempts",
+  "run_at",
+  "error_code",
+  "error_message",
+  "result_file_id",
+  "credits_charged",
+  "idempotency_key",
+  "created_at",
+  "started_at",
+  "finished_at",
+  "updated_at",
+];
+
+function jobParams(conn: SqlConn, userId: number, j: ImportedJob): unknown[] {
+  return [
+    userId,
+    j.tgId,
+    j.template,
+    j.model,
+    // The old bot spoke Russian only.
+    "ru",
+    j.productText,
+    j.wishes,
+    j.ownPrompt,
+    j.generatedPrompt,
+    j.providerTaskId ? "kie" : null,
+    j.providerTaskId,
+    j.status,
+    j.attempts,
+    ts(conn, j.createdAt),
+    j.errorCode,
+    j.errorMessage,
+    j.resultFileId,
+    j.creditsCharged,
+    j.idempotencyKey,
+    ts(conn, j.createdAt),
+    ts(conn, j.startedAt),
+    ts(conn, j.finishedAt),
+    ts(conn, j.updatedAt),
+  ];
+}
+
+export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
+  const now = o.now ?? new Date();
+  const catalogue = o.catalogue ?? createCatalogue();
+  const report: ImportReport = {
+    users: { read: 0, created: 0, merged: 0, alreadyImported: 0, rejected: 0 },
+    creditsGranted: 0,
+    jobs: { read: 0, imported: 0, alreadyImported: 0, rejected: 0, succeeded: 0, failed: 0 },
+    rejected: [],
+  };
+  const reject = (file: RejectedRow["file"], line: number, reason: string) => {
+    report.rejected.push({ file, line, reason });
+    if (file === "users") report.users.rejected++;
+    else if (file === "jobs") report.jobs.rejected++;
+    else if (report.creditsHistory) report.creditsHistory.rejected++;
+  };
+  const reason = (err: unknown) => {
+    if (err instanceof RowError) return err.message;
+    throw err;
+  };
+
+  // Migrate first: importing into a brand-new database is the common case.
+  await migrateDatabase(o.config, o.logger, { nativeBinding: o.nativeBinding });
+  const conn = await openSqlConn(o.config, o.nativeBinding);
+  try {
+    // --- users ---
+    const seen = new Map<number, number>();
+    const oldCredits = new Map<number, number>();
+    let batch: OldUser[] = [];
+    const flushUsers = async () => {
+      const rows = batch;
+      batch = [];
+      await conn.transaction(async () => {
+        for (const u of rows) {
+          const what = await importUser(conn, u, now);
+          if (what === "already") report.users.alreadyImported++;
+          else {
+            report.users[what]++;
+            report.creditsGranted += u.credits;
+          }
+        }
+      });
+    };
+    for await (const item of readCsv(o.usersCsv)) {
+      if (!item.ok) {
+        report.users.read++;
+        reject("users", item.line, item.reason);
+        continue;
+      }
+      report.users.read++;
+      try {
+        const u = mapUser(item.record, now);
+        const first = seen.get(u.tgId);
+        if (first !== undefined)
+          throw new RowError(`tg_user_id ${u.tgId} appears again (first on line ${first})`);
+        seen.set(u.tgId, u.line);
+        oldCredits.set(u.tgId, u.credits);
+        batch.push(u);
+        if (batch.length >= BATCH) await flushUsers();
+      } catch (err) {
+        reject("users", item.record.line, reason(err));
+      }
+    }
+    if (batch.length) await flushUsers();
+
+    // --- jobs ---
+    const userIds = new Map<number, number | null>();
+    let jobs: Array<{ userId: number; job: ImportedJob }> = [];
+    const flushJobs = async () => {
+      const rows = jobs;
+      jobs = [];
+      await conn.transaction(async () => {
+        for (const { userId, job } of rows) {
+          const changed = await conn.run(
+            insertSql("jobs", JOB_COLUMNS, 1, "on conflict (idempotency_key) do nothing"),
+            jobParams(conn, userId, job),
+          );
+          if (changed) {
+            report.jobs.imported++;
+            report.jobs[job.status]++;
+          } else report.jobs.alreadyImported++;
+        }
+      });
+    };
+    for await (const item of readCsv(o.jobsCsv)) {
+      report.jobs.read++;
+      if (!item.ok) {
+        reject("jobs", item.line, item.reason);
+        continue;
+      }
+      try {
+        const job = mapJob(item.record, catalogue, now);
+        if (!userIds.has(job.tgId)) userIds.set(job.tgId, await userIdByTg(conn, job.tgId));
+        const userId = userIds.get(job.tgId);
+        if (userId == null)
+          throw new RowError(`no user with tg_user_id ${job.tgId} (not in the users export)`);
+        jobs.push({ userId, job });
+        if (jobs.length >= BATCH) await flushJobs();
+      } catch (err) {
+        reject("jobs", item.record.line, reason(err));
+      }
+    }
+    if (jobs.length) await flushJobs();
+
+    // --- credits history: checked against the balances, never replayed (the opening row is the
+    // balance; replaying history would count every credit twice) ---
+    if (o.creditsHistoryCsv) {
+      const history = {
+        read: 0,
+        rejected: 0,
+        mismatches: [] as Array<{ tgId: number; credits: number; historySum: number }>,
+      };
+      report.creditsHistory = history;
+      const sums = new Map<number, number>();
+      for await (const item of readCsv(o.creditsHistoryCsv)) {
+        history.read++;
+        if (!item.ok) {
+          reject("credits_history", item.line, item.reason);
+          continue;
+        }
+        try {
+          const r = item.record;
+          const tg = tgId(r.get("tg_user_id") ?? r.get("tg_id"), "tg_user_id");
+          const column = ["delta", "amount", "change", "credits"].find((c) => r.has(c)) ?? "delta";
+          const delta = wholeNumber(r.get(column), column, 0, Number.MIN_SAFE_INTEGER);
+          sums.set(tg, (sums.get(tg) ?? 0) + delta);
+        } catch (err) {
+          reject("credits_history", item.record.line, reason(err));
+        }
+      }
+      for (const [tg, historySum] of sums) {
+        const credits = oldCredits.get(tg);
+        if (credits !== undefined && credits !== historySum)
+          history.mismatches.push({ tgId: tg, credits, historySum });
+      }
+    }
+  } finally {
+    await conn.close();
+  }
+  // The parser reports unreadable records ahead of the rows before them: file order, then line.
+  const order = ["users", "jobs", "credits_history"];
+  report.rejected.sort((a, b) => order.indexOf(a.file) - order.indexOf(b.file) || a.line - b.line);
+  o.logger.info(
+    {
+      users: report.users,
+      jobs: report.jobs,
+      rejected: report.rejected.length,
+    },
+    "import from the old bot finished",
+  );
+  return report;
+}
+
+/** The report as the CLI prints it: counts first, then every rejected row with its reason. */
+export function formatImportReport(r: ImportReport): string {
+  const lines = [
+    `users: ${r.users.read} read, ${r.users.created} created, ${r.users.merged} merged into existing, ${r.users.alreadyImported} already imported, ${r.users.rejected} rejected`,
+    `credits: ${r.creditsGranted} granted as opening balances`,
+    `jobs: ${r.jobs.read} read, ${r.jobs.imported} imported (${r.jobs.succeeded} succeeded, ${r.jobs.failed} failed), ${r.jobs.alreadyImported} already imported, ${r.jobs.rejected} rejected`,
+  ];
+  if (r.creditsHistory) {
+    lines.push(
+      `credits history: ${r.creditsHistory.read} read, ${r.creditsHistory.rejected} rejected, ${r.creditsHistory.mismatches.length} users whose history does not add up to their balance`,
+    );
+    for (const m of r.creditsHistory.mismatches)
+      lines.push(
+        `  tg ${m.tgId}: balance ${m.credits}, history sums to ${m.historySum} (the balance was imported)`,
+      );
+  }
+  if (r.rejected.length) {
+    lines.push("rejected rows:");
+    for (const x of r.rejected) lines.push(`  ${x.file}.csv line ${x.line}: ${x.reason}`);
+  }
+  return lines.join("\n");
+}
