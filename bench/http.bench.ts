@@ -88,21 +88,33 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; port: number
   });
 }
 
+/** apt-get install, refreshing the package lists once if the first try fails. */
+function aptInstall(pkg: string): boolean {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const apt = (args: string[]) => execFileSync("apt-get", args, { stdio: "ignore", env });
+  try {
+    apt(["install", "-y", "-qq", pkg]);
+    return true;
+  } catch {
+    try {
+      apt(["update", "-qq"]);
+      apt(["install", "-y", "-qq", pkg]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
 function ensureNginx(): string | undefined {
   const find = () => {
     for (const p of ["/usr/sbin/nginx", "/usr/bin/nginx"]) if (existsSync(p)) return p;
     return undefined;
   };
   if (find()) return find();
-  try {
-    console.log("installing nginx (apt, bench only)…");
-    execFileSync("apt-get", ["install", "-y", "-qq", "nginx"], {
-      stdio: "ignore",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  } catch {
+  console.log("installing nginx (apt, bench only)…");
+  if (!aptInstall("nginx"))
     console.log("nginx could not be installed; comparing with the bare node server only");
-  }
   return find();
 }
 
@@ -155,16 +167,7 @@ interface Sample {
 
 function ensureWrk(): boolean {
   const has = () => existsSync("/usr/bin/wrk");
-  if (!has()) {
-    try {
-      execFileSync("apt-get", ["install", "-y", "-qq", "wrk"], {
-        stdio: "ignore",
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      });
-    } catch {
-      console.log("wrk could not be installed; using autocannon");
-    }
-  }
+  if (!has() && !aptInstall("wrk")) console.log("wrk could not be installed; using autocannon");
   return has();
 }
 
