@@ -5,8 +5,8 @@
 // anything points at them) → workers → Telegram polling last (users' taps need all of the above).
 // Stop order is the reverse where it matters: polling stops first so no new jobs arrive, workers
 // get a grace period to reach a safe point, then the HTTP server and the database close.
-import { webhookCallback } from "grammy";
 import { createAdminFeature } from "./admin/index.ts";
+import { startBackupSchedule } from "./backup/index.ts";
 import { createBot } from "./bot/index.ts";
 import { createBroadcasts } from "./broadcast/index.ts";
 import type { Config } from "./config/index.ts";
@@ -81,11 +81,12 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
         .checkProviderTask(taskId)
         .catch((err) => logger.warn({ err, taskId }, "kie.ai callback check failed"));
     },
-    // Webhook mode (WEBHOOK_URL): the HTTP server checks the secret header, grammY handles the update.
-    webhook: bot && config.telegram.webhook ? webhookCallback(bot.bot, "http") : undefined,
+    // Webhook mode (WEBHOOK_URL) instead of polling: the route exists only then.
+    webhook: bot && config.telegram.webhook ? bot.webhookHandler() : undefined,
   });
   const sweeper = createRetentionSweeper({ config, store, storage, logger, telegram });
 
+  let stopBackups: (() => Promise<void>) | undefined;
   let port: number | undefined;
   let started = false;
   let stopping: Promise<void> | undefined;
@@ -103,6 +104,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     await step("polling", () => bot?.stop());
     await step("broadcasts", () => broadcasts?.stop());
     await step("retention", () => sweeper.stop());
+    await step("backups", () => stopBackups?.());
     await step("workers", () => queue.stop(opts.stopGraceMs ?? DEFAULT_GRACE_MS));
     await step("http", () => http.close());
     await step("database", () => store.close());
@@ -120,6 +122,10 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       logger.info({ port, mode }, "HTTP server listening");
       queue.start();
       sweeper.start();
+      // Automatic backups (BACKUP_INTERVAL_HOURS) are taken by the polling process only, so
+      // extra workers on other machines do not each write one.
+      if (mode === "all")
+        stopBackups = startBackupSchedule({ config, logger, nativeBinding: opts.nativeBinding });
       if (bot) await bot.start();
       const resumed = await broadcasts?.resumeBroadcasts();
       if (resumed) logger.info({ broadcasts: resumed }, "resumed interrupted broadcasts");

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerAdminCommands } from "./admin.ts";
+import { registerDataCommands } from "./data.ts";
 import { registerDoctor } from "./doctor.ts";
 import {
   CliError,
@@ -61,6 +62,7 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommands(program, io);
   registerDoctor(program, io);
   registerAdminCommands(program, io);
+  registerDataCommands(program, io);
   registerServiceCommands(program, io);
   return program;
 }

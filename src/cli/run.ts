@@ -42,7 +42,13 @@ async function serve(io: CliIo, config: Config, mode: "all" | "worker"): Promise
       import("./context.ts"),
     ]);
     const app = await createApp(config, logger, { mode, nativeBinding: sqliteBinding(config, io.env) });
-    await app.start();
+    try {
+      await app.start();
+    } catch (err) {
+      // Half-started (e.g. the HTTP port is taken): close what did start before reporting.
+      await app.stop();
+      throw err;
+    }
     const reason = await Promise.race([io.waitForSignal(), stopped]);
     logger.info({ reason }, "shutting down");
     const deadline = new Promise<"late">((resolve) => setTimeout(resolve, STOP_DEADLINE_MS, "late").unref());
