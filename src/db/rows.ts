@@ -11,12 +11,25 @@ interface ColumnInfo {
   column: Column;
 }
 
+// Memo of a pure function of the (immutable) schema objects: the hot paths ask on every call.
+const known = new WeakMap<Table, { list: ColumnInfo[]; byKey: Map<string, ColumnInfo> }>();
+
+function describeTable(table: Table) {
+  let d = known.get(table);
+  if (!d) {
+    const list = Object.entries(getTableColumns(table)).map(([key, column]) => ({
+      key,
+      name: column.name,
+      column,
+    }));
+    d = { list, byKey: new Map(list.map((c) => [c.key, c])) };
+    known.set(table, d);
+  }
+  return d;
+}
+
 export function columnsOf(table: Table): ColumnInfo[] {
-  return Object.entries(getTableColumns(table)).map(([key, column]) => ({
-    key,
-    name: column.name,
-    column,
-  }));
+  return describeTable(table).list;
 }
 
 export function rowMapper<T>(table: Table): (raw: Raw) => T {
@@ -41,7 +54,7 @@ export function assignments(
   param: (i: number) => string,
   offset = 0,
 ): { sql: string[]; values: unknown[] } {
-  const byKey = new Map(columnsOf(table).map((c) => [c.key, c]));
+  const { byKey } = describeTable(table);
   const sql: string[] = [];
   const values: unknown[] = [];
   for (const [key, value] of Object.entries(patch)) {

@@ -15,8 +15,12 @@ import type { Raw } from "../rows.ts";
 import type { PgQuery, SqlitePrepare } from "./types.ts";
 
 // The `status in (...)` term is spelled exactly like the partial index's predicate: SQLite only
-// uses a partial index when the query repeats the predicate's terms.
-const SQLITE = `
+// uses a partial index when the query repeats the predicate's terms. INDEXED BY pins the plan:
+// without statistics SQLite prefers jobs_status_idx and sorts every queued job on each claim
+// (measured 1.7 ms per claim with 30k queued jobs instead of ~0.05 ms). The LIMIT is a literal,
+// not a bound parameter: with `limit ?` SQLite plans the IN-subquery without knowing it stops
+// after a few rows, and each claim costs ~3× more (measured). One cached statement per limit.
+const sqlite = (limit: number) => `
 update jobs set
   status = 'processing',
   attempts = attempts + (lease_expires_at is not null),
@@ -25,11 +29,11 @@ update jobs set
   lease_expires_at = @expires,
   updated_at = @now
 where id in (
-  select id from jobs
+  select id from jobs indexed by jobs_ready_idx
   where status in ('queued', 'processing') and run_at <= @now
     and (lease_expires_at is null or lease_expires_at < @now)
   order by run_at, id
-  limit @limit
+  limit ${limit}
 )
 returning *`;
 
@@ -68,8 +72,9 @@ export function claimJobsSqlite(
   leaseMs: number,
   limit: number,
 ): Raw[] {
-  const stmt: BetterSqlite3.Statement = prepare(SQLITE);
-  const rows = stmt.all({ now: now.getTime(), owner, expires: now.getTime() + leaseMs, limit }) as Raw[];
+  const n = Math.max(1, Math.min(1000, Math.floor(limit)));
+  const stmt: BetterSqlite3.Statement = prepare(sqlite(n));
+  const rows = stmt.all({ now: now.getTime(), owner, expires: now.getTime() + leaseMs }) as Raw[];
   return rows.sort(byReadiness);
 }
 

@@ -1,0 +1,378 @@
+// Store benchmarks: our Store beside a hand-written baseline running the same statements, in the
+// same run, on the same machine. `npm run bench:store`. Postgres runs when BENCH_DATABASE_URL or
+// TEST_DATABASE_URL is set (or the local default answers), in a schema of its own.
+//
+//   SQLite (file, WAL, synchronous NORMAL), one process:
+//     createJobAndConsumeCredit      vs a bare better-sqlite3 immediate transaction
+//     claim + complete               vs bare BEGIN IMMEDIATE claim + status UPDATE
+//   Postgres (loopback, 8 connections):
+//     claim + complete               vs a bare FOR UPDATE SKIP LOCKED loop on 8 clients
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { openPostgresStore } from "../src/db/postgres/store.ts";
+import { openSqliteStore } from "../src/db/sqlite/store.ts";
+import type { NewJob, Store } from "../src/db/store.ts";
+import { createLogger } from "../src/logger.ts";
+
+const logger = createLogger({ level: "silent", pretty: false });
+const SQLITE_OPS = Number(process.env.BENCH_SQLITE_OPS ?? 6000);
+const PG_JOBS = Number(process.env.BENCH_PG_JOBS ?? 6000);
+const PG_CONNECTIONS = 8;
+const ROUNDS = 3;
+
+interface Result {
+  bench: string;
+  impl: string;
+  ops: number;
+  seconds: number;
+  latencies: number[];
+}
+
+const rows: Array<{
+  bench: string;
+  impl: string;
+  ops: number;
+  opsPerSec: number;
+  p50: number;
+  p99: number;
+  ratio: string;
+}> = [];
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+/** Best of the rounds by throughput: the machine is shared, the best run is the least disturbed. */
+function best(results: Result[]): Result {
+  return results.reduce((a, b) => (b.ops / b.seconds > a.ops / a.seconds ? b : a));
+}
+
+function report(ours: Result, base: Result) {
+  const add = (r: Result, ratio: string) => {
+    const sorted = [...r.latencies].sort((a, b) => a - b);
+    rows.push({
+      bench: r.bench,
+      impl: r.impl,
+      ops: r.ops,
+      opsPerSec: Math.round(r.ops / r.seconds),
+      p50: pct(sorted, 50),
+      p99: pct(sorted, 99),
+      ratio,
+    });
+  };
+  add(base, "");
+  add(ours, `${((100 * (ours.ops / ours.seconds)) / (base.ops / base.seconds)).toFixed(0)}%`);
+}
+
+async function timed(bench: string, impl: string, ops: number, one: (i: number) => unknown): Promise<Result> {
+  console.error(`  ${bench} — ${impl}: ${ops} ops`);
+  const latencies: number[] = new Array(ops);
+  const t0 = performance.now();
+  for (let i = 0; i < ops; i++) {
+    const s = performance.now();
+    await one(i);
+    latencies[i] = performance.now() - s;
+  }
+  return { bench, impl, ops, seconds: (performance.now() - t0) / 1000, latencies };
+}
+
+function jobInput(key: string): NewJob {
+  return {
+    chatId: 1,
+    template: "ugc",
+    model: "veo3_fast",
+    language: "en",
+    productText: "A ceramic mug",
+    cost: 1,
+    idempotencyKey: key,
+  };
+}
+
+// ---------------------------------------------------------------- SQLite
+
+/** The same statements the store runs, written against better-sqlite3 by hand. */
+function sqliteBaseline(db: Database.Database) {
+  const jobByKey = db.prepare("select * from jobs where idempotency_key = ?");
+  const credits = db.prepare("select credits from users where id = ?");
+  const insertJob =
+    db.prepare(`insert into jobs (user_id, chat_id, template, model, language, photo_file_id, photo_path,
+    product_text, wishes, own_prompt, credits_charged, idempotency_key, batch_key, run_at, created_at, updated_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`);
+  const addBalance = db.prepare(
+    "update users set credits = credits + ?, updated_at = ? where id = ? returning credits",
+  );
+  const ledger =
+    db.prepare(`insert into credit_ledger (user_id, delta, balance_after, reason, job_id, payment_id, reference, note, created_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const consume = db.transaction((userId: number, j: NewJob) => {
+    const existing = jobByKey.get(j.idempotencyKey);
+    if (existing) return existing;
+    const balance = (credits.get(userId) as { credits: number }).credits;
+    if (balance < j.cost) return null;
+    const now = Date.now();
+    const job = insertJob.get(
+      userId,
+      j.chatId,
+      j.template,
+      j.model,
+      j.language,
+      null,
+      null,
+      j.productText,
+      null,
+      null,
+      j.cost,
+      j.idempotencyKey,
+      null,
+      now,
+      now,
+      now,
+    ) as { id: number };
+    const after = (addBalance.get(-j.cost, now, userId) as { credits: number }).credits;
+    ledger.run(userId, -j.cost, after, "job_charge", job.id, null, `job:${job.id}:charge`, null, now);
+    return job;
+  });
+  const claim =
+    db.prepare(`update jobs set status = 'processing', attempts = attempts + (lease_expires_at is not null),
+    started_at = coalesce(started_at, @now), lease_owner = @owner, lease_expires_at = @expires, updated_at = @now
+    where id in (select id from jobs indexed by jobs_ready_idx where status in ('queued', 'processing') and run_at <= @now
+      and (lease_expires_at is null or lease_expires_at < @now) order by run_at, id limit 1)
+    returning *`);
+  const claimTx = db.transaction((owner: string) => {
+    const now = Date.now();
+    return claim.get({ now, owner, expires: now + 60_000 }) as { id: number } | undefined;
+  });
+  const complete =
+    db.prepare(`update jobs set status = 'succeeded', updated_at = ?, finished_at = ?, lease_owner = null,
+    lease_expires_at = null where id = ? and status in ('queued', 'processing') and lease_owner = ? returning *`);
+  return {
+    consume: (userId: number, j: NewJob) => consume.immediate(userId, j),
+    claimAndComplete: (owner: string) => {
+      const job = claimTx.immediate(owner);
+      if (!job) throw new Error("queue empty");
+      const now = Date.now();
+      complete.get(now, now, job.id, owner);
+    },
+  };
+}
+
+async function sqliteBench() {
+  const dir = mkdtempSync(join(tmpdir(), "nc-bench-"));
+  try {
+    const path = join(dir, "bench.db");
+    const store = await openSqliteStore({ path, freeCredits: 0, logger });
+    const raw = new Database(path);
+    raw.pragma("journal_mode = WAL");
+    raw.pragma("synchronous = NORMAL");
+    raw.pragma("busy_timeout = 5000");
+    const base = sqliteBaseline(raw);
+    const { user } = await store.getOrCreateUser({ tgId: 1 });
+    await store.addCredits({
+      userId: user.id,
+      amount: 10_000_000,
+      reason: "admin_grant",
+      reference: "bench",
+    });
+    const run = randomBytes(4).toString("hex");
+
+    // Warm both paths (statement caches, JIT) before measuring.
+    for (let i = 0; i < 300; i++) {
+      await store.createJobAndConsumeCredit(user.id, jobInput(`w-ours-${run}-${i}`));
+      base.consume(user.id, jobInput(`w-base-${run}-${i}`));
+    }
+    const ours: Result[] = [];
+    const bare: Result[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      bare.push(
+        await timed("SQLite createJobAndConsumeCredit", "bare better-sqlite3", SQLITE_OPS, (i) =>
+          base.consume(user.id, jobInput(`b-${run}-${r}-${i}`)),
+        ),
+      );
+      ours.push(
+        await timed("SQLite createJobAndConsumeCredit", "store", SQLITE_OPS, (i) =>
+          store.createJobAndConsumeCredit(user.id, jobInput(`o-${run}-${r}-${i}`)),
+        ),
+      );
+    }
+    report(best(ours), best(bare));
+
+    // Claim + complete drains the jobs created above (2 × (300 + ROUNDS × SQLITE_OPS) of them).
+    const claimOurs: Result[] = [];
+    const claimBare: Result[] = [];
+    for (let i = 0; i < 300; i++) {
+      const j = await store.claimNextJob("warm", 60_000);
+      if (j) await store.updateJobStatus(j.id, "succeeded", { leaseOwner: "warm" });
+      base.claimAndComplete("warm-b");
+    }
+    const per = Math.floor((2 * ROUNDS * SQLITE_OPS) / (2 * ROUNDS)) - 100;
+    for (let r = 0; r < ROUNDS; r++) {
+      claimBare.push(
+        await timed("SQLite claim + complete", "bare better-sqlite3", per, () => base.claimAndComplete("b")),
+      );
+      claimOurs.push(
+        await timed("SQLite claim + complete", "store", per, async () => {
+          const j = await store.claimNextJob("o", 60_000);
+          if (!j) throw new Error("queue empty");
+          await store.updateJobStatus(j.id, "succeeded", { leaseOwner: "o" });
+        }),
+      );
+    }
+    report(best(claimOurs), best(claimBare));
+    raw.close();
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- Postgres
+
+const PG_CLAIM = `with picked as (
+  select id from jobs where status in ('queued', 'processing') and run_at <= $1
+    and (lease_expires_at is null or lease_expires_at < $1)
+  order by run_at, id limit $4 for update skip locked)
+update jobs j set status = 'processing', attempts = j.attempts + (case when j.lease_expires_at is not null then 1 else 0 end),
+  started_at = coalesce(j.started_at, $1), lease_owner = $2, lease_expires_at = $3, updated_at = $1
+from picked where j.id = picked.id returning j.*`;
+const PG_COMPLETE = `update jobs set status = 'succeeded', updated_at = $1, finished_at = $1, lease_owner = null, lease_expires_at = null
+where id = $2 and status in ('queued', 'processing') and lease_owner = $3 returning *`;
+
+async function fillPg(pool: pg.PoolClient, userId: number, n: number) {
+  await pool.query(
+    `insert into jobs (user_id, chat_id, template, model, product_text, credits_charged, idempotency_key, run_at)
+     select $1, 1, 'ugc', 'veo3_fast', 'A ceramic mug', 1, 'k-' || g || '-' || md5(random()::text), now() - interval '1 minute'
+     from generate_series(1, $2) g`,
+    [userId, n],
+  );
+  await pool.query("analyze jobs");
+}
+
+/** `workers` loops until the queue is empty; each iteration is one claim (of `batch`) and its completes. */
+async function drain(
+  bench: string,
+  impl: string,
+  workers: number,
+  loop: (w: number) => Promise<number>,
+): Promise<Result> {
+  console.error(`  ${bench} — ${impl}`);
+  const latencies: number[] = [];
+  let ops = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (;;) {
+        const s = performance.now();
+        const n = await loop(w);
+        if (n === 0) return;
+        const each = (performance.now() - s) / n;
+        for (let i = 0; i < n; i++) latencies.push(each);
+        ops += n;
+      }
+    }),
+  );
+  return { bench, impl, ops, seconds: (performance.now() - t0) / 1000, latencies };
+}
+
+async function postgresBench(url: string) {
+  const schema = `bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Pool({ connectionString: url, max: 1 });
+  await admin.query(`create schema ${schema}`);
+  try {
+    const store: Store = await openPostgresStore({
+      url,
+      schema,
+      poolSize: PG_CONNECTIONS,
+      freeCredits: 0,
+      logger,
+    });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: PG_CONNECTIONS,
+      options: `-c search_path=${schema}`,
+    });
+    const clients = await Promise.all(Array.from({ length: PG_CONNECTIONS }, () => pool.connect()));
+    const { user } = await store.getOrCreateUser({ tgId: 1 });
+
+    const bare = (batch: number) => (w: number) =>
+      (async () => {
+        const c = clients[w] as pg.PoolClient;
+        const now = new Date();
+        const { rows } = await c.query({
+          name: `bench_claim`,
+          text: PG_CLAIM,
+          values: [now, `b${w}`, new Date(now.getTime() + 60_000), batch],
+        });
+        for (const r of rows as Array<{ id: string }>) {
+          await c.query({ name: "bench_complete", text: PG_COMPLETE, values: [new Date(), r.id, `b${w}`] });
+        }
+        return rows.length;
+      })();
+    const ours = (batch: number) => async (w: number) => {
+      const jobs =
+        batch === 1
+          ? [await store.claimNextJob(`o${w}`, 60_000)].filter((j) => j !== null)
+          : await store.claimJobs(`o${w}`, 60_000, batch);
+      for (const j of jobs) await store.updateJobStatus(j.id, "succeeded", { leaseOwner: `o${w}` });
+      return jobs.length;
+    };
+
+    await fillPg(clients[0] as pg.PoolClient, user.id, 500);
+    await drain("warm", "", PG_CONNECTIONS, ours(1));
+    await fillPg(clients[0] as pg.PoolClient, user.id, 500);
+    await drain("warm", "", PG_CONNECTIONS, bare(1));
+    for (const batch of [1, 10]) {
+      const name = `Postgres claim + complete, ${PG_CONNECTIONS} conns, claim batch ${batch}`;
+      const o: Result[] = [];
+      const b: Result[] = [];
+      for (let r = 0; r < 2; r++) {
+        await fillPg(clients[0] as pg.PoolClient, user.id, PG_JOBS);
+        b.push(await drain(name, "bare SKIP LOCKED loop", PG_CONNECTIONS, bare(batch)));
+        await fillPg(clients[0] as pg.PoolClient, user.id, PG_JOBS);
+        o.push(await drain(name, "store", PG_CONNECTIONS, ours(batch)));
+      }
+      report(best(o), best(b));
+    }
+    for (const c of clients) c.release();
+    await pool.end();
+    await store.close();
+  } finally {
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  }
+}
+
+async function pgReachable(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+await sqliteBench();
+const pgUrl =
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  "postgres://postgres@127.0.0.1:5432/test";
+if (process.env.BENCH_PG === "0") console.warn("BENCH_PG=0: Postgres benches skipped");
+else if (await pgReachable(pgUrl)) await postgresBench(pgUrl);
+else
+  console.warn(
+    `Postgres not reachable at ${pgUrl.replace(/\/\/[^@]*@/, "//***@")}: Postgres benches skipped`,
+  );
+
+const f = (n: number) => n.toFixed(3);
+console.log(`\n| bench | implementation | ops | ops/s | p50 ms | p99 ms | store / baseline |`);
+console.log(`|---|---|---:|---:|---:|---:|---:|`);
+for (const r of rows)
+  console.log(
+    `| ${r.bench} | ${r.impl} | ${r.ops} | ${r.opsPerSec} | ${f(r.p50)} | ${f(r.p99)} | ${r.ratio} |`,
+  );
+console.log(`\nNode ${process.version}, ${new Date().toISOString()}`);
