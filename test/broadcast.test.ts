@@ -114,5 +114,24 @@ for (const factory of storeFactories()) {
         `✅ Broadcast #${id} finished: ${USERS + 1} recipients · sent ${USERS - 3} · failed 1 · blocked the bot 3`,
       );
     });
+
+    it("a stop during a long flood wait returns at once and leaves that recipient for the resume", async () => {
+      const { id } = await draft("Short notice");
+      const slow = firstUser + 1;
+      tg.inject({ method: "sendMessage", chatId: slow, error: { status: 429, retryAfter: 40 } });
+      const first = make();
+      await first.launch(id, new Date(0), null);
+      await until(() => tg.calls.some((c) => c.chatId === slow && c.status === 429));
+      await until(() => tg.callsTo("sendMessage").filter((c) => c.status === 200).length >= 20);
+      await first.stop();
+      expect(received(slow, "Short notice")).toBe(0);
+      expect((await store.getBroadcast(id))?.status).toBe("running");
+
+      const second = make();
+      await second.resumeBroadcasts();
+      await second.settled(id);
+      expect(received(slow, "Short notice")).toBe(1);
+      expect(await store.getBroadcast(id)).toMatchObject({ status: "done", sent: USERS + 1, failed: 0 });
+    });
   });
 }

@@ -1,6 +1,7 @@
 // Refunding a Telegram Stars payment: confirm, then refundStarPayment and the credits taken back.
 import { type Composer, InlineKeyboard } from "grammy";
 import type { BotContext } from "../bot/context.ts";
+import { escapeHtml } from "../broadcast/html.ts";
 import { formatPrice } from "../payments/packages.ts";
 import { displayName } from "./format.ts";
 import type { AdminKit } from "./kit.ts";
@@ -52,7 +53,7 @@ export function installRefunds(admin: Composer<BotContext>, kit: AdminKit): void
       });
       if (r.creditsTaken < p.credits) text += `\n${t("adm-refund-short")}`;
     } else if (r.reason === "not_stars") text = t("adm-refund-not-stars", { id: p.id, currency: p.currency });
-    else text = t("adm-refund-failed", { detail: r.detail ?? r.reason });
+    else text = t("adm-refund-failed", { detail: escapeHtml(r.detail ?? r.reason) });
     await show(ctx, { text, keyboard: backTo(t, `adm:pay:${uid}`) });
   });
 }

@@ -25,8 +25,6 @@ export interface BroadcasterDeps {
   maxFloodTries?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export function createBroadcaster(deps: BroadcasterDeps) {
   const { store, telegram, logger, progressText } = deps;
   const batchSize = deps.batchSize ?? 30;
@@ -35,8 +33,21 @@ export function createBroadcaster(deps: BroadcasterDeps) {
   const maxFloodTries = deps.maxFloodTries ?? 5;
   const running = new Map<number, Promise<void>>();
   let stopping = false;
+  // Flood waits end early on stop(), so a shutdown never waits out a long retry_after.
+  const sleepers = new Set<() => void>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
 
-  async function deliver(b: Broadcast, tgId: number): Promise<Exclude<RecipientStatus, "pending">> {
+  /** The recipient's outcome, or null when stopping cut a flood wait short (it stays pending). */
+  async function deliver(b: Broadcast, tgId: number): Promise<Exclude<RecipientStatus, "pending"> | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         const photo = b.photoFileId;
@@ -52,6 +63,7 @@ export function createBroadcaster(deps: BroadcasterDeps) {
         // instead of losing the recipient.
         if (err instanceof GrammyError && err.error_code === 429 && attempt < maxFloodTries) {
           await sleep((err.parameters.retry_after ?? 1) * 1000);
+          if (stopping) return null;
           continue;
         }
         logger.warn({ broadcastId: b.id, tgId, err }, "broadcast message failed");
@@ -91,7 +103,7 @@ export function createBroadcaster(deps: BroadcasterDeps) {
       await Promise.all(
         batch.map(async (r) => {
           const status = await deliver(current, r.tgId);
-          await store.markBroadcastRecipient(id, r.userId, status);
+          if (status) await store.markBroadcastRecipient(id, r.userId, status);
         }),
       );
       sinceEdit += batch.length;
@@ -149,6 +161,7 @@ export function createBroadcaster(deps: BroadcasterDeps) {
     /** Lets in-flight messages finish and mark their recipients; the rest waits for a resume. */
     async stop(): Promise<void> {
       stopping = true;
+      for (const wake of [...sleepers]) wake();
       await Promise.all(running.values());
     },
   };
