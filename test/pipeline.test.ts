@@ -24,6 +24,16 @@ afterEach(async () => {
 
 const texts = (h: Harness, chatId: number) => h.tg.messages(chatId).map((m) => m.text ?? m.caption ?? "");
 
+/** Messages after the final status are sent once the job is recorded: wait for them. */
+async function shows(h: Harness, chatId: number, match: (t: string) => boolean): Promise<boolean> {
+  const end = Date.now() + 5000;
+  while (!texts(h, chatId).some(match)) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
 describe("a paid job ends with the video in the chat", () => {
   it("Sora 2 (market API) without a public URL: photo uploaded to kie.ai, video uploaded to Telegram", async () => {
     const h = await start();
@@ -49,7 +59,7 @@ describe("a paid job ends with the video in the chat", () => {
     expect(decode(buttons[0]!.callback_data!)).toEqual({ ok: true, cb: { a: "again", job: job.id } });
     expect(decode(buttons[1]!.callback_data!)).toEqual({ ok: true, cb: { a: "menu" } });
     expect(h.tg.callsTo("sendMessage", u.tgId)).toHaveLength(1);
-    expect(texts(h, u.tgId)).toContain("✅ Done!");
+    expect(await shows(h, u.tgId, (t) => t === "✅ Done!")).toBe(true);
     const edits = h.tg.callsTo("editMessageText", u.tgId).map((c) => String(c.params.text));
     expect(edits.some((t) => /Rendering your video, about \d+ min/.test(t))).toBe(true);
     expect(edits.some((t) => /Uploading/.test(t))).toBe(true);
@@ -132,8 +142,10 @@ describe("a failed job gives the credit back and says why", () => {
     expect(h.kie.created).toBe(1);
     expect(await h.store.safeGetBalance(u.id)).toBe(1);
     expect(await h.store.ledgerSum(u.id)).toBe(1);
-    expect(texts(h, u.tgId).some((t) => /refused this photo/.test(t) && /credit is back/.test(t))).toBe(true);
-    expect(texts(h, ADMIN_ID).some((t) => t.includes(`Job #${job.id} failed (content_refused`))).toBe(true);
+    expect(await shows(h, u.tgId, (t) => /refused this photo/.test(t) && /credit is back/.test(t))).toBe(
+      true,
+    );
+    expect(await shows(h, ADMIN_ID, (t) => t.includes(`Job #${job.id} failed (content_refused`))).toBe(true);
     expect((await h.metrics.creditsRefunded.get()).values[0]!.value).toBe(1);
   });
 
@@ -158,7 +170,7 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.errorCode).toBe("transient:kie_500");
     expect(done.attempts).toBe(2);
     expect(await h.store.safeGetBalance(u.id)).toBe(1);
-    expect(texts(h, u.tgId).some((t) => /сервис генерации не отвечал/.test(t))).toBe(true);
+    expect(await shows(h, u.tgId, (t) => /сервис генерации не отвечал/.test(t))).toBe(true);
   });
 
   it("an unknown task failure is retried with a new task, then failed and refunded", async () => {
@@ -173,7 +185,7 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.errorCode).toBe("unknown:task_400");
     expect(h.kie.created).toBe(2);
     expect(await h.store.safeGetBalance(u.id)).toBe(1);
-    expect(texts(h, u.tgId).some((t) => /Something went wrong/.test(t))).toBe(true);
+    expect(await shows(h, u.tgId, (t) => /Something went wrong/.test(t))).toBe(true);
   });
 
   it("a provider that never finishes hits the KIE_TIMEOUT_MINUTES deadline: failed and refunded, one task", async () => {
@@ -191,7 +203,7 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.errorCode).toBe("transient:deadline");
     expect(h.kie.created).toBe(1);
     expect(await h.store.safeGetBalance(u.id)).toBe(1);
-    expect(texts(h, u.tgId).some((t) => /took too long/.test(t))).toBe(true);
+    expect(await shows(h, u.tgId, (t) => /took too long/.test(t))).toBe(true);
   });
 
   it("a hanging kie.ai API (requests never answered) times out and is retried, not stuck", async () => {
@@ -218,7 +230,7 @@ describe("provider out of money", () => {
     expect(waiting!.runAt.getTime()).toBeGreaterThan(Date.now() + 60_000);
     expect(h.kie.created).toBe(0);
     expect(texts(h, ADMIN_ID).filter((t) => /no balance/.test(t))).toHaveLength(2);
-    expect(texts(h, u.tgId).some((t) => /unavailable right now/.test(t))).toBe(true);
+    expect(await shows(h, u.tgId, (t) => /unavailable right now/.test(t))).toBe(true);
     // The owner tops up key-b and clears its rest (admin panel); the job goes on.
     h.kie.setKey("key-b", true);
     const b = (await h.store.getProviderKeys()).find((k) => k.label.includes("#2"))!;

@@ -50,7 +50,8 @@ export class LeaseLostError extends Error {
 
 export type StepOutcome =
   | { kind: "next"; job: Job }
-  | { kind: "release"; runAt: Date; patch?: JobPatch }
+  /** `job` is the job as the step left it, for a runner that continues at once instead. */
+  | { kind: "release"; runAt: Date; patch?: JobPatch; job: Job }
   | { kind: "done"; job: Job };
 
 export interface StepContext {
@@ -99,9 +100,9 @@ export function createPipeline(d: PipelineDeps) {
     return updated;
   }
 
-  async function progress(job: Job, text: string, ctx: StepContext): Promise<Job> {
-    const p = await d.delivery.progress(job, text);
-    return p ? patch(job, p, ctx) : job;
+  /** Shows progress; a newly sent message's id is returned to go into the step's own write. */
+  async function progress(job: Job, text: string): Promise<JobPatch> {
+    return (await d.delivery.progress(job, text)) ?? {};
   }
 
   async function visionUrl(job: Job): Promise<string | null> {
@@ -152,7 +153,7 @@ export function createPipeline(d: PipelineDeps) {
           "no_template",
           `template ${job.template} is not in the catalogue`,
         );
-      job = await progress(job, messages(job.language).script, ctx);
+      const shown = await progress(job, messages(job.language).script);
       const own = template.kind === "own" || Boolean(job.ownPrompt);
       const written = await d.prompts.write(
         {
@@ -167,7 +168,7 @@ export function createPipeline(d: PipelineDeps) {
       );
       return {
         kind: "next",
-        job: await patch(job, { generatedPrompt: written.prompt, step: "render" }, ctx),
+        job: await patch(job, { ...shown, generatedPrompt: written.prompt, step: "render" }, ctx),
       };
     },
 
@@ -200,8 +201,8 @@ export function createPipeline(d: PipelineDeps) {
         );
         throw e;
       }
-      job = await progress(job, messages(job.language).render(d.renderMinutes()), ctx);
-      return { kind: "release", runAt: new Date(startedAt + d.timing.firstPollMs) };
+      const shown = await progress(job, messages(job.language).render(d.renderMinutes()));
+      return { kind: "release", runAt: new Date(startedAt + d.timing.firstPollMs), patch: shown, job };
     },
 
     async poll(job, ctx, since) {
@@ -214,7 +215,7 @@ export function createPipeline(d: PipelineDeps) {
       const status = await d.kie.getTask(apiOf(job.model), job.providerTaskId ?? "", key, ctx.signal);
       if (status.state === "pending") {
         const wait = Math.min(d.timing.pollMaxMs, Math.max(d.timing.pollMinMs, age / 10));
-        return { kind: "release", runAt: new Date(Date.now() + wait) };
+        return { kind: "release", runAt: new Date(Date.now() + wait), job };
       }
       if (status.state === "fail") throw status.error;
       const file = await downloadResult(status.urls[0]!, storage, ctx.signal);
@@ -222,7 +223,8 @@ export function createPipeline(d: PipelineDeps) {
     },
 
     async deliver(job, ctx) {
-      job = await progress(job, messages(job.language).upload, ctx);
+      const shown = await progress(job, messages(job.language).upload);
+      job = { ...job, ...shown };
       await d.delivery.uploading(job);
       const sent = await d.delivery.deliver(job, async () => {
         const key = d.keys.get(job.providerKey);
@@ -233,6 +235,7 @@ export function createPipeline(d: PipelineDeps) {
       if (sent.via === "blocked")
         d.logger.info({ jobId: job.id }, "user blocked the bot; video kept in history");
       const done = await store.updateJobStatus(job.id, "succeeded", {
+        ...shown,
         step: "done",
         resultFileId: sent.fileId ?? job.resultFileId,
         leaseOwner: ctx.owner,

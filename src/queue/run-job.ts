@@ -137,7 +137,15 @@ export function createJobRunner(d: RunnerDeps) {
             job = out.job;
             continue;
           }
-          if (out.kind === "release") return await release(job, ctx, out.runAt, out.patch);
+          if (out.kind === "release") {
+            // Due at once (a provider answering immediately): keep the lease instead of giving
+            // the job back and claiming it again.
+            if (out.runAt.getTime() <= Date.now() && !out.patch?.progressMessageId) {
+              job = { ...out.job, ...out.patch };
+              continue;
+            }
+            return await release(job, ctx, out.runAt, out.patch);
+          }
           d.metrics.jobsFinished.inc({ outcome: "succeeded", error_class: "none" });
           d.onSucceeded(out.job);
           return "succeeded";

@@ -1,0 +1,226 @@
+// npm run bench:queue — the generation queue end to end on SQLite against the fake Bot API, kie.ai
+// and OpenAI servers (same process, loopback):
+// 1. throughput: providers answer at once, 100 KB results, the send pacer off; jobs/s from the
+//    moment the workers start until every job is delivered (photo download, prompt, upload to
+//    kie.ai, render, poll, result download, progress edits, sendVideo multipart). Target ≥ 100/s.
+// 2. 200 jobs in flight on a slow provider: resident memory (target < 200 MB) and how fast the bot
+//    answers menu taps meanwhile (target p99 < 100 ms).
+// Knobs: BENCH_JOBS (default 1000), BENCH_WORKERS (default 3,8: one run per value).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encode } from "../src/bot/callbacks.ts";
+import { createBot } from "../src/bot/index.ts";
+import { parseConfig } from "../src/config/index.ts";
+import { createStore } from "../src/db/index.ts";
+import type { NewJob, Store } from "../src/db/store.ts";
+import { createLogger } from "../src/logger.ts";
+import { createMetrics } from "../src/metrics.ts";
+import { createQueue, type Queue, type QueueOptions } from "../src/queue/index.ts";
+import { createStorage } from "../src/storage/index.ts";
+import { createTelegram } from "../src/telegram/index.ts";
+import { createCatalogue } from "../src/templates/index.ts";
+import { createKieServer, type TaskScenario } from "../test/fakes/kie-server.ts";
+import { createOpenAiServer } from "../test/fakes/openai-server.ts";
+import { type FakeTelegram, startFakeTelegram, TINY_PNG } from "../test/fakes/telegram-server.ts";
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
+const WORKERS = (process.env.BENCH_WORKERS ?? "3,8").split(",").map(Number);
+const USERS = 20;
+const logger = createLogger({ level: "silent", pretty: false });
+const catalogue = createCatalogue();
+const MB = 1024 * 1024;
+
+interface Env {
+  tg: FakeTelegram;
+  store: Store;
+  queue: Queue;
+  env: Record<string, string>;
+  users: Array<{ id: number; tgId: number }>;
+  close(): Promise<void>;
+}
+
+async function setup(scenario: TaskScenario, workers: number, options: Partial<QueueOptions>): Promise<Env> {
+  const tg = await startFakeTelegram({ recordCalls: false });
+  const kie = createKieServer({ scenario });
+  await kie.start();
+  const openai = createOpenAiServer();
+  await openai.start();
+  const dir = mkdtempSync(join(tmpdir(), "nc-bench-queue-"));
+  const env = {
+    BOT_TOKEN: tg.token,
+    TELEGRAM_API_ROOT: tg.apiRoot,
+    KIE_API_KEYS: "test-key",
+    KIE_BASE_URL: kie.url,
+    KIE_UPLOAD_BASE_URL: kie.url,
+    OPENAI_API_KEY: openai.apiKey,
+    OPENAI_BASE_URL: openai.url,
+    STORAGE_PATH: join(dir, "files"),
+    DATABASE_PATH: join(dir, "bench.db"),
+    SEND_RATE_PER_SECOND: "0",
+    WORKER_CONCURRENCY: String(workers),
+    FREE_CREDITS: "0",
+  };
+  const config = parseConfig(env);
+  const store = await createStore(config, logger);
+  const telegram = createTelegram({ config, store, logger });
+  const queue = createQueue({
+    config,
+    store,
+    logger,
+    metrics: createMetrics(),
+    telegram,
+    storage: createStorage(config, logger),
+    catalogue,
+    options,
+  });
+  const users: Array<{ id: number; tgId: number }> = [];
+  for (let i = 0; i < USERS; i++) {
+    const tgId = 70_000 + i;
+    tg.user({ id: tgId, language_code: "en" });
+    const { user } = await store.getOrCreateUser({ tgId, firstName: `B${i}`, languageCode: "en" });
+    await store.addCredits({ userId: user.id, amount: JOBS, reason: "admin_grant", reference: `bench:${i}` });
+    users.push({ id: user.id, tgId });
+  }
+  return {
+    tg,
+    store,
+    queue,
+    env,
+    users,
+    async close() {
+      await queue.stop(2000);
+      await store.close();
+      await kie.close();
+      await openai.close();
+      await tg.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createJobs(e: Env, n: number): Promise<void> {
+  const per = Math.ceil(n / e.users.length);
+  let made = 0;
+  for (const u of e.users) {
+    const batch: NewJob[] = [];
+    for (let i = 0; i < per && made < n; i++, made++) {
+      const t = catalogue.get(made % 2 ? "broll" : "ugc")!;
+      const photo = e.tg.registerFile({ bytes: TINY_PNG, mimeType: "image/png", dir: "photos" });
+      batch.push({
+        chatId: u.tgId,
+        template: t.id,
+        model: t.model,
+        language: "en",
+        photoFileId: photo.fileId,
+        productText: "Ceramic mug 350 ml, matte black",
+        cost: t.cost,
+        idempotencyKey: `bench:${u.tgId}:${i}:${Math.random()}`,
+      });
+    }
+    const r = await e.store.createJobsAndConsumeCredits(u.id, batch);
+    if (!r.ok) throw new Error(`jobs not created: ${r.reason}`);
+  }
+}
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, every = 25): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+async function throughput(workers: number): Promise<void> {
+  const e = await setup({ outcome: "success", polls: 0, resultBytes: 100 * 1024 }, workers, {
+    timing: { firstPollMs: 0, pollMinMs: 0, pollMaxMs: 0 },
+    idleMs: 1000,
+  });
+  try {
+    await createJobs(e, JOBS);
+    const t0 = performance.now();
+    e.queue.start();
+    await waitFor(async () => {
+      const c = await e.store.countJobsByStatus();
+      return c.succeeded + c.failed === JOBS;
+    }, 600_000);
+    const secs = (performance.now() - t0) / 1000;
+    const c = await e.store.countJobsByStatus();
+    console.log(
+      `throughput  workers=${workers}  jobs=${JOBS}  ${(JOBS / secs).toFixed(1)} jobs/s  ` +
+        `(${secs.toFixed(2)} s, succeeded ${c.succeeded}, failed ${c.failed}, sendVideo ${e.tg.callsTo("sendVideo").length || "n/a"})`,
+    );
+  } finally {
+    await e.close();
+  }
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+}
+
+async function inFlight(): Promise<void> {
+  const IN_FLIGHT = 200;
+  // A slow provider: renders never finish during the run; status checks every 2 s.
+  const e = await setup({ outcome: "hang" }, 3, {
+    timing: { firstPollMs: 2000, pollMinMs: 2000, pollMaxMs: 2000 },
+  });
+  const config = parseConfig({ ...e.env });
+  const telegram = createTelegram({ config, store: e.store, logger });
+  const bot = createBot({
+    config,
+    store: e.store,
+    logger,
+    metrics: createMetrics(),
+    telegram,
+    catalogue,
+    queue: e.queue,
+    polling: { pollTimeoutSeconds: 1 },
+  });
+  try {
+    await createJobs(e, IN_FLIGHT);
+    e.queue.start();
+    await waitFor(
+      async () =>
+        (await e.store.listLastJobs({ status: "processing", limit: 1000 })).filter((j) => j.providerTaskId)
+          .length === IN_FLIGHT,
+      120_000,
+      200,
+    );
+    global.gc?.();
+    const rssInFlight = process.memoryUsage().rss / MB;
+    await bot.start();
+    await waitFor(async () => bot.isPolling(), 10_000);
+    // A consented user on the main menu.
+    const u = e.tg.user({ id: 99_001, language_code: "en" });
+    u.command("start");
+    const terms = await u.next();
+    u.tap(terms, encode({ a: "consent" }));
+    const menu = await u.next((m) => m.reply_markup !== undefined && m.message_id > terms.message_id);
+    const latencies: number[] = [];
+    const TAPS = 300;
+    for (let i = 0; i < TAPS; i++) {
+      const t = performance.now();
+      const id = u.forgeTap(menu.message_id, encode({ a: "menu" }));
+      await e.tg.callbackAnswer(id, 5000);
+      latencies.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const rssEnd = process.memoryUsage().rss / MB;
+    const polls = (await e.store.listLastJobs({ status: "processing", limit: 1000 })).length;
+    console.log(
+      `in flight   ${IN_FLIGHT} renders waiting (still processing: ${polls}), 3 workers, polls every 2 s\n` +
+        `            RSS ${rssInFlight.toFixed(0)} MB with all in flight, ${rssEnd.toFixed(0)} MB after ${TAPS} taps (whole process: queue + bot + all fakes)\n` +
+        `            menu tap → answerCallbackQuery: p50 ${percentile(latencies, 50).toFixed(1)} ms, ` +
+        `p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+    );
+  } finally {
+    await bot.stop();
+    await e.close();
+  }
+}
+
+// The memory run goes first, in a fresh process, so no garbage of the throughput runs counts.
+await inFlight();
+for (const w of WORKERS) await throughput(w);
