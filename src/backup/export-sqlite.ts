@@ -28,8 +28,11 @@ export interface DatabaseExport {
 
 /** Pages per backup step: about 4 MB, a few ms of work between event loop turns. */
 const PAGES_PER_STEP = 1024;
-/** Rows exported between event loop turns. */
-const ROWS_PER_TURN = 2000;
+/**
+ * Longest stretch of synchronous export work before giving the event loop a turn: the bot may
+ * share this process (automatic backups), and its replies wait behind this.
+ */
+const SLICE_MS = 8;
 
 export function openSqlite(
   path: string,
@@ -98,14 +101,16 @@ export async function exportSqliteSnapshot(
       const out = createNdjsonWriter(file);
       const phase = `export ${spec.name}`;
       let rows = 0;
+      let sliceStart = performance.now();
       onProgress?.({ phase, done: 0, total, unit: "rows" });
       for (const values of stmt.iterate() as IterableIterator<unknown[]>) {
         const wait = out.push(toRow(values));
         if (wait) await wait;
-        if (++rows % ROWS_PER_TURN === 0) {
+        if (++rows % 64 === 0 && performance.now() - sliceStart > SLICE_MS) {
           onProgress?.({ phase, done: rows, total, unit: "rows" });
           // The iterator holds the statement open across the yield: fine on a read-only copy.
           await yieldToLoop();
+          sliceStart = performance.now();
         }
       }
       await out.close();
