@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { encode } from "../src/bot/callbacks.ts";
 import type { NewJob } from "../src/db/store.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
 import { ADMIN_ID, type PaymentsBot, startPaymentsBot } from "./payments-harness.ts";
@@ -139,6 +140,17 @@ describe("admin panel", () => {
       { reason: "admin_grant", delta: 10, note: `compensation for a <broken> video (admin ${ADMIN_ID})` },
     ]);
     expect(await h.store.ledgerSum(user.id)).toBe(7);
+  });
+
+  it("an admin question asked in the middle of the create flow gets the answer, not the flow", async () => {
+    h = await startPaymentsBot();
+    await h.member({ id: 32, username: "in_flow_target" });
+    const { admin, panel } = await openAdmin();
+    admin.forgeTap(panel, encode({ a: "create" }));
+    await admin.next("product photo");
+    admin.command("admin");
+    const card = await openUser(admin, await admin.next("Neurocards —"), "@in_flow_target");
+    expect(card.text).toContain("@in_flow_target");
   });
 
   it("a typed admin input survives a restart of the bot", async () => {
