@@ -6,9 +6,11 @@
 // 2. 200 jobs in flight on a slow provider: resident memory (target < 200 MB) and how fast the bot
 //    answers menu taps meanwhile (target p99 < 100 ms).
 // Knobs: BENCH_JOBS (default 1000), BENCH_WORKERS (default 3,8: one run per value).
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { encode } from "../src/bot/callbacks.ts";
 import { createBot } from "../src/bot/index.ts";
 import { parseConfig } from "../src/config/index.ts";
@@ -179,6 +181,7 @@ async function inFlight(): Promise<void> {
     polling: { pollTimeoutSeconds: 1 },
   });
   try {
+    const rssIdle = process.memoryUsage().rss / MB;
     await createJobs(e, IN_FLIGHT);
     e.queue.start();
     await waitFor(
@@ -188,7 +191,6 @@ async function inFlight(): Promise<void> {
       120_000,
       200,
     );
-    global.gc?.();
     const rssInFlight = process.memoryUsage().rss / MB;
     await bot.start();
     await waitFor(async () => bot.isPolling(), 10_000);
@@ -211,7 +213,7 @@ async function inFlight(): Promise<void> {
     const polls = (await e.store.listLastJobs({ status: "processing", limit: 1000 })).length;
     console.log(
       `in flight   ${IN_FLIGHT} renders waiting (still processing: ${polls}), 3 workers, polls every 2 s\n` +
-        `            RSS ${rssInFlight.toFixed(0)} MB with all in flight, ${rssEnd.toFixed(0)} MB after ${TAPS} taps (whole process: queue + bot + all fakes)\n` +
+        `            RSS ${rssIdle.toFixed(0)} MB idle, ${rssInFlight.toFixed(0)} MB with all in flight, ${rssEnd.toFixed(0)} MB after ${TAPS} taps (whole process: queue + bot + all fakes)\n` +
         `            menu tap → answerCallbackQuery: p50 ${percentile(latencies, 50).toFixed(1)} ms, ` +
         `p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
     );
@@ -221,6 +223,19 @@ async function inFlight(): Promise<void> {
   }
 }
 
-// The memory run goes first, in a fresh process, so no garbage of the throughput runs counts.
-await inFlight();
+// The memory runs happen in fresh processes (no garbage of the throughput runs counts): once with
+// Node's default heap sizing and once with a 16 MB young generation. Node 24 sizes the young
+// generation from the machine's memory (128 MB here), which alone is most of the resident set.
+if (process.env.BENCH_PHASE === "inflight") {
+  await inFlight();
+  process.exit(0);
+}
+for (const flags of [[], ["--max-semi-space-size=16"]]) {
+  console.log(`in flight   node flags: ${flags.join(" ") || "(defaults)"}`);
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, BENCH_PHASE: "inflight" },
+    stdio: "inherit",
+  });
+  await new Promise((r) => child.once("exit", r));
+}
 for (const w of WORKERS) await throughput(w);
