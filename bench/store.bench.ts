@@ -68,16 +68,33 @@ function report(ours: Result, base: Result) {
   add(ours, `${((100 * (ours.ops / ours.seconds)) / (base.ops / base.seconds)).toFixed(0)}%`);
 }
 
-async function timed(bench: string, impl: string, ops: number, one: (i: number) => unknown): Promise<Result> {
-  console.error(`  ${bench} — ${impl}: ${ops} ops`);
-  const latencies: number[] = new Array(ops);
-  const t0 = performance.now();
+/**
+ * Runs baseline and store operations interleaved one by one (alternating which goes first), so
+ * a noisy neighbour or a WAL checkpoint hits both sides alike; each side's time is the sum of its
+ * own operations' latencies.
+ */
+async function interleaved(
+  bench: string,
+  ops: number,
+  bare: (i: number) => unknown,
+  ours: (i: number) => unknown,
+): Promise<[Result, Result]> {
+  console.error(`  ${bench}: ${ops} ops each, interleaved`);
+  const b: number[] = new Array(ops);
+  const o: number[] = new Array(ops);
   for (let i = 0; i < ops; i++) {
-    const s = performance.now();
-    await one(i);
-    latencies[i] = performance.now() - s;
+    const bareFirst = i % 2 === 0;
+    for (const side of bareFirst ? [0, 1] : [1, 0]) {
+      const s = performance.now();
+      await (side === 0 ? bare(i) : ours(i));
+      (side === 0 ? b : o)[i] = performance.now() - s;
+    }
   }
-  return { bench, impl, ops, seconds: (performance.now() - t0) / 1000, latencies };
+  const total = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / 1000;
+  return [
+    { bench, impl: "bare better-sqlite3", ops, seconds: total(b), latencies: b },
+    { bench, impl: "store", ops, seconds: total(o), latencies: o },
+  ];
 }
 
 function jobInput(key: string): NewJob {
@@ -184,44 +201,33 @@ async function sqliteBench() {
       await store.createJobAndConsumeCredit(user.id, jobInput(`w-ours-${run}-${i}`));
       base.consume(user.id, jobInput(`w-base-${run}-${i}`));
     }
-    const ours: Result[] = [];
-    const bare: Result[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      bare.push(
-        await timed("SQLite createJobAndConsumeCredit", "bare better-sqlite3", SQLITE_OPS, (i) =>
-          base.consume(user.id, jobInput(`b-${run}-${r}-${i}`)),
-        ),
-      );
-      ours.push(
-        await timed("SQLite createJobAndConsumeCredit", "store", SQLITE_OPS, (i) =>
-          store.createJobAndConsumeCredit(user.id, jobInput(`o-${run}-${r}-${i}`)),
-        ),
-      );
-    }
-    report(best(ours), best(bare));
+    const n = ROUNDS * SQLITE_OPS;
+    const [bare, ours] = await interleaved(
+      "SQLite createJobAndConsumeCredit",
+      n,
+      (i) => base.consume(user.id, jobInput(`b-${run}-${i}`)),
+      (i) => store.createJobAndConsumeCredit(user.id, jobInput(`o-${run}-${i}`)),
+    );
+    report(ours, bare);
 
-    // Claim + complete drains the jobs created above (2 × (300 + ROUNDS × SQLITE_OPS) of them).
-    const claimOurs: Result[] = [];
-    const claimBare: Result[] = [];
+    // Claim + complete drains the jobs created above (2 × (300 + n) of them); both sides take
+    // from the same queue.
     for (let i = 0; i < 300; i++) {
       const j = await store.claimNextJob("warm", 60_000);
       if (j) await store.updateJobStatus(j.id, "succeeded", { leaseOwner: "warm" });
       base.claimAndComplete("warm-b");
     }
-    const per = Math.floor((2 * ROUNDS * SQLITE_OPS) / (2 * ROUNDS)) - 100;
-    for (let r = 0; r < ROUNDS; r++) {
-      claimBare.push(
-        await timed("SQLite claim + complete", "bare better-sqlite3", per, () => base.claimAndComplete("b")),
-      );
-      claimOurs.push(
-        await timed("SQLite claim + complete", "store", per, async () => {
-          const j = await store.claimNextJob("o", 60_000);
-          if (!j) throw new Error("queue empty");
-          await store.updateJobStatus(j.id, "succeeded", { leaseOwner: "o" });
-        }),
-      );
-    }
-    report(best(claimOurs), best(claimBare));
+    const [claimBare, claimOurs] = await interleaved(
+      "SQLite claim + complete",
+      n,
+      () => base.claimAndComplete("b"),
+      async () => {
+        const j = await store.claimNextJob("o", 60_000);
+        if (!j) throw new Error("queue empty");
+        await store.updateJobStatus(j.id, "succeeded", { leaseOwner: "o" });
+      },
+    );
+    report(claimOurs, claimBare);
     raw.close();
     await store.close();
   } finally {

@@ -3,6 +3,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NewJob, Store } from "../src/db/store.ts";
 import { type StoreFactory, storeFactories } from "./helpers/stores.ts";
@@ -579,6 +580,39 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect(stats.queue.oldestQueuedAt).toBeInstanceOf(Date);
       });
     });
+
+    it.runIf(factory.name === "postgres")(
+      "survives the server killing its connections: operations are retried, the process does not crash",
+      async () => {
+        const { stores, target } = await shared(1);
+        const store = stores[0] as Store;
+        const user = await userWith(store, 3);
+        const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+        await admin.connect();
+        try {
+          const kill = () =>
+            admin.query(
+              "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1",
+              [target],
+            );
+          await kill();
+          expect(await store.createJobAndConsumeCredit(user.id, newJob())).toMatchObject({
+            ok: true,
+            balance: 2,
+          });
+          await kill();
+          const [a, b] = await Promise.all([store.claimNextJob("w1", 60_000), store.getUserById(user.id)]);
+          expect(a?.status).toBe("processing");
+          expect(b?.credits).toBe(2);
+          await kill();
+          await new Promise((r) => setTimeout(r, 50)); // let the idle clients see their sockets close
+          expect(await store.ping()).toBe(true);
+          expect(await expectBalanceMatchesLedger(store, user.id)).toBe(2);
+        } finally {
+          await admin.end();
+        }
+      },
+    );
 
     it.runIf(factory.name === "sqlite")(
       "two OS processes hammering one SQLite file never overspend and never see 'database is locked'",

@@ -20,7 +20,7 @@ export interface MakeOptions {
 export interface SharedStores {
   /** Separate connections (SQLite) or pools (Postgres) to one database. */
   stores: Store[];
-  /** The SQLite file path or the Postgres schema name. */
+  /** The SQLite file path, or the Postgres schema name (also the pool's application_name). */
   target: string;
   close(): Promise<void>;
 }
@@ -83,6 +83,7 @@ export function postgresFactory(url: string): StoreFactory {
       url,
       schema,
       poolSize,
+      applicationName: schema,
       freeCredits: o.freeCredits ?? 1,
       logger: o.logger ?? silentLogger(),
     });

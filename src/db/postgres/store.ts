@@ -58,6 +58,8 @@ export interface PostgresStoreOptions {
   logger: Logger;
   /** Schema to work in (search_path); tests give each file its own. Default: the server's. */
   schema?: string;
+  /** Shown in pg_stat_activity (default "neurocards"). */
+  applicationName?: string;
 }
 
 type Db = NodePgDatabase;
@@ -78,6 +80,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     connectionString: opts.url,
     max: opts.poolSize,
     keepAlive: true,
+    application_name: opts.applicationName ?? "neurocards",
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
