@@ -41,8 +41,8 @@ export type InputHandler<K extends AdminState["await"]> = (
 export function createAdminKit(deps: AdminFeatureDeps) {
   const { store, logger } = deps;
   const texts = adminTexts();
-  const state = createAdminState(store);
   const now = deps.now ?? (() => new Date());
+  const state = createAdminState(store, () => now().getTime());
   const tr = (ctx: BotContext): Translate => texts.bind(localeOfUser(ctx.user));
 
   /** Edits the message whose button was tapped, or sends the view anew. */

@@ -12,18 +12,28 @@ export type AdminState =
 
 const key = (tgId: number) => `admin:${tgId}`;
 
-export function createAdminState(store: Store) {
+/**
+ * A question left unanswered this long is forgotten: the bot's /cancel and menus run before the
+ * admin panel and cannot clear it, and a plain message hours later is not an answer to it.
+ */
+export const ADMIN_INPUT_TTL_MS = 30 * 60_000;
+
+export function createAdminState(store: Store, now: () => number = Date.now) {
   return {
     async get(tgId: number): Promise<AdminState | null> {
       const raw = await store.readSession(key(tgId));
       if (!raw) return null;
       try {
-        return JSON.parse(raw) as AdminState;
+        const { at, ...state } = JSON.parse(raw) as AdminState & { at?: number };
+        if (typeof at === "number" && now() - at <= ADMIN_INPUT_TTL_MS) return state as AdminState;
       } catch {
-        return null;
+        // unreadable: treat as no question pending
       }
+      await store.deleteSession(key(tgId));
+      return null;
     },
-    set: (tgId: number, state: AdminState) => store.writeSession(key(tgId), JSON.stringify(state)),
+    set: (tgId: number, state: AdminState) =>
+      store.writeSession(key(tgId), JSON.stringify({ ...state, at: now() })),
     clear: (tgId: number) => store.deleteSession(key(tgId)),
   };
 }
