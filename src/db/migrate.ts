@@ -86,6 +86,7 @@ export async function migratePostgres(
   migrations: EmbeddedMigration[] = MIGRATIONS.postgres,
 ): Promise<MigrationResult> {
   const client = await pool.connect();
+  let failure: Error | undefined;
   try {
     await client.query("begin");
     try {
@@ -112,10 +113,12 @@ export async function migratePostgres(
       await client.query("commit");
       return { applied: pending.map((m) => m.name) };
     } catch (err) {
-      await client.query("rollback").catch(() => {});
+      await client.query("rollback").catch((e: Error) => {
+        failure = e; // the connection is dead: do not return it to the pool
+      });
       throw err;
     }
   } finally {
-    client.release();
+    client.release(failure);
   }
 }

@@ -48,7 +48,7 @@ import {
   type User,
 } from "../types.ts";
 import { adminWindows, emptyStatusCounts, errorCode, newReferralCode, parseUserQuery } from "../util.ts";
-import { createRetry } from "./retry.ts";
+import { createRetry, isRetryable } from "./retry.ts";
 
 export interface PostgresStoreOptions {
   url: string;
@@ -63,8 +63,9 @@ export interface PostgresStoreOptions {
 }
 
 type Db = NodePgDatabase;
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-type Q = Db | Tx;
+/** drizzle bound to one checked-out connection, inside BEGIN … COMMIT. */
+type Tx = Db;
+type Q = Db;
 
 const toUser = (r: typeof users.$inferSelect): User => r;
 const toJob = (r: typeof jobs.$inferSelect): Job => r as Job;
@@ -115,7 +116,38 @@ function createPostgresStore(
       const r = await pool.query<Raw>(name ? { name, text, values } : { text, values });
       return { rows: r.rows, rowCount: r.rowCount };
     });
-  const tx = <T>(what: string, fn: (t: Tx) => Promise<T>) => withRetry(what, () => db.transaction(fn));
+  // Our own BEGIN/COMMIT rather than drizzle's db.transaction: that one leaks the connection when
+  // BEGIN itself fails and hands a dead connection back to the pool after a failed ROLLBACK —
+  // exactly what a restarted server produces. Here a broken connection is destroyed on release.
+  const bound = new WeakMap<pg.PoolClient, Tx>();
+  async function transaction<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      let t = bound.get(client);
+      if (!t) {
+        t = drizzle({ client });
+        bound.set(client, t);
+      }
+      await client.query("begin");
+      try {
+        const result = await fn(t);
+        await client.query("commit");
+        return result;
+      } catch (err) {
+        await client.query("rollback").catch((e: Error) => {
+          broken = e;
+        });
+        throw err;
+      }
+    } catch (err) {
+      if (isRetryable(err)) broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+  const tx = <T>(what: string, fn: (t: Tx) => Promise<T>) => withRetry(what, () => transaction(fn));
   const once = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn);
 
   async function lockBalance(t: Tx, userId: number): Promise<number | null> {
