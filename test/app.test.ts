@@ -7,6 +7,7 @@ import { createApp } from "../src/app.ts";
 import { runCli } from "../src/cli/index.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { parseConfig } from "../src/config/index.ts";
+import { telegramWebhookPath } from "../src/http/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { type Fakes, startFakes } from "./smoke/fakes.ts";
 import { makeOneVideo } from "./smoke/user-flow.ts";
@@ -111,5 +112,36 @@ describe("the whole app", () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(lines.join("\n")).toMatch(/"msg":"stopped"/);
     expect(lines.join("\n")).not.toMatch(/"level":(50|60)/);
+  });
+
+  it("in webhook mode registers its secret webhook URL and answers updates posted there", async () => {
+    const port = await freePort();
+    const config = parseConfig({ ...env(port), WEBHOOK_URL: "https://bot.example.com" });
+    const app = await createApp(config, createLogger({ level: "silent" }));
+    await app.start();
+    try {
+      const path = telegramWebhookPath(config);
+      expect(fakes.telegram.webhook).toMatchObject({
+        url: `https://bot.example.com${path}`,
+        secret: config.telegram.webhook?.secret,
+      });
+      const user = fakes.telegram.user({ id: 9101, language_code: "en" });
+      const message = fakes.telegram.userMessage(user.profile, {
+        text: "/start",
+        entities: [{ type: "bot_command", offset: 0, length: 6 }],
+      });
+      const post = (secret: string) =>
+        fetch(`http://127.0.0.1:${port}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
+          body: JSON.stringify({ update_id: 1, message }),
+        });
+      expect((await post("not-the-secret")).status).toBeGreaterThanOrEqual(400);
+      expect((await post(config.telegram.webhook?.secret ?? "")).status).toBe(200);
+      expect((await user.next(/accept/i, 5_000)).text).toBeTruthy();
+      expect(fakes.telegram.calls.some((c) => c.method === "getUpdates")).toBe(false);
+    } finally {
+      await app.stop();
+    }
   });
 });
