@@ -75,8 +75,10 @@ copyFileSync(nodeBin, out);
 chmodSync(out, 0o755);
 // The npm package ships Node unstripped; --strip-all drops the debug and static symbol tables
 // (~18 MB) and keeps .dynsym, which addons such as better-sqlite3 link against.
-if (!process.env.NEUROCARDS_NO_STRIP) {
-  run("strip", ["--strip-all", out]);
+const canStrip = spawnSync("strip", ["--version"]).status === 0;
+if (canStrip && !process.env.NEUROCARDS_NO_STRIP) run("strip", ["--strip-all", out]);
+else if (!canStrip) {
+  console.warn("strip (binutils) not found: the executable keeps Node's symbol tables (~18 MB more)");
 }
 run(nodeBin, [
   join(root, "node_modules", "postject", "dist", "cli.js"),
