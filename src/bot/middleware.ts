@@ -52,17 +52,27 @@ export function loadUser(deps: FeatureDeps) {
     const from = ctx.from;
     if (!from || from.is_bot) return;
     const payload = /^\/start(?:@\w+)?\s+(\S+)/.exec(ctx.message?.text ?? "")?.[1];
-    const referralCode = payload?.startsWith("ref_") ? payload.slice(4) : null;
-    const { user } = await deps.store.getOrCreateUser(
-      {
-        tgId: from.id,
-        username: from.username ?? null,
-        firstName: from.first_name,
-        lastName: from.last_name ?? null,
-        languageCode: from.language_code ?? null,
-      },
-      { referralCode, referralSource: payload && !referralCode ? payload.slice(0, 64) : null },
-    );
+    const profile = {
+      tgId: from.id,
+      username: from.username ?? null,
+      firstName: from.first_name,
+      lastName: from.last_name ?? null,
+      languageCode: from.language_code ?? null,
+    };
+    // The common case is a known user with an unchanged profile: a plain read, no write transaction.
+    const known = await deps.store.getUserByTgId(from.id);
+    const unchanged =
+      known &&
+      known.username === profile.username &&
+      known.firstName === profile.firstName &&
+      known.lastName === profile.lastName &&
+      known.languageCode === profile.languageCode;
+    let user = unchanged ? known : null;
+    if (!user) {
+      const referralCode = payload?.startsWith("ref_") ? payload.slice(4) : null;
+      const source = payload && !referralCode ? payload.slice(0, 64) : null;
+      user = (await deps.store.getOrCreateUser(profile, { referralCode, referralSource: source })).user;
+    }
     ctx.user = user;
     // Activity is for stats; a minute's precision is plenty and saves a write per update.
     const now = new Date();

@@ -21,6 +21,8 @@ export interface PollerOptions {
   backoffMs?: { first: number; max: number };
   /** Long-poll timeout in seconds (default 30). */
   pollTimeoutSeconds?: number;
+  /** Updates handled at once (default 100; the runner's own default is 500). */
+  concurrency?: number;
 }
 
 export type PollerState = "idle" | "waiting_for_lease" | "polling" | "backing_off" | "stopped";
@@ -78,6 +80,9 @@ export function createPoller(o: PollerOptions) {
         maxRetryTime: 5 * 60_000,
         retryInterval: "exponential",
       },
+      // Handlers are short (no downloads or renders run in them), so more parallelism only adds
+      // sockets and memory under a burst, not throughput.
+      sink: { concurrency: o.concurrency ?? 100 },
     });
     runner = handle;
     state = "polling";
