@@ -144,4 +144,28 @@ describe("the whole app", () => {
       await app.stop();
     }
   });
+
+  it("`neurocards run` on a busy HTTP port says so, closes what it opened and exits 1", async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+    const port = (busy.address() as { port: number }).port;
+    const lines: string[] = [];
+    try {
+      const code = await runCli(["run"], {
+        out: (l) => lines.push(l),
+        err: (l) => lines.push(l),
+        env: { ...env(), HTTP_PORT: String(port) },
+        cwd: dir,
+        execPath: join(dir, "neurocards"),
+        isTTY: false,
+        logDestination: { write: () => {} },
+        waitForSignal: () => new Promise(() => {}),
+      });
+      expect(code).toBe(1);
+      expect(lines.join("\n")).toContain(`HTTP port 127.0.0.1:${port} is in use`);
+      expect(fakes.telegram.calls.some((c) => c.method === "getUpdates")).toBe(false);
+    } finally {
+      busy.close();
+    }
+  });
 });

@@ -47,6 +47,11 @@ async function serve(io: CliIo, config: Config, mode: "all" | "worker"): Promise
     } catch (err) {
       // Half-started (e.g. the HTTP port is taken): close what did start before reporting.
       await app.stop();
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+        throw new CliError(
+          `HTTP port ${config.http.host}:${config.http.port} is in use (another program, or neurocards already running): stop it or set HTTP_PORT`,
+        );
+      }
       throw err;
     }
     const reason = await Promise.race([io.waitForSignal(), stopped]);
