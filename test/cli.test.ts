@@ -83,6 +83,12 @@ describe("neurocards command line", () => {
     }
   });
 
+  it("answers `help <command>` like `<command> --help`", async () => {
+    const r = await cli(["help", "users"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Usage: neurocards users");
+  });
+
   it("exits 2 with the command list on an unknown command", async () => {
     const r = await cli(["dcotor"]);
     expect(r.code).toBe(2);

@@ -76,7 +76,7 @@ function rejectUnknownCommand(program: Command, argv: string[]): void {
   while (i < argv.length && argv[i]?.startsWith("-")) i += argv[i] === "--env-file" ? 2 : 1;
   const word = argv[i];
   if (word === undefined) return;
-  const known = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  const known = [...program.commands.flatMap((c) => [c.name(), ...c.aliases()]), "help"];
   if (!known.includes(word)) {
     program.error(
       `error: unknown command '${word}' (commands: ${known.filter((k) => k !== "help").join(", ")})`,
