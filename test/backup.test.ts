@@ -213,23 +213,36 @@ describe("backup and restore", () => {
     await verifyArchive(made[2]!.path);
   });
 
-  it("runs automatic backups every BACKUP_INTERVAL_HOURS into BACKUP_DIR", async () => {
+  it("runs automatic backups into BACKUP_DIR, due an interval after the newest archive even across restarts", async () => {
     const src = await box({ env: { BACKUP_INTERVAL_HOURS: "6", BACKUP_KEEP: "3" } });
     await store(src);
-    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     try {
-      const done = new Promise<string>((resolve, reject) => {
-        const stop = startBackupSchedule({
+      const made: string[] = [];
+      const start = () =>
+        startBackupSchedule({
           config: src.config,
           logger,
-          onBackup: (r) => void stop().then(() => resolve(r.path)),
-          onError: reject,
+          onBackup: (r) => made.push(r.path),
+          onError: (e) => made.push(String(e)),
         });
-      });
-      vi.advanceTimersByTime(6 * 3_600_000);
-      const path = await done;
-      expect(path.startsWith(src.config.backup.dir)).toBe(true);
-      expect(statSync(path).size).toBeGreaterThan(0);
+      // No archive yet: the first one a minute after start.
+      let stop = start();
+      await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1));
+      await vi.advanceTimersByTimeAsync(60_000);
+      await vi.waitFor(() => expect(made).toHaveLength(1));
+      expect(made[0]!.startsWith(src.config.backup.dir)).toBe(true);
+      await stop();
+
+      // A restart right after: the fresh archive counts, nothing is due for six hours.
+      stop = start();
+      await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1));
+      await vi.advanceTimersByTimeAsync(5 * 3_600_000);
+      expect(made).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(3_600_000);
+      await vi.waitFor(() => expect(made).toHaveLength(2));
+      await stop();
+      expect(statSync(made[1]!).size).toBeGreaterThan(0);
     } finally {
       vi.useRealTimers();
     }

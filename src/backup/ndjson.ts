@@ -1,7 +1,6 @@
 // Streaming NDJSON files: one JSON object per line, written in chunks with backpressure and read
 // line by line, so a million rows never sit in memory at once.
 import { createReadStream, createWriteStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
 import type { NeutralRow } from "./tables.ts";
 
@@ -35,23 +34,34 @@ export function createNdjsonWriter(file: string): NdjsonWriter {
   };
 }
 
-/** Rows of an NDJSON file in batches of `size`. */
+/**
+ * Rows of an NDJSON file in batches of `size`. Reads the file through the stream's own async
+ * iterator, which only reads when asked: readline's iterator keeps reading ahead of a slow consumer
+ * and held a whole 500 MB table in memory during a restore.
+ */
 export async function* readNdjson(file: string, size: number): AsyncGenerator<NeutralRow[]> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
-  let batch: NeutralRow[] = [];
+  const batch: NeutralRow[] = [];
+  let rest = "";
   let n = 0;
-  for await (const line of lines) {
+  const take = (line: string) => {
     n++;
-    if (line === "") continue;
+    if (line === "") return;
     try {
       batch.push(JSON.parse(line) as NeutralRow);
     } catch {
       throw new Error(`${file}:${n} is not valid JSON`);
     }
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
+  };
+  for await (const chunk of createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 })) {
+    const text = rest + (chunk as string);
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+      take(text.slice(start, nl));
+      start = nl + 1;
     }
+    rest = text.slice(start);
+    while (batch.length >= size) yield batch.splice(0, size);
   }
-  if (batch.length) yield batch;
+  take(rest);
+  while (batch.length) yield batch.splice(0, size);
 }

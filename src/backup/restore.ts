@@ -155,20 +155,30 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     );
 
   const storageRoot = resolve(config.storage.path);
-  const storageParent = dirname(storageRoot);
-  await mkdir(storageParent, { recursive: true });
-  const work = await mkdtemp(join(storageParent, ".neurocards-restore-"));
-  let conn: SqlConn | null = null;
+  const checkStorage = async () => {
+    if (!o.force && !(await isEmptyDir(storageRoot)))
+      throw new RestoreRefusedError(
+        `the storage folder ${storageRoot} is not empty; run restore with --force to replace its files`,
+      );
+  };
+  await migrateDatabase(config, logger, { nativeBinding: o.nativeBinding });
+  const conn = await openSqlConn(config, o.nativeBinding);
+  let work: string | null = null;
   try {
+    // Refuse early, before extracting gigabytes; checked again inside the transaction.
+    await checkTarget(conn, Boolean(o.force));
+    await checkStorage();
+    const storageParent = dirname(storageRoot);
+    await mkdir(storageParent, { recursive: true });
+    work = await mkdtemp(join(storageParent, ".neurocards-restore-"));
     onProgress?.({ phase: "extract", done: 0, total: 1, unit: "files" });
     await extractArchive(archive, work, manifest);
     onProgress?.({ phase: "extract", done: 1, total: 1, unit: "files" });
 
-    await migrateDatabase(config, logger, { nativeBinding: o.nativeBinding });
-    conn = await openSqlConn(config, o.nativeBinding);
     const c = conn;
+    const dir = work;
     const specs = TABLES.filter((t) => !t.runtimeOnly);
-    const filesIn = join(work, FILES_PREFIX);
+    const filesIn = join(dir, FILES_PREFIX);
     const fileCount = Object.keys(manifest.entries).filter((e) => e.startsWith(FILES_PREFIX)).length;
 
     // Set once the storage folder has been swapped, so a failed commit can swap it back.
@@ -178,23 +188,20 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
         if (c.dialect === "postgres")
           await c.run(`lock table ${specs.map((s) => quote(s.name)).join(", ")} in exclusive mode`);
         const replaced = await checkTarget(c, Boolean(o.force));
-        if (!o.force && !(await isEmptyDir(storageRoot)))
-          throw new RestoreRefusedError(
-            `the storage folder ${storageRoot} is not empty; run restore with --force to replace its files`,
-          );
+        await checkStorage();
         if (replaced) await clearTables(c, specs);
         const tables: Record<string, number> = {};
         for (const spec of specs) {
           const info = manifest.tables[spec.name];
           if (!info) continue;
-          tables[spec.name] = await loadTable(c, spec, join(work, info.entry), info.rows, onProgress);
+          tables[spec.name] = await loadTable(c, spec, join(dir, info.entry), info.rows, onProgress);
         }
         await fixSequences(c, specs);
 
         // Files last, by rename, while the rows are still uncommitted: if the swap fails the
         // transaction rolls back; if the commit fails the old folder is put back below.
         if (!existsSync(filesIn)) await mkdir(filesIn, { recursive: true });
-        const old = existsSync(storageRoot) ? join(work, `old-${basename(storageRoot)}`) : null;
+        const old = existsSync(storageRoot) ? join(dir, `old-${basename(storageRoot)}`) : null;
         if (old) await rename(storageRoot, old);
         try {
           await rename(filesIn, storageRoot);
@@ -224,7 +231,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     );
     return { manifest, tables: result.tables, files: fileCount, replaced: result.replaced };
   } finally {
-    await conn?.close();
-    await rm(work, { recursive: true, force: true });
+    await conn.close();
+    if (work) await rm(work, { recursive: true, force: true });
   }
 }

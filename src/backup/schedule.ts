@@ -1,9 +1,23 @@
 // Automatic backups inside the running program (BACKUP_INTERVAL_HOURS > 0): one backup every
-// interval into BACKUP_DIR, rotated to BACKUP_KEEP. A failure is logged and tried again next
-// interval; it never stops the bot. Runs never overlap.
+// interval into BACKUP_DIR, rotated to BACKUP_KEEP. The next one is due an interval after the newest
+// archive in the folder, not after the program started: a bot restarted daily by updates would
+// otherwise never reach a 24-hour mark. A failure is logged and tried again next interval; it never
+// stops the bot. Runs never overlap.
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
 import { type BackupResult, createBackup } from "./create.ts";
+import { listArchives } from "./rotate.ts";
+
+/** Never right at start: the bot has better things to do in its first minute. */
+export const FIRST_BACKUP_DELAY_MS = 60_000;
+
+async function newestArchiveAt(dir: string): Promise<number> {
+  const names = await listArchives(dir).catch(() => []);
+  const newest = names.at(-1);
+  return newest ? (await stat(join(dir, newest))).mtimeMs : 0;
+}
 
 export interface BackupScheduleOptions {
   config: Config;
@@ -23,10 +37,10 @@ export function startBackupSchedule(o: BackupScheduleOptions): () => Promise<voi
   const intervalMs = hours * 3_600_000;
   let running: Promise<void> | null = null;
   let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
 
-  const run = () => {
-    if (running || stopped) return;
-    running = createBackup({
+  const run = (): Promise<void> =>
+    createBackup({
       config,
       logger,
       outDir: config.backup.dir,
@@ -37,21 +51,28 @@ export function startBackupSchedule(o: BackupScheduleOptions): () => Promise<voi
       .catch((err: unknown) => {
         logger.error({ err }, "automatic backup failed; trying again at the next interval");
         o.onError?.(err);
-      })
-      .finally(() => {
-        running = null;
       });
+  const plan = (delayMs: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = run().finally(() => {
+        running = null;
+        plan(intervalMs);
+      });
+    }, delayMs);
+    // The schedule alone must not keep the process alive.
+    timer.unref();
   };
-  const timer = setInterval(run, intervalMs);
-  // The schedule alone must not keep the process alive.
-  timer.unref();
+  void newestArchiveAt(config.backup.dir).then((last) =>
+    plan(Math.min(intervalMs, Math.max(FIRST_BACKUP_DELAY_MS, last + intervalMs - Date.now()))),
+  );
   logger.info(
     { everyHours: hours, dir: config.backup.dir, keep: config.backup.keep },
     "automatic backups on",
   );
   return async () => {
     stopped = true;
-    clearInterval(timer);
+    if (timer) clearTimeout(timer);
     await running;
   };
 }
