@@ -3,7 +3,8 @@
 #   1. --version from another directory, with a read-only install directory;
 #   2. doctor on a fresh data directory against the fake providers, with HOME unusable so the
 #      SQLite addon cache falls back to the data directory; doctor on a broken config exits 1;
-#   3. one full user flow against the fakes with the executable running (test/smoke/flow.ts).
+#   3. one full user flow against the fakes with the executable running (test/smoke/flow.ts);
+#   4. a backup of that install restored into a fresh data directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -63,4 +64,18 @@ echo "smoke: doctor on a broken config exits 1"
 kill "$fakes_pid"; wait "$fakes_pid" 2>/dev/null || true; fakes_pid=""
 
 # 3. One user from /start to the delivered video.
-node --import tsx test/smoke/flow.ts "$tmp/bin/neurocards"
+mkdir -p "$tmp/flow"
+SMOKE_DATA_DIR="$tmp/flow" node --import tsx test/smoke/flow.ts "$tmp/bin/neurocards"
+
+# 4. Backup of that install while nothing runs, restored into a fresh data directory (the archive
+#    code, tar and SQLite's backup API as bundled).
+fresh_env=(env -i PATH="$PATH" BOT_TOKEN=123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef)
+(cd "$tmp/flow" && "${fresh_env[@]}" "$tmp/bin/neurocards" backup --out "$tmp/backups" 2>/dev/null) \
+  || { echo "smoke: backup failed" >&2; exit 1; }
+archive="$(ls "$tmp/backups/"*.tar.gz | head -n 1)"
+restored="$(cd "$tmp/flow" && "${fresh_env[@]}" DATABASE_PATH="$tmp/restored/neurocards.db" \
+  STORAGE_PATH="$tmp/restored/files" "$tmp/bin/neurocards" restore "$archive" 2>/dev/null)" \
+  || { echo "smoke: restore into a fresh data directory failed" >&2; exit 1; }
+echo "$restored" | grep -q "restored 1 users, 1 jobs" \
+  || { echo "smoke: the restore did not bring back the user and the job: $restored" >&2; exit 1; }
+echo "smoke: backup and restore ok ($restored)"

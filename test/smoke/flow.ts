@@ -1,6 +1,7 @@
 // Smoke test of the built executable: starts it against the fake providers and walks one user
 // from /start to the delivered video, then stops it with SIGTERM.
 //   npx tsx test/smoke/flow.ts build/neurocards
+// With SMOKE_DATA_DIR set, the run's data directory is that folder and is kept.
 // Prints the start-up time to polling and the time from Confirm to the video; exits non-zero on
 // any failure with the executable's output.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -31,7 +32,9 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 async function main(): Promise<void> {
   const fakes = await startFakes();
-  const dir = mkdtempSync(join(tmpdir(), "neurocards-smoke-"));
+  // SMOKE_DATA_DIR keeps the data afterwards (smoke.sh backs it up and restores it).
+  const keep = process.env.SMOKE_DATA_DIR;
+  const dir = keep ?? mkdtempSync(join(tmpdir(), "neurocards-smoke-"));
   const port = await freePort();
   let output = "";
   let stderr = "";
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
     throw err;
   } finally {
     await fakes.close().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
