@@ -3,7 +3,7 @@
 // and max of several runs, with the load average, because this machine is shared.
 //   node --import tsx test/smoke/startup.ts build/neurocards
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startFakes } from "./fakes.ts";
@@ -30,6 +30,7 @@ for (let i = 0; i < RUNS; i++) {
 
 const fakes = await startFakes();
 const polling: number[] = [];
+const rss: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const dir = mkdtempSync(join(tmpdir(), "neurocards-startup-"));
   const seen = fakes.telegram.calls.filter((c) => c.method === "getUpdates").length;
@@ -43,6 +44,8 @@ for (let i = 0; i < RUNS; i++) {
     await new Promise((r) => setTimeout(r, 2));
   }
   polling.push(performance.now() - t0);
+  const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+  rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
   rmSync(dir, { recursive: true, force: true });
@@ -53,6 +56,7 @@ process.stdout.write(
   `executable: ${(statSync(exe).size / 1024 / 1024).toFixed(1)} MB\n` +
     `--version: ${fmt(version)} (node -e 0: ${fmt(bare)})\n` +
     `to polling (fresh data dir): ${fmt(polling)}\n` +
+    `resident memory when polling: ${median(rss).toFixed(0)} MB\n` +
     `load average: ${loadavg()
       .map((x) => x.toFixed(1))
       .join(" ")} on ${navigator.hardwareConcurrency} cores\n`,
