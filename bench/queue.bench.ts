@@ -5,8 +5,9 @@
 //    kie.ai, render, poll, result download, progress edits, sendVideo multipart). Target ≥ 100/s.
 // 2. 200 jobs in flight on a slow provider: resident memory (target < 200 MB) and how fast the bot
 //    answers menu taps meanwhile (target p99 < 100 ms).
-// Knobs: BENCH_JOBS (default 1000), BENCH_WORKERS (default 3,8: one run per value).
-import { spawn } from "node:child_process";
+// Knobs: BENCH_JOBS (default 1000), BENCH_WORKERS (default 3,8: one run per value),
+// BENCH_ONLY=throughput|inflight.
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,19 +45,16 @@ interface Env {
 
 async function setup(scenario: TaskScenario, workers: number, options: Partial<QueueOptions>): Promise<Env> {
   const tg = await startFakeTelegram({ recordCalls: false });
-  const kie = createKieServer({ scenario });
-  await kie.start();
-  const openai = createOpenAiServer();
-  await openai.start();
+  const providers = await startProviders(scenario);
   const dir = mkdtempSync(join(tmpdir(), "nc-bench-queue-"));
   const env = {
     BOT_TOKEN: tg.token,
     TELEGRAM_API_ROOT: tg.apiRoot,
     KIE_API_KEYS: "test-key",
-    KIE_BASE_URL: kie.url,
-    KIE_UPLOAD_BASE_URL: kie.url,
-    OPENAI_API_KEY: openai.apiKey,
-    OPENAI_BASE_URL: openai.url,
+    KIE_BASE_URL: providers.kie,
+    KIE_UPLOAD_BASE_URL: providers.kie,
+    OPENAI_API_KEY: providers.openaiKey,
+    OPENAI_BASE_URL: providers.openai,
     STORAGE_PATH: join(dir, "files"),
     DATABASE_PATH: join(dir, "bench.db"),
     SEND_RATE_PER_SECOND: "0",
@@ -93,12 +91,33 @@ async function setup(scenario: TaskScenario, workers: number, options: Partial<Q
     async close() {
       await queue.stop(2000);
       await store.close();
-      await kie.close();
-      await openai.close();
+      providers.child.kill();
       await tg.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The kie.ai and OpenAI fakes run in a child process, so the measured process holds only what the
+ * program itself runs (bot, queue, store) plus the fake Bot API the bench taps through.
+ */
+async function startProviders(
+  scenario: TaskScenario,
+): Promise<{ kie: string; openai: string; openaiKey: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, BENCH_PHASE: "providers", BENCH_SCENARIO: JSON.stringify(scenario) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes("\n")) resolve(buf.split("\n")[0]!);
+    });
+    child.once("exit", (code) => reject(new Error(`provider fakes exited with ${code}`)));
+  });
+  return { ...(JSON.parse(line) as { kie: string; openai: string; openaiKey: string }), child };
 }
 
 async function createJobs(e: Env, n: number): Promise<void> {
@@ -141,16 +160,20 @@ async function throughput(workers: number): Promise<void> {
   try {
     await createJobs(e, JOBS);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     e.queue.start();
     await waitFor(async () => {
       const c = await e.store.countJobsByStatus();
       return c.succeeded + c.failed === JOBS;
     }, 600_000);
     const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuPerJob = (cpu.user + cpu.system) / 1000 / JOBS;
     const c = await e.store.countJobsByStatus();
     console.log(
       `throughput  workers=${workers}  jobs=${JOBS}  ${(JOBS / secs).toFixed(1)} jobs/s  ` +
-        `(${secs.toFixed(2)} s, succeeded ${c.succeeded}, failed ${c.failed}, sendVideo ${e.tg.callsTo("sendVideo").length || "n/a"})`,
+        `(${secs.toFixed(2)} s, succeeded ${c.succeeded}, failed ${c.failed}); ` +
+        `CPU ${cpuPerJob.toFixed(2)} ms/job in the app process ≈ ${(1000 / cpuPerJob).toFixed(0)} jobs/s per core`,
     );
   } finally {
     await e.close();
@@ -213,7 +236,8 @@ async function inFlight(): Promise<void> {
     const polls = (await e.store.listLastJobs({ status: "processing", limit: 1000 })).length;
     console.log(
       `in flight   ${IN_FLIGHT} renders waiting (still processing: ${polls}), 3 workers, polls every 2 s\n` +
-        `            RSS ${rssIdle.toFixed(0)} MB idle, ${rssInFlight.toFixed(0)} MB with all in flight, ${rssEnd.toFixed(0)} MB after ${TAPS} taps (whole process: queue + bot + all fakes)\n` +
+        `            RSS ${rssIdle.toFixed(0)} MB idle, ${rssInFlight.toFixed(0)} MB with all in flight, ${rssEnd.toFixed(0)} MB after ${TAPS} taps ` +
+        `(heap used ${(process.memoryUsage().heapUsed / MB).toFixed(0)} MB; process: queue + bot + store + fake Bot API)\n` +
         `            menu tap → answerCallbackQuery: p50 ${percentile(latencies, 50).toFixed(1)} ms, ` +
         `p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
     );
@@ -226,11 +250,19 @@ async function inFlight(): Promise<void> {
 // The memory runs happen in fresh processes (no garbage of the throughput runs counts): once with
 // Node's default heap sizing and once with a 16 MB young generation. Node 24 sizes the young
 // generation from the machine's memory (128 MB here), which alone is most of the resident set.
+if (process.env.BENCH_PHASE === "providers") {
+  const kie = createKieServer({ scenario: JSON.parse(process.env.BENCH_SCENARIO ?? "{}") as TaskScenario });
+  const openai = createOpenAiServer();
+  process.stdout.write(
+    `${JSON.stringify({ kie: await kie.start(), openai: await openai.start(), openaiKey: openai.apiKey })}\n`,
+  );
+  await new Promise(() => {});
+}
 if (process.env.BENCH_PHASE === "inflight") {
   await inFlight();
   process.exit(0);
 }
-for (const flags of [[], ["--max-semi-space-size=16"]]) {
+for (const flags of process.env.BENCH_ONLY === "throughput" ? [] : [[], ["--max-semi-space-size=16"]]) {
   console.log(`in flight   node flags: ${flags.join(" ") || "(defaults)"}`);
   const child = spawn(process.execPath, [...process.execArgv, ...flags, fileURLToPath(import.meta.url)], {
     env: { ...process.env, BENCH_PHASE: "inflight" },
@@ -238,4 +270,4 @@ for (const flags of [[], ["--max-semi-space-size=16"]]) {
   });
   await new Promise((r) => child.once("exit", r));
 }
-for (const w of WORKERS) await throughput(w);
+if (process.env.BENCH_ONLY !== "inflight") for (const w of WORKERS) await throughput(w);

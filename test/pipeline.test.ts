@@ -218,6 +218,36 @@ describe("a failed job gives the credit back and says why", () => {
   });
 });
 
+describe("Telegram trouble while delivering", () => {
+  it("a failed upload is retried from the downloaded file: no second render, no second download", async () => {
+    const h = await start();
+    const u = await h.user(2101);
+    h.tg.inject({
+      method: "sendVideo",
+      chatId: u.tgId,
+      times: 2,
+      error: { status: 400, description: "Bad Request: wrong file" },
+    });
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.attempts).toBeGreaterThan(0);
+    expect(h.kie.created).toBe(1);
+    expect(h.kie.requests.filter((r) => r.path.endsWith("recordInfo"))).toHaveLength(2);
+  });
+
+  it("a user who blocked the bot: the job still ends succeeded (the video stays in history), no refund", async () => {
+    const h = await start();
+    const u = await h.user(2102);
+    const job = await h.job(u.id, u.tgId);
+    h.tg.blockChat(u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.resultPath).toBeTruthy();
+    expect(await h.store.safeGetBalance(u.id)).toBe(0);
+  });
+});
+
 describe("provider out of money", () => {
   it("every key without balance: the job waits (not failed), admins are warned, and it finishes after a top-up", async () => {
     const h = await start({ kie: { keys: { "key-a": false, "key-b": false } } });

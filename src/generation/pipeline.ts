@@ -4,6 +4,8 @@
 //
 //   fetch_photo → prompt → render → poll@<ms> → deliver → done
 //
+// Cheap steps (photo download, result download) ride on the next write instead of their own, so
+// a job costs three writes plus its claims; the price of a crash between them is one re-download.
 // `render` stores the provider task id the moment kie.ai returns it; from then on the job only
 // polls that task and never pays for a second one. `poll@<ms>` carries the time the render started
 // (for the KIE_TIMEOUT_MINUTES deadline and the poll backoff) in the step itself, because the job
@@ -129,7 +131,7 @@ export function createPipeline(d: PipelineDeps) {
   const steps: Record<string, (job: Job, ctx: StepContext, since: number | null) => Promise<StepOutcome>> = {
     async fetch_photo(job, ctx) {
       if (job.photoPath && (await storage.stat(job.photoPath))) {
-        return { kind: "next", job: await patch(job, { step: "prompt" }, ctx) };
+        return { kind: "next", job: { ...job, step: "prompt" } };
       }
       if (!job.photoFileId) throw new GenerationError("unknown", "no_photo", "the job has no product photo");
       const file = await downloadTelegramFile({
@@ -141,11 +143,14 @@ export function createPipeline(d: PipelineDeps) {
         kind: "inputs",
         signal: ctx.signal,
       });
-      return { kind: "next", job: await patch(job, { photoPath: file.key, step: "prompt" }, ctx) };
+      // Written together with the prompt: a crash in between only costs a second download.
+      return { kind: "next", job: { ...job, photoPath: file.key, step: "prompt" } };
     },
 
     async prompt(job, ctx) {
-      if (job.generatedPrompt) return { kind: "next", job: await patch(job, { step: "render" }, ctx) };
+      if (job.generatedPrompt) {
+        return { kind: "next", job: await patch(job, { photoPath: job.photoPath, step: "render" }, ctx) };
+      }
       const template = d.catalogue.get(job.template);
       if (!template)
         throw new GenerationError(
@@ -168,7 +173,11 @@ export function createPipeline(d: PipelineDeps) {
       );
       return {
         kind: "next",
-        job: await patch(job, { ...shown, generatedPrompt: written.prompt, step: "render" }, ctx),
+        job: await patch(
+          job,
+          { ...shown, photoPath: job.photoPath, generatedPrompt: written.prompt, step: "render" },
+          ctx,
+        ),
       };
     },
 
@@ -206,6 +215,10 @@ export function createPipeline(d: PipelineDeps) {
     },
 
     async poll(job, ctx, since) {
+      // A delivery that failed after the download kept the file: no need to ask the provider again.
+      if (job.resultPath && (await storage.stat(job.resultPath))) {
+        return { kind: "next", job: { ...job, step: "deliver" } };
+      }
       const started = since ?? job.startedAt?.getTime() ?? Date.now();
       const age = Date.now() - started;
       if (age > config.kie.timeoutMs) {
@@ -219,7 +232,8 @@ export function createPipeline(d: PipelineDeps) {
       }
       if (status.state === "fail") throw status.error;
       const file = await downloadResult(status.urls[0]!, storage, ctx.signal);
-      return { kind: "next", job: await patch(job, { resultPath: file.key, step: "deliver" }, ctx) };
+      // Written with the final status: a crash before delivery re-polls the task and downloads again.
+      return { kind: "next", job: { ...job, resultPath: file.key, step: "deliver" } };
     },
 
     async deliver(job, ctx) {
@@ -237,6 +251,7 @@ export function createPipeline(d: PipelineDeps) {
       const done = await store.updateJobStatus(job.id, "succeeded", {
         ...shown,
         step: "done",
+        resultPath: job.resultPath,
         resultFileId: sent.fileId ?? job.resultFileId,
         leaseOwner: ctx.owner,
       });

@@ -110,6 +110,9 @@ export function createJobRunner(d: RunnerDeps) {
         ? { providerTaskId: null, providerKey: null, provider: null, step: "render" }
         : {};
     return release(job, ctx, new Date(Date.now() + wait), {
+      // Keep what the steps already made (photo, result) for the retry.
+      photoPath: job.photoPath,
+      resultPath: job.resultPath,
       attempts,
       errorCode: `${cls}:${err.code}`.slice(0, 100),
       errorMessage: err.message.slice(0, 1000),
