@@ -65,18 +65,18 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const broadcasts = mode === "all" ? createBroadcasts({ store, telegram, logger }) : undefined;
   const payments = createPaymentsService({ config, store, logger, metrics });
   const base = { config, store, logger, metrics, telegram };
-  const bot =
-    broadcasts &&
-    createBot({
-      ...base,
-      config: botConfig(config),
-      catalogue,
-      queue,
-      features: [
-        createPaymentsFeature({ ...base, service: payments }),
-        createAdminFeature({ ...base, queue, broadcasts, payments }),
-      ],
-    });
+  const bot = broadcasts
+    ? createBot({
+        ...base,
+        config: botConfig(config),
+        catalogue,
+        queue,
+        features: [
+          createPaymentsFeature({ ...base, service: payments }),
+          createAdminFeature({ ...base, queue, broadcasts, payments }),
+        ],
+      })
+    : undefined;
   const http = createHttpServer({
     config,
     store,
@@ -86,7 +86,8 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     health: {
       database: () => store.ping(),
       storage: async () => (await storage.freeBytes()) > 0,
-      polling: () => (bot ? bot.isPolling() : true),
+      // Updates flow when polling runs; in webhook mode Telegram pushes them, and a worker has none.
+      polling: () => !bot || Boolean(config.telegram.webhook) || bot.isPolling(),
     },
     onKieCallback: (taskId) => {
       queue

@@ -140,6 +140,7 @@ describe("the whole app", () => {
       expect((await post(config.telegram.webhook?.secret ?? "")).status).toBe(200);
       expect((await user.next(/accept/i, 5_000)).text).toBeTruthy();
       expect(fakes.telegram.calls.some((c) => c.method === "getUpdates")).toBe(false);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       await app.stop();
     }
