@@ -177,9 +177,12 @@ describe("neurocards users and jobs", () => {
     expect(grant.code).toBe(0);
     expect(grant.out).toMatch(/now has 6/);
     const again = await cli(["users", "grant", "4242", "5", "--ref", "gift-1"], env);
-    expect(again.out).toMatch(/nothing changed.*has 6/);
+    expect(again.out).toMatch(/nothing changed: --ref gift-1 was already applied; #\d+ has 6/);
     const deduct = await cli(["users", "deduct", "@seller", "2"], env);
     expect(deduct.out).toMatch(/now has 4/);
+    const tooMuch = await cli(["users", "deduct", "@seller", "9"], env);
+    expect(tooMuch.code).toBe(1);
+    expect(tooMuch.err).toMatch(/not deducted: #\d+ has only 4 \(--allow-negative/);
     const show = await cli(["users", "show", `#${user.id}`], env);
     expect(show.out).toMatch(/4242\t@seller\t4 cr/);
     expect(show.out).toMatch(/\+5\t= 6\tadmin_grant\twelcome gift/);

@@ -129,11 +129,17 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
               note: opts.reason ?? "from the command line",
               floorAtZero: !opts.allowNegative,
             });
-            io.out(
-              r.applied
-                ? `${name === "grant" ? "granted" : "deducted"} ${credits} credit(s): #${u.id} now has ${r.balance}`
-                : `nothing changed (already applied or not enough credits): #${u.id} has ${r.balance}`,
-            );
+            if (r.applied) {
+              io.out(
+                `${name === "grant" ? "granted" : "deducted"} ${credits} credit(s): #${u.id} now has ${r.balance}`,
+              );
+            } else if (name === "deduct" && !opts.allowNegative && r.balance < credits) {
+              throw new CliError(
+                `not deducted: #${u.id} has only ${r.balance} (--allow-negative to go below zero)`,
+              );
+            } else {
+              io.out(`nothing changed: --ref ${opts.ref} was already applied; #${u.id} has ${r.balance}`);
+            }
           },
         ),
       );
