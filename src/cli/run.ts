@@ -6,6 +6,7 @@ import { CliError, type CliIo, commandLogger, readConfig } from "./io.ts";
 
 /** SIGTERM to exit: systemd waits 20 s (the unit's TimeoutStopSec); we promise 10. */
 const STOP_DEADLINE_MS = 9_000;
+const UNCAUGHT = "uncaught exception";
 
 /**
  * Unhandled rejections are logged and the process keeps going: one failed promise in a handler
@@ -16,8 +17,7 @@ function watchProcess(logger: Logger, stop: (reason: string) => void): () => voi
   const onRejection = (reason: unknown) => logger.error({ err: reason }, "unhandled promise rejection");
   const onException = (err: Error) => {
     logger.fatal({ err }, "uncaught exception: shutting down");
-    process.exitCode = 1;
-    stop("uncaught exception");
+    stop(UNCAUGHT);
   };
   process.on("unhandledRejection", onRejection);
   process.on("uncaughtException", onException);
@@ -62,6 +62,8 @@ async function serve(io: CliIo, config: Config, mode: "all" | "worker"): Promise
     } else {
       logger.info("stopped");
     }
+    // Exit 1 so systemd's Restart=on-failure brings the bot back.
+    if (reason === UNCAUGHT) throw new CliError("", 1);
   } finally {
     unwatch();
   }
