@@ -22,6 +22,9 @@ import { VERSION } from "./version.ts";
 /**
  * `--env-file` when given (must exist), else `.env` next to the executable, else `.env` in the
  * working directory. Values already in the environment win over the file.
+ * Node 24 itself also scans the arguments for `--env-file` (nodejs/node#54232): it loads an
+ * existing file with the same precedence (harmless) and stops with exit code 9 on a missing one
+ * before this code runs.
  */
 export function applyEnvFile(io: CliIo, explicit: string | undefined): string | undefined {
   if (explicit) {
