@@ -231,6 +231,12 @@ export async function verifyArchive(
         `${file}: checksum of ${name} does not match the manifest; the archive is corrupted, nothing was changed`,
       );
   }
+  for (const [table, info] of Object.entries(manifest.tables)) {
+    if (!(info.entry in manifest.entries))
+      throw new ArchiveError(
+        `${file}: the manifest names ${info.entry} for ${table} but does not list it; nothing was changed`,
+      );
+  }
   for (const name of seen.keys()) {
     if (!(name in manifest.entries))
       throw new ArchiveError(`${file} holds ${name}, which its manifest does not list; nothing was changed`);
@@ -251,6 +257,9 @@ export async function extractArchive(file: string, dir: string, manifest: Manife
     file,
     cwd: dir,
     strict: true,
+    // tar reads 16 MB of the file at a time by default; NDJSON inflates ~25x, so one read became
+    // ~400 MB of buffered entry data. Small reads keep extraction at a few MB.
+    maxReadSize: 256 * 1024,
     preservePaths: false,
     preserveOwner: false,
     noChmod: true,

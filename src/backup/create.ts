@@ -2,6 +2,7 @@
 // either dialect), the stored files, and manifest.json (last entry) with counts and checksums.
 // The archive is written under a temporary name and renamed when complete, so a crash never
 // leaves a half archive that rotation would count as a backup.
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { VERSION } from "../cli/version.ts";
@@ -39,6 +40,7 @@ export interface BackupResult {
 async function exportDatabase(o: BackupOptions, staging: string): Promise<DatabaseExport> {
   const db = o.config.database;
   if (db.type === "postgres") return exportPostgres(db.url, staging, o.onProgress);
+  if (!existsSync(db.path)) throw new Error(`there is no database at ${resolve(db.path)} to back up`);
   const snapshot = join(staging, "snapshot.db");
   await snapshotSqlite(db.path, snapshot, o.onProgress, o.nativeBinding);
   const result = await exportSqliteSnapshot(snapshot, staging, o.onProgress, o.nativeBinding);
