@@ -35,7 +35,8 @@ const catalogue = createCatalogue();
 const MB = 1024 * 1024;
 
 interface Env {
-  tg: FakeTelegram;
+  /** The fake Bot API when it runs in this process (the memory run taps through it). */
+  tg: FakeTelegram | null;
   store: Store;
   queue: Queue;
   env: Record<string, string>;
@@ -43,13 +44,18 @@ interface Env {
   close(): Promise<void>;
 }
 
-async function setup(scenario: TaskScenario, workers: number, options: Partial<QueueOptions>): Promise<Env> {
-  const tg = await startFakeTelegram({ recordCalls: false });
-  const providers = await startProviders(scenario);
+async function setup(
+  scenario: TaskScenario,
+  workers: number,
+  options: Partial<QueueOptions>,
+  localTelegram: boolean,
+): Promise<Env> {
+  const tg = localTelegram ? await startFakeTelegram({ recordCalls: false }) : null;
+  const providers = await startProviders(scenario, !localTelegram);
   const dir = mkdtempSync(join(tmpdir(), "nc-bench-queue-"));
   const env = {
-    BOT_TOKEN: tg.token,
-    TELEGRAM_API_ROOT: tg.apiRoot,
+    BOT_TOKEN: tg?.token ?? providers.tgToken!,
+    TELEGRAM_API_ROOT: tg?.apiRoot ?? providers.tgApiRoot!,
     KIE_API_KEYS: "test-key",
     KIE_BASE_URL: providers.kie,
     KIE_UPLOAD_BASE_URL: providers.kie,
@@ -77,7 +83,7 @@ async function setup(scenario: TaskScenario, workers: number, options: Partial<Q
   const users: Array<{ id: number; tgId: number }> = [];
   for (let i = 0; i < USERS; i++) {
     const tgId = 70_000 + i;
-    tg.user({ id: tgId, language_code: "en" });
+    tg?.user({ id: tgId, language_code: "en" });
     const { user } = await store.getOrCreateUser({ tgId, firstName: `B${i}`, languageCode: "en" });
     await store.addCredits({ userId: user.id, amount: JOBS, reason: "admin_grant", reference: `bench:${i}` });
     users.push({ id: user.id, tgId });
@@ -92,21 +98,35 @@ async function setup(scenario: TaskScenario, workers: number, options: Partial<Q
       await queue.stop(2000);
       await store.close();
       providers.child.kill();
-      await tg.close();
+      await tg?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
+interface Providers {
+  kie: string;
+  openai: string;
+  openaiKey: string;
+  tgApiRoot?: string;
+  tgToken?: string;
+}
+
 /**
- * The kie.ai and OpenAI fakes run in a child process, so the measured process holds only what the
- * program itself runs (bot, queue, store) plus the fake Bot API the bench taps through.
+ * The kie.ai and OpenAI fakes (and, for the throughput run, the fake Bot API with every user and
+ * photo registered) run in a child process, so the measured process is the program itself.
  */
 async function startProviders(
   scenario: TaskScenario,
-): Promise<{ kie: string; openai: string; openaiKey: string; child: ChildProcess }> {
+  telegram: boolean,
+): Promise<Providers & { child: ChildProcess }> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-    env: { ...process.env, BENCH_PHASE: "providers", BENCH_SCENARIO: JSON.stringify(scenario) },
+    env: {
+      ...process.env,
+      BENCH_PHASE: "providers",
+      BENCH_SCENARIO: JSON.stringify(scenario),
+      BENCH_TELEGRAM: telegram ? "1" : "",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -117,7 +137,7 @@ async function startProviders(
     });
     child.once("exit", (code) => reject(new Error(`provider fakes exited with ${code}`)));
   });
-  return { ...(JSON.parse(line) as { kie: string; openai: string; openaiKey: string }), child };
+  return { ...(JSON.parse(line) as Providers), child };
 }
 
 async function createJobs(e: Env, n: number): Promise<void> {
@@ -127,13 +147,13 @@ async function createJobs(e: Env, n: number): Promise<void> {
     const batch: NewJob[] = [];
     for (let i = 0; i < per && made < n; i++, made++) {
       const t = catalogue.get(made % 2 ? "broll" : "ugc")!;
-      const photo = e.tg.registerFile({ bytes: TINY_PNG, mimeType: "image/png", dir: "photos" });
+      const photo = e.tg?.registerFile({ bytes: TINY_PNG, mimeType: "image/png", dir: "photos" });
       batch.push({
         chatId: u.tgId,
         template: t.id,
         model: t.model,
         language: "en",
-        photoFileId: photo.fileId,
+        photoFileId: photo?.fileId ?? `bench-photo-${made}`,
         productText: "Ceramic mug 350 ml, matte black",
         cost: t.cost,
         idempotencyKey: `bench:${u.tgId}:${i}:${Math.random()}`,
@@ -153,19 +173,25 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, every = 
 }
 
 async function throughput(workers: number): Promise<void> {
-  const e = await setup({ outcome: "success", polls: 0, resultBytes: 100 * 1024 }, workers, {
-    timing: { firstPollMs: 0, pollMinMs: 0, pollMaxMs: 0 },
-    idleMs: 1000,
-  });
+  const e = await setup(
+    { outcome: "success", polls: 0, resultBytes: 100 * 1024 },
+    workers,
+    { timing: { firstPollMs: 0, pollMinMs: 0, pollMaxMs: 0 }, idleMs: 1000 },
+    false,
+  );
   try {
     await createJobs(e, JOBS);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     e.queue.start();
-    await waitFor(async () => {
-      const c = await e.store.countJobsByStatus();
-      return c.succeeded + c.failed === JOBS;
-    }, 600_000);
+    await waitFor(
+      async () => {
+        const c = await e.store.countJobsByStatus();
+        return c.succeeded + c.failed === JOBS;
+      },
+      600_000,
+      100,
+    );
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuPerJob = (cpu.user + cpu.system) / 1000 / JOBS;
@@ -188,9 +214,13 @@ function percentile(xs: number[], p: number): number {
 async function inFlight(): Promise<void> {
   const IN_FLIGHT = 200;
   // A slow provider: renders never finish during the run; status checks every 2 s.
-  const e = await setup({ outcome: "hang" }, 3, {
-    timing: { firstPollMs: 2000, pollMinMs: 2000, pollMaxMs: 2000 },
-  });
+  const e = await setup(
+    { outcome: "hang" },
+    3,
+    { timing: { firstPollMs: 2000, pollMinMs: 2000, pollMaxMs: 2000 } },
+    true,
+  );
+  const tg = e.tg!;
   const config = parseConfig({ ...e.env });
   const telegram = createTelegram({ config, store: e.store, logger });
   const bot = createBot({
@@ -218,7 +248,7 @@ async function inFlight(): Promise<void> {
     await bot.start();
     await waitFor(async () => bot.isPolling(), 10_000);
     // A consented user on the main menu.
-    const u = e.tg.user({ id: 99_001, language_code: "en" });
+    const u = tg.user({ id: 99_001, language_code: "en" });
     u.command("start");
     const terms = await u.next();
     u.tap(terms, encode({ a: "consent" }));
@@ -228,7 +258,7 @@ async function inFlight(): Promise<void> {
     for (let i = 0; i < TAPS; i++) {
       const t = performance.now();
       const id = u.forgeTap(menu.message_id, encode({ a: "menu" }));
-      await e.tg.callbackAnswer(id, 5000);
+      await tg.callbackAnswer(id, 5000);
       latencies.push(performance.now() - t);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -253,9 +283,16 @@ async function inFlight(): Promise<void> {
 if (process.env.BENCH_PHASE === "providers") {
   const kie = createKieServer({ scenario: JSON.parse(process.env.BENCH_SCENARIO ?? "{}") as TaskScenario });
   const openai = createOpenAiServer();
-  process.stdout.write(
-    `${JSON.stringify({ kie: await kie.start(), openai: await openai.start(), openaiKey: openai.apiKey })}\n`,
-  );
+  const out: Providers = { kie: await kie.start(), openai: await openai.start(), openaiKey: openai.apiKey };
+  if (process.env.BENCH_TELEGRAM) {
+    const tg = await startFakeTelegram({ recordCalls: false });
+    for (let i = 0; i < USERS; i++) tg.user({ id: 70_000 + i, language_code: "en" });
+    for (let i = 0; i < JOBS; i++) {
+      tg.registerFile({ fileId: `bench-photo-${i}`, bytes: TINY_PNG, mimeType: "image/png", dir: "photos" });
+    }
+    Object.assign(out, { tgApiRoot: tg.apiRoot, tgToken: tg.token });
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
   await new Promise(() => {});
 }
 if (process.env.BENCH_PHASE === "inflight") {

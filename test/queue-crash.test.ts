@@ -3,9 +3,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { createCatalogue } from "../src/templates/index.ts";
 import { type SharedStores, sqliteFactory } from "./helpers/stores.ts";
 import { FAST, type Harness, startHarness } from "./queue-harness.ts";
 
+const catalogue = createCatalogue();
 const NODE = join(process.cwd(), "node_modules/.bin/node");
 let h: Harness | null = null;
 let shared: SharedStores | null = null;
@@ -103,38 +105,43 @@ describe("a worker process killed with SIGKILL mid-render", () => {
     expect(await h.store.ledgerSum(u.id)).toBe(0);
   });
 
-  it("SIGTERM lets the running step finish and gives the job back for the next process", async () => {
+  it("SIGTERM in the middle of a step: the step finishes, the job is given back, the next process renders it once", async () => {
     shared = await sqliteFactory().makeShared(1, { freeCredits: 0 });
     h = await startHarness({
       store: shared.stores[0]!,
       noQueue: true,
-      kie: { scenario: { outcome: "success", polls: 2 } },
+      kie: { scenario: { outcome: "success", polls: 1 } },
+      env: { OPENAI_TIMEOUT_SECONDS: "1" },
     });
     const env = {
       ...h.env,
       DATABASE_PATH: shared.target,
-      QUEUE_TEST_OPTIONS: JSON.stringify({
-        ...FAST,
-        leaseMs: 30_000,
-        timing: { firstPollMs: 60_000, pollMinMs: 60_000, pollMaxMs: 60_000 },
-      }),
+      QUEUE_TEST_OPTIONS: JSON.stringify({ ...FAST, leaseMs: 30_000 }),
     };
     const u = await h.user(5002, 1);
     const job = await h.job(u.id, u.tgId);
+    // OpenAI hangs: the worker sits in the prompt step (1 s timeout, then the fallback prompt).
+    h.openai.setMode("hang");
     const first = await spawnWorker(env);
-    await until(async () => /^poll@/.test((await h!.store.getJobById(job.id))?.step ?? ""));
+    await until(() => h!.openai.seen.length > 0);
     const exited = new Promise<number | null>((r) => first.once("exit", r));
     first.kill("SIGTERM");
     expect(await exited).toBe(0);
     const parked = await h.store.getJobById(job.id);
-    expect(parked!.leaseOwner).toBeNull();
-    expect(parked!.status).toBe("processing");
-    // The next process picks it up when its check is due (moved to now instead of a minute).
-    await h.store.patchJob(job.id, { runAt: new Date() });
-    await spawnWorker({ ...env, QUEUE_TEST_OPTIONS: JSON.stringify(FAST) });
+    expect(parked).toMatchObject({
+      status: "processing",
+      leaseOwner: null,
+      step: "render",
+      providerTaskId: null,
+    });
+    expect(parked!.generatedPrompt).toContain(catalogue.get("ugc")!.fallbackPrompt);
+    expect(h.kie.created).toBe(0);
+    h.openai.setMode("ok");
+    await spawnWorker(env);
     const done = await h.waitFor(job.id, ["succeeded", "failed"], 20_000);
     expect(done.status).toBe("succeeded");
     expect(done.attempts).toBe(0);
     expect(h.kie.created).toBe(1);
+    expect(h.openai.seen).toHaveLength(1);
   });
 });

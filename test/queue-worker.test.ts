@@ -1,0 +1,91 @@
+// The worker loop itself: it never dies when the database fails, it wakes at once for new work,
+// and it stops at a safe point.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Store } from "../src/db/store.ts";
+import { createWaker } from "../src/queue/waker.ts";
+import { sqliteFactory } from "./helpers/stores.ts";
+import { type Harness, startHarness } from "./queue-harness.ts";
+
+let h: Harness | null = null;
+let store: Store | null = null;
+
+afterEach(async () => {
+  await h?.close();
+  await store?.close();
+  h = null;
+  store = null;
+});
+
+/** The store, with claims failing like a busy or lost database while `failing` is true. */
+function flaky(inner: Store) {
+  const state = { failing: true, failures: 0 };
+  const wrapped: Store = {
+    ...inner,
+    async claimJobs(...args) {
+      if (state.failing) {
+        state.failures += 1;
+        throw Object.assign(new Error("SQLITE_BUSY: database is locked"), { code: "SQLITE_BUSY" });
+      }
+      return inner.claimJobs(...args);
+    },
+  };
+  return { store: wrapped, state };
+}
+
+describe("queue workers", () => {
+  it("keep running through a failing database, report the last error, and finish the job once it is back", async () => {
+    store = await sqliteFactory().make({ freeCredits: 0 });
+    const f = flaky(store);
+    h = await startHarness({ store: f.store, queue: { fetchBackoffMs: { base: 10, max: 50 } } });
+    const u = await h.user(6001);
+    const job = await h.job(u.id, u.tgId);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(f.state.failures).toBeGreaterThan(3);
+    const workers = h.queue.workers();
+    expect(workers.every((w) => w.state === "active")).toBe(true);
+    expect(workers.some((w) => w.lastError?.includes("SQLITE_BUSY"))).toBe(true);
+    f.state.failing = false;
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(h.kie.created).toBe(1);
+  });
+
+  it("pick up a new job at once after wake(), with no polling delay", async () => {
+    store = await sqliteFactory().make({ freeCredits: 0 });
+    // Idle workers would sleep a minute without a wake-up.
+    h = await startHarness({ store, queue: { idleMs: 60_000 } });
+    await new Promise((r) => setTimeout(r, 100));
+    const u = await h.user(6002);
+    const job = await h.job(u.id, u.tgId); // calls queue.wake()
+    const done = await h.waitFor(job.id, ["succeeded", "failed"], 5000);
+    expect(done.status).toBe("succeeded");
+  });
+
+  it("stop() lets idle and busy workers end and marks them stopped", async () => {
+    store = await sqliteFactory().make({ freeCredits: 0 });
+    h = await startHarness({ store });
+    await h.queue.stop(500);
+    expect(h.queue.workers().map((w) => w.state)).toEqual(["stopped", "stopped", "stopped"]);
+  });
+});
+
+describe("waker", () => {
+  it("remembers a notify that came while nobody was waiting", async () => {
+    const w = createWaker();
+    w.notify();
+    const t = Date.now();
+    await w.wait(10_000);
+    expect(Date.now() - t).toBeLessThan(1000);
+    w.close();
+  });
+
+  it("wakes a waiter at the moment asked for by wakeAt", async () => {
+    const w = createWaker();
+    const slept = w.wait(10_000).then(() => "woken");
+    w.wakeAt(new Date(Date.now() + 20));
+    expect(await Promise.race([slept, new Promise((r) => setTimeout(() => r("timeout"), 5000))])).toBe(
+      "woken",
+    );
+    w.close();
+  });
+});
