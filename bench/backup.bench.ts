@@ -10,6 +10,7 @@
 //
 //   BENCH_USERS, BENCH_JOBS   sizes (default 100000, 1000000)
 //   BENCH_KEEP=1              keep the temp folder for inspection
+//   BENCH_DATABASE_URL / TEST_DATABASE_URL   also restore into Postgres (a schema of its own)
 
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -18,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { createBackup, restoreBackup } from "../src/backup/index.ts";
 import { parseConfig } from "../src/config/index.ts";
 import { migrateDatabase } from "../src/db/index.ts";
@@ -30,13 +32,33 @@ const PROBE_EVERY_MS = 10;
 const logger = createLogger({ level: "silent", pretty: false });
 const self = fileURLToPath(import.meta.url);
 
-const configFor = (dir: string) =>
-  parseConfig({
+const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+
+const configFor = (dir: string, pgSchema?: string) => {
+  const env: Record<string, string> = {
     BOT_TOKEN: "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     DATABASE_PATH: join(dir, "neurocards.db"),
     STORAGE_PATH: join(dir, "files"),
     BACKUP_DIR: join(dir, "backups"),
-  });
+  };
+  if (pgSchema && PG_URL) {
+    const url = new URL(PG_URL);
+    url.searchParams.set("options", `-c search_path=${pgSchema}`);
+    env.DATABASE_TYPE = "postgres";
+    env.DATABASE_URL = url.toString();
+  }
+  return parseConfig(env);
+};
+
+async function pgAdmin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
 
 function stats(ms: number[]) {
   const s = [...ms].sort((a, b) => a - b);
@@ -153,7 +175,12 @@ function child(args: string[]): { done: Promise<ChildResult>; send(m: unknown): 
   return { done, send: (m) => p.send(m as object) };
 }
 
-async function childMain(mode: string, dir: string, extra: string | undefined): Promise<void> {
+async function childMain(
+  mode: string,
+  dir: string,
+  extra: string | undefined,
+  schema?: string,
+): Promise<void> {
   const reply = (result: ChildResult) => process.send?.({ result });
   if (mode === "probe") {
     const probe = await startProbe(join(dir, "neurocards.db"));
@@ -189,7 +216,7 @@ async function childMain(mode: string, dir: string, extra: string | undefined): 
   if (mode === "restore") {
     const rssBeforeMb = peakRssMb();
     const t0 = performance.now();
-    const res = await restoreBackup({ config: configFor(dir), logger, archive: extra! });
+    const res = await restoreBackup({ config: configFor(dir, schema), logger, archive: extra! });
     reply({
       seconds: (performance.now() - t0) / 1000,
       rssBeforeMb,
@@ -229,6 +256,16 @@ async function main(): Promise<void> {
     const bot = (await probeResult).probe;
 
     const restore = await child(["restore", dst, String(backup.path)]).done;
+    let restorePg: ChildResult | null = null;
+    if (PG_URL) {
+      const schema = `bench_${randomBytes(4).toString("hex")}`;
+      await pgAdmin(`create schema ${schema}`);
+      try {
+        restorePg = await child(["restore", join(root, "dst-pg"), String(backup.path), schema]).done;
+      } finally {
+        await pgAdmin(`drop schema ${schema} cascade`);
+      }
+    }
 
     const rows = [
       {
@@ -245,6 +282,17 @@ async function main(): Promise<void> {
         peakRssMb: restore.peakRssMb,
         archiveMb: "",
       },
+      ...(restorePg
+        ? [
+            {
+              step: "restore → fresh Postgres",
+              seconds: +(restorePg.seconds as number).toFixed(1),
+              rssAtStartMb: restorePg.rssBeforeMb,
+              peakRssMb: restorePg.peakRssMb,
+              archiveMb: "",
+            },
+          ]
+        : []),
     ];
     console.table(rows);
     console.log("store read+write every 10 ms during the backup (ms):");
@@ -259,6 +307,6 @@ async function main(): Promise<void> {
   }
 }
 
-const [mode, dir, extra] = process.argv.slice(2);
-if (mode && dir) await childMain(mode, dir, extra);
+const [mode, dir, extra, schema] = process.argv.slice(2);
+if (mode && dir) await childMain(mode, dir, extra, schema);
 else await main();
