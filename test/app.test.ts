@@ -10,7 +10,7 @@ import { parseConfig } from "../src/config/index.ts";
 import { telegramWebhookPath } from "../src/http/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { type Fakes, startFakes } from "./smoke/fakes.ts";
-import { makeOneVideo } from "./smoke/user-flow.ts";
+import { makeOneVideo, reachConfirm, videoDelivered } from "./smoke/user-flow.ts";
 
 let fakes: Fakes;
 let dir: string;
@@ -167,6 +167,31 @@ describe("the whole app", () => {
       expect(fakes.telegram.calls.some((c) => c.method === "getUpdates")).toBe(false);
     } finally {
       busy.close();
+    }
+  });
+
+  it("stops within 10 s while a render is in flight; after a restart the same render is delivered, not paid twice", async () => {
+    const config = parseConfig(env(await freePort()));
+    const quiet = createLogger({ level: "silent" });
+    const first = await createApp(config, quiet);
+    await first.start();
+    fakes.kie.nextTasks({ outcome: "hang" });
+    const { user, confirm } = await reachConfirm(fakes.telegram, 9201);
+    user.tap(confirm, /confirm/i);
+    await until(() => fakes.kie.created === 1, 10_000, "the render to start");
+    const t0 = Date.now();
+    await first.stop();
+    expect(Date.now() - t0).toBeLessThan(10_000);
+
+    const second = await createApp(config, quiet);
+    await second.start();
+    try {
+      const [task] = [...fakes.kie.tasks.values()];
+      fakes.kie.complete(task!.taskId);
+      await videoDelivered(user, 10_000);
+      expect(fakes.kie.created).toBe(1);
+    } finally {
+      await second.stop();
     }
   });
 });

@@ -1,17 +1,16 @@
 // One seller from /start to the delivered video, driven through the fake Bot API. Shared by the
 // smoke test of the built executable and the app test.
-import { type FakeMessage, type FakeTelegram, TINY_PNG } from "../fakes/telegram-server.ts";
+import { type FakeMessage, type FakeTelegram, type FakeUser, TINY_PNG } from "../fakes/telegram-server.ts";
 
 const STEP_MS = 15_000;
 const buttons = (m: FakeMessage) => (m.reply_markup?.inline_keyboard ?? []).flat();
 const hasButton = (re: RegExp) => (m: FakeMessage) => buttons(m).some((b) => re.test(b.text));
 
-/** Returns the milliseconds from the Confirm tap to the video in the chat. */
-export async function makeOneVideo(
+/** Walks a new seller from /start to the confirmation screen; returns the user and that message. */
+export async function reachConfirm(
   tg: FakeTelegram,
   userId: number,
-  videoTimeoutMs = 60_000,
-): Promise<number> {
+): Promise<{ user: FakeUser; confirm: FakeMessage }> {
   const user = tg.user({ id: userId, first_name: "Smoke", language_code: "en" });
   user.command("start");
   user.tap(await user.next(hasButton(/accept/i), STEP_MS), /accept/i);
@@ -26,9 +25,23 @@ export async function makeOneVideo(
   await user.next(/wishes/i, STEP_MS);
   user.send("-");
   user.tap(await user.next(hasButton(/^\s*1\s*$/), STEP_MS), /^\s*1\s*$/);
-  const confirm = await user.next(hasButton(/confirm/i), STEP_MS);
+  return { user, confirm: await user.next(hasButton(/confirm/i), STEP_MS) };
+}
+
+/** Waits for the video in the user's chat. */
+export function videoDelivered(user: FakeUser, timeoutMs: number): Promise<FakeMessage> {
+  return user.next((_m, e) => e.method === "sendVideo", timeoutMs);
+}
+
+/** Returns the milliseconds from the Confirm tap to the video in the chat. */
+export async function makeOneVideo(
+  tg: FakeTelegram,
+  userId: number,
+  videoTimeoutMs = 60_000,
+): Promise<number> {
+  const { user, confirm } = await reachConfirm(tg, userId);
   const t0 = performance.now();
   user.tap(confirm, /confirm/i);
-  await user.next((_m, e) => e.method === "sendVideo", videoTimeoutMs);
+  await videoDelivered(user, videoTimeoutMs);
   return performance.now() - t0;
 }
