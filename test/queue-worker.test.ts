@@ -69,6 +69,32 @@ describe("queue workers", () => {
   });
 });
 
+describe("refund sweep", () => {
+  it("gives back the credit of a job that failed without its refund (crash in between) and apologizes", async () => {
+    store = await sqliteFactory().make({ freeCredits: 0 });
+    h = await startHarness({
+      store,
+      noQueue: true,
+      queue: { refundSweepGraceMs: 0, refundSweepEveryMs: 50 },
+    });
+    const u = await h.user(6101, 1);
+    const job = await h.job(u.id, u.tgId);
+    await store.updateJobStatus(job.id, "failed", {
+      errorCode: "transient:network",
+      errorMessage: "fetch failed",
+    });
+    expect(await store.safeGetBalance(u.id)).toBe(0);
+    h.queue.start();
+    const end = Date.now() + 5000;
+    while ((await store.safeGetBalance(u.id)) !== 1 && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await store.safeGetBalance(u.id)).toBe(1);
+    expect(await store.ledgerSum(u.id)).toBe(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await store.getLedger(u.id, { limit: 10 })).filter((e) => e.reason === "refund")).toHaveLength(1);
+  });
+});
+
 describe("waker", () => {
   it("remembers a notify that came while nobody was waiting", async () => {
     const w = createWaker();

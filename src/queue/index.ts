@@ -38,6 +38,8 @@ export interface QueueOptions {
   openaiMaxRetries: number;
   adminAlertEveryMs: number;
   refundSweepEveryMs: number;
+  /** A failed job younger than this is left to the runner's own refund. */
+  refundSweepGraceMs: number;
   timing: PipelineTiming;
   /** kie.ai callback URL (default: PUBLIC_BASE_URL + /kie/callback/<secret>, none without a public URL). */
   callbackUrl: string | undefined;
@@ -81,6 +83,7 @@ export function createQueue(deps: QueueDeps): Queue {
     openaiMaxRetries: QUEUE_DEFAULTS.openaiMaxRetries,
     adminAlertEveryMs: QUEUE_DEFAULTS.adminAlertEveryMs,
     refundSweepEveryMs: QUEUE_DEFAULTS.refundSweepEveryMs,
+    refundSweepGraceMs: 60_000,
     timing: DEFAULT_TIMING,
     callbackUrl: kieCallbackUrl(config),
     listen: pg,
@@ -165,8 +168,11 @@ export function createQueue(deps: QueueDeps): Queue {
     try {
       const failed = await store.listLastJobs({ status: "failed", limit: 500 });
       for (const job of failed) {
-        if (job.refundedAt || job.creditsCharged <= 0) continue;
-        if (job.finishedAt && Date.now() - job.finishedAt.getTime() < 60_000) continue;
+        if (job.refundedAt || job.creditsCharged <= 0 || !job.finishedAt) continue;
+        // Only our own recent failures (errorCode "class:code"): the runner refunds them itself
+        // within a minute, and old or imported failed jobs are the admins' call, not ours.
+        const age = Date.now() - job.finishedAt.getTime();
+        if (age < o.refundSweepGraceMs || age > 24 * 3600_000 || !job.errorCode?.includes(":")) continue;
         const r = await store.refundCredit(job.id);
         if (!r.refunded) continue;
         metrics.creditsRefunded.inc(job.creditsCharged);
