@@ -7,12 +7,15 @@ export function createWaker() {
   let timer: NodeJS.Timeout | null = null;
   let timerAt = Number.POSITIVE_INFINITY;
 
+  // Wakes one idle worker; a worker that then finds work wakes the next (see worker.ts), so a
+  // burst of jobs fans out while a single job costs a single claim instead of one per worker.
   function notify(): void {
-    if (waiters.size === 0) {
+    const first = waiters.values().next();
+    if (first.done) {
       pending = true;
       return;
     }
-    for (const w of [...waiters]) w();
+    first.value();
   }
 
   return {

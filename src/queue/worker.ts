@@ -100,6 +100,8 @@ export function createWorker(d: WorkerDeps) {
         continue;
       }
       if (job) {
+        // There may be more: pass the wake-up on to the next idle worker.
+        d.waker.notify();
         await runWithLease(job);
         continue;
       }
