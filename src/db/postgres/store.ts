@@ -7,7 +7,7 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { Logger } from "../../logger.ts";
 import { migratePostgres } from "../migrate.ts";
-import { type Raw, rowMapper } from "../rows.ts";
+import type { Raw } from "../rows.ts";
 import {
   broadcastRecipients,
   broadcasts,
@@ -72,7 +72,6 @@ const toJob = (r: typeof jobs.$inferSelect): Job => r as Job;
 const toPayment = (r: typeof payments.$inferSelect): Payment => r as Payment;
 const toBroadcast = (r: typeof broadcasts.$inferSelect): Broadcast => r as Broadcast;
 const toLedger = (r: typeof creditLedger.$inferSelect): LedgerEntry => r as LedgerEntry;
-const rawJob = rowMapper<Job>(jobs);
 const isUniqueViolation = (err: unknown) => errorCode(err) === "23505";
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
@@ -510,8 +509,7 @@ function createPostgresStore(
     },
     async updateJobStatus(id, to, patch = {}) {
       const { leaseOwner, ...rest } = patch;
-      const r = await setJobStatusPostgres(query, id, to, new Date(), rest, leaseOwner);
-      return r ? rawJob(r) : null;
+      return setJobStatusPostgres(query, id, to, new Date(), rest, leaseOwner);
     },
     async patchJob(id, patch, leaseOwner) {
       const where =
@@ -621,11 +619,11 @@ function createPostgresStore(
     },
 
     async claimJobs(workerId, leaseMs, limit, now = new Date()) {
-      return (await claimJobsPostgres(query, workerId, now, leaseMs, limit)).map(rawJob);
+      return claimJobsPostgres(query, workerId, now, leaseMs, limit);
     },
     async claimNextJob(workerId, leaseMs, now = new Date()) {
-      const [r] = await claimJobsPostgres(query, workerId, now, leaseMs, 1);
-      return r ? rawJob(r) : null;
+      const [job] = await claimJobsPostgres(query, workerId, now, leaseMs, 1);
+      return job ?? null;
     },
     heartbeat: (jobId, workerId, leaseMs, now = new Date()) =>
       heartbeatPostgres(query, jobId, workerId, now, leaseMs),

@@ -10,9 +10,12 @@
 // — FIFO by readiness — and id breaks ties in creation order. It is also exactly the key of the
 // partial index jobs_ready_idx, so the scan stops after `limit` index entries however many
 // finished jobs the table holds.
-import type BetterSqlite3 from "better-sqlite3";
-import type { Raw } from "../rows.ts";
-import type { PgQuery, SqlitePrepare } from "./types.ts";
+import { rowMapper } from "../rows.ts";
+import { jobs as pgJobs } from "../schema/postgres.ts";
+import type { Job } from "../types.ts";
+import { type PgQuery, type SqlitePrepare, sqliteJobRows } from "./types.ts";
+
+const pgJob = rowMapper<Job>(pgJobs);
 
 // The `status in (...)` term is spelled exactly like the partial index's predicate: SQLite only
 // uses a partial index when the query repeats the predicate's terms. INDEXED BY pins the plan:
@@ -37,6 +40,8 @@ where id in (
 )
 returning *`;
 
+const sqliteTexts = new Map<number, string>();
+
 // SKIP LOCKED lets N workers each take different rows without waiting on each other; the
 // re-check of the lease in the outer WHERE is not needed because the row lock taken by the CTE is
 // held until the UPDATE ends, and a concurrent claimer skips it.
@@ -60,8 +65,8 @@ from picked
 where j.id = picked.id
 returning j.*`;
 
-function byReadiness(a: Raw, b: Raw): number {
-  return Number(a.run_at) - Number(b.run_at) || Number(a.id) - Number(b.id);
+function byReadiness(a: Job, b: Job): number {
+  return a.runAt.getTime() - b.runAt.getTime() || a.id - b.id;
 }
 
 /** Must run inside BEGIN IMMEDIATE so the pick and the update are one write-locked step. */
@@ -71,11 +76,15 @@ export function claimJobsSqlite(
   now: Date,
   leaseMs: number,
   limit: number,
-): Raw[] {
+): Job[] {
   const n = Math.max(1, Math.min(1000, Math.floor(limit)));
-  const stmt: BetterSqlite3.Statement = prepare(sqlite(n));
-  const rows = stmt.all({ now: now.getTime(), owner, expires: now.getTime() + leaseMs }) as Raw[];
-  return rows.sort(byReadiness);
+  let text = sqliteTexts.get(n);
+  if (text === undefined) {
+    text = sqlite(n);
+    sqliteTexts.set(n, text);
+  }
+  const rows = sqliteJobRows(prepare(text), { now: now.getTime(), owner, expires: now.getTime() + leaseMs });
+  return rows.length > 1 ? rows.sort(byReadiness) : rows;
 }
 
 export async function claimJobsPostgres(
@@ -84,13 +93,11 @@ export async function claimJobsPostgres(
   now: Date,
   leaseMs: number,
   limit: number,
-): Promise<Raw[]> {
+): Promise<Job[]> {
   const { rows } = await query(
     POSTGRES,
     [now, owner, new Date(now.getTime() + leaseMs), limit],
     "nc_claim_jobs",
   );
-  return rows.sort(
-    (a, b) => (a.run_at as Date).getTime() - (b.run_at as Date).getTime() || Number(a.id) - Number(b.id),
-  );
+  return rows.map(pgJob).sort(byReadiness);
 }

@@ -6,36 +6,56 @@
 // Finishing (succeeded/failed) stamps finished_at and drops the lease; going back to queued drops
 // the lease too so the job is claimable again at once.
 
-import { assignments, type Raw } from "../rows.ts";
+import { assignments, rowMapper } from "../rows.ts";
 import { jobs as pgJobs } from "../schema/postgres.ts";
 import { jobs as sqliteJobs } from "../schema/sqlite.ts";
 import type { JobPatch } from "../store.ts";
-import { JOB_STATUSES, JOB_TRANSITIONS, type JobStatus } from "../types.ts";
+import { JOB_STATUSES, JOB_TRANSITIONS, type Job, type JobStatus } from "../types.ts";
 import {
   type Dialect,
   type PgQuery,
   placeholder,
   type SqlitePrepare,
+  sqliteJobRows,
   statementName,
   tsValue,
 } from "./types.ts";
 
+const pgJob = rowMapper<Job>(pgJobs);
+
+const FROM: Record<JobStatus, string> = Object.fromEntries(
+  JOB_STATUSES.map((to) => {
+    const from = JOB_STATUSES.filter((s) => JOB_TRANSITIONS[s].includes(to));
+    return [to, from.length ? from.map((s) => `'${s}'`).join(", ") : "null"];
+  }),
+) as Record<JobStatus, string>;
+
+// Statement text per shape (dialect, target, which columns, lease guard): a worker completes
+// thousands of jobs with the same few shapes, so the text is built once per shape, not per call.
+const texts = new Map<string, string>();
+
 function build(dialect: Dialect, id: number, to: JobStatus, now: Date, patch: JobPatch, leaseOwner?: string) {
   const p = placeholder(dialect);
-  const from = JOB_STATUSES.filter((s) => JOB_TRANSITIONS[s].includes(to));
-  const extra: Record<string, unknown> = {};
-  if (to === "succeeded" || to === "failed")
-    Object.assign(extra, { finishedAt: now, leaseOwner: null, leaseExpiresAt: null });
-  if (to === "queued") Object.assign(extra, { finishedAt: null, leaseOwner: null, leaseExpiresAt: null });
+  const extra =
+    to === "succeeded" || to === "failed"
+      ? { finishedAt: now, leaseOwner: null, leaseExpiresAt: null }
+      : to === "queued"
+        ? { finishedAt: null, leaseOwner: null, leaseExpiresAt: null }
+        : {};
   const set = assignments(dialect === "sqlite" ? sqliteJobs : pgJobs, { ...patch, ...extra }, p, 1);
-  const n = 1 + set.values.length;
-  const owner = leaseOwner === undefined ? "" : ` and lease_owner = ${p(n + 1)}`;
-  const allowed = from.length ? from.map((s) => `'${s}'`).join(", ") : "null";
-  const text = `update jobs set status = '${to}', updated_at = ${p(0)}${set.sql.map((s) => `, ${s}`).join("")}
-where id = ${p(n)} and status in (${allowed})${owner}
+  const guarded = leaseOwner !== undefined;
+  const key = `${dialect}|${to}|${guarded}|${set.sql.join(",")}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    const n = 1 + set.values.length;
+    const owner = guarded ? ` and lease_owner = ${p(n + 1)}` : "";
+    text = `update jobs set status = '${to}', updated_at = ${p(0)}${set.sql.map((s) => `, ${s}`).join("")}
+where id = ${p(n)} and status in (${FROM[to]})${owner}
 returning *`;
+    texts.set(key, text);
+  }
   const values = [tsValue(dialect, now), ...set.values, id];
-  if (leaseOwner !== undefined) values.push(leaseOwner);
+  if (guarded) values.push(leaseOwner);
   return { text, values };
 }
 
@@ -46,9 +66,9 @@ export function setJobStatusSqlite(
   now: Date,
   patch: JobPatch = {},
   leaseOwner?: string,
-): Raw | null {
+): Job | null {
   const q = build("sqlite", id, to, now, patch, leaseOwner);
-  return (prepare(q.text).get(...q.values) as Raw | undefined) ?? null;
+  return sqliteJobRows(prepare(q.text), ...q.values)[0] ?? null;
 }
 
 export async function setJobStatusPostgres(
@@ -58,8 +78,8 @@ export async function setJobStatusPostgres(
   now: Date,
   patch: JobPatch = {},
   leaseOwner?: string,
-): Promise<Raw | null> {
+): Promise<Job | null> {
   const q = build("postgres", id, to, now, patch, leaseOwner);
   const { rows } = await query(q.text, q.values, statementName("nc_status", q.text));
-  return rows[0] ?? null;
+  return rows[0] ? pgJob(rows[0]) : null;
 }

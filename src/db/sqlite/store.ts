@@ -443,8 +443,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
     },
     async updateJobStatus(id, to, patch = {}) {
       const { leaseOwner, ...rest } = patch;
-      const r = setJobStatusSqlite(prepare, id, to, new Date(), rest, leaseOwner);
-      return r ? rawJob(r) : null;
+      return setJobStatusSqlite(prepare, id, to, new Date(), rest, leaseOwner);
     },
     async patchJob(id, patch: JobPatch, leaseOwner) {
       const set = { ...patch, updatedAt: new Date() };
@@ -525,11 +524,10 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
     },
 
     async claimJobs(workerId, leaseMs, limit, now = new Date()) {
-      return immediate(() => claimJobsSqlite(prepare, workerId, now, leaseMs, limit)).map(rawJob);
+      return immediate(() => claimJobsSqlite(prepare, workerId, now, leaseMs, limit));
     },
     async claimNextJob(workerId, leaseMs, now = new Date()) {
-      const [job] = immediate(() => claimJobsSqlite(prepare, workerId, now, leaseMs, 1));
-      return job ? rawJob(job) : null;
+      return immediate(() => claimJobsSqlite(prepare, workerId, now, leaseMs, 1))[0] ?? null;
     },
     async heartbeat(jobId, workerId, leaseMs, now = new Date()) {
       return heartbeatSqlite(prepare, jobId, workerId, now, leaseMs);
