@@ -107,4 +107,24 @@ describe("createTelegram", () => {
     });
     await store.close();
   });
+
+  it("paced sends stay within limits the fake enforces like Telegram (no 429 for 45 sends)", async () => {
+    tg = await startFakeTelegram({ flood: { perChatPerSecond: 1, globalPerSecond: 30 } });
+    const store = await sqliteFactory().make();
+    const config = parseConfig({
+      BOT_TOKEN: tg.token,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      SEND_RATE_PER_SECOND: "30",
+    });
+    const telegram = createTelegram({ config, store, logger: silentLogger() });
+    const chats = Array.from({ length: 40 }, (_, i) => 900 + i);
+    for (const id of chats) tg.user({ id });
+    const sends = [...chats, 900, 900, 900, 901, 901].map((id) =>
+      telegram.send(id, (api) => api.sendMessage(id, "hi")),
+    );
+    await Promise.all(sends);
+    expect(tg.callsTo("sendMessage").filter((c) => c.status === 429)).toEqual([]);
+    expect(tg.messages(900)).toHaveLength(4);
+    await store.close();
+  });
 });
