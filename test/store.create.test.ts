@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
@@ -57,6 +58,20 @@ describe("createStore", () => {
     expect((await second.getUserByTgId(5))?.username).toBe("kept");
     await second.close();
   });
+
+  it.runIf(process.platform === "linux" && process.arch === "x64")(
+    "accepts the SQLite addon as an already loaded object (how the single executable passes it)",
+    async () => {
+      const addonPath = fileURLToPath(
+        new URL("../node_modules/better-sqlite3/prebuilds/linux-x64.node", import.meta.url),
+      );
+      const mod = { exports: {} };
+      process.dlopen(mod, addonPath);
+      const store = await createStore(configFor(tempPath()), silentLogger(), { nativeBinding: mod.exports });
+      expect((await store.getOrCreateUser({ tgId: 9 })).created).toBe(true);
+      await store.close();
+    },
+  );
 
   it("refuses a database written by a newer version, naming the problem", async () => {
     const path = tempPath();
