@@ -92,6 +92,8 @@ async function snapshotOf(st: Store, userIds: number[]) {
   return { users, jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id) };
 }
 
+pgNotice("backup while jobs are created");
+
 describe("backup and restore", () => {
   it("backs up while 50 jobs are being created, and the archive restores into a fresh SQLite and a fresh Postgres with the same balances, ledgers and files", async () => {
     pgNotice("restore target");
@@ -157,6 +159,37 @@ describe("backup and restore", () => {
       expect(made.ok && made.job.id).toBeGreaterThan(Math.max(...copy.jobs.map((j) => j.id)));
     }
   });
+
+  it.skipIf(!PG_URL)(
+    "backs up Postgres from one snapshot while 50 jobs are being created: every charge in the archive has its job and balances match ledgers",
+    async () => {
+      const src = await box({ postgres: true });
+      const st = await store(src);
+      const userIds = await seed(src, st);
+      const creating = Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          await new Promise((r) => setTimeout(r, i * 4));
+          return st.createJobAndConsumeCredit(userIds[i % 5]!, job(i));
+        }),
+      );
+      const [backup, created] = await Promise.all([createBackup({ config: src.config, logger }), creating]);
+      expect(created.every((r) => r.ok)).toBe(true);
+      expect(backup.manifest.dialect).toBe("postgres");
+
+      const dst = await box();
+      await restoreBackup({ config: dst.config, logger, archive: backup.path });
+      const copy = await store(dst);
+      let charged = 0;
+      for (const id of userIds) {
+        const u = await copy.getUserById(id);
+        expect(await copy.ledgerSum(id)).toBe(u!.credits);
+        charged += (await copy.getLedger(id, { limit: 1000 })).filter(
+          (l) => l.reason === "job_charge",
+        ).length;
+      }
+      expect(charged).toBe(backup.manifest.tables.jobs!.rows);
+    },
+  );
 
   it("a quiet database round-trips exactly, also from Postgres back to SQLite", async () => {
     pgNotice("backup source");
