@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyArchive } from "../src/backup/archive.ts";
 import {
   createBackup,
+  createProgressBar,
   createProgressLines,
   type Progress,
   restoreBackup,
@@ -279,6 +280,17 @@ describe("backup and restore", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("draws progress as one bar redrawn in place on a terminal", () => {
+    let screen = "";
+    const bar = createProgressBar({ write: (s: string) => (screen += s), isTTY: true, columns: 70 });
+    bar({ phase: "load jobs", done: 0, total: 4, unit: "rows" });
+    bar({ phase: "load jobs", done: 4, total: 4, unit: "rows" });
+    bar.end();
+    const frames = screen.split("\r").filter(Boolean);
+    expect(frames.at(-1)).toBe(`${"load jobs".padEnd(22)} [####################] 100%  4/4 rows\n`);
+    expect(screen.split("\n")).toHaveLength(2);
   });
 
   it("shows progress as plain lines when not on a terminal", () => {

@@ -168,6 +168,18 @@ describe("restore refuses archives it cannot trust, before touching anything", (
     });
   }
 
+  it("refuses to restore under a running bot, even with force", async () => {
+    const archive = await realArchive();
+    const dst = await occupiedTarget();
+    const st = await createStore(dst.config, logger);
+    await st.acquireInstanceLease("bot", "vps-1:4242", 60_000);
+    await st.close();
+    await expect(restoreBackup({ config: dst.config, logger, archive, force: true })).rejects.toThrow(
+      /vps-1:4242\) is running on this database; stop it/,
+    );
+    await unchanged(dst);
+  });
+
   it("refuses an archive made by a newer schema", async () => {
     const dst = await occupiedTarget();
     const manifestOnly = join(dst.dir, "future.tar.gz");
