@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
 import type { ProviderKeyState } from "../src/db/types.ts";
@@ -215,6 +215,47 @@ describe("prompt writer", () => {
     openai.setMode("hang");
     const r = await writer(1).write(input("ugc"));
     expect(r.source).toBe("fallback");
+  });
+
+  it("goes through OPENAI_PROXY_URL when it is set", async () => {
+    // A minimal HTTP CONNECT proxy that counts the tunnels it opened.
+    let tunnels = 0;
+    const sockets = new Set<{ destroy(): void }>();
+    const proxy = createServer();
+    proxy.on("connect", (req, client, head) => {
+      tunnels += 1;
+      sockets.add(client);
+      const [host, port] = String(req.url).split(":");
+      const upstream = connect(Number(port), host!, () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const config = parseConfig({
+        BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef",
+        OPENAI_API_KEY: openai.apiKey,
+        OPENAI_BASE_URL: openai.url,
+        OPENAI_PROXY_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      });
+      const w = createPromptWriter({
+        openai: config.openai,
+        logger,
+        metrics: createMetrics(),
+        maxRetries: 0,
+      });
+      const r = await w.write(input("ugc"));
+      expect(r.source).toBe("openai");
+      expect(tunnels).toBeGreaterThan(0);
+    } finally {
+      for (const c of sockets) c.destroy();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 
   it("skips OpenAI for an own prompt and keeps the product as in the photo", async () => {
