@@ -126,3 +126,31 @@ describe.skipIf(!pgUrl)("queue on Postgres when the database drops every connect
     expect(h.queue.workers().every((w) => w.state === "active")).toBe(true);
   }, 120_000);
 });
+
+describe.skipIf(!pgUrl)("queue on Postgres across processes", () => {
+  it("a job created in one process wakes an idle worker of another at once (LISTEN/NOTIFY)", async () => {
+    const shared = await postgresFactory(pgUrl!).makeShared(2, { freeCredits: 0 });
+    const env = { DATABASE_TYPE: "postgres", DATABASE_URL: pgUrl! };
+    // The bot process: creates jobs, runs no workers. The worker process: idle for a minute unless woken.
+    const bot = await startHarness({ store: shared.stores[0]!, env, queue: { concurrency: 0 } });
+    const worker = await startHarness({
+      store: shared.stores[1]!,
+      env,
+      fakes: { tg: bot.tg, kie: bot.kie, openai: bot.openai },
+      queue: { idleMs: 60_000 },
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 1000)); // both LISTEN connections up, workers asleep
+      const u = await bot.user(12_001);
+      const job = await bot.job(u.id, u.tgId);
+      const done = await bot.waitFor(job.id, ["succeeded", "failed"], 10_000);
+      expect(done.status).toBe("succeeded");
+      expect(done.leaseOwner).toBeNull();
+      expect(worker.queue.workers().some((w) => w.jobsRun > 0)).toBe(true);
+    } finally {
+      await worker.close();
+      await bot.close();
+      await shared.close();
+    }
+  });
+});
