@@ -236,6 +236,26 @@ describe("backup and restore", () => {
     expect(await after.countUsers()).toBe(5);
   });
 
+  it("a cancelled backup rejects and leaves nothing in the backup folder", async () => {
+    const src = await box();
+    const st = await store(src);
+    await seed(src, st);
+    const abort = new AbortController();
+    const phases: string[] = [];
+    const running = createBackup({
+      config: src.config,
+      logger,
+      signal: abort.signal,
+      onProgress: (p) => {
+        phases.push(p.phase);
+        if (p.phase.startsWith("export")) abort.abort();
+      },
+    });
+    await expect(running).rejects.toThrow(/abort/i);
+    expect(phases.some((p) => p.startsWith("archive"))).toBe(false);
+    expect(readdirSync(src.config.backup.dir)).toEqual([]);
+  });
+
   it("keeps only the newest N archives with keep", async () => {
     const src = await box();
     await store(src);

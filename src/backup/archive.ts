@@ -53,7 +53,7 @@ export interface ArchiveWriter {
   readonly bytes: number;
 }
 
-export function createArchiveWriter(file: string): ArchiveWriter {
+export function createArchiveWriter(file: string, signal?: AbortSignal): ArchiveWriter {
   const gzip = createGzip({ level: TEXT_LEVEL });
   let level = TEXT_LEVEL;
   const out = createWriteStream(file, { flags: "wx" });
@@ -102,6 +102,7 @@ export function createArchiveWriter(file: string): ArchiveWriter {
         const hash = createHash("sha256");
         let read = 0;
         for await (const chunk of fh.createReadStream({ autoClose: false, end: Math.max(0, size - 1) })) {
+          signal?.throwIfAborted();
           const buf = chunk as Buffer;
           read += buf.length;
           hash.update(buf);
@@ -121,6 +122,7 @@ export function createArchiveWriter(file: string): ArchiveWriter {
       return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
     },
     async close() {
+      signal?.throwIfAborted();
       await push(Buffer.alloc(BLOCK * 2));
       gzip.end();
       await done;

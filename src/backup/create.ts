@@ -3,7 +3,7 @@
 // The archive is written under a temporary name and renamed when complete, so a crash never
 // leaves a half archive that rotation would count as a backup.
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { VERSION } from "../cli/version.ts";
 import type { Config } from "../config/index.ts";
@@ -26,6 +26,8 @@ export interface BackupOptions {
   onProgress?: ProgressCallback;
   /** better-sqlite3 addon for the single executable (as for createStore). */
   nativeBinding?: string | object;
+  /** Stops a running backup (program shutdown): it rejects and leaves no archive behind. */
+  signal?: AbortSignal;
 }
 
 export interface BackupResult {
@@ -48,10 +50,32 @@ async function exportDatabase(o: BackupOptions, staging: string): Promise<Databa
   return result;
 }
 
-export async function createBackup(o: BackupOptions): Promise<BackupResult> {
-  const { config, logger, onProgress } = o;
+/** Leftovers of a backup killed mid-way (staging folders, partial archives) older than this go. */
+const STALE_MS = 6 * 3_600_000;
+
+async function removeStale(outDir: string): Promise<void> {
+  for (const name of await readdir(outDir)) {
+    if (!name.startsWith(".staging-") && !name.endsWith(".tar.gz.partial")) continue;
+    const p = join(outDir, name);
+    const st = await stat(p).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > STALE_MS) await rm(p, { recursive: true, force: true });
+  }
+}
+
+export async function createBackup(options: BackupOptions): Promise<BackupResult> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  // Every step reports progress often (each export slice, page batch, file): the natural place to
+  // notice a shutdown.
+  const onProgress: ProgressCallback = (p) => {
+    signal?.throwIfAborted();
+    options.onProgress?.(p);
+  };
+  const o = { ...options, onProgress };
+  const { config, logger } = o;
   const outDir = resolve(o.outDir ?? config.backup.dir);
   await mkdir(outDir, { recursive: true });
+  await removeStale(outDir);
   const createdAt = new Date();
   const started = performance.now();
   const staging = await mkdtemp(join(outDir, ".staging-"));
@@ -62,7 +86,7 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
     const storageRoot = resolve(config.storage.path);
     const keys = await listStoredFiles(storageRoot);
 
-    const writer = createArchiveWriter(partial);
+    const writer = createArchiveWriter(partial, signal);
     const entries: Manifest["entries"] = {};
     const tables: Manifest["tables"] = {};
     for (const t of exported.tables) {

@@ -29,7 +29,7 @@ export interface BackupScheduleOptions {
   onError?: (err: unknown) => void;
 }
 
-/** Starts the schedule; returns a stop function that waits for a running backup to finish. */
+/** Starts the schedule; returns a stop function that cancels a running backup (no archive is left). */
 export function startBackupSchedule(o: BackupScheduleOptions): () => Promise<void> {
   const { config, logger } = o;
   const hours = config.backup.intervalHours;
@@ -38,6 +38,7 @@ export function startBackupSchedule(o: BackupScheduleOptions): () => Promise<voi
   let running: Promise<void> | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
+  const abort = new AbortController();
 
   const run = (): Promise<void> =>
     createBackup({
@@ -46,9 +47,11 @@ export function startBackupSchedule(o: BackupScheduleOptions): () => Promise<voi
       outDir: config.backup.dir,
       keep: config.backup.keep,
       nativeBinding: o.nativeBinding,
+      signal: abort.signal,
     })
       .then((r) => o.onBackup?.(r))
       .catch((err: unknown) => {
+        if (abort.signal.aborted) return;
         logger.error({ err }, "automatic backup failed; trying again at the next interval");
         o.onError?.(err);
       });
@@ -73,6 +76,8 @@ export function startBackupSchedule(o: BackupScheduleOptions): () => Promise<voi
   return async () => {
     stopped = true;
     if (timer) clearTimeout(timer);
+    // A backup of a big database takes a minute: shutdown must not wait for it.
+    abort.abort();
     await running;
   };
 }
