@@ -13,7 +13,7 @@
 import { rowMapper } from "../rows.ts";
 import { jobs as pgJobs } from "../schema/postgres.ts";
 import type { Job } from "../types.ts";
-import { type PgQuery, type SqlitePrepare, sqliteJobRows } from "./types.ts";
+import { type PgQuery, type SqlitePrepare, sqliteJobRow, sqliteJobRows } from "./types.ts";
 
 const pgJob = rowMapper<Job>(pgJobs);
 
@@ -83,8 +83,12 @@ export function claimJobsSqlite(
     text = sqlite(n);
     sqliteTexts.set(n, text);
   }
-  const rows = sqliteJobRows(prepare(text), { now: now.getTime(), owner, expires: now.getTime() + leaseMs });
-  return rows.length > 1 ? rows.sort(byReadiness) : rows;
+  const params = { now: now.getTime(), owner, expires: now.getTime() + leaseMs };
+  if (n === 1) {
+    const job = sqliteJobRow(prepare(text), params);
+    return job ? [job] : [];
+  }
+  return sqliteJobRows(prepare(text), params).sort(byReadiness);
 }
 
 export async function claimJobsPostgres(

@@ -16,7 +16,7 @@ import {
   type PgQuery,
   placeholder,
   type SqlitePrepare,
-  sqliteJobRows,
+  sqliteJobRow,
   statementName,
   tsValue,
 } from "./types.ts";
@@ -68,7 +68,7 @@ export function setJobStatusSqlite(
   leaseOwner?: string,
 ): Job | null {
   const q = build("sqlite", id, to, now, patch, leaseOwner);
-  return sqliteJobRows(prepare(q.text), ...q.values)[0] ?? null;
+  return sqliteJobRow(prepare(q.text), ...q.values);
 }
 
 export async function setJobStatusPostgres(

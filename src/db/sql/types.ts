@@ -61,6 +61,17 @@ function decoderFor(stmt: BetterSqlite3.Statement): (row: unknown[]) => Job {
   return decode;
 }
 
+/**
+ * The single job row of a statement that yields at most one. `.get()`, not `.all()`: measured on
+ * the claim/complete loop, `.all()` on a writing statement had 3-6× the p99 of `.get()` with the
+ * same SQL (a median of 64 vs 70 µs, but p99 0.7 vs 4 ms).
+ */
+export function sqliteJobRow(stmt: BetterSqlite3.Statement, ...args: unknown[]): Job | null {
+  const decode = decoderFor(stmt);
+  const row = stmt.get(...args) as unknown[] | undefined;
+  return row ? decode(row) : null;
+}
+
 /** All job rows a `... returning *` / `select *` statement yields, decoded. */
 export function sqliteJobRows(stmt: BetterSqlite3.Statement, ...args: unknown[]): Job[] {
   const decode = decoderFor(stmt);
