@@ -5,7 +5,7 @@
 //    kie.ai, render, poll, result download, progress edits, sendVideo multipart). Target ≥ 100/s.
 // 2. 200 jobs in flight on a slow provider: resident memory (target < 200 MB) and how fast the bot
 //    answers menu taps meanwhile (target p99 < 100 ms).
-// Knobs: BENCH_JOBS (default 1000), BENCH_WORKERS (default 3,8: one run per value),
+// Knobs: BENCH_JOBS (default 1000), BENCH_WORKERS (default 3,16: one run per value),
 // BENCH_ONLY=throughput|inflight.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -28,7 +28,7 @@ import { createOpenAiServer } from "../test/fakes/openai-server.ts";
 import { type FakeTelegram, startFakeTelegram, TINY_PNG } from "../test/fakes/telegram-server.ts";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
-const WORKERS = (process.env.BENCH_WORKERS ?? "3,8").split(",").map(Number);
+const WORKERS = (process.env.BENCH_WORKERS ?? "3,16").split(",").map(Number);
 const USERS = 20;
 const logger = createLogger({ level: "silent", pretty: false });
 const catalogue = createCatalogue();

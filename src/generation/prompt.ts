@@ -51,6 +51,8 @@ export interface PromptWriterDeps {
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: PromptWriterDeps) {
+  // Built once: turning the zod schema into a strict JSON schema is not free.
+  const responseFormat = zodResponseFormat(answerSchema, "video_prompt");
   const client = openai.apiKey
     ? new OpenAI({
         apiKey: openai.apiKey,
@@ -95,7 +97,7 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
             { role: "system", content: system },
             { role: "user", content },
           ],
-          response_format: zodResponseFormat(answerSchema, "video_prompt"),
+          response_format: responseFormat,
         },
         { signal },
       );
