@@ -85,7 +85,10 @@ describe.each(storeFactories())("queue under load on $name", (factory) => {
 });
 
 const pgUrl = process.env.TEST_DATABASE_URL;
-if (!pgUrl) console.warn("[skip] queue Postgres reconnect test: set TEST_DATABASE_URL to run it");
+if (!pgUrl)
+  console.warn(
+    "[skip] queue on Postgres (pg_terminate_backend, LISTEN/NOTIFY across processes): set TEST_DATABASE_URL to run it",
+  );
 
 describe.skipIf(!pgUrl)("queue on Postgres when the database drops every connection", () => {
   it("workers reconnect after pg_terminate_backend mid-run and nothing is lost", async () => {
