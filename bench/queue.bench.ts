@@ -1,6 +1,7 @@
 // npm run bench:queue — the generation queue end to end on SQLite against the fake Bot API, kie.ai
 // and OpenAI servers (same process, loopback):
-// 1. throughput: providers answer at once, 100 KB results, the send pacer off; jobs/s from the
+// 1. throughput: providers answer at once, 100 KB results, the send pacer off, without and with
+//    PUBLIC_BASE_URL (kie.ai upload vs. kie.ai fetching from our HTTP server); jobs/s from the
 //    moment the workers start until every job is delivered (photo download, prompt, upload to
 //    kie.ai, render, poll, result download, progress edits, sendVideo multipart). Target ≥ 100/s.
 // 2. 200 jobs in flight on a slow provider: resident memory (target < 200 MB) and how fast the bot
@@ -17,6 +18,7 @@ import { createBot } from "../src/bot/index.ts";
 import { parseConfig } from "../src/config/index.ts";
 import { createStore } from "../src/db/index.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
+import { createHttpServer } from "../src/http/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { createQueue, type Queue, type QueueOptions } from "../src/queue/index.ts";
@@ -26,6 +28,7 @@ import { createCatalogue } from "../src/templates/index.ts";
 import { createKieServer, type TaskScenario } from "../test/fakes/kie-server.ts";
 import { createOpenAiServer } from "../test/fakes/openai-server.ts";
 import { type FakeTelegram, startFakeTelegram, TINY_PNG } from "../test/fakes/telegram-server.ts";
+import { freePort } from "../test/queue-harness.ts";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const WORKERS = (process.env.BENCH_WORKERS ?? "3,16").split(",").map(Number);
@@ -49,11 +52,16 @@ async function setup(
   workers: number,
   options: Partial<QueueOptions>,
   localTelegram: boolean,
+  publicUrl = false,
 ): Promise<Env> {
   const tg = localTelegram ? await startFakeTelegram({ recordCalls: false }) : null;
   const providers = await startProviders(scenario, !localTelegram);
   const dir = mkdtempSync(join(tmpdir(), "nc-bench-queue-"));
-  const env = {
+  const port = publicUrl ? await freePort() : 0;
+  const env: Record<string, string> = {
+    ...(publicUrl
+      ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, HTTP_PORT: String(port), HTTP_HOST: "127.0.0.1" }
+      : {}),
     BOT_TOKEN: tg?.token ?? providers.tgToken!,
     TELEGRAM_API_ROOT: tg?.apiRoot ?? providers.tgApiRoot!,
     KIE_API_KEYS: "test-key",
@@ -70,16 +78,22 @@ async function setup(
   const config = parseConfig(env);
   const store = await createStore(config, logger);
   const telegram = createTelegram({ config, store, logger });
-  const queue = createQueue({
-    config,
-    store,
-    logger,
-    metrics: createMetrics(),
-    telegram,
-    storage: createStorage(config, logger),
-    catalogue,
-    options,
-  });
+  const metrics = createMetrics();
+  const storage = createStorage(config, logger);
+  const queue = createQueue({ config, store, logger, metrics, telegram, storage, catalogue, options });
+  // With PUBLIC_BASE_URL kie.ai fetches the photo from our own HTTP server instead of an upload.
+  const http = publicUrl
+    ? createHttpServer({
+        config,
+        store,
+        storage,
+        metrics,
+        logger,
+        health: { database: () => true, storage: () => true, polling: () => true },
+        onKieCallback: (taskId) => queue.checkProviderTask(taskId),
+      })
+    : null;
+  await http?.listen();
   const users: Array<{ id: number; tgId: number }> = [];
   for (let i = 0; i < USERS; i++) {
     const tgId = 70_000 + i;
@@ -98,6 +112,7 @@ async function setup(
       await queue.stop(2000);
       await store.close();
       providers.child.kill();
+      await http?.close();
       await tg?.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -172,12 +187,13 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, every = 
   }
 }
 
-async function throughput(workers: number): Promise<void> {
+async function throughput(workers: number, publicUrl: boolean): Promise<void> {
   const e = await setup(
     { outcome: "success", polls: 0, resultBytes: 100 * 1024 },
     workers,
     { timing: { firstPollMs: 0, pollMinMs: 0, pollMaxMs: 0 }, idleMs: 1000 },
     false,
+    publicUrl,
   );
   try {
     await createJobs(e, JOBS);
@@ -197,7 +213,7 @@ async function throughput(workers: number): Promise<void> {
     const cpuPerJob = (cpu.user + cpu.system) / 1000 / JOBS;
     const c = await e.store.countJobsByStatus();
     console.log(
-      `throughput  workers=${workers}  jobs=${JOBS}  ${(JOBS / secs).toFixed(1)} jobs/s  ` +
+      `throughput  ${publicUrl ? "PUBLIC_BASE_URL" : "kie upload    "}  workers=${workers}  jobs=${JOBS}  ${(JOBS / secs).toFixed(1)} jobs/s  ` +
         `(${secs.toFixed(2)} s, succeeded ${c.succeeded}, failed ${c.failed}); ` +
         `CPU ${cpuPerJob.toFixed(2)} ms/job in the app process ≈ ${(1000 / cpuPerJob).toFixed(0)} jobs/s per core`,
     );
@@ -314,4 +330,6 @@ for (const flags of process.env.BENCH_ONLY === "throughput" ? [] : [[], ["--max-
   );
   await new Promise((r) => child.once("exit", r));
 }
-if (process.env.BENCH_ONLY !== "inflight") for (const w of WORKERS) await throughput(w);
+if (process.env.BENCH_ONLY !== "inflight") {
+  for (const publicUrl of [false, true]) for (const w of WORKERS) await throughput(w, publicUrl);
+}
