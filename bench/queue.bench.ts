@@ -1,5 +1,5 @@
 // npm run bench:queue — the generation queue end to end on SQLite against the fake Bot API, kie.ai
-// and OpenAI servers (same process, loopback):
+// and OpenAI servers on loopback, run in a child process so the measured process is the program:
 // 1. throughput: providers answer at once, 100 KB results, the send pacer off, without and with
 //    PUBLIC_BASE_URL (kie.ai upload vs. kie.ai fetching from our HTTP server); jobs/s from the
 //    moment the workers start until every job is delivered (photo download, prompt, upload to
