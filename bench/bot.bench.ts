@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { run } from "@grammyjs/runner";
 import { build } from "esbuild";
 import { Bot } from "grammy";
+import NODE_FLAGS from "../build/node-flags.json" with { type: "json" };
 import { encode } from "../src/bot/callbacks.ts";
 import { createBot } from "../src/bot/index.ts";
 import { parseConfig } from "../src/config/index.ts";
@@ -136,8 +137,9 @@ async function spawnBot(kind: string, tg: FakeTelegram, db = ""): Promise<ChildP
   const prof = process.env.BENCH_PROFILE
     ? [process.env.BENCH_HEAP ? "--heap-prof" : "--cpu-prof", `--diagnostic-dir=${process.env.BENCH_PROFILE}`]
     : [];
-  // BENCH_NODE_FLAGS: V8 flags for both bots, e.g. "--max-old-space-size=96" to see memory under a cap.
-  const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  // Both bots run with the executable's V8 flags (build/node-flags.json) unless BENCH_NODE_FLAGS
+  // says otherwise, e.g. "--max-old-space-size=96" to see memory under a cap.
+  const flags = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? NODE_FLAGS;
   const proc = spawn(process.execPath, [...flags, ...prof, script], {
     env: {
       ...process.env,

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import NODE_FLAGS from "../build/node-flags.json" with { type: "json" };
 import { encode } from "../src/bot/callbacks.ts";
 import { createBot } from "../src/bot/index.ts";
 import { parseConfig } from "../src/config/index.ts";
@@ -318,7 +319,7 @@ if (process.env.BENCH_PHASE === "inflight") {
   await inFlight();
   process.exit(0);
 }
-for (const flags of process.env.BENCH_ONLY === "throughput" ? [] : [[], ["--max-semi-space-size=8"]]) {
+for (const flags of process.env.BENCH_ONLY === "throughput" ? [] : [[], NODE_FLAGS]) {
   console.log(`in flight   node flags: ${flags.join(" ") || "(defaults)"}`);
   const child = spawn(
     process.execPath,
