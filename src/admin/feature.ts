@@ -25,9 +25,15 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
     await state.clear(ctx.from!.id);
     await show(ctx, await views.stats(tr(ctx)));
   });
-  // /cancel also ends a pending admin input; the bot's own /cancel then runs as usual.
+  // /cancel also ends a pending admin input; the bot's own /cancel then answers with the menu.
   admin.command("cancel", async (ctx, next) => {
     await state.clear(ctx.from!.id);
+    await next();
+  });
+  // A button outside the panel (menu, create, buy) means the admin went elsewhere: the pending
+  // question must not take the next message meant for that flow.
+  admin.on("callback_query:data", async (ctx, next) => {
+    if (!ctx.callbackQuery.data.startsWith("adm:")) await state.clear(ctx.from.id);
     await next();
   });
   admin.callbackQuery("adm:stats", async (ctx) => {

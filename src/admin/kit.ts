@@ -63,9 +63,6 @@ export function createAdminKit(deps: AdminFeatureDeps) {
   /** Questions come as new messages, so the card or panel above keeps its buttons. */
   async function ask(ctx: BotContext, pending: AdminState, text: string): Promise<void> {
     await state.set(ctx.from!.id, pending);
-    // The bot's create flow runs before the features and would take the answer as its input:
-    // an admin question ends it, as /cancel would.
-    ctx.session.step = null;
     await ctx.reply(text, { reply_markup: new InlineKeyboard().text(tr(ctx)("adm-button-cancel"), "adm:x") });
   }
 

@@ -13,8 +13,9 @@ export type AdminState =
 const key = (tgId: number) => `admin:${tgId}`;
 
 /**
- * A question left unanswered this long is forgotten: the bot's /cancel and menus run before the
- * admin panel and cannot clear it, and a plain message hours later is not an answer to it.
+ * A question left unanswered this long is forgotten: /cancel, any command and any button outside
+ * the panel clear it, but an admin who just walks away and writes hours later does not mean that
+ * message as the answer (a user search or a broadcast text).
  */
 export const ADMIN_INPUT_TTL_MS = 30 * 60_000;
 

@@ -32,7 +32,7 @@ export interface BotDeps {
   telegram: Telegram;
   catalogue: Catalogue;
   queue: QueueHandle;
-  /** Composers of other subsystems (payments, admin), installed before the "unhandled" fallback. */
+  /** Composers of other subsystems (payments, admin), installed after the consent gate, before the bot's own flows. */
   features?: Composer<BotContext>[];
   /** Poller tuning for tests (lease TTL, backoff, long-poll timeout). */
   polling?: { leaseTtlMs?: number; backoffMs?: { first: number; max: number }; pollTimeoutSeconds?: number };
@@ -80,10 +80,12 @@ export function createBot(deps: BotDeps) {
   bot.use(blockedGate());
   bot.use(createStartFeature(fd));
   bot.use(consentGate(fd));
+  // Features (payments, admin) come before the bot's own flows: their commands and pending
+  // questions (an admin typing an amount) see the update first, and pass on what is not theirs.
+  for (const f of deps.features ?? []) bot.use(f);
   bot.use(createMenuFeature(fd));
   bot.use(createCabinetFeature(fd));
   bot.use(createCreateFeature(fd));
-  for (const f of deps.features ?? []) bot.use(f);
   bot.use(unhandled(fd));
   bot.catch((e) => logger.error({ err: e.error, updateId: e.ctx.update.update_id }, "unhandled bot error"));
 
