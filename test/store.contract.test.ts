@@ -271,6 +271,25 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
       });
     });
 
+    describe("provider tasks", () => {
+      it("finds the job a provider callback names by its task id, the newest when two share it", async () => {
+        const store = await make();
+        const user = await userWith(store, 3);
+        const a = await store.createJobAndConsumeCredit(user.id, newJob());
+        const b = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!a.ok || !b.ok) throw new Error("setup");
+        expect(await store.getJobByProviderTaskId("task-1")).toBeNull();
+        await store.patchJob(a.job.id, { providerTaskId: "task-1" });
+        expect((await store.getJobByProviderTaskId("task-1"))?.id).toBe(a.job.id);
+        await store.patchJob(b.job.id, { providerTaskId: "task-1" });
+        expect(await store.getJobByProviderTaskId("task-1")).toMatchObject({
+          id: b.job.id,
+          providerTaskId: "task-1",
+        });
+        expect(await store.getJobByProviderTaskId("task-2")).toBeNull();
+      });
+    });
+
     describe("queue", () => {
       it("4 concurrent claimers draining 2,000 jobs claim every job exactly once", async () => {
         const { stores } = await shared(4);

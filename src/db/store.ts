@@ -156,6 +156,8 @@ export interface Store {
   createJobsAndConsumeCredits(userId: number, jobs: NewJob[]): Promise<CreateJobsResult>;
   getJobById(id: number): Promise<Job | null>;
   getJobByIdempotencyKey(key: string): Promise<Job | null>;
+  /** The newest job that holds this provider task id (kie.ai callbacks name only the task). */
+  getJobByProviderTaskId(taskId: string): Promise<Job | null>;
   /** Only legal transitions (JOB_TRANSITIONS); returns the updated job or null when refused. */
   updateJobStatus(id: number, to: JobStatus, patch?: JobPatch & { leaseOwner?: string }): Promise<Job | null>;
   /** Updates fields without changing status; when `leaseOwner` is given, only while that owner holds the lease. */

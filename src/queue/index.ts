@@ -192,9 +192,8 @@ export function createQueue(deps: QueueDeps): Queue {
     },
 
     async checkProviderTask(taskId: string): Promise<void> {
-      const processing = await store.listLastJobs({ status: "processing", limit: 1000 });
-      const job = processing.find((j) => j.providerTaskId === taskId);
-      if (!job) return;
+      const job = await store.getJobByProviderTaskId(taskId);
+      if (job?.status !== "processing") return;
       const now = new Date();
       // A worker holding the lease is looking at it right now; a due job is about to be claimed.
       if (job.leaseOwner && job.leaseExpiresAt && job.leaseExpiresAt > now) return;

@@ -507,6 +507,12 @@ function createPostgresStore(
       );
       return r ? toJob(r) : null;
     },
+    async getJobByProviderTaskId(taskId) {
+      const r = await once("getJobByProviderTaskId", () =>
+        first(db.select().from(jobs).where(eq(jobs.providerTaskId, taskId)).orderBy(desc(jobs.id)).limit(1)),
+      );
+      return r ? toJob(r) : null;
+    },
     async updateJobStatus(id, to, patch = {}) {
       const { leaseOwner, ...rest } = patch;
       return setJobStatusPostgres(query, id, to, new Date(), rest, leaseOwner);

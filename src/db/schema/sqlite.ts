@@ -80,6 +80,7 @@ export const jobs = sqliteTable(
     index("jobs_user_idx").on(t.userId, t.id),
     index("jobs_ready_idx").on(t.runAt, t.id).where(sql`status in ('queued', 'processing')`),
     index("jobs_status_idx").on(t.status, t.createdAt),
+    index("jobs_provider_task_idx").on(t.providerTaskId),
   ],
 );
 

@@ -148,6 +148,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
     ),
     ledgerByRef: raw.prepare("select id from credit_ledger where reference = ?").pluck(),
     jobById: raw.prepare("select * from jobs where id = ?"),
+    jobByTask: raw.prepare("select * from jobs where provider_task_id = ? order by id desc limit 1"),
   };
   const jobRow = (stmt: Database.Statement, arg: unknown): Job | null => {
     const r = stmt.get(arg) as Raw | undefined;
@@ -440,6 +441,9 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
     },
     async getJobByIdempotencyKey(key) {
       return jobRow(q.jobByKey, key);
+    },
+    async getJobByProviderTaskId(taskId) {
+      return jobRow(q.jobByTask, taskId);
     },
     async updateJobStatus(id, to, patch = {}) {
       const { leaseOwner, ...rest } = patch;

@@ -1,0 +1,1 @@
+CREATE INDEX "jobs_provider_task_idx" ON "jobs" USING btree ("provider_task_id");

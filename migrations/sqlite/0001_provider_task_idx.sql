@@ -1,0 +1,1 @@
+CREATE INDEX `jobs_provider_task_idx` ON `jobs` (`provider_task_id`);
