@@ -12,7 +12,7 @@ import { createBroadcasts } from "./broadcast/index.ts";
 import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
 import type { Store } from "./db/store.ts";
-import { createHttpServer, telegramWebhookUrl } from "./http/index.ts";
+import { createHttpServer } from "./http/index.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { createPaymentsFeature, createPaymentsService } from "./payments/index.ts";
@@ -41,17 +41,6 @@ export interface App {
 
 const DEFAULT_GRACE_MS = 6_000;
 
-/**
- * WEBHOOK_URL is the public base that reaches this server; the HTTP server takes updates on a
- * secret path under it, so that full URL is what the bot must register with setWebhook.
- */
-function botConfig(config: Config): Config {
-  const hook = config.telegram.webhook;
-  if (!hook) return config;
-  const url = telegramWebhookUrl(config) ?? hook.url;
-  return { ...config, telegram: { ...config.telegram, webhook: { ...hook, url } } };
-}
-
 export async function createApp(config: Config, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const mode = opts.mode ?? "all";
   const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
@@ -68,7 +57,6 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const bot = broadcasts
     ? createBot({
         ...base,
-        config: botConfig(config),
         catalogue,
         queue,
         features: [

@@ -4,6 +4,7 @@ import { sequentialize } from "@grammyjs/runner";
 import { Bot, type Composer, session, webhookCallback } from "grammy";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
+import { telegramWebhookUrl } from "../http/paths.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { QueueHandle } from "../queue/types.ts";
@@ -115,8 +116,10 @@ export function createBot(deps: BotDeps) {
       );
       const hook = config.telegram.webhook;
       if (hook) {
+        // WEBHOOK_URL is the public base of our HTTP server; updates arrive on its secret route.
+        const url = telegramWebhookUrl(config) ?? hook.url;
         await bot.api
-          .setWebhook(hook.url, { secret_token: hook.secret, allowed_updates: [...ALLOWED_UPDATES] })
+          .setWebhook(url, { secret_token: hook.secret, allowed_updates: [...ALLOWED_UPDATES] })
           .catch((e: unknown) => logger.error({ err: e }, "setWebhook failed"));
         return;
       }
