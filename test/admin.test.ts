@@ -13,6 +13,7 @@ const job = (key: string): NewJob => ({
   model: "veo3_fast",
   language: "en",
   productText: "A mug",
+  photoFileId: "photo-1",
   cost: 1,
   idempotencyKey: key,
 });

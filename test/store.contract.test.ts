@@ -29,6 +29,7 @@ function newJob(over: Partial<NewJob> = {}): NewJob {
     model: "veo3_fast",
     language: "en",
     productText: "A ceramic mug",
+    photoFileId: "photo-1",
     cost: 1,
     idempotencyKey: `key-${seq}-${Math.random()}`,
     ...over,
@@ -287,6 +288,29 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
           providerTaskId: "task-1",
         });
         expect(await store.getJobByProviderTaskId("task-2")).toBeNull();
+      });
+    });
+
+    describe("admin retry", () => {
+      it("puts a failed job back in the queue, but not one imported from the old bot or without a photo", async () => {
+        const store = await make();
+        const user = await userWith(store, 5);
+        const failed = async (over: Partial<NewJob>) => {
+          const r = await store.createJobAndConsumeCredit(user.id, newJob(over));
+          if (!r.ok) throw new Error("setup");
+          expect(await store.updateJobStatus(r.job.id, "failed")).not.toBeNull();
+          return r.job.id;
+        };
+        const imported = await failed({ idempotencyKey: "import:old-bot-42" });
+        const noPhoto = await failed({ photoFileId: null, photoPath: null });
+        const storedPhoto = await failed({ photoFileId: null, photoPath: "inputs/2026/11/25/a.jpg" });
+        const normal = await failed({});
+        expect(await store.requeueJob(imported)).toBeNull();
+        expect(await store.requeueJob(noPhoto)).toBeNull();
+        expect((await store.getJobById(imported))?.status).toBe("failed");
+        expect((await store.getJobById(noPhoto))?.status).toBe("failed");
+        expect(await store.requeueJob(storedPhoto)).toMatchObject({ status: "queued" });
+        expect(await store.requeueJob(normal)).toMatchObject({ status: "queued", errorCode: null });
       });
     });
 

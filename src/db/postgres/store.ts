@@ -2,7 +2,21 @@
 // row (SELECT … FOR UPDATE): every balance change for one user is serialized, while different
 // users never wait on each other. Every public operation is one statement or one whole
 // transaction, retried as a unit on connection loss (./retry.ts).
-import { and, asc, count, desc, eq, gte, inArray, isNull, like, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  like,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { Logger } from "../../logger.ts";
@@ -617,7 +631,17 @@ function createPostgresStore(
               errorMessage: null,
               updatedAt: now,
             })
-            .where(and(eq(jobs.id, jobId), eq(jobs.status, "failed"), isNull(jobs.refundedAt)))
+            .where(
+              and(
+                eq(jobs.id, jobId),
+                eq(jobs.status, "failed"),
+                isNull(jobs.refundedAt),
+                // Imported jobs ran in the old bot (their charge is history, not ours to redo), and a
+                // job without a photo has nothing to render.
+                sql`substr(${jobs.idempotencyKey}, 1, 7) <> 'import:'`,
+                or(isNotNull(jobs.photoFileId), isNotNull(jobs.photoPath)),
+              ),
+            )
             .returning(),
         ),
       );

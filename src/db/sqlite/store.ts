@@ -6,7 +6,21 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { and, asc, count, desc, eq, gte, inArray, isNull, like, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  like,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import type { Logger } from "../../logger.ts";
 import { migrateSqlite } from "../migrate.ts";
@@ -521,7 +535,17 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
           errorMessage: null,
           updatedAt: now,
         })
-        .where(and(eq(jobs.id, jobId), eq(jobs.status, "failed"), isNull(jobs.refundedAt)))
+        .where(
+          and(
+            eq(jobs.id, jobId),
+            eq(jobs.status, "failed"),
+            isNull(jobs.refundedAt),
+            // Imported jobs ran in the old bot (their charge is history, not ours to redo), and a
+            // job without a photo has nothing to render.
+            sql`substr(${jobs.idempotencyKey}, 1, 7) <> 'import:'`,
+            or(isNotNull(jobs.photoFileId), isNotNull(jobs.photoPath)),
+          ),
+        )
         .returning()
         .get();
       return r ? toJob(r) : null;
