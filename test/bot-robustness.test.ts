@@ -284,9 +284,9 @@ describe("bot robustness", () => {
   it("starts with deleteWebhook, the command lists per language, allowed_updates exactly as handled", async () => {
     const h = await start();
     expect(h.tg.callsTo("deleteWebhook").length).toBeGreaterThan(0);
-    expect(h.tg.commands.get("")?.map((c) => c.command)).toEqual(["start", "menu", "cancel", "help", "lang"]);
-    expect(h.tg.commands.get("ru")?.[0]?.description).toBe("Запуск и главное меню");
-    expect(h.tg.commands.get("uk")?.[0]?.description).toBe("Запуск и главное меню");
+    expect(h.tg.commandsFor()?.map((c) => c.command)).toEqual(["start", "menu", "cancel", "help", "lang"]);
+    expect(h.tg.commandsFor(undefined, "ru")?.[0]?.description).toBe("Запуск и главное меню");
+    expect(h.tg.commandsFor(undefined, "uk")?.[0]?.description).toBe("Запуск и главное меню");
     expect(h.tg.allowedUpdates).toEqual([
       "message",
       "callback_query",

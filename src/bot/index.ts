@@ -98,10 +98,24 @@ export function createBot(deps: BotDeps) {
       { username: bot.botInfo.username, id: bot.botInfo.id },
       `bot @${bot.botInfo.username} started`,
     );
-    const list = (lang: string) =>
-      COMMANDS.map((command) => ({ command, description: i18n.t(lang, `cmd-${command}`) }));
+    const list = (lang: string, commands: readonly string[] = COMMANDS) =>
+      commands.map((command) => ({ command, description: i18n.t(lang, `cmd-${command}`) }));
     await bot.api.setMyCommands(list("en"));
     for (const code of RUSSIAN_CLIENTS) await bot.api.setMyCommands(list("ru"), { language_code: code });
+    // /admin is advertised only in the admins' own chats (scope "chat"); everyone else's lists
+    // above do not mention it.
+    const withAdmin = [...COMMANDS, "admin"];
+    for (const adminId of config.admins) {
+      const scope = { type: "chat" as const, chat_id: adminId };
+      try {
+        await bot.api.setMyCommands(list("en", withAdmin), { scope });
+        for (const code of RUSSIAN_CLIENTS)
+          await bot.api.setMyCommands(list("ru", withAdmin), { scope, language_code: code });
+      } catch (e) {
+        // Telegram knows a private chat only after the user opened the bot ("chat not found").
+        logger.warn({ err: e, adminId }, "admin command list not set for this admin; set on the next start");
+      }
+    }
   }
 
   return {

@@ -193,8 +193,8 @@ export class FakeTelegram extends EventEmitter {
   readonly events: BotEvent[] = [];
   readonly callbackAnswers = new Map<string, CallbackAnswer>();
   readonly preCheckoutAnswers = new Map<string, PreCheckoutAnswer>();
-  /** setMyCommands calls by language ("" = default). */
-  readonly commands = new Map<string, Array<{ command: string; description: string }>>();
+  /** setMyCommands lists by scope and language; read them with `commandsFor`. */
+  private readonly commandLists = new Map<string, Array<{ command: string; description: string }>>();
   readonly descriptions = new Map<string, string>();
   webhook: { url: string; secret?: string; allowedUpdates?: string[] } | null = null;
   /** The allowed_updates of the latest getUpdates that specified them. */
@@ -473,6 +473,14 @@ export class FakeTelegram extends EventEmitter {
     return this.seq;
   }
 
+  /** The command list set for exactly this scope and language ("" = no language), as getMyCommands answers. */
+  commandsFor(
+    scope: Json = { type: "default" },
+    languageCode = "",
+  ): Array<{ command: string; description: string }> | undefined {
+    return this.commandLists.get(this.commandsKey({ scope, language_code: languageCode }));
+  }
+
   // ---------------------------------------------------------------- test API: failures
 
   /** The next matching calls fail with the given error. */
@@ -667,13 +675,13 @@ export class FakeTelegram extends EventEmitter {
           if (!/^[a-z0-9_]{1,32}$/.test(c.command)) throw bad("BOT_COMMAND_INVALID");
           if (!c.description || c.description.length > 256) throw bad("BOT_COMMAND_DESCRIPTION_INVALID");
         }
-        this.commands.set(optStr(p, "language_code") ?? "", commands);
+        this.commandLists.set(this.commandsKey(p), commands);
         return true;
       }
       case "getMyCommands":
-        return this.commands.get(optStr(p, "language_code") ?? "") ?? [];
+        return this.commandLists.get(this.commandsKey(p)) ?? [];
       case "deleteMyCommands":
-        this.commands.delete(optStr(p, "language_code") ?? "");
+        this.commandLists.delete(this.commandsKey(p));
         return true;
       case "setMyDescription":
       case "setMyShortDescription": {
@@ -973,6 +981,34 @@ export class FakeTelegram extends EventEmitter {
     const e: BotEvent = { seq: ++this.seq, type, method, chatId: message.chat.id, message, at: Date.now() };
     this.events.push(e);
     this.emit("event", e);
+  }
+
+  /**
+   * Command lists are kept per (scope, language_code), as Telegram does. A chat scope needs a chat
+   * the bot knows: a user who never opened the bot answers 400 "chat not found".
+   */
+  private commandsKey(p: Json): string {
+    const scope = obj(p, "scope") ?? { type: "default" };
+    const lang = optStr(p, "language_code") ?? "";
+    if (lang && !/^[a-z]{2}$/.test(lang)) throw bad("invalid language code specified");
+    const type = String(scope.type ?? "");
+    switch (type) {
+      case "default":
+      case "all_private_chats":
+      case "all_group_chats":
+      case "all_chat_administrators":
+        return `${type}|${lang}`;
+      case "chat":
+      case "chat_administrators":
+      case "chat_member": {
+        const chatId = Number(scope.chat_id);
+        if (!this.chats.has(chatId)) throw bad("chat not found");
+        const member = type === "chat_member" ? `:${int(scope, "user_id")}` : "";
+        return `${type}:${chatId}${member}|${lang}`;
+      }
+      default:
+        throw bad("BOT_COMMAND_SCOPE_INVALID");
+    }
   }
 
   private chatOf(p: Json): ChatState {

@@ -11,6 +11,7 @@ cmd-menu = Main menu
 cmd-cancel = Leave the current step
 cmd-help = How it works
 cmd-lang = Language / Язык
+cmd-admin = Admin panel
 
 ## Terms and welcome
 terms =

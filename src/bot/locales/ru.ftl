@@ -12,6 +12,7 @@ cmd-menu = Главное меню
 cmd-cancel = Выйти из текущего шага
 cmd-help = Как это работает
 cmd-lang = Язык / Language
+cmd-admin = Панель администратора
 
 ## Условия и приветствие
 terms =
