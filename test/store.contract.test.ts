@@ -151,6 +151,36 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
       });
     });
 
+    describe("per-update reads", () => {
+      it("load a user and a job exactly as the list queries do: dates, flags, nulls and referrer", async () => {
+        const store = await make(2);
+        const referrer = (await store.getOrCreateUser({ tgId: 10 })).user;
+        const { user } = await store.getOrCreateUser(
+          { tgId: 11, username: "kira", firstName: "Kira", languageCode: "ru" },
+          { referralCode: referrer.referralCode, referralSource: "ad" },
+        );
+        await store.setConsent(user.id, new Date("2026-01-02T03:04:05.678Z"));
+        await store.setBlocked(user.id, true);
+        await store.setBotBlocked(user.id, new Date("2026-02-03T04:05:06.789Z"));
+        await store.setUserLanguage(user.id, "en");
+        await store.touchUser(user.id, new Date("2026-03-04T05:06:07.891Z"));
+        const [listed] = await store.findUsers("@kira", 1);
+        expect(listed).toMatchObject({ blocked: true, referredBy: referrer.id, language: "en" });
+        expect(listed?.lastActiveAt?.toISOString()).toBe("2026-03-04T05:06:07.891Z");
+        expect(await store.getUserByTgId(11)).toStrictEqual(listed);
+        expect(await store.getUserById(user.id)).toStrictEqual(listed);
+        expect(await store.getUserByTgId(12)).toBeNull();
+        expect(await store.getUserById(999_999)).toBeNull();
+
+        const r = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!r.ok) throw new Error("setup");
+        await store.patchJob(r.job.id, { providerTaskId: "t-9", progressMessageId: 5 });
+        const [lastJob] = await store.listLastJobs({ limit: 1 });
+        expect(await store.getJobById(r.job.id)).toStrictEqual(lastJob);
+        expect(await store.getJobByProviderTaskId("t-9")).toStrictEqual(lastJob);
+      });
+    });
+
     describe("charging for jobs", () => {
       it("200 concurrent orders against 5 credits create exactly 5 jobs and leave 0", async () => {
         const { stores } = await shared(4);

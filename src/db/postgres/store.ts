@@ -21,7 +21,7 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { Logger } from "../../logger.ts";
 import { migratePostgres } from "../migrate.ts";
-import type { Raw } from "../rows.ts";
+import { type Raw, rowMapper } from "../rows.ts";
 import {
   broadcastRecipients,
   broadcasts,
@@ -30,7 +30,6 @@ import {
   jobs,
   payments,
   providerKeys,
-  sessions,
   users,
 } from "../schema/postgres.ts";
 import { claimJobsPostgres } from "../sql/claimJobs.ts";
@@ -87,6 +86,8 @@ const toPayment = (r: typeof payments.$inferSelect): Payment => r as Payment;
 const toBroadcast = (r: typeof broadcasts.$inferSelect): Broadcast => r as Broadcast;
 const toLedger = (r: typeof creditLedger.$inferSelect): LedgerEntry => r as LedgerEntry;
 const isUniqueViolation = (err: unknown) => errorCode(err) === "23505";
+const rawUser = rowMapper<User>(users);
+const rawJob = rowMapper<Job>(jobs);
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
   const { logger } = opts;
@@ -319,6 +320,17 @@ function createPostgresStore(
     return { queued: queued?.n ?? 0, processing: processing?.n ?? 0, oldestQueuedAt: queued?.oldest ?? null };
   }
 
+  // What the bot does on every update (load the sender, touch activity, read and write the
+  // session) as named statements: each connection parses and plans them once, and no query is
+  // built per call.
+  const one = async <T>(name: string, text: string, arg: unknown, map: (r: Raw) => T): Promise<T | null> => {
+    const r = (await query(text, [arg], name)).rows[0];
+    return r ? map(r) : null;
+  };
+  const userBy = (column: "id" | "tg_id", value: number) =>
+    one(`nc_user_by_${column}`, `select * from users where ${column} = $1`, value, rawUser);
+  const jobBy = (name: string, text: string, value: unknown) => one(name, text, value, rawJob);
+
   const first = async <T>(p: Promise<T[]>): Promise<T | undefined> => (await p)[0];
   const userWhere = (where: SQL) =>
     once("getUser", async () => {
@@ -395,8 +407,8 @@ function createPostgresStore(
         }
       }
     },
-    getUserByTgId: (tgId) => userWhere(eq(users.tgId, tgId)),
-    getUserById: (id) => userWhere(eq(users.id, id)),
+    getUserByTgId: (tgId) => userBy("tg_id", tgId),
+    getUserById: (id) => userBy("id", id),
     getUserByUsername: (username) =>
       userWhere(sql`lower(${users.username}) = lower(${username.replace(/^@/, "")})`),
     getUserByReferralCode: (code) => userWhere(eq(users.referralCode, code)),
@@ -421,7 +433,7 @@ function createPostgresStore(
       );
     },
     async touchUser(userId, at) {
-      await once("touchUser", () => db.update(users).set({ lastActiveAt: at }).where(eq(users.id, userId)));
+      await query("update users set last_active_at = $1 where id = $2", [at, userId], "nc_touch_user");
     },
     async listUsers(page) {
       const rows = await once("listUsers", () =>
@@ -511,22 +523,19 @@ function createPostgresStore(
       if (!list.length) throw new Error("createJobsAndConsumeCredits needs at least one job");
       return createJobs(userId, list);
     },
-    async getJobById(id) {
-      const r = await once("getJobById", () => first(db.select().from(jobs).where(eq(jobs.id, id))));
-      return r ? toJob(r) : null;
-    },
+    getJobById: (id) => jobBy("nc_job_by_id", "select * from jobs where id = $1", id),
     async getJobByIdempotencyKey(key) {
       const r = await once("getJobByKey", () =>
         first(db.select().from(jobs).where(eq(jobs.idempotencyKey, key))),
       );
       return r ? toJob(r) : null;
     },
-    async getJobByProviderTaskId(taskId) {
-      const r = await once("getJobByProviderTaskId", () =>
-        first(db.select().from(jobs).where(eq(jobs.providerTaskId, taskId)).orderBy(desc(jobs.id)).limit(1)),
-      );
-      return r ? toJob(r) : null;
-    },
+    getJobByProviderTaskId: (taskId) =>
+      jobBy(
+        "nc_job_by_task",
+        "select * from jobs where provider_task_id = $1 order by id desc limit 1",
+        taskId,
+      ),
     async updateJobStatus(id, to, patch = {}) {
       const { leaseOwner, ...rest } = patch;
       return setJobStatusPostgres(query, id, to, new Date(), rest, leaseOwner);
@@ -785,22 +794,23 @@ function createPostgresStore(
     },
 
     async readSession(key) {
-      const r = await once("readSession", () =>
-        first(db.select({ value: sessions.value }).from(sessions).where(eq(sessions.key, key))),
+      const r = await one(
+        "nc_read_session",
+        "select value from sessions where key = $1",
+        key,
+        (r) => r.value,
       );
-      return r?.value;
+      return typeof r === "string" ? r : undefined;
     },
     async writeSession(key, value) {
-      const now = new Date();
-      await once("writeSession", () =>
-        db
-          .insert(sessions)
-          .values({ key, value, updatedAt: now })
-          .onConflictDoUpdate({ target: sessions.key, set: { value, updatedAt: now } }),
+      await query(
+        "insert into sessions (key, value, updated_at) values ($1, $2, $3) on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at",
+        [key, value, new Date()],
+        "nc_write_session",
       );
     },
     async deleteSession(key) {
-      await once("deleteSession", () => db.delete(sessions).where(eq(sessions.key, key)));
+      await query("delete from sessions where key = $1", [key], "nc_delete_session");
     },
 
     async acquireInstanceLease(name, owner, ttlMs, now = new Date()) {

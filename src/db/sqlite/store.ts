@@ -33,7 +33,6 @@ import {
   jobs,
   payments,
   providerKeys,
-  sessions,
   users,
 } from "../schema/sqlite.ts";
 import { claimJobsSqlite } from "../sql/claimJobs.ts";
@@ -90,6 +89,7 @@ const toPayment = (r: typeof payments.$inferSelect): Payment => r as Payment;
 const toBroadcast = (r: typeof broadcasts.$inferSelect): Broadcast => r as Broadcast;
 const toLedger = (r: typeof creditLedger.$inferSelect): LedgerEntry => r as LedgerEntry;
 const rawJob = rowMapper<Job>(jobs);
+const rawUser = rowMapper<User>(users);
 
 function isUniqueViolation(err: unknown): boolean {
   return errorCode(err)?.startsWith("SQLITE_CONSTRAINT_UNIQUE") === true;
@@ -163,6 +163,19 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
     ledgerByRef: raw.prepare("select id from credit_ledger where reference = ?").pluck(),
     jobById: raw.prepare("select * from jobs where id = ?"),
     jobByTask: raw.prepare("select * from jobs where provider_task_id = ? order by id desc limit 1"),
+    // What the bot does on every update: load the sender, touch activity, read and write the session.
+    userById: raw.prepare("select * from users where id = ?"),
+    userByTgId: raw.prepare("select * from users where tg_id = ?"),
+    touchUser: raw.prepare("update users set last_active_at = ? where id = ?"),
+    readSession: raw.prepare("select value from sessions where key = ?").pluck(),
+    writeSession: raw.prepare(
+      "insert into sessions (key, value, updated_at) values (?, ?, ?) on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at",
+    ),
+    deleteSession: raw.prepare("delete from sessions where key = ?"),
+  };
+  const userRow = (stmt: Database.Statement, arg: unknown): User | null => {
+    const r = stmt.get(arg) as Raw | undefined;
+    return r ? rawUser(r) : null;
   };
   const jobRow = (stmt: Database.Statement, arg: unknown): Job | null => {
     const r = stmt.get(arg) as Raw | undefined;
@@ -244,8 +257,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
   }
 
   function userById(id: number): User | null {
-    const r = db.select().from(users).where(eq(users.id, id)).get();
-    return r ? toUser(r) : null;
+    return userRow(q.userById, id);
   }
 
   function userWhere(where: SQL | undefined): User | null {
@@ -354,7 +366,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
       }
     },
     async getUserByTgId(tgId) {
-      return userWhere(eq(users.tgId, tgId));
+      return userRow(q.userByTgId, tgId);
     },
     async getUserById(id) {
       return userById(id);
@@ -378,7 +390,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
       db.update(users).set({ botBlockedAt: at, updatedAt: new Date() }).where(eq(users.id, userId)).run();
     },
     async touchUser(userId, at) {
-      db.update(users).set({ lastActiveAt: at }).where(eq(users.id, userId)).run();
+      q.touchUser.run(at.getTime(), userId);
     },
     async listUsers(page) {
       return db
@@ -677,17 +689,13 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
     },
 
     async readSession(key) {
-      return db.select({ value: sessions.value }).from(sessions).where(eq(sessions.key, key)).get()?.value;
+      return q.readSession.get(key) as string | undefined;
     },
     async writeSession(key, value) {
-      const now = new Date();
-      db.insert(sessions)
-        .values({ key, value, updatedAt: now })
-        .onConflictDoUpdate({ target: sessions.key, set: { value, updatedAt: now } })
-        .run();
+      q.writeSession.run(key, value, Date.now());
     },
     async deleteSession(key) {
-      db.delete(sessions).where(eq(sessions.key, key)).run();
+      q.deleteSession.run(key);
     },
 
     async acquireInstanceLease(name, owner, ttlMs, now = new Date()): Promise<InstanceLeaseResult> {
