@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Store } from "../src/db/store.ts";
 import { createLinkSigner } from "../src/storage/links.ts";
 import { createLocalStorage } from "../src/storage/local.ts";
@@ -31,8 +31,10 @@ for (const factory of storeFactories()) {
       dir.cleanup();
     });
 
-    async function jobWith(photoPath: string | null, resultPath: string | null, n: number) {
+    /** A job created at `at`: a job is never younger than its files (the pipeline writes them). */
+    async function jobWith(photoPath: string | null, resultPath: string | null, n: number, at: Date) {
       const { user } = await store.getOrCreateUser({ tgId: 1000 + n });
+      vi.useFakeTimers({ toFake: ["Date"], now: at });
       const r = await store.createJobAndConsumeCredit(user.id, {
         chatId: 1000 + n,
         template: "ugc",
@@ -43,6 +45,7 @@ for (const factory of storeFactories()) {
         cost: 1,
         idempotencyKey: `k${n}`,
       });
+      vi.useRealTimers();
       if (!r.ok) throw new Error("job not created");
       if (resultPath) await store.patchJob(r.job.id, { resultPath });
       return r.job.id;
@@ -50,15 +53,16 @@ for (const factory of storeFactories()) {
 
     it("deletes files older than RETENTION_DAYS and forgets their paths, keeping the jobs", async () => {
       const now = new Date();
-      const old = storageAt(new Date(now.getTime() - 31 * DAY));
+      const oldAt = new Date(now.getTime() - 31 * DAY);
+      const old = storageAt(oldAt);
       const fresh = storageAt(now);
       const oldPhoto = await old.put("inputs", Buffer.from("p"), { ext: "jpg" });
       const oldResult = await old.put("results", Buffer.from("r"), { ext: "mp4" });
       const newPhoto = await fresh.put("inputs", Buffer.from("p2"), { ext: "jpg" });
-      const oldJob = await jobWith(oldPhoto.key, oldResult.key, 1);
-      const newJob = await jobWith(newPhoto.key, null, 2);
+      const oldJob = await jobWith(oldPhoto.key, oldResult.key, 1, oldAt);
+      const newJob = await jobWith(newPhoto.key, null, 2, now);
       // A path from elsewhere (say an import) is never touched.
-      const foreignJob = await jobWith("/srv/legacy/photo.jpg", null, 3);
+      const foreignJob = await jobWith("/srv/legacy/photo.jpg", null, 3, oldAt);
 
       const retention = createRetention({
         config: testConfig(dir.path, { RETENTION_DAYS: "30" }),
@@ -80,10 +84,11 @@ for (const factory of storeFactories()) {
 
     it("forgets old paths whose files are already gone (a sweep interrupted before patching)", async () => {
       const now = new Date();
-      const old = storageAt(new Date(now.getTime() - 40 * DAY));
+      const oldAt = new Date(now.getTime() - 40 * DAY);
+      const old = storageAt(oldAt);
       const photo = await old.put("inputs", Buffer.from("p"), { ext: "jpg" });
       await old.remove(photo.key);
-      const id = await jobWith(photo.key, null, 4);
+      const id = await jobWith(photo.key, null, 4, oldAt);
       const retention = createRetention({
         config: testConfig(dir.path),
         store,

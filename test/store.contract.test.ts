@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { NewJob, Store } from "../src/db/store.ts";
 import { type StoreFactory, storeFactories } from "./helpers/stores.ts";
 
@@ -318,6 +318,50 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
           providerTaskId: "task-1",
         });
         expect(await store.getJobByProviderTaskId("task-2")).toBeNull();
+      });
+    });
+
+    describe("retention", () => {
+      it("lists old jobs that still hold a file, in id pages, and drops them once their paths are forgotten", async () => {
+        const store = await make();
+        const user = await userWith(store, 10);
+        const at = async (iso: string, over: Partial<NewJob>, result?: string) => {
+          vi.useFakeTimers({ toFake: ["Date"], now: new Date(iso) });
+          try {
+            const r = await store.createJobAndConsumeCredit(user.id, newJob(over));
+            if (!r.ok) throw new Error("setup");
+            if (result) await store.patchJob(r.job.id, { resultPath: result });
+            return r.job.id;
+          } finally {
+            vi.useRealTimers();
+          }
+        };
+        const photoOnly = await at("2026-01-01T10:00:00Z", { photoPath: "inputs/2026/01/01/a.jpg" });
+        await at("2026-01-01T11:00:00Z", {}); // no stored file: nothing to sweep
+        const resultOnly = await at("2026-01-02T09:00:00Z", {}, "results/2026/01/02/b.mp4");
+        const both = await at(
+          "2026-01-03T23:59:59Z",
+          { photoPath: "inputs/2026/01/03/c.jpg" },
+          "results/x.mp4",
+        );
+        await at("2026-01-04T00:00:00Z", { photoPath: "inputs/2026/01/04/d.jpg" }); // not before
+        const before = new Date("2026-01-04T00:00:00Z");
+        const ids = async (limit: number, afterId?: number) =>
+          (await store.listJobsWithFilesBefore(before, limit, afterId)).map((j) => j.id);
+
+        expect(await ids(10)).toEqual([photoOnly, resultOnly, both]);
+        expect(await ids(2)).toEqual([photoOnly, resultOnly]);
+        expect(await ids(2, resultOnly)).toEqual([both]);
+        const [first] = await store.listJobsWithFilesBefore(before, 1);
+        expect(first).toMatchObject({
+          id: photoOnly,
+          photoPath: "inputs/2026/01/01/a.jpg",
+          resultPath: null,
+        });
+        expect(first?.createdAt.toISOString()).toBe("2026-01-01T10:00:00.000Z");
+        await store.patchJob(photoOnly, { photoPath: null });
+        await store.patchJob(both, { resultPath: null });
+        expect(await ids(10)).toEqual([resultOnly, both]);
       });
     });
 

@@ -13,6 +13,10 @@ export const MIGRATIONS: Record<"sqlite" | "postgres", EmbeddedMigration[]> = {
     {
       "name": "0001_provider_task_idx",
       "sql": "CREATE INDEX `jobs_provider_task_idx` ON `jobs` (`provider_task_id`);"
+    },
+    {
+      "name": "0002_jobs_files_idx",
+      "sql": "CREATE INDEX `jobs_files_idx` ON `jobs` (`created_at`) WHERE photo_path is not null or result_path is not null;"
     }
   ],
   "postgres": [
@@ -23,6 +27,10 @@ export const MIGRATIONS: Record<"sqlite" | "postgres", EmbeddedMigration[]> = {
     {
       "name": "0001_provider_task_idx",
       "sql": "CREATE INDEX \"jobs_provider_task_idx\" ON \"jobs\" USING btree (\"provider_task_id\");"
+    },
+    {
+      "name": "0002_jobs_files_idx",
+      "sql": "CREATE INDEX \"jobs_files_idx\" ON \"jobs\" USING btree (\"created_at\") WHERE photo_path is not null or result_path is not null;"
     }
   ]
 };

@@ -165,6 +165,11 @@ export interface Store {
   getUserJobs(userId: number, page: Page): Promise<Job[]>;
   countUserJobs(userId: number): Promise<number>;
   listLastJobs(page: Page & { status?: JobStatus }): Promise<Job[]>;
+  /**
+   * Jobs still holding a stored file (photo_path or result_path set) created before `before`,
+   * oldest id first, after `afterId` (keyset pages): what the retention sweep looks at.
+   */
+  listJobsWithFilesBefore(before: Date, limit: number, afterId?: number): Promise<Job[]>;
   /** Gives a failed job's credits back exactly once, however often and concurrently it is called. */
   refundCredit(jobId: number): Promise<RefundJobResult>;
   /** Puts a failed, unrefunded job back in the queue (admin retry). */

@@ -56,10 +56,11 @@ export function createRetention(deps: RetentionDeps) {
     const deleted = new Set(await storage.sweep(cutoff));
     const cutoffDay = cutoff.toISOString().slice(0, 10).replaceAll("-", "/");
     let forgottenPaths = 0;
-    // The store has no "jobs by path" lookup; a daily walk over jobs (newest first, in pages) is
-    // cheap next to the sweep itself and needs no extra index.
-    for (let offset = 0; ; offset += PAGE) {
-      const jobs: Job[] = await store.listLastJobs({ limit: PAGE, offset });
+    // A job's files are written at or after its creation (the photo is fetched by the pipeline),
+    // so every file dated up to the cutoff day belongs to a job created before the next day.
+    const before = new Date(Date.parse(`${cutoff.toISOString().slice(0, 10)}T00:00:00Z`) + 86400_000);
+    for (let afterId = 0; ; ) {
+      const jobs: Job[] = await store.listJobsWithFilesBefore(before, PAGE, afterId);
       for (const job of jobs) {
         const photo = await isGone(job.photoPath, deleted, cutoffDay);
         const result = await isGone(job.resultPath, deleted, cutoffDay);
@@ -70,7 +71,9 @@ export function createRetention(deps: RetentionDeps) {
         });
         forgottenPaths += Number(photo) + Number(result);
       }
-      if (jobs.length < PAGE) break;
+      const last = jobs.at(-1);
+      if (!last || jobs.length < PAGE) break;
+      afterId = last.id;
     }
     log.info({ deletedFiles: deleted.size, forgottenPaths, cutoff }, "retention sweep done");
     return { deletedFiles: deleted.size, forgottenPaths };

@@ -587,6 +587,15 @@ function createPostgresStore(
       );
       return rows.map(toJob);
     },
+    async listJobsWithFilesBefore(before, limit, afterId = 0) {
+      const { rows } = await query(
+        `select * from jobs where (photo_path is not null or result_path is not null)
+          and created_at < $1 and id > $2 order by id limit $3`,
+        [before, afterId, limit],
+        "nc_jobs_with_files",
+      );
+      return rows.map(rawJob);
+    },
     async refundCredit(jobId) {
       return tx("refundCredit", async (t): Promise<RefundJobResult> => {
         const now = new Date();

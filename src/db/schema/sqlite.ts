@@ -81,6 +81,8 @@ export const jobs = sqliteTable(
     index("jobs_ready_idx").on(t.runAt, t.id).where(sql`status in ('queued', 'processing')`),
     index("jobs_status_idx").on(t.status, t.createdAt),
     index("jobs_provider_task_idx").on(t.providerTaskId),
+    // Only jobs whose files retention has not forgotten yet: a few days' worth, whatever the history.
+    index("jobs_files_idx").on(t.createdAt).where(sql`photo_path is not null or result_path is not null`),
   ],
 );
 

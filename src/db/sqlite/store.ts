@@ -172,6 +172,10 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
       "insert into sessions (key, value, updated_at) values (?, ?, ?) on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at",
     ),
     deleteSession: raw.prepare("delete from sessions where key = ?"),
+    jobsWithFiles: raw.prepare(
+      `select * from jobs where (photo_path is not null or result_path is not null)
+        and created_at < ? and id > ? order by id limit ?`,
+    ),
   };
   const userRow = (stmt: Database.Statement, arg: unknown): User | null => {
     const r = stmt.get(arg) as Raw | undefined;
@@ -506,6 +510,9 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
         .offset(page.offset ?? 0)
         .all()
         .map(toJob);
+    },
+    async listJobsWithFilesBefore(before, limit, afterId = 0) {
+      return q.jobsWithFiles.all(before.getTime(), afterId, limit).map((r) => rawJob(r as Raw));
     },
     async refundCredit(jobId): Promise<RefundJobResult> {
       return immediate((): RefundJobResult => {

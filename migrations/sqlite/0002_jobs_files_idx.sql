@@ -1,0 +1,1 @@
+CREATE INDEX `jobs_files_idx` ON `jobs` (`created_at`) WHERE photo_path is not null or result_path is not null;
