@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Language } from "../src/db/types.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
-import { type BotHarness, recordingQueue, startBotHarness } from "./helpers/bot-harness.ts";
+import { type BotHarness, recordingQueue, startBotHarness, waitUntil } from "./helpers/bot-harness.ts";
 
 let h: BotHarness | undefined;
 afterEach(async () => {
@@ -246,6 +246,8 @@ for (const lang of ["en", "ru"] as const) {
       const accepted = await u.next(t.accepted(1, 6, 2));
       expect(accepted.message_id).toBe(confirm.message_id);
       expect(buttonsOf(accepted).map((b) => b.text)).toContain(t.again);
+      // The queue is woken right after the notice is recorded for its position updates.
+      await waitUntil(() => queue.wakes > 0, 2000, "the queue to be woken");
       expect(queue.wakes).toBe(1);
 
       const user = await h.store.getUserByTgId(u.id);

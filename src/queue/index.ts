@@ -21,7 +21,8 @@ import type { Telegram } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
 import { QUEUE_DEFAULTS } from "./limits.ts";
 import { createListener, type Listener } from "./listen.ts";
-import { createJobRunner } from "./run-job.ts";
+import { createPositionNotifier } from "./positions.ts";
+import { createJobRunner, type JobRunner } from "./run-job.ts";
 import type { QueueHandle } from "./types.ts";
 import { createWaker } from "./waker.ts";
 import { createWorker, type WorkerInfo } from "./worker.ts";
@@ -45,6 +46,8 @@ export interface QueueOptions {
   callbackUrl: string | undefined;
   /** LISTEN/NOTIFY on Postgres (default on in Postgres mode). */
   listen: boolean;
+  /** How often the "position N" notices of waiting orders are brought up to date. */
+  positionsEveryMs: number;
 }
 
 export interface QueueDeps {
@@ -87,6 +90,7 @@ export function createQueue(deps: QueueDeps): Queue {
     timing: DEFAULT_TIMING,
     callbackUrl: kieCallbackUrl(config),
     listen: pg,
+    positionsEveryMs: 15_000,
     ...deps.options,
   };
 
@@ -142,13 +146,30 @@ export function createQueue(deps: QueueDeps): Queue {
     },
   });
 
+  const estimateMinutes = (position: number): number => {
+    const perSlot = Math.ceil(Math.max(0, position - 1) / Math.max(1, o.concurrency));
+    return Math.max(1, Math.round(renderMinutes + perSlot * 0.5));
+  };
+  const positions = createPositionNotifier({
+    store,
+    telegram,
+    logger: log,
+    estimateMinutes,
+    everyMs: o.positionsEveryMs,
+  });
+  // A claim moves the orders behind it up, and may hand the order's notice to the job as its
+  // progress message before the first step shows anything.
+  const claimAware: JobRunner = {
+    run: async (job, ctx) => runner.run(await positions.claimed(job, ctx.owner), ctx),
+  };
+
   const hardStop = new AbortController();
   const prefix = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const workers = Array.from({ length: o.concurrency }, (_, i) =>
     createWorker({
       id: `${prefix}:${i}`,
       store,
-      runner,
+      runner: claimAware,
       waker,
       logger: log,
       leaseMs: o.leaseMs,
@@ -202,10 +223,7 @@ export function createQueue(deps: QueueDeps): Queue {
       listener?.notify();
     },
 
-    estimateMinutes(position: number): number {
-      const perSlot = Math.ceil(Math.max(0, position - 1) / o.concurrency);
-      return Math.max(1, Math.round(renderMinutes + perSlot * 0.5));
-    },
+    estimateMinutes,
 
     start(): void {
       if (started) return;
@@ -214,6 +232,7 @@ export function createQueue(deps: QueueDeps): Queue {
         listener = createListener(config.database.url, () => waker.notify(), log);
       }
       for (const w of workers) w.start();
+      positions.start();
       void refundSweep();
       sweepTimer = setInterval(() => void refundSweep(), o.refundSweepEveryMs);
       sweepTimer.unref();
@@ -224,6 +243,7 @@ export function createQueue(deps: QueueDeps): Queue {
       if (!started) return;
       started = false;
       if (sweepTimer) clearInterval(sweepTimer);
+      await positions.stop();
       const done = Promise.all(workers.map((w) => w.stop()));
       waker.close();
       let timer: NodeJS.Timeout | undefined;

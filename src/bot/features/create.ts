@@ -2,14 +2,17 @@
 // State lives in the session (database); the step buttons carry the flow number so a button of an
 // older flow answers "outdated"; Confirm derives idempotency keys from the confirmation message so
 // a double tap, a replayed callback or a retry creates each job once.
-import { Composer, InlineKeyboard } from "grammy";
+import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import type { Message } from "grammy/types";
 import type { NewJob } from "../../db/store.ts";
+import type { Job } from "../../db/types.ts";
+import { saveQueueNotice } from "../../queue/positions.ts";
 import type { Template } from "../../templates/index.ts";
 import { BUY_CALLBACK, type Callback, decode, encode } from "../callbacks.ts";
 import type { BotContext, Step } from "../context.ts";
 import { esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
+import { acceptedScreen } from "../notice.ts";
 import { type FeatureDeps, reply, type Screen, show } from "../ui.ts";
 
 export const LIMITS = {
@@ -285,24 +288,45 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     s.draft = {};
     ctx.user.credits = res.balance;
     try {
-      queue.wake();
-    } catch (e) {
-      logger.warn({ err: e }, "queue wake failed; the workers will find the jobs on their next poll");
+      await showAccepted(ctx, batch, res.jobs, res.balance);
+    } finally {
+      // After the notice is recorded, so the worker that claims a single video finds it and
+      // carries on in the same message.
+      try {
+        queue.wake();
+      } catch (e) {
+        logger.warn({ err: e }, "queue wake failed; the workers will find the jobs on their next poll");
+      }
     }
-    const first = res.jobs[0];
-    const last = res.jobs.at(-1);
+  }
+
+  /** "Accepted, position N": edited into the confirmation, recorded for the queue's updates. */
+  async function showAccepted(ctx: BotContext, batch: string, jobs: Job[], balance: number): Promise<void> {
+    const first = jobs[0];
+    const last = jobs.at(-1);
     const position = first ? await store.getQueuePosition(first.id) : 0;
     const lastPosition = last ? await store.getQueuePosition(last.id) : position;
+    const notice = { count: jobs.length, position, balance, againJobId: first?.id ?? 0 };
     const minutes = queue.estimateMinutes(Math.max(1, lastPosition, position));
-    const kb = new InlineKeyboard()
-      .text(ctx.t("btn-again"), encode({ a: "again", job: first?.id ?? 0 }))
-      .row()
-      .text(ctx.t("btn-menu"), encode({ a: "menu" }));
-    const key = position > 0 ? "accepted" : "accepted-running";
-    await show(ctx, {
-      text: ctx.t(key, { count: res.jobs.length, position, minutes, n: res.balance }),
-      keyboard: kb,
-    });
+    const s = acceptedScreen(ctx.t, { ...notice, minutes });
+    const other = { parse_mode: "HTML" as const, reply_markup: s.keyboard };
+    let messageId: number | undefined;
+    try {
+      const edited = await ctx.editMessageText(s.text, other);
+      messageId = edited === true ? undefined : edited.message_id;
+    } catch (e) {
+      if (!(e instanceof GrammyError) || e.error_code !== 400) throw e;
+      messageId = (await ctx.reply(s.text, other)).message_id;
+    }
+    if (messageId === undefined || position === 0 || ctx.chat === undefined) return;
+    await saveQueueNotice(store, batch, {
+      ...notice,
+      chatId: ctx.chat.id,
+      messageId,
+      language: lang(ctx),
+    }).catch((e: unknown) =>
+      logger.warn({ err: e }, "queue notice not recorded; its position stays as shown"),
+    );
   }
 
   // ---- messages inside the flow

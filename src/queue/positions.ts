@@ -1,0 +1,196 @@
+// Keeps the "accepted, position N" notices current while orders wait: every `everyMs` and soon
+// after a worker claims a job, the notices whose best position went down are edited (through
+// telegram.send's pacing; an unchanged position is never re-sent, so no "message is not modified").
+// A single-video order's notice then becomes that job's progress message, so the user watches one
+// message go from "position 3" to "position 1", "writing the script", "rendering", "uploading".
+// A batch (3 or 5 videos) shares one notice showing its best position, and "being made" once none
+// of its jobs waits. Notices live in the store's key-value table, so every process sees them.
+import { createI18n, languageFromCode } from "../bot/i18n.ts";
+import { type AcceptedNotice, acceptedScreen } from "../bot/notice.ts";
+import type { Store } from "../db/store.ts";
+import type { Job } from "../db/types.ts";
+import type { Logger } from "../logger.ts";
+import { type Telegram, UserBlockedBotError } from "../telegram/types.ts";
+
+/** What the bot records about a notice it showed (saved with `saveQueueNotice`). */
+export interface QueueNotice extends Omit<AcceptedNotice, "minutes"> {
+  chatId: number;
+  messageId: number;
+  language: string;
+}
+
+const key = (batchKey: string) => `queue-notice:${batchKey}`;
+
+export function saveQueueNotice(store: Store, batchKey: string, notice: QueueNotice): Promise<void> {
+  return store.writeSession(key(batchKey), JSON.stringify(notice));
+}
+
+export interface PositionNotifierDeps {
+  store: Store;
+  telegram: Telegram;
+  logger: Logger;
+  estimateMinutes: (position: number) => number;
+  /** How often waiting orders are looked at (default 15 s). */
+  everyMs?: number;
+  /** Delay after a claim before looking, so a burst of claims makes one pass (default 300 ms). */
+  claimDelayMs?: number;
+}
+
+/** Waiting jobs looked at per pass; a longer queue counts the rest as ahead of them. */
+const SCAN_LIMIT = 1000;
+/** A batch with no notice (made outside the bot) is looked up again after this long. */
+const MISS_TTL_MS = 60_000;
+
+export function createPositionNotifier(d: PositionNotifierDeps) {
+  const i18n = createI18n();
+  const everyMs = d.everyMs ?? 15_000;
+  const claimDelayMs = d.claimDelayMs ?? 300;
+  /** Notices of batches seen waiting (or claimed) by this process. */
+  const notices = new Map<string, QueueNotice>();
+  const misses = new Map<string, number>();
+  /** Edits in flight, so a claim waits for one instead of racing the worker's first progress edit. */
+  const editing = new Map<string, Promise<boolean>>();
+  let timer: NodeJS.Timeout | null = null;
+  let soon: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+
+  async function load(batchKey: string): Promise<QueueNotice | null> {
+    const known = notices.get(batchKey);
+    if (known) return known;
+    if ((misses.get(batchKey) ?? 0) > Date.now()) return null;
+    const raw = await d.store.readSession(key(batchKey));
+    if (!raw) {
+      misses.set(batchKey, Date.now() + MISS_TTL_MS);
+      return null;
+    }
+    const notice = JSON.parse(raw) as QueueNotice;
+    notices.set(batchKey, notice);
+    return notice;
+  }
+
+  async function forget(batchKey: string): Promise<void> {
+    notices.delete(batchKey);
+    await d.store.deleteSession(key(batchKey));
+  }
+
+  /** Edits the notice; false when it can never be edited again (deleted, chat gone). */
+  async function edit(n: QueueNotice, position: number, worst: number): Promise<boolean> {
+    const lang = languageFromCode(n.language);
+    const minutes = d.estimateMinutes(Math.max(1, worst));
+    const s = acceptedScreen((k, vars) => i18n.t(lang, k, vars), { ...n, position, minutes });
+    try {
+      await d.telegram.send(n.chatId, (api) =>
+        api.editMessageText(n.chatId, n.messageId, s.text, { parse_mode: "HTML", reply_markup: s.keyboard }),
+      );
+      return true;
+    } catch (e) {
+      if (/not modified/i.test(String(e))) return true;
+      if (e instanceof UserBlockedBotError || /message to edit not found|can't be edited/i.test(String(e)))
+        return false;
+      d.logger.debug({ err: e, chatId: n.chatId }, "queue position notice not updated");
+      return true;
+    }
+  }
+
+  async function pass(): Promise<void> {
+    const stats = await d.store.getQueueStats();
+    // Cheap when nothing waits and no batch notice is open: one count.
+    if (stats.queued === 0 && notices.size === 0) return;
+    const queued =
+      stats.queued > 0 ? await d.store.listLastJobs({ status: "queued", limit: SCAN_LIMIT }) : [];
+    // The claim order (run_at, id), as the store's getQueuePosition counts.
+    queued.sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || a.id - b.id);
+    const ahead = Math.max(0, stats.queued - queued.length);
+    const waiting = new Map<string, { best: number; worst: number }>();
+    queued.forEach((job, i) => {
+      if (!job.batchKey) return;
+      const position = ahead + i + 1;
+      const w = waiting.get(job.batchKey);
+      if (w) w.worst = position;
+      else waiting.set(job.batchKey, { best: position, worst: position });
+    });
+    for (const [batchKey, w] of waiting) {
+      const n = await load(batchKey);
+      // Gone from `notices`: a worker claimed the job meanwhile and owns the message now.
+      if (!n || w.best >= n.position || notices.get(batchKey) !== n) continue;
+      const edited = edit(n, w.best, w.worst);
+      editing.set(batchKey, edited);
+      const ok = await edited.finally(() => editing.delete(batchKey));
+      if (!ok) {
+        await forget(batchKey);
+        continue;
+      }
+      n.position = w.best;
+      await saveQueueNotice(d.store, batchKey, n);
+    }
+    // Orders none of whose jobs waits any more: a batch says it is being made; a single video's
+    // notice already became its progress message (see `claimed`).
+    for (const [batchKey, n] of [...notices]) {
+      if (waiting.has(batchKey)) continue;
+      if (n.count > 1 && n.position > 0) await edit(n, 0, 1);
+      await forget(batchKey);
+    }
+    for (const [batchKey, until] of misses) if (until <= Date.now()) misses.delete(batchKey);
+  }
+
+  /** One pass at a time; a request during a pass runs one more after it. */
+  function run(): void {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass()
+      .catch((e: unknown) => d.logger.warn({ err: e }, "queue position notices: pass failed"))
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          run();
+        }
+      });
+  }
+
+  return {
+    start(): void {
+      if (timer) return;
+      timer = setInterval(run, everyMs);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      if (soon) clearTimeout(soon);
+      timer = null;
+      soon = null;
+      again = false;
+      await running;
+    },
+    /**
+     * A worker claimed `job` (under `owner`'s lease): the notices behind it move up soon, and a
+     * single-video order's notice becomes the job's progress message. Never throws.
+     */
+    async claimed(job: Job, owner: string): Promise<Job> {
+      if (timer && !soon) {
+        soon = setTimeout(() => {
+          soon = null;
+          run();
+        }, claimDelayMs);
+        soon.unref();
+      }
+      if (!job.batchKey || job.progressMessageId) return job;
+      try {
+        const n = await load(job.batchKey);
+        if (n?.count !== 1) return job;
+        await forget(job.batchKey);
+        await editing.get(job.batchKey);
+        const patched = await d.store.patchJob(job.id, { progressMessageId: n.messageId }, owner);
+        return patched ? { ...job, progressMessageId: n.messageId } : job;
+      } catch (e) {
+        d.logger.warn({ err: e, jobId: job.id }, "queue position notice not taken over as progress");
+        return job;
+      }
+    },
+  };
+}
+
+export type PositionNotifier = ReturnType<typeof createPositionNotifier>;

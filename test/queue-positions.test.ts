@@ -1,0 +1,126 @@
+// The "accepted, position N" notice follows the queue: the real bot's create flow against the fake
+// Bot API, the real queue (its workers held back or slowed) against fake kie.ai and OpenAI.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Store } from "../src/db/store.ts";
+import type { QueueOptions } from "../src/queue/index.ts";
+import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
+import { type BotHarness, startBotHarness } from "./helpers/bot-harness.ts";
+import { sqliteFactory } from "./helpers/stores.ts";
+import { type Harness, startHarness } from "./queue-harness.ts";
+
+let q: Harness | null = null;
+let b: BotHarness | null = null;
+let store: Store | null = null;
+
+afterEach(async () => {
+  await b?.close();
+  await q?.close();
+  await store?.close();
+  b = null;
+  q = null;
+  store = null;
+});
+
+async function start(queue: Partial<QueueOptions>): Promise<{ q: Harness; b: BotHarness }> {
+  store = await sqliteFactory().make({ freeCredits: 3 });
+  q = await startHarness({ store, noQueue: true, queue, env: { OPENAI_TIMEOUT_SECONDS: "1" } });
+  b = await startBotHarness({ tg: q.tg, store, queue: q.queue });
+  return { q, b };
+}
+
+/** Orders `count` UGC videos and returns the confirmation message, which becomes the notice. */
+async function order(u: FakeUser, count: "1" | "3"): Promise<FakeMessage> {
+  u.tap(u.last()!, "🎬 Create a video");
+  await u.next(/Step 1/);
+  u.photo();
+  await u.next(/Step 2/);
+  u.send("Ceramic mug 350 ml, matte black, keeps coffee hot for 2 hours, dishwasher safe");
+  const tpl = await u.next((m) => buttonsOf(m).some((x) => x.text === "UGC blogger"));
+  u.tap(tpl, "UGC blogger");
+  const wishes = await u.next((m) => buttonsOf(m).length > 0 && m.message_id >= tpl.message_id);
+  u.tap(wishes, /./);
+  const counts = await u.next((m) => buttonsOf(m).some((x) => x.text === "3"));
+  u.tap(counts, count);
+  const confirm = await u.next((m) => buttonsOf(m).some((x) => /✅/.test(x.text)));
+  u.tap(confirm, /✅/);
+  return confirm;
+}
+
+/** The next edit of message `id` in the user's chat after `seq` whose text matches. */
+function edited(h: Harness, u: FakeUser, id: number, seq: number, text: RegExp, timeoutMs = 8000) {
+  return h.tg.waitForEvent(
+    u.id,
+    seq,
+    (e) => e.type === "edit" && e.message.message_id === id && text.test(e.message.text ?? ""),
+    timeoutMs,
+  );
+}
+
+describe("the accepted notice follows the queue", () => {
+  it("moves the second order to position 1 when a worker claims the first; the first becomes its progress message", async () => {
+    // One worker and a prompt writer that takes a second: the second order waits while the first runs.
+    // Periodic passes are out of reach here, so the update comes from the claim itself.
+    const { q, b } = await start({ concurrency: 1, positionsEveryMs: 600_000 });
+    q.openai.setMode("hang");
+    const a = await b.consentedUser({ id: 7301, language_code: "en" });
+    const c = await b.consentedUser({ id: 7302, language_code: "en" });
+    const noticeA = await order(a, "1");
+    await edited(q, a, noticeA.message_id, 0, /in the queue, position 1,/);
+    const noticeB = await order(c, "1");
+    await edited(q, c, noticeB.message_id, 0, /in the queue, position 2,/);
+
+    const seq = q.tg.lastSeq();
+    q.queue.start();
+    const moved = await edited(q, c, noticeB.message_id, seq, /in the queue, position 1,/);
+    expect(moved.message.text).toContain("Balance: 2 credits.");
+    expect(buttonsOf(moved.message).map((x) => x.text)).toEqual([
+      "🔁 Make another with this product",
+      "☰ Menu",
+    ]);
+
+    // The first order's notice is the progress message of its job, up to "Done".
+    await edited(q, a, noticeA.message_id, seq, /Writing the script/);
+    await edited(q, a, noticeA.message_id, seq, /Done/, 15_000);
+    await a.next((m) => m.video !== undefined, 15_000);
+    // So is the second's, once its turn came.
+    await edited(q, c, noticeB.message_id, seq, /Done/, 15_000);
+    expect(q.tg.calls.filter((x) => x.method === "editMessageText" && x.status !== 200)).toEqual([]);
+  }, 30_000);
+
+  it("a batch shares one notice with its best position, then says it is being made; nothing is re-sent unchanged", async () => {
+    // No workers in this process: another process claims (store.claimJobs), the passes notice it.
+    const { q, b } = await start({ concurrency: 0, positionsEveryMs: 100 });
+    q.queue.start();
+    const a = await b.consentedUser({ id: 7311, language_code: "en" });
+    const c = await b.consentedUser({ id: 7312, language_code: "ru" });
+    await order(a, "1");
+    // Russian: the notice is edited in the user's language.
+    c.tap(c.last()!, "🎬 Создать видео");
+    await c.next(/Шаг 1/);
+    c.photo();
+    await c.next(/Шаг 2/);
+    c.send("Керамическая кружка 350 мл, матовая, держит тепло два часа");
+    const tpl = await c.next((m) => buttonsOf(m).some((x) => x.text === "UGC-блогер"));
+    c.tap(tpl, "UGC-блогер");
+    const wishes = await c.next((m) => buttonsOf(m).length > 0 && m.message_id >= tpl.message_id);
+    c.tap(wishes, /./);
+    const counts = await c.next((m) => buttonsOf(m).some((x) => x.text === "3"));
+    c.tap(counts, "3");
+    const notice = await c.next((m) => buttonsOf(m).some((x) => /✅/.test(x.text)));
+    c.tap(notice, /✅/);
+    await edited(q, c, notice.message_id, 0, /3 видео в очереди, место 2,/);
+
+    let seq = q.tg.lastSeq();
+    await q.store.claimJobs("elsewhere", 60_000, 1);
+    await edited(q, c, notice.message_id, seq, /3 видео в очереди, место 1,/);
+    // Another job of the batch claimed: its best position is still 1, so the notice stays as it is.
+    seq = q.tg.lastSeq();
+    await q.store.claimJobs("elsewhere", 60_000, 1);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(q.tg.events.filter((e) => e.seq > seq && e.chatId === c.id)).toEqual([]);
+
+    await q.store.claimJobs("elsewhere", 60_000, 2);
+    await edited(q, c, notice.message_id, seq, /3 видео уже в работе/);
+    expect(q.tg.calls.filter((x) => x.method === "editMessageText" && x.status !== 200)).toEqual([]);
+  }, 30_000);
+});
