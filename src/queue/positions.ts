@@ -114,6 +114,14 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
       const n = await load(batchKey);
       // Gone from `notices`: a worker claimed the job meanwhile and owns the message now.
       if (!n || w.best >= n.position || notices.get(batchKey) !== n) continue;
+      // Another process (a second worker machine) may have shown this position already.
+      const saved = await d.store.readSession(key(batchKey));
+      if (!saved) {
+        notices.delete(batchKey);
+        continue;
+      }
+      n.position = Math.min(n.position, (JSON.parse(saved) as QueueNotice).position);
+      if (w.best >= n.position || notices.get(batchKey) !== n) continue;
       const edited = edit(n, w.best, w.worst);
       editing.set(batchKey, edited);
       const ok = await edited.finally(() => editing.delete(batchKey));
@@ -122,7 +130,8 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
         continue;
       }
       n.position = w.best;
-      await saveQueueNotice(d.store, batchKey, n);
+      // Unless a claim took the message over during the edit (its record is gone for good).
+      if (notices.get(batchKey) === n) await saveQueueNotice(d.store, batchKey, n);
     }
     // Orders none of whose jobs waits any more: a batch says it is being made; a single video's
     // notice already became its progress message (see `claimed`).
