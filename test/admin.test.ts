@@ -186,7 +186,7 @@ describe("admin panel", () => {
     expect((await h.store.getUserById(user.id))?.blocked).toBe(false);
   });
 
-  it("shows a failed job's error, retries it through the queue and refunds its credit once", async () => {
+  it("shows a failed job's error, retries it through the queue, refunds its credit once and retries it free after the refund", async () => {
     h = await startPaymentsBot();
     const { user } = await h.member({ id: 50 });
     const r = await h.store.createJobAndConsumeCredit(user.id, job("f1"));
@@ -222,8 +222,10 @@ describe("admin panel", () => {
     );
     const twice = admin.forgeTap(failedAgain, `adm:jf:${id}`);
     expect((await h.tg.callbackAnswer(twice)).text).toBe(`No refund for job #${id}: already refunded.`);
+    // Refunded jobs (every job the pipeline fails) can still be retried: free of charge.
     const retryAfterRefund = admin.forgeTap(failedAgain, `adm:jr:${id}`);
-    expect((await h.tg.callbackAnswer(retryAfterRefund)).text).toContain("cannot be retried");
+    expect((await h.tg.callbackAnswer(retryAfterRefund)).text).toBe(`🔁 Job #${id} is back in the queue.`);
+    expect(await h.store.getJobById(id)).toMatchObject({ status: "queued", creditsCharged: 0 });
     expect((await h.store.getUserById(user.id))?.credits).toBe(1);
   });
 

@@ -269,7 +269,6 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect(results.filter((r) => !r.refunded && r.reason === "already_refunded")).toHaveLength(19);
         expect(await expectBalanceMatchesLedger(store, user.id)).toBe(3);
         expect((await store.getJobById(id))?.refundedAt).toBeInstanceOf(Date);
-        expect(await store.requeueJob(id)).toBeNull(); // refunded jobs are not retried for free
       });
     });
 
@@ -385,6 +384,50 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect((await store.getJobById(noPhoto))?.status).toBe("failed");
         expect(await store.requeueJob(storedPhoto)).toMatchObject({ status: "queued" });
         expect(await store.requeueJob(normal)).toMatchObject({ status: "queued", errorCode: null });
+      });
+
+      it("starts a retried job over, and a retry after the refund is free and never refunded twice", async () => {
+        const store = await make();
+        const user = await userWith(store, 1);
+        const r = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!r.ok) throw new Error("setup");
+        await store.updateJobStatus(r.job.id, "processing", {
+          step: "poll@1",
+          provider: "kie",
+          providerTaskId: "task-1",
+          attempts: 3,
+        });
+        await store.updateJobStatus(r.job.id, "failed", { errorCode: "content_refused" });
+        expect(await store.refundCredit(r.job.id)).toMatchObject({ refunded: true, balance: 1 });
+
+        const retried = await store.requeueJob(r.job.id);
+        expect(retried).toMatchObject({
+          status: "queued",
+          step: null,
+          providerTaskId: null,
+          attempts: 0,
+          creditsCharged: 0,
+        });
+        expect(await store.safeGetBalance(user.id)).toBe(1);
+
+        await store.updateJobStatus(r.job.id, "processing");
+        await store.updateJobStatus(r.job.id, "failed", { errorCode: "content_refused" });
+        expect(await store.refundCredit(r.job.id)).toMatchObject({ refunded: false, balance: 1 });
+        expect(await store.safeGetBalance(user.id)).toBe(1);
+        expect(await store.ledgerSum(user.id)).toBe(1);
+      });
+
+      it("keeps the charge of a retried job whose credits were not refunded", async () => {
+        const store = await make();
+        const user = await userWith(store, 1);
+        const r = await store.createJobAndConsumeCredit(user.id, newJob());
+        if (!r.ok) throw new Error("setup");
+        await store.updateJobStatus(r.job.id, "failed");
+        expect(await store.requeueJob(r.job.id)).toMatchObject({ status: "queued", creditsCharged: 1 });
+        await store.updateJobStatus(r.job.id, "processing");
+        await store.updateJobStatus(r.job.id, "failed");
+        expect(await store.refundCredit(r.job.id)).toMatchObject({ refunded: true, balance: 1 });
+        expect(await store.ledgerSum(user.id)).toBe(1);
       });
     });
 

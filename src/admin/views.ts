@@ -96,9 +96,13 @@ export function createAdminViews(store: Store, now: () => Date) {
 
     job(t: Translate, job: Job): View {
       const keyboard = new InlineKeyboard();
-      if (job.status === "failed" && job.refundedAt === null) {
-        keyboard.text(t("adm-button-retry"), `adm:jr:${job.id}`);
-        if (job.creditsCharged > 0) keyboard.text(t("adm-button-refund-job"), `adm:jf:${job.id}`);
+      if (job.status === "failed") {
+        const retriable = !job.idempotencyKey.startsWith("import:") && (job.photoFileId || job.photoPath);
+        // Every job the pipeline fails is refunded at once, so a retry after the refund is free.
+        if (retriable)
+          keyboard.text(t(job.refundedAt ? "adm-button-retry-free" : "adm-button-retry"), `adm:jr:${job.id}`);
+        if (job.refundedAt === null && job.creditsCharged > 0)
+          keyboard.text(t("adm-button-refund-job"), `adm:jf:${job.id}`);
         keyboard.row();
       }
       keyboard.text(t("adm-button-back"), `adm:u:${job.userId}`);

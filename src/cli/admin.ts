@@ -196,14 +196,16 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
 
   jobs
     .command("retry")
-    .description("put a failed, unrefunded job with a photo back in the queue (the running bot picks it up)")
+    .description(
+      "put a failed job back in the queue from its first step, free if it was refunded (the running bot picks it up)",
+    )
     .argument("<id>", "job id", positiveInt)
     .action(
       action(io, async (store, id: number) => {
         const j = await store.requeueJob(id);
         if (!j)
           throw new CliError(
-            `job ${id} cannot be retried: only a failed, unrefunded job with a product photo can (not one imported from the old bot)`,
+            `job ${id} cannot be retried: only a failed job with a product photo can (not one imported from the old bot)`,
           );
         io.out(`job ${id} is queued again`);
       }),

@@ -172,7 +172,10 @@ export interface Store {
   listJobsWithFilesBefore(before: Date, limit: number, afterId?: number): Promise<Job[]>;
   /** Gives a failed job's credits back exactly once, however often and concurrently it is called. */
   refundCredit(jobId: number): Promise<RefundJobResult>;
-  /** Puts a failed, unrefunded job back in the queue (admin retry). */
+  /**
+   * Puts a failed job back in the queue from its first step (admin retry). A job whose credits were
+   * already refunded runs free of charge. Null for other statuses, imported jobs and jobs without a photo.
+   */
   requeueJob(jobId: number): Promise<Job | null>;
 
   // --- queue (hand-written SQL in ./sql) ---

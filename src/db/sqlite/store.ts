@@ -552,13 +552,24 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
           finishedAt: null,
           errorCode: null,
           errorMessage: null,
+          // A retry starts the pipeline over with a fresh budget: resuming would poll the failed
+          // provider task again, and a job failed by JOB_MAX_ATTEMPTS would fail again at once.
+          step: null,
+          provider: null,
+          providerTaskId: null,
+          providerKey: null,
+          resultPath: null,
+          progressMessageId: null,
+          attempts: 0,
+          // The pipeline refunds every failed job, so a retry after the refund is on the house: the
+          // job then owes nothing, and a second failure has nothing to refund (refunded_at stays).
+          creditsCharged: sql`case when ${jobs.refundedAt} is null then ${jobs.creditsCharged} else 0 end`,
           updatedAt: now,
         })
         .where(
           and(
             eq(jobs.id, jobId),
             eq(jobs.status, "failed"),
-            isNull(jobs.refundedAt),
             // Imported jobs ran in the old bot (their charge is history, not ours to redo), and a
             // job without a photo has nothing to render.
             sql`substr(${jobs.idempotencyKey}, 1, 7) <> 'import:'`,
