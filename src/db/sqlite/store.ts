@@ -37,6 +37,7 @@ import {
 } from "../schema/sqlite.ts";
 import { claimJobsSqlite } from "../sql/claimJobs.ts";
 import { heartbeatSqlite } from "../sql/heartbeat.ts";
+import { patchJobSqlite } from "../sql/patchJob.ts";
 import { queuePositionSqlite } from "../sql/queuePosition.ts";
 import { releaseJobSqlite } from "../sql/releaseJob.ts";
 import { setJobStatusSqlite } from "../sql/setJobStatus.ts";
@@ -172,6 +173,12 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
       "insert into sessions (key, value, updated_at) values (?, ?, ?) on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at",
     ),
     deleteSession: raw.prepare("delete from sessions where key = ?"),
+    // What an idle worker asks before sleeping: when the next job becomes runnable.
+    nextRunAt: raw
+      .prepare(
+        "select min(case when lease_expires_at > run_at then lease_expires_at else run_at end) from jobs where status in ('queued', 'processing')",
+      )
+      .pluck(),
     jobsWithFiles: raw.prepare(
       `select * from jobs where (photo_path is not null or result_path is not null)
         and created_at < ? and id > ? order by id limit ?`,
@@ -480,11 +487,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
       return setJobStatusSqlite(prepare, id, to, new Date(), rest, leaseOwner);
     },
     async patchJob(id, patch: JobPatch, leaseOwner) {
-      const set = { ...patch, updatedAt: new Date() };
-      const where =
-        leaseOwner === undefined ? eq(jobs.id, id) : and(eq(jobs.id, id), eq(jobs.leaseOwner, leaseOwner));
-      const r = db.update(jobs).set(set).where(where).returning().get();
-      return r ? toJob(r) : null;
+      return patchJobSqlite(prepare, id, patch, new Date(), leaseOwner);
     },
     async getUserJobs(userId, page) {
       return db
@@ -603,16 +606,8 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
       return statusCounts(since ? gte(jobs.createdAt, since) : undefined);
     },
     async nextRunAt() {
-      const r = db
-        .select({
-          at: sql<
-            number | null
-          >`min(case when ${jobs.leaseExpiresAt} > ${jobs.runAt} then ${jobs.leaseExpiresAt} else ${jobs.runAt} end)`,
-        })
-        .from(jobs)
-        .where(sql`${jobs.status} in ('queued', 'processing')`)
-        .get();
-      return r?.at != null ? new Date(r.at) : null;
+      const at = q.nextRunAt.get() as number | null | undefined;
+      return at != null ? new Date(at) : null;
     },
 
     async recordPayment(input: RecordPaymentInput): Promise<RecordPaymentResult> {
