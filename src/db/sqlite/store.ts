@@ -41,6 +41,7 @@ import { patchJobSqlite } from "../sql/patchJob.ts";
 import { queuePositionSqlite } from "../sql/queuePosition.ts";
 import { releaseJobSqlite } from "../sql/releaseJob.ts";
 import { setJobStatusSqlite } from "../sql/setJobStatus.ts";
+import { sqliteJobRows } from "../sql/types.ts";
 import type {
   AddCreditsInput,
   AddCreditsResult,
@@ -179,6 +180,11 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
         "select min(case when lease_expires_at > run_at then lease_expires_at else run_at end) from jobs where status in ('queued', 'processing')",
       )
       .pluck(),
+    lastJobs: raw.prepare("select * from jobs order by id desc limit ? offset ?"),
+    lastJobsByStatus: raw.prepare("select * from jobs where status = ? order by id desc limit ? offset ?"),
+    queueStats: raw.prepare(
+      "select status, count(*) as n, min(created_at) as oldest from jobs where status in ('queued', 'processing') group by status",
+    ),
     jobsWithFiles: raw.prepare(
       `select * from jobs where (photo_path is not null or result_path is not null)
         and created_at < ? and id > ? order by id limit ?`,
@@ -294,12 +300,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
   }
 
   function queueStats() {
-    const rows = db
-      .select({ status: jobs.status, n: count(), oldest: sql<number | null>`min(${jobs.createdAt})` })
-      .from(jobs)
-      .where(inArray(jobs.status, ["queued", "processing"]))
-      .groupBy(jobs.status)
-      .all();
+    const rows = q.queueStats.all() as { status: string; n: number; oldest: number | null }[];
     const queued = rows.find((r) => r.status === "queued");
     const processing = rows.find((r) => r.status === "processing");
     return {
@@ -503,16 +504,13 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
     async countUserJobs(userId) {
       return db.select({ n: count() }).from(jobs).where(eq(jobs.userId, userId)).get()?.n ?? 0;
     },
+    // The queue's position notices read up to 1000 waiting jobs a few times a second while orders
+    // wait: hand-written and decoded by position rather than built and mapped by drizzle each time.
     async listLastJobs(page) {
-      return db
-        .select()
-        .from(jobs)
-        .where(page.status ? eq(jobs.status, page.status) : undefined)
-        .orderBy(desc(jobs.id))
-        .limit(page.limit)
-        .offset(page.offset ?? 0)
-        .all()
-        .map(toJob);
+      const offset = page.offset ?? 0;
+      return page.status
+        ? sqliteJobRows(q.lastJobsByStatus, page.status, page.limit, offset)
+        : sqliteJobRows(q.lastJobs, page.limit, offset);
     },
     async listJobsWithFilesBefore(before, limit, afterId = 0) {
       return q.jobsWithFiles.all(before.getTime(), afterId, limit).map((r) => rawJob(r as Raw));
