@@ -216,7 +216,8 @@ async function throughput(workers: number, publicUrl: boolean): Promise<void> {
     console.log(
       `throughput  ${publicUrl ? "PUBLIC_BASE_URL" : "kie upload    "}  workers=${workers}  jobs=${JOBS}  ${(JOBS / secs).toFixed(1)} jobs/s  ` +
         `(${secs.toFixed(2)} s, succeeded ${c.succeeded}, failed ${c.failed}); ` +
-        `CPU ${cpuPerJob.toFixed(2)} ms/job in the app process ≈ ${(1000 / cpuPerJob).toFixed(0)} jobs/s per core`,
+        `CPU ${cpuPerJob.toFixed(2)} ms/job in the app process (user ${(cpu.user / 1000 / JOBS).toFixed(2)}, ` +
+        `system ${(cpu.system / 1000 / JOBS).toFixed(2)}) ≈ ${(1000 / cpuPerJob).toFixed(0)} jobs/s per core`,
     );
   } finally {
     await e.close();
