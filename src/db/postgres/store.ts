@@ -60,7 +60,14 @@ import {
   type Payment,
   type User,
 } from "../types.ts";
-import { adminWindows, emptyStatusCounts, errorCode, newReferralCode, parseUserQuery } from "../util.ts";
+import {
+  adminWindows,
+  emptyStatusCounts,
+  errorCode,
+  newReferralCode,
+  parseUserQuery,
+  requeueFields,
+} from "../util.ts";
 import { createRetry, isRetryable } from "./retry.ts";
 
 export interface PostgresStoreOptions {
@@ -639,28 +646,7 @@ function createPostgresStore(
         first(
           db
             .update(jobs)
-            .set({
-              status: "queued",
-              runAt: now,
-              leaseOwner: null,
-              leaseExpiresAt: null,
-              finishedAt: null,
-              errorCode: null,
-              errorMessage: null,
-              // A retry starts the pipeline over with a fresh budget: resuming would poll the failed
-              // provider task again, and a job failed by JOB_MAX_ATTEMPTS would fail again at once.
-              step: null,
-              provider: null,
-              providerTaskId: null,
-              providerKey: null,
-              resultPath: null,
-              progressMessageId: null,
-              attempts: 0,
-              // The pipeline refunds every failed job, so a retry after the refund is on the house: the
-              // job then owes nothing, and a second failure has nothing to refund (refunded_at stays).
-              creditsCharged: sql`case when ${jobs.refundedAt} is null then ${jobs.creditsCharged} else 0 end`,
-              updatedAt: now,
-            })
+            .set(requeueFields(now, jobs))
             .where(
               and(
                 eq(jobs.id, jobId),
