@@ -4,7 +4,7 @@ import { Composer } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotContext } from "../src/bot/context.ts";
 import type { Store } from "../src/db/store.ts";
-import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
+import { buttonsOf, type FakeMessage, type FakeUser, startFakeTelegram } from "./fakes/telegram-server.ts";
 import { type BotHarness, startBotHarness, waitUntil } from "./helpers/bot-harness.ts";
 import { sqliteFactory } from "./helpers/stores.ts";
 
@@ -14,8 +14,10 @@ async function start(o: Parameters<typeof startBotHarness>[0] = {}): Promise<Bot
   harnesses.push(h);
   return h;
 }
+const fakes: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const h of harnesses.splice(0).reverse()) await h.close();
+  for (const f of fakes.splice(0)) await f.close();
 });
 
 const PRODUCT = "Linen bed sheets, 200x220, soft and breathable, three colours";
@@ -309,6 +311,31 @@ describe("bot robustness", () => {
     );
     h.tg.setOtherPoller(false);
     await waitUntil(() => h.bot.isPolling(), 5000, "polling again");
+    const u = h.user({ id: nextId++ });
+    u.command("start");
+    await u.next(/You get/);
+  });
+
+  it("an unreachable Telegram at start is logged and retried while start() returns; the bot introduces itself and polls once it is back", async () => {
+    const tg = await startFakeTelegram();
+    fakes.push(tg);
+    tg.inject({ method: "getMe", times: 1_000_000, error: { status: "drop" } });
+    // start() must return (so the process can install its signal handlers and log), not wait for Telegram.
+    const h = await start({ tg, waitForPolling: false });
+    expect(h.logs.some((l) => l.msg === "could not introduce the bot to Telegram yet")).toBe(true);
+    await waitUntil(
+      () =>
+        h.logs.some((l) => String(l.msg).startsWith("polling Telegram failed: Network request for 'getMe'")),
+      10_000,
+      "the poller to report the outage",
+    );
+    expect(h.bot.isPolling()).toBe(false);
+    tg.clearInjections();
+    await waitUntil(() => h.bot.isPolling(), 10_000, "polling after Telegram is back");
+    expect(h.logs.some((l) => l.msg === "bot @neurocards_test_bot started")).toBe(true);
+    expect(tg.commandsFor({ type: "default" }, "")).toContainEqual(
+      expect.objectContaining({ command: "start" }),
+    );
     const u = h.user({ id: nextId++ });
     u.command("start");
     await u.next(/You get/);

@@ -90,10 +90,13 @@ export function createBot(deps: BotDeps) {
   bot.use(unhandled(fd));
   bot.catch((e) => logger.error({ err: e.error, updateId: e.ctx.update.update_id }, "unhandled bot error"));
 
-  const poller = createPoller({ bot, store: deps.store, logger, ...deps.polling });
-
+  let announced = false;
   async function announce(): Promise<void> {
-    await bot.init();
+    if (announced) return;
+    // Not bot.init(): grammY retries its getMe on network errors for ever, so with Telegram
+    // unreachable start() would never return (no log, no clean SIGTERM). Our Api's retries are
+    // bounded; the poller calls announce() again before each attempt, with its own backoff.
+    if (!bot.isInited()) bot.botInfo = await bot.api.getMe();
     logger.info(
       { username: bot.botInfo.username, id: bot.botInfo.id },
       `bot @${bot.botInfo.username} started`,
@@ -116,7 +119,10 @@ export function createBot(deps: BotDeps) {
         logger.warn({ err: e, adminId }, "admin command list not set for this admin; set on the next start");
       }
     }
+    announced = true;
   }
+
+  const poller = createPoller({ bot, store: deps.store, logger, beforePoll: announce, ...deps.polling });
 
   return {
     bot,

@@ -23,6 +23,8 @@ export interface PollerOptions {
   pollTimeoutSeconds?: number;
   /** Updates handled at once (default 100; the runner's own default is 500). */
   concurrency?: number;
+  /** Runs before each polling attempt (introducing the bot to Telegram until that succeeds). */
+  beforePoll?: () => Promise<void>;
 }
 
 export type PollerState = "idle" | "waiting_for_lease" | "polling" | "backing_off" | "stopped";
@@ -71,6 +73,7 @@ export function createPoller(o: PollerOptions) {
 
   /** One polling session: runs until stopped, the lease is lost, or Telegram refuses. */
   async function pollOnce(): Promise<void> {
+    await o.beforePoll?.();
     await bot.api.deleteWebhook();
     const handle = run(bot, {
       runner: {
