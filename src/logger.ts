@@ -41,6 +41,16 @@ function prettyLine(line: string): string {
   }
 }
 
+// Bot API URLs carry the token (`/bot<token>/getMe`, `/file/bot<token>/...`) and fetch errors quote
+// the URL, deep inside an error's cause where path-based redaction cannot reach. Every line is
+// scrubbed at the sink instead, whatever object the token hides in.
+const BOT_TOKEN_IN_TEXT = /(\d{5,}):[A-Za-z0-9_-]{30,}/g;
+
+/** Masks anything shaped like a Telegram bot token. */
+export function scrubTokens(line: string): string {
+  return line.replace(BOT_TOKEN_IN_TEXT, "$1:***");
+}
+
 export interface LoggerOptions {
   level?: string;
   /** Readable lines instead of JSON (default: when stdout is a terminal). */
@@ -52,7 +62,9 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const pretty = opts.pretty ?? Boolean(process.stdout.isTTY);
   const sink = opts.destination ?? pino.destination({ dest: 1, sync: true });
-  const stream = pretty ? { write: (line: string) => sink.write(prettyLine(line)) } : sink;
+  const stream = pretty
+    ? { write: (line: string) => sink.write(prettyLine(scrubTokens(line))) }
+    : { write: (line: string) => sink.write(scrubTokens(line)) };
   return pino(
     {
       level: opts.level ?? "info",
