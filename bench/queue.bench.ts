@@ -29,6 +29,7 @@ import { createCatalogue } from "../src/templates/index.ts";
 import { createKieServer, type TaskScenario } from "../test/fakes/kie-server.ts";
 import { createOpenAiServer } from "../test/fakes/openai-server.ts";
 import { type FakeTelegram, startFakeTelegram, TINY_PNG } from "../test/fakes/telegram-server.ts";
+import { ALL_HEALTHY } from "../test/helpers/http.ts";
 import { freePort } from "../test/queue-harness.ts";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
@@ -90,7 +91,7 @@ async function setup(
         storage,
         metrics,
         logger,
-        health: { database: () => true, storage: () => true, polling: () => true },
+        health: ALL_HEALTHY,
         onKieCallback: (taskId) => queue.checkProviderTask(taskId),
       })
     : null;

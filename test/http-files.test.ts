@@ -2,13 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Store } from "../src/db/store.ts";
-import { createHttpServer, type HttpServer } from "../src/http/index.ts";
-import { createMetrics } from "../src/metrics.ts";
+import type { HttpServer } from "../src/http/index.ts";
 import { createStorage } from "../src/storage/index.ts";
 import { createLinkSigner } from "../src/storage/links.ts";
 import type { Storage, StoredFile } from "../src/storage/types.ts";
-import { raw, silentLogger, tempDir, testConfig } from "./helpers/http.ts";
+import { raw, silentLogger, tempDir, testConfig, testHttpServer } from "./helpers/http.ts";
 
 const SECRET = "test-link-secret-0123456789";
 
@@ -28,15 +26,7 @@ describe("file links over HTTP", () => {
     video = await storage.put("results", content, { ext: "mp4" });
     const url = storage.publicUrl(video.key, 600)!;
     token = url.slice(url.lastIndexOf("/") + 1);
-    server = createHttpServer({
-      config,
-      store: {} as Store,
-      storage,
-      metrics: createMetrics(),
-      logger: silentLogger(),
-      health: { database: () => true, storage: () => true, polling: () => true },
-      onKieCallback: () => {},
-    });
+    server = testHttpServer(config, { storage });
     ({ port } = await server.listen());
   });
   afterAll(async () => {

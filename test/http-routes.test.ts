@@ -11,7 +11,7 @@ import {
 } from "../src/http/index.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { createStorage } from "../src/storage/index.ts";
-import { raw, silentLogger, tempDir, testConfig } from "./helpers/http.ts";
+import { raw, silentLogger, tempDir, testConfig, testHttpServer } from "./helpers/http.ts";
 import { storeFactories } from "./helpers/stores.ts";
 
 /** The Prometheus text exposition format, line by line. */
@@ -156,13 +156,7 @@ describe("kie.ai callback and Telegram webhook routes", () => {
     });
     tasks = [];
     webhookCalls = [];
-    server = createHttpServer({
-      config,
-      store: {} as Store,
-      storage: createStorage(config, silentLogger()),
-      metrics: createMetrics(),
-      logger: silentLogger(),
-      health: { database: () => true, storage: () => true, polling: () => true },
+    server = testHttpServer(config, {
       onKieCallback: (id) => {
         tasks.push(id);
         // A slow check must not delay the answer.
@@ -274,14 +268,7 @@ describe("slow and oversized clients", () => {
 
   beforeEach(async () => {
     const config = testConfig(dir.path);
-    server = createHttpServer({
-      config,
-      store: {} as Store,
-      storage: createStorage(config, silentLogger()),
-      metrics: createMetrics(),
-      logger: silentLogger(),
-      health: { database: () => true, storage: () => true, polling: () => true },
-      onKieCallback: () => {},
+    server = testHttpServer(config, {
       timeouts: { headersMs: 300, requestMs: 500, checkIntervalMs: 100, socketIdleMs: 1_000 },
     });
     ({ port } = await server.listen());

@@ -20,6 +20,7 @@ import { createCatalogue } from "../src/templates/index.ts";
 import { createKieServer, type FakeKie, type FakeKieOptions } from "./fakes/kie-server.ts";
 import { createOpenAiServer, type FakeOpenAi } from "./fakes/openai-server.ts";
 import { type FakeTelegram, startFakeTelegram, TINY_PNG } from "./fakes/telegram-server.ts";
+import { ALL_HEALTHY } from "./helpers/http.ts";
 
 export const ADMIN_ID = 900_001;
 
@@ -130,7 +131,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
         storage,
         metrics,
         logger,
-        health: { database: () => true, storage: () => true, polling: () => true },
+        health: ALL_HEALTHY,
         onKieCallback: (taskId) => queue.checkProviderTask(taskId),
       })
     : null;

@@ -9,15 +9,14 @@
 import type { Composer } from "grammy";
 import { encode } from "../../src/bot/callbacks.ts";
 import type { BotContext } from "../../src/bot/context.ts";
-import { createBot, type NeurocardsBot } from "../../src/bot/index.ts";
-import { type Config, parseConfig } from "../../src/config/index.ts";
+import { type BotDeps, createBot, type NeurocardsBot } from "../../src/bot/index.ts";
+import { parseConfig } from "../../src/config/index.ts";
 import type { Store } from "../../src/db/store.ts";
-import { createLogger, type Logger } from "../../src/logger.ts";
+import { createLogger } from "../../src/logger.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
 import type { QueueHandle } from "../../src/queue/types.ts";
 import { createTelegram } from "../../src/telegram/index.ts";
-import type { Telegram } from "../../src/telegram/types.ts";
-import { type Catalogue, createCatalogue } from "../../src/templates/index.ts";
+import { createCatalogue } from "../../src/templates/index.ts";
 import {
   type FakeTelegram,
   type FakeUser,
@@ -39,15 +38,8 @@ export function recordingQueue(): QueueHandle & { wakes: number } {
   return q;
 }
 
-export interface HarnessDeps {
-  config: Config;
-  store: Store;
-  logger: Logger;
-  metrics: Metrics;
-  telegram: Telegram;
-  catalogue: Catalogue;
-  queue: QueueHandle;
-}
+/** What the bot gets from the harness (everything but its features and poller tuning). */
+export type HarnessDeps = Omit<BotDeps, "features" | "polling">;
 
 export interface BotHarnessOptions {
   /** Extra environment for parseConfig (FREE_CREDITS, WELCOME_VIDEO_FILE_IDS, ...). */

@@ -5,7 +5,11 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, parseConfig } from "../../src/config/index.ts";
+import type { Store } from "../../src/db/store.ts";
+import { createHttpServer, type HttpServerDeps } from "../../src/http/index.ts";
 import { createLogger } from "../../src/logger.ts";
+import { createMetrics } from "../../src/metrics.ts";
+import { createStorage } from "../../src/storage/index.ts";
 
 export const silentLogger = () => createLogger({ level: "silent", destination: { write() {} } });
 
@@ -23,6 +27,31 @@ export function testConfig(storagePath: string, env: Record<string, string> = {}
     HTTP_PORT: "0",
     LINK_SECRET: "test-link-secret-0123456789",
     ...env,
+  });
+}
+
+/** Every health source up: for tests and benches that are not about /healthz. */
+export const ALL_HEALTHY: HttpServerDeps["health"] = {
+  database: () => true,
+  storage: () => true,
+  polling: () => true,
+};
+
+/**
+ * The real HTTP server with stand-ins for what a test does not exercise: no database (only
+ * /metrics and /healthz would touch it), healthy sources, a silent logger, callbacks ignored.
+ */
+export function testHttpServer(config: Config, overrides: Partial<HttpServerDeps> = {}) {
+  const logger = overrides.logger ?? silentLogger();
+  return createHttpServer({
+    config,
+    store: {} as Store,
+    storage: createStorage(config, logger),
+    metrics: createMetrics(),
+    logger,
+    health: ALL_HEALTHY,
+    onKieCallback: () => {},
+    ...overrides,
   });
 }
 
