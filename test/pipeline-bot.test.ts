@@ -2,55 +2,15 @@
 // queue and pipeline against fake kie.ai and OpenAI, ending with the video in the chat and its
 // "Make another with this product" button working.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Store } from "../src/db/store.ts";
-import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
-import { type BotHarness, startBotHarness } from "./helpers/bot-harness.ts";
-import { sqliteFactory } from "./helpers/stores.ts";
-import { type Harness, startHarness } from "./queue-harness.ts";
+import { buttonsOf } from "./fakes/telegram-server.ts";
+import { orderVideo, SELLER_TEXTS, type SellerWorld, startSellerWorld } from "./helpers/seller.ts";
 
-let q: Harness | null = null;
-let b: BotHarness | null = null;
-let store: Store | null = null;
+let w: SellerWorld | null = null;
 
 afterEach(async () => {
-  await b?.close();
-  await q?.close();
-  await store?.close();
-  b = null;
-  q = null;
-  store = null;
+  await w?.close();
+  w = null;
 });
-
-const T = {
-  en: {
-    create: "🎬 Create a video",
-    names: { ugc: "UGC blogger", broll: "Ad B-roll" },
-    again: "🔁 Make another with this product",
-  },
-  ru: {
-    create: "🎬 Создать видео",
-    names: { ugc: "UGC-блогер", broll: "Рекламный B-roll" },
-    again: "🔁 Ещё одно с этим товаром",
-  },
-} as const;
-
-async function order(u: FakeUser, lang: "en" | "ru", template: "ugc" | "broll"): Promise<FakeMessage> {
-  const t = T[lang];
-  u.tap(u.last()!, t.create);
-  await u.next(/1/);
-  u.photo();
-  await u.next(/2/);
-  u.send("Ceramic mug 350 ml, matte black, keeps coffee hot for 2 hours, dishwasher safe");
-  const tpl = await u.next((m) => buttonsOf(m).some((x) => x.text === t.names[template]));
-  u.tap(tpl, t.names[template]);
-  const wishes = await u.next((m) => buttonsOf(m).length > 0 && m.message_id >= tpl.message_id);
-  u.tap(wishes, /./);
-  const count = await u.next((m) => buttonsOf(m).some((x) => x.text === "1"));
-  u.tap(count, "1");
-  const confirm = await u.next((m) => buttonsOf(m).some((x) => /✅/.test(x.text)));
-  u.tap(confirm, /✅/);
-  return confirm;
-}
 
 describe("a seller orders a video in the bot and gets it", () => {
   for (const [lang, template, api] of [
@@ -58,13 +18,12 @@ describe("a seller orders a video in the bot and gets it", () => {
     ["ru", "broll", "veo"],
   ] as const) {
     it(`${lang}: ${template} through kie.ai's ${api} API, delivered under the bot's own buttons`, async () => {
-      store = await sqliteFactory().make({ freeCredits: 1 });
-      q = await startHarness({ store, kie: { scenario: { outcome: "success", polls: 1 } } });
-      b = await startBotHarness({ tg: q.tg, store, queue: q.queue });
+      w = await startSellerWorld(1, { kie: { scenario: { outcome: "success", polls: 1 } } });
+      const { store, q, b } = w;
       const u = await b.consentedUser({ id: lang === "en" ? 7001 : 7002, language_code: lang });
-      await order(u, lang, template);
+      await orderVideo(u, { lang, template });
       const video = await u.next((m) => m.video !== undefined, 15_000);
-      expect(buttonsOf(video).map((x) => x.text)).toContain(T[lang].again);
+      expect(buttonsOf(video).map((x) => x.text)).toContain(SELLER_TEXTS[lang].again);
       const task = [...q.kie.tasks.values()];
       expect(task).toHaveLength(1);
       expect(task[0]!.api).toBe(api);
@@ -75,8 +34,8 @@ describe("a seller orders a video in the bot and gets it", () => {
       expect(job.resultFileId).toBe((video.video as { file_id: string }).file_id);
       expect(await store.safeGetBalance(user!.id)).toBe(0);
       // The button under the video starts the template step again for the same product.
-      u.tap(video, T[lang].again);
-      const again = await u.next((m) => buttonsOf(m).some((x) => x.text === T[lang].names.ugc));
+      u.tap(video, SELLER_TEXTS[lang].again);
+      const again = await u.next((m) => buttonsOf(m).some((x) => x.text === SELLER_TEXTS[lang].names.ugc));
       expect(again).toBeDefined();
     });
   }

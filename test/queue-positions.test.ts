@@ -1,49 +1,21 @@
 // The "accepted, position N" notice follows the queue: the real bot's create flow against the fake
 // Bot API, the real queue (its workers held back or slowed) against fake kie.ai and OpenAI.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Store } from "../src/db/store.ts";
 import type { QueueOptions } from "../src/queue/index.ts";
-import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
-import { type BotHarness, startBotHarness } from "./helpers/bot-harness.ts";
-import { sqliteFactory } from "./helpers/stores.ts";
-import { type Harness, startHarness } from "./queue-harness.ts";
+import { buttonsOf, type FakeUser } from "./fakes/telegram-server.ts";
+import { orderVideo, type SellerWorld, startSellerWorld } from "./helpers/seller.ts";
+import type { Harness } from "./queue-harness.ts";
 
-let q: Harness | null = null;
-let b: BotHarness | null = null;
-let store: Store | null = null;
+let w: SellerWorld | null = null;
 
 afterEach(async () => {
-  await b?.close();
-  await q?.close();
-  await store?.close();
-  b = null;
-  q = null;
-  store = null;
+  await w?.close();
+  w = null;
 });
 
-async function start(queue: Partial<QueueOptions>): Promise<{ q: Harness; b: BotHarness }> {
-  store = await sqliteFactory().make({ freeCredits: 3 });
-  q = await startHarness({ store, noQueue: true, queue, env: { OPENAI_TIMEOUT_SECONDS: "1" } });
-  b = await startBotHarness({ tg: q.tg, store, queue: q.queue });
-  return { q, b };
-}
-
-/** Orders `count` UGC videos and returns the confirmation message, which becomes the notice. */
-async function order(u: FakeUser, count: "1" | "3"): Promise<FakeMessage> {
-  u.tap(u.last()!, "🎬 Create a video");
-  await u.next(/Step 1/);
-  u.photo();
-  await u.next(/Step 2/);
-  u.send("Ceramic mug 350 ml, matte black, keeps coffee hot for 2 hours, dishwasher safe");
-  const tpl = await u.next((m) => buttonsOf(m).some((x) => x.text === "UGC blogger"));
-  u.tap(tpl, "UGC blogger");
-  const wishes = await u.next((m) => buttonsOf(m).length > 0 && m.message_id >= tpl.message_id);
-  u.tap(wishes, /./);
-  const counts = await u.next((m) => buttonsOf(m).some((x) => x.text === "3"));
-  u.tap(counts, count);
-  const confirm = await u.next((m) => buttonsOf(m).some((x) => /✅/.test(x.text)));
-  u.tap(confirm, /✅/);
-  return confirm;
+async function start(queue: Partial<QueueOptions>): Promise<SellerWorld> {
+  w = await startSellerWorld(3, { noQueue: true, queue, env: { OPENAI_TIMEOUT_SECONDS: "1" } });
+  return w;
 }
 
 /** The next edit of message `id` in the user's chat after `seq` whose text matches. */
@@ -64,9 +36,9 @@ describe("the accepted notice follows the queue", () => {
     q.openai.setMode("hang");
     const a = await b.consentedUser({ id: 7301, language_code: "en" });
     const c = await b.consentedUser({ id: 7302, language_code: "en" });
-    const noticeA = await order(a, "1");
+    const noticeA = await orderVideo(a);
     await edited(q, a, noticeA.message_id, 0, /in the queue, position 1,/);
-    const noticeB = await order(c, "1");
+    const noticeB = await orderVideo(c);
     await edited(q, c, noticeB.message_id, 0, /in the queue, position 2,/);
 
     const seq = q.tg.lastSeq();
@@ -93,21 +65,9 @@ describe("the accepted notice follows the queue", () => {
     q.queue.start();
     const a = await b.consentedUser({ id: 7311, language_code: "en" });
     const c = await b.consentedUser({ id: 7312, language_code: "ru" });
-    await order(a, "1");
+    await orderVideo(a);
     // Russian: the notice is edited in the user's language.
-    c.tap(c.last()!, "🎬 Создать видео");
-    await c.next(/Шаг 1/);
-    c.photo();
-    await c.next(/Шаг 2/);
-    c.send("Керамическая кружка 350 мл, матовая, держит тепло два часа");
-    const tpl = await c.next((m) => buttonsOf(m).some((x) => x.text === "UGC-блогер"));
-    c.tap(tpl, "UGC-блогер");
-    const wishes = await c.next((m) => buttonsOf(m).length > 0 && m.message_id >= tpl.message_id);
-    c.tap(wishes, /./);
-    const counts = await c.next((m) => buttonsOf(m).some((x) => x.text === "3"));
-    c.tap(counts, "3");
-    const notice = await c.next((m) => buttonsOf(m).some((x) => /✅/.test(x.text)));
-    c.tap(notice, /✅/);
+    const notice = await orderVideo(c, { lang: "ru", count: "3" });
     await edited(q, c, notice.message_id, 0, /3 видео в очереди, место 2,/);
 
     let seq = q.tg.lastSeq();
