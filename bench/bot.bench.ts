@@ -3,8 +3,8 @@
 // the same run. Send pacing is off so the bot's own ceiling shows.
 //
 // The fake server and the simulated users run in this process; each bot runs in a child process
-// (this same file with BENCH_CHILD set), the way it would face a remote Bot API, so its resident
-// memory is its own. Reports updates/s for a burst, reply latency at a steady 500 updates/s, and
+// (bench/bot-children/, each bundled on its own), the way it would face a remote Bot API, so its
+// resident memory is its own. Reports updates/s for a burst, reply latency at a steady 500 updates/s, and
 // the bot process's peak RSS. Targets (issue 3): ≥ 50% of the echo bot's updates/s, p99 < 50 ms,
 // RSS < 150 MB.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -12,18 +12,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { run } from "@grammyjs/runner";
 import { build } from "esbuild";
-import { Bot } from "grammy";
 import NODE_FLAGS from "../build/node-flags.json" with { type: "json" };
 import { encode } from "../src/bot/callbacks.ts";
-import { createBot } from "../src/bot/index.ts";
 import { parseConfig } from "../src/config/index.ts";
 import { createStore } from "../src/db/index.ts";
 import { createLogger } from "../src/logger.ts";
-import { createMetrics } from "../src/metrics.ts";
-import { createTelegram } from "../src/telegram/index.ts";
-import { createCatalogue } from "../src/templates/index.ts";
 import {
   type CallRecord,
   type FakeTelegram,
@@ -37,83 +31,27 @@ const STEADY_RATE = Number(process.env.BENCH_RATE ?? 500);
 const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-// ---------------------------------------------------------------- child: one bot process
-
-async function child(kind: string): Promise<void> {
-  const apiRoot = process.env.BENCH_API_ROOT ?? "";
-  const token = process.env.BENCH_TOKEN ?? "";
-  let stop: () => Promise<void>;
-  if (kind === "echo") {
-    const bot = new Bot(token, { client: { apiRoot } });
-    bot.on("message:text", (ctx) => ctx.reply(ctx.message.text));
-    bot.on("callback_query:data", async (ctx) => {
-      await ctx.answerCallbackQuery();
-      await ctx.editMessageText(ctx.callbackQuery.data);
-    });
-    const runner = run(bot, { runner: { silent: true } });
-    stop = () => runner.stop();
-  } else {
-    const config = parseConfig({
-      BOT_TOKEN: token,
-      TELEGRAM_API_ROOT: apiRoot,
-      DATABASE_PATH: process.env.BENCH_DB ?? "",
-      SEND_RATE_PER_SECOND: "0",
-    });
-    const logger = createLogger({ level: "warn", pretty: false });
-    const store = await createStore(config, logger);
-    const metrics = createMetrics();
-    const bot = createBot({
-      config,
-      store,
-      logger,
-      metrics,
-      telegram: createTelegram({ config, store, logger }),
-      catalogue: createCatalogue(),
-      queue: { wake() {}, async checkProviderTask() {}, estimateMinutes: (p) => p * 2 },
-    });
-    await bot.start();
-    while (!bot.isPolling()) await new Promise((r) => setTimeout(r, 10));
-    if (process.env.BENCH_DEBUG) {
-      setInterval(async () => {
-        const m = await metrics.updatesHandled.get();
-        const mem = process.memoryUsage();
-        const mb = (n: number) => (n / 1048576).toFixed(0);
-        const handled = m.values.reduce((s, v) => s + v.value, 0);
-        process.stdout.write(
-          `${bot.pollerState()} handled ${handled} rss ${mb(mem.rss)} heap ${mb(mem.heapUsed)}/${mb(mem.heapTotal)} ab ${mb(mem.arrayBuffers)}\n`,
-        );
-      }, 1000).unref();
-    }
-    stop = async () => {
-      await bot.stop();
-      await store.close();
-    };
-  }
-  if (process.env.BENCH_DEBUG)
-    process.stderr.write(`[${kind}] ready, peak RSS so far ${peakRssMb(process.pid).toFixed(0)} MB\n`);
-  process.stdout.write("ready\n");
-  process.once("SIGTERM", () => void stop().then(() => process.exit(0)));
-}
-
 // ---------------------------------------------------------------- parent: fake, users, measurement
 
 const REPLY_METHODS = new Set(["sendMessage", "editMessageText"]);
 
 /**
- * The bot processes run this file bundled by esbuild, like the single executable does. Unbundled,
- * Node's ESM loader peaks at ~230 MB RSS just loading drizzle-orm's hundreds of files (and tsx
- * adds its compiler), which would measure the loader instead of the bot.
+ * The bot processes run bundled by esbuild, like the single executable does, each from its own
+ * entry so the echo bot carries grammY alone. Unbundled, Node's ESM loader peaks at ~230 MB RSS
+ * just loading drizzle-orm's hundreds of files (and tsx adds its compiler), which would measure
+ * the loader instead of the bot.
  */
-async function bundleChild(): Promise<string> {
-  const out = join(process.cwd(), "node_modules", ".cache", "neurocards-bench", "bot-child.mjs");
+async function bundleChildren(): Promise<Record<string, string>> {
+  const dir = join(process.cwd(), "node_modules", ".cache", "neurocards-bench", "bot");
+  const kinds = ["neurocards", "echo"];
   await build({
-    entryPoints: [fileURLToPath(import.meta.url)],
+    entryPoints: kinds.map((k) => fileURLToPath(new URL(`./bot-children/${k}.ts`, import.meta.url))),
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node22",
-    // Native addons and the bundler itself stay outside; the bundle is loaded from the repo so they resolve.
-    external: ["better-sqlite3", "pg-native", "esbuild"],
+    // Native addons stay outside; the bundles are loaded from the repo so they resolve.
+    external: ["better-sqlite3", "pg-native"],
     // CommonJS dependencies use require(), __filename and __dirname, which an ES module bundle must provide.
     banner: {
       js: [
@@ -123,17 +61,18 @@ async function bundleChild(): Promise<string> {
         "const __dirname = new URL('.', import.meta.url).pathname;",
       ].join(" "),
     },
-    outfile: out,
+    outdir: dir,
+    outExtension: { ".js": ".mjs" },
     logLevel: "warning",
   });
-  return out;
+  return Object.fromEntries(kinds.map((k) => [k, join(dir, `${k}.mjs`)]));
 }
 
-let childScript: Promise<string> | undefined;
+let childScripts: Promise<Record<string, string>> | undefined;
 
 async function spawnBot(kind: string, tg: FakeTelegram, db = ""): Promise<ChildProcess> {
-  childScript ??= bundleChild();
-  const script = await childScript;
+  childScripts ??= bundleChildren();
+  const script = (await childScripts)[kind] ?? "";
   const prof = process.env.BENCH_PROFILE
     ? [process.env.BENCH_HEAP ? "--heap-prof" : "--cpu-prof", `--diagnostic-dir=${process.env.BENCH_PROFILE}`]
     : [];
@@ -143,7 +82,6 @@ async function spawnBot(kind: string, tg: FakeTelegram, db = ""): Promise<ChildP
   const proc = spawn(process.execPath, [...flags, ...prof, script], {
     env: {
       ...process.env,
-      BENCH_CHILD: kind,
       BENCH_API_ROOT: tg.apiRoot,
       BENCH_TOKEN: tg.token,
       BENCH_DB: db,
@@ -302,7 +240,7 @@ async function startOurs(): Promise<Target> {
     users.push(tg.user(profile));
   }
   await store.close();
-  const proc = await spawnBot("ours", tg, db);
+  const proc = await spawnBot("neurocards", tg, db);
   const push = driver(tg, [encode({ a: "help" }), encode({ a: "menu" })]);
   return target("neurocards", tg, users, proc, push, async () =>
     rmSync(dir, { recursive: true, force: true }),
@@ -318,48 +256,44 @@ async function startEcho(): Promise<Target> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
-if (process.env.BENCH_CHILD) {
-  await child(process.env.BENCH_CHILD);
-} else {
-  const ours = await startOurs();
-  const echo = await startEcho();
-  for (const t of [ours, echo]) {
-    for (const u of t.users) t.push(u);
-    await waitReplies(t, t.users.length, 60_000);
-  }
-  // The machine is shared: bursts alternate between the two bots so both see the same load.
-  const rates: Record<string, number[]> = { neurocards: [], echo: [] };
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const t of [ours, echo]) rates[t.name]?.push(await burst(t, BURST));
-  }
-  const oursRate = median(rates.neurocards ?? []);
-  const echoRate = median(rates.echo ?? []);
-  const oursSteady = await steady(ours, STEADY_RATE, STEADY_SECONDS);
-  const echoSteady = await steady(echo, STEADY_RATE, STEADY_SECONDS);
-  const rss = { ours: peakRssMb(ours.pid), echo: peakRssMb(echo.pid) };
-  await ours.close();
-  await echo.close();
-
-  const f = (n: number) => n.toFixed(1);
-  console.log(
-    `bot bench: ${USERS} users (each: /menu, tap, tap); ${ROUNDS} alternating bursts of ${BURST} updates; steady ${STEADY_RATE}/s for ${STEADY_SECONDS} s`,
-  );
-  for (const [name, rate, all, st, mem] of [
-    ["neurocards", oursRate, rates.neurocards, oursSteady, rss.ours],
-    ["echo", echoRate, rates.echo, echoSteady, rss.echo],
-  ] as const) {
-    console.log(
-      `${name.padEnd(10)} ${rate.toFixed(0).padStart(5)} upd/s (bursts ${(all ?? []).map((x) => x.toFixed(0)).join("/")})` +
-        `  at ${STEADY_RATE}/s: p50 ${f(st.p50)} p90 ${f(st.p90)} p99 ${f(st.p99)} max ${f(st.max)} ms` +
-        `, replies ${st.replies}/${st.total}  peak RSS ${mem.toFixed(0)} MB`,
-    );
-  }
-  const ratio = oursRate / echoRate;
-  const checks = [
-    [`updates/s ≥ 50% of echo (${(ratio * 100).toFixed(0)}%)`, ratio >= 0.5],
-    [`p99 < 50 ms at ${STEADY_RATE}/s (${f(oursSteady.p99)} ms)`, oursSteady.p99 < 50],
-    [`bot process peak RSS < 150 MB (${rss.ours.toFixed(0)} MB)`, rss.ours < 150],
-  ] as const;
-  for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"} ${what}`);
-  process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;
+const ours = await startOurs();
+const echo = await startEcho();
+for (const t of [ours, echo]) {
+  for (const u of t.users) t.push(u);
+  await waitReplies(t, t.users.length, 60_000);
 }
+// The machine is shared: bursts alternate between the two bots so both see the same load.
+const rates: Record<string, number[]> = { neurocards: [], echo: [] };
+for (let r = 0; r < ROUNDS; r++) {
+  for (const t of [ours, echo]) rates[t.name]?.push(await burst(t, BURST));
+}
+const oursRate = median(rates.neurocards ?? []);
+const echoRate = median(rates.echo ?? []);
+const oursSteady = await steady(ours, STEADY_RATE, STEADY_SECONDS);
+const echoSteady = await steady(echo, STEADY_RATE, STEADY_SECONDS);
+const rss = { ours: peakRssMb(ours.pid), echo: peakRssMb(echo.pid) };
+await ours.close();
+await echo.close();
+
+const f = (n: number) => n.toFixed(1);
+console.log(
+  `bot bench: ${USERS} users (each: /menu, tap, tap); ${ROUNDS} alternating bursts of ${BURST} updates; steady ${STEADY_RATE}/s for ${STEADY_SECONDS} s`,
+);
+for (const [name, rate, all, st, mem] of [
+  ["neurocards", oursRate, rates.neurocards, oursSteady, rss.ours],
+  ["echo", echoRate, rates.echo, echoSteady, rss.echo],
+] as const) {
+  console.log(
+    `${name.padEnd(10)} ${rate.toFixed(0).padStart(5)} upd/s (bursts ${(all ?? []).map((x) => x.toFixed(0)).join("/")})` +
+      `  at ${STEADY_RATE}/s: p50 ${f(st.p50)} p90 ${f(st.p90)} p99 ${f(st.p99)} max ${f(st.max)} ms` +
+      `, replies ${st.replies}/${st.total}  peak RSS ${mem.toFixed(0)} MB`,
+  );
+}
+const ratio = oursRate / echoRate;
+const checks = [
+  [`updates/s ≥ 50% of echo (${(ratio * 100).toFixed(0)}%)`, ratio >= 0.5],
+  [`p99 < 50 ms at ${STEADY_RATE}/s (${f(oursSteady.p99)} ms)`, oursSteady.p99 < 50],
+  [`bot process peak RSS < 150 MB (${rss.ours.toFixed(0)} MB)`, rss.ours < 150],
+] as const;
+for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"} ${what}`);
+process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;
