@@ -7,9 +7,9 @@
 // 2. 200 jobs in flight on a slow provider: resident memory (target < 200 MB) and how fast the bot
 //    answers menu taps meanwhile (target p99 < 100 ms).
 // Knobs: BENCH_JOBS (default 1000), BENCH_WORKERS (default 3,16: one run per value),
-// BENCH_ONLY=throughput|inflight.
+// BENCH_ONLY=throughput|inflight, BENCH_MODES=upload,public (how the photo reaches kie.ai).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +44,8 @@ interface Env {
   tg: FakeTelegram | null;
   store: Store;
   queue: Queue;
+  /** The provider fakes' process (CPU time is read from /proc). */
+  fakesPid: number;
   env: Record<string, string>;
   users: Array<{ id: number; tgId: number }>;
   close(): Promise<void>;
@@ -108,6 +110,7 @@ async function setup(
     tg,
     store,
     queue,
+    fakesPid: providers.child.pid ?? 0,
     env,
     users,
     async close() {
@@ -201,6 +204,7 @@ async function throughput(workers: number, publicUrl: boolean): Promise<void> {
     await createJobs(e, JOBS);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const fakes0 = cpuMsOf(e.fakesPid);
     e.queue.start();
     await waitFor(
       async () => {
@@ -213,16 +217,25 @@ async function throughput(workers: number, publicUrl: boolean): Promise<void> {
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuPerJob = (cpu.user + cpu.system) / 1000 / JOBS;
+    const fakesPerJob = (cpuMsOf(e.fakesPid) - fakes0) / JOBS;
     const c = await e.store.countJobsByStatus();
     console.log(
       `throughput  ${publicUrl ? "PUBLIC_BASE_URL" : "kie upload    "}  workers=${workers}  jobs=${JOBS}  ${(JOBS / secs).toFixed(1)} jobs/s  ` +
         `(${secs.toFixed(2)} s, succeeded ${c.succeeded}, failed ${c.failed}); ` +
         `CPU ${cpuPerJob.toFixed(2)} ms/job in the app process (user ${(cpu.user / 1000 / JOBS).toFixed(2)}, ` +
-        `system ${(cpu.system / 1000 / JOBS).toFixed(2)}) ≈ ${(1000 / cpuPerJob).toFixed(0)} jobs/s per core`,
+        `system ${(cpu.system / 1000 / JOBS).toFixed(2)}) ≈ ${(1000 / cpuPerJob).toFixed(0)} jobs/s per core; ` +
+        `the fakes' process ${fakesPerJob.toFixed(2)} ms/job`,
     );
   } finally {
     await e.close();
   }
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function percentile(xs: number[], p: number): number {
@@ -334,5 +347,9 @@ for (const flags of process.env.BENCH_ONLY === "throughput" ? [] : [[], NODE_FLA
   await new Promise((r) => child.once("exit", r));
 }
 if (process.env.BENCH_ONLY !== "inflight") {
-  for (const publicUrl of [false, true]) for (const w of WORKERS) await throughput(w, publicUrl);
+  const modes = (process.env.BENCH_MODES ?? "upload,public").split(",");
+  for (const publicUrl of [false, true]) {
+    if (!modes.includes(publicUrl ? "public" : "upload")) continue;
+    for (const w of WORKERS) await throughput(w, publicUrl);
+  }
 }
