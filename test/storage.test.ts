@@ -1,11 +1,21 @@
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createStorage } from "../src/storage/index.ts";
 import { isValidKey } from "../src/storage/keys.ts";
 import { createLinkSigner } from "../src/storage/links.ts";
-import { createLocalStorage } from "../src/storage/local.ts";
+import { createLocalStorage, groupCommit } from "../src/storage/local.ts";
 import { FileTooLargeError, type Storage } from "../src/storage/types.ts";
 import { silentLogger, tempDir, testConfig } from "./helpers/http.ts";
 
@@ -164,10 +174,118 @@ describe("local storage", () => {
     expect(existsSync(leftover)).toBe(false);
   });
 
+  it("lands every one of many concurrent writes into one folder with its bytes, sharing folder fsyncs", async () => {
+    const synced: string[] = [];
+    const counted = createLocalStorage({
+      root: dir.path,
+      publicBaseUrl: undefined,
+      signer: createLinkSigner("s"),
+      logger: silentLogger(),
+      async syncDir(folder) {
+        synced.push(folder);
+        await new Promise((r) => setTimeout(r, 5));
+        const fd = openSync(folder, "r");
+        fsyncSync(fd);
+        closeSync(fd);
+      },
+    });
+    const bodies = Array.from({ length: 40 }, (_, i) => Buffer.from(`file number ${i}`));
+    const files = await Promise.all(
+      bodies.map((b) => counted.put("results", Readable.from([b]), { ext: "mp4" })),
+    );
+    files.forEach((f, i) => {
+      expect(readFileSync(counted.localPath(f.key)!, "utf8")).toBe(`file number ${i}`);
+    });
+    expect(new Set(synced)).toEqual(new Set(files.map((f) => dirname(counted.localPath(f.key)!))));
+    expect(synced.length).toBeGreaterThan(0);
+    expect(synced.length).toBeLessThan(files.length);
+  });
+
+  it("writes again into a day folder that the sweep removed after an earlier write", async () => {
+    const noon = new Date(Date.UTC(2026, 0, 10, 12));
+    const day = createLocalStorage({
+      root: dir.path,
+      publicBaseUrl: undefined,
+      signer: createLinkSigner("s"),
+      logger: silentLogger(),
+      now: () => noon,
+    });
+    const first = await day.put("results", Buffer.from("first"), { ext: "mp4" });
+    const folder = dirname(day.localPath(first.key)!);
+    expect(await day.sweep(new Date(noon.getTime() + 2 * 86400_000))).toEqual([first.key]);
+    expect(existsSync(folder)).toBe(false);
+    const second = await day.put("results", Readable.from([Buffer.from("second")]), { ext: "mp4" });
+    expect(readFileSync(day.localPath(second.key)!, "utf8")).toBe("second");
+    expect(allFiles(dir.path)).toEqual([day.localPath(second.key)]);
+  });
+
   it("reports free bytes of the volume", async () => {
     const free = await storage.freeBytes();
     expect(free).toBeGreaterThan(0);
     expect(statSync(storage.root).isDirectory()).toBe(true);
     expect(existsSync(storage.root)).toBe(true);
+  });
+});
+
+describe("folder fsync group commit", () => {
+  function controlledSync() {
+    const runs: { dir: string; done: () => void }[] = [];
+    const sync = (dir: string) => new Promise<void>((done) => runs.push({ dir, done }));
+    return { runs, sync };
+  }
+  const settled = () => new Promise((r) => setImmediate(r));
+
+  it("makes a write that lands while a folder fsync runs wait for the next fsync, shared with later writes", async () => {
+    const { runs, sync } = controlledSync();
+    const commit = groupCommit(sync);
+    const landed: string[] = [];
+    const first = commit("/d").then(() => landed.push("first"));
+    const second = commit("/d").then(() => landed.push("second"));
+    const third = commit("/d").then(() => landed.push("third"));
+    expect(runs).toHaveLength(1);
+
+    runs[0]!.done();
+    await first;
+    await settled();
+    expect(landed).toEqual(["first"]);
+    expect(runs).toHaveLength(2);
+
+    const fourth = commit("/d").then(() => landed.push("fourth"));
+    runs[1]!.done();
+    await Promise.all([second, third]);
+    await settled();
+    expect(landed).toEqual(["first", "second", "third"]);
+    expect(runs).toHaveLength(3);
+    runs[2]!.done();
+    await fourth;
+    expect(landed).toEqual(["first", "second", "third", "fourth"]);
+  });
+
+  it("syncs different folders independently and starts afresh once a folder is idle", async () => {
+    const { runs, sync } = controlledSync();
+    const commit = groupCommit(sync);
+    const a = commit("/a");
+    const b = commit("/b");
+    expect(runs.map((r) => r.dir)).toEqual(["/a", "/b"]);
+    for (const r of runs) r.done();
+    await Promise.all([a, b]);
+    const again = commit("/a");
+    expect(runs).toHaveLength(3);
+    runs[2]!.done();
+    await again;
+  });
+
+  it("still runs the queued fsync when the one in flight fails", async () => {
+    let calls = 0;
+    const commit = groupCommit(async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 1));
+      if (calls === 1) throw new Error("EIO");
+    });
+    const first = commit("/d");
+    const second = commit("/d");
+    await expect(first).rejects.toThrow("EIO");
+    await expect(second).resolves.toBeUndefined();
+    expect(calls).toBe(2);
   });
 });

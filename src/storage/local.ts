@@ -2,7 +2,7 @@
 // folder, are fsynced, then renamed into place: rename within one folder is atomic, so a reader (or
 // a crash) sees either no file or the whole file under its key, never half of one.
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -20,6 +20,8 @@ export interface LocalStorageOptions {
   signer: LinkSigner;
   logger: Logger;
   now?: () => Date;
+  /** Makes a folder's entries durable; the default fsyncs the folder. Tests pass one that counts. */
+  syncDir?: (dir: string) => Promise<void>;
 }
 
 /** Temporary files start with a dot: no valid key can name them, so they are never served. */
@@ -32,6 +34,31 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
   const now = opts.now ?? (() => new Date());
   const log = opts.logger.child({ module: "storage" });
   mkdirSync(root, { recursive: true });
+  const syncFolder = groupCommit(opts.syncDir ?? syncDir);
+  // Day folders this process has made: mkdir is a syscall per write otherwise, for a folder that
+  // almost always exists. Cleared now and then so a long-running process does not collect days.
+  const madeDirs = new Set<string>();
+
+  // Creates the temp file, making its folder first when this process has not made it yet. A folder
+  // we made can still vanish (the retention sweep rmdirs empty day folders): then make it again,
+  // once. The file is opened before any byte of the source is read, so the retry costs no data.
+  async function openTemp(dir: string, temp: string): Promise<fs.FileHandle> {
+    if (!madeDirs.has(dir)) await makeDir(dir);
+    try {
+      return await fs.open(temp, "wx", 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      madeDirs.delete(dir);
+      await makeDir(dir);
+      return await fs.open(temp, "wx", 0o644);
+    }
+  }
+
+  async function makeDir(dir: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    if (madeDirs.size >= 64) madeDirs.clear();
+    madeDirs.add(dir);
+  }
 
   // A string that is not one of our keys (a legacy path from an import, a forged value) names no
   // file here: reads answer "missing" rather than throwing, and it never becomes a path.
@@ -52,9 +79,9 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
     if (!target) throw new Error(`made an invalid key: ${key}`);
     const dir = dirname(target);
     const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
-    await fs.mkdir(dir, { recursive: true });
     const limit = o.maxBytes ?? Number.POSITIVE_INFINITY;
     if (source instanceof Uint8Array && source.byteLength > limit) throw new FileTooLargeError(limit);
+    const handle = await openTemp(dir, temp);
 
     let size = 0;
     const counter = new Transform({
@@ -67,15 +94,16 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
     try {
       const input = source instanceof Uint8Array ? Readable.from([Buffer.from(source)]) : source;
       // `flush` fsyncs the data before the descriptor closes, so the rename below never publishes
-      // a name whose bytes are still only in the page cache.
-      const out = createWriteStream(temp, { flags: "wx", mode: 0o644, flush: true, highWaterMark: 1 << 20 });
+      // a name whose bytes are still only in the page cache. The stream closes the handle.
+      const out = handle.createWriteStream({ flush: true, highWaterMark: 1 << 20 });
       await pipeline(input, counter, out);
       await fs.rename(temp, target);
     } catch (err) {
+      await handle.close().catch(() => {});
       await fs.rm(temp, { force: true });
       throw err;
     }
-    await syncDir(dir);
+    await syncFolder(dir);
     return { key, size, contentType: contentTypeOf(key) };
   }
 
@@ -196,6 +224,50 @@ async function readDir(dir: string) {
     if (isMissing(err)) return [];
     throw err;
   }
+}
+
+interface FolderSync {
+  inFlight?: Promise<void>;
+  /** Starts when `inFlight` ends; every put that renamed since `inFlight` started waits for it. */
+  queued?: Promise<void>;
+}
+
+/**
+ * Group commit of folder fsyncs: concurrent puts into one folder share one fsync instead of one
+ * each. A put may only rely on an fsync that started after its rename finished (one already
+ * running may have read the folder before the new entry), so per folder there is at most one fsync
+ * in flight and one queued behind it: a put joins the queued one (queueing it if needed), which
+ * starts when the one in flight ends, or starts one itself when the folder is idle.
+ */
+export function groupCommit(sync: (dir: string) => Promise<void>): (dir: string) => Promise<void> {
+  // A folder is in the map only while an fsync of it is in flight or queued.
+  const folders = new Map<string, FolderSync>();
+
+  function start(dir: string, f: FolderSync): Promise<void> {
+    const run: Promise<void> = sync(dir).finally(() => {
+      f.inFlight = undefined;
+      if (!f.queued) folders.delete(dir);
+    });
+    f.inFlight = run;
+    return run;
+  }
+
+  return (dir) => {
+    let f = folders.get(dir);
+    if (!f) {
+      f = {};
+      folders.set(dir, f);
+    }
+    const folder = f;
+    if (folder.queued) return folder.queued;
+    if (!folder.inFlight) return start(dir, folder);
+    const next = () => {
+      folder.queued = undefined;
+      return start(dir, folder);
+    };
+    folder.queued = folder.inFlight.then(next, next);
+    return folder.queued;
+  };
 }
 
 /** Makes the rename itself durable: without it a power cut can forget the new directory entry. */
