@@ -551,6 +551,30 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect(await store.getQueueStats()).toMatchObject({ queued: 2, processing: 2 });
         expect(await store.getQueuePosition(999_999)).toBe(0);
       });
+
+      it("lists the batch keys of waiting jobs in the order workers will claim them", async () => {
+        const store = await make();
+        const user = await userWith(store, 10);
+        const made = await store.createJobsAndConsumeCredits(user.id, [
+          newJob({ batchKey: "first" }),
+          newJob({ batchKey: "first" }),
+          newJob(),
+          newJob({ batchKey: "third" }),
+          newJob({ batchKey: "fourth" }),
+        ]);
+        if (!made.ok) throw new Error("setup");
+        expect(await store.listQueuedBatchKeys(10)).toEqual(["first", "first", null, "third", "fourth"]);
+        expect(await store.listQueuedBatchKeys(2)).toEqual(["first", "first"]);
+
+        // Claimed jobs no longer wait; one put back to run later waits behind the rest despite its
+        // smaller id, and a finished job never waits.
+        const [a, b] = await store.claimJobs("w1", 60_000, 2);
+        expect(await store.listQueuedBatchKeys(10)).toEqual([null, "third", "fourth"]);
+        await store.updateJobStatus(a?.id ?? 0, "queued", { runAt: new Date(Date.now() + 60_000) });
+        await store.updateJobStatus(b?.id ?? 0, "succeeded");
+        expect(await store.listQueuedBatchKeys(10)).toEqual([null, "third", "fourth", "first"]);
+        expect(await store.listQueuedBatchKeys(3)).toEqual([null, "third", "fourth"]);
+      });
     });
 
     describe("payments", () => {

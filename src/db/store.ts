@@ -188,6 +188,8 @@ export interface Store {
   releaseJob(jobId: number, workerId: string, runAt: Date, patch?: JobPatch): Promise<boolean>;
   /** 1-based position among queued jobs, 0 when the job is not waiting. */
   getQueuePosition(jobId: number): Promise<number>;
+  /** The batch key (null: none) of each of the first `limit` queued jobs, in claim order (run_at, id). */
+  listQueuedBatchKeys(limit: number): Promise<(string | null)[]>;
   getQueueStats(): Promise<QueueStats>;
   countJobsByStatus(since?: Date): Promise<Record<JobStatus, number>>;
   /** The earliest run_at among runnable jobs, to sleep exactly until it. */

@@ -36,7 +36,7 @@ export interface PositionNotifierDeps {
   claimDelayMs?: number;
 }
 
-/** Waiting jobs looked at per pass; a longer queue counts the rest as ahead of them. */
+/** Waiting jobs looked at per pass, from the head of the queue; those behind wait for their turn. */
 const SCAN_LIMIT = 1000;
 /** A batch with no notice (made outside the bot) is looked up again after this long. */
 const MISS_TTL_MS = 60_000;
@@ -97,18 +97,15 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
     const stats = await d.store.getQueueStats();
     // Cheap when nothing waits and no batch notice is open: one count.
     if (stats.queued === 0 && notices.size === 0) return;
-    const queued =
-      stats.queued > 0 ? await d.store.listLastJobs({ status: "queued", limit: SCAN_LIMIT }) : [];
-    // The claim order (run_at, id), as the store's getQueuePosition counts.
-    queued.sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || a.id - b.id);
-    const ahead = Math.max(0, stats.queued - queued.length);
+    // In claim order (run_at, id), as the store's getQueuePosition counts: index i is position i + 1.
+    const queued = stats.queued > 0 ? await d.store.listQueuedBatchKeys(SCAN_LIMIT) : [];
     const waiting = new Map<string, { best: number; worst: number }>();
-    queued.forEach((job, i) => {
-      if (!job.batchKey) return;
-      const position = ahead + i + 1;
-      const w = waiting.get(job.batchKey);
+    queued.forEach((batchKey, i) => {
+      if (!batchKey) return;
+      const position = i + 1;
+      const w = waiting.get(batchKey);
       if (w) w.worst = position;
-      else waiting.set(job.batchKey, { best: position, worst: position });
+      else waiting.set(batchKey, { best: position, worst: position });
     });
     for (const [batchKey, w] of waiting) {
       const n = await load(batchKey);

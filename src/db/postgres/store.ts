@@ -34,6 +34,7 @@ import {
 } from "../schema/postgres.ts";
 import { claimJobsPostgres } from "../sql/claimJobs.ts";
 import { heartbeatPostgres } from "../sql/heartbeat.ts";
+import { queuedBatchKeysPostgres } from "../sql/queuedBatchKeys.ts";
 import { queuePositionPostgres } from "../sql/queuePosition.ts";
 import { releaseJobPostgres } from "../sql/releaseJob.ts";
 import { setJobStatusPostgres } from "../sql/setJobStatus.ts";
@@ -675,6 +676,7 @@ function createPostgresStore(
     releaseJob: (jobId, workerId, runAt, patch) =>
       releaseJobPostgres(query, jobId, workerId, runAt, new Date(), patch),
     getQueuePosition: (jobId) => queuePositionPostgres(query, jobId),
+    listQueuedBatchKeys: (limit) => queuedBatchKeysPostgres(query, limit),
     getQueueStats: () => once("queueStats", queueStats),
     countJobsByStatus: (since) =>
       once("countJobsByStatus", () => statusCounts(since ? gte(jobs.createdAt, since) : undefined)),

@@ -38,6 +38,7 @@ import {
 import { claimJobsSqlite } from "../sql/claimJobs.ts";
 import { heartbeatSqlite } from "../sql/heartbeat.ts";
 import { patchJobSqlite } from "../sql/patchJob.ts";
+import { queuedBatchKeysSqlite } from "../sql/queuedBatchKeys.ts";
 import { queuePositionSqlite } from "../sql/queuePosition.ts";
 import { releaseJobSqlite } from "../sql/releaseJob.ts";
 import { setJobStatusSqlite } from "../sql/setJobStatus.ts";
@@ -582,6 +583,9 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
     },
     async getQueuePosition(jobId) {
       return queuePositionSqlite(prepare, jobId);
+    },
+    async listQueuedBatchKeys(limit) {
+      return queuedBatchKeysSqlite(prepare, limit);
     },
     async getQueueStats() {
       return queueStats();
