@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { type AddressInfo, connect } from "node:net";
+import { type AddressInfo, connect, createServer as createNetServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
 import type { ProviderKeyState } from "../src/db/types.ts";
@@ -150,6 +150,34 @@ describe("kie.ai client", () => {
     kie.setHang(true);
     const e = await client.createTask({ model: "veo3", prompt: "p", imageUrl }).catch(classify);
     expect(e).toMatchObject({ errorClass: "transient", code: "timeout" });
+  });
+
+  it("turns a connection kie.ai drops mid-request into a transient network error", async () => {
+    const { client } = await setup({ k1: true });
+    // A server that accepts the connection and closes it without answering.
+    const dropper = createNetServer((socket) => socket.destroy());
+    await new Promise<void>((r) => dropper.listen(0, "127.0.0.1", r));
+    const { port } = dropper.address() as AddressInfo;
+    const dropping = createKieClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      uploadBaseUrl: `http://127.0.0.1:${port}`,
+      keys: createKeyPool({
+        keys: ["k1"],
+        store: keyStore(),
+        telegram: { notifyAdmins: async () => {} },
+        logger,
+      }),
+      logger,
+      metrics: createMetrics(),
+    });
+    try {
+      const e = await dropping.createTask({ model: "veo3", prompt: "p", imageUrl }).catch(classify);
+      expect(e).toMatchObject({ errorClass: "transient", code: "network" });
+      // The healthy client is unaffected.
+      expect((await client.createTask({ model: "veo3", prompt: "p", imageUrl })).taskId).toBeTruthy();
+    } finally {
+      dropper.close();
+    }
   });
 
   it("uploads a photo by multipart and returns kie's download URL", async () => {

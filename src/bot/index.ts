@@ -8,6 +8,7 @@ import { telegramWebhookUrl } from "../http/paths.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { QueueHandle } from "../queue/types.ts";
+import { telegramClient } from "../telegram/fetch.ts";
 import { withRetry } from "../telegram/index.ts";
 import type { Telegram } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
@@ -45,7 +46,7 @@ const RUSSIAN_CLIENTS = ["ru", "uk", "be", "kk"] as const;
 
 export function createBot(deps: BotDeps) {
   const { config, logger } = deps;
-  const bot = new Bot<BotContext>(config.botToken, { client: { apiRoot: config.telegram.apiRoot } });
+  const bot = new Bot<BotContext>(config.botToken, { client: telegramClient(config.telegram.apiRoot) });
   withRetry(bot.api);
   const i18n = createI18n();
   const fd: FeatureDeps = {

@@ -78,7 +78,8 @@ export function classify(err: unknown): GenerationError {
   if (e.name === "TypeError" && /fetch failed|terminated|socket/i.test(e.message)) {
     return new GenerationError("transient", "network", describeCause(e));
   }
-  if ("code" in e && typeof e.code === "string" && /^E[A-Z]+/.test(e.code)) {
+  // System errors (ECONNRESET, ...) and undici's own (UND_ERR_SOCKET, UND_ERR_HEADERS_TIMEOUT, ...).
+  if ("code" in e && typeof e.code === "string" && /^(E[A-Z]+|UND_ERR_)/.test(e.code)) {
     return new GenerationError("transient", "network", `${e.code}: ${e.message}`);
   }
   return new GenerationError("unknown", "unknown", e.message);

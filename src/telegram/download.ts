@@ -2,8 +2,8 @@
 // size limit (20 MB on Telegram's Bot API server) — never whole in memory.
 import { createReadStream } from "node:fs";
 import { extname } from "node:path";
-import { Readable } from "node:stream";
 import type { Api } from "grammy";
+import { request } from "undici";
 import { type FileKind, FileTooLargeError, type Storage, type StoredFile } from "../storage/types.ts";
 
 /** getFile refuses larger files (no file_path). */
@@ -35,18 +35,15 @@ export async function downloadTelegramFile(o: DownloadOptions): Promise<StoredFi
     return o.storage.put(o.kind, createReadStream(file.file_path), { ext, maxBytes });
   }
   const url = `${o.apiRoot}/file/bot${o.token}/${file.file_path}`;
-  const res = await fetch(url, { signal: o.signal ?? AbortSignal.timeout(120_000) });
-  if (!res.ok || !res.body) {
-    await res.body?.cancel();
-    throw new Error(`file download failed with HTTP ${res.status}`);
+  // undici's request API: its body is already a Node stream (see ./fetch.ts for the CPU it saves).
+  const res = await request(url, { signal: o.signal ?? AbortSignal.timeout(120_000) });
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    await res.body.dump();
+    throw new Error(`file download failed with HTTP ${res.statusCode}`);
   }
-  const length = Number(res.headers.get("content-length") ?? "0");
-  if (length > maxBytes) {
-    await res.body.cancel();
+  if (Number(res.headers["content-length"] ?? "0") > maxBytes) {
+    res.body.destroy();
     throw new FileTooLargeError(maxBytes);
   }
-  return o.storage.put(o.kind, Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), {
-    ext,
-    maxBytes,
-  });
+  return o.storage.put(o.kind, res.body, { ext, maxBytes });
 }

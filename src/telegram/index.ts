@@ -5,6 +5,7 @@ import { Api, GrammyError, HttpError, type Transformer } from "grammy";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
+import { telegramClient } from "./fetch.ts";
 import { createPacer } from "./pacer.ts";
 import { type Telegram, UserBlockedBotError } from "./types.ts";
 
@@ -55,7 +56,7 @@ export function isUnreachable(e: unknown): boolean {
 
 export function createTelegram(deps: { config: Config; store: Store; logger: Logger }): Telegram {
   const { config, store, logger } = deps;
-  const api = withRetry(new Api(config.botToken, { apiRoot: config.telegram.apiRoot }));
+  const api = withRetry(new Api(config.botToken, telegramClient(config.telegram.apiRoot)));
   const pacer = createPacer({ ratePerSecond: config.telegram.sendRatePerSecond });
 
   async function markBlocked(chatId: number): Promise<void> {
