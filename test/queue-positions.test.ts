@@ -1,9 +1,13 @@
 // The "accepted, position N" notice follows the queue: the real bot's create flow against the fake
 // Bot API, the real queue (its workers held back or slowed) against fake kie.ai and OpenAI.
+import type { Api } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import type { QueueOptions } from "../src/queue/index.ts";
+import { createPositionNotifier, saveQueueNotice } from "../src/queue/positions.ts";
+import type { Telegram } from "../src/telegram/types.ts";
 import { buttonsOf, type FakeUser } from "./fakes/telegram-server.ts";
 import { orderVideo, type SellerWorld, startSellerWorld } from "./helpers/seller.ts";
+import { silentLogger, sqliteFactory } from "./helpers/stores.ts";
 import type { Harness } from "./queue-harness.ts";
 
 let w: SellerWorld | null = null;
@@ -83,4 +87,72 @@ describe("the accepted notice follows the queue", () => {
     await edited(q, c, notice.message_id, seq, /3 видео уже в работе/);
     expect(q.tg.calls.filter((x) => x.method === "editMessageText" && x.status !== 200)).toEqual([]);
   }, 30_000);
+});
+
+describe("a notice recorded a moment after its jobs were created", () => {
+  it("still follows the queue when a pass looked for it before the bot had recorded it", async () => {
+    const store = await sqliteFactory().make({ freeCredits: 5 });
+    const looked: string[] = [];
+    const watched = {
+      ...store,
+      readSession: (k: string) => {
+        looked.push(k);
+        return store.readSession(k);
+      },
+    };
+    const edits: { messageId: number; text: string }[] = [];
+    const api = {
+      async editMessageText(_chatId: number, messageId: number, text: string) {
+        edits.push({ messageId, text });
+        return true;
+      },
+    };
+    const telegram: Telegram = {
+      api: api as unknown as Api,
+      send: (_chatId, call) => call(api as unknown as Api),
+      async notifyAdmins() {},
+    };
+    const notifier = createPositionNotifier({
+      store: watched,
+      telegram,
+      logger: silentLogger(),
+      estimateMinutes: () => 3,
+      everyMs: 20,
+      noticeGraceMs: 200,
+    });
+    try {
+      const { user } = await store.getOrCreateUser({ tgId: 7321 });
+      const job = (batchKey: string) => ({
+        chatId: 7321,
+        template: "ugc",
+        model: "veo3_fast",
+        language: "en" as const,
+        productText: "A ceramic mug",
+        cost: 1,
+        idempotencyKey: `order-${batchKey}`,
+        batchKey,
+      });
+      const made = await store.createJobsAndConsumeCredits(user.id, [job("earlier"), job("late")]);
+      if (!made.ok) throw new Error("setup");
+      notifier.start();
+      await expect.poll(() => looked.includes("queue-notice:late")).toBe(true);
+
+      // The bot's edit came back: it records the notice, and a worker elsewhere takes the first job.
+      await saveQueueNotice(store, "late", {
+        count: 1,
+        position: 2,
+        balance: 3,
+        againJobId: made.jobs[1]?.id ?? 0,
+        chatId: 7321,
+        messageId: 55,
+        language: "en",
+      });
+      await store.claimJobs("elsewhere", 60_000, 1);
+      await expect.poll(() => edits.map((e) => e.messageId), { timeout: 3000 }).toEqual([55]);
+      expect(edits[0]?.text).toMatch(/in the queue, position <b>1<\/b>,/);
+    } finally {
+      await notifier.stop();
+      await store.close();
+    }
+  });
 });

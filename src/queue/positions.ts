@@ -34,6 +34,12 @@ export interface PositionNotifierDeps {
   everyMs?: number;
   /** Delay after a claim before looking, so a burst of claims makes one pass (default 300 ms). */
   claimDelayMs?: number;
+  /**
+   * A batch first found without a notice is looked up again after this long (default 5 s) before
+   * it counts as having none: the bot records its notice only once Telegram answered the edit that
+   * shows it, a moment after the jobs were created and could already be seen waiting.
+   */
+  noticeGraceMs?: number;
 }
 
 /** Waiting jobs looked at per pass, from the head of the queue; those behind wait for their turn. */
@@ -45,6 +51,7 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
   const i18n = createI18n();
   const everyMs = d.everyMs ?? 15_000;
   const claimDelayMs = d.claimDelayMs ?? 300;
+  const noticeGraceMs = d.noticeGraceMs ?? 5_000;
   /** Notices of batches seen waiting (or claimed) by this process. */
   const notices = new Map<string, QueueNotice>();
   const misses = new Map<string, number>();
@@ -61,9 +68,11 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
     if ((misses.get(batchKey) ?? 0) > Date.now()) return null;
     const raw = await d.store.readSession(key(batchKey));
     if (!raw) {
-      misses.set(batchKey, Date.now() + MISS_TTL_MS);
+      // An expired miss is still in the map when it is looked up again: only that second miss holds.
+      misses.set(batchKey, Date.now() + (misses.has(batchKey) ? MISS_TTL_MS : noticeGraceMs));
       return null;
     }
+    misses.delete(batchKey);
     const notice = JSON.parse(raw) as QueueNotice;
     notices.set(batchKey, notice);
     return notice;
