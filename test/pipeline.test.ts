@@ -36,7 +36,8 @@ async function shows(h: Harness, chatId: number, match: (t: string) => boolean):
 
 describe("a paid job ends with the video in the chat", () => {
   it("Sora 2 (market API) without a public URL: photo uploaded to kie.ai, video uploaded to Telegram", async () => {
-    const h = await start();
+    // Every progress state as it comes (no coalescing), so each one can be seen below.
+    const h = await start({ queue: { progressEveryMs: 0 } });
     const u = await h.user(1001);
     const job = await h.job(u.id, u.tgId);
     const done = await h.waitFor(job.id, ["succeeded", "failed"]);

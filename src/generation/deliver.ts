@@ -1,6 +1,7 @@
-// Everything the pipeline shows the user: one progress message per job edited in place, the
-// finished video (multipart upload within the Bot API server's limit, a link above it), and the
-// apology for a failed job. Progress is best effort: a hiccup there never fails a paid job.
+// Everything the pipeline shows the user: one progress message per job edited in place (at most
+// once a second, latest state wins: ./progress-edits.ts), the finished video (multipart upload
+// within the Bot API server's limit, a link above it), and the apology for a failed job. Progress
+// is best effort: a hiccup there never fails a paid job.
 import { InputFile } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import { encode } from "../bot/callbacks.ts";
@@ -11,6 +12,7 @@ import type { Logger } from "../logger.ts";
 import type { Storage } from "../storage/types.ts";
 import { type Telegram, UserBlockedBotError } from "../telegram/types.ts";
 import { messages } from "./messages.ts";
+import { createProgressEdits } from "./progress-edits.ts";
 
 /** The buttons under a delivered video, in the bot's own callback codec. */
 export const deliveryCallbacks = {
@@ -21,16 +23,22 @@ export const deliveryCallbacks = {
 /** Result links live as long as results are kept. */
 const LINK_TTL_SECONDS = 30 * 24 * 3600;
 
+/** Telegram allows about one message per second per chat; states faster than that go unseen. */
+export const PROGRESS_EVERY_MS = 1000;
+
 export interface DeliveryDeps {
   config: Config;
   telegram: Telegram;
   storage: Storage;
   logger: Logger;
+  /** Minimum time between two edits of a progress message (default PROGRESS_EVERY_MS; 0: every state). */
+  progressEveryMs?: number;
 }
 
 export type Delivered = { fileId: string | null; via: "video" | "link" | "blocked" };
 
-export function createDelivery({ config, telegram, storage, logger }: DeliveryDeps) {
+export function createDelivery({ config, telegram, storage, logger, progressEveryMs }: DeliveryDeps) {
+  const edits = createProgressEdits({ telegram, logger, everyMs: progressEveryMs ?? PROGRESS_EVERY_MS });
   const keyboard = (job: Job): InlineKeyboardMarkup => {
     const m = messages(job.language);
     return {
@@ -60,25 +68,28 @@ export function createDelivery({ config, telegram, storage, logger }: DeliveryDe
 
   return {
     /**
-     * Shows `text` in the job's progress message: edits it when there is one, else sends it and
-     * returns the patch that remembers its id. Never throws.
+     * Shows `text` in the job's progress message: edits it when there is one (at once, or later
+     * as the latest of the states asked for within the interval), else sends it and returns the
+     * patch that remembers its id. Never throws.
      */
     async progress(job: Job, text: string): Promise<JobPatch | null> {
+      if (job.progressMessageId) {
+        await edits.show(job, job.progressMessageId, text);
+        return null;
+      }
       try {
-        if (job.progressMessageId) {
-          await telegram.send(job.chatId, (api) =>
-            api.editMessageText(job.chatId, job.progressMessageId!, text),
-          );
-          return null;
-        }
+        const at = Date.now();
         const msg = await telegram.send(job.chatId, (api) => api.sendMessage(job.chatId, text));
+        edits.sent(job, msg.message_id, text, at);
         return { progressMessageId: msg.message_id };
       } catch (e) {
-        if (!/not modified/i.test(String(e)))
-          logger.debug({ err: e, jobId: job.id }, "progress update failed");
+        logger.debug({ err: e, jobId: job.id }, "progress update failed");
         return null;
       }
     },
+
+    /** Sends the progress edits still waiting for their interval now, and waits for them. Never throws. */
+    flush: (): Promise<void> => edits.flush(),
 
     async uploading(job: Job): Promise<void> {
       await telegram

@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
-import { createDelivery } from "../generation/deliver.ts";
+import { createDelivery, PROGRESS_EVERY_MS } from "../generation/deliver.ts";
 import { type ErrorClass, GenerationError } from "../generation/errors.ts";
 import { createKeyPool } from "../generation/keys.ts";
 import { createKieClient } from "../generation/kie.ts";
@@ -48,6 +48,8 @@ export interface QueueOptions {
   listen: boolean;
   /** How often the "position N" notices of waiting orders are brought up to date. */
   positionsEveryMs: number;
+  /** Minimum time between two edits of a job's progress message; 0 shows every state as it comes. */
+  progressEveryMs: number;
 }
 
 export interface QueueDeps {
@@ -71,6 +73,9 @@ export type Queue = QueueHandle & {
   providerCredits(): Promise<Array<{ label: string; credits: number | null; error?: string }>>;
 };
 
+/** The longest a stop waits for the last progress edits to go out. */
+const FLUSH_MS = 5_000;
+
 export function createQueue(deps: QueueDeps): Queue {
   const { config, store, logger, metrics, telegram, storage, catalogue } = deps;
   const log = logger.child({ module: "queue" });
@@ -91,6 +96,7 @@ export function createQueue(deps: QueueDeps): Queue {
     callbackUrl: kieCallbackUrl(config),
     listen: pg,
     positionsEveryMs: 15_000,
+    progressEveryMs: PROGRESS_EVERY_MS,
     ...deps.options,
   };
 
@@ -111,7 +117,13 @@ export function createQueue(deps: QueueDeps): Queue {
     metrics,
     maxRetries: o.openaiMaxRetries,
   });
-  const delivery = createDelivery({ config, telegram, storage, logger: log });
+  const delivery = createDelivery({
+    config,
+    telegram,
+    storage,
+    logger: log,
+    progressEveryMs: o.progressEveryMs,
+  });
   const pipeline = createPipeline({
     config,
     store,
@@ -259,6 +271,9 @@ export function createQueue(deps: QueueDeps): Queue {
         hardStop.abort(new GenerationError("transient", "shutdown", "shutting down"));
         await Promise.race([done, new Promise((r) => setTimeout(r, 2000).unref())]);
       }
+      // Progress edits still waiting for their interval (often the final "Done") would die with
+      // the process; a Bot API that does not answer must not hold the shutdown, though.
+      await Promise.race([delivery.flush(), new Promise((r) => setTimeout(r, FLUSH_MS).unref())]);
       await listener?.close();
       listener = null;
       log.info("queue stopped");
