@@ -2,7 +2,7 @@
 // upload host, and the credit endpoint — exactly as /work/shared/reference/kie-ai.md documents.
 // HTTP 200 with a non-200 `code` is an error like any other.
 import { openAsBlob } from "node:fs";
-import { request, type FormData as UndiciFormData } from "undici";
+import { type Dispatcher, request } from "undici";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { classifyTaskFailure, KieApiError, TaskFailedError } from "./errors.ts";
@@ -58,35 +58,25 @@ export function createKieClient({
     const timeout = AbortSignal.timeout(requestTimeoutMs);
     const stop = timer(operation);
     try {
-      // undici's request API: a fraction of fetch's CPU per call (see src/telegram/fetch.ts).
-      const res = await request(url, {
-        method: init.method,
-        headers: {
-          authorization: `Bearer ${key.key}`,
-          ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        // Node's global FormData is undici's own class at run time; only the type packages differ
-        // (@types/node's undici-types vs the undici package). undici's exported FormData would
-        // wrap the lazily read file blob and stall the upload.
-        body:
-          (init.form as UndiciFormData | undefined) ??
-          (init.json !== undefined ? JSON.stringify(init.json) : undefined),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      const text = await res.body.text();
-      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      const headers = {
+        authorization: `Bearer ${key.key}`,
+        ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
+      };
+      const res = await send(url, init, headers, signal ? AbortSignal.any([signal, timeout]) : timeout);
+      const text = res.text;
+      const ok = res.status >= 200 && res.status < 300;
       let body: Envelope | null = null;
       try {
         body = JSON.parse(text) as Envelope;
       } catch {
         body = null;
       }
-      const code = typeof body?.code === "number" ? body.code : res.statusCode;
+      const code = typeof body?.code === "number" ? body.code : res.status;
       if (!ok || code !== 200) {
         throw new KieApiError(
-          ok ? code : (body?.code ?? res.statusCode),
+          ok ? code : (body?.code ?? res.status),
           body?.msg ?? text.slice(0, 200),
-          res.statusCode,
+          res.status,
         );
       }
       return body?.data;
@@ -219,6 +209,31 @@ export function createKieClient({
       return out;
     },
   };
+}
+
+/**
+ * One HTTP exchange. JSON calls go through undici's request API (a fraction of fetch's CPU per
+ * call, see src/telegram/fetch.ts). The multipart upload stays on the global fetch: Node's FormData
+ * and its file-backed Blob belong to the undici bundled inside Node, which the undici package's
+ * request cannot read.
+ */
+async function send(
+  url: string,
+  init: { method: "GET" | "POST"; json?: unknown; form?: FormData },
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ status: number; text: string }> {
+  if (init.form) {
+    const res = await fetch(url, { method: init.method, headers, body: init.form, signal });
+    return { status: res.status, text: await res.text() };
+  }
+  const res = await request(url, {
+    method: init.method as Dispatcher.HttpMethod,
+    headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
+    signal,
+  });
+  return { status: res.statusCode, text: await res.body.text() };
 }
 
 function marketStatus(d: Record<string, unknown>): TaskStatus {
