@@ -328,6 +328,8 @@ if (process.env.BENCH_PHASE === "providers") {
     Object.assign(out, { tgApiRoot: tg.apiRoot, tgToken: tg.token });
   }
   process.stdout.write(`${JSON.stringify(out)}\n`);
+  // A clean exit on SIGTERM, so a --cpu-prof run writes this process's profile too.
+  process.once("SIGTERM", () => process.exit(0));
   await new Promise(() => {});
 }
 if (process.env.BENCH_PHASE === "inflight") {
