@@ -50,6 +50,9 @@ async function bundleChildren(): Promise<Record<string, string>> {
     platform: "node",
     format: "esm",
     target: "node22",
+    // As the executable's build does: node-fetch recognises grammY's AbortSignal by its class
+    // name, which esbuild would otherwise rename when two bundled packages define one.
+    keepNames: true,
     // Native addons stay outside; the bundles are loaded from the repo so they resolve.
     external: ["better-sqlite3", "pg-native"],
     // CommonJS dependencies use require(), __filename and __dirname, which an ES module bundle must provide.

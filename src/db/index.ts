@@ -1,17 +1,15 @@
-// Opens the configured database, applies the embedded migrations and returns the Store.
+// Opens the configured database, applies the embedded migrations and returns the Store. The
+// Postgres driver and store are imported on demand, so the default SQLite setup never loads them.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
 import { type MigrationResult, migratePostgres, migrateSqlite } from "./migrate.ts";
-import { openPostgresStore } from "./postgres/store.ts";
 import { openSqliteStore } from "./sqlite/store.ts";
 import type { Store } from "./store.ts";
 
 export { type MigrationResult, NewerDatabaseError } from "./migrate.ts";
-export { openPostgresStore, type PostgresStoreOptions } from "./postgres/store.ts";
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite/store.ts";
 export type { Store } from "./store.ts";
 
@@ -27,6 +25,8 @@ export async function createStore(
 ): Promise<Store> {
   const db = config.database;
   if (db.type === "postgres") {
+    // Loaded only in Postgres mode: a SQLite install (the default) never evaluates pg.
+    const { openPostgresStore } = await import("./postgres/store.ts");
     return openPostgresStore({ url: db.url, poolSize: db.poolSize, freeCredits: config.freeCredits, logger });
   }
   return openSqliteStore({
@@ -45,6 +45,7 @@ export async function migrateDatabase(
 ): Promise<MigrationResult> {
   const db = config.database;
   if (db.type === "postgres") {
+    const { default: pg } = await import("pg");
     const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     pool.on("error", (err) => logger.warn({ err }, "postgres connection lost"));
     try {

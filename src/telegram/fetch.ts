@@ -4,7 +4,7 @@
 // local server: undici's request costs ~0.14 ms of CPU per call, node-fetch ~0.41 ms and the
 // global fetch ~0.6 ms, and the queue makes about eight Bot API calls per video.
 import type { Readable } from "node:stream";
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 
 /** What grammY passes to its fetch (plus node-fetch options such as `agent`, ignored here). */
 export interface GrammyFetchInit {
@@ -21,7 +21,12 @@ export interface GrammyFetchResponse {
   json(): Promise<unknown>;
 }
 
+/** Loaded on the first call: a process that only polls (no queue sends) never pays for undici. */
+let undici: Promise<typeof import("undici")> | undefined;
+
 export async function telegramFetch(url: string, init: GrammyFetchInit = {}): Promise<GrammyFetchResponse> {
+  undici ??= import("undici");
+  const { request } = await undici;
   const res = await request(url, {
     method: (init.method ?? "GET") as Dispatcher.HttpMethod,
     headers: init.headers,
