@@ -77,7 +77,9 @@ const seaConfig = {
   assets: { "better_sqlite3.node": addon },
 };
 writeFileSync(join(work, "sea-config.json"), JSON.stringify(seaConfig, null, 2));
-run(nodeBin, ["--experimental-sea-config", join(work, "sea-config.json")]);
+// The code cache is made under the same V8 flags the executable runs with: V8 rejects a cache
+// made under a different flag set ("Code cache data rejected") and would compile from source.
+run(nodeBin, [...nodeFlags, "--experimental-sea-config", join(work, "sea-config.json")]);
 
 rmSync(out, { force: true });
 copyFileSync(nodeBin, out);
