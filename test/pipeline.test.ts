@@ -1,26 +1,11 @@
 // End to end through the queue: real store, storage, Telegram sender and HTTP server against the
 // fake Bot API, kie.ai and OpenAI servers.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decode } from "../src/bot/callbacks.ts";
-import type { Store } from "../src/db/store.ts";
-import { sqliteFactory } from "./helpers/stores.ts";
-import { ADMIN_ID, type Harness, type HarnessOptions, startHarness } from "./queue-harness.ts";
+import { harnessPerTest } from "./helpers/harness-per-test.ts";
+import { ADMIN_ID, type Harness } from "./queue-harness.ts";
 
-let h: Harness | null = null;
-let store: Store | null = null;
-
-async function start(o: Omit<HarnessOptions, "store"> = {}): Promise<Harness> {
-  store = await sqliteFactory().make({ freeCredits: 0 });
-  h = await startHarness({ store, ...o });
-  return h;
-}
-
-afterEach(async () => {
-  await h?.close();
-  await store?.close();
-  h = null;
-  store = null;
-});
+const start = harnessPerTest();
 
 const texts = (h: Harness, chatId: number) => h.tg.messages(chatId).map((m) => m.text ?? m.caption ?? "");
 

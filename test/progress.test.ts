@@ -1,34 +1,19 @@
 // A job's progress message changes at most once per interval and always ends on the latest state:
 // the delivery against the fake Bot API on its own (exact timing), then whole jobs through the queue.
-import { afterEach, describe, expect, it } from "vitest";
-import type { Store } from "../src/db/store.ts";
+import { describe, expect, it } from "vitest";
 import type { Job } from "../src/db/types.ts";
 import { createDelivery } from "../src/generation/deliver.ts";
 import { messages } from "../src/generation/messages.ts";
 import { createProgressEdits } from "../src/generation/progress-edits.ts";
 import { createLogger } from "../src/logger.ts";
-import { sqliteFactory } from "./helpers/stores.ts";
-import { type Harness, type HarnessOptions, startHarness } from "./queue-harness.ts";
+import { harnessPerTest } from "./helpers/harness-per-test.ts";
+import type { Harness } from "./queue-harness.ts";
 
 const logger = createLogger({ level: "silent" });
 const en = messages("en");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let h: Harness | null = null;
-let store: Store | null = null;
-
-async function start(o: Omit<HarnessOptions, "store"> = {}): Promise<Harness> {
-  store = await sqliteFactory().make({ freeCredits: 0 });
-  h = await startHarness({ store, ...o });
-  return h;
-}
-
-afterEach(async () => {
-  await h?.close();
-  await store?.close();
-  h = null;
-  store = null;
-});
+const start = harnessPerTest();
 
 /** Edits of the user's chat as the fake Bot API received them. */
 const edits = (h: Harness, chatId: number) =>
