@@ -25,6 +25,17 @@ function allFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
+/** Storage in `root` whose clock says `now`, without public links. */
+function storageAt(root: string, now: () => Date) {
+  return createLocalStorage({
+    root,
+    publicBaseUrl: undefined,
+    signer: createLinkSigner("s"),
+    logger: silentLogger(),
+    now,
+  });
+}
+
 describe("local storage", () => {
   let dir: ReturnType<typeof tempDir>;
   let storage: Storage;
@@ -137,13 +148,7 @@ describe("local storage", () => {
 
   it("sweeps files written before the cutoff and keeps newer ones", async () => {
     const longAgo = new Date(Date.now() - 40 * 86400_000);
-    const past = createLocalStorage({
-      root: dir.path,
-      publicBaseUrl: undefined,
-      signer: createLinkSigner("s"),
-      logger: silentLogger(),
-      now: () => longAgo,
-    });
+    const past = storageAt(dir.path, () => longAgo);
     const old = await past.put("results", Buffer.from("old"), { ext: "mp4" });
     const fresh = await storage.put("inputs", Buffer.from("new"), { ext: "jpg" });
     const deleted = await storage.sweep(new Date(Date.now() - 30 * 86400_000));
@@ -155,13 +160,7 @@ describe("local storage", () => {
 
   it("judges files of the cutoff day by when they were written, and clears crash leftovers", async () => {
     const at = (h: number) => new Date(Date.UTC(2026, 0, 10, h));
-    const day = createLocalStorage({
-      root: dir.path,
-      publicBaseUrl: undefined,
-      signer: createLinkSigner("s"),
-      logger: silentLogger(),
-      now: () => at(12),
-    });
+    const day = storageAt(dir.path, () => at(12));
     const a = await day.put("results", Buffer.from("a"), { ext: "mp4" });
     const b = await day.put("results", Buffer.from("b"), { ext: "mp4" });
     utimesSync(day.localPath(a.key)!, at(9), at(9));
@@ -203,13 +202,7 @@ describe("local storage", () => {
 
   it("writes again into a day folder that the sweep removed after an earlier write", async () => {
     const noon = new Date(Date.UTC(2026, 0, 10, 12));
-    const day = createLocalStorage({
-      root: dir.path,
-      publicBaseUrl: undefined,
-      signer: createLinkSigner("s"),
-      logger: silentLogger(),
-      now: () => noon,
-    });
+    const day = storageAt(dir.path, () => noon);
     const first = await day.put("results", Buffer.from("first"), { ext: "mp4" });
     const folder = dirname(day.localPath(first.key)!);
     expect(await day.sweep(new Date(noon.getTime() + 2 * 86400_000))).toEqual([first.key]);
