@@ -73,8 +73,11 @@ export type Queue = QueueHandle & {
   providerCredits(): Promise<Array<{ label: string; credits: number | null; error?: string }>>;
 };
 
-/** The longest a stop waits for the last progress edits to go out. */
-const FLUSH_MS = 5_000;
+/**
+ * The longest a stop waits for the last progress edits to go out: one Bot API call each, and the
+ * whole shutdown (grace 6 s + hard stop 2 s in the app) must stay within SIGTERM's 10 s.
+ */
+const FLUSH_MS = 1_000;
 
 export function createQueue(deps: QueueDeps): Queue {
   const { config, store, logger, metrics, telegram, storage, catalogue } = deps;
