@@ -2,21 +2,13 @@
 // On Postgres, every connection of the run is killed (pg_terminate_backend) in the middle of it.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
-import type { Store } from "../src/db/store.ts";
+import { describe, expect, it } from "vitest";
 import type { Job } from "../src/db/types.ts";
+import { harnessPerTest } from "./helpers/harness-per-test.ts";
 import { postgresFactory, storeFactories } from "./helpers/stores.ts";
 import { type Harness, startHarness } from "./queue-harness.ts";
 
-let h: Harness | null = null;
-let store: Store | null = null;
-
-afterEach(async () => {
-  await h?.close();
-  await store?.close();
-  h = null;
-  store = null;
-});
+const start = harnessPerTest();
 
 async function createJobs(
   h: Harness,
@@ -67,9 +59,8 @@ async function expectBalanced(h: Harness, userIds: number[], perUser: number): P
 
 describe.each(storeFactories())("queue under load on $name", (factory) => {
   it("100 jobs with 3 workers all finish once, one task and one video each, ledger balanced", async () => {
-    store = await factory.make({ freeCredits: 0 });
-    h = await startHarness({
-      store,
+    const h = await start({
+      openStore: () => factory.make({ freeCredits: 0 }),
       env: { WORKER_CONCURRENCY: "3" },
       kie: { scenario: { outcome: "success", polls: 2 } },
     });
@@ -95,9 +86,8 @@ describe.skipIf(!pgUrl)("queue on Postgres when the database drops every connect
     // Our own application_name, so only this test's connections are killed (other files run in parallel).
     const app = `nc_q_${randomBytes(4).toString("hex")}`;
     const url = `${pgUrl}${pgUrl!.includes("?") ? "&" : "?"}application_name=${app}`;
-    store = await postgresFactory(url).make({ freeCredits: 0 });
-    h = await startHarness({
-      store,
+    const h = await start({
+      openStore: () => postgresFactory(url).make({ freeCredits: 0 }),
       env: { DATABASE_TYPE: "postgres", DATABASE_URL: url, WORKER_CONCURRENCY: "3", JOB_MAX_ATTEMPTS: "10" },
       kie: { scenario: { outcome: "success", polls: 3 } },
     });

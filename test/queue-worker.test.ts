@@ -1,25 +1,16 @@
 // The worker loop itself: it never dies when the database fails, it wakes at once for new work,
 // and it stops at a safe point.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Store } from "../src/db/store.ts";
 import { createWaker } from "../src/queue/waker.ts";
-import { sqliteFactory } from "./helpers/stores.ts";
-import { type Harness, startHarness } from "./queue-harness.ts";
+import { harnessPerTest } from "./helpers/harness-per-test.ts";
 
-let h: Harness | null = null;
-let store: Store | null = null;
+const start = harnessPerTest();
 
-afterEach(async () => {
-  await h?.close();
-  await store?.close();
-  h = null;
-  store = null;
-});
-
-/** The store, with claims failing like a busy or lost database while `failing` is true. */
-function flaky(inner: Store) {
+/** Claims that fail like a busy or lost database while `failing` is true; `wrap` applies it to a store. */
+function flakyClaims() {
   const state = { failing: true, failures: 0 };
-  const wrapped: Store = {
+  const wrap = (inner: Store): Store => ({
     ...inner,
     async claimJobs(...args) {
       if (state.failing) {
@@ -28,15 +19,17 @@ function flaky(inner: Store) {
       }
       return inner.claimJobs(...args);
     },
-  };
-  return { store: wrapped, state };
+  });
+  return { state, wrap };
 }
 
 describe("queue workers", () => {
   it("keep running through a failing database, report the last error, and finish the job once it is back", async () => {
-    store = await sqliteFactory().make({ freeCredits: 0 });
-    const f = flaky(store);
-    h = await startHarness({ store: f.store, queue: { fetchBackoffMs: { base: 10, max: 50 } } });
+    const f = flakyClaims();
+    const h = await start({
+      wrapStore: f.wrap,
+      queue: { fetchBackoffMs: { base: 10, max: 50 } },
+    });
     const u = await h.user(6001);
     const job = await h.job(u.id, u.tgId);
     await new Promise((r) => setTimeout(r, 300));
@@ -51,9 +44,8 @@ describe("queue workers", () => {
   });
 
   it("pick up a new job at once after wake(), with no polling delay", async () => {
-    store = await sqliteFactory().make({ freeCredits: 0 });
     // Idle workers would sleep a minute without a wake-up.
-    h = await startHarness({ store, queue: { idleMs: 60_000 } });
+    const h = await start({ queue: { idleMs: 60_000 } });
     await new Promise((r) => setTimeout(r, 100));
     const u = await h.user(6002);
     const job = await h.job(u.id, u.tgId); // calls queue.wake()
@@ -62,8 +54,7 @@ describe("queue workers", () => {
   });
 
   it("stop() lets idle and busy workers end and marks them stopped", async () => {
-    store = await sqliteFactory().make({ freeCredits: 0 });
-    h = await startHarness({ store });
+    const h = await start();
     await h.queue.stop(500);
     expect(h.queue.workers().map((w) => w.state)).toEqual(["stopped", "stopped", "stopped"]);
   });
@@ -71,12 +62,11 @@ describe("queue workers", () => {
 
 describe("refund sweep", () => {
   it("gives back the credit of a job that failed without its refund (crash in between) and apologizes", async () => {
-    store = await sqliteFactory().make({ freeCredits: 0 });
-    h = await startHarness({
-      store,
+    const h = await start({
       noQueue: true,
       queue: { refundSweepGraceMs: 0, refundSweepEveryMs: 50 },
     });
+    const { store } = h;
     const u = await h.user(6101, 1);
     const job = await h.job(u.id, u.tgId);
     await store.updateJobStatus(job.id, "failed", {
