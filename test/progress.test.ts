@@ -6,6 +6,7 @@ import { createDelivery } from "../src/generation/deliver.ts";
 import { messages } from "../src/generation/messages.ts";
 import { createProgressEdits } from "../src/generation/progress-edits.ts";
 import { createLogger } from "../src/logger.ts";
+import type { TaskScenario } from "./fakes/kie-server.ts";
 import { harnessPerTest } from "./helpers/harness-per-test.ts";
 import type { Harness } from "./queue-harness.ts";
 
@@ -134,15 +135,18 @@ describe("progress edits of one message (the delivery against the fake Bot API)"
 });
 
 describe("progress of whole jobs through the queue", () => {
-  it("a result ready at the first poll: the script message goes straight to Done in one edit after the video", async () => {
-    // Generous interval: the whole job takes far less, so every state after the first is coalesced.
-    const h = await start({
-      kie: { scenario: { outcome: "success", polls: 0 } },
-      queue: { progressEveryMs: 3000 },
-    });
-    const u = await h.user(4101);
+  /** One user's job through the queue with this kie.ai scenario and edit interval, finished. */
+  async function finishedJob(scenario: TaskScenario, progressEveryMs: number, tgId: number) {
+    const h = await start({ kie: { scenario }, queue: { progressEveryMs } });
+    const u = await h.user(tgId);
     const job = await h.job(u.id, u.tgId);
     expect((await h.waitFor(job.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    return { h, u, job };
+  }
+
+  it("a result ready at the first poll: the script message goes straight to Done in one edit after the video", async () => {
+    // Generous interval: the whole job takes far less, so every state after the first is coalesced.
+    const { h, u } = await finishedJob({ outcome: "success", polls: 0 }, 3000, 4101);
     await until(() => editTexts(h, u.tgId).length > 0);
     await sleep(200);
     expect(h.tg.callsTo("sendMessage", u.tgId).map((c) => c.params.text)).toEqual([en.script]);
@@ -153,13 +157,7 @@ describe("progress of whole jobs through the queue", () => {
   });
 
   it("Done still arrives when the queue stops right after delivery", async () => {
-    const h = await start({
-      kie: { scenario: { outcome: "success", polls: 0 } },
-      queue: { progressEveryMs: 60_000 },
-    });
-    const u = await h.user(4102);
-    const job = await h.job(u.id, u.tgId);
-    expect((await h.waitFor(job.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const { h, u, job } = await finishedJob({ outcome: "success", polls: 0 }, 60_000, 4102);
     await until(() => h.tg.messages(u.tgId).some((m) => m.video));
     expect(editTexts(h, u.tgId)).toEqual([]);
     const stopping = Date.now();
@@ -171,13 +169,7 @@ describe("progress of whole jobs through the queue", () => {
   });
 
   it("a slow job still shows each state, one edit per state, never closer than the interval", async () => {
-    const h = await start({
-      kie: { scenario: { outcome: "success", afterMs: 1200 } },
-      queue: { progressEveryMs: 300 },
-    });
-    const u = await h.user(4103);
-    const job = await h.job(u.id, u.tgId);
-    expect((await h.waitFor(job.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const { h, u } = await finishedJob({ outcome: "success", afterMs: 1200 }, 300, 4103);
     await until(() => editTexts(h, u.tgId).includes(en.done));
     await sleep(400);
     expect(h.tg.callsTo("sendMessage", u.tgId).map((c) => c.params.text)).toEqual([en.script]);
