@@ -16,8 +16,6 @@ export interface GrammyFetchInit {
 
 /** The part of a fetch Response grammY uses. */
 export interface GrammyFetchResponse {
-  status: number;
-  ok: boolean;
   json(): Promise<unknown>;
 }
 
@@ -35,8 +33,6 @@ export async function telegramFetch(url: string, init: GrammyFetchInit = {}): Pr
     signal: init.signal,
   });
   return {
-    status: res.statusCode,
-    ok: res.statusCode >= 200 && res.statusCode < 300,
     // The Bot API answers JSON for errors too ({ ok: false, error_code, description }).
     json: () => res.body.json(),
   };
