@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
+import BUNDLE_OPTIONS from "../build/bundle-options.json" with { type: "json" };
 import NODE_FLAGS from "../build/node-flags.json" with { type: "json" };
 import { encode } from "../src/bot/callbacks.ts";
 import { parseConfig } from "../src/config/index.ts";
@@ -46,13 +47,12 @@ async function bundleChildren(): Promise<Record<string, string>> {
   const kinds = ["neurocards", "echo"];
   await build({
     entryPoints: kinds.map((k) => fileURLToPath(new URL(`./bot-children/${k}.ts`, import.meta.url))),
-    bundle: true,
-    platform: "node",
+    // The executable's own esbuild options (build/bundle-options.json): minified, since the
+    // source text of the bundle stays in memory, and with keepNames, since node-fetch recognises
+    // grammY's AbortSignal by its class name, which esbuild would otherwise rename.
+    ...(BUNDLE_OPTIONS as BuildOptions),
     format: "esm",
-    target: "node22",
-    // As the executable's build does: node-fetch recognises grammY's AbortSignal by its class
-    // name, which esbuild would otherwise rename when two bundled packages define one.
-    keepNames: true,
+    target: "node24",
     // Native addons stay outside; the bundles are loaded from the repo so they resolve.
     external: ["better-sqlite3", "pg-native"],
     // CommonJS dependencies use require(), __filename and __dirname, which an ES module bundle must provide.

@@ -1,5 +1,6 @@
 // npm run bench:queue — the generation queue end to end on SQLite against the fake Bot API, kie.ai
-// and OpenAI servers on loopback, run in a child process so the measured process is the program:
+// and OpenAI servers on loopback. The fakes run in a child process of their own, and each phase
+// runs in a child started with the executable's V8 flags, so the measured process is the program:
 // 1. throughput: providers answer at once, 100 KB results, the send pacer off, without and with
 //    PUBLIC_BASE_URL (kie.ai upload vs. kie.ai fetching from our HTTP server); jobs/s from the
 //    moment the workers start until every job is delivered (photo download, prompt, upload to
@@ -7,7 +8,8 @@
 // 2. 200 jobs in flight on a slow provider: resident memory (target < 200 MB) and how fast the bot
 //    answers menu taps meanwhile (target p99 < 100 ms).
 // Knobs: BENCH_JOBS (default 1000), BENCH_WORKERS (default 3,16: one run per value),
-// BENCH_ONLY=throughput|inflight, BENCH_MODES=upload,public (how the photo reaches kie.ai).
+// BENCH_ONLY=throughput|inflight, BENCH_MODES=upload,public (how the photo reaches kie.ai),
+// BENCH_NODE_FLAGS (V8 flags instead of build/node-flags.json).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +35,8 @@ import { ALL_HEALTHY } from "../test/helpers/http.ts";
 import { freePort } from "../test/queue-harness.ts";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
+/** The V8 flags the measured process runs with: the executable's (build/node-flags.json) unless BENCH_NODE_FLAGS says otherwise. */
+const APP_FLAGS = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? NODE_FLAGS;
 const WORKERS = (process.env.BENCH_WORKERS ?? "3,16").split(",").map(Number);
 const USERS = 20;
 const logger = createLogger({ level: "silent", pretty: false });
@@ -140,7 +144,9 @@ async function startProviders(
   scenario: TaskScenario,
   telegram: boolean,
 ): Promise<Providers & { child: ChildProcess }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+  // The fakes are not the program: they run without its V8 flags.
+  const execArgv = process.execArgv.filter((a) => !APP_FLAGS.includes(a));
+  const child = spawn(process.execPath, [...execArgv, fileURLToPath(import.meta.url)], {
     env: {
       ...process.env,
       BENCH_PHASE: "providers",
@@ -332,26 +338,40 @@ if (process.env.BENCH_PHASE === "providers") {
   process.once("SIGTERM", () => process.exit(0));
   await new Promise(() => {});
 }
-if (process.env.BENCH_PHASE === "inflight") {
-  await inFlight();
-  process.exit(0);
-}
-for (const flags of process.env.BENCH_ONLY === "throughput" ? [] : [[], NODE_FLAGS]) {
-  console.log(`in flight   node flags: ${flags.join(" ") || "(defaults)"}`);
+/** Runs one phase of this bench in a child process started like the executable (its V8 flags). */
+async function phase(name: string, flags: string[], env: Record<string, string> = {}): Promise<void> {
   const child = spawn(
     process.execPath,
     [...process.execArgv, "--expose-gc", ...flags, fileURLToPath(import.meta.url)],
     {
-      env: { ...process.env, BENCH_PHASE: "inflight" },
+      env: { ...process.env, ...env, BENCH_PHASE: name },
       stdio: "inherit",
     },
   );
-  await new Promise((r) => child.once("exit", r));
+  const code = await new Promise((r) => child.once("exit", r));
+  if (code !== 0) throw new Error(`bench phase ${name} exited with ${String(code)}`);
 }
-if (process.env.BENCH_ONLY !== "inflight") {
+
+if (process.env.BENCH_PHASE === "inflight") {
+  await inFlight();
+  process.exit(0);
+}
+if (process.env.BENCH_PHASE === "throughput") {
   const modes = (process.env.BENCH_MODES ?? "upload,public").split(",");
   for (const publicUrl of [false, true]) {
     if (!modes.includes(publicUrl ? "public" : "upload")) continue;
     for (const w of WORKERS) await throughput(w, publicUrl);
   }
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY !== "throughput") {
+  // With Node's defaults too, to show what the flags buy.
+  for (const flags of [[], APP_FLAGS]) {
+    console.log(`in flight   node flags: ${flags.join(" ") || "(defaults)"}`);
+    await phase("inflight", flags);
+  }
+}
+if (process.env.BENCH_ONLY !== "inflight") {
+  console.log(`throughput  node flags: ${APP_FLAGS.join(" ") || "(defaults)"}`);
+  await phase("throughput", APP_FLAGS);
 }

