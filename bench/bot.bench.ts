@@ -12,8 +12,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BuildOptions, build } from "esbuild";
-import BUNDLE_OPTIONS from "../build/bundle-options.json" with { type: "json" };
+import { build } from "esbuild";
+import { bundleOptions } from "../build/bundle.ts";
 import NODE_FLAGS from "../build/node-flags.json" with { type: "json" };
 import { encode } from "../src/bot/callbacks.ts";
 import { parseConfig } from "../src/config/index.ts";
@@ -47,10 +47,8 @@ async function bundleChildren(): Promise<Record<string, string>> {
   const kinds = ["neurocards", "echo"];
   await build({
     entryPoints: kinds.map((k) => fileURLToPath(new URL(`./bot-children/${k}.ts`, import.meta.url))),
-    // The executable's own esbuild options (build/bundle-options.json): minified, since the
-    // source text of the bundle stays in memory, and with keepNames, since node-fetch recognises
-    // grammY's AbortSignal by its class name, which esbuild would otherwise rename.
-    ...(BUNDLE_OPTIONS as BuildOptions),
+    // The executable's own esbuild options (build/bundle.ts): minified, without dead weight.
+    ...bundleOptions,
     format: "esm",
     target: "node24",
     // Native addons stay outside; the bundles are loaded from the repo so they resolve.
@@ -73,7 +71,42 @@ async function bundleChildren(): Promise<Record<string, string>> {
 
 let childScripts: Promise<Record<string, string>> | undefined;
 
+/**
+ * BENCH_BOT_BIN=build/neurocards: "neurocards" is the built single executable itself, the whole
+ * program (HTTP server and idle queue workers too) with its own V8 flags, instead of the bot alone
+ * bundled from bench/bot-children/. Ready once it polls the fake.
+ */
+async function spawnExecutable(bin: string, tg: FakeTelegram, db: string): Promise<ChildProcess> {
+  const dir = join(db, "..");
+  const proc = spawn(bin, [], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      BOT_TOKEN: tg.token,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      DATABASE_PATH: db,
+      STORAGE_PATH: join(dir, "files"),
+      HTTP_HOST: "127.0.0.1",
+      HTTP_PORT: "0",
+      SEND_RATE_PER_SECOND: "0",
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    const polled = (c: CallRecord) => {
+      if (c.method !== "getUpdates") return;
+      tg.off("call", polled);
+      resolve(proc);
+    };
+    tg.on("call", polled);
+    proc.once("exit", (code) => reject(new Error(`${bin} exited with ${code}`)));
+  });
+}
+
 async function spawnBot(kind: string, tg: FakeTelegram, db = ""): Promise<ChildProcess> {
+  if (kind === "neurocards" && process.env.BENCH_BOT_BIN)
+    return spawnExecutable(process.env.BENCH_BOT_BIN, tg, db);
   childScripts ??= bundleChildren();
   const script = (await childScripts)[kind] ?? "";
   const prof = process.env.BENCH_PROFILE

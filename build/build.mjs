@@ -10,6 +10,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { bundleOptions } from "./bundle.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const work = join(root, "build", ".sea");
@@ -29,7 +30,6 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 //   V8's worker threads, their compiler zones stay behind in each thread's malloc arena: ~20 MB of
 //   bench:bot's peak RSS (147 → 127 MB) for no measurable updates/s or p99.
 const nodeFlags = JSON.parse(readFileSync(join(root, "build", "node-flags.json"), "utf8"));
-const bundleOptions = JSON.parse(readFileSync(join(root, "build", "bundle-options.json"), "utf8"));
 const t0 = Date.now();
 
 /**
@@ -51,8 +51,7 @@ const bundle = join(work, "main.cjs");
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],
   outfile: bundle,
-  // Shared with bench:bot's bundles: minified (the bundle's source text stays in memory) and with
-  // keepNames (node-fetch recognises grammY's AbortSignal by its class name).
+  // Minified and without dead weight (./bundle.ts), like bench:bot's bundles.
   ...bundleOptions,
   target: "node24",
   format: "cjs",

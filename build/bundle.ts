@@ -1,0 +1,67 @@
+// The esbuild options the single executable is bundled with (build/build.mjs), shared with the
+// bundles bench:bot measures so that both hold the same code. The bundle's source text stays in
+// memory twice (the executable's mapped pages and V8's copy of the script) and every module that
+// runs at start-up leaves its objects on the heap, so the bundle carries no dead weight:
+// - minified (whitespace and syntax; names kept, see keepNames);
+// - without code that can never run here, swapped at bundle time by the plugin below.
+import { readFileSync } from "node:fs";
+import type { BuildOptions, Plugin } from "esbuild";
+
+/** Content types of the files the HTTP server sends (photos, videos, backups, text). */
+const SERVED_TYPES = /^(image|video|audio|text)\//;
+const SERVED_APPLICATION_TYPES = new Set([
+  "application/json",
+  "application/gzip",
+  "application/x-tar",
+  "application/zip",
+  "application/pdf",
+  "application/octet-stream",
+]);
+
+/**
+ * - whatwg-url (with tr46's 260 KB IDNA table): node-fetch 2 takes `require("url").URL` whenever
+ *   Node has one, which Node always has; whatwg-url is only its fallback for old Node versions.
+ * - zod's 65 error-message locales (~310 KB, all run at start-up for the `z.locales` namespace):
+ *   zod registers English itself, and config errors are for the owner, in English.
+ * - mime-db (150 KB, ~2,500 types): `send` looks up the type of the files the HTTP server serves;
+ *   only media, text and a few archive types are kept, anything else is application/octet-stream.
+ */
+export const slimBundle: Plugin = {
+  name: "neurocards-slim",
+  setup(b) {
+    b.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: "whatwg-url", namespace: "neurocards-slim" }));
+    b.onLoad({ filter: /^whatwg-url$/, namespace: "neurocards-slim" }, () => ({
+      contents: "module.exports = { URL: globalThis.URL, URLSearchParams: globalThis.URLSearchParams };",
+      loader: "js",
+    }));
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/]/.test(args.importer)
+        ? { path: "zod-locales", namespace: "neurocards-slim", pluginData: { dir: args.resolveDir } }
+        : undefined,
+    );
+    b.onLoad({ filter: /^zod-locales$/, namespace: "neurocards-slim" }, (args) => ({
+      contents: 'export { default as en } from "../locales/en.js";',
+      resolveDir: (args.pluginData as { dir: string }).dir,
+      loader: "js",
+    }));
+    b.onLoad({ filter: /[\\/]mime-db[\\/]db\.json$/ }, (args) => {
+      const db = JSON.parse(readFileSync(args.path, "utf8")) as Record<string, unknown>;
+      const kept = Object.entries(db).filter(
+        ([type]) => SERVED_TYPES.test(type) || SERVED_APPLICATION_TYPES.has(type),
+      );
+      return { contents: JSON.stringify(Object.fromEntries(kept)), loader: "json" };
+    });
+  },
+};
+
+export const bundleOptions = {
+  bundle: true,
+  platform: "node",
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: "none",
+  // node-fetch recognises grammY's AbortSignal by its class name, which esbuild would otherwise
+  // rename when two bundled packages define one.
+  keepNames: true,
+  plugins: [slimBundle],
+} satisfies BuildOptions;
