@@ -1,0 +1,91 @@
+// The executable's bundle options (build/bundle.ts) swap out code that can never run here. These
+// tests bundle small programs with those options, run them, and check that what the program uses
+// of the swapped modules still behaves: node-fetch parses URLs, zod validates and explains in
+// English, and the HTTP server's files get their right content types.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { afterAll, describe, expect, it } from "vitest";
+import { bundleOptions } from "../build/bundle.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "nc-bundle-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Bundles `source` like the executable (CommonJS, Node 24) and returns what it prints. */
+async function runBundled(name: string, source: string): Promise<{ out: string; bytes: number }> {
+  const entry = join(dir, `${name}.ts`);
+  writeFileSync(entry, source);
+  const outfile = join(dir, `${name}.cjs`);
+  const result = await build({
+    ...bundleOptions,
+    entryPoints: [entry],
+    outfile,
+    format: "cjs",
+    target: "node24",
+    nodePaths: [join(process.cwd(), "node_modules")],
+    logLevel: "silent",
+    metafile: true,
+  });
+  const bytes = Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
+  return {
+    out: execFileSync(process.execPath, [outfile], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim(),
+    bytes,
+  };
+}
+
+describe("the executable's bundle", () => {
+  it("keeps node-fetch working on Node's own URL (whatwg-url is not bundled)", async () => {
+    const { out } = await runBundled(
+      "fetch",
+      `import fetch from "node-fetch";
+       import { createServer } from "node:http";
+       const server = createServer((req, res) => res.end("hello " + req.url)).listen(0, "127.0.0.1", async () => {
+         const { port } = server.address();
+         const res = await fetch("http://127.0.0.1:" + port + "/bot123:abc/getMe?x=1");
+         console.log(await res.text());
+         server.close();
+       });`,
+    );
+    expect(out).toBe("hello /bot123:abc/getMe?x=1");
+  });
+
+  it("keeps zod validating, with English messages, and carries no other locale", async () => {
+    const { out, bytes } = await runBundled(
+      "zod",
+      `import { z } from "zod";
+       const r = z.object({ port: z.coerce.number().int().min(1) }).safeParse({ port: "0" });
+       console.log(JSON.stringify({ ok: r.success, message: r.error?.issues[0]?.message, locales: Object.keys(z.locales) }));`,
+    );
+    expect(JSON.parse(out)).toEqual({
+      ok: false,
+      message: "Too small: expected number to be >=1",
+      locales: ["en"],
+    });
+    // zod with all its 65 locales bundles to ~690 KB.
+    expect(bytes).toBeLessThan(450_000);
+  });
+
+  it("gives the files the HTTP server sends their content types, anything else octet-stream", async () => {
+    const { out } = await runBundled(
+      "mime",
+      `import mime from "mime-types";
+       console.log(JSON.stringify(["mp4", "jpg", "png", "webp", "mov", "json", "gz", "txt", "docx"].map((e) => mime.contentType(e) || "none")));`,
+    );
+    expect(JSON.parse(out)).toEqual([
+      "video/mp4",
+      "image/jpeg",
+      "image/png",
+      "image/webp",
+      "video/quicktime",
+      "application/json; charset=utf-8",
+      "application/gzip",
+      "text/plain; charset=utf-8",
+      "none",
+    ]);
+  });
+});
