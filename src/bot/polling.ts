@@ -85,9 +85,8 @@ export function createPoller(o: PollerOptions) {
       },
       // Handlers are short (no downloads or renders run in them) and the bot is bound by one CPU
       // core, so more updates in flight only hold more garbage under a burst, not more throughput:
-      // in bench:bot (with build/node-flags.json), 30 at a time handle as many updates/s as 100
-      // and peak at ~145 MB RSS instead of ~164. It is also about what Telegram lets a bot send per
-      // second.
+      // in bench:bot, 30 at a time handle as many updates/s as 100 with a peak RSS ~20 MB lower
+      // (BENCHMARKS.md). It is also about what Telegram lets a bot send per second.
       sink: { concurrency: o.concurrency ?? 30 },
     });
     runner = handle;
