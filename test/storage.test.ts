@@ -2,6 +2,7 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -95,6 +96,15 @@ describe("local storage", () => {
       "connection reset",
     );
     expect(allFiles(dir.path)).toEqual([]);
+  });
+
+  it("gives up a stream it cannot write (the day folder cannot be made), so its connection is freed", async () => {
+    const day = new Date("2026-03-04T12:00:00Z");
+    mkdirSync(join(dir.path, "inputs", "2026", "03"), { recursive: true });
+    writeFileSync(join(dir.path, "inputs", "2026", "03", "04"), "a file where the folder goes");
+    const source = Readable.from([Buffer.alloc(1000)]);
+    await expect(storageAt(dir.path, () => day).put("inputs", source, { ext: "jpg" })).rejects.toThrow();
+    expect(source.destroyed).toBe(true);
   });
 
   it("answers null for missing files and removes idempotently", async () => {

@@ -82,7 +82,12 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
     const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
     const limit = o.maxBytes ?? Number.POSITIVE_INFINITY;
     if (source instanceof Uint8Array && source.byteLength > limit) throw new FileTooLargeError(limit);
-    const handle = await openTemp(dir, temp);
+    // A stream we cannot write (disk full, no permission) is given up at once, not left holding
+    // its connection until the other side times out.
+    const handle = await openTemp(dir, temp).catch((err: unknown) => {
+      if (source instanceof Readable) source.destroy();
+      throw err;
+    });
 
     let size = 0;
     try {
@@ -114,7 +119,7 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
       await handle.close();
       await fs.rename(temp, target);
     } catch (err) {
-      if (source instanceof Readable) source.destroy();
+      // (A stream that failed or was too large was destroyed when the loop over it ended.)
       await handle.close().catch(() => {});
       await fs.rm(temp, { force: true });
       throw err;
