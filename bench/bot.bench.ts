@@ -10,7 +10,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { bundleOptions } from "../build/bundle.ts";
@@ -77,7 +77,7 @@ let childScripts: Promise<Record<string, string>> | undefined;
  * bundled from bench/bot-children/. Ready once it polls the fake.
  */
 async function spawnExecutable(bin: string, tg: FakeTelegram, db: string): Promise<ChildProcess> {
-  const dir = join(db, "..");
+  const dir = dirname(db);
   const proc = spawn(bin, [], {
     cwd: dir,
     env: {
