@@ -77,9 +77,12 @@ describe("local storage", () => {
 
   it("refuses a stream larger than maxBytes and leaves nothing behind", async () => {
     const parts = Array.from({ length: 20 }, () => Buffer.alloc(1000));
-    await expect(storage.put("inputs", Readable.from(parts), { ext: "jpg", maxBytes: 5000 })).rejects.toThrow(
+    const source = Readable.from(parts);
+    await expect(storage.put("inputs", source, { ext: "jpg", maxBytes: 5000 })).rejects.toThrow(
       FileTooLargeError,
     );
+    // The rest is not read: a download over the limit gives its connection up at once.
+    expect(source.destroyed).toBe(true);
     await expect(storage.put("inputs", Buffer.alloc(6000), { ext: "jpg", maxBytes: 5000 })).rejects.toThrow(
       FileTooLargeError,
     );
