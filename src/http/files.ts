@@ -18,9 +18,15 @@ interface HttpError extends Error {
 /** Browsers and players may cache a file this long, never beyond the link's own expiry. */
 const MAX_CACHE_SECONDS = 3600;
 
-export function createFileHandler(deps: { storage: Storage; signer: LinkSigner; logger: Logger }) {
+export function createFileHandler(deps: {
+  storage: Storage;
+  signer: LinkSigner;
+  logger: Logger;
+  /** A download whose client takes no chunk for this long is cut (limits.SOCKET_IDLE_TIMEOUT_MS). */
+  idleMs: number;
+}) {
   const { storage, signer, logger } = deps;
-  const streamFile = createFileStreamer(FILE_READ_CHUNK);
+  const streamFile = createFileStreamer(FILE_READ_CHUNK, deps.idleMs);
 
   return function serveFile(req: IncomingMessage, res: ServerResponse, token: string): void {
     const check = signer.verify(token);

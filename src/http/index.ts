@@ -41,6 +41,8 @@ export interface HttpServerDeps {
   healthCacheMs?: number;
   /** For tests: shorter slow-client timeouts than the defaults in ./limits.ts. */
   timeouts?: Partial<Timeouts>;
+  /** For tests: a lower cap than limits.MAX_CONNECTIONS, so a flood is a few dozen sockets. */
+  maxConnections?: number;
 }
 
 export interface Timeouts {
@@ -57,10 +59,18 @@ const KIE_ROUTE = /^\/kie\/callback\/([^/?#]{1,128})$/;
 export function createHttpServer(deps: HttpServerDeps) {
   const { config, logger } = deps;
   const log = logger.child({ module: "http" });
+  const t: Timeouts = {
+    requestMs: limits.REQUEST_TIMEOUT_MS,
+    headersMs: limits.HEADERS_TIMEOUT_MS,
+    socketIdleMs: limits.SOCKET_IDLE_TIMEOUT_MS,
+    checkIntervalMs: limits.TIMEOUT_CHECK_INTERVAL_MS,
+    ...deps.timeouts,
+  };
   const serveFile = createFileHandler({
     storage: deps.storage,
     signer: createLinkSigner(config.http.linkSecret),
     logger: log,
+    idleMs: t.socketIdleMs,
   });
   const health = createHealth(deps.health, log, deps.healthCacheMs);
   const serveMetrics = createMetricsHandler({ store: deps.store, metrics: deps.metrics, logger: log });
@@ -99,13 +109,6 @@ export function createHttpServer(deps: HttpServerDeps) {
     notFound(res);
   }
 
-  const t: Timeouts = {
-    requestMs: limits.REQUEST_TIMEOUT_MS,
-    headersMs: limits.HEADERS_TIMEOUT_MS,
-    socketIdleMs: limits.SOCKET_IDLE_TIMEOUT_MS,
-    checkIntervalMs: limits.TIMEOUT_CHECK_INTERVAL_MS,
-    ...deps.timeouts,
-  };
   const server = createServer(
     {
       requestTimeout: t.requestMs,
@@ -122,7 +125,7 @@ export function createHttpServer(deps: HttpServerDeps) {
       });
     },
   );
-  server.maxConnections = limits.MAX_CONNECTIONS;
+  server.maxConnections = deps.maxConnections ?? limits.MAX_CONNECTIONS;
   server.maxRequestsPerSocket = limits.MAX_REQUESTS_PER_SOCKET;
   server.timeout = t.socketIdleMs;
   // Malformed requests, oversized headers, timeouts: answer if the socket still can, never throw.
@@ -133,8 +136,11 @@ export function createHttpServer(deps: HttpServerDeps) {
     }
     const status =
       err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    // Destroyed once the answer is out: http sockets allow half-open, so an ended socket whose
+    // client never closes its side would keep its connection slot until the idle timeout.
     socket.end(
       `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      () => socket.destroy(),
     );
   });
 

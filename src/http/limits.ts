@@ -10,8 +10,9 @@ export const TIMEOUT_CHECK_INTERVAL_MS = 2_000;
 /** Idle keep-alive connections close after this (a little above typical proxy keep-alives). */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /**
- * A socket with no traffic in either direction for this long is closed: a client that stops
- * reading a download holds a file handle and a socket, never memory (backpressure), and not forever.
+ * A socket with no traffic in either direction for this long is closed, and a download whose
+ * client takes no chunk (FILE_READ_CHUNK) for this long is reset: a client that stops reading holds
+ * a file handle and a connection slot, never memory (backpressure), and not past this limit.
  */
 export const SOCKET_IDLE_TIMEOUT_MS = 120_000;
 /** Plenty for a bot's provider callbacks, probes and downloads; refuses floods beyond it. */

@@ -15,7 +15,7 @@ export type FileStreamer = (
   res: ServerResponse,
 ) => Promise<void>;
 
-export function createFileStreamer(chunkSize: number, maxPooled = 64): FileStreamer {
+export function createFileStreamer(chunkSize: number, idleMs: number, maxPooled = 64): FileStreamer {
   const pool: Buffer[] = [];
   const take = () => pool.pop() ?? Buffer.allocUnsafeSlow(chunkSize);
   const give = (b: Buffer) => {
@@ -56,8 +56,8 @@ export function createFileStreamer(chunkSize: number, maxPooled = 64): FileStrea
         const flushed = res.write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead), () =>
           give(buf),
         );
-        if (!flushed && !(await drained(res))) {
-          // The client left: let the prefetch finish before the file closes under it.
+        if (!flushed && !(await drained(res, idleMs))) {
+          // The client left or stalled: let the prefetch finish before the file closes under it.
           const pending = await next?.catch(() => undefined);
           if (pending) give(pending.buf);
           return;
@@ -74,16 +74,29 @@ export function createFileStreamer(chunkSize: number, maxPooled = 64): FileStrea
   };
 }
 
-/** Resolves true on 'drain', false when the response closed first (client gone, timeout). */
-function drained(res: ServerResponse): Promise<boolean> {
+/**
+ * Resolves true on 'drain', false when the response closed first (client gone) or the client took
+ * nothing for `idleMs`: then the connection is reset. Node's own socket timeout is not enough: it
+ * re-arms once when the write queue moved since it was set, so a stalled download held its slot
+ * for up to twice the limit.
+ */
+function drained(res: ServerResponse, idleMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const done = (ok: boolean) => () => {
+      clearTimeout(timer);
       res.off("drain", onDrain);
       res.off("close", onClose);
       resolve(ok);
     };
     const onDrain = done(true);
     const onClose = done(false);
+    const timer = setTimeout(() => {
+      onClose();
+      // A reset, not a FIN: the megabytes queued for a client that does not read are dropped now
+      // instead of lingering in the kernel as an orphaned socket.
+      if (res.socket && !res.socket.destroyed) res.socket.resetAndDestroy();
+      res.destroy();
+    }, idleMs);
     res.on("drain", onDrain);
     res.on("close", onClose);
   });
