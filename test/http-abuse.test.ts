@@ -1,10 +1,16 @@
 // The HTTP server under abuse: clients that hold connections without reading, bodies that never
 // stop. Each test runs the real server with the real mechanism, only with small limits.
 import { closeSync, ftruncateSync, mkdirSync, openSync } from "node:fs";
+import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { HttpServer, HttpServerDeps } from "../src/http/index.ts";
+import {
+  type HttpServer,
+  type HttpServerDeps,
+  kieCallbackPath,
+  telegramWebhookPath,
+} from "../src/http/index.ts";
 import { createStorage } from "../src/storage/index.ts";
 import type { Storage } from "../src/storage/types.ts";
 import { raw, silentLogger, tempDir, testConfig, testHttpServer } from "./helpers/http.ts";
@@ -97,5 +103,139 @@ describe("clients that hold connections without reading", () => {
     // Node's own socket timeout re-arms once for a write that moved: that alone would take 2×.
     expect(waited).toBeGreaterThan(idle * 0.7);
     expect(waited).toBeLessThan(idle * 1.5);
+  });
+});
+
+describe("request bodies that are too large or not JSON", () => {
+  const dir = tempDir();
+  const config = testConfig(dir.path, {
+    WEBHOOK_URL: "https://hook.example.com",
+    WEBHOOK_SECRET: "hook_secret_1",
+  });
+  const hook = { "X-Telegram-Bot-Api-Secret-Token": "hook_secret_1", "Content-Type": "application/json" };
+  let server: HttpServer;
+  let port: number;
+  let updates: unknown[] = [];
+
+  beforeAll(async () => {
+    server = testHttpServer(config, {
+      webhook: async (update) => {
+        if (update.update_id === 666) throw new Error("the database is down");
+        updates.push(update);
+      },
+    });
+    ({ port } = await server.listen());
+  });
+  afterEach(() => {
+    updates = [];
+  });
+  afterAll(async () => {
+    await server.close();
+    dir.cleanup();
+  });
+
+  /**
+   * Streams up to `total` bytes as a chunked body (no Content-Length) as fast as the server takes
+   * them, and keeps pushing after an answer arrives, until the server stops taking bytes for half a
+   * second. Resolves with the status (or the error code) and how many bytes got written.
+   */
+  function flood(path: string, total: number, headers: Record<string, string> = {}) {
+    return new Promise<{ status: number | string; written: number }>((resolve) => {
+      let written = 0;
+      let status: number | string = "no answer";
+      let stall: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(stall);
+        req.destroy();
+        resolve({ status, written });
+      };
+      const req = request({ host: "127.0.0.1", port, path, method: "POST", headers, agent: false }, (res) => {
+        status = res.statusCode ?? 0;
+        res.resume();
+      });
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        if (typeof status === "string") status = err.code ?? "error";
+        finish();
+      });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        clearTimeout(stall);
+        while (written < total) {
+          written += chunk.length;
+          if (!req.write(chunk)) {
+            stall = setTimeout(finish, 500);
+            req.once("drain", pump);
+            return;
+          }
+        }
+        req.end();
+        stall = setTimeout(finish, 500);
+      };
+      pump();
+    });
+  }
+
+  it("answers 413 to a chunked 200 MB webhook body once it passes the limit, and reads no further", async () => {
+    const r = await flood(telegramWebhookPath(config), 200 * MB, hook);
+    expect(r.status).toBe(413);
+    // The limit is 1 MB; what else got written sits in socket buffers the server never read.
+    expect(r.written).toBeLessThan(24 * MB);
+    expect(updates).toEqual([]);
+    expect((await raw(port, "/healthz")).status).toBe(200);
+  });
+
+  it("answers 413 to a chunked kie.ai callback past its limit", async () => {
+    const r = await flood(kieCallbackPath(config), 50 * MB, { "Content-Type": "application/json" });
+    expect(r.status).toBe(413);
+    expect(r.written).toBeLessThan(24 * MB);
+  });
+
+  it("answers 413 to a webhook body that declares 200 MB, and reads no further", async () => {
+    const r = await flood(telegramWebhookPath(config), 200 * MB, {
+      ...hook,
+      "Content-Length": String(200 * MB),
+    });
+    expect(r.status).toBe(413);
+    expect(r.written).toBeLessThan(24 * MB);
+    expect(updates).toEqual([]);
+  });
+
+  it("answers 400 to a webhook body that is not JSON or not an update, and hands nothing to the bot", async () => {
+    const path = telegramWebhookPath(config);
+    for (const body of [
+      "not json",
+      '{"update_id": 1',
+      "[]",
+      "null",
+      '"x"',
+      '{"message":{}}',
+      '{"update_id":"1"}',
+    ]) {
+      const r = await raw(port, path, { method: "POST", headers: hook, body });
+      expect(r.status, body).toBe(400);
+      expect(r.body.toString(), body).toBe("Bad request\n");
+    }
+    expect(updates).toEqual([]);
+  });
+
+  it("hands a well-formed update to the bot, parsed, and answers 200 once it is handled", async () => {
+    const update = { update_id: 7, message: { message_id: 1, text: "hi" } };
+    const r = await raw(port, telegramWebhookPath(config), {
+      method: "POST",
+      headers: hook,
+      body: JSON.stringify(update),
+    });
+    expect(r.status).toBe(200);
+    expect(updates).toEqual([update]);
+  });
+
+  it("answers 500 when the bot fails to handle the update, so Telegram delivers it again", async () => {
+    const r = await raw(port, telegramWebhookPath(config), {
+      method: "POST",
+      headers: hook,
+      body: JSON.stringify({ update_id: 666, message: { message_id: 1, text: "hi" } }),
+    });
+    expect(r.status).toBe(500);
+    expect(r.body.toString()).toBe("Internal error\n");
   });
 });

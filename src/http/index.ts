@@ -11,11 +11,12 @@ import { createLinkSigner } from "../storage/links.ts";
 import type { Storage } from "../storage/types.ts";
 import { createFileHandler } from "./files.ts";
 import { createHealth, type HealthSources } from "./health.ts";
-import { createKieCallbackHandler, sameSecret } from "./kie.ts";
+import { createKieCallbackHandler } from "./kie.ts";
 import * as limits from "./limits.ts";
 import { createMetricsHandler } from "./metrics.ts";
 import { kieCallbackSecret, telegramWebhookPath } from "./paths.ts";
 import { notFound, sendText } from "./reply.ts";
+import { createWebhookHandler, type UpdateDispatch } from "./webhook.ts";
 
 export type { HealthCheck, HealthReport, HealthSources } from "./health.ts";
 export {
@@ -25,6 +26,7 @@ export {
   telegramWebhookPath,
   telegramWebhookUrl,
 } from "./paths.ts";
+export type { UpdateDispatch } from "./webhook.ts";
 
 export interface HttpServerDeps {
   config: Config;
@@ -35,8 +37,11 @@ export interface HttpServerDeps {
   health: HealthSources;
   /** kie.ai reported a finished task: check it now. Not awaited; errors are logged. */
   onKieCallback(taskId: string): unknown;
-  /** Telegram webhook handler (grammY `webhookCallback(bot, "http")`); the route exists only with it. */
-  webhook?: ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
+  /**
+   * Webhook mode: handles one parsed Telegram update (e.g. `bot.handleUpdate`); the route answers 200
+   * when it resolves and 500 when it throws. The route exists only with it.
+   */
+  webhook?: UpdateDispatch | undefined;
   /** For tests: how long /healthz results are shared (default limits.HEALTH_CACHE_MS). */
   healthCacheMs?: number;
   /** For tests: shorter slow-client timeouts than the defaults in ./limits.ts. */
@@ -81,6 +86,10 @@ export function createHttpServer(deps: HttpServerDeps) {
   });
   const webhookPath = telegramWebhookPath(config);
   const webhookSecret = config.telegram.webhook?.secret;
+  const webhook =
+    deps.webhook && webhookSecret
+      ? createWebhookHandler({ secret: webhookSecret, dispatch: deps.webhook })
+      : undefined;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? "";
@@ -95,17 +104,7 @@ export function createHttpServer(deps: HttpServerDeps) {
     if (path === "/metrics" && method === "GET") return serveMetrics(req, res);
     const callback = KIE_ROUTE.exec(path);
     if (callback && method === "POST") return kie(req, res, callback[1]!);
-    if (deps.webhook && webhookSecret && path === webhookPath && method === "POST") {
-      const given = req.headers["x-telegram-bot-api-secret-token"];
-      if (typeof given !== "string" || !sameSecret(given, webhookSecret)) {
-        return sendText(res, 401, "Unauthorized");
-      }
-      if (Number(req.headers["content-length"] ?? 0) > limits.WEBHOOK_MAX_BYTES) {
-        return sendText(res, 413, "Payload too large");
-      }
-      await deps.webhook(req, res);
-      return;
-    }
+    if (webhook && path === webhookPath && method === "POST") return webhook(req, res);
     notFound(res);
   }
 
