@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { get } from "node:http";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { get, type ServerResponse } from "node:http";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpServer } from "../src/http/index.ts";
+import { createFileStreamer } from "../src/http/stream-file.ts";
 import { createStorage } from "../src/storage/index.ts";
 import { createLinkSigner } from "../src/storage/links.ts";
 import type { Storage, StoredFile } from "../src/storage/types.ts";
@@ -205,5 +207,78 @@ describe("file links over HTTP", () => {
     const r = await raw(port, "/nothing/here");
     expect(r.status).toBe(404);
     expect(r.body.toString()).toBe("Not found\n");
+  });
+});
+
+describe("symlinks inside storage", () => {
+  const dir = tempDir();
+  const outside = tempDir();
+  const config = testConfig(dir.path);
+  let storage: Storage;
+  let server: HttpServer;
+  let port: number;
+  const secretText = "root:x:0:0:do not serve\n";
+
+  beforeAll(async () => {
+    storage = createStorage(config, silentLogger());
+    writeFileSync(join(outside.path, "passwd"), secretText);
+    server = testHttpServer(config, { storage });
+    ({ port } = await server.listen());
+  });
+  afterAll(async () => {
+    await server.close();
+    dir.cleanup();
+    outside.cleanup();
+  });
+
+  const linkTo = (key: string) => new URL(storage.publicUrl(key, 600)!).pathname;
+
+  it("never serves a file through a symlink planted under a valid key, even with a signed link", async () => {
+    const key = "results/2026/02/02/0123456789abcdef0123456789abcdef.mp4";
+    const path = storage.localPath(key)!;
+    mkdirSync(dirname(path), { recursive: true });
+    symlinkSync(join(outside.path, "passwd"), path);
+    for (const method of ["GET", "HEAD"]) {
+      const r = await raw(port, linkTo(key), { method });
+      expect(r.status, method).toBe(404);
+      expect(r.body.toString()).not.toContain("do not serve");
+    }
+    expect((await raw(port, linkTo(key), { headers: { Range: "bytes=0-10" } })).status).toBe(404);
+  });
+
+  it("never serves a file through a symlinked folder under the storage root", async () => {
+    const name = "fedcba9876543210fedcba9876543210.mp4";
+    writeFileSync(join(outside.path, name), secretText);
+    mkdirSync(join(dir.path, "results/2026/03"), { recursive: true });
+    symlinkSync(outside.path, join(dir.path, "results/2026/03/03"));
+    const r = await raw(port, linkTo(`results/2026/03/03/${name}`));
+    expect(r.status).toBe(404);
+    expect(r.body.toString()).not.toContain("do not serve");
+  });
+
+  it("refuses to stream a symlink swapped in after the check (the last step opens with O_NOFOLLOW)", async () => {
+    const link = join(dir.path, "swapped.mp4");
+    symlinkSync(join(outside.path, "passwd"), link);
+    const streamFile = createFileStreamer(64 * 1024, 1_000);
+    await expect(streamFile(link, 0, 10, {} as ServerResponse)).rejects.toMatchObject({ code: "ELOOP" });
+  });
+
+  it("still serves real files when the storage root itself is reached through a symlink", async () => {
+    const real = tempDir();
+    const alias = join(outside.path, "alias");
+    symlinkSync(real.path, alias);
+    const aliased = testConfig(alias);
+    const aliasedStorage = createStorage(aliased, silentLogger());
+    const file = await aliasedStorage.put("results", Buffer.from("video bytes"), { ext: "mp4" });
+    const s = testHttpServer(aliased, { storage: aliasedStorage });
+    const { port: p } = await s.listen();
+    try {
+      const r = await raw(p, new URL(aliasedStorage.publicUrl(file.key, 600)!).pathname);
+      expect(r.status).toBe(200);
+      expect(r.body.toString()).toBe("video bytes");
+    } finally {
+      await s.close();
+      real.cleanup();
+    }
   });
 });

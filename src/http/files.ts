@@ -1,7 +1,9 @@
 // GET|HEAD /f/<token>: a stored file by signed link. The URL never reaches the file system: the
 // token is verified, the key inside it passes the storage key grammar, and only then does `send`
 // (Range/206/416, ETag, Last-Modified, 304, content types, backpressured streaming) get a path.
+import { realpath } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { join, relative } from "node:path";
 import send from "send";
 import type { Logger } from "../logger.ts";
 import type { LinkSigner } from "../storage/links.ts";
@@ -28,14 +30,16 @@ export function createFileHandler(deps: {
   const { storage, signer, logger } = deps;
   const streamFile = createFileStreamer(FILE_READ_CHUNK, deps.idleMs);
 
-  return function serveFile(req: IncomingMessage, res: ServerResponse, token: string): void {
+  return async function serveFile(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
     const check = signer.verify(token);
     if (!check.ok) {
       if (check.reason === "expired") sendText(res, 410, "This link has expired");
       else notFound(res);
       return;
     }
-    if (storage.localPath(check.key) === null) {
+    const path = storage.localPath(check.key);
+    if (path === null || !(await noSymlinkBelow(storage.root, path))) {
+      if (path !== null) logger.warn({ key: check.key }, "a symlink in storage was not followed");
       notFound(res);
       return;
     }
@@ -85,4 +89,21 @@ export function createFileHandler(deps: {
       })
       .pipe(res);
   };
+}
+
+/**
+ * The storage never makes symlinks, so one under the root was planted: following it would turn a
+ * signed link into a read of any file this process can open. True when `path` resolves to itself
+ * below the real root (the root itself may be reached through a symlink), or does not exist (then
+ * `send` answers that it is gone). The last component is also opened with O_NOFOLLOW
+ * (./stream-file.ts), so a symlink swapped in after this check is refused too.
+ */
+async function noSymlinkBelow(root: string, path: string): Promise<boolean> {
+  try {
+    const [realRoot, real] = await Promise.all([realpath(root), realpath(path)]);
+    return real === join(realRoot, relative(root, path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR";
+  }
 }
