@@ -1,9 +1,11 @@
 // Prometheus metrics of one process. Created once in the wiring and passed to every subsystem
 // that counts something; /metrics renders `registry`.
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export function createMetrics() {
   const registry = new Registry();
+  // Process CPU, memory, heap, event loop lag, GC and open handles, under prom-client's usual names.
+  collectDefaultMetrics({ register: registry });
   const metrics = {
     registry,
     updatesHandled: new Counter({

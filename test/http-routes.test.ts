@@ -14,9 +14,12 @@ import { createStorage } from "../src/storage/index.ts";
 import { raw, silentLogger, tempDir, testConfig, testHttpServer } from "./helpers/http.ts";
 import { storeFactories } from "./helpers/stores.ts";
 
-/** The Prometheus text exposition format, line by line. */
+/**
+ * The Prometheus text exposition format, line by line. NaN in any case: Prometheus parses values
+ * with Go's ParseFloat, and prom-client writes an empty event-loop histogram's mean as `Nan`.
+ */
 const METRIC_LINE =
-  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (-?[0-9.]+(e[+-]?\d+)?|NaN|\+Inf|-Inf)( -?\d+)?$/;
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (-?[0-9.]+(e[+-]?\d+)?|[Nn][Aa][Nn]|\+Inf|-Inf)( -?\d+)?$/;
 const COMMENT_LINE =
   /^# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram|summary|untyped))$/;
 
@@ -35,6 +38,10 @@ function parsePrometheus(text: string): Map<string, number> {
   return values;
 }
 
+const METRICS_TOKEN = "scrape-token-0123456789";
+const scrape = (port: number, token = METRICS_TOKEN) =>
+  raw(port, "/metrics", { headers: { Authorization: `Bearer ${token}` } });
+
 for (const factory of storeFactories()) {
   describe(`health and metrics (${factory.name})`, () => {
     const dir = tempDir();
@@ -45,7 +52,7 @@ for (const factory of storeFactories()) {
 
     beforeEach(async () => {
       store = await factory.make({ freeCredits: 5 });
-      const config = testConfig(dir.path);
+      const config = testConfig(dir.path, { METRICS_TOKEN });
       const storage = createStorage(config, silentLogger());
       const health: HealthSources = {
         database: () => store.ping(),
@@ -119,7 +126,7 @@ for (const factory of storeFactories()) {
           idempotencyKey: `m${n}`,
         });
       }
-      const r = await raw(port, "/metrics");
+      const r = await scrape(port);
       expect(r.status).toBe(200);
       expect(r.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
       const values = parsePrometheus(r.body.toString());
@@ -132,9 +139,27 @@ for (const factory of storeFactories()) {
       );
     });
 
+    it("shows metrics only to the bearer of METRICS_TOKEN", async () => {
+      expect((await raw(port, "/metrics")).status).toBe(401);
+      const wrong = await scrape(port, "not-the-token-at-all");
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers["www-authenticate"]).toMatch(/^Bearer/);
+      expect(wrong.body.toString()).not.toContain("neurocards_");
+      expect((await raw(port, "/metrics", { headers: { Authorization: METRICS_TOKEN } })).status).toBe(401);
+      expect((await scrape(port)).status).toBe(200);
+    });
+
+    it("includes the process's own metrics: CPU, memory, heap, event loop lag", async () => {
+      const values = parsePrometheus((await scrape(port)).body.toString());
+      expect(values.get("process_cpu_seconds_total")).toBeGreaterThan(0);
+      expect(values.get("process_resident_memory_bytes")).toBeGreaterThan(0);
+      expect(values.get("nodejs_heap_size_used_bytes")).toBeGreaterThan(0);
+      expect(values.has("nodejs_eventloop_lag_seconds")).toBe(true);
+    });
+
     it("still serves metrics when the database is down", async () => {
       await store.close();
-      const r = await raw(port, "/metrics");
+      const r = await scrape(port);
       expect(r.status).toBe(200);
       expect(() => parsePrometheus(r.body.toString())).not.toThrow();
     });
@@ -178,6 +203,15 @@ describe("kie.ai callback and Telegram webhook routes", () => {
       headers: { "Content-Type": "application/json", ...headers },
     });
   const settle = () => new Promise((r) => setImmediate(r));
+
+  it("keeps /metrics (it shows revenue) private without METRICS_TOKEN: the route does not exist", async () => {
+    const r = await raw(port, "/metrics");
+    expect(r.status).toBe(404);
+    expect(r.body.toString()).toBe("Not found\n");
+    expect(
+      (await raw(port, "/metrics", { headers: { Authorization: "Bearer anything-at-all-here" } })).status,
+    ).toBe(404);
+  });
 
   it("builds the callback URL under PUBLIC_BASE_URL with a secret path", () => {
     const url = kieCallbackUrl(config)!;

@@ -35,7 +35,13 @@ export interface Config {
     supportUrl: string | undefined;
   };
   storage: { path: string; retentionDays: number; diskFreeWarnBytes: number };
-  http: { port: number; host: string; publicBaseUrl: string | undefined; linkSecret: string };
+  http: {
+    port: number;
+    host: string;
+    publicBaseUrl: string | undefined;
+    linkSecret: string;
+    metricsToken: string | undefined;
+  };
   kie: { apiKeys: string[]; baseUrl: string; uploadBaseUrl: string; timeoutMs: number };
   openai: {
     apiKey: string | undefined;
@@ -118,6 +124,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       host: e.HTTP_HOST,
       publicBaseUrl: e.PUBLIC_BASE_URL,
       linkSecret: e.LINK_SECRET ?? derive(e.BOT_TOKEN, "links"),
+      metricsToken: e.METRICS_TOKEN,
     },
     kie: {
       apiKeys: e.KIE_API_KEYS,

@@ -69,6 +69,8 @@ const common = z.object({
   HTTP_HOST: z.string().default("0.0.0.0"),
   /** Secret that signs file links and the kie.ai callback path; derived from BOT_TOKEN when empty. */
   LINK_SECRET: z.string().optional(),
+  /** Bearer token for /metrics (it shows revenue); without it /metrics answers 404. Secret. */
+  METRICS_TOKEN: z.string().min(16, "at least 16 characters (e.g. from: openssl rand -hex 24)").optional(),
   /** Telegram ids of the owner and helpers who get /admin. */
   ADMIN_IDS: idList,
   /** Credits a new user gets once. */
@@ -156,4 +158,5 @@ export const SECRET_KEYS = [
   "PAYMENT_PROVIDER_TOKEN",
   "WEBHOOK_SECRET",
   "LINK_SECRET",
+  "METRICS_TOKEN",
 ] as const;

@@ -78,7 +78,12 @@ export function createHttpServer(deps: HttpServerDeps) {
     idleMs: t.socketIdleMs,
   });
   const health = createHealth(deps.health, log, deps.healthCacheMs);
-  const serveMetrics = createMetricsHandler({ store: deps.store, metrics: deps.metrics, logger: log });
+  const serveMetrics = createMetricsHandler({
+    store: deps.store,
+    metrics: deps.metrics,
+    logger: log,
+    token: config.http.metricsToken,
+  });
   const kie = createKieCallbackHandler({
     secret: kieCallbackSecret(config),
     onKieCallback: deps.onKieCallback,
