@@ -36,7 +36,7 @@ function configFor(dir: string) {
     PUBLIC_BASE_URL: "http://127.0.0.1",
     HTTP_HOST: "127.0.0.1",
     HTTP_PORT: "0",
-    LINK_SECRET: "bench-link-secret",
+    LINK_SECRET: "bench-link-secret-0123456789abcdef",
   });
 }
 

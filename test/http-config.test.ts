@@ -16,6 +16,21 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe("HTTP server settings", () => {
+  it("refuses a LINK_SECRET shorter than 32 characters in one line, without echoing it", () => {
+    const short = "only-31-characters-long-secret!";
+    expect(short).toHaveLength(31);
+    const p = problems({ LINK_SECRET: short });
+    expect(p).toEqual([
+      "LINK_SECRET is not valid: at least 32 characters (make one with: openssl rand -hex 32)",
+    ]);
+    expect(problems({ LINK_SECRET: `${short}x` })).toEqual([]);
+  });
+
+  it("derives a long enough LINK_SECRET from BOT_TOKEN when it is empty", () => {
+    expect(parseConfig({ BOT_TOKEN: TOKEN }).http.linkSecret.length).toBeGreaterThanOrEqual(32);
+    expect(problems({ LINK_SECRET: "" })).toEqual([]);
+  });
+
   it("refuses a METRICS_TOKEN shorter than 16 characters without echoing it", () => {
     const p = problems({ METRICS_TOKEN: "short-tok" });
     expect(p).toEqual([expect.stringMatching(/^METRICS_TOKEN is not valid: at least 16 characters/)]);

@@ -8,9 +8,7 @@ import { createFileStreamer } from "../src/http/stream-file.ts";
 import { createStorage } from "../src/storage/index.ts";
 import { createLinkSigner } from "../src/storage/links.ts";
 import type { Storage, StoredFile } from "../src/storage/types.ts";
-import { raw, silentLogger, tempDir, testConfig, testHttpServer } from "./helpers/http.ts";
-
-const SECRET = "test-link-secret-0123456789";
+import { raw, silentLogger, TEST_LINK_SECRET, tempDir, testConfig, testHttpServer } from "./helpers/http.ts";
 
 describe("file links over HTTP", () => {
   const dir = tempDir();
@@ -101,7 +99,7 @@ describe("file links over HTTP", () => {
   });
 
   it("answers 410 for an expired link and 404 for the same link with a forged signature", async () => {
-    const signer = createLinkSigner(SECRET);
+    const signer = createLinkSigner(TEST_LINK_SECRET);
     const expired = signer.sign(video.key, new Date(Date.now() - 1000));
     expect((await raw(port, `/f/${expired}`)).status).toBe(410);
     const [payload] = expired.split(".");

@@ -217,9 +217,9 @@ describe("kie.ai callback and Telegram webhook routes", () => {
     const url = kieCallbackUrl(config)!;
     expect(url).toMatch(/^https:\/\/bot\.example\.com\/kie\/callback\/[A-Za-z0-9_-]{43}$/);
     expect(kieCallbackUrl(testConfig(dir.path, { PUBLIC_BASE_URL: "" }))).toBeUndefined();
-    expect(kieCallbackPath(testConfig(dir.path, { LINK_SECRET: "other-secret-value" }))).not.toBe(
-      kieCallbackPath(config),
-    );
+    expect(
+      kieCallbackPath(testConfig(dir.path, { LINK_SECRET: "other-secret-value-0123456789abcdef" })),
+    ).not.toBe(kieCallbackPath(config));
   });
 
   it("takes the task id of a market callback and triggers a check", async () => {

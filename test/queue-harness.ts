@@ -104,7 +104,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     ADMIN_IDS: String(ADMIN_ID),
     HTTP_HOST: "127.0.0.1",
     HTTP_PORT: String(port),
-    LINK_SECRET: "test-link-secret-0123456789",
+    LINK_SECRET: "test-link-secret-0123456789abcdef",
     ...(o.publicUrl ? { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } : {}),
     ...o.env,
   };

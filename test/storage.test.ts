@@ -18,7 +18,7 @@ import { isValidKey } from "../src/storage/keys.ts";
 import { createLinkSigner } from "../src/storage/links.ts";
 import { createLocalStorage, groupCommit } from "../src/storage/local.ts";
 import { FileTooLargeError, type Storage } from "../src/storage/types.ts";
-import { silentLogger, tempDir, testConfig } from "./helpers/http.ts";
+import { silentLogger, TEST_LINK_SECRET, tempDir, testConfig } from "./helpers/http.ts";
 
 function allFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -155,7 +155,7 @@ describe("local storage", () => {
     const file = await storage.put("inputs", Buffer.from("p"), { ext: "png" });
     const url = storage.publicUrl(file.key, 60)!;
     expect(url.startsWith("https://bot.example.com/f/")).toBe(true);
-    const signer = createLinkSigner("test-link-secret-0123456789");
+    const signer = createLinkSigner(TEST_LINK_SECRET);
     const token = url.slice(url.lastIndexOf("/") + 1);
     expect(signer.verify(token)).toMatchObject({ ok: true, key: file.key });
     expect(signer.verify(token, new Date(Date.now() + 61_000))).toEqual({ ok: false, reason: "expired" });

@@ -67,8 +67,11 @@ const common = z.object({
   /** Port and interface of the built-in HTTP server. */
   HTTP_PORT: intFrom(8080, 0, 65535),
   HTTP_HOST: z.string().default("0.0.0.0"),
-  /** Secret that signs file links and the kie.ai callback path; derived from BOT_TOKEN when empty. */
-  LINK_SECRET: z.string().optional(),
+  /**
+   * Secret that signs file links, the kie.ai callback path and the webhook route; derived from
+   * BOT_TOKEN when empty. 32+ characters: anyone who guesses it forges links to every stored file.
+   */
+  LINK_SECRET: z.string().min(32, "at least 32 characters (make one with: openssl rand -hex 32)").optional(),
   /** Bearer token for /metrics (it shows revenue); without it /metrics answers 404. Secret. */
   METRICS_TOKEN: z.string().min(16, "at least 16 characters (e.g. from: openssl rand -hex 24)").optional(),
   /** Telegram ids of the owner and helpers who get /admin. */

@@ -18,6 +18,9 @@ export function tempDir(): { path: string; cleanup(): void } {
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/** LINK_SECRET of testConfig: 32+ characters, as the config demands. */
+export const TEST_LINK_SECRET = "test-link-secret-0123456789abcdef";
+
 export function testConfig(storagePath: string, env: Record<string, string> = {}): Config {
   return parseConfig({
     BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef",
@@ -25,7 +28,7 @@ export function testConfig(storagePath: string, env: Record<string, string> = {}
     PUBLIC_BASE_URL: "https://bot.example.com",
     HTTP_HOST: "127.0.0.1",
     HTTP_PORT: "0",
-    LINK_SECRET: "test-link-secret-0123456789",
+    LINK_SECRET: TEST_LINK_SECRET,
     ...env,
   });
 }
