@@ -244,6 +244,15 @@ describe("symlinks inside storage", () => {
     expect((await raw(port, linkTo(key), { headers: { Range: "bytes=0-10" } })).status).toBe(404);
   });
 
+  it("treats a planted symlink as no file in the storage itself (stat and open answer null)", async () => {
+    const key = "inputs/2026/02/02/00112233445566778899aabbccddeeff.jpg";
+    const path = storage.localPath(key)!;
+    mkdirSync(dirname(path), { recursive: true });
+    symlinkSync(join(outside.path, "passwd"), path);
+    expect(await storage.stat(key)).toBeNull();
+    expect(await storage.open(key)).toBeNull();
+  });
+
   it("never serves a file through a symlinked folder under the storage root", async () => {
     const name = "fedcba9876543210fedcba9876543210.mp4";
     writeFileSync(join(outside.path, name), secretText);

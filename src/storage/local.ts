@@ -2,7 +2,7 @@
 // folder, are fsynced, then renamed into place: rename within one folder is atomic, so a reader (or
 // a crash) sees either no file or the whole file under its key, never half of one.
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { constants as fsConstants, mkdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
@@ -128,11 +128,14 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
     return { key, size, contentType: contentTypeOf(key) };
   }
 
+  // stat and open never follow a symlink (we never write one; a planted one could point at any
+  // file the process can read): one under a key is no file. Folders above it are checked where a
+  // file leaves the program for a stranger (src/http/files.ts).
   async function stat(key: string) {
     const path = pathOf(key);
     if (!path) return null;
     try {
-      const s = await fs.stat(path);
+      const s = await fs.lstat(path);
       return s.isFile() ? { size: s.size, mtime: s.mtime } : null;
     } catch (err) {
       if (isMissing(err)) return null;
@@ -144,10 +147,10 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
     const path = pathOf(key);
     if (!path) return null;
     try {
-      const handle = await fs.open(path, "r");
+      const handle = await fs.open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
       return handle.createReadStream({ highWaterMark: 256 * 1024 });
     } catch (err) {
-      if (isMissing(err)) return null;
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === "ELOOP") return null;
       throw err;
     }
   }
