@@ -55,6 +55,7 @@ support = Questions, ideas or problems? Write to support: { $url }
 support-none = Questions, ideas or problems? Reply here with /help, the owner reads the logs.
 cancelled = Cancelled. Here is the menu.
 outdated = This menu is outdated.
+private-only = I work in private chats only. Write to me directly: @{ $bot }
 error-generic = Something went wrong, please try again.
 unknown = I did not understand that. Use the menu below.
 
