@@ -35,7 +35,7 @@ const PAGE = 100;
 
 function missedPayment(tx: StarTransaction): { from: TelegramUser; payload: string } | null {
   const s = tx.source;
-  if (!s || s.type !== "user" || s.transaction_type !== "invoice_payment" || !s.invoice_payload) return null;
+  if (s?.type !== "user" || s.transaction_type !== "invoice_payment" || !s.invoice_payload) return null;
   return { from: s.user, payload: s.invoice_payload };
 }
 
