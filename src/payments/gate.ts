@@ -67,6 +67,10 @@ export function createPaymentsGate(deps: PaymentsGateDeps) {
     await ctx.answerPreCheckoutQuery(false, { error_message: texts.t(locale, DECLINE_KEYS[verdict.reason]) });
   });
 
+  // The credits are on the balance whatever happens to the receipt: a failed send is logged, never
+  // turned into the generic "something went wrong, try again" (which would read as "pay again").
+  const receiptLost = (err: unknown) => logger.warn({ err }, "payment receipt not delivered");
+
   composer.on("message:successful_payment", async (ctx) => {
     // Already recorded when the update came through the poller or the webhook; a no-op then.
     await intake.save([ctx.update]);
@@ -86,15 +90,17 @@ export function createPaymentsGate(deps: PaymentsGateDeps) {
         }),
       );
       const t = texts.bind(localeOfUser({ language: null, languageCode: ctx.from.language_code ?? null }));
-      await ctx.api.sendMessage(to, t("pay-pending-manual"));
+      await ctx.api.sendMessage(to, t("pay-pending-manual")).catch(receiptLost);
       return;
     }
     const t = texts.bind(localeOfUser(outcome.user));
     const key = outcome.credited ? "pay-receipt" : "pay-receipt-replay";
-    await ctx.api.sendMessage(to, t(key, { credits: outcome.payment.credits, balance: outcome.balance }), {
-      parse_mode: "HTML",
-      reply_markup: new InlineKeyboard().text(t("pay-create-button"), callbackData.create()),
-    });
+    await ctx.api
+      .sendMessage(to, t(key, { credits: outcome.payment.credits, balance: outcome.balance }), {
+        parse_mode: "HTML",
+        reply_markup: new InlineKeyboard().text(t("pay-create-button"), callbackData.create()),
+      })
+      .catch(receiptLost);
     if (outcome.referral) {
       const { referrer, bonus, balance } = outcome.referral;
       const text = texts.t(localeOfUser(referrer), "pay-referral-bonus", { bonus, balance });
