@@ -142,6 +142,15 @@ accepted-running =
        *[other] { $count } videos are
     } being made, about <b>{ $minutes }</b> min.
     Balance: <b>{ credits }</b>.
+service-not-ready =
+    ⏳ Video creation is not available yet: the service is still being set up. Nothing was charged.
+    Please come back a bit later.
+service-paused =
+    ⏳ The video service is paused right now. Nothing was charged.
+    It should be back in about <b>{ $hours ->
+        [0] { $minutes } min
+       *[other] { $hours } h
+    }</b>: tap “Confirm” again then.
 already-accepted = Already accepted, the videos are on their way.
 btn-again = 🔁 Make another with this product
 mid-flow-command = You are in the middle of creating a video. { $expected } Or /cancel to leave.
