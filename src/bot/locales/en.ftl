@@ -195,3 +195,8 @@ referral-bonus = When a friend you invited pays for the first time, you get <b>{
 ## Language
 lang-ask = Choose the language:
 lang-set = Language: English.
+
+## Admin alerts (sent as plain text in the first admin's language)
+admin-no-kie-keys =
+    ⚠️ KIE_API_KEYS is empty: no video can be rendered, so the bot refuses new orders (nothing is charged).
+    Add a key from https://kie.ai/api-key to .env and restart; `neurocards doctor` checks it.
