@@ -254,6 +254,16 @@ describe("neurocards doctor", () => {
     }
   });
 
+  it("with only BOT_TOKEN (the README's first run): kie.ai is ✗ with where to get a key, and doctor exits 1", async () => {
+    const { KIE_API_KEYS: _, ...env } = fakes.env;
+    const r = await cli(["doctor"], { ...base(), ...env, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0" });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /✗ kie\.ai: KIE_API_KEYS is empty: no video can be rendered\n\s+→ add a key from https:\/\/kie\.ai\/api-key/,
+    );
+    expect(r.out.split("\n").filter((l) => l.startsWith("✗"))).toHaveLength(1);
+  });
+
   it("says when a provider cannot be reached", async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
