@@ -22,6 +22,7 @@ import {
   createStarsReconciler,
 } from "./payments/index.ts";
 import { createQueue } from "./queue/index.ts";
+import { reportProviders } from "./queue/readiness.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
 import { createTelegram } from "./telegram/index.ts";
@@ -142,6 +143,10 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       ({ port } = await http.listen());
       logger.info({ port, mode }, "HTTP server listening");
       queue.start();
+      // Not awaited: an admin notice through a slow Bot API must not hold the start.
+      void reportProviders({ config, store, telegram, logger }).catch((err: unknown) =>
+        logger.warn({ err }, "could not tell the admins about the providers"),
+      );
       sweeper.start();
       // Automatic backups (BACKUP_INTERVAL_HOURS) are taken by the polling process only, so
       // extra workers on other machines do not each write one.

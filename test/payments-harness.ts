@@ -54,6 +54,7 @@ export async function startPaymentsBot(env: Record<string, string> = {}, opts: H
     },
     checkProviderTask: async () => {},
     estimateMinutes: () => 1,
+    availability: async () => ({ ok: true }),
   };
 
   function build() {
