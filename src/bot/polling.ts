@@ -84,6 +84,9 @@ export function createPoller(o: PollerOptions) {
   async function pollOnce(): Promise<void> {
     await o.beforePoll?.();
     await bot.api.deleteWebhook();
+    // stop() may have come while the two calls above were in flight: no runner then, or one
+    // would start that nothing stops.
+    if (stopping) return;
     // The runner's run(), assembled by hand for one step in between: getUpdates confirms the
     // previous batch's offset, so a batch carrying money is saved (ingest) before the supplier
     // returns it and the next getUpdates can be sent. A process killed before that never
