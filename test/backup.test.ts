@@ -236,6 +236,25 @@ describe("backup and restore", () => {
     expect(await after.countUsers()).toBe(5);
   });
 
+  it("stores photos and videos as they are (no second compression) and compresses the rest; the archive restores", async () => {
+    const src = await box();
+    const st = await store(src);
+    await st.getOrCreateUser({ tgId: 31 });
+    // Highly compressible bytes, so any attempt to deflate them would show in the archive's size.
+    const mb = Buffer.alloc(1 << 20, "abcdefgh");
+    putFile(src, "results/2026/12/01/clip.mp4", mb);
+    putFile(src, "inputs/2026/12/01/photo.jpg", mb);
+    putFile(src, "inputs/2026/12/01/notes.txt", mb);
+    const { path, bytes } = await createBackup({ config: src.config, logger });
+    // Two media files stored byte for byte (2 MB), the text file squeezed to a few KB.
+    expect(bytes).toBeGreaterThan(2 << 20);
+    expect(bytes).toBeLessThan((2 << 20) + (64 << 10));
+
+    const dst = await box();
+    await restoreBackup({ config: dst.config, logger, archive: path });
+    expect(filesOf(dst.config.storage.path)).toEqual(filesOf(src.config.storage.path));
+  });
+
   it("a cancelled backup rejects and leaves nothing in the backup folder", async () => {
     const src = await box();
     const st = await store(src);

@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { constants, createGzip, type ZlibParams } from "node:zlib";
+import { createGzip, type Gzip } from "node:zlib";
 import { x as extract, Header, Parser, Pax, type ReadEntry } from "tar";
 import { MANIFEST_NAME, type Manifest, manifestSchema } from "./manifest.ts";
 
@@ -40,7 +40,7 @@ function write(stream: Writable, chunk: Buffer): Promise<void> | undefined {
 const TEXT_LEVEL = 3;
 /**
  * Photos and videos are already compressed: deflating them again costs ~10 MB/s of CPU for
- * nothing, so they are stored (level 0) within the same gzip stream.
+ * nothing, so they are stored (level 0).
  */
 const STORED = /\.(mp4|mov|webm|mkv|jpe?g|png|webp|gif|zip|gz)$/i;
 
@@ -53,15 +53,39 @@ export interface ArchiveWriter {
   readonly bytes: number;
 }
 
+/**
+ * The archive is a series of gzip members, a new one whenever the level changes (text ↔ media).
+ * zlib's params() cannot do this within one stream: Node calls deflateParams() with no output
+ * space, zlib answers Z_BUF_ERROR and keeps the old level. Concatenated members are plain gzip
+ * (RFC 1952 §2.2): gunzip, GNU tar and node-tar read them as one stream.
+ */
 export function createArchiveWriter(file: string, signal?: AbortSignal): ArchiveWriter {
-  const gzip = createGzip({ level: TEXT_LEVEL });
-  let level = TEXT_LEVEL;
   const out = createWriteStream(file, { flags: "wx" });
-  gzip.pipe(out);
-  const done = finished(out);
-  done.catch(() => {});
+  const outDone = finished(out);
+  outDone.catch(() => {});
+  // pipe() does not pass a write error (disk full) upstream: without this the next write would
+  // wait for a drain that never comes.
+  out.on("error", (err) => gzip.destroy(err));
+  let level = TEXT_LEVEL;
+  let gzip = member(level);
   let bytes = 0;
   const mtime = new Date();
+
+  function member(lvl: number): Gzip {
+    const z = createGzip({ level: lvl });
+    z.pipe(out, { end: false });
+    return z;
+  }
+
+  async function endMember(): Promise<void> {
+    const z = gzip;
+    const ended = new Promise<void>((resolve, reject) => {
+      z.once("end", resolve);
+      z.once("error", reject);
+    });
+    z.end();
+    await ended;
+  }
 
   async function push(chunk: Buffer): Promise<void> {
     bytes += chunk.length;
@@ -71,10 +95,9 @@ export function createArchiveWriter(file: string, signal?: AbortSignal): Archive
   async function header(name: string, size: number): Promise<void> {
     const want = STORED.test(name) ? 0 : TEXT_LEVEL;
     if (want !== level) {
+      await endMember();
       level = want;
-      // Gzip is a Zlib stream and has params() at runtime; only the typings leave it out.
-      const z = gzip as unknown as ZlibParams;
-      await new Promise<void>((resolve) => z.params(want, constants.Z_DEFAULT_STRATEGY, () => resolve()));
+      gzip = member(level);
     }
     const h = new Header({ path: name, mode: 0o644, size, mtime, type: "File", uid: 0, gid: 0 });
     if (h.encode()) await push(new Pax({ path: name, size, mtime }).encode());
@@ -124,8 +147,9 @@ export function createArchiveWriter(file: string, signal?: AbortSignal): Archive
     async close() {
       signal?.throwIfAborted();
       await push(Buffer.alloc(BLOCK * 2));
-      gzip.end();
-      await done;
+      await endMember();
+      out.end();
+      await outDone;
     },
   };
 }
