@@ -9,7 +9,7 @@ import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { createGzip, type Gzip } from "node:zlib";
 import { x as extract, Header, Parser, Pax, type ReadEntry } from "tar";
-import { MANIFEST_NAME, type Manifest, manifestSchema } from "./manifest.ts";
+import { MANIFEST_NAME, MAX_MANIFEST_BYTES, type Manifest, manifestSchema } from "./manifest.ts";
 
 const BLOCK = 512;
 
@@ -184,6 +184,9 @@ export async function verifyArchive(
   let manifestText: string | null = null;
   let problem: string | null = null;
   let bytes = 0;
+  const { size: total } = await stat(file);
+  const input = createReadStream(file);
+  let stop: (err: Error) => void = () => {};
 
   const parser = new Parser({
     strict: true,
@@ -199,6 +202,16 @@ export async function verifyArchive(
       const parts: Buffer[] = [];
       let size = 0;
       const isManifest = entry.path === MANIFEST_NAME;
+      if (isManifest && entry.size > MAX_MANIFEST_BYTES) {
+        // Stop reading here: the rest of the archive cannot make this manifest usable.
+        input.destroy();
+        stop(
+          new ArchiveError(
+            `${file} has a ${(entry.size / 1024 / 1024).toFixed(0)} MB manifest.json, over the ${MAX_MANIFEST_BYTES / 1024 / 1024} MB a Neurocards backup's manifest can be; it was not read, nothing was changed`,
+          ),
+        );
+        return;
+      }
       entry.on("data", (chunk: Buffer) => {
         size += chunk.length;
         bytes += chunk.length;
@@ -212,8 +225,6 @@ export async function verifyArchive(
     },
   });
 
-  const { size: total } = await stat(file);
-  const input = createReadStream(file);
   let read = 0;
   input.on("data", (c) => {
     read += c.length;
@@ -221,6 +232,7 @@ export async function verifyArchive(
   });
   try {
     await new Promise<void>((resolve, reject) => {
+      stop = reject;
       parser.on("error", reject);
       parser.on("warn", (code: string, message: string | Error) =>
         reject(new Error(`${code}: ${message instanceof Error ? message.message : message}`)),
@@ -230,6 +242,7 @@ export async function verifyArchive(
       input.pipe(parser);
     });
   } catch (err) {
+    if (err instanceof ArchiveError) throw err;
     throw new ArchiveError(
       `${file} is damaged or not a Neurocards backup (${err instanceof Error ? err.message : String(err)}); nothing was changed`,
     );
