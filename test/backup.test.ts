@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -253,6 +253,44 @@ describe("backup and restore", () => {
     const dst = await box();
     await restoreBackup({ config: dst.config, logger, archive: path });
     expect(filesOf(dst.config.storage.path)).toEqual(filesOf(src.config.storage.path));
+  });
+
+  it("restores into a storage folder that holds only the archive's own files; one extra or changed file refuses it and changes nothing", async () => {
+    const src = await box();
+    const st = await store(src);
+    const userIds = await seed(src, st);
+    const { path: archive } = await createBackup({ config: src.config, logger });
+    // The storage's unfinished writes (dot files) are not content: backups leave them out too.
+    const content = () =>
+      Object.fromEntries(Object.entries(filesOf(src.config.storage.path)).filter(([k]) => !k.includes("/.")));
+    const files = content();
+    expect(Object.keys(files)).toHaveLength(2);
+
+    // A second database, the same files folder: the SQLite → Postgres move of README §7.
+    const dst = await box({ postgres: Boolean(PG_URL) });
+    const shared = { ...dst.config, storage: { ...dst.config.storage, path: src.config.storage.path } };
+    const sneaked = join(src.config.storage.path, "results/2026/11/25/after-backup.mp4");
+    writeFileSync(sneaked, "a video made after the backup");
+    await expect(restoreBackup({ config: shared, logger, archive })).rejects.toThrow(
+      /holds 1 file\(s\) that are not in the archive or differ from it \(results\/2026\/11\/25\/after-backup\.mp4\); run restore with --force/,
+    );
+    rmSync(sneaked);
+    const changed = join(src.config.storage.path, "results/2026/11/25/aa.mp4");
+    const original = readFileSync(changed);
+    const same = Buffer.from(original);
+    same[0]! ^= 1; // same size, different bytes: only the checksum tells
+    writeFileSync(changed, same);
+    await expect(restoreBackup({ config: shared, logger, archive })).rejects.toThrow(
+      /holds 1 file\(s\) .*aa\.mp4/,
+    );
+    expect(readFileSync(changed)).toEqual(same);
+    expect(await (await store(dst)).countUsers()).toBe(0);
+
+    writeFileSync(changed, original);
+    await restoreBackup({ config: shared, logger, archive });
+    expect(content()).toEqual(files);
+    const restored = await store(dst);
+    expect((await snapshotOf(restored, userIds)).users).toEqual((await snapshotOf(st, userIds)).users);
   });
 
   it("a cancelled backup rejects and leaves nothing in the backup folder", async () => {
