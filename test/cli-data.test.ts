@@ -122,6 +122,9 @@ describe("neurocards backup, restore and import-supabase", () => {
     expect(first.code, first.err).toBe(0);
     expect(first.out).toMatch(/^users: \d+ read, [1-9]\d* created/m);
     expect(first.out).toMatch(/rejected rows:\n\s+(users|jobs)\.csv line \d+: /);
+    // Progress on a long import instead of silence (plain lines when not on a terminal).
+    expect(first.err).toMatch(/^import users: 100% /m);
+    expect(first.err).toMatch(/^import jobs: 100% /m);
     const second = await cli(args, env);
     expect(second.out).toMatch(/users: \d+ read, 0 created/);
     expect(second.out).toMatch(/jobs: \d+ read, 0 imported/);

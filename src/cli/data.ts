@@ -98,6 +98,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         import("../import/index.ts"),
         import("./context.ts"),
       ]);
+      const bar = await progress(io);
       const report = await importSupabase({
         config,
         logger,
@@ -105,7 +106,8 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         jobsCsv: resolve(io.cwd, opts.jobs),
         creditsHistoryCsv: opts.creditsHistory ? resolve(io.cwd, opts.creditsHistory) : undefined,
         nativeBinding: sqliteBinding(config, io.env),
-      });
+        onProgress: bar,
+      }).finally(() => bar.end());
       for (const line of formatImportReport(report).split("\n")) io.out(line);
     });
 }
