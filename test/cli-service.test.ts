@@ -28,7 +28,10 @@ async function print(env: Record<string, string>) {
   };
   const code = await runCli(["service", "install", "--print"], io);
   const unit = out.join("\n");
-  return { code, err: err.join("\n"), writable: /^ReadWritePaths=(.*)$/m.exec(unit)?.[1]?.split(" ") };
+  const line = /^ReadWritePaths=(.*)$/m.exec(unit)?.[1] ?? "";
+  // systemd splits the list at spaces; a path with a space in it is quoted.
+  const writable = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  return { code, err: err.join("\n"), unit, writable };
 }
 
 describe("neurocards service install", () => {
@@ -53,6 +56,12 @@ describe("neurocards service install", () => {
     expect(r.err).toContain(`note: ${outside("files")} does not exist yet`);
     expect(r.err).toContain(`note: ${outside("db")} does not exist yet`);
     expect(r.err).not.toContain(outside("backups"));
+  });
+
+  it("quotes a folder with a space in its name", async () => {
+    const r = await print({ BACKUP_DIR: "/srv/my backups" });
+    expect(r.unit).toContain(`ReadWritePaths=${join(dir, "bin")} "/srv/my backups"`);
+    expect(r.writable).toEqual([join(dir, "bin"), "/srv/my backups"]);
   });
 
   it("resolves relative folders from the working directory and leaves out the SQLite folder on Postgres", async () => {

@@ -38,7 +38,7 @@ NoNewPrivileges=true
 ProtectSystem=strict
 ProtectHome=true
 PrivateTmp=true
-ReadWritePaths=${o.writablePaths.join(" ")}
+ReadWritePaths=${o.writablePaths.map((p) => (/\s/.test(p) ? `"${p}"` : p)).join(" ")}
 
 [Install]
 WantedBy=multi-user.target
