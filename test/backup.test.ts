@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -255,7 +255,7 @@ describe("backup and restore", () => {
     expect(filesOf(dst.config.storage.path)).toEqual(filesOf(src.config.storage.path));
   });
 
-  it("restores into a storage folder that holds only the archive's own files; one extra or changed file refuses it and changes nothing", async () => {
+  it("restores into a storage folder that holds only the archive's own files; one extra, changed or linked file refuses it and changes nothing", async () => {
     const src = await box();
     const st = await store(src);
     const userIds = await seed(src, st);
@@ -275,6 +275,12 @@ describe("backup and restore", () => {
       /holds 1 file\(s\) that are not in the archive or differ from it \(results\/2026\/11\/25\/after-backup\.mp4\); run restore with --force/,
     );
     rmSync(sneaked);
+    const link = join(src.config.storage.path, "results/2026/11/25/link.mp4");
+    symlinkSync(join(src.config.storage.path, "results/2026/11/25/aa.mp4"), link);
+    await expect(restoreBackup({ config: shared, logger, archive })).rejects.toThrow(
+      /holds 1 file\(s\) .*link\.mp4/,
+    );
+    rmSync(link);
     const changed = join(src.config.storage.path, "results/2026/11/25/aa.mp4");
     const original = readFileSync(changed);
     const same = Buffer.from(original);

@@ -17,7 +17,7 @@ import { migrateDatabase } from "../db/index.ts";
 import { MIGRATIONS } from "../db/migrations.generated.ts";
 import type { Logger } from "../logger.ts";
 import { ArchiveError, extractArchive, verifyArchive } from "./archive.ts";
-import { listStoredFiles } from "./files.ts";
+import { listStorage } from "./files.ts";
 import { FILES_PREFIX, type Manifest } from "./manifest.ts";
 import { readNdjson } from "./ndjson.ts";
 import type { ProgressCallback } from "./progress.ts";
@@ -61,7 +61,8 @@ async function isEmptyDir(dir: string): Promise<boolean> {
  * Stored files that the archive does not hold byte for byte (by size and sha256). None means the
  * folder holds only copies of the archive's files — the move from SQLite to Postgres restores into
  * the STORAGE_PATH the backup was taken from — so swapping the archive's folder in loses nothing.
- * Dot files are the storage's unfinished writes, never content (backups leave them out as well).
+ * Dot files are the storage's unfinished writes, never content (backups leave them out as well);
+ * anything else that is not a plain file (a symlink someone put there) is never the archive's.
  * `seen` remembers files already hashed (by size and mtime) so a second look does not read them again.
  */
 async function filesNotInArchive(
@@ -70,8 +71,8 @@ async function filesNotInArchive(
   seen: Map<string, string>,
   onProgress?: ProgressCallback,
 ): Promise<string[]> {
-  const keys = await listStoredFiles(root);
-  const foreign: string[] = [];
+  const { files: keys, others } = await listStorage(root);
+  const foreign = [...others];
   for (const [i, key] of keys.entries()) {
     const want = manifest.entries[`${FILES_PREFIX}${key}`];
     const path = join(root, key);
