@@ -20,14 +20,14 @@ function startLine(endLine: number, raw: string): number {
   return endLine - ((raw.match(/\n/g)?.length ?? 0) - (raw.endsWith("\n") ? 1 : 0));
 }
 
+const errorStart = (err: CsvError) => startLine(Number(err.lines ?? 0), String(err.raw ?? ""));
+
 /**
  * An unreadable record. A quote that is opened and never properly closed makes the parser read on
  * across lines until something breaks: every line it swallowed is a lost row and is reported as
  * one, the first where the quote opened. The parser may report one broken record several times as
  * it reads on (each time with more of it): those reports are merged by the line they start on.
  */
-const errorStart = (err: CsvError) => startLine(Number(err.lines ?? 0), String(err.raw ?? ""));
-
 function unreadable(errors: CsvError[]): CsvItem[] {
   const last = errors.at(-1)!;
   const end = Number(last.lines ?? 0);
@@ -84,7 +84,6 @@ export async function* readCsv(
     if (broken[0] && errorStart(err) !== errorStart(broken[0])) flush();
     broken.push(err);
   });
-
   let header: string[] | null = null;
   let index = new Map<string, number>();
   for await (const item of parser as AsyncIterable<{
