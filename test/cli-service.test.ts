@@ -58,6 +58,14 @@ describe("neurocards service install", () => {
     expect(r.err).not.toContain(outside("backups"));
   });
 
+  it("keeps a writable folder under /home reachable: home folders become read-only, not hidden", async () => {
+    expect((await print({})).unit).toContain("ProtectHome=true");
+    const r = await print({ BACKUP_DIR: "/home/owner/neurocards-backups" });
+    expect(r.writable).toEqual([join(dir, "bin"), "/home/owner/neurocards-backups"]);
+    expect(r.unit).toContain("ProtectHome=read-only");
+    expect(r.unit).not.toContain("ProtectHome=true");
+  });
+
   it("quotes a folder with a space in its name", async () => {
     const r = await print({ BACKUP_DIR: "/srv/my backups" });
     expect(r.unit).toContain(`ReadWritePaths=${join(dir, "bin")} "/srv/my backups"`);

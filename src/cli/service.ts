@@ -16,6 +16,16 @@ export interface UnitOptions {
   writablePaths: string[];
 }
 
+/**
+ * `true` hides /home, /root and /run/user entirely, and a writable folder inside a hidden one
+ * cannot be reached. A folder there (an install in /home/ubuntu) gets `read-only` instead: the
+ * homes stay readable only, and ReadWritePaths nested inside them stay writable.
+ */
+function protectHome(writable: string[]): "true" | "read-only" {
+  const homes = ["/home", "/root", "/run/user"];
+  return writable.some((p) => homes.some((h) => p === h || p.startsWith(`${h}/`))) ? "read-only" : "true";
+}
+
 export function renderUnit(o: UnitOptions): string {
   const exec = [o.executable, ...(o.envFile ? ["--env-file", o.envFile] : []), o.command].join(" ");
   return `[Unit]
@@ -32,11 +42,11 @@ KillSignal=SIGTERM
 TimeoutStopSec=20
 Restart=on-failure
 RestartSec=5
-# Read-only system; the working directory and the configured data folders stay writable. With ProtectHome the addon cache falls back
-# to the data folder on its own.
+# Read-only system; the working directory and the configured data folders stay writable. With
+# ProtectHome the addon cache falls back to the data folder on its own.
 NoNewPrivileges=true
 ProtectSystem=strict
-ProtectHome=true
+ProtectHome=${protectHome(o.writablePaths)}
 PrivateTmp=true
 ReadWritePaths=${o.writablePaths.map((p) => (/\s/.test(p) ? `"${p}"` : p)).join(" ")}
 
