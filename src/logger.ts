@@ -2,6 +2,7 @@
 // break inside a single executable. On a terminal the lines are made readable by a tiny formatter
 // instead of pino-pretty for the same reason.
 import { pino } from "pino";
+import { BOT_TOKEN_SOURCE } from "./config/token.ts";
 
 export type Logger = pino.Logger;
 
@@ -43,8 +44,9 @@ function prettyLine(line: string): string {
 
 // Bot API URLs carry the token (`/bot<token>/getMe`, `/file/bot<token>/...`) and fetch errors quote
 // the URL, deep inside an error's cause where path-based redaction cannot reach. Every line is
-// scrubbed at the sink instead, whatever object the token hides in.
-const BOT_TOKEN_IN_TEXT = /(\d{5,}):[A-Za-z0-9_-]{30,}/g;
+// scrubbed at the sink instead, whatever object the token hides in. The pattern is the config's
+// own, so every token the program accepts is masked.
+const BOT_TOKEN_IN_TEXT = new RegExp(BOT_TOKEN_SOURCE, "g");
 
 /** Masks anything shaped like a Telegram bot token. */
 export function scrubTokens(line: string): string {

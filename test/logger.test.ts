@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../src/logger.ts";
+import { parseConfig } from "../src/config/index.ts";
+import { createLogger, scrubTokens } from "../src/logger.ts";
 
 const TOKEN = "123456789:AAH-abcdefghijklmnopqrstuvwxyz012345";
 
@@ -32,5 +33,17 @@ describe("logs never show the bot token", () => {
     const { logger, lines } = collect(false);
     logger.info({ whatever: { deep: [TOKEN] } }, `starting with ${TOKEN}`);
     expect(lines.join("")).not.toContain(TOKEN.split(":")[1]);
+  });
+
+  it.each([
+    ["the README's example token", "123456789:AAH-your-token-from-BotFather"],
+    ["the quick start's token", "123456:your-token-from-BotFather"],
+    ["the shortest token the config accepts", "1:abcdefghij0123456789"],
+  ])("masks every token the config accepts: %s", (_name, token) => {
+    expect(() => parseConfig({ BOT_TOKEN: token })).not.toThrow();
+    const { logger, lines } = collect(false);
+    logger.error(`request to https://api.telegram.org/bot${token}/getMe failed`);
+    expect(lines.join("")).not.toContain(token.split(":")[1]);
+    expect(scrubTokens(`bot${token}/getMe`)).toBe(`bot${token.split(":")[0]}:***/getMe`);
   });
 });
