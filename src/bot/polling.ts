@@ -7,6 +7,7 @@ import { type RunnerHandle, run } from "@grammyjs/runner";
 import { type Bot, GrammyError } from "grammy";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
+import { TELEGRAM_TIMEOUTS } from "../telegram/timeouts.ts";
 import type { BotContext } from "./context.ts";
 
 export const ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query", "my_chat_member"] as const;
@@ -19,7 +20,7 @@ export interface PollerOptions {
   leaseTtlMs?: number;
   /** First and longest wait after a failed poll (defaults 1 s and 60 s). */
   backoffMs?: { first: number; max: number };
-  /** Long-poll timeout in seconds (default 30). */
+  /** Long-poll timeout in seconds (default TELEGRAM_TIMEOUTS.pollSeconds). */
   pollTimeoutSeconds?: number;
   /** Updates handled at once (default 100; the runner's own default is 500). */
   concurrency?: number;
@@ -77,7 +78,10 @@ export function createPoller(o: PollerOptions) {
     await bot.api.deleteWebhook();
     const handle = run(bot, {
       runner: {
-        fetch: { allowed_updates: [...ALLOWED_UPDATES], timeout: o.pollTimeoutSeconds ?? 30 },
+        fetch: {
+          allowed_updates: [...ALLOWED_UPDATES],
+          timeout: o.pollTimeoutSeconds ?? TELEGRAM_TIMEOUTS.pollSeconds,
+        },
         silent: true,
         // Transient failures are retried inside the runner for a few minutes, then surface here.
         maxRetryTime: 5 * 60_000,
