@@ -14,6 +14,7 @@ import { type Bot, type BotError, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
+import { TELEGRAM_TIMEOUTS } from "../telegram/timeouts.ts";
 import type { BotContext } from "./context.ts";
 
 export const ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query", "my_chat_member"] as const;
@@ -26,7 +27,7 @@ export interface PollerOptions {
   leaseTtlMs?: number;
   /** First and longest wait after a failed poll (defaults 1 s and 60 s). */
   backoffMs?: { first: number; max: number };
-  /** Long-poll timeout in seconds (default 30). */
+  /** Long-poll timeout in seconds (default TELEGRAM_TIMEOUTS.pollSeconds). */
   pollTimeoutSeconds?: number;
   /** Updates handled at once (default 100; the runner's own default is 500). */
   concurrency?: number;
@@ -92,7 +93,10 @@ export function createPoller(o: PollerOptions) {
     // returns it and the next getUpdates can be sent. A process killed before that never
     // confirmed those updates, and Telegram delivers them again.
     const fetchUpdates = createUpdateFetcher(bot, {
-      fetch: { allowed_updates: [...ALLOWED_UPDATES], timeout: o.pollTimeoutSeconds ?? 30 },
+      fetch: {
+        allowed_updates: [...ALLOWED_UPDATES],
+        timeout: o.pollTimeoutSeconds ?? TELEGRAM_TIMEOUTS.pollSeconds,
+      },
       silent: true,
       // Transient failures are retried inside the runner for a few minutes, then surface here.
       maxRetryTime: 5 * 60_000,
