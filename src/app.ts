@@ -15,8 +15,14 @@ import type { Store } from "./db/store.ts";
 import { createHttpServer } from "./http/index.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
-import { createPaymentsFeature, createPaymentsService } from "./payments/index.ts";
+import {
+  createPaymentsFeature,
+  createPaymentsGate,
+  createPaymentsService,
+  createStarsReconciler,
+} from "./payments/index.ts";
 import { createQueue } from "./queue/index.ts";
+import { reportProviders } from "./queue/readiness.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
 import { createTelegram } from "./telegram/index.ts";
@@ -54,11 +60,25 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const broadcasts = mode === "all" ? createBroadcasts({ store, telegram, logger }) : undefined;
   const payments = createPaymentsService({ config, store, logger, metrics });
   const base = { config, store, logger, metrics, telegram };
+  const gate = createPaymentsGate({ ...base, service: payments });
+  // Telegram's record of Stars payments against ours, by the process that receives the updates.
+  const reconciler =
+    mode === "all"
+      ? createStarsReconciler({
+          api: telegram.api,
+          store,
+          service: payments,
+          logger,
+          notifyAdmins: (text) => telegram.notifyAdmins(text),
+        })
+      : undefined;
   const bot = broadcasts
     ? createBot({
         ...base,
         catalogue,
         queue,
+        early: [gate.composer],
+        ingest: (updates, o) => gate.intake.save(updates, o),
         features: [
           createPaymentsFeature({ ...base, service: payments }),
           createAdminFeature({ ...base, queue, broadcasts, payments }),
@@ -103,6 +123,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       }
     };
     await step("polling", () => bot?.stop());
+    await step("reconciliation", () => reconciler?.stop());
     await step("broadcasts", () => broadcasts?.stop());
     await step("retention", () => sweeper.stop());
     await step("backups", () => stopBackups?.());
@@ -122,12 +143,17 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       ({ port } = await http.listen());
       logger.info({ port, mode }, "HTTP server listening");
       queue.start();
+      // Not awaited: an admin notice through a slow Bot API must not hold the start.
+      void reportProviders({ config, store, telegram, logger }).catch((err: unknown) =>
+        logger.warn({ err }, "could not tell the admins about the providers"),
+      );
       sweeper.start();
       // Automatic backups (BACKUP_INTERVAL_HOURS) are taken by the polling process only, so
       // extra workers on other machines do not each write one.
       if (mode === "all")
         stopBackups = startBackupSchedule({ config, logger, nativeBinding: opts.nativeBinding });
       if (bot) await bot.start();
+      reconciler?.start();
       const resumed = await broadcasts?.resumeBroadcasts();
       if (resumed) logger.info({ broadcasts: resumed }, "resumed interrupted broadcasts");
     },

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -234,6 +234,69 @@ describe("backup and restore", () => {
     const after = await store(dst);
     expect(await after.getUserByTgId(42)).toBeNull();
     expect(await after.countUsers()).toBe(5);
+  });
+
+  it("stores photos and videos as they are (no second compression) and compresses the rest; the archive restores", async () => {
+    const src = await box();
+    const st = await store(src);
+    await st.getOrCreateUser({ tgId: 31 });
+    // Highly compressible bytes, so any attempt to deflate them would show in the archive's size.
+    const mb = Buffer.alloc(1 << 20, "abcdefgh");
+    putFile(src, "results/2026/12/01/clip.mp4", mb);
+    putFile(src, "inputs/2026/12/01/photo.jpg", mb);
+    putFile(src, "inputs/2026/12/01/notes.txt", mb);
+    const { path, bytes } = await createBackup({ config: src.config, logger });
+    // Two media files stored byte for byte (2 MB), the text file squeezed to a few KB.
+    expect(bytes).toBeGreaterThan(2 << 20);
+    expect(bytes).toBeLessThan((2 << 20) + (64 << 10));
+
+    const dst = await box();
+    await restoreBackup({ config: dst.config, logger, archive: path });
+    expect(filesOf(dst.config.storage.path)).toEqual(filesOf(src.config.storage.path));
+  });
+
+  it("restores into a storage folder that holds only the archive's own files; one extra, changed or linked file refuses it and changes nothing", async () => {
+    const src = await box();
+    const st = await store(src);
+    const userIds = await seed(src, st);
+    const { path: archive } = await createBackup({ config: src.config, logger });
+    // The storage's unfinished writes (dot files) are not content: backups leave them out too.
+    const content = () =>
+      Object.fromEntries(Object.entries(filesOf(src.config.storage.path)).filter(([k]) => !k.includes("/.")));
+    const files = content();
+    expect(Object.keys(files)).toHaveLength(2);
+
+    // A second database, the same files folder: the SQLite → Postgres move of README §7.
+    const dst = await box({ postgres: Boolean(PG_URL) });
+    const shared = { ...dst.config, storage: { ...dst.config.storage, path: src.config.storage.path } };
+    const sneaked = join(src.config.storage.path, "results/2026/11/25/after-backup.mp4");
+    writeFileSync(sneaked, "a video made after the backup");
+    await expect(restoreBackup({ config: shared, logger, archive })).rejects.toThrow(
+      /holds 1 file\(s\) that are not in the archive or differ from it \(results\/2026\/11\/25\/after-backup\.mp4\); run restore with --force/,
+    );
+    rmSync(sneaked);
+    const link = join(src.config.storage.path, "results/2026/11/25/link.mp4");
+    symlinkSync(join(src.config.storage.path, "results/2026/11/25/aa.mp4"), link);
+    await expect(restoreBackup({ config: shared, logger, archive })).rejects.toThrow(
+      /holds 1 file\(s\) .*link\.mp4/,
+    );
+    rmSync(link);
+    const changed = join(src.config.storage.path, "results/2026/11/25/aa.mp4");
+    const original = readFileSync(changed);
+    const same = Buffer.from(original);
+    same[0]! ^= 1; // same size, different bytes: only the checksum tells
+    writeFileSync(changed, same);
+    await expect(restoreBackup({ config: shared, logger, archive })).rejects.toThrow(
+      /holds 1 file\(s\) .*aa\.mp4/,
+    );
+    expect(readFileSync(changed)).toEqual(same);
+    expect(await (await store(dst)).countUsers()).toBe(0);
+
+    writeFileSync(changed, original);
+    await restoreBackup({ config: shared, logger, archive });
+    expect(content()).toEqual(files);
+    const restored = await store(dst);
+    expect((await snapshotOf(restored, userIds)).users).toEqual((await snapshotOf(st, userIds)).users);
   });
 
   it("a cancelled backup rejects and leaves nothing in the backup folder", async () => {

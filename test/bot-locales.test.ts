@@ -41,6 +41,7 @@ describe("bot locales", () => {
       missing: 2,
       position: 1,
       minutes: 2,
+      hours: 2,
       jobs: 1,
       id: 1,
       status: "s",

@@ -366,6 +366,17 @@ describe("bot robustness", () => {
     await u.next(/You get/);
   });
 
+  it("stop() while polling is still starting (Telegram slow to answer) leaves no poller running", async () => {
+    const tg = await startFakeTelegram();
+    fakes.push(tg);
+    tg.inject({ method: "deleteWebhook", error: { status: 429, retryAfter: 1 } });
+    const h = await start({ tg, waitForPolling: false });
+    await h.stopBot();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(tg.callsTo("getUpdates")).toHaveLength(0);
+    expect(h.bot.pollerState()).toBe("stopped");
+  });
+
   it("stop() lets the updates in flight finish", async () => {
     let began = () => {};
     const started = new Promise<void>((r) => {

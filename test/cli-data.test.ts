@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../src/cli/index.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { parseConfig } from "../src/config/index.ts";
@@ -23,16 +23,19 @@ const site = (name: string) => ({
   STORAGE_PATH: join(dir, name, "files"),
 });
 
-async function cli(args: string[], env: Record<string, string>) {
+async function cli(args: string[], env: Record<string, string>, tty?: { screen: string[] }) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = {
-    out: (l) => out.push(l),
+    out: (l) => {
+      out.push(l);
+      tty?.screen.push(`${l}\n`);
+    },
     err: (l) => err.push(l),
     env: { ...env },
     cwd: dir,
     execPath: join(dir, "neurocards"),
-    isTTY: false,
+    isTTY: Boolean(tty),
     waitForSignal: () => new Promise(() => {}),
   };
   const code = await runCli(args, io);
@@ -70,6 +73,31 @@ describe("neurocards backup, restore and import-supabase", () => {
     expect((await cli(["restore", "--force", join("backups", archive!)], b)).code).toBe(0);
   });
 
+  it("on a terminal, restore's progress bar ends its line before the summary is printed", async () => {
+    const a = site("a");
+    const store = await createStore(parseConfig(a), createLogger({ level: "silent" }));
+    await store.getOrCreateUser({ tgId: 5252 });
+    await store.close();
+    expect((await cli(["backup", "--out", "backups"], a)).code).toBe(0);
+    const [archive] = readdirSync(join(dir, "backups"));
+
+    // The bar draws on stderr, the summary goes to stdout: one terminal shows both.
+    const screen: string[] = [];
+    const draw = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+      screen.push(String(s));
+      return true;
+    });
+    try {
+      const r = await cli(["restore", join("backups", archive!)], site("b"), { screen });
+      expect(r.code, r.err).toBe(0);
+    } finally {
+      draw.mockRestore();
+    }
+    const text = screen.join("");
+    expect(text).toMatch(/\r[^\n]*\] 100%[^\n]*\nrestored 1 users/);
+    expect(text.endsWith("\n")).toBe(true);
+  });
+
   it("refuses a corrupted archive", async () => {
     const bad = join(dir, "broken.tar.gz");
     writeFileSync(bad, Buffer.from("this is not a backup at all"));
@@ -94,6 +122,9 @@ describe("neurocards backup, restore and import-supabase", () => {
     expect(first.code, first.err).toBe(0);
     expect(first.out).toMatch(/^users: \d+ read, [1-9]\d* created/m);
     expect(first.out).toMatch(/rejected rows:\n\s+(users|jobs)\.csv line \d+: /);
+    // Progress on a long import instead of silence (plain lines when not on a terminal).
+    expect(first.err).toMatch(/^import users: 100% /m);
+    expect(first.err).toMatch(/^import jobs: 100% /m);
     const second = await cli(args, env);
     expect(second.out).toMatch(/users: \d+ read, 0 created/);
     expect(second.out).toMatch(/jobs: \d+ read, 0 imported/);

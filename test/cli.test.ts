@@ -8,8 +8,9 @@ import { buildProgram, runCli } from "../src/cli/index.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { parseConfig } from "../src/config/index.ts";
 import { createStore } from "../src/db/index.ts";
+import { keyHash } from "../src/generation/keys.ts";
 import { createLogger } from "../src/logger.ts";
-import { type Fakes, startFakes } from "./smoke/fakes.ts";
+import { type Fakes, KIE_KEY, startFakes } from "./smoke/fakes.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
 let dir: string;
@@ -252,6 +253,36 @@ describe("neurocards doctor", () => {
     } finally {
       busy.close();
     }
+  });
+
+  it("with only BOT_TOKEN (the README's first run): kie.ai is ✗ with where to get a key, and doctor exits 1", async () => {
+    const { KIE_API_KEYS: _, ...env } = fakes.env;
+    const r = await cli(["doctor"], { ...base(), ...env, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0" });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /✗ kie\.ai: KIE_API_KEYS is empty: no video can be rendered\n\s+→ add a key from https:\/\/kie\.ai\/api-key/,
+    );
+    expect(r.out.split("\n").filter((l) => l.startsWith("✗"))).toHaveLength(1);
+  });
+
+  it("shows a key the bot rests in the database, and says until when orders are refused when every key rests", async () => {
+    const env = { ...base(), ...fakes.env, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0" };
+    const store = await createStore(parseConfig(env), createLogger({ level: "silent" }));
+    const until = new Date(Date.now() + 25 * 60_000);
+    await store.restProviderKey(keyHash(KIE_KEY), "kie key #1", until, "402: no balance");
+    await store.close();
+    const at = `${until.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+    const r = await cli(["doctor"], env);
+    expect(r.out).toContain(
+      `! kie.ai key …-key: accepted, 1000 credits left; the bot rests it until ${at} (402: no balance)`,
+    );
+    expect(r.out).toContain(`! kie.ai: every key is resting: new orders are refused until ${at}`);
+    expect(r.code).toBe(0);
+
+    const two = await cli(["doctor"], { ...env, KIE_API_KEYS: `${KIE_KEY},spare-0002` });
+    expect(two.out).toMatch(/✗ kie\.ai key …0002: rejected \(401\)/);
+    expect(two.out).not.toMatch(/every key is resting/);
   });
 
   it("says when a provider cannot be reached", async () => {

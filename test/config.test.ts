@@ -44,4 +44,22 @@ describe("config", () => {
   it("masks secrets found in a text", () => {
     expect(redactSecrets(`url ${TOKEN}/getMe`, { BOT_TOKEN: TOKEN })).toBe("url ***/getMe");
   });
+
+  it.each([
+    ["no colon", "AAHdefghijklmnopqrstuvwxyz0123456789", /has no colon/],
+    [
+      "no id before the colon",
+      "bot:AAHdefghijklmnopqrstuvwxyz0123456789",
+      /the part before the colon is not the bot's numeric id/,
+    ],
+    ["a cut-off secret", "123456789:AAHdefgh", /only 8 characters after the colon/],
+    ["a space inside", "123456789:AAHdefghijklmnopq rstuvwxyz0123", /characters a token never has/],
+  ])("a malformed BOT_TOKEN (%s) is told what is wrong and the shape a token has", (_what, token, wrong) => {
+    const [line] = problems({ BOT_TOKEN: token });
+    expect(line).toMatch(/^BOT_TOKEN is not valid: /);
+    expect(line).toMatch(wrong);
+    expect(line).toContain("123456789:AA…");
+    expect(line).not.toMatch(/looks like/);
+    expect(line).not.toContain(token.split(":").at(-1));
+  });
 });

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
 import type { ProviderKeyState } from "../src/db/types.ts";
 import { classify, GenerationError } from "../src/generation/errors.ts";
-import { createKeyPool } from "../src/generation/keys.ts";
+import { createKeyPool, keyHash } from "../src/generation/keys.ts";
 import { createKieClient } from "../src/generation/kie.ts";
 import { createPromptWriter } from "../src/generation/prompt.ts";
 import { createLogger } from "../src/logger.ts";
@@ -39,6 +39,32 @@ beforeAll(async () => {
   imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/photo.jpg`;
 });
 afterAll(() => new Promise<void>((r) => images.close(() => r())));
+
+describe("kie.ai key pool", () => {
+  const pool = (keys: string[], store = keyStore()) =>
+    createKeyPool({ keys, store, telegram: { notifyAdmins: async () => {} }, logger });
+  const inMinutes = (m: number) => new Date(Date.now() + m * 60_000);
+
+  it("is not ready without keys, and ready while one configured key is not resting", async () => {
+    expect(await pool([]).availability()).toEqual({ ok: false, reason: "no_keys" });
+    const store = keyStore();
+    await store.restProviderKey(keyHash("a"), "a", inMinutes(30), "402: no balance");
+    expect(await pool(["a", "b"], store).availability()).toEqual({ ok: true });
+  });
+
+  it("every configured key resting: back when the first one wakes; a key removed from the config does not count", async () => {
+    const store = keyStore();
+    await store.restProviderKey(keyHash("a"), "a", inMinutes(40), "402: no balance");
+    await store.restProviderKey(keyHash("b"), "b", inMinutes(25), "402: no balance");
+    await store.restProviderKey(keyHash("removed"), "old", inMinutes(5), "401: rejected");
+    const p = pool(["a", "b"], store);
+    const back = store.rows.get(keyHash("b"))!.restedUntil;
+    expect(await p.availability()).toEqual({ ok: false, reason: "keys_rested", until: back });
+    const err = (await p.usable().catch((e: unknown) => e)) as GenerationError;
+    expect(err.code).toBe("keys_rested");
+    expect(err.retryAt).toEqual(back);
+  });
+});
 
 describe("kie.ai client", () => {
   let kie: FakeKie;

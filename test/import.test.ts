@@ -1,5 +1,7 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Progress } from "../src/backup/progress.ts";
 import { createStore } from "../src/db/index.ts";
 import type { Store } from "../src/db/store.ts";
 import { formatImportReport, importSupabase } from "../src/import/index.ts";
@@ -160,6 +162,92 @@ for (const d of dialects) {
       expect(alice?.credits).toBe(5);
       expect(await st.ledgerSum(alice!.id)).toBe(5);
       expect(await st.countUserJobs(alice!.id)).toBe(2);
+    });
+
+    /** A users.csv with the given rows after the header; an empty jobs.csv. */
+    function exports(box: Sandbox, rows: string[]) {
+      const usersCsv = join(box.dir, "users.csv");
+      const jobsCsv = join(box.dir, "jobs.csv");
+      writeFileSync(usersCsv, `id,tg_user_id,username,credits\n${rows.join("\n")}\n`);
+      writeFileSync(jobsCsv, "id,tg_user_id,status\n");
+      return { usersCsv, jobsCsv };
+    }
+
+    it("an unclosed quote rejects the row where it opened and every row it swallowed, each by its line", async () => {
+      const { box, store } = await setup();
+      const rows = [`u1,200001,first,1`, `u2,200002,"never closed,2`];
+      for (let i = 3; i <= 11; i++) rows.push(`u${i},2000${String(i).padStart(2, "0")},user${i},1`);
+      rows[rows.length - 1] = `u11,200011,"quoted",1`; // where the parser finally notices
+      rows.push(`u12,200012,after,3`);
+      const report = await importSupabase({ config: box.config, logger, ...exports(box, rows) });
+
+      // Lines 3 to 12 hold ten rows: none of them can be read.
+      expect(report.users).toEqual({ read: 12, created: 2, merged: 0, alreadyImported: 0, rejected: 10 });
+      expect(report.rejected.map((r) => r.line)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      expect(report.rejected[0]!.reason).toMatch(
+        /^unreadable CSV: a quote opened on this line is not closed properly, so lines 3-12 could not be read/,
+      );
+      expect(report.rejected[1]!.reason).toBe("inside the unclosed quote of line 3: not read");
+      const st = await store();
+      expect((await st.getUserByTgId(200001))?.credits).toBe(1);
+      expect((await st.getUserByTgId(200012))?.credits).toBe(3);
+    });
+
+    it("a quote left open to the end of the file rejects every row after it", async () => {
+      const { box } = await setup();
+      const report = await importSupabase({
+        config: box.config,
+        logger,
+        ...exports(box, [`u1,200101,ok,1`, `u2,200102,"open,1`, `u3,200103,lost,1`, `u4,200104,lost,1`]),
+      });
+      expect(report.users).toMatchObject({ read: 4, created: 1, rejected: 3 });
+      expect(report.rejected.map((r) => r.line)).toEqual([3, 4, 5]);
+    });
+
+    it("a balance too large for the database rejects that row, not the whole import", async () => {
+      const { box, store } = await setup();
+      const early = await store();
+      const { user } = await early.getOrCreateUser({ tgId: 200203 });
+      await early.addCredits({
+        userId: user.id,
+        amount: 2_000_000_000,
+        reason: "admin_grant",
+        reference: "rich",
+      });
+      const report = await importSupabase({
+        config: box.config,
+        logger,
+        ...exports(box, [`u1,200201,huge,3000000000`, `u2,200202,fine,7`, `u3,200203,overflow,200000000`]),
+      });
+      expect(report.users).toEqual({ read: 3, created: 1, merged: 0, alreadyImported: 0, rejected: 2 });
+      expect(report.rejected).toEqual([
+        {
+          file: "users",
+          line: 2,
+          reason: "credits 3000000000 is larger than 2147483647, the most the database can hold",
+        },
+        {
+          file: "users",
+          line: 4,
+          reason: "credits 200000000 on top of the 2000000001 the user already has would exceed 2147483647",
+        },
+      ]);
+      const st = await store();
+      expect((await st.getUserByTgId(200202))?.credits).toBe(7);
+      expect(await st.getUserByTgId(200201)).toBeNull();
+      expect((await st.getUserByTgId(200203))?.credits).toBe(2_000_000_001);
+    });
+
+    it("reports how far each file has been read", async () => {
+      const { box } = await setup();
+      const seen: Progress[] = [];
+      await importSupabase({ config: box.config, logger, ...files, onProgress: (p) => seen.push(p) });
+      for (const phase of ["import users", "import jobs", "check credits history"]) {
+        const last = seen.filter((p) => p.phase === phase).at(-1);
+        expect(last, phase).toMatchObject({ unit: "bytes" });
+        expect(last!.done, phase).toBe(last!.total);
+        expect(last!.total, phase).toBeGreaterThan(0);
+      }
     });
 
     it("imports without the optional credits history file", async () => {

@@ -8,7 +8,7 @@ import { parseConfig } from "../src/config/index.ts";
 import type { Store } from "../src/db/store.ts";
 import type { User } from "../src/db/types.ts";
 import { createMetrics } from "../src/metrics.ts";
-import { createPaymentsFeature } from "../src/payments/index.ts";
+import { createPaymentsFeature, createPaymentsGate, createStarsReconciler } from "../src/payments/index.ts";
 import type { QueueHandle } from "../src/queue/types.ts";
 import { createTelegram } from "../src/telegram/index.ts";
 import { createCatalogue } from "../src/templates/index.ts";
@@ -18,19 +18,25 @@ import {
   startFakeTelegram,
   type UserProfile,
 } from "./fakes/telegram-server.ts";
-import { silentLogger, storeFactories } from "./helpers/stores.ts";
+import { silentLogger, storeFactories, switchableStore } from "./helpers/stores.ts";
 
 export const ADMIN_ID = 777;
 
 export interface HarnessOptions {
   /** What the payments feature sees instead of the store (to inject database failures). */
   paymentsStore?: (store: Store) => Store;
-  paymentRetryDelaysMs?: number[];
+  /** Waits between attempts to record a payment (default 20 ms doubling to 100 ms in tests). */
+  paymentRetryMs?: { base: number; max: number };
+  /** Webhook mode: how long a request waits for a payment to be saved. */
+  webhookSaveDeadlineMs?: number;
 }
 
 export async function startPaymentsBot(env: Record<string, string> = {}, opts: HarnessOptions = {}) {
   const tg = await startFakeTelegram();
-  const store = await storeFactories()[0]!.make({ freeCredits: 1 });
+  const real = await storeFactories()[0]!.make({ freeCredits: 1 });
+  // What the bot's process sees; `database.down()` takes it away from the whole bot.
+  const database = switchableStore(real);
+  const store = database.store;
   const config = parseConfig({
     BOT_TOKEN: FAKE_BOT_TOKEN,
     TELEGRAM_API_ROOT: tg.apiRoot,
@@ -48,25 +54,38 @@ export async function startPaymentsBot(env: Record<string, string> = {}, opts: H
     },
     checkProviderTask: async () => {},
     estimateMinutes: () => 1,
+    availability: async () => ({ ok: true }),
   };
 
   function build() {
     const telegram = createTelegram({ config, store, logger });
     const deps = { config, store, logger, metrics, telegram, catalogue: createCatalogue(), queue };
     const broadcasts = createBroadcasts({ store, telegram, logger });
+    const paymentsStore = opts.paymentsStore ? opts.paymentsStore(store) : store;
+    const gate = createPaymentsGate({
+      ...deps,
+      store: paymentsStore,
+      retryMs: opts.paymentRetryMs ?? { base: 20, max: 100 },
+    });
+    const reconciler = createStarsReconciler({
+      api: telegram.api,
+      store: paymentsStore,
+      service: gate.service,
+      logger,
+      notifyAdmins: (text) => telegram.notifyAdmins(text),
+    });
     const bot = createBot({
       ...deps,
+      early: [gate.composer],
+      webhookSaveDeadlineMs: opts.webhookSaveDeadlineMs,
+      ingest: (updates, o) => gate.intake.save(updates, o),
       features: [
-        createPaymentsFeature({
-          ...deps,
-          store: opts.paymentsStore ? opts.paymentsStore(store) : store,
-          retryDelaysMs: opts.paymentRetryDelaysMs,
-        }),
+        createPaymentsFeature({ ...deps, store: paymentsStore, service: gate.service }),
         createAdminFeature({ ...deps, broadcasts }),
       ],
       polling: { pollTimeoutSeconds: 1, leaseTtlMs: 3000, backoffMs: { first: 50, max: 200 } },
     });
-    return { bot, broadcasts };
+    return { bot, broadcasts, reconciler };
   }
 
   let current = build();
@@ -74,12 +93,21 @@ export async function startPaymentsBot(env: Record<string, string> = {}, opts: H
 
   return {
     tg,
-    store,
+    /** The database as the test sees it: always up. */
+    store: real,
+    database,
     config,
     metrics,
     wakes,
     get broadcasts() {
       return current.broadcasts;
+    },
+    get bot() {
+      return current.bot;
+    },
+    /** One pass of the Stars reconciliation, as the app runs it on start and every hour. */
+    reconcile() {
+      return current.reconciler.run();
     },
     /** A user who has accepted the terms (the bot's own /start flow is tested by the bot's tests). */
     async member(profile: UserProfile): Promise<{ u: FakeUser; user: User }> {
@@ -108,7 +136,7 @@ export async function startPaymentsBot(env: Record<string, string> = {}, opts: H
     async close(): Promise<void> {
       await current.bot.stop();
       await current.broadcasts.stop();
-      await store.close();
+      await real.close();
       await tg.close();
     },
   };

@@ -6,7 +6,7 @@ describe("invoice payload", () => {
   it("names the package and the user and reads back only with the same secret", () => {
     const payload = encodePayload("secret", { packageId: "p10", tgId: 4242 });
     expect(Buffer.byteLength(payload)).toBeLessThanOrEqual(128);
-    expect(decodePayload("secret", payload)).toEqual({ packageId: "p10", tgId: 4242 });
+    expect(decodePayload("secret", payload)).toEqual({ packageId: "p10", tgId: 4242, chatId: 4242 });
     expect(decodePayload("other", payload)).toBeNull();
   });
 
@@ -15,6 +15,13 @@ describe("invoice payload", () => {
     expect(decodePayload("secret", payload.replace("p5:", "p100:"))).toBeNull();
     expect(decodePayload("secret", payload.replace(":1:", ":2:"))).toBeNull();
     expect(decodePayload("secret", "garbage")).toBeNull();
+  });
+
+  it("names the chat when the invoice went anywhere but the user's private chat, and keeps it signed", () => {
+    const payload = encodePayload("secret", { packageId: "p10", tgId: 4242, chatId: -1001 });
+    expect(decodePayload("secret", payload)).toEqual({ packageId: "p10", tgId: 4242, chatId: -1001 });
+    expect(decodePayload("secret", payload.replace(":-1001:", ":4242:"))).toBeNull();
+    expect(decodePayload("secret", payload.replace(":-1001:", ":"))).toBeNull();
   });
 
   it("knows the credits of a package id even when the package left the config", () => {

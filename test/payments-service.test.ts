@@ -22,6 +22,8 @@ const query = (tgId: number, o: Partial<PreCheckoutQuery> = {}): PreCheckoutQuer
   ...o,
 });
 
+const payer = (id: number) => ({ id, is_bot: false, first_name: `User${id}` });
+
 const paid = (tgId: number, charge: string, packageId = "p10", amount = 450): SuccessfulPayment => ({
   currency: "XTR",
   total_amount: amount,
@@ -73,8 +75,8 @@ for (const factory of storeFactories()) {
 
     it("credits a payment once however often the update comes, and counts it in the metrics", async () => {
       await store.getOrCreateUser({ tgId: 10 });
-      const first = await service.applyPayment(10, paid(10, "ch1"));
-      const again = await service.applyPayment(10, paid(10, "ch1"));
+      const first = await service.applyPayment(payer(10), paid(10, "ch1"));
+      const again = await service.applyPayment(payer(10), paid(10, "ch1"));
       expect(first).toMatchObject({ ok: true, credited: true, balance: 11 });
       expect(again).toMatchObject({ ok: true, credited: false, balance: 11 });
       const user = await store.getUserByTgId(10);
@@ -88,20 +90,36 @@ for (const factory of storeFactories()) {
     it("pays the referrer's bonus once, on the referred user's first payment only", async () => {
       const { user: referrer } = await store.getOrCreateUser({ tgId: 1 });
       await store.getOrCreateUser({ tgId: 2 }, { referralCode: referrer.referralCode });
-      const first = await service.applyPayment(2, paid(2, "a"));
+      const first = await service.applyPayment(payer(2), paid(2, "a"));
       expect(first.ok && first.referral).toMatchObject({ bonus: 3, balance: 4 });
-      const replay = await service.applyPayment(2, paid(2, "a"));
+      const replay = await service.applyPayment(payer(2), paid(2, "a"));
       expect(replay.ok && replay.referral).toBeNull();
-      const second = await service.applyPayment(2, paid(2, "b", "p5", 250));
+      const second = await service.applyPayment(payer(2), paid(2, "b", "p5", 250));
       expect(second.ok && second.referral).toBeNull();
       expect((await store.getUserById(referrer.id))?.credits).toBe(4);
       const ledger = await store.getLedger(referrer.id, { limit: 10 });
       expect(ledger.filter((e) => e.reason === "referral_bonus")).toHaveLength(1);
     });
 
+    it("credits a payment from someone the database does not know (lost or never saved), creating the account", async () => {
+      const r = await service.applyPayment(payer(33), paid(33, "ch-new"));
+      expect(r).toMatchObject({ ok: true, credited: true, balance: 11 });
+      const user = await store.getUserByTgId(33);
+      expect(await store.ledgerSum(user!.id)).toBe(user!.credits);
+    });
+
+    it("declines at pre-checkout an invoice that was sent to a group, not the payer's private chat", async () => {
+      await store.getOrCreateUser({ tgId: 10 });
+      const group = encodePayload(secret, { packageId: "p10", tgId: 10, chatId: -100500 });
+      expect(await service.checkPreCheckout(query(10, { invoice_payload: group }))).toMatchObject({
+        ok: false,
+        reason: "invalid",
+      });
+    });
+
     it("credits what the signed payload names even when the package left the config", async () => {
       await store.getOrCreateUser({ tgId: 10 });
-      const r = await service.applyPayment(10, paid(10, "old", "p30", 1200));
+      const r = await service.applyPayment(payer(10), paid(10, "old", "p30", 1200));
       expect(r).toMatchObject({ ok: true, credited: true, balance: 31 });
     });
   });
@@ -126,7 +144,7 @@ describe("Stars refund", () => {
     const u = tg.user({ id: 500 });
     const { user } = await store.getOrCreateUser({ tgId: u.id });
     const charge = tg.newCharge(u.id);
-    await service.applyPayment(u.id, paid(u.id, charge));
+    await service.applyPayment(payer(u.id), paid(u.id, charge));
     // The user spent 4 of the 10 credits before the refund.
     await store.addCredits({ userId: user.id, amount: -4, reason: "admin_deduct", reference: "spend" });
     const r = await service.refundStars(api, charge);
@@ -149,7 +167,7 @@ describe("Stars refund", () => {
     });
     const api = new Api(FAKE_BOT_TOKEN, { apiRoot: tg.apiRoot });
     await store.getOrCreateUser({ tgId: 501 });
-    await service.applyPayment(501, paid(501, "unknown-to-telegram"));
+    await service.applyPayment(payer(501), paid(501, "unknown-to-telegram"));
     const r = await service.refundStars(api, "unknown-to-telegram");
     expect(r).toMatchObject({ ok: false, reason: "telegram" });
     expect((await store.getUserByTgId(501))?.credits).toBe(10);

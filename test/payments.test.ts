@@ -1,7 +1,10 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { encode } from "../src/bot/callbacks.ts";
 import { encodePayload } from "../src/payments/payload.ts";
 import { buttonsOf, type FakeMessage } from "./fakes/telegram-server.ts";
+import { waitUntil } from "./helpers/bot-harness.ts";
 import { ADMIN_ID, type PaymentsBot, startPaymentsBot } from "./payments-harness.ts";
 
 let h: PaymentsBot;
@@ -156,7 +159,6 @@ describe("payments when the database fails", () => {
     h = await startPaymentsBot(
       {},
       {
-        paymentRetryDelaysMs: [20, 20],
         paymentsStore: (s) => ({
           ...s,
           recordPayment: async (input) => {
@@ -170,32 +172,269 @@ describe("payments when the database fails", () => {
     u.command("buy");
     u.tap(await u.next("Buy credits"), /^5 videos/);
     await u.pay(await u.next(isInvoice));
-    expect((await u.next("Payment received")).text).toContain("Balance: 6");
+    expect((await u.next("Payment received: +5")).text).toContain("Balance: 6");
     expect(await h.store.countUserPayments(user.id)).toBe(1);
   });
 
-  it("a payment that cannot be recorded at all goes to the admins with its charge id, and the user is told", async () => {
-    h = await startPaymentsBot(
-      {},
-      {
-        paymentRetryDelaysMs: [10],
-        paymentsStore: (s) => ({
-          ...s,
-          recordPayment: async () => {
-            throw new Error("disk full");
-          },
-        }),
-      },
-    );
+  it("a payment that arrives while the whole database is down: the user reads 'payment received, crediting', the admins are warned, and it is credited once the database is back", async () => {
+    h = await startPaymentsBot();
     const { u: admin } = await h.member({ id: ADMIN_ID });
-    const { u } = await h.member({ id: 122 });
+    const { u, user } = await h.member({ id: 122 });
     u.command("buy");
     u.tap(await u.next("Buy credits"), /^5 videos/);
-    const paid = await u.pay(await u.next(isInvoice));
-    await u.next("Your credits will be added shortly");
-    const alert = await admin.next("Payment not recorded");
-    expect(alert.text).toContain(paid.chargeId!);
-    expect(alert.text).toContain("user 122, 250 XTR");
+    const invoice = await u.next(isInvoice);
+    // Pre-checkout passed; the database goes away before Telegram reports the charge.
+    const inv = h.tg.invoiceOf(invoice);
+    const { queryId } = h.tg.preCheckoutQuery(u.profile, {
+      currency: inv.currency,
+      total_amount: inv.total,
+      invoice_payload: inv.payload,
+    });
+    expect((await h.tg.preCheckoutAnswer(queryId)).ok).toBe(true);
+    h.database.down();
+    const chargeId = h.tg.newCharge(u.id, inv);
+    h.tg.pushUpdate({
+      message: h.tg.userMessage(u.profile, {
+        successful_payment: {
+          currency: inv.currency,
+          total_amount: inv.total,
+          invoice_payload: inv.payload,
+          telegram_payment_charge_id: chargeId,
+          provider_payment_charge_id: "",
+        },
+      }),
+    });
+    const pending = await u.next("crediting it now");
+    expect(pending.text).toContain("Do not pay again");
+    expect(pending.text).not.toMatch(/try again|went wrong/i);
+    const alert = await admin.next("database does not answer");
+    expect(alert.text).toContain(chargeId);
+    expect(alert.text).toContain("user 122 (250 XTR");
+    // Not confirmed to Telegram while it is not saved: a crash now would get it delivered again.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.tg.pendingUpdates()).toBeGreaterThan(0);
+
+    h.database.up();
+    expect((await u.next("Payment received: +5")).text).toContain("Balance: 6");
+    expect(await h.store.countUserPayments(user.id)).toBe(1);
+    expect(await h.store.ledgerSum(user.id)).toBe(6);
+    expect(u.messages().filter((m) => /went wrong|try again/i.test(String(m.text ?? "")))).toEqual([]);
+  });
+
+  it("a process stopped (or killed) while a payment waits for the database never confirmed it: the next process credits it exactly once", async () => {
+    h = await startPaymentsBot();
+    const { u, user } = await h.member({ id: 123 });
+    u.command("buy");
+    u.tap(await u.next("Buy credits"), /^5 videos/);
+    const invoice = await u.next(isInvoice);
+    h.database.down();
+    const paid = await u.pay(invoice).catch(() => null);
+    // The pre-checkout itself needs the database: declined with a reason, nothing charged.
+    expect(paid?.answer.ok).toBe(false);
+    expect(paid?.chargeId).toBeUndefined();
+    h.database.up();
+    const ok = await u.pay(invoice);
+    expect(ok.answer.ok).toBe(true);
+    await u.next("Payment received: +5");
+
+    // Second purchase: the database goes away after the charge, then the process goes down.
+    u.command("buy");
+    u.tap(await u.next("Buy credits"), /^5 videos/);
+    const second = await u.next(isInvoice);
+    const inv = h.tg.invoiceOf(second);
+    h.database.down();
+    const chargeId = h.tg.newCharge(u.id, inv);
+    h.tg.pushUpdate({
+      message: h.tg.userMessage(u.profile, {
+        successful_payment: {
+          currency: "XTR",
+          total_amount: inv.total,
+          invoice_payload: inv.payload,
+          telegram_payment_charge_id: chargeId,
+          provider_payment_charge_id: "",
+        },
+      }),
+    });
+    await u.next("crediting it now");
+    await h.stopProcess();
+    expect(await h.store.getPaymentByChargeId(chargeId)).toBeNull();
+    expect(h.tg.pendingUpdates()).toBeGreaterThan(0);
+
+    h.database.up();
+    await h.restart();
+    expect((await u.next("Payment received: +5")).text).toContain("Balance: 11");
+    expect(await h.store.countUserPayments(user.id)).toBe(2);
+    expect(await h.store.ledgerSum(user.id)).toBe(11);
+  });
+});
+
+describe("payments in webhook mode", () => {
+  it("Telegram gets its 200 for a payment only after it is saved: while the database is down the request fails and Telegram delivers it again", async () => {
+    const server = createServer((req, res) => void handler?.(req, res));
+    let handler: ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      h = await startPaymentsBot(
+        { WEBHOOK_URL: `http://127.0.0.1:${port}`, WEBHOOK_SECRET: "webhook-secret-0123456789" },
+        { webhookSaveDeadlineMs: 150 },
+      );
+      handler = h.bot.webhookHandler();
+      const { u, user } = await h.member({ id: 125 });
+      const payload = encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: u.id });
+      h.database.down();
+      const chargeId = h.tg.newCharge(u.id, { payload, currency: "XTR", total: 250 });
+      const update = h.tg.pushUpdate({
+        message: h.tg.userMessage(u.profile, {
+          successful_payment: {
+            currency: "XTR",
+            total_amount: 250,
+            invoice_payload: payload,
+            telegram_payment_charge_id: chargeId,
+            provider_payment_charge_id: "",
+          },
+        }),
+      });
+      await u.next("crediting it now");
+      await new Promise((r) => setTimeout(r, 600));
+      const attempts = h.tg.webhookAttempts.filter((a) => a.updateId === update.update_id);
+      expect(attempts.length).toBeGreaterThanOrEqual(2);
+      expect(attempts.every((a) => a.status >= 500)).toBe(true);
+      expect(await h.store.getPaymentByChargeId(chargeId)).toBeNull();
+
+      h.database.up();
+      expect((await u.next("Payment received: +5")).text).toContain("Balance: 6");
+      await waitUntil(
+        () => h.tg.webhookAttempts.filter((a) => a.updateId === update.update_id).at(-1)?.status === 200,
+        5000,
+        "the webhook request answered 200",
+      );
+      expect(h.tg.pendingUpdates()).toBe(0);
+      expect(await h.store.countUserPayments(user.id)).toBe(1);
+    } finally {
+      await h?.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe("Stars reconciliation with Telegram's own record", () => {
+  it("credits once a charge Telegram has and the bot never recorded, tells the user and the admins, and a later replay changes nothing", async () => {
+    h = await startPaymentsBot();
+    const { u: admin } = await h.member({ id: ADMIN_ID });
+    const { u, user } = await h.member({ id: 130, language_code: "ru" });
+    // A payment that went through the bot, and one whose update was lost with a crashed process.
+    u.command("buy");
+    u.tap(await u.next("Купить кредиты"), /^5 видео/);
+    const invoice = await u.next(isInvoice);
+    await u.pay(invoice);
+    await u.next("Оплата получена: +5");
+    const inv = h.tg.invoiceOf(invoice);
+    const lost = h.tg.chargeWithoutUpdate(u.profile, inv);
+
+    const report = await h.reconcile();
+    expect(report.credited).toEqual([{ chargeId: lost, tgId: 130, credits: 5 }]);
+    expect((await u.next("Оплата получена: +5")).text).toContain("Баланс: 11");
+    expect((await admin.next("Stars payment the bot had not recorded")).text).toContain(lost);
+    expect(await h.store.countUserPayments(user.id)).toBe(2);
+
+    expect((await h.reconcile()).credited).toEqual([]);
+    await h.restart();
+    expect((await h.reconcile()).credited).toEqual([]);
+    const replay = h.tg.userMessage(u.profile, {
+      successful_payment: {
+        currency: "XTR",
+        total_amount: inv.total,
+        invoice_payload: inv.payload,
+        telegram_payment_charge_id: lost,
+        provider_payment_charge_id: "",
+      },
+    });
+    h.tg.pushUpdate({ message: replay });
+    await u.next("уже зачислен");
+    expect(await h.store.ledgerSum(user.id)).toBe(11);
+    expect((await h.store.getUserById(user.id))?.credits).toBe(11);
+  });
+
+  it("reads Telegram's transactions page by page and ignores refunds and foreign transactions", async () => {
+    h = await startPaymentsBot();
+    const { u, user } = await h.member({ id: 131 });
+    const payload = encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: u.id });
+    const charges: string[] = [];
+    for (let i = 0; i < 130; i++)
+      charges.push(h.tg.chargeWithoutUpdate(u.profile, { payload, currency: "XTR", total: 250 }));
+    h.tg.chargeWithoutUpdate(u.profile, { payload: "not ours", currency: "XTR", total: 7 });
+    const report = await h.reconcile();
+    expect(report.read).toBe(131);
+    expect(report.credited).toHaveLength(130);
+    expect(await h.store.ledgerSum(user.id)).toBe(1 + 130 * 5);
+    // A refund made outside the bot is an outgoing transaction: never credited.
+    await h.bot.bot.api.refundStarPayment(u.id, charges[0]!);
+    const again = await h.reconcile();
+    expect(again.credited).toEqual([]);
+    expect(again.read).toBeGreaterThan(0);
+    expect(await h.store.ledgerSum(user.id)).toBe(1 + 130 * 5);
+  });
+});
+
+describe("groups and channels", () => {
+  it("in a group the bot shows no balance, menu or invoice; a command gets one pointer to the private chat", async () => {
+    h = await startPaymentsBot();
+    const { u } = await h.member({ id: 140 });
+    h.tg.groupMessage(-100777, u.profile, { text: "/start@" + h.tg.bot.username });
+    h.tg.groupMessage(-100777, u.profile, { text: "/buy" });
+    h.tg.groupMessage(-100777, u.profile, { text: "hello everyone" });
+    await new Promise((r) => setTimeout(r, 500));
+    const inGroup = h.tg
+      .messages(-100777)
+      .filter((m) => (m.from as { id?: number } | undefined)?.id === h.tg.bot.id);
+    expect(inGroup.map((m) => m.text)).toEqual([
+      `I work in private chats only. Write to me directly: @${h.tg.bot.username}`,
+      `I work in private chats only. Write to me directly: @${h.tg.bot.username}`,
+    ]);
+    expect(h.tg.callsTo("sendInvoice")).toHaveLength(0);
+    expect(u.messages().filter((m) => (m.from as { id?: number } | undefined)?.id === h.tg.bot.id)).toEqual(
+      [],
+    );
+  });
+
+  it("a payment that reaches the bot from a group is still credited once, with the receipt in the private chat", async () => {
+    h = await startPaymentsBot();
+    const { u, user } = await h.member({ id: 141 });
+    const payload = encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: u.id });
+    const chargeId = h.tg.newCharge(u.id, { payload, currency: "XTR", total: 250 });
+    h.tg.groupMessage(-100778, u.profile, {
+      successful_payment: {
+        currency: "XTR",
+        total_amount: 250,
+        invoice_payload: payload,
+        telegram_payment_charge_id: chargeId,
+        provider_payment_charge_id: "",
+      },
+    });
+    expect((await u.next("Payment received: +5")).text).toContain("Balance: 6");
+    expect(await h.store.countUserPayments(user.id)).toBe(1);
+    expect(
+      h.tg.messages(-100778).filter((m) => (m.from as { id?: number } | undefined)?.id === h.tg.bot.id),
+    ).toEqual([]);
+  });
+
+  it("a pre-checkout for an invoice that was sent to a group is declined", async () => {
+    h = await startPaymentsBot();
+    const { u } = await h.member({ id: 142 });
+    const { queryId } = h.tg.preCheckoutQuery(u.profile, {
+      currency: "XTR",
+      total_amount: 250,
+      invoice_payload: encodePayload(h.config.http.linkSecret, {
+        packageId: "p5",
+        tgId: u.id,
+        chatId: -100779,
+      }),
+    });
+    expect(await h.tg.preCheckoutAnswer(queryId)).toMatchObject({
+      ok: false,
+      error_message: "This invoice is not valid. Open “Buy credits” again.",
+    });
   });
 });
 

@@ -2,6 +2,7 @@
 // fake Bot API, kie.ai and OpenAI servers.
 import { describe, expect, it } from "vitest";
 import { decode } from "../src/bot/callbacks.ts";
+import { createCatalogue } from "../src/templates/index.ts";
 import { harnessPerTest } from "./helpers/harness-per-test.ts";
 import { ADMIN_ID, type Harness } from "./queue-harness.ts";
 
@@ -111,6 +112,21 @@ describe("a paid job ends with the video in the chat", () => {
     expect(res.status).toBe(206);
     expect(Number(res.headers.get("content-range")!.split("/")[1])).toBe(51 * 1024 * 1024);
     await res.body?.cancel();
+  });
+});
+
+describe("without OpenAI", () => {
+  it("no OPENAI_API_KEY: the video is made from the template's prompt and the job logs no warning or error", async () => {
+    const logs: Array<Record<string, unknown>> = [];
+    const h = await start({ env: { OPENAI_API_KEY: "" }, logs });
+    const u = await h.user(1101);
+    const job = await h.job(u.id, u.tgId, { template: "broll" });
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.generatedPrompt).toContain(createCatalogue().get("broll")!.fallbackPrompt);
+    expect(h.openai.seen).toHaveLength(0);
+    const loud = logs.filter((l) => Number(l.level) >= 40).map((l) => l.msg);
+    expect(loud).toEqual([]);
   });
 });
 

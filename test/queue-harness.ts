@@ -57,6 +57,8 @@ export interface HarnessOptions {
   /** Do not create the queue (a child process runs it). */
   noQueue?: boolean;
   logLevel?: string;
+  /** Collects every log line (as parsed JSON) at `logLevel`, default "debug". */
+  logs?: Array<Record<string, unknown>>;
 }
 
 export interface Harness {
@@ -109,7 +111,14 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     ...o.env,
   };
   const config = parseConfig(env);
-  const logger = createLogger({ level: o.logLevel ?? "silent", pretty: false });
+  const logs = o.logs;
+  const logger = logs
+    ? createLogger({
+        level: o.logLevel ?? "debug",
+        pretty: false,
+        destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+      })
+    : createLogger({ level: o.logLevel ?? "silent", pretty: false });
   const metrics = createMetrics();
   const storage = createStorage(config, logger);
   const telegram = createTelegram({ config, store: o.store, logger });

@@ -5,7 +5,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { Header } from "tar";
 import { afterEach, describe, expect, it } from "vitest";
 import { createBackup, restoreBackup } from "../src/backup/index.ts";
-import { FORMAT, FORMAT_VERSION } from "../src/backup/manifest.ts";
+import { FORMAT, FORMAT_VERSION, MAX_MANIFEST_BYTES } from "../src/backup/manifest.ts";
 import { createStore } from "../src/db/index.ts";
 import { quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
 
@@ -168,6 +168,18 @@ describe("restore refuses archives it cannot trust, before touching anything", (
     });
   }
 
+  it("refuses a manifest over 64 MB without reading it into memory, and changes nothing", async () => {
+    const dst = await occupiedTarget();
+    const archive = join(dst.dir, "huge-manifest.tar.gz");
+    // A valid manifest padded with JSON whitespace: parsed, it would be an empty backup that
+    // replaces the target's data.
+    craftedArchiveWithSchema(archive, null, MAX_MANIFEST_BYTES + 1024);
+    await expect(restoreBackup({ config: dst.config, logger, archive, force: true })).rejects.toThrow(
+      /has a 64 MB manifest\.json, over the 64 MB a Neurocards backup's manifest can be; it was not read, nothing was changed/,
+    );
+    await unchanged(dst);
+  });
+
   it("refuses to restore under a running bot, even with force", async () => {
     const archive = await realArchive();
     const dst = await occupiedTarget();
@@ -191,8 +203,8 @@ describe("restore refuses archives it cannot trust, before touching anything", (
   });
 });
 
-function craftedArchiveWithSchema(file: string, schema: string): void {
-  const manifest = Buffer.from(
+function craftedArchiveWithSchema(file: string, schema: string | null, padTo = 0): void {
+  const json = Buffer.from(
     JSON.stringify({
       format: FORMAT,
       formatVersion: FORMAT_VERSION,
@@ -205,6 +217,7 @@ function craftedArchiveWithSchema(file: string, schema: string): void {
       entries: {},
     }),
   );
+  const manifest = Buffer.concat([json, Buffer.alloc(Math.max(0, padTo - json.length), " ")]);
   const h = new Header({
     path: "manifest.json",
     type: "File",
@@ -214,5 +227,5 @@ function craftedArchiveWithSchema(file: string, schema: string): void {
   });
   h.encode();
   const pad = Buffer.alloc((512 - (manifest.length % 512)) % 512);
-  writeFileSync(file, gzipSync(Buffer.concat([h.block!, manifest, pad, Buffer.alloc(1024)])));
+  writeFileSync(file, gzipSync(Buffer.concat([h.block!, manifest, pad, Buffer.alloc(1024)]), { level: 1 }));
 }

@@ -1,9 +1,14 @@
 // The Telegram sender: the pacer keeps Telegram's limits (fake clock), 403 marks the user, 429 is
-// retried within bounds.
+// retried within bounds, a silent Telegram is given up after a bounded time.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Api, HttpError, InputFile } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
-import { createTelegram, RETRY } from "../src/telegram/index.ts";
+import { telegramClient } from "../src/telegram/fetch.ts";
+import { createTelegram, RETRY, withRetry } from "../src/telegram/index.ts";
 import { createPacer } from "../src/telegram/pacer.ts";
+import { callLimitSeconds, TELEGRAM_TIMEOUTS, timeLimit } from "../src/telegram/timeouts.ts";
 import { UserBlockedBotError } from "../src/telegram/types.ts";
 import { type FakeTelegram, startFakeTelegram } from "./fakes/telegram-server.ts";
 import { silentLogger, sqliteFactory } from "./helpers/stores.ts";
@@ -126,5 +131,127 @@ describe("createTelegram", () => {
     expect(tg.callsTo("sendMessage").filter((c) => c.status === 429)).toEqual([]);
     expect(tg.messages(900)).toHaveLength(4);
     await store.close();
+  });
+});
+
+/**
+ * A Bot API server that reads each request whole and then answers only getUpdates, after
+ * `pollAnswerMs` (never when undefined); every other call is left without an answer.
+ */
+async function silentTelegram(pollAnswerMs?: number) {
+  const seen = { requests: 0, connections: 0, closed: 0 };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    seen.requests++;
+    req.resume();
+    req.on("end", () => {
+      if (req.url?.endsWith("/getUpdates") && pollAnswerMs !== undefined) {
+        setTimeout(() => res.end(JSON.stringify({ ok: true, result: [] })), pollAnswerMs);
+      }
+    });
+  });
+  server.on("connection", (socket) => {
+    seen.connections++;
+    socket.once("close", () => seen.closed++);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const apiRoot = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    apiRoot,
+    seen,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(r));
+    },
+  };
+}
+
+const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
+const short = { ...TELEGRAM_TIMEOUTS, callSeconds: 0.3, pollMarginSeconds: 0.6, uploadSilenceSeconds: 0.5 };
+
+async function elapsed(p: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
+  const t0 = Date.now();
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { ms: Date.now() - t0, error };
+}
+
+describe("a Telegram that never answers", () => {
+  let server: Awaited<ReturnType<typeof silentTelegram>> | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it.each([
+    ["grammY's own client (the bot's)", (root: string) => ({ apiRoot: root })],
+    ["the undici client (the queue's)", (root: string) => telegramClient(root, short)],
+  ])(
+    "a call through %s fails as a network error after the call limit, its connection closed",
+    async (_name, client) => {
+      server = await silentTelegram();
+      const api = new Api(TOKEN, client(server.apiRoot));
+      // A whole second: on a busy machine the first call takes a while to reach the server.
+      api.config.use(timeLimit({ ...short, callSeconds: 1 }));
+      const { ms, error } = await elapsed(api.getMe());
+      expect(error).toBeInstanceOf(HttpError);
+      expect(String((error as HttpError).error)).toContain("Request to 'getMe' timed out after 1 seconds");
+      expect(ms).toBeGreaterThanOrEqual(950);
+      expect(ms).toBeLessThan(4000);
+      expect(server.seen.requests).toBe(1);
+      // Given up, not left open: every connection the call made is closed.
+      await vi.waitFor(() => expect(server?.seen.closed).toBe(server?.seen.connections), { timeout: 200 });
+    },
+  );
+
+  it("long polling's getUpdates is waited for its own timeout plus the margin, then given up", async () => {
+    server = await silentTelegram(1000);
+    const api = new Api(TOKEN, { apiRoot: server.apiRoot });
+    api.config.use(timeLimit(short));
+    // Telegram answers a 1-second long poll after 1 s: well past the 0.3 s call limit.
+    expect(await api.getUpdates({ timeout: 1 })).toEqual([]);
+    await server.close();
+    server = await silentTelegram();
+    const given = new Api(TOKEN, { apiRoot: server.apiRoot });
+    given.config.use(timeLimit(short));
+    const { ms, error } = await elapsed(given.getUpdates({ timeout: 1 }));
+    expect(error).toBeInstanceOf(HttpError);
+    expect(ms).toBeGreaterThanOrEqual(1500);
+    expect(ms).toBeLessThan(4000);
+  });
+
+  it("an upload Telegram stops answering is given up after the silence limit (undici client)", async () => {
+    server = await silentTelegram();
+    const api = new Api(TOKEN, telegramClient(server.apiRoot, short));
+    api.config.use(timeLimit(short));
+    const { ms, error } = await elapsed(api.sendDocument(1, new InputFile(Buffer.alloc(200_000), "a.mp4")));
+    expect(error).toBeInstanceOf(HttpError);
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(4000);
+  });
+
+  it("the bot's and the queue's Api (withRetry) give a silent Telegram up after a few timed attempts", async () => {
+    server = await silentTelegram();
+    const api = withRetry(new Api(TOKEN, { apiRoot: server.apiRoot }), short);
+    const { ms, error } = await elapsed(api.getMe());
+    expect(error).toBeInstanceOf(HttpError);
+    expect(server.seen.requests).toBe(RETRY.networkAttempts + 1);
+    expect(ms).toBeLessThan(10_000);
+  }, 15_000);
+
+  it("limits: 30 s for a call, the long poll's timeout + 15 s for getUpdates, silence only for an upload", () => {
+    expect(callLimitSeconds("sendMessage", { chat_id: 1, text: "hi" })).toBe(30);
+    expect(callLimitSeconds("getUpdates", { timeout: TELEGRAM_TIMEOUTS.pollSeconds })).toBe(45);
+    expect(
+      callLimitSeconds("sendVideo", { chat_id: 1, video: new InputFile(Buffer.alloc(1)) }),
+    ).toBeUndefined();
+    expect(
+      callLimitSeconds("sendMediaGroup", {
+        chat_id: 1,
+        media: [{ type: "video", media: new InputFile(Buffer.alloc(1)) }],
+      }),
+    ).toBeUndefined();
+    expect(callLimitSeconds("sendVideo", { chat_id: 1, video: "file-id" })).toBe(30);
   });
 });

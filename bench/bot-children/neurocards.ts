@@ -27,7 +27,12 @@ const bot = createBot({
   metrics,
   telegram: createTelegram({ config, store, logger }),
   catalogue: createCatalogue(),
-  queue: { wake() {}, async checkProviderTask() {}, estimateMinutes: (p) => p * 2 },
+  queue: {
+    wake() {},
+    async checkProviderTask() {},
+    estimateMinutes: (p) => p * 2,
+    availability: async () => ({ ok: true }),
+  },
 });
 await bot.start();
 while (!bot.isPolling()) await new Promise((r) => setTimeout(r, 10));

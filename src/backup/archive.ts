@@ -7,9 +7,9 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { constants, createGzip, type ZlibParams } from "node:zlib";
+import { createGzip, type Gzip } from "node:zlib";
 import { x as extract, Header, Parser, Pax, type ReadEntry } from "tar";
-import { MANIFEST_NAME, type Manifest, manifestSchema } from "./manifest.ts";
+import { MANIFEST_NAME, MAX_MANIFEST_BYTES, type Manifest, manifestSchema } from "./manifest.ts";
 
 const BLOCK = 512;
 
@@ -40,7 +40,7 @@ function write(stream: Writable, chunk: Buffer): Promise<void> | undefined {
 const TEXT_LEVEL = 3;
 /**
  * Photos and videos are already compressed: deflating them again costs ~10 MB/s of CPU for
- * nothing, so they are stored (level 0) within the same gzip stream.
+ * nothing, so they are stored (level 0).
  */
 const STORED = /\.(mp4|mov|webm|mkv|jpe?g|png|webp|gif|zip|gz)$/i;
 
@@ -53,15 +53,39 @@ export interface ArchiveWriter {
   readonly bytes: number;
 }
 
+/**
+ * The archive is a series of gzip members, a new one whenever the level changes (text ↔ media).
+ * zlib's params() cannot do this within one stream: Node calls deflateParams() with no output
+ * space, zlib answers Z_BUF_ERROR and keeps the old level. Concatenated members are plain gzip
+ * (RFC 1952 §2.2): gunzip, GNU tar and node-tar read them as one stream.
+ */
 export function createArchiveWriter(file: string, signal?: AbortSignal): ArchiveWriter {
-  const gzip = createGzip({ level: TEXT_LEVEL });
-  let level = TEXT_LEVEL;
   const out = createWriteStream(file, { flags: "wx" });
-  gzip.pipe(out);
-  const done = finished(out);
-  done.catch(() => {});
+  const outDone = finished(out);
+  outDone.catch(() => {});
+  // pipe() does not pass a write error (disk full) upstream: without this the next write would
+  // wait for a drain that never comes.
+  out.on("error", (err) => gzip.destroy(err));
+  let level = TEXT_LEVEL;
+  let gzip = member(level);
   let bytes = 0;
   const mtime = new Date();
+
+  function member(lvl: number): Gzip {
+    const z = createGzip({ level: lvl });
+    z.pipe(out, { end: false });
+    return z;
+  }
+
+  async function endMember(): Promise<void> {
+    const z = gzip;
+    const ended = new Promise<void>((resolve, reject) => {
+      z.once("end", resolve);
+      z.once("error", reject);
+    });
+    z.end();
+    await ended;
+  }
 
   async function push(chunk: Buffer): Promise<void> {
     bytes += chunk.length;
@@ -71,10 +95,9 @@ export function createArchiveWriter(file: string, signal?: AbortSignal): Archive
   async function header(name: string, size: number): Promise<void> {
     const want = STORED.test(name) ? 0 : TEXT_LEVEL;
     if (want !== level) {
+      await endMember();
       level = want;
-      // Gzip is a Zlib stream and has params() at runtime; only the typings leave it out.
-      const z = gzip as unknown as ZlibParams;
-      await new Promise<void>((resolve) => z.params(want, constants.Z_DEFAULT_STRATEGY, () => resolve()));
+      gzip = member(level);
     }
     const h = new Header({ path: name, mode: 0o644, size, mtime, type: "File", uid: 0, gid: 0 });
     if (h.encode()) await push(new Pax({ path: name, size, mtime }).encode());
@@ -124,8 +147,9 @@ export function createArchiveWriter(file: string, signal?: AbortSignal): Archive
     async close() {
       signal?.throwIfAborted();
       await push(Buffer.alloc(BLOCK * 2));
-      gzip.end();
-      await done;
+      await endMember();
+      out.end();
+      await outDone;
     },
   };
 }
@@ -160,6 +184,9 @@ export async function verifyArchive(
   let manifestText: string | null = null;
   let problem: string | null = null;
   let bytes = 0;
+  const { size: total } = await stat(file);
+  const input = createReadStream(file);
+  let stop: (err: Error) => void = () => {};
 
   const parser = new Parser({
     strict: true,
@@ -175,6 +202,16 @@ export async function verifyArchive(
       const parts: Buffer[] = [];
       let size = 0;
       const isManifest = entry.path === MANIFEST_NAME;
+      if (isManifest && entry.size > MAX_MANIFEST_BYTES) {
+        // Stop reading here: the rest of the archive cannot make this manifest usable.
+        input.destroy();
+        stop(
+          new ArchiveError(
+            `${file} has a ${(entry.size / 1024 / 1024).toFixed(0)} MB manifest.json, over the ${MAX_MANIFEST_BYTES / 1024 / 1024} MB a Neurocards backup's manifest can be; it was not read, nothing was changed`,
+          ),
+        );
+        return;
+      }
       entry.on("data", (chunk: Buffer) => {
         size += chunk.length;
         bytes += chunk.length;
@@ -188,8 +225,6 @@ export async function verifyArchive(
     },
   });
 
-  const { size: total } = await stat(file);
-  const input = createReadStream(file);
   let read = 0;
   input.on("data", (c) => {
     read += c.length;
@@ -197,6 +232,7 @@ export async function verifyArchive(
   });
   try {
     await new Promise<void>((resolve, reject) => {
+      stop = reject;
       parser.on("error", reject);
       parser.on("warn", (code: string, message: string | Error) =>
         reject(new Error(`${code}: ${message instanceof Error ? message.message : message}`)),
@@ -206,6 +242,7 @@ export async function verifyArchive(
       input.pipe(parser);
     });
   } catch (err) {
+    if (err instanceof ArchiveError) throw err;
     throw new ArchiveError(
       `${file} is damaged or not a Neurocards backup (${err instanceof Error ? err.message : String(err)}); nothing was changed`,
     );

@@ -3,8 +3,15 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 
-export async function listStoredFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
+export interface StorageListing {
+  files: string[];
+  /** Symlinks, sockets and the like: never written by the storage, never archived. */
+  others: string[];
+}
+
+export async function listStorage(root: string): Promise<StorageListing> {
+  const files: string[] = [];
+  const others: string[] = [];
   async function walk(dir: string, prefix: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") return [];
@@ -15,9 +22,14 @@ export async function listStoredFiles(root: string): Promise<string[]> {
       // Symlinks and devices are never written by the storage; following one could archive
       // anything on the machine.
       if (e.isDirectory()) await walk(join(dir, e.name), `${prefix}${e.name}/`);
-      else if (e.isFile()) out.push(`${prefix}${e.name}`);
+      else if (e.isFile()) files.push(`${prefix}${e.name}`);
+      else others.push(`${prefix}${e.name}`);
     }
   }
   await walk(root, "");
-  return out.sort();
+  return { files: files.sort(), others: others.sort() };
+}
+
+export async function listStoredFiles(root: string): Promise<string[]> {
+  return (await listStorage(root)).files;
 }

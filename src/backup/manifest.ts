@@ -4,6 +4,11 @@
 import { z } from "zod";
 
 export const MANIFEST_NAME = "manifest.json";
+/**
+ * Restore holds the manifest in memory and parses it (~4x its size at peak). One listed file takes
+ * ~140 bytes, so 64 MB is ~450,000 stored files: far beyond what RETENTION_DAYS leaves behind.
+ */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 export const FORMAT = "neurocards-backup";
 export const FORMAT_VERSION = 1;
 

@@ -2,20 +2,22 @@
 //  1. read the whole archive and prove every checksum (nothing written anywhere yet);
 //  2. extract into a fresh empty temp folder next to STORAGE_PATH (same volume, so the files can be
 //     renamed into place);
-//  3. migrate the target database, then in ONE transaction: refuse a running bot or a non-empty
-//     database (unless force), load every table with its ids, fix Postgres sequences, swap the
-//     storage folder in by rename — and commit. A failure anywhere rolls the rows back and puts the
-//     old storage folder back.
+//  3. migrate the target database, then in ONE transaction: refuse a running bot, a non-empty
+//     database or a storage folder holding anything but the archive's own files (unless force),
+//     load every table with its ids, fix Postgres sequences, swap the storage folder in by rename
+//     — and commit. A failure anywhere rolls the rows back and puts the old storage folder back.
 // One transaction for the whole load (not one per batch) is deliberate: a restore that dies half
 // way must not leave half a database behind.
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Config } from "../config/index.ts";
 import { migrateDatabase } from "../db/index.ts";
 import { MIGRATIONS } from "../db/migrations.generated.ts";
 import type { Logger } from "../logger.ts";
 import { ArchiveError, extractArchive, verifyArchive } from "./archive.ts";
+import { listStorage } from "./files.ts";
 import { FILES_PREFIX, type Manifest } from "./manifest.ts";
 import { readNdjson } from "./ndjson.ts";
 import type { ProgressCallback } from "./progress.ts";
@@ -53,6 +55,39 @@ const PARAMS_PER_STATEMENT = 16_000;
 
 async function isEmptyDir(dir: string): Promise<boolean> {
   return (await readdir(dir).catch(() => [])).length === 0;
+}
+
+/**
+ * Stored files that the archive does not hold byte for byte (by size and sha256). None means the
+ * folder holds only copies of the archive's files — the move from SQLite to Postgres restores into
+ * the STORAGE_PATH the backup was taken from — so swapping the archive's folder in loses nothing.
+ * Dot files are the storage's unfinished writes, never content (backups leave them out as well);
+ * anything else that is not a plain file (a symlink someone put there) is never the archive's.
+ * `seen` remembers files already hashed (by size and mtime) so a second look does not read them again.
+ */
+async function filesNotInArchive(
+  root: string,
+  manifest: Manifest,
+  seen: Map<string, string>,
+  onProgress?: ProgressCallback,
+): Promise<string[]> {
+  const { files: keys, others } = await listStorage(root);
+  const foreign = [...others];
+  for (const [i, key] of keys.entries()) {
+    const want = manifest.entries[`${FILES_PREFIX}${key}`];
+    const path = join(root, key);
+    const st = await stat(path).catch(() => null);
+    const stamp = st ? `${st.size}:${st.mtimeMs}` : "";
+    if (!want || !st || st.size !== want.size) foreign.push(key);
+    else if (seen.get(key) !== stamp) {
+      const hash = createHash("sha256");
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      if (hash.digest("hex") === want.sha256) seen.set(key, stamp);
+      else foreign.push(key);
+    }
+    onProgress?.({ phase: "compare files", done: i + 1, total: keys.length, unit: "files" });
+  }
+  return foreign;
 }
 
 async function checkTarget(conn: SqlConn, force: boolean): Promise<boolean> {
@@ -155,10 +190,13 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     );
 
   const storageRoot = resolve(config.storage.path);
+  const identical = new Map<string, string>();
   const checkStorage = async () => {
-    if (!o.force && !(await isEmptyDir(storageRoot)))
+    if (o.force || (await isEmptyDir(storageRoot))) return;
+    const foreign = await filesNotInArchive(storageRoot, manifest, identical, onProgress);
+    if (foreign.length)
       throw new RestoreRefusedError(
-        `the storage folder ${storageRoot} is not empty; run restore with --force to replace its files`,
+        `the storage folder ${storageRoot} holds ${foreign.length} file(s) that are not in the archive or differ from it (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", …" : ""}); run restore with --force to replace its files`,
       );
   };
   await migrateDatabase(config, logger, { nativeBinding: o.nativeBinding });

@@ -1,7 +1,9 @@
 // The bot: one factory wiring grammY, the session on the store, i18n, the user flows and the
 // features of other subsystems. Long polling with @grammyjs/runner lives in ./polling.ts.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type Composer, session, webhookCallback } from "grammy";
+import type { Update } from "grammy/types";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import { telegramWebhookUrl } from "../http/paths.ts";
@@ -17,7 +19,15 @@ import { createCreateFeature } from "./features/create.ts";
 import { createMenuFeature } from "./features/menu.ts";
 import { createStartFeature } from "./features/start.ts";
 import { createI18n, LANGUAGES } from "./i18n.ts";
-import { blockedGate, chatMember, consentGate, errorBoundary, loadUser, unhandled } from "./middleware.ts";
+import {
+  blockedGate,
+  chatMember,
+  consentGate,
+  errorBoundary,
+  loadUser,
+  privateChatsOnly,
+  unhandled,
+} from "./middleware.ts";
 import { ALLOWED_UPDATES, createPoller } from "./polling.ts";
 import { createSessionStorage } from "./session.ts";
 import type { FeatureDeps } from "./ui.ts";
@@ -35,9 +45,25 @@ export interface BotDeps {
   queue: QueueHandle;
   /** Composers of other subsystems (payments, admin), installed after the consent gate, before the bot's own flows. */
   features?: Composer<BotContext>[];
+  /**
+   * Composers that must see their updates before anything that reads the database (session, user,
+   * consent) and in any chat: the payment updates, which carry money already taken.
+   */
+  early?: Composer<BotContext>[];
+  /**
+   * Saves what must not be lost (payments) from a batch of updates before Telegram is told they
+   * arrived: the poller calls it before confirming the offset, the webhook before answering 200.
+   * Rejects when it could not save by the deadline or the signal aborted.
+   */
+  ingest?: (updates: readonly Update[], o: { signal?: AbortSignal; deadlineMs?: number }) => Promise<void>;
+  /** How long the webhook waits for a payment to be saved before failing the request (default 8 s). */
+  webhookSaveDeadlineMs?: number;
   /** Poller tuning for tests (lease TTL, backoff, long-poll timeout). */
   polling?: { leaseTtlMs?: number; backoffMs?: { first: number; max: number }; pollTimeoutSeconds?: number };
 }
+
+/** grammY answers a webhook request after 10 s; a payment not saved by then is left to Telegram's retry. */
+const WEBHOOK_SAVE_DEADLINE_MS = 8_000;
 
 const COMMANDS = ["start", "menu", "cancel", "help", "lang"] as const;
 /** Telegram shows the command list by the client's language: the Russian list for these too. */
@@ -69,8 +95,8 @@ export function createBot(deps: BotDeps) {
     return next();
   });
   bot.use(errorBoundary(fd));
-  // A private bot: anything from groups or channels is ignored.
-  bot.drop((ctx) => ctx.chat !== undefined && ctx.chat.type !== "private");
+  for (const f of deps.early ?? []) bot.use(f);
+  bot.use(privateChatsOnly(i18n));
   bot.use(
     session({
       initial: initialSession,
@@ -92,6 +118,23 @@ export function createBot(deps: BotDeps) {
   bot.use(createCreateFeature(fd));
   bot.use(unhandled(fd));
   bot.catch((e) => logger.error({ err: e.error, updateId: e.ctx.update.update_id }, "unhandled bot error"));
+
+  /** The bot as webhookCallback sees it: ingest runs before each update is handled. */
+  function savingBot(): Bot<BotContext> {
+    return new Proxy(bot, {
+      get(target, key) {
+        if (key === "handleUpdate")
+          return async (update: Update, envelope?: Parameters<typeof bot.handleUpdate>[1]) => {
+            await deps.ingest?.([update], {
+              deadlineMs: deps.webhookSaveDeadlineMs ?? WEBHOOK_SAVE_DEADLINE_MS,
+            });
+            return target.handleUpdate(update, envelope);
+          };
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
 
   let announced = false;
   async function announce(): Promise<void> {
@@ -125,7 +168,14 @@ export function createBot(deps: BotDeps) {
     announced = true;
   }
 
-  const poller = createPoller({ bot, store: deps.store, logger, beforePoll: announce, ...deps.polling });
+  const poller = createPoller({
+    bot,
+    store: deps.store,
+    logger,
+    beforePoll: announce,
+    ingest: deps.ingest,
+    ...deps.polling,
+  });
 
   return {
     bot,
@@ -159,8 +209,25 @@ export function createBot(deps: BotDeps) {
       if (!bot.isInited()) await bot.init();
       await bot.handleUpdate(update);
     },
-    /** Node http handler for webhook mode (checks the secret token). */
-    webhookHandler: () => webhookCallback(bot, "http", { secretToken: config.telegram.webhook?.secret }),
+    /**
+     * Node http handler for webhook mode (checks the secret token). Telegram gets its 200 only
+     * after the update was handled, and an update carrying money only after it was saved: when
+     * the database does not answer within WEBHOOK_SAVE_DEADLINE_MS the request fails and Telegram
+     * delivers the update again later.
+     */
+    webhookHandler: () => {
+      const handle = webhookCallback(savingBot(), "http", { secretToken: config.telegram.webhook?.secret });
+      return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+        try {
+          await handle(req, res);
+        } catch (err) {
+          // Not saved (or not handled) in time: an error status makes Telegram deliver it again.
+          logger.warn({ err }, "webhook update not handled; Telegram will deliver it again");
+          if (!res.headersSent) res.writeHead(503, { "retry-after": "1" });
+          res.end();
+        }
+      };
+    },
     languages: LANGUAGES,
   };
 }

@@ -5,6 +5,7 @@ import { decode } from "./callbacks.ts";
 import type { BotContext } from "./context.ts";
 import { expectedText } from "./features/create.ts";
 import { termsScreen } from "./features/start.ts";
+import { languageFromCode } from "./i18n.ts";
 import { type FeatureDeps, menuScreen, reply } from "./ui.ts";
 
 /**
@@ -44,6 +45,27 @@ function safeT(ctx: BotContext, key: string, fallback: string): string {
   } catch {
     return fallback;
   }
+}
+
+/**
+ * The bot serves private chats only. In a group or channel it stays silent — no balances, menus or
+ * invoices there — except for one short pointer to the private chat when someone sends it a
+ * command. Callback queries from old group messages are answered silently by the error boundary.
+ */
+export function privateChatsOnly(i18n: {
+  t(locale: string, key: string, vars?: Record<string, string>): string;
+}) {
+  return async (ctx: BotContext, next: NextFunction): Promise<void> => {
+    const chat = ctx.chat;
+    if (!chat || chat.type === "private") return next();
+    const text = ctx.message?.text ?? "";
+    const command = /^\/[A-Za-z0-9_]+(?:@(\w+))?/.exec(text);
+    const bot = ctx.me.username;
+    if (command && (command[1] === undefined || command[1].toLowerCase() === bot.toLowerCase())) {
+      const locale = languageFromCode(ctx.from?.language_code);
+      await ctx.reply(i18n.t(locale, "private-only", { bot })).catch(() => undefined);
+    }
+  };
 }
 
 /** Loads (or creates) the sender; `/start ref_<code>` records the referrer on creation. */

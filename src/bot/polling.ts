@@ -3,10 +3,18 @@
 // retried with backoff while the rest of the process keeps running, and a stop that lets the
 // updates in flight finish.
 import { hostname } from "node:os";
-import { type RunnerHandle, run } from "@grammyjs/runner";
-import { type Bot, GrammyError } from "grammy";
+import {
+  createConcurrentSink,
+  createRunner,
+  createSource,
+  createUpdateFetcher,
+  type RunnerHandle,
+} from "@grammyjs/runner";
+import { type Bot, type BotError, GrammyError } from "grammy";
+import type { Update } from "grammy/types";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
+import { TELEGRAM_TIMEOUTS } from "../telegram/timeouts.ts";
 import type { BotContext } from "./context.ts";
 
 export const ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query", "my_chat_member"] as const;
@@ -19,12 +27,14 @@ export interface PollerOptions {
   leaseTtlMs?: number;
   /** First and longest wait after a failed poll (defaults 1 s and 60 s). */
   backoffMs?: { first: number; max: number };
-  /** Long-poll timeout in seconds (default 30). */
+  /** Long-poll timeout in seconds (default TELEGRAM_TIMEOUTS.pollSeconds). */
   pollTimeoutSeconds?: number;
   /** Updates handled at once (default 100; the runner's own default is 500). */
   concurrency?: number;
   /** Runs before each polling attempt (introducing the bot to Telegram until that succeeds). */
   beforePoll?: () => Promise<void>;
+  /** Saves the money in a fetched batch; the batch's offset is confirmed only after it resolves. */
+  ingest?: (updates: readonly Update[], o: { signal?: AbortSignal }) => Promise<void>;
 }
 
 export type PollerState = "idle" | "waiting_for_lease" | "polling" | "backing_off" | "stopped";
@@ -75,20 +85,48 @@ export function createPoller(o: PollerOptions) {
   async function pollOnce(): Promise<void> {
     await o.beforePoll?.();
     await bot.api.deleteWebhook();
-    const handle = run(bot, {
-      runner: {
-        fetch: { allowed_updates: [...ALLOWED_UPDATES], timeout: o.pollTimeoutSeconds ?? 30 },
-        silent: true,
-        // Transient failures are retried inside the runner for a few minutes, then surface here.
-        maxRetryTime: 5 * 60_000,
-        retryInterval: "exponential",
+    // stop() may have come while the two calls above were in flight: no runner then, or one
+    // would start that nothing stops.
+    if (stopping) return;
+    // The runner's run(), assembled by hand for one step in between: getUpdates confirms the
+    // previous batch's offset, so a batch carrying money is saved (ingest) before the supplier
+    // returns it and the next getUpdates can be sent. A process killed before that never
+    // confirmed those updates, and Telegram delivers them again.
+    const fetchUpdates = createUpdateFetcher(bot, {
+      fetch: {
+        allowed_updates: [...ALLOWED_UPDATES],
+        timeout: o.pollTimeoutSeconds ?? TELEGRAM_TIMEOUTS.pollSeconds,
+      },
+      silent: true,
+      // Transient failures are retried inside the runner for a few minutes, then surface here.
+      maxRetryTime: 5 * 60_000,
+      retryInterval: "exponential",
+    });
+    const source = createSource<Update>({
+      async supply(batchSize, signal) {
+        const updates = await fetchUpdates(batchSize, signal);
+        // The runner's AbortSignal type is its own shim of the same global class.
+        await o.ingest?.(updates, { signal: signal as unknown as AbortSignal });
+        return updates;
+      },
+    });
+    const sink = createConcurrentSink<Update, BotError<BotContext>>(
+      { consume: (update) => bot.handleUpdate(update) },
+      async (error) => {
+        try {
+          await bot.errorHandler(error);
+        } catch (e) {
+          logger.error({ err: e }, "the bot's error handler failed");
+        }
       },
       // Handlers are short (no downloads or renders run in them) and the bot is bound by one CPU
       // core, so more updates in flight only hold more garbage under a burst, not more throughput:
       // in bench:bot, 30 at a time handle as many updates/s as 100 with a peak RSS ~20 MB lower
       // (BENCHMARKS.md). It is also about what Telegram lets a bot send per second.
-      sink: { concurrency: o.concurrency ?? 30 },
-    });
+      { concurrency: o.concurrency ?? 30 },
+    );
+    const handle = createRunner(source, sink);
+    handle.start();
     runner = handle;
     state = "polling";
     const renew = setInterval(async () => {

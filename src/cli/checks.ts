@@ -10,6 +10,7 @@ import { type Dispatcher, fetch, ProxyAgent } from "undici";
 import { type Config, ConfigError, parseConfig, redactSecrets } from "../config/index.ts";
 import { MIGRATIONS_TABLE, NewerDatabaseError, pendingMigrations } from "../db/migrate.ts";
 import { MIGRATIONS } from "../db/migrations.generated.ts";
+import { keyHash } from "../generation/keys.ts";
 import { sqliteBinding } from "./context.ts";
 import type { CliIo } from "./io.ts";
 
@@ -59,53 +60,57 @@ async function getJson(
   }
 }
 
+/**
+ * Rows of `select` on `table`, opened read-only; none when the table does not exist yet. Throws
+ * when the database cannot be opened (a SQLite file must exist).
+ */
+async function readTable<T>(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  table: string,
+  select: string,
+): Promise<T[]> {
+  const db = config.database;
+  if (db.type === "sqlite") {
+    const binding = sqliteBinding(config, env);
+    const conn = new Database(db.path, {
+      readonly: true,
+      fileMustExist: true,
+      // @types/better-sqlite3 only knows the path form; the library also takes the addon object.
+      ...(binding ? { nativeBinding: binding as unknown as string } : {}),
+    });
+    try {
+      const has = conn.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(table);
+      return has ? (conn.prepare(select).all() as T[]) : [];
+    } finally {
+      conn.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: TIMEOUT_MS });
+  await client.connect();
+  try {
+    const t = await client.query<{ t: string | null }>("select to_regclass($1) as t", [table]);
+    return t.rows[0]?.t ? (await client.query(select)).rows : [];
+  } finally {
+    await client.end();
+  }
+}
+
 export async function checkDatabase(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult> {
   const name = "database";
   let applied: Array<{ name: string; hash: string }>;
   const db = config.database;
-  let where: string;
+  const where = db.type === "sqlite" ? `SQLite ${resolve(db.path)}` : `Postgres ${new URL(db.url).host}`;
   try {
-    if (db.type === "sqlite") {
-      where = `SQLite ${resolve(db.path)}`;
-      if (!existsSync(db.path)) {
-        await mkdir(dirname(resolve(db.path)), { recursive: true });
-        return note(
-          name,
-          `${where} does not exist yet`,
-          "it is created at first start, or now by `neurocards migrate`",
-        );
-      }
-      const binding = sqliteBinding(config, env);
-      const conn = new Database(db.path, {
-        readonly: true,
-        fileMustExist: true,
-        // @types/better-sqlite3 only knows the path form; the library also takes the addon object.
-        ...(binding ? { nativeBinding: binding as unknown as string } : {}),
-      });
-      try {
-        const hasTable = conn
-          .prepare("select 1 from sqlite_master where type = 'table' and name = ?")
-          .get(MIGRATIONS_TABLE);
-        applied = hasTable
-          ? (conn.prepare(`select name, hash from ${MIGRATIONS_TABLE}`).all() as typeof applied)
-          : [];
-      } finally {
-        conn.close();
-      }
-    } else {
-      where = `Postgres ${new URL(db.url).host}`;
-      const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: TIMEOUT_MS });
-      await client.connect();
-      try {
-        const t = await client.query<{ t: string | null }>("select to_regclass($1) as t", [MIGRATIONS_TABLE]);
-        applied = t.rows[0]?.t
-          ? (await client.query<{ name: string; hash: string }>(`select name, hash from ${MIGRATIONS_TABLE}`))
-              .rows
-          : [];
-      } finally {
-        await client.end();
-      }
+    if (db.type === "sqlite" && !existsSync(db.path)) {
+      await mkdir(dirname(resolve(db.path)), { recursive: true });
+      return note(
+        name,
+        `${where} does not exist yet`,
+        "it is created at first start, or now by `neurocards migrate`",
+      );
     }
+    applied = await readTable(config, env, MIGRATIONS_TABLE, `select name, hash from ${MIGRATIONS_TABLE}`);
   } catch (err) {
     const msg = redactSecrets(err instanceof Error ? err.message : String(err), env);
     return fail(
@@ -206,8 +211,74 @@ export async function checkTelegram(config: Config, env: NodeJS.ProcessEnv): Pro
   }
 }
 
-export async function checkKie(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
-  if (config.kie.apiKeys.length === 0) {
+interface KeyRest {
+  until: Date;
+  error: string | null;
+}
+
+/** kie.ai keys the bot rests after a 402/401, by key hash: the store shares them between processes. */
+async function readKeyRests(config: Config, env: NodeJS.ProcessEnv): Promise<Map<string, KeyRest>> {
+  const rests = new Map<string, KeyRest>();
+  if (config.database.type === "sqlite" && !existsSync(config.database.path)) return rests;
+  type Row = { key_hash: string; rested_until: number | Date | null; last_error: string | null };
+  // The database check says what is wrong with a database that cannot be read.
+  const rows = await readTable<Row>(
+    config,
+    env,
+    "provider_keys",
+    "select key_hash, rested_until, last_error from provider_keys",
+  ).catch(() => [] as Row[]);
+  for (const r of rows) {
+    const until = r.rested_until === null ? null : new Date(r.rested_until);
+    if (until && until.getTime() > Date.now()) rests.set(r.key_hash, { until, error: r.last_error });
+  }
+  return rests;
+}
+
+const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+async function checkKieKey(config: Config, env: NodeJS.ProcessEnv, key: string): Promise<CheckResult> {
+  const name = `kie.ai key …${key.slice(-4)}`;
+  try {
+    const { status, body } = await getJson(`${config.kie.baseUrl}/api/v1/chat/credit`, {
+      authorization: `Bearer ${key}`,
+    });
+    const b = body as { code?: number; msg?: string; data?: unknown };
+    const code = b.code ?? status;
+    if (status === 200 && code === 200) {
+      const credits = Number(b.data);
+      return credits > 0
+        ? ok(name, `accepted, ${credits} credits left`)
+        : fail(name, "accepted but has no credits left", "top up the kie.ai account");
+    }
+    if (code === 401 || status === 401)
+      return fail(name, "rejected (401)", "check the key at https://kie.ai/api-key");
+    if (code === 402) return fail(name, "no credits left (402)", "top up the kie.ai account");
+    return fail(
+      name,
+      `answered ${status}/${code} ${redactSecrets(String(b.msg ?? ""), env)}`,
+      "try again later",
+    );
+  } catch (err) {
+    return fail(
+      name,
+      `cannot reach ${config.kie.baseUrl}: ${reason(err, env)}`,
+      "check the network or KIE_BASE_URL",
+    );
+  }
+}
+
+/**
+ * Each key as kie.ai sees it now, and as the bot sees it: a key the store says is resting is not
+ * used until its rest ends, even when its balance is back.
+ */
+export async function checkKie(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  rests: Map<string, KeyRest> = new Map(),
+): Promise<CheckResult[]> {
+  const keys = config.kie.apiKeys;
+  if (keys.length === 0) {
     return [
       fail(
         "kie.ai",
@@ -216,38 +287,27 @@ export async function checkKie(config: Config, env: NodeJS.ProcessEnv): Promise<
       ),
     ];
   }
-  return Promise.all(
-    config.kie.apiKeys.map(async (key) => {
-      const name = `kie.ai key …${key.slice(-4)}`;
-      try {
-        const { status, body } = await getJson(`${config.kie.baseUrl}/api/v1/chat/credit`, {
-          authorization: `Bearer ${key}`,
-        });
-        const b = body as { code?: number; msg?: string; data?: unknown };
-        const code = b.code ?? status;
-        if (status === 200 && code === 200) {
-          const credits = Number(b.data);
-          return credits > 0
-            ? ok(name, `accepted, ${credits} credits left`)
-            : fail(name, "accepted but has no credits left", "top up the kie.ai account");
-        }
-        if (code === 401 || status === 401)
-          return fail(name, "rejected (401)", "check the key at https://kie.ai/api-key");
-        if (code === 402) return fail(name, "no credits left (402)", "top up the kie.ai account");
-        return fail(
-          name,
-          `answered ${status}/${code} ${redactSecrets(String(b.msg ?? ""), env)}`,
-          "try again later",
-        );
-      } catch (err) {
-        return fail(
-          name,
-          `cannot reach ${config.kie.baseUrl}: ${reason(err, env)}`,
-          "check the network or KIE_BASE_URL",
-        );
-      }
+  const results = await Promise.all(
+    keys.map(async (key) => {
+      const r = await checkKieKey(config, env, key);
+      const rest = rests.get(keyHash(key));
+      if (!rest) return r;
+      const detail = `${r.detail}; the bot rests it until ${utc(rest.until)}${rest.error ? ` (${rest.error})` : ""}`;
+      return r.status === "ok" ? note(r.name, detail, "it is used again then") : { ...r, detail };
     }),
   );
+  const resting = keys.flatMap((k) => rests.get(keyHash(k)) ?? []);
+  if (resting.length === keys.length) {
+    const back = new Date(Math.min(...resting.map((r) => r.until.getTime())));
+    results.push(
+      note(
+        "kie.ai",
+        `every key is resting: new orders are refused until ${utc(back)}`,
+        "top up or fix the keys above; the bot tries them again then",
+      ),
+    );
+  }
+  return results;
 }
 
 export async function checkOpenAi(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult> {
@@ -306,7 +366,7 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
     checkStorage(config),
     checkPort(config),
     checkTelegram(config, io.env),
-    checkKie(config, io.env),
+    readKeyRests(config, io.env).then((rests) => checkKie(config, io.env, rests)),
     checkOpenAi(config, io.env),
   ]);
   results.push(database, storage, port, telegram, ...kie, openai);

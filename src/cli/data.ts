@@ -66,6 +66,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
       ]);
       const bar = await progress(io);
       try {
+        // The bar ends before anything else is printed, or the summary would continue its line.
         const r = await restoreBackup({
           config,
           logger,
@@ -73,7 +74,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
           force: opts.force,
           onProgress: bar,
           nativeBinding: sqliteBinding(config, io.env),
-        });
+        }).finally(() => bar.end());
         io.out(
           `restored ${summary(r.manifest)} from neurocards ${r.manifest.program.version} (${r.manifest.dialect}) into ${config.database.type}${r.replaced ? ", replacing the old data" : ""}`,
         );
@@ -81,8 +82,6 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         if (err instanceof RestoreRefusedError) throw new CliError(err.message);
         if (err instanceof ArchiveError) throw new CliError(`the archive cannot be used: ${err.message}`);
         throw err;
-      } finally {
-        bar.end();
       }
     });
 
@@ -99,6 +98,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         import("../import/index.ts"),
         import("./context.ts"),
       ]);
+      const bar = await progress(io);
       const report = await importSupabase({
         config,
         logger,
@@ -106,7 +106,8 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         jobsCsv: resolve(io.cwd, opts.jobs),
         creditsHistoryCsv: opts.creditsHistory ? resolve(io.cwd, opts.creditsHistory) : undefined,
         nativeBinding: sqliteBinding(config, io.env),
-      });
+        onProgress: bar,
+      }).finally(() => bar.end());
       for (const line of formatImportReport(report).split("\n")) io.out(line);
     });
 }

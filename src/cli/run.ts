@@ -29,24 +29,38 @@ function watchProcess(logger: Logger, stop: (reason: string) => void): () => voi
 
 async function serve(io: CliIo, config: Config, mode: "all" | "worker"): Promise<void> {
   const logger = commandLogger(io, config, true);
-  let stopRequested: (reason: string) => void = () => {};
-  const stopped = new Promise<string>((resolve) => {
-    stopRequested = resolve;
+  // Listening from the first moment, not once started: a SIGTERM while the database migrates or
+  // Telegram does not answer must still stop what has started.
+  const signal = io.waitForSignal();
+  let crash: (reason: string) => void = () => {};
+  const crashed = new Promise<string>((resolve) => {
+    crash = resolve;
   });
-  const unwatch = watchProcess(logger, (r) => stopRequested(r));
+  const unwatch = watchProcess(logger, (r) => crash(r));
+  const stopRequested = Promise.race([signal, crashed]);
+  let stopAsked = false;
+  void stopRequested.then(() => {
+    stopAsked = true;
+  });
   try {
-    // Loaded on demand: the bot's dependency tree is most of the bundle, and --version, doctor
-    // and the admin commands start faster without evaluating it.
-    const [{ createApp }, { sqliteBinding }] = await Promise.all([
-      import("../app.ts"),
-      import("./context.ts"),
-    ]);
-    const app = await createApp(config, logger, { mode, nativeBinding: sqliteBinding(config, io.env) });
+    const creating = (async () => {
+      // Loaded on demand: the bot's dependency tree is most of the bundle, and --version, doctor
+      // and the admin commands start faster without evaluating it.
+      const [{ createApp }, { sqliteBinding }] = await Promise.all([
+        import("../app.ts"),
+        import("./context.ts"),
+      ]);
+      return createApp(config, logger, { mode, nativeBinding: sqliteBinding(config, io.env) });
+    })();
+    const starting = creating.then(async (app) => {
+      if (!stopAsked) await app.start();
+    });
+    let reason: string;
     try {
-      await app.start();
+      reason = await Promise.race([starting.then(() => stopRequested), stopRequested]);
     } catch (err) {
       // Half-started (e.g. the HTTP port is taken): close what did start before reporting.
-      await app.stop();
+      await (await creating.catch(() => undefined))?.stop();
       if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
         throw new CliError(
           `HTTP port ${config.http.host}:${config.http.port} is in use (another program, or neurocards already running): stop it or set HTTP_PORT`,
@@ -54,10 +68,15 @@ async function serve(io: CliIo, config: Config, mode: "all" | "worker"): Promise
       }
       throw err;
     }
-    const reason = await Promise.race([io.waitForSignal(), stopped]);
     logger.info({ reason }, "shutting down");
+    // An app still being created (migrations) is stopped once it exists; start() still waiting
+    // for Telegram is left behind: stop() closes everything it opened.
+    const stopping = creating.then(
+      (app) => app.stop(),
+      (err: unknown) => logger.warn({ err }, "start-up failed while shutting down"),
+    );
     const deadline = new Promise<"late">((resolve) => setTimeout(resolve, STOP_DEADLINE_MS, "late").unref());
-    if ((await Promise.race([app.stop().then(() => "done" as const), deadline])) === "late") {
+    if ((await Promise.race([stopping.then(() => "done" as const), deadline])) === "late") {
       logger.error("shutdown took too long: exiting anyway (running jobs resume from their leases)");
     } else {
       logger.info("stopped");

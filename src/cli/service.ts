@@ -1,8 +1,9 @@
 // `neurocards service install`: writes a systemd unit for this executable, so the owner does not
 // have to learn unit files. build/neurocards.service is the same unit, documented, for doing it by hand.
-import { writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { type Command, Option } from "commander";
+import { envSchema } from "../config/schema.ts";
 import { CliError, type CliIo } from "./io.ts";
 
 export interface UnitOptions {
@@ -13,6 +14,16 @@ export interface UnitOptions {
   envFile: string | undefined;
   /** Folders the service may write (everything else is read-only to it). */
   writablePaths: string[];
+}
+
+/**
+ * `true` hides /home, /root and /run/user entirely, and a writable folder inside a hidden one
+ * cannot be reached. A folder there (an install in /home/ubuntu) gets `read-only` instead: the
+ * homes stay readable only, and ReadWritePaths nested inside them stay writable.
+ */
+function protectHome(writable: string[]): "true" | "read-only" {
+  const homes = ["/home", "/root", "/run/user"];
+  return writable.some((p) => homes.some((h) => p === h || p.startsWith(`${h}/`))) ? "read-only" : "true";
 }
 
 export function renderUnit(o: UnitOptions): string {
@@ -31,17 +42,39 @@ KillSignal=SIGTERM
 TimeoutStopSec=20
 Restart=on-failure
 RestartSec=5
-# Read-only system; the data folder stays writable. With ProtectHome the addon cache falls back
-# to the data folder on its own.
+# Read-only system; the working directory and the configured data folders stay writable. With
+# ProtectHome the addon cache falls back to the data folder on its own.
 NoNewPrivileges=true
 ProtectSystem=strict
-ProtectHome=true
+ProtectHome=${protectHome(o.writablePaths)}
 PrivateTmp=true
-ReadWritePaths=${o.writablePaths.join(" ")}
+ReadWritePaths=${o.writablePaths.map((p) => (/\s/.test(p) ? `"${p}"` : p)).join(" ")}
 
 [Install]
 WantedBy=multi-user.target
 `;
+}
+
+/**
+ * ProtectSystem=strict leaves only ReadWritePaths writable: the working directory, and every
+ * folder the program writes that lies outside it (BACKUP_DIR, STORAGE_PATH, the SQLite file's
+ * folder). Relative settings are relative to the working directory, as for the running service.
+ * Read from the environment alone: the unit can be written before the rest of .env is complete.
+ */
+export function writablePaths(env: NodeJS.ProcessEnv, workingDirectory: string): string[] {
+  const shape = envSchema.def.left.shape;
+  const setting = (name: "BACKUP_DIR" | "STORAGE_PATH" | "DATABASE_PATH") =>
+    resolve(workingDirectory, shape[name].parse(env[name]?.trim() || undefined));
+  const wanted = [setting("BACKUP_DIR"), setting("STORAGE_PATH")];
+  if (env.DATABASE_TYPE?.trim() !== "postgres") wanted.push(dirname(setting("DATABASE_PATH")));
+  const paths = [workingDirectory];
+  const covered = (p: string) =>
+    paths.some((q) => {
+      const rel = relative(q, p);
+      return rel === "" || (rel !== ".." && !rel.startsWith("../") && !isAbsolute(rel));
+    });
+  for (const p of wanted) if (!covered(p)) paths.push(p);
+  return paths;
 }
 
 export function registerServiceCommands(program: Command, io: CliIo): void {
@@ -72,14 +105,21 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
         const executable = resolve(io.execPath);
         const workingDirectory = resolve(io.cwd, opts.dir ?? dirname(executable));
         const envFile = cmd.optsWithGlobals<{ envFile?: string }>().envFile;
+        const paths = writablePaths(io.env, workingDirectory);
         const unit = renderUnit({
           executable,
           workingDirectory,
           user: opts.user,
           command: opts.command,
           envFile: envFile ? resolve(io.cwd, envFile) : undefined,
-          writablePaths: [workingDirectory],
+          writablePaths: paths,
         });
+        // systemd refuses to start a unit whose ReadWritePaths do not exist.
+        for (const p of paths.slice(1))
+          if (!existsSync(p))
+            io.err(
+              `note: ${p} does not exist yet; create it, writable by the service's user, before starting`,
+            );
         if (opts.print) {
           io.out(unit);
           return;

@@ -2,6 +2,7 @@
 // itself: what it is and its default. Modes (sqlite/postgres) are a discriminated union so each
 // mode's required keys are checked.
 import { z } from "zod";
+import { botTokenProblem } from "./token.ts";
 
 const csv = (s: string | undefined) =>
   (s ?? "")
@@ -57,7 +58,10 @@ export const creditPackages = z
 
 const common = z.object({
   /** Bot token from @BotFather. Secret. */
-  BOT_TOKEN: z.string().regex(/^\d+:[\w-]{20,}$/, "looks like 123456:ABC-DEF... from @BotFather"),
+  BOT_TOKEN: z.string().superRefine((v, ctx) => {
+    const problem = botTokenProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
   /** Where the database file lives (SQLite). */
   DATABASE_PATH: z.string().default("./data/neurocards.db"),
   /** Folder for product photos and results. */

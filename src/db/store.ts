@@ -141,6 +141,7 @@ export interface Store {
   /** The user blocked the bot (or unblocked it: null). */
   setBotBlocked(userId: number, at: Date | null): Promise<void>;
   touchUser(userId: number, at: Date): Promise<void>;
+  /** Newest first (by id: the order they joined). */
   listUsers(page: Page): Promise<User[]>;
   countUsers(): Promise<number>;
   /** Never throws: null when the database cannot answer. */

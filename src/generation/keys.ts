@@ -18,6 +18,16 @@ export interface KieKey {
   label: string;
 }
 
+/**
+ * Whether a new order could be rendered now, from the configuration and the keys' state in the
+ * store (no network call): Confirm asks this before charging.
+ */
+export type KeyAvailability =
+  | { ok: true }
+  | { ok: false; reason: "no_keys" }
+  /** `until`: when the first configured key's rest ends. */
+  | { ok: false; reason: "keys_rested"; until: Date };
+
 export function keyHash(key: string): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 16);
 }
@@ -50,30 +60,43 @@ export function createKeyPool({ keys, store, telegram, logger, now = Date.now }:
     return rested;
   }
 
+  function judge(rested: Map<string, Date>): KeyAvailability {
+    if (all.length === 0) return { ok: false, reason: "no_keys" };
+    // Only configured keys count: the store also remembers keys since removed from KIE_API_KEYS.
+    let until = Number.POSITIVE_INFINITY;
+    for (const k of all) {
+      const wake = rested.get(k.hash);
+      if (!wake) return { ok: true };
+      until = Math.min(until, wake.getTime());
+    }
+    return { ok: false, reason: "keys_rested", until: new Date(until) };
+  }
+
   return {
     size: all.length,
     get(hash: string | null | undefined): KieKey | undefined {
       return hash ? byHash.get(hash) : undefined;
     },
+    availability: async (): Promise<KeyAvailability> => judge(await restedKeys()),
     /**
      * Usable keys, starting with the next in rotation. Throws provider_unavailable (with the time
      * the first key wakes up) when none is usable.
      */
     async usable(): Promise<KieKey[]> {
-      if (all.length === 0) {
-        throw new GenerationError("provider_unavailable", "no_keys", "KIE_API_KEYS is empty");
-      }
       const rested = await restedKeys();
+      const state = judge(rested);
+      if (!state.ok) {
+        throw state.reason === "no_keys"
+          ? new GenerationError("provider_unavailable", "no_keys", "KIE_API_KEYS is empty")
+          : new GenerationError(
+              "provider_unavailable",
+              "keys_rested",
+              "every kie.ai key is resting (no balance or rejected)",
+              state.until,
+            );
+      }
       const start = next++ % all.length;
-      const ordered = [...all.slice(start), ...all.slice(0, start)].filter((k) => !rested.has(k.hash));
-      if (ordered.length > 0) return ordered;
-      const wake = Math.min(...[...rested.values()].map((d) => d.getTime()));
-      throw new GenerationError(
-        "provider_unavailable",
-        "keys_rested",
-        "every kie.ai key is resting (no balance or rejected)",
-        new Date(wake),
-      );
+      return [...all.slice(start), ...all.slice(0, start)].filter((k) => !rested.has(k.hash));
     },
     /** Rests a key after 401/402 and warns the admins the first time. */
     async rest(k: KieKey, code: number, message: string): Promise<void> {

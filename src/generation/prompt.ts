@@ -2,7 +2,7 @@
 // description, the user's wishes and the template's instructions — with the product photo as
 // vision input — into one video prompt. The answer is structured; only `videoPrompt` goes to the
 // renderer. When OpenAI fails after its own retries, the template's fallback prompt is used, so a
-// paid job never fails because the script writer is down.
+// paid job never fails because the script writer is down; without OPENAI_API_KEY it is always used.
 import OpenAI from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
 import { ProxyAgent } from "undici";
@@ -73,8 +73,7 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
     };
   }
 
-  async function ask(input: PromptInput, signal?: AbortSignal): Promise<string> {
-    if (!client) throw new Error("OPENAI_API_KEY is not set");
+  async function ask(client: OpenAI, input: PromptInput, signal?: AbortSignal): Promise<string> {
     const lang = input.language === "ru" ? "Russian" : "English";
     const system =
       "You write prompts for an image-to-video model that animates a product photo for a marketplace card. " +
@@ -123,8 +122,10 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
           source: "own",
         };
       }
+      // Without a key the template's prompt is the plan, not a failure: the app says so once at start.
+      if (!client) return fallback(input);
       try {
-        return { prompt: clip(await ask(input, signal), MAX_PROMPT_CHARS), source: "openai" };
+        return { prompt: clip(await ask(client, input, signal), MAX_PROMPT_CHARS), source: "openai" };
       } catch (e) {
         // A shutdown abort is not an OpenAI failure: let the step end and resume later.
         if (signal?.aborted) throw e;

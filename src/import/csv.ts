@@ -3,6 +3,7 @@
 // A structurally broken record (unclosed quote, wrong field count) is reported and skipped, not
 // fatal, and every record carries the line it starts on so the owner can find it.
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { type CsvError, parse } from "csv-parse";
 
 export interface CsvRecord {
@@ -14,9 +15,56 @@ export interface CsvRecord {
 
 export type CsvItem = { ok: true; record: CsvRecord } | { ok: false; line: number; reason: string };
 
-export async function* readCsv(file: string): AsyncGenerator<CsvItem, string[]> {
+/** The line a record starts on: `lines` is where it ends, and quoted newlines inside it move its start up. */
+function startLine(endLine: number, raw: string): number {
+  return endLine - ((raw.match(/\n/g)?.length ?? 0) - (raw.endsWith("\n") ? 1 : 0));
+}
+
+const errorStart = (err: CsvError) => startLine(Number(err.lines ?? 0), String(err.raw ?? ""));
+
+/**
+ * An unreadable record. A quote that is opened and never properly closed makes the parser read on
+ * across lines until something breaks: every line it swallowed is a lost row and is reported as
+ * one, the first where the quote opened. The parser may report one broken record several times as
+ * it reads on (each time with more of it): those reports are merged by the line they start on.
+ */
+function unreadable(errors: CsvError[]): CsvItem[] {
+  const last = errors.at(-1)!;
+  const end = Number(last.lines ?? 0);
+  const raw = typeof last.raw === "string" ? last.raw : "";
+  const start = startLine(end, raw);
+  if (start >= end) return [{ ok: false, line: end, reason: `unreadable CSV: ${errors[0]!.message}` }];
+  const items: CsvItem[] = [
+    {
+      ok: false,
+      line: start,
+      reason: `unreadable CSV: a quote opened on this line is not closed properly, so lines ${start}-${end} could not be read (${errors[0]!.message})`,
+    },
+  ];
+  const lines = raw.split("\n");
+  for (let i = 1; i < lines.length && start + i <= end; i++)
+    if (lines[i]!.trim() !== "")
+      items.push({
+        ok: false,
+        line: start + i,
+        reason: `inside the unclosed quote of line ${start}: not read`,
+      });
+  return items;
+}
+
+export async function* readCsv(
+  file: string,
+  onProgress?: (readBytes: number, totalBytes: number) => void,
+): AsyncGenerator<CsvItem, string[]> {
   const skipped: CsvItem[] = [];
-  const parser = createReadStream(file).pipe(
+  const { size: total } = await stat(file);
+  let read = 0;
+  const input = createReadStream(file);
+  input.on("data", (chunk) => {
+    read += chunk.length;
+    onProgress?.(read, total);
+  });
+  const parser = input.pipe(
     parse({
       bom: true,
       info: true,
@@ -26,8 +74,15 @@ export async function* readCsv(file: string): AsyncGenerator<CsvItem, string[]> 
       skip_records_with_error: true,
     }),
   );
+  // Errors of the record being read; reported once the parser has moved past it.
+  let broken: CsvError[] = [];
+  const flush = () => {
+    if (broken.length) skipped.push(...unreadable(broken));
+    broken = [];
+  };
   parser.on("skip", (err: CsvError) => {
-    skipped.push({ ok: false, line: Number(err.lines ?? 0), reason: `unreadable CSV: ${err.message}` });
+    if (broken[0] && errorStart(err) !== errorStart(broken[0])) flush();
+    broken.push(err);
   });
   let header: string[] | null = null;
   let index = new Map<string, number>();
@@ -36,10 +91,9 @@ export async function* readCsv(file: string): AsyncGenerator<CsvItem, string[]> 
     raw: string;
     info: { lines: number };
   }>) {
+    flush();
     while (skipped.length) yield skipped.shift()!;
-    // `lines` is where the record ends; quoted newlines inside it move its start up.
-    const start =
-      item.info.lines - ((item.raw.match(/\n/g)?.length ?? 0) - (item.raw.endsWith("\n") ? 1 : 0));
+    const start = startLine(item.info.lines, item.raw);
     const fields = item.record;
     if (!header) {
       header = fields.map((h) => h.trim().toLowerCase());
@@ -67,6 +121,7 @@ export async function* readCsv(file: string): AsyncGenerator<CsvItem, string[]> 
       },
     };
   }
+  flush();
   while (skipped.length) yield skipped.shift()!;
   return header ?? [];
 }

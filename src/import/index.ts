@@ -3,6 +3,8 @@
 // reference `import:user:<tg id>` (unique), and each job keeps the old idempotency key prefixed
 // with `import:` (unique) — a second run finds both and changes nothing. Rows that cannot be read
 // are skipped and reported with their line and the reason; they never stop the import.
+
+import type { ProgressCallback } from "../backup/progress.ts";
 import { insertSql, openSqlConn, type SqlConn } from "../backup/sql.ts";
 import type { Config } from "../config/index.ts";
 import { migrateDatabase } from "../db/index.ts";
@@ -11,7 +13,7 @@ import type { Logger } from "../logger.ts";
 import { type Catalogue, createCatalogue } from "../templates/index.ts";
 import { type CsvRecord, readCsv } from "./csv.ts";
 import { type ImportedJob, mapJob } from "./jobs.ts";
-import { RowError, text, tgId, timestamp, wholeNumber } from "./values.ts";
+import { MAX_INTEGER_COLUMN, RowError, text, tgId, timestamp, wholeNumber } from "./values.ts";
 
 export interface ImportOptions {
   config: Config;
@@ -22,6 +24,8 @@ export interface ImportOptions {
   catalogue?: Catalogue;
   nativeBinding?: string | object;
   now?: Date;
+  /** How far each file has been read ("import users", "import jobs", "check credits history"). */
+  onProgress?: ProgressCallback;
 }
 
 export interface RejectedRow {
@@ -81,18 +85,28 @@ function mapUser(r: CsvRecord, now: Date): OldUser {
 const ts = (conn: SqlConn, d: Date | null) =>
   d === null ? null : conn.dialect === "sqlite" ? d.getTime() : d.toISOString();
 
-async function userIdByTg(conn: SqlConn, tg: number): Promise<number | null> {
-  const [row] = await conn.all<{ id: number | string }>("select id from users where tg_id = ?", [tg]);
-  return row ? Number(row.id) : null;
+async function userByTg(conn: SqlConn, tg: number): Promise<{ id: number; credits: number } | null> {
+  const [row] = await conn.all<{ id: number | string; credits: number | string }>(
+    "select id, credits from users where tg_id = ?",
+    [tg],
+  );
+  return row ? { id: Number(row.id), credits: Number(row.credits) } : null;
 }
 
+type UserOutcome = "created" | "merged" | "already" | { rejected: string };
+
 /** Creates the user (when new) and credits the opening balance once; returns what happened. */
-async function importUser(conn: SqlConn, u: OldUser, now: Date): Promise<"created" | "merged" | "already"> {
+async function importUser(conn: SqlConn, u: OldUser, now: Date): Promise<UserOutcome> {
   const reference = `import:user:${u.tgId}`;
   const [done] = await conn.all("select 1 as one from credit_ledger where reference = ?", [reference]);
   if (done) return "already";
-  let id = await userIdByTg(conn, u.tgId);
-  const existed = id !== null;
+  const existing = await userByTg(conn, u.tgId);
+  // Checked before anything is written, so the rest of the batch goes on without this row.
+  if (existing && existing.credits + u.credits > MAX_INTEGER_COLUMN)
+    return {
+      rejected: `credits ${u.credits} on top of the ${existing.credits} the user already has would exceed ${MAX_INTEGER_COLUMN}`,
+    };
+  let id = existing?.id ?? null;
   if (id === null) {
     const [row] = await conn.all<{ id: number | string }>(
       `insert into users (tg_id, username, first_name, last_name, credits, referral_code, created_at, updated_at)
@@ -107,7 +121,7 @@ async function importUser(conn: SqlConn, u: OldUser, now: Date): Promise<"create
         ts(conn, u.updatedAt),
       ],
     );
-    id = row ? Number(row.id) : await userIdByTg(conn, u.tgId);
+    id = row ? Number(row.id) : ((await userByTg(conn, u.tgId))?.id ?? null);
     if (id === null) throw new Error(`user ${u.tgId} could not be created`);
   }
   const [bal] = await conn.all<{ credits: number | string }>(
@@ -118,7 +132,7 @@ async function importUser(conn: SqlConn, u: OldUser, now: Date): Promise<"create
     "insert into credit_ledger (user_id, delta, balance_after, reason, reference, note, created_at) values (?, ?, ?, 'import', ?, ?, ?)",
     [id, u.credits, Number(bal?.credits), reference, "opening balance from the old bot", ts(conn, now)],
   );
-  return existed ? "merged" : "created";
+  return existing ? "merged" : "created";
 }
 
 const JOB_COLUMNS = [
@@ -211,6 +225,7 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
         for (const u of rows) {
           const what = await importUser(conn, u, now);
           if (what === "already") report.users.alreadyImported++;
+          else if (typeof what === "object") reject("users", u.line, what.rejected);
           else {
             report.users[what]++;
             report.creditsGranted += u.credits;
@@ -218,7 +233,9 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
         }
       });
     };
-    for await (const item of readCsv(o.usersCsv)) {
+    const progress = (phase: string) => (done: number, total: number) =>
+      o.onProgress?.({ phase, done, total, unit: "bytes" });
+    for await (const item of readCsv(o.usersCsv, progress("import users"))) {
       if (!item.ok) {
         report.users.read++;
         reject("users", item.line, item.reason);
@@ -259,7 +276,7 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
         }
       });
     };
-    for await (const item of readCsv(o.jobsCsv)) {
+    for await (const item of readCsv(o.jobsCsv, progress("import jobs"))) {
       report.jobs.read++;
       if (!item.ok) {
         reject("jobs", item.line, item.reason);
@@ -267,7 +284,7 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
       }
       try {
         const job = mapJob(item.record, catalogue, now);
-        if (!userIds.has(job.tgId)) userIds.set(job.tgId, await userIdByTg(conn, job.tgId));
+        if (!userIds.has(job.tgId)) userIds.set(job.tgId, (await userByTg(conn, job.tgId))?.id ?? null);
         const userId = userIds.get(job.tgId);
         if (userId == null)
           throw new RowError(`no user with tg_user_id ${job.tgId} (not in the users export)`);
@@ -289,7 +306,7 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
       };
       report.creditsHistory = history;
       const sums = new Map<number, number>();
-      for await (const item of readCsv(o.creditsHistoryCsv)) {
+      for await (const item of readCsv(o.creditsHistoryCsv, progress("check credits history"))) {
         history.read++;
         if (!item.ok) {
           reject("credits_history", item.line, item.reason);
@@ -299,7 +316,14 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
           const r = item.record;
           const tg = tgId(r.get("tg_user_id") ?? r.get("tg_id"), "tg_user_id");
           const column = ["delta", "amount", "change", "credits"].find((c) => r.has(c)) ?? "delta";
-          const delta = wholeNumber(r.get(column), column, 0, Number.MIN_SAFE_INTEGER);
+          // Only summed here, never stored: any safe integer will do.
+          const delta = wholeNumber(
+            r.get(column),
+            column,
+            0,
+            Number.MIN_SAFE_INTEGER,
+            Number.MAX_SAFE_INTEGER,
+          );
           sums.set(tg, (sums.get(tg) ?? 0) + delta);
         } catch (err) {
           reject("credits_history", item.record.line, reason(err));

@@ -11,11 +11,25 @@ export function tgId(v: string | null, column: string): number {
   return Number(t);
 }
 
-export function wholeNumber(v: string | null, column: string, fallback: number, min = 0): number {
+/**
+ * The largest value an integer column holds (credits, attempts, charges): Postgres `integer` is
+ * 32-bit. SQLite would store more, but such a database could never be restored into Postgres.
+ */
+export const MAX_INTEGER_COLUMN = 2_147_483_647;
+
+export function wholeNumber(
+  v: string | null,
+  column: string,
+  fallback: number,
+  min = 0,
+  max = MAX_INTEGER_COLUMN,
+): number {
   if (v === null) return fallback;
   const t = v.trim();
   if (!/^-?\d+$/.test(t) || Number(t) < min || !Number.isSafeInteger(Number(t)))
     throw new RowError(`${column} "${v}" is not a whole number${min === 0 ? " ≥ 0" : ""}`);
+  if (Number(t) > max)
+    throw new RowError(`${column} ${t} is larger than ${max}, the most the database can hold`);
   return Number(t);
 }
 
@@ -41,7 +55,7 @@ export function countOrFlag(v: string | null): number {
   const t = v.trim().toLowerCase();
   if (["t", "true", "yes", "y"].includes(t)) return 1;
   if (["f", "false", "no", "n"].includes(t)) return 0;
-  if (/^\d+$/.test(t)) return Number(t);
+  if (/^\d+$/.test(t)) return wholeNumber(t, "credits_deducted", 0);
   throw new RowError(`credits_deducted "${v}" is neither a flag nor a number`);
 }
 

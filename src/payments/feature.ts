@@ -1,7 +1,7 @@
-// The payments feature: the "Buy credits" screen (callback `buy`, also /buy), invoices in Telegram
-// Stars or a fiat provider, the pre-checkout verdict and the receipt after a successful payment.
+// The payments feature: the "Buy credits" screen (callback `buy`, also /buy) and invoices in
+// Telegram Stars or a fiat provider. The pre-checkout verdict and the receipt are in ./gate.ts: they
+// run before the session, so a payment is handled whatever else is failing.
 import { Composer, GrammyError, InlineKeyboard } from "grammy";
-import type { SuccessfulPayment } from "grammy/types";
 import { BUY_CALLBACK, callbackData } from "../bot/callbacks.ts";
 import type { BotContext } from "../bot/context.ts";
 import type { Config } from "../config/index.ts";
@@ -11,13 +11,7 @@ import type { Metrics } from "../metrics.ts";
 import type { Telegram } from "../telegram/types.ts";
 import { paymentsTexts } from "./locales.ts";
 import { findPackage, formatPrice, formatPricePerCredit } from "./packages.ts";
-import {
-  createPaymentsService,
-  type DeclineReason,
-  type PaymentOutcome,
-  type PaymentsService,
-  type PreCheckoutVerdict,
-} from "./service.ts";
+import { createPaymentsService, type PaymentsService } from "./service.ts";
 import { localeOfUser } from "./texts.ts";
 
 export interface PaymentsFeatureDeps {
@@ -28,26 +22,15 @@ export interface PaymentsFeatureDeps {
   telegram: Telegram;
   /** Shared with the admin feature (refunds); made here when omitted. */
   service?: PaymentsService;
-  /** Waits between attempts to record a successful payment (default 0.5 s, 2 s, 5 s). */
-  retryDelaysMs?: number[];
 }
 
 /** Callback data of one package's button: `buy:p10`. */
 const PACKAGE_DATA = /^buy:(p\d{1,6})$/;
 
-const DECLINE_KEYS: Record<DeclineReason, string> = {
-  invalid: "pay-decline-invalid",
-  unknown_package: "pay-decline-unknown-package",
-  price_changed: "pay-decline-price-changed",
-  blocked: "pay-decline-blocked",
-  no_user: "pay-decline-no-user",
-};
-
 export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotContext> {
-  const { logger, telegram } = deps;
+  const { logger } = deps;
   const service = deps.service ?? createPaymentsService(deps);
   const texts = paymentsTexts();
-  const retryDelaysMs = deps.retryDelaysMs ?? [500, 2000, 5000];
   const composer = new Composer<BotContext>();
 
   function buyScreen(ctx: BotContext): { text: string; keyboard: InlineKeyboard } {
@@ -96,7 +79,7 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
       return;
     }
     await ctx.answerCallbackQuery();
-    const inv = service.invoiceFor(pkg, ctx.from.id);
+    const inv = service.invoiceFor(pkg, ctx.from.id, ctx.chat?.id);
     await ctx.replyWithInvoice(
       t("pay-invoice-title", { credits: pkg.credits }),
       t("pay-invoice-description", { credits: pkg.credits }),
@@ -105,78 +88,6 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
       [{ label: t("pay-invoice-label", { credits: pkg.credits }), amount: inv.amount }],
       inv.providerToken ? { provider_token: inv.providerToken } : {},
     );
-  });
-
-  // Telegram cancels the payment after 10 s: only store reads happen before the answer, and a
-  // failing database still gets an answer (a decline the user can retry) instead of silence.
-  composer.on("pre_checkout_query", async (ctx) => {
-    const q = ctx.preCheckoutQuery;
-    const fallbackLocale = localeOfUser({ language: null, languageCode: q.from.language_code ?? null });
-    let verdict: PreCheckoutVerdict;
-    try {
-      verdict = await service.checkPreCheckout(q);
-    } catch (err) {
-      logger.error({ err, tgId: q.from.id }, "pre-checkout check failed");
-      await ctx.answerPreCheckoutQuery(false, {
-        error_message: texts.t(fallbackLocale, "pay-decline-error"),
-      });
-      return;
-    }
-    if (verdict.ok) {
-      await ctx.answerPreCheckoutQuery(true);
-      return;
-    }
-    const locale = verdict.user ? localeOfUser(verdict.user) : fallbackLocale;
-    logger.info({ tgId: q.from.id, reason: verdict.reason }, "pre-checkout declined");
-    await ctx.answerPreCheckoutQuery(false, { error_message: texts.t(locale, DECLINE_KEYS[verdict.reason]) });
-  });
-
-  /**
-   * The money is already taken: a database hiccup must not lose the credits. Retried with
-   * backoff (recordPayment is idempotent per charge id); if it still fails, the admins get the
-   * charge id to credit by hand and the user is told so.
-   */
-  async function applyWithRetry(tgId: number, sp: SuccessfulPayment): Promise<PaymentOutcome | null> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await service.applyPayment(tgId, sp);
-      } catch (err) {
-        logger.error(
-          { err, tgId, charge: sp.telegram_payment_charge_id, attempt },
-          "recording a payment failed",
-        );
-        const wait = retryDelaysMs[attempt];
-        if (wait === undefined) return null;
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
-  }
-
-  composer.on("message:successful_payment", async (ctx) => {
-    const sp = ctx.message.successful_payment;
-    const outcome = await applyWithRetry(ctx.from.id, sp);
-    const t = texts.bind(localeOfUser(ctx.user));
-    if (!outcome) {
-      await telegram.notifyAdmins(
-        `⚠️ Payment not recorded: user ${ctx.from.id}, ${sp.total_amount} ${sp.currency}, ` +
-          `payload ${sp.invoice_payload}, charge ${sp.telegram_payment_charge_id}. Credit it by hand.`,
-      );
-      await ctx.reply(t("pay-pending"));
-      return;
-    }
-    if (!outcome.ok) return;
-    const key = outcome.credited ? "pay-receipt" : "pay-receipt-replay";
-    await ctx.reply(t(key, { credits: outcome.payment.credits, balance: outcome.balance }), {
-      parse_mode: "HTML",
-      reply_markup: new InlineKeyboard().text(t("pay-create-button"), callbackData.create()),
-    });
-    if (outcome.referral) {
-      const { referrer, bonus, balance } = outcome.referral;
-      const text = texts.t(localeOfUser(referrer), "pay-referral-bonus", { bonus, balance });
-      await telegram
-        .send(referrer.tgId, (api) => api.sendMessage(referrer.tgId, text, { parse_mode: "HTML" }))
-        .catch((err) => logger.warn({ err, referrerId: referrer.id }, "referral notice not delivered"));
-    }
   });
 
   return composer;

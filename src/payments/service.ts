@@ -2,7 +2,7 @@
 // approves, how a successful payment credits exactly once (and pays the referral bonus once), and
 // how an admin refund of a Stars charge takes the credits back.
 import type { Api } from "grammy";
-import type { PreCheckoutQuery, SuccessfulPayment } from "grammy/types";
+import type { PreCheckoutQuery, SuccessfulPayment, User as TelegramUser } from "grammy/types";
 import type { Config, CreditPackage } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Payment, User } from "../db/types.ts";
@@ -43,10 +43,11 @@ export type PaymentOutcome =
       ok: true;
       credited: boolean;
       payment: Payment;
+      user: User;
       balance: number;
       referral: ReferralPaid | null;
     }
-  | { ok: false; reason: "no_user" | "invalid" };
+  | { ok: false; reason: "invalid" };
 
 export type StarsRefundOutcome =
   | { ok: true; alreadyRefunded: boolean; payment: Payment; creditsTaken: number; balance: number }
@@ -56,9 +57,10 @@ export function createPaymentsService({ config, store, logger, metrics }: Paymen
   const { packages, currency, providerToken, referralBonus } = config.payments;
   const secret = config.http.linkSecret;
 
-  function invoiceFor(pkg: CreditPackage, tgId: number): InvoiceParams {
+  /** An invoice for the user's private chat (`chatId` defaults to the user's own id). */
+  function invoiceFor(pkg: CreditPackage, tgId: number, chatId = tgId): InvoiceParams {
     return {
-      payload: encodePayload(secret, { packageId: pkg.id, tgId }),
+      payload: encodePayload(secret, { packageId: pkg.id, tgId, chatId }),
       currency,
       amount: pkg.price,
       providerToken: isStars(currency) ? "" : (providerToken ?? ""),
@@ -68,7 +70,9 @@ export function createPaymentsService({ config, store, logger, metrics }: Paymen
   async function checkPreCheckout(q: PreCheckoutQuery): Promise<PreCheckoutVerdict> {
     const user = await store.getUserByTgId(q.from.id);
     const payload = decodePayload(secret, q.invoice_payload);
-    if (!payload || payload.tgId !== q.from.id) return { ok: false, reason: "invalid", user };
+    // The bot sells in private chats only: an invoice that reached a group is not paid there.
+    if (!payload || payload.tgId !== q.from.id || payload.chatId !== q.from.id)
+      return { ok: false, reason: "invalid", user };
     const pkg = findPackage(packages, payload.packageId);
     if (!pkg) return { ok: false, reason: "unknown_package", user };
     // The config may have changed since the invoice was sent: charge only today's price.
@@ -98,9 +102,11 @@ export function createPaymentsService({ config, store, logger, metrics }: Paymen
 
   /**
    * Money has already been taken when this runs, so it credits whatever the signed payload names
-   * even if the package has since left the config.
+   * even if the package has since left the config, and creates the payer's account if the database
+   * lost it: a charge is never dropped for want of a user row. Idempotent per charge id.
    */
-  async function applyPayment(tgId: number, sp: SuccessfulPayment): Promise<PaymentOutcome> {
+  async function applyPayment(from: TelegramUser, sp: SuccessfulPayment): Promise<PaymentOutcome> {
+    const tgId = from.id;
     const payload = decodePayload(secret, sp.invoice_payload);
     if (!payload || payload.tgId !== tgId) {
       logger.error(
@@ -109,8 +115,17 @@ export function createPaymentsService({ config, store, logger, metrics }: Paymen
       );
       return { ok: false, reason: "invalid" };
     }
-    const user = await store.getUserByTgId(tgId);
-    if (!user) return { ok: false, reason: "no_user" };
+    const user =
+      (await store.getUserByTgId(tgId)) ??
+      (
+        await store.getOrCreateUser({
+          tgId,
+          username: from.username ?? null,
+          firstName: from.first_name,
+          lastName: from.last_name ?? null,
+          languageCode: from.language_code ?? null,
+        })
+      ).user;
     const credits =
       findPackage(packages, payload.packageId)?.credits ?? creditsOfPackageId(payload.packageId);
     const r = await store.recordPayment({
@@ -136,7 +151,7 @@ export function createPaymentsService({ config, store, logger, metrics }: Paymen
       );
     }
     const referral = await payReferralBonus(user);
-    return { ok: true, credited: r.credited, payment: r.payment, balance: r.balance, referral };
+    return { ok: true, credited: r.credited, payment: r.payment, balance: r.balance, user, referral };
   }
 
   /** Refunds through Telegram first: credits are taken back only once the money really went back. */

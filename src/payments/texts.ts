@@ -13,7 +13,7 @@ export function localeOfUser(u: Pick<User, "language" | "languageCode"> | null |
 }
 
 /** Counts that choose a plural form ("1 credit", "5 кредитов") stay numbers for Fluent. */
-const PLURAL_VARS = new Set(["credits", "bonus", "taken", "amount"]);
+const PLURAL_VARS = new Set(["credits", "bonus", "taken", "amount", "count"]);
 
 /**
  * Fluent groups digits ("123,456,789", "1 200"), which breaks ids an admin copies; everything

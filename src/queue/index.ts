@@ -239,6 +239,7 @@ export function createQueue(deps: QueueDeps): Queue {
     },
 
     estimateMinutes,
+    availability: () => keys.availability(),
 
     start(): void {
       if (started) return;

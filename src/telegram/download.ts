@@ -5,6 +5,7 @@ import { extname } from "node:path";
 import type { Api } from "grammy";
 import { request } from "undici";
 import { type FileKind, FileTooLargeError, type Storage, type StoredFile } from "../storage/types.ts";
+import { TELEGRAM_TIMEOUTS } from "./timeouts.ts";
 
 /** getFile refuses larger files (no file_path). */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
@@ -36,7 +37,9 @@ export async function downloadTelegramFile(o: DownloadOptions): Promise<StoredFi
   }
   const url = `${o.apiRoot}/file/bot${o.token}/${file.file_path}`;
   // undici's request API: its body is already a Node stream (see ./fetch.ts for the CPU it saves).
-  const res = await request(url, { signal: o.signal ?? AbortSignal.timeout(120_000) });
+  const res = await request(url, {
+    signal: o.signal ?? AbortSignal.timeout(TELEGRAM_TIMEOUTS.downloadSeconds * 1000),
+  });
   if (res.statusCode < 200 || res.statusCode >= 300) {
     await res.body.dump();
     throw new Error(`file download failed with HTTP ${res.statusCode}`);

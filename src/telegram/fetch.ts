@@ -5,6 +5,7 @@
 // global fetch ~0.6 ms, and the queue makes about eight Bot API calls per video.
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { TELEGRAM_TIMEOUTS, type TelegramTimeouts } from "./timeouts.ts";
 
 /** What grammY passes to its fetch (plus node-fetch options such as `agent`, ignored here). */
 export interface GrammyFetchInit {
@@ -22,23 +23,38 @@ export interface GrammyFetchResponse {
 /** Loaded on the first call: a process that only polls (no queue sends) never pays for undici. */
 let undici: Promise<typeof import("undici")> | undefined;
 
-export async function telegramFetch(url: string, init: GrammyFetchInit = {}): Promise<GrammyFetchResponse> {
-  undici ??= import("undici");
-  const { request } = await undici;
-  const res = await request(url, {
-    method: (init.method ?? "GET") as Dispatcher.HttpMethod,
-    headers: init.headers,
-    body: init.body,
-    // grammY's signal comes from the abort-controller polyfill: an EventTarget undici accepts.
-    signal: init.signal,
-  });
-  return {
-    // The Bot API answers JSON for errors too ({ ok: false, error_code, description }).
-    json: () => res.body.json(),
+/**
+ * A fetch for grammY over undici. Calls without a file are timed by ./timeouts.ts; undici's own
+ * timers bound uploads by silence: its headers timer restarts with every chunk Telegram accepts.
+ */
+export function telegramFetch(limits: TelegramTimeouts = TELEGRAM_TIMEOUTS) {
+  const silenceMs = limits.uploadSilenceSeconds * 1000;
+  return async (url: string, init: GrammyFetchInit = {}): Promise<GrammyFetchResponse> => {
+    undici ??= import("undici");
+    const { request } = await undici;
+    const res = await request(url, {
+      method: (init.method ?? "GET") as Dispatcher.HttpMethod,
+      headers: init.headers,
+      body: init.body,
+      // grammY's signal comes from the abort-controller polyfill: an EventTarget undici accepts.
+      signal: init.signal,
+      headersTimeout: silenceMs,
+      bodyTimeout: silenceMs,
+    });
+    return {
+      // The Bot API answers JSON for errors too ({ ok: false, error_code, description }).
+      json: () => res.body.json(),
+    };
   };
 }
 
 /** grammY client options for TELEGRAM_API_ROOT with this client. */
-export function telegramClient(apiRoot: string) {
-  return { apiRoot, fetch: telegramFetch, baseFetchConfig: {} };
+export function telegramClient(apiRoot: string, limits: TelegramTimeouts = TELEGRAM_TIMEOUTS) {
+  return {
+    apiRoot,
+    fetch: telegramFetch(limits),
+    baseFetchConfig: {},
+    // grammY's own timer counts from the start of a call: only the slowest upload may reach it.
+    timeoutSeconds: limits.uploadSeconds,
+  };
 }

@@ -7,6 +7,7 @@ import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import { telegramClient } from "./fetch.ts";
 import { createPacer } from "./pacer.ts";
+import { TELEGRAM_TIMEOUTS, type TelegramTimeouts, timeLimit } from "./timeouts.ts";
 import { type Telegram, UserBlockedBotError } from "./types.ts";
 
 export type { Telegram } from "./types.ts";
@@ -40,10 +41,12 @@ function retryNetworkErrors(attempts: number, firstDelayMs: number): Transformer
   };
 }
 
-/** Installs the bounded retries on an Api (the bot's own Api gets the same). */
-export function withRetry(api: Api): Api {
+/** Installs the time limits and bounded retries on an Api (the bot's own Api gets the same). */
+export function withRetry(api: Api, limits: TelegramTimeouts = TELEGRAM_TIMEOUTS): Api {
   const { maxRetryAttempts, maxDelaySeconds, networkAttempts, networkDelayMs } = RETRY;
-  // Installed first = innermost: auto-retry handles 429/5xx per attempt, the outer one network failures.
+  // Installed first = innermost: each attempt gets its own time limit, auto-retry handles 429/5xx
+  // per attempt, the outer one network failures (a timed-out attempt is one).
+  api.config.use(timeLimit(limits));
   api.config.use(autoRetry({ maxRetryAttempts, maxDelaySeconds, rethrowHttpErrors: true }));
   api.config.use(retryNetworkErrors(networkAttempts, networkDelayMs));
   return api;

@@ -185,6 +185,18 @@ interface Poll {
 const u16 = (s: string) => s.length;
 const unix = () => Math.floor(Date.now() / 1000);
 
+interface FakeCharge {
+  userId: number;
+  user: Json;
+  refunded: boolean;
+  refundedAt: number;
+  /** Unix seconds. */
+  at: number;
+  payload: string;
+  currency: string;
+  amount: number;
+}
+
 export class FakeTelegram extends EventEmitter {
   readonly token: string;
   readonly bot: { id: number; is_bot: true; first_name: string; username: string };
@@ -197,6 +209,8 @@ export class FakeTelegram extends EventEmitter {
   private readonly commandLists = new Map<string, Array<{ command: string; description: string }>>();
   readonly descriptions = new Map<string, string>();
   webhook: { url: string; secret?: string; allowedUpdates?: string[] } | null = null;
+  /** Every webhook delivery attempt: the update and the HTTP status (0: no answer). */
+  readonly webhookAttempts: Array<{ updateId: number; status: number }> = [];
   /** The allowed_updates of the latest getUpdates that specified them. */
   allowedUpdates: string[] | null = null;
 
@@ -217,7 +231,8 @@ export class FakeTelegram extends EventEmitter {
   private readonly queries = new Map<string, { at: number; answered: boolean }>();
   private readonly preCheckouts = new Map<string, { at: number; answered: boolean; userId: number }>();
   private readonly invoices = new Map<string, { payload: string; currency: string; total: number }>();
-  private readonly charges = new Map<string, { userId: number; refunded: boolean }>();
+  /** Every charge in the order it was made: what getStarTransactions reports for Stars. */
+  private readonly charges = new Map<string, FakeCharge>();
   private readonly sendTimes: { global: number[]; perChat: Map<number, number[]> } = {
     global: [],
     perChat: new Map(),
@@ -341,11 +356,61 @@ export class FakeTelegram extends EventEmitter {
     return { queryId, update };
   }
 
-  /** Makes a Stars/fiat charge known to refundStarPayment and returns its id. */
-  newCharge(userId: number): string {
+  /**
+   * Makes a Stars/fiat charge known to refundStarPayment (and, for Stars, to getStarTransactions)
+   * and returns its id. Without `invoice` the charge is of 1 ⭐ with an empty payload.
+   */
+  newCharge(userId: number, invoice?: { payload: string; currency: string; total: number }): string {
     const id = `stxFAKE${Date.now().toString(36)}${++this.counter}`;
-    this.charges.set(id, { userId, refunded: false });
+    const c = this.chats.get(userId)?.chat as { first_name?: string; username?: string } | undefined;
+    this.charges.set(id, {
+      userId,
+      user: {
+        id: userId,
+        is_bot: false,
+        first_name: c?.first_name ?? `User${userId}`,
+        username: c?.username,
+      },
+      refunded: false,
+      refundedAt: 0,
+      at: unix(),
+      payload: invoice?.payload ?? "",
+      currency: invoice?.currency ?? "XTR",
+      amount: invoice?.total ?? 1,
+    });
     return id;
+  }
+
+  /**
+   * Telegram takes the money but the successful_payment update never reaches the bot (lost with a
+   * crashed process): the charge exists only in Telegram's records.
+   */
+  chargeWithoutUpdate(
+    user: UserProfile,
+    invoice: { payload: string; currency: string; total: number },
+  ): string {
+    this.ensureChat(user);
+    return this.newCharge(user.id, invoice);
+  }
+
+  /** A message from a user in a group or supergroup the bot is in (created on first use). */
+  groupMessage(
+    groupId: number,
+    from: UserProfile,
+    content: Json,
+    type: "group" | "supergroup" = "supergroup",
+  ): Json {
+    this.addChat(groupId, type, `Group ${groupId}`);
+    const c = this.chats.get(groupId)!;
+    const msg: FakeMessage = {
+      message_id: c.nextId++,
+      from: { is_bot: false, ...from },
+      chat: c.chat as FakeMessage["chat"],
+      date: unix(),
+      ...content,
+    };
+    c.messages.set(msg.message_id, msg);
+    return this.pushUpdate({ message: msg });
   }
 
   // ---------------------------------------------------------------- test API: files
@@ -789,8 +854,11 @@ export class FakeTelegram extends EventEmitter {
         if (!charge || charge.userId !== int(p, "user_id")) throw bad("CHARGE_NOT_FOUND");
         if (charge.refunded) throw bad("CHARGE_ALREADY_REFUNDED");
         charge.refunded = true;
+        charge.refundedAt = unix();
         return true;
       }
+      case "getStarTransactions":
+        return this.starTransactions(p);
       case "getChat": {
         const c = this.chats.get(int(p, "chat_id"));
         if (!c) throw bad("chat not found");
@@ -861,9 +929,14 @@ export class FakeTelegram extends EventEmitter {
         const update = this.updates[0] as Json;
         const headers: Record<string, string> = { "content-type": "application/json" };
         if (hook.secret) headers["x-telegram-bot-api-secret-token"] = hook.secret;
-        const ok = await fetch(hook.url, { method: "POST", headers, body: JSON.stringify(update) })
-          .then((r) => r.ok)
-          .catch(() => false);
+        const status = await fetch(hook.url, { method: "POST", headers, body: JSON.stringify(update) })
+          .then(async (r) => {
+            await r.arrayBuffer().catch(() => undefined);
+            return r.status;
+          })
+          .catch(() => 0);
+        this.webhookAttempts.push({ updateId: Number(update.update_id), status });
+        const ok = status >= 200 && status < 300;
         if (ok) this.updates.shift();
         else await new Promise((r) => setTimeout(r, 200));
       }
@@ -887,6 +960,48 @@ export class FakeTelegram extends EventEmitter {
       contents.push({ ...mediaOf(kind, file, this), ...caption, media_group_id: group });
     }
     return contents.map((content) => this.store("sendMediaGroup", c, content, {}));
+  }
+
+  /**
+   * The bot's Star transactions in chronological order (Bot API getStarTransactions): each Stars
+   * charge as an incoming invoice_payment from its user, each refund as an outgoing one to the same
+   * user with the original id. `offset` skips that many, `limit` is 1–100 (default 100).
+   */
+  private starTransactions(p: Json): Json {
+    const offset = p.offset === undefined ? 0 : int(p, "offset");
+    const limit = p.limit === undefined ? 100 : int(p, "limit");
+    if (offset < 0) throw bad("offset must be non-negative");
+    if (limit < 1 || limit > 100) throw bad("limit must be between 1 and 100");
+    const all: Array<Json & { date: number }> = [];
+    for (const [id, c] of this.charges) {
+      if (c.currency !== "XTR") continue;
+      all.push({
+        id,
+        amount: c.amount,
+        date: c.at,
+        source: {
+          type: "user",
+          transaction_type: "invoice_payment",
+          user: c.user,
+          invoice_payload: c.payload,
+        },
+      });
+      if (c.refunded)
+        all.push({
+          id,
+          amount: c.amount,
+          date: c.refundedAt,
+          receiver: {
+            type: "user",
+            transaction_type: "invoice_payment",
+            user: c.user,
+            invoice_payload: c.payload,
+          },
+        });
+    }
+    // Stable: a charge and its refund within one second keep their order.
+    all.sort((a, b) => a.date - b.date);
+    return { transactions: all.slice(offset, offset + limit) };
   }
 
   private sendInvoice(p: Json): FakeMessage {
@@ -1350,7 +1465,7 @@ export class FakeUser {
     });
     const answer = await this.tg.preCheckoutAnswer(queryId);
     if (!answer.ok) return { answer };
-    const chargeId = this.tg.newCharge(this.id);
+    const chargeId = this.tg.newCharge(this.id, inv);
     const msg = this.tg.userMessage(this.profile, {
       successful_payment: {
         currency: inv.currency,

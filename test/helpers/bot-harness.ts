@@ -25,7 +25,7 @@ import {
 } from "../fakes/telegram-server.ts";
 import { sqliteFactory } from "./stores.ts";
 
-/** A queue stand-in that records wakes; position N waits about 2·N minutes. */
+/** A queue stand-in that records wakes; position N waits about 2·N minutes; kie.ai is always ready. */
 export function recordingQueue(): QueueHandle & { wakes: number } {
   const q = {
     wakes: 0,
@@ -34,6 +34,7 @@ export function recordingQueue(): QueueHandle & { wakes: number } {
     },
     async checkProviderTask() {},
     estimateMinutes: (position: number) => Math.max(1, position) * 2,
+    availability: async () => ({ ok: true }) as const,
   };
   return q;
 }

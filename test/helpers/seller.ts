@@ -10,12 +10,14 @@ import { sqliteFactory } from "./stores.ts";
 export const SELLER_TEXTS = {
   en: {
     create: "🎬 Create a video",
+    confirm: "✅ Confirm",
     names: { ugc: "UGC blogger", broll: "Ad B-roll" },
     again: "🔁 Make another with this product",
     product: "Ceramic mug 350 ml, matte black, keeps coffee hot for 2 hours, dishwasher safe",
   },
   ru: {
     create: "🎬 Создать видео",
+    confirm: "✅ Подтвердить",
     names: { ugc: "UGC-блогер", broll: "Рекламный B-roll" },
     again: "🔁 Ещё одно с этим товаром",
     product: "Керамическая кружка 350 мл, матовая, держит тепло два часа, можно в посудомойку",

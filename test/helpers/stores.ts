@@ -145,3 +145,34 @@ export function storeFactories(): StoreFactory[] {
   const url = process.env.TEST_DATABASE_URL;
   return url ? [sqliteFactory(), postgresFactory(url)] : [sqliteFactory()];
 }
+
+/**
+ * The same store behind a switch: while `down`, every operation fails as a database that does not
+ * answer would ("connection refused"), for the whole program that uses it.
+ */
+export function switchableStore(store: Store): { store: Store; down(): void; up(): void; isDown(): boolean } {
+  let down = false;
+  const proxy = new Proxy(store, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== "function" || key === "close") return value;
+      return (...args: unknown[]) => {
+        if (down)
+          return Promise.reject(
+            Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }),
+          );
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return {
+    store: proxy,
+    down: () => {
+      down = true;
+    },
+    up: () => {
+      down = false;
+    },
+    isDown: () => down,
+  };
+}

@@ -7,13 +7,14 @@ import type { Message } from "grammy/types";
 import type { NewJob } from "../../db/store.ts";
 import type { Job } from "../../db/types.ts";
 import { saveQueueNotice } from "../../queue/positions.ts";
+import type { KeyAvailability } from "../../queue/types.ts";
 import type { Template } from "../../templates/index.ts";
 import { BUY_CALLBACK, type Callback, decode, encode } from "../callbacks.ts";
 import type { BotContext, Step } from "../context.ts";
 import { esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
 import { acceptedScreen } from "../notice.ts";
-import { type FeatureDeps, reply, type Screen, show } from "../ui.ts";
+import { type FeatureDeps, menuButton, reply, type Screen, show } from "../ui.ts";
 
 export const LIMITS = {
   descriptionMin: 10,
@@ -250,6 +251,9 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     const count = s.draft.count;
     if (flowOfButton !== s.flow || s.step !== "confirm" || !t || !count || !s.draft.photoFileId)
       return outdated(ctx);
+    // Asked before anything is charged: an order that cannot be rendered is refused, not paid and refunded.
+    const ready = await queue.availability();
+    if (!ready.ok) return notReady(ctx, ready);
     const jobs: NewJob[] = Array.from({ length: count }, (_, i) => ({
       chatId,
       template: t.id,
@@ -298,6 +302,27 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
         logger.warn({ err: e }, "queue wake failed; the workers will find the jobs on their next poll");
       }
     }
+  }
+
+  /**
+   * Confirm refused without a charge. With no kie.ai key the flow ends at the menu (only the owner
+   * can fix it); with every key resting the order stays, to be confirmed again once one is back.
+   */
+  async function notReady(ctx: BotContext, state: Exclude<KeyAvailability, { ok: true }>): Promise<void> {
+    await ctx.answerCallbackQuery();
+    if (state.reason === "no_keys") {
+      ctx.session.step = null;
+      ctx.session.draft = {};
+      return show(ctx, { text: ctx.t("service-not-ready"), keyboard: menuButton(ctx) });
+    }
+    const minutes = Math.max(1, Math.ceil((state.until.getTime() - Date.now()) / 60_000));
+    // Rests after a rejected key last hours: "about 6 h" reads better than "about 360 min".
+    const hours = minutes > 90 ? Math.round(minutes / 60) : 0;
+    const kb = new InlineKeyboard()
+      .text(ctx.t("btn-confirm"), encode({ a: "confirm", flow: ctx.session.flow }))
+      .row()
+      .text(ctx.t("btn-menu"), encode({ a: "menu" }));
+    return show(ctx, { text: ctx.t("service-paused", { minutes, hours }), keyboard: kb });
   }
 
   /** "Accepted, position N": edited into the confirmation, recorded for the queue's updates. */

@@ -55,6 +55,7 @@ support = Questions, ideas or problems? Write to support: { $url }
 support-none = Questions, ideas or problems? Reply here with /help, the owner reads the logs.
 cancelled = Cancelled. Here is the menu.
 outdated = This menu is outdated.
+private-only = I work in private chats only. Write to me directly: @{ $bot }
 error-generic = Something went wrong, please try again.
 unknown = I did not understand that. Use the menu below.
 
@@ -142,6 +143,15 @@ accepted-running =
        *[other] { $count } videos are
     } being made, about <b>{ $minutes }</b> min.
     Balance: <b>{ credits }</b>.
+service-not-ready =
+    ⏳ Video creation is not available yet: the service is still being set up. Nothing was charged.
+    Please come back a bit later.
+service-paused =
+    ⏳ The video service is paused right now. Nothing was charged.
+    It should be back in about <b>{ $hours ->
+        [0] { $minutes } min
+       *[other] { $hours } h
+    }</b>: tap “Confirm” again then.
 already-accepted = Already accepted, the videos are on their way.
 btn-again = 🔁 Make another with this product
 mid-flow-command = You are in the middle of creating a video. { $expected } Or /cancel to leave.
@@ -186,3 +196,8 @@ referral-bonus = When a friend you invited pays for the first time, you get <b>{
 ## Language
 lang-ask = Choose the language:
 lang-set = Language: English.
+
+## Admin alerts (sent as plain text in the first admin's language)
+admin-no-kie-keys =
+    ⚠️ KIE_API_KEYS is empty: no video can be rendered, so the bot refuses new orders (nothing is charged).
+    Add a key from https://kie.ai/api-key to .env and restart; `neurocards doctor` checks it.

@@ -448,7 +448,7 @@ function createPostgresStore(
         db
           .select()
           .from(users)
-          .orderBy(asc(users.id))
+          .orderBy(desc(users.id))
           .limit(page.limit)
           .offset(page.offset ?? 0),
       );
@@ -1020,7 +1020,7 @@ function createPostgresStore(
           .select()
           .from(users)
           .where(or(...conds))
-          .orderBy(asc(users.id))
+          .orderBy(desc(users.id))
           .limit(limit),
       );
       return rows.map(toUser);

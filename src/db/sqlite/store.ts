@@ -416,7 +416,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
       return db
         .select()
         .from(users)
-        .orderBy(asc(users.id))
+        .orderBy(desc(users.id))
         .limit(page.limit)
         .offset(page.offset ?? 0)
         .all()
@@ -891,7 +891,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
         .select()
         .from(users)
         .where(or(...conds))
-        .orderBy(asc(users.id))
+        .orderBy(desc(users.id))
         .limit(limit)
         .all()
         .map(toUser);

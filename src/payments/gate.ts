@@ -1,0 +1,116 @@
+// The payment updates, handled before anything that needs a session or a user row (both read the
+// database, which may be away exactly when the money arrives): the pre-checkout verdict, which
+// Telegram wants within 10 s, and the receipt of a successful payment that the intake has already
+// recorded. Installed by the bot ahead of its own middleware; payments arriving in a group are
+// still recorded (the money is taken), and their receipt goes to the payer's private chat.
+import { Composer, InlineKeyboard } from "grammy";
+import { callbackData } from "../bot/callbacks.ts";
+import type { BotContext } from "../bot/context.ts";
+import type { PaymentsFeatureDeps } from "./feature.ts";
+import { createPaymentIntake } from "./intake.ts";
+import { paymentsTexts } from "./locales.ts";
+import {
+  createPaymentsService,
+  type DeclineReason,
+  type PaymentsService,
+  type PreCheckoutVerdict,
+} from "./service.ts";
+import { localeOfUser } from "./texts.ts";
+
+const DECLINE_KEYS: Record<DeclineReason, string> = {
+  invalid: "pay-decline-invalid",
+  unknown_package: "pay-decline-unknown-package",
+  price_changed: "pay-decline-price-changed",
+  blocked: "pay-decline-blocked",
+  no_user: "pay-decline-no-user",
+};
+
+export interface PaymentsGateDeps extends PaymentsFeatureDeps {
+  service?: PaymentsService;
+  /** Waits between attempts to record a payment while the database is away. */
+  retryMs?: { base: number; max: number };
+}
+
+export function createPaymentsGate(deps: PaymentsGateDeps) {
+  const { logger, telegram } = deps;
+  const service = deps.service ?? createPaymentsService(deps);
+  const texts = paymentsTexts();
+  const intake = createPaymentIntake({
+    service,
+    logger,
+    texts,
+    message: (tgId, text) => telegram.api.sendMessage(tgId, text),
+    notifyAdmins: (text) => telegram.notifyAdmins(text),
+    retryMs: deps.retryMs,
+  });
+  const composer = new Composer<BotContext>();
+
+  composer.on("pre_checkout_query", async (ctx) => {
+    const q = ctx.preCheckoutQuery;
+    const fallbackLocale = localeOfUser({ language: null, languageCode: q.from.language_code ?? null });
+    let verdict: PreCheckoutVerdict;
+    try {
+      verdict = await service.checkPreCheckout(q);
+    } catch (err) {
+      logger.error({ err, tgId: q.from.id }, "pre-checkout check failed");
+      await ctx.answerPreCheckoutQuery(false, {
+        error_message: texts.t(fallbackLocale, "pay-decline-error"),
+      });
+      return;
+    }
+    if (verdict.ok) {
+      await ctx.answerPreCheckoutQuery(true);
+      return;
+    }
+    const locale = verdict.user ? localeOfUser(verdict.user) : fallbackLocale;
+    logger.info({ tgId: q.from.id, reason: verdict.reason }, "pre-checkout declined");
+    await ctx.answerPreCheckoutQuery(false, { error_message: texts.t(locale, DECLINE_KEYS[verdict.reason]) });
+  });
+
+  // The credits are on the balance whatever happens to the receipt: a failed send is logged, never
+  // turned into the generic "something went wrong, try again" (which would read as "pay again").
+  const receiptLost = (err: unknown) => logger.warn({ err }, "payment receipt not delivered");
+
+  composer.on("message:successful_payment", async (ctx) => {
+    // Already recorded when the update came through the poller or the webhook; a no-op then.
+    await intake.save([ctx.update]);
+    const outcome = intake.outcomeOf(ctx.update);
+    const sp = ctx.message.successful_payment;
+    const to = ctx.from.id;
+    if (!outcome?.ok) {
+      // Telegram approved a payload we cannot read (pre-checkout would have declined it): the
+      // money is taken, so a person must look at it.
+      await telegram.notifyAdmins(
+        texts.t("en", "pay-admin-unreadable", {
+          tgId: to,
+          amount: sp.total_amount,
+          currency: sp.currency,
+          payload: sp.invoice_payload,
+          charge: sp.telegram_payment_charge_id,
+        }),
+      );
+      const t = texts.bind(localeOfUser({ language: null, languageCode: ctx.from.language_code ?? null }));
+      await ctx.api.sendMessage(to, t("pay-pending-manual")).catch(receiptLost);
+      return;
+    }
+    const t = texts.bind(localeOfUser(outcome.user));
+    const key = outcome.credited ? "pay-receipt" : "pay-receipt-replay";
+    await ctx.api
+      .sendMessage(to, t(key, { credits: outcome.payment.credits, balance: outcome.balance }), {
+        parse_mode: "HTML",
+        reply_markup: new InlineKeyboard().text(t("pay-create-button"), callbackData.create()),
+      })
+      .catch(receiptLost);
+    if (outcome.referral) {
+      const { referrer, bonus, balance } = outcome.referral;
+      const text = texts.t(localeOfUser(referrer), "pay-referral-bonus", { bonus, balance });
+      await telegram
+        .send(referrer.tgId, (api) => api.sendMessage(referrer.tgId, text, { parse_mode: "HTML" }))
+        .catch((err) => logger.warn({ err, referrerId: referrer.id }, "referral notice not delivered"));
+    }
+  });
+
+  return { composer, intake, service };
+}
+
+export type PaymentsGate = ReturnType<typeof createPaymentsGate>;

@@ -1,0 +1,142 @@
+// Telegram's own record of Stars payments against ours. A charge can reach Telegram and never
+// reach the payments table: an update lost to a crash before its offset was saved, a webhook
+// Telegram gave up on, a bug. On start and then periodically the bot reads its Star transactions
+// (getStarTransactions, chronological) and credits each incoming invoice payment it has no row for
+// through the same path as a live payment (idempotent per charge id), then tells the user and the
+// admins. The position read so far is kept in the store, so a run reads only what is new plus a
+// margin of the last page.
+import type { Api } from "grammy";
+import type { StarTransaction, SuccessfulPayment, User as TelegramUser } from "grammy/types";
+import type { Store } from "../db/store.ts";
+import type { Logger } from "../logger.ts";
+import { paymentsTexts } from "./locales.ts";
+import type { PaymentsService } from "./service.ts";
+import { localeOfUser } from "./texts.ts";
+
+export interface StarsReconcilerDeps {
+  api: Api;
+  store: Pick<Store, "getPaymentByChargeId" | "readSession" | "writeSession">;
+  service: Pick<PaymentsService, "applyPayment">;
+  logger: Logger;
+  notifyAdmins(text: string): Promise<void>;
+  /** Time between runs after the first (default 1 hour). */
+  everyMs?: number;
+}
+
+export interface ReconcileReport {
+  /** Transactions read from Telegram in this run. */
+  read: number;
+  /** Charges Telegram had and the payments table did not, now credited. */
+  credited: Array<{ chargeId: string; tgId: number; credits: number }>;
+}
+
+const CURSOR_KEY = "sys:stars-reconcile";
+const PAGE = 100;
+
+function missedPayment(tx: StarTransaction): { from: TelegramUser; payload: string } | null {
+  const s = tx.source;
+  if (s?.type !== "user" || s.transaction_type !== "invoice_payment" || !s.invoice_payload) return null;
+  return { from: s.user, payload: s.invoice_payload };
+}
+
+export function createStarsReconciler(d: StarsReconcilerDeps) {
+  const texts = paymentsTexts();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<ReconcileReport> | undefined;
+
+  async function readCursor(): Promise<number> {
+    const raw = await d.store.readSession(CURSOR_KEY);
+    const n = raw ? Number((JSON.parse(raw) as { offset?: unknown }).offset) : 0;
+    return Number.isInteger(n) && n >= 0 ? n : 0;
+  }
+
+  async function once(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { read: 0, credited: [] };
+    // One page back: transactions of the same second may be listed in another order next time.
+    let offset = Math.max(0, (await readCursor()) - PAGE);
+    for (;;) {
+      const { transactions } = await d.api.getStarTransactions({ offset, limit: PAGE });
+      for (const tx of transactions) {
+        const missed = missedPayment(tx);
+        if (!missed || (await d.store.getPaymentByChargeId(tx.id))) continue;
+        const sp: SuccessfulPayment = {
+          currency: "XTR",
+          total_amount: tx.amount,
+          invoice_payload: missed.payload,
+          telegram_payment_charge_id: tx.id,
+          provider_payment_charge_id: "",
+        };
+        const outcome = await d.service.applyPayment(missed.from, sp);
+        if (!outcome.ok) {
+          d.logger.error(
+            { chargeId: tx.id, tgId: missed.from.id },
+            "a Stars charge with an unreadable payload",
+          );
+          await d.notifyAdmins(
+            texts.t("en", "pay-admin-unreadable", {
+              tgId: missed.from.id,
+              amount: tx.amount,
+              currency: "XTR",
+              payload: missed.payload,
+              charge: tx.id,
+            }),
+          );
+          continue;
+        }
+        if (!outcome.credited) continue; // recorded meanwhile by the live update
+        const credits = outcome.payment.credits;
+        report.credited.push({ chargeId: tx.id, tgId: missed.from.id, credits });
+        d.logger.warn({ chargeId: tx.id, tgId: missed.from.id, credits }, "missed Stars payment credited");
+        const t = texts.bind(localeOfUser(outcome.user));
+        await d.api
+          .sendMessage(missed.from.id, t("pay-receipt", { credits, balance: outcome.balance }), {
+            parse_mode: "HTML",
+          })
+          .catch((err) =>
+            d.logger.warn({ err, tgId: missed.from.id }, "receipt of a missed payment not delivered"),
+          );
+      }
+      report.read += transactions.length;
+      offset += transactions.length;
+      await d.store.writeSession(CURSOR_KEY, JSON.stringify({ offset }));
+      if (transactions.length < PAGE) break;
+    }
+    if (report.credited.length > 0) await d.notifyAdmins(summary(report.credited));
+    return report;
+  }
+
+  /** One notice per run, however many were missed (each also logged with its charge id). */
+  function summary(credited: ReconcileReport["credited"]): string {
+    const shown = credited.slice(0, 20);
+    const lines = shown.map((c) => texts.t("en", "pay-admin-reconciled-line", { ...c, charge: c.chargeId }));
+    if (credited.length > shown.length)
+      lines.push(texts.t("en", "pay-admin-reconciled-more", { count: credited.length - shown.length }));
+    return `${texts.t("en", "pay-admin-reconciled", { count: credited.length })}\n${lines.join("\n")}`;
+  }
+
+  return {
+    /** One pass; concurrent calls share it. */
+    run(): Promise<ReconcileReport> {
+      running ??= once().finally(() => {
+        running = undefined;
+      });
+      return running;
+    },
+    /** Runs now and then every `everyMs`; failures are logged and retried at the next run. */
+    start(): void {
+      if (timer) return;
+      const tick = () =>
+        void this.run().catch((err) => d.logger.warn({ err }, "Stars reconciliation failed; retried later"));
+      tick();
+      timer = setInterval(tick, d.everyMs ?? 60 * 60_000);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+export type StarsReconciler = ReturnType<typeof createStarsReconciler>;
