@@ -103,7 +103,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
         .catch((err) => logger.warn({ err, taskId }, "kie.ai callback check failed"));
     },
     // Webhook mode (WEBHOOK_URL) instead of polling: the route exists only then.
-    webhook: bot && config.telegram.webhook ? (update) => bot.handleUpdate(update) : undefined,
+    webhook: bot && config.telegram.webhook ? bot.handleWebhookUpdate : undefined,
   });
   const sweeper = createRetentionSweeper({ config, store, storage, logger, telegram });
 

@@ -229,13 +229,13 @@ describe("request bodies that are too large or not JSON", () => {
     expect(updates).toEqual([update]);
   });
 
-  it("answers 500 when the bot fails to handle the update, so Telegram delivers it again", async () => {
+  it("answers 503 when the bot fails to handle (or save) the update, so Telegram delivers it again", async () => {
     const r = await raw(port, telegramWebhookPath(config), {
       method: "POST",
       headers: hook,
       body: JSON.stringify({ update_id: 666, message: { message_id: 1, text: "hi" } }),
     });
-    expect(r.status).toBe(500);
-    expect(r.body.toString()).toBe("Internal error\n");
+    expect(r.status).toBe(503);
+    expect(r.headers["retry-after"]).toBe("1");
   });
 });

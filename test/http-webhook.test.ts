@@ -40,7 +40,7 @@ describe("webhook mode over HTTP", () => {
       waitForPolling: false,
     });
     const bot = h.bot;
-    server = testHttpServer(h.config, { webhook: (update) => bot.handleUpdate(update) });
+    server = testHttpServer(h.config, { webhook: bot.handleWebhookUpdate });
     await server.listen();
     const user = h.user({ id: 501, first_name: "Ann", language_code: "en" });
     user.command("start");

@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { encode } from "../src/bot/callbacks.ts";
+import { createWebhookHandler } from "../src/http/webhook.ts";
 import { encodePayload } from "../src/payments/payload.ts";
 import { buttonsOf, type FakeMessage } from "./fakes/telegram-server.ts";
 import { waitUntil } from "./helpers/bot-harness.ts";
+import { silentLogger } from "./helpers/http.ts";
 import { ADMIN_ID, type PaymentsBot, startPaymentsBot } from "./payments-harness.ts";
 
 let h: PaymentsBot;
@@ -279,7 +281,12 @@ describe("payments in webhook mode", () => {
         { WEBHOOK_URL: `http://127.0.0.1:${port}`, WEBHOOK_SECRET: "webhook-secret-0123456789" },
         { webhookSaveDeadlineMs: 150 },
       );
-      handler = h.bot.webhookHandler();
+      // The real webhook route (body limit, JSON parse) in front of the bot's update handling.
+      handler = createWebhookHandler({
+        secret: h.config.telegram.webhook!.secret,
+        dispatch: h.bot.handleWebhookUpdate,
+        logger: silentLogger(),
+      });
       const { u, user } = await h.member({ id: 125 });
       const payload = encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: u.id });
       h.database.down();

@@ -1,8 +1,7 @@
 // The bot: one factory wiring grammY, the session on the store, i18n, the user flows and the
 // features of other subsystems. Long polling with @grammyjs/runner lives in ./polling.ts.
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, type Composer, session, webhookCallback } from "grammy";
+import { Bot, type Composer, session } from "grammy";
 import type { Update } from "grammy/types";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
@@ -62,7 +61,7 @@ export interface BotDeps {
   polling?: { leaseTtlMs?: number; backoffMs?: { first: number; max: number }; pollTimeoutSeconds?: number };
 }
 
-/** grammY answers a webhook request after 10 s; a payment not saved by then is left to Telegram's retry. */
+/** A webhook request waits this long for a payment to be saved; after it, Telegram's retry takes over. */
 const WEBHOOK_SAVE_DEADLINE_MS = 8_000;
 
 const COMMANDS = ["start", "menu", "cancel", "help", "lang"] as const;
@@ -118,23 +117,6 @@ export function createBot(deps: BotDeps) {
   bot.use(createCreateFeature(fd));
   bot.use(unhandled(fd));
   bot.catch((e) => logger.error({ err: e.error, updateId: e.ctx.update.update_id }, "unhandled bot error"));
-
-  /** The bot as webhookCallback sees it: ingest runs before each update is handled. */
-  function savingBot(): Bot<BotContext> {
-    return new Proxy(bot, {
-      get(target, key) {
-        if (key === "handleUpdate")
-          return async (update: Update, envelope?: Parameters<typeof bot.handleUpdate>[1]) => {
-            await deps.ingest?.([update], {
-              deadlineMs: deps.webhookSaveDeadlineMs ?? WEBHOOK_SAVE_DEADLINE_MS,
-            });
-            return target.handleUpdate(update, envelope);
-          };
-        const value: unknown = Reflect.get(target, key, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  }
 
   let announced = false;
   async function announce(): Promise<void> {
@@ -204,29 +186,21 @@ export function createBot(deps: BotDeps) {
     },
     isPolling: () => poller.isPolling(),
     pollerState: () => poller.state(),
-    /** Handles one update (webhook mode, tests). */
+    /** Handles one update (tests). */
     handleUpdate: async (update: Parameters<typeof bot.handleUpdate>[0]) => {
       if (!bot.isInited()) await bot.init();
       await bot.handleUpdate(update);
     },
     /**
-     * Node http handler for webhook mode (checks the secret token). Telegram gets its 200 only
-     * after the update was handled, and an update carrying money only after it was saved: when
-     * the database does not answer within WEBHOOK_SAVE_DEADLINE_MS the request fails and Telegram
-     * delivers the update again later.
+     * Webhook mode: handles one update the HTTP server has read, checked and parsed (src/http/webhook.ts).
+     * Resolves only after the update was handled, and an update carrying money only after it was
+     * saved; rejects when the database does not answer within WEBHOOK_SAVE_DEADLINE_MS, and then the
+     * request fails and Telegram delivers the update again later.
      */
-    webhookHandler: () => {
-      const handle = webhookCallback(savingBot(), "http", { secretToken: config.telegram.webhook?.secret });
-      return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-        try {
-          await handle(req, res);
-        } catch (err) {
-          // Not saved (or not handled) in time: an error status makes Telegram deliver it again.
-          logger.warn({ err }, "webhook update not handled; Telegram will deliver it again");
-          if (!res.headersSent) res.writeHead(503, { "retry-after": "1" });
-          res.end();
-        }
-      };
+    handleWebhookUpdate: async (update: Update): Promise<void> => {
+      await deps.ingest?.([update], { deadlineMs: deps.webhookSaveDeadlineMs ?? WEBHOOK_SAVE_DEADLINE_MS });
+      if (!bot.isInited()) await bot.init();
+      await bot.handleUpdate(update);
     },
     languages: LANGUAGES,
   };

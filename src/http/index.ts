@@ -38,8 +38,8 @@ export interface HttpServerDeps {
   /** kie.ai reported a finished task: check it now. Not awaited; errors are logged. */
   onKieCallback(taskId: string): unknown;
   /**
-   * Webhook mode: handles one parsed Telegram update (e.g. `bot.handleUpdate`); the route answers 200
-   * when it resolves and 500 when it throws. The route exists only with it.
+   * Webhook mode: handles one parsed Telegram update (`bot.handleWebhookUpdate`); the route answers
+   * 200 when it resolves and 503 when it throws. The route exists only with it.
    */
   webhook?: UpdateDispatch | undefined;
   /** For tests: how long /healthz results are shared (default limits.HEALTH_CACHE_MS). */
@@ -93,7 +93,7 @@ export function createHttpServer(deps: HttpServerDeps) {
   const webhookSecret = config.telegram.webhook?.secret;
   const webhook =
     deps.webhook && webhookSecret
-      ? createWebhookHandler({ secret: webhookSecret, dispatch: deps.webhook })
+      ? createWebhookHandler({ secret: webhookSecret, dispatch: deps.webhook, logger: log })
       : undefined;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,9 +1,11 @@
 // POST /telegram/<secret>: Telegram's webhook. The body is read here under WEBHOOK_MAX_BYTES and
 // parsed here, so grammY only ever sees a parsed update: a huge or chunked body is refused with 413
 // as it arrives, malformed JSON with 400. The update goes to `dispatch` (one update in, done when
-// handled): 200 once it resolves, 500 when it throws, so Telegram delivers the update again.
+// handled, and saved when it carries money): 200 once it resolves, 503 when it throws, so Telegram
+// delivers the update again.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Update } from "grammy/types";
+import type { Logger } from "../logger.ts";
 import { BodyTooLargeError, readBody } from "./body.ts";
 import { sameSecret } from "./kie.ts";
 import { WEBHOOK_MAX_BYTES } from "./limits.ts";
@@ -11,7 +13,7 @@ import { sendText } from "./reply.ts";
 
 export type UpdateDispatch = (update: Update) => Promise<unknown>;
 
-export function createWebhookHandler(deps: { secret: string; dispatch: UpdateDispatch }) {
+export function createWebhookHandler(deps: { secret: string; dispatch: UpdateDispatch; logger: Logger }) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const given = req.headers["x-telegram-bot-api-secret-token"];
     if (typeof given !== "string" || !sameSecret(given, deps.secret)) {
@@ -31,7 +33,16 @@ export function createWebhookHandler(deps: { secret: string; dispatch: UpdateDis
       sendText(res, 400, "Bad request");
       return;
     }
-    await deps.dispatch(update);
+    try {
+      await deps.dispatch(update);
+    } catch (err) {
+      deps.logger.warn(
+        { err, updateId: update.update_id },
+        "webhook update not handled; Telegram will deliver it again",
+      );
+      sendText(res, 503, "Try again", { "Retry-After": "1" });
+      return;
+    }
     sendText(res, 200, "OK");
   };
 }
