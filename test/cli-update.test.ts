@@ -2,7 +2,17 @@
 // script's own code (build/release-files.ts) with a key pair of the test's, and the "executables"
 // are small shell scripts that print their version, like the real one does for --version.
 import { generateKeyPairSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -119,6 +129,19 @@ describe("neurocards update", () => {
     expect(requests).toContain(ASSET);
     expect(requests.filter((n) => n.startsWith("neurocards-linux-"))).toEqual([ASSET]);
     expect(leftovers()).toEqual(["neurocards.prev"]);
+  });
+
+  it("through a symlink replaces the file it points to and leaves the link", async () => {
+    publish();
+    const link = join(dir, "neurocards-link");
+    symlinkSync(exe, link);
+    const t = io({ NEUROCARDS_RELEASE_URL: base });
+    const program = new Command().exitOverride();
+    registerUpdate(program, { ...t.io, execPath: link }, PUBLIC);
+    await program.parseAsync(["update"], { from: "user" });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(exe, "utf8")).toBe(script(NEW));
+    expect(readFileSync(`${exe}.prev`, "utf8")).toBe(script(VERSION));
   });
 
   it("says there is nothing to do when the latest release is the running version, without downloading it", async () => {

@@ -7,7 +7,7 @@
 // folder, so the path always holds a whole executable, old or new; the old one stays as .prev.
 import { execFile } from "node:child_process";
 import { createHash, createPublicKey, randomBytes, verify } from "node:crypto";
-import { access, constants, copyFile, link, open, rename, rm, stat } from "node:fs/promises";
+import { access, constants, copyFile, link, open, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { Command } from "commander";
@@ -152,7 +152,8 @@ export async function updateExecutable(o: UpdateOptions): Promise<UpdateResult> 
   const version = versionFile.toString("utf8").trim();
   if (version === o.currentVersion && !o.force) return { updated: false, version };
 
-  const executable = resolve(o.executable);
+  // Through a symlink (/usr/local/bin/neurocards → /opt/…) the file is replaced, not the link.
+  const executable = await realpath(resolve(o.executable));
   const dir = dirname(executable);
   const current = await stat(executable);
   try {
