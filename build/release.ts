@@ -5,10 +5,9 @@
 // (CI's secret) or as a file in NEUROCARDS_RELEASE_KEY_FILE; `npm run release:key -- PATH` makes
 // a key pair. The signature is checked against the public key the executables embed before
 // anything is called a release, so a wrong key fails here and not on the owners' servers.
-// On an x64 machine the arm64 executable's Node runs under qemu-user-static (Debian: apt-get install
-// qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross
-// binutils-aarch64-linux-gnu); `EXE=build/release/neurocards-linux-arm64 bash build/smoke.sh`
-// smoke-tests it the same way.
+// On an x64 machine the arm64 executable's Node runs under qemu-user-static, which
+// build/install-arm64-deps.sh installs; `EXE=build/release/neurocards-linux-arm64 bash build/smoke.sh`
+// smoke-tests that file the same way.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";

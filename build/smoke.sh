@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the built single executable (run by .ci/run after `npm run build`):
 #   EXE=build/release/neurocards-linux-arm64 bash build/smoke.sh   tests another file; one built for
-#   another CPU runs under qemu-user-static (see build/release.ts for the packages it needs).
+#   another CPU runs under qemu-user-static (build/install-arm64-deps.sh installs it for arm64).
 #   1. --version from another directory, with a read-only install directory;
 #   2. doctor on a fresh data directory against the fake providers, with HOME unusable so the
 #      SQLite addon cache falls back to the data directory; doctor on a broken config exits 1;
@@ -35,7 +35,7 @@ else
   # Under qemu, with Debian's cross libraries as the dynamic loader's root. `exec` makes qemu the
   # process that the flow's SIGTERM reaches; /proc/self/exe (so the SEA's execPath) stays the file.
   command -v "qemu-$machine-static" >/dev/null && [ -e "/usr/$machine-linux-gnu/lib/libstdc++.so.6" ] \
-    || { echo "smoke: $exe is for $machine: it needs qemu-$machine-static and /usr/$machine-linux-gnu (see build/release.ts)" >&2; exit 1; }
+    || { echo "smoke: $exe is for $machine: it needs qemu-$machine-static and /usr/$machine-linux-gnu (build/install-arm64-deps.sh)" >&2; exit 1; }
   cp "$exe" "$tmp/bin/neurocards.$machine"
   printf '#!/bin/sh\nexec qemu-%s-static -L /usr/%s-linux-gnu "%s" "$@"\n' \
     "$machine" "$machine" "$tmp/bin/neurocards.$machine" >"$tmp/bin/neurocards"
