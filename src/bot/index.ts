@@ -119,6 +119,7 @@ export function createBot(deps: BotDeps) {
   bot.catch((e) => logger.error({ err: e.error, updateId: e.ctx.update.update_id }, "unhandled bot error"));
 
   let announced = false;
+  let stopAsked = false;
   async function announce(): Promise<void> {
     if (announced) return;
     // Not bot.init(): grammY retries its getMe on network errors for ever, so with Telegram
@@ -166,9 +167,12 @@ export function createBot(deps: BotDeps) {
      * throws for Telegram trouble: it is logged and retried, so the HTTP server and workers keep running.
      */
     async start(): Promise<void> {
+      stopAsked = false;
       await announce().catch((e: unknown) =>
         logger.error({ err: e }, "could not introduce the bot to Telegram yet"),
       );
+      // A stop that came while Telegram was slow to answer wins: nothing starts after it.
+      if (stopAsked) return;
       const hook = config.telegram.webhook;
       if (hook) {
         // WEBHOOK_URL is the public base of our HTTP server; updates arrive on its secret route.
@@ -182,6 +186,7 @@ export function createBot(deps: BotDeps) {
     },
     /** Stops fetching and waits for the updates in flight. */
     async stop(): Promise<void> {
+      stopAsked = true;
       await poller.stop();
     },
     isPolling: () => poller.isPolling(),

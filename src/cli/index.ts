@@ -17,6 +17,7 @@ import {
 } from "./io.ts";
 import { registerRunCommands } from "./run.ts";
 import { registerServiceCommands } from "./service.ts";
+import { registerUpdate } from "./update.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -67,6 +68,7 @@ export function buildProgram(io: CliIo): Command {
   registerAdminCommands(program, io);
   registerDataCommands(program, io);
   registerServiceCommands(program, io);
+  registerUpdate(program, io);
   return program;
 }
 

@@ -1,7 +1,8 @@
 // Smoke test of the built executable: starts it against the fake providers and walks one user
 // from /start to the delivered video, then stops it with SIGTERM.
 //   npx tsx test/smoke/flow.ts build/neurocards
-// With SMOKE_DATA_DIR set, the run's data directory is that folder and is kept.
+// With SMOKE_DATA_DIR set, the run's data directory is that folder and is kept. SMOKE_SLOWDOWN=N
+// gives each wait N times as long (an executable for another CPU runs under qemu in smoke.sh).
 // Prints the start-up time to polling and the time from Confirm to the video; exits non-zero on
 // any failure with the executable's output.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -13,6 +14,7 @@ import { startFakes } from "./fakes.ts";
 import { makeOneVideo } from "./user-flow.ts";
 
 const exe = resolve(process.argv[2] ?? "build/neurocards");
+const slowdown = Number(process.env.SMOKE_SLOWDOWN ?? "1");
 
 function freePort(): Promise<number> {
   return new Promise((done) => {
@@ -71,7 +73,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     while (!fakes.telegram.calls.some((c) => c.method === "getUpdates")) {
       if (child.exitCode !== null) await fail(`neurocards exited with ${child.exitCode} before polling`);
-      if (performance.now() - t0 > 20_000) await fail("neurocards did not start polling within 20 s");
+      if (performance.now() - t0 > 20_000 * slowdown) {
+        await fail(`neurocards did not start polling within ${20 * slowdown} s`);
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
     const toPolling = performance.now() - t0;
@@ -80,15 +84,15 @@ async function main(): Promise<void> {
     // Node's own warnings (experimental SEA, deprecations) go to stderr as "(node:PID) ...Warning".
     if (/\(node:\d+\)|Warning:/.test(stderr)) await fail(`neurocards printed a warning on start: ${stderr}`);
 
-    const toVideo = await makeOneVideo(fakes.telegram, 7001);
+    const toVideo = await makeOneVideo(fakes.telegram, 7001, 60_000 * slowdown);
 
     const t2 = performance.now();
     child.kill("SIGTERM");
     const code = await Promise.race([
       exited(child),
-      new Promise<"late">((r) => setTimeout(r, 10_000, "late")),
+      new Promise<"late">((r) => setTimeout(r, 10_000 * slowdown, "late")),
     ]);
-    if (code === "late") await fail("neurocards did not exit within 10 s of SIGTERM");
+    if (code === "late") await fail(`neurocards did not exit within ${10 * slowdown} s of SIGTERM`);
     if (code !== 0) await fail(`neurocards exited with ${code} after SIGTERM`);
     const toExit = performance.now() - t2;
     process.stdout.write(
