@@ -28,6 +28,7 @@ describe("bot locales", () => {
     const vars = {
       n: 3,
       min: "10",
+      bot: "neurocards_bot",
       max: "3000",
       len: "5",
       list: "x",

@@ -1020,7 +1020,7 @@ function createPostgresStore(
           .select()
           .from(users)
           .where(or(...conds))
-          .orderBy(desc(users.id))
+          .orderBy(asc(users.id))
           .limit(limit),
       );
       return rows.map(toUser);

@@ -891,7 +891,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
         .select()
         .from(users)
         .where(or(...conds))
-        .orderBy(desc(users.id))
+        .orderBy(asc(users.id))
         .limit(limit)
         .all()
         .map(toUser);
