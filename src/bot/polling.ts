@@ -66,8 +66,19 @@ export function createPoller(o: PollerOptions) {
 
   async function acquire(): Promise<boolean> {
     try {
-      const r = await store.acquireInstanceLease(LEASE, owner, ttl);
+      let r = await store.acquireInstanceLease(LEASE, owner, ttl);
       if (r.acquired) return true;
+      // A holder on this machine whose process is gone (kill -9, OOM, a crash systemd restarted)
+      // would block polling until its lease ran out — half a minute of unanswered sellers.
+      if (isDeadLocalHolder(r.holder)) {
+        logger.warn(
+          { holder: r.holder },
+          "the previous poller on this machine is gone; taking over its lease",
+        );
+        await store.releaseInstanceLease(LEASE, r.holder);
+        r = await store.acquireInstanceLease(LEASE, owner, ttl);
+        if (r.acquired) return true;
+      }
       if (state !== "waiting_for_lease") {
         logger.error(
           { holder: r.holder, since: r.since, expiresAt: r.expiresAt },
@@ -196,6 +207,18 @@ export function createPoller(o: PollerOptions) {
     state: () => state,
     lastError: () => lastError,
   };
+}
+
+/** `host:pid:nonce` of a process on this host that no longer exists (a reused pid counts as alive). */
+function isDeadLocalHolder(holder: string): boolean {
+  const [host, pid] = holder.split(":");
+  if (host !== hostname() || !/^\d+$/.test(pid ?? "") || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }
 
 function describe(e: unknown): string {
