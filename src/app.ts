@@ -5,10 +5,9 @@
 // anything points at them) → workers → Telegram polling last (users' taps need all of the above).
 // Stop order is the reverse where it matters: polling stops first so no new jobs arrive, workers
 // get a grace period to reach a safe point, then the HTTP server and the database close.
-import { createAdminFeature } from "./admin/index.ts";
+import { createAdminFeature, createBroadcasts } from "./admin/index.ts";
 import { startBackupSchedule } from "./backup/index.ts";
 import { createBot } from "./bot/index.ts";
-import { createBroadcasts } from "./broadcast/index.ts";
 import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
 import type { Store } from "./db/store.ts";
