@@ -10,7 +10,7 @@ import { type AcceptedNotice, acceptedScreen } from "../bot/notice.ts";
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
-import { type Telegram, UserBlockedBotError } from "../telegram/types.ts";
+import { isNotModified, type Telegram, UserBlockedBotError } from "../telegram/types.ts";
 
 /** What the bot records about a notice it showed (saved with `saveQueueNotice`). */
 export interface QueueNotice extends Omit<AcceptedNotice, "minutes"> {
@@ -94,7 +94,7 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
       );
       return true;
     } catch (e) {
-      if (/not modified/i.test(String(e))) return true;
+      if (isNotModified(e)) return true;
       if (e instanceof UserBlockedBotError || /message to edit not found|can't be edited/i.test(String(e)))
         return false;
       d.logger.debug({ err: e, chatId: n.chatId }, "queue position notice not updated");
