@@ -44,8 +44,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const DEFAULT_GRACE_MS = 6_000;
-
 export async function createApp(config: Config, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const mode = opts.mode ?? "all";
   const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
@@ -126,7 +124,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     await step("broadcasts", () => broadcasts?.stop());
     await step("retention", () => sweeper.stop());
     await step("backups", () => stopBackups?.());
-    await step("workers", () => queue.stop(opts.stopGraceMs ?? DEFAULT_GRACE_MS));
+    await step("workers", () => queue.stop(opts.stopGraceMs));
     await step("http", () => http.close());
     await step("database", () => store.close());
   }

@@ -19,7 +19,7 @@ import type { Metrics } from "../metrics.ts";
 import type { Storage } from "../storage/types.ts";
 import type { Telegram } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
-import { QUEUE_DEFAULTS } from "./limits.ts";
+import { QUEUE_DEFAULTS, SHUTDOWN } from "../timing/index.ts";
 import { createListener, type Listener } from "./listen.ts";
 import { createPositionNotifier } from "./positions.ts";
 import { createJobRunner, type JobRunner } from "./run-job.ts";
@@ -73,12 +73,6 @@ export type Queue = QueueHandle & {
   providerCredits(): Promise<Array<{ label: string; credits: number | null; error?: string }>>;
 };
 
-/**
- * The longest a stop waits for the last progress edits to go out: one Bot API call each, and the
- * whole shutdown (grace 6 s + hard stop 2 s in the app) must stay within SIGTERM's 10 s.
- */
-const FLUSH_MS = 1_000;
-
 export function createQueue(deps: QueueDeps): Queue {
   const { config, store, logger, metrics, telegram, storage, catalogue } = deps;
   const log = logger.child({ module: "queue" });
@@ -94,11 +88,11 @@ export function createQueue(deps: QueueDeps): Queue {
     openaiMaxRetries: QUEUE_DEFAULTS.openaiMaxRetries,
     adminAlertEveryMs: QUEUE_DEFAULTS.adminAlertEveryMs,
     refundSweepEveryMs: QUEUE_DEFAULTS.refundSweepEveryMs,
-    refundSweepGraceMs: 60_000,
+    refundSweepGraceMs: QUEUE_DEFAULTS.refundSweepGraceMs,
     timing: DEFAULT_TIMING,
     callbackUrl: kieCallbackUrl(config),
     listen: pg,
-    positionsEveryMs: 15_000,
+    positionsEveryMs: QUEUE_DEFAULTS.positionsEveryMs,
     progressEveryMs: PROGRESS_EVERY_MS,
     ...deps.options,
   };
@@ -255,7 +249,7 @@ export function createQueue(deps: QueueDeps): Queue {
       log.info({ workers: o.concurrency, callback: Boolean(o.callbackUrl) }, "queue started");
     },
 
-    async stop(graceMs = 30_000): Promise<void> {
+    async stop(graceMs: number = SHUTDOWN.graceMs): Promise<void> {
       if (!started) return;
       started = false;
       if (sweepTimer) clearInterval(sweepTimer);
@@ -273,11 +267,11 @@ export function createQueue(deps: QueueDeps): Queue {
       if (!inTime) {
         log.warn({ graceMs }, "jobs did not reach a safe point in time; leaving them to their leases");
         hardStop.abort(new GenerationError("transient", "shutdown", "shutting down"));
-        await Promise.race([done, new Promise((r) => setTimeout(r, 2000).unref())]);
+        await Promise.race([done, new Promise((r) => setTimeout(r, SHUTDOWN.hardStopMs).unref())]);
       }
       // Progress edits still waiting for their interval (often the final "Done") would die with
       // the process; a Bot API that does not answer must not hold the shutdown, though.
-      await Promise.race([delivery.flush(), new Promise((r) => setTimeout(r, FLUSH_MS).unref())]);
+      await Promise.race([delivery.flush(), new Promise((r) => setTimeout(r, SHUTDOWN.flushMs).unref())]);
       await listener?.close();
       listener = null;
       log.info("queue stopped");

@@ -11,6 +11,7 @@ import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import { isNotModified, type Telegram, UserBlockedBotError } from "../telegram/types.ts";
+import { QUEUE_DEFAULTS } from "../timing/index.ts";
 
 /** What the bot records about a notice it showed (saved with `saveQueueNotice`). */
 export interface QueueNotice extends Omit<AcceptedNotice, "minutes"> {
@@ -49,7 +50,7 @@ const MISS_TTL_MS = 60_000;
 
 export function createPositionNotifier(d: PositionNotifierDeps) {
   const i18n = createI18n();
-  const everyMs = d.everyMs ?? 15_000;
+  const everyMs = d.everyMs ?? QUEUE_DEFAULTS.positionsEveryMs;
   const claimDelayMs = d.claimDelayMs ?? 300;
   const noticeGraceMs = d.noticeGraceMs ?? 5_000;
   /** Notices of batches seen waiting (or claimed) by this process. */

@@ -15,7 +15,7 @@ import { LeaseLostError, type Pipeline } from "../generation/pipeline.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Telegram } from "../telegram/types.ts";
-import { backoff } from "./limits.ts";
+import { backoff } from "../timing/index.ts";
 
 export type RunResult = "succeeded" | "failed" | "released" | "stopped" | "lost";
 
