@@ -11,21 +11,26 @@ import { createBot } from "./bot/index.ts";
 import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
 import type { Store } from "./db/store.ts";
+import { createGeneration, type GenerationOptions } from "./generation/index.ts";
+import { reportProviders } from "./generation/readiness.ts";
 import { createHttpServer } from "./http/index.ts";
 import type { Logger } from "./logger.ts";
-import { createMetrics } from "./metrics.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
 import {
   createPaymentsFeature,
   createPaymentsGate,
   createPaymentsService,
   createStarsReconciler,
 } from "./payments/index.ts";
-import { createQueue } from "./queue/index.ts";
-import { reportProviders } from "./queue/readiness.ts";
+import { createQueue, type QueueOptions } from "./queue/index.ts";
+import type { QueueHandle } from "./queue/types.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
+import type { Storage } from "./storage/types.ts";
 import { createTelegram } from "./telegram/index.ts";
-import { createCatalogue } from "./templates/index.ts";
+import type { Telegram } from "./telegram/types.ts";
+import { type Catalogue, createCatalogue } from "./templates/index.ts";
+import { SHUTDOWN } from "./timing/index.ts";
 
 export interface AppOptions {
   /** "all": bot + HTTP + workers; "worker": workers and the HTTP server only (Postgres). */
@@ -44,6 +49,67 @@ export interface App {
   stop(): Promise<void>;
 }
 
+export type JobQueueOptions = QueueOptions & GenerationOptions;
+
+export interface JobQueueDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  telegram: Telegram;
+  storage: Storage;
+  catalogue: Catalogue;
+  options?: Partial<JobQueueOptions>;
+}
+
+export type JobQueue = QueueHandle & {
+  start(): void;
+  /** Stops claiming, waits up to `graceMs` for running steps to reach a safe point, leaves the rest to leases. */
+  stop(graceMs?: number): Promise<void>;
+  /** Worker states for health and the admin panel. */
+  workers(): ReturnType<ReturnType<typeof createQueue>["workers"]>;
+  /** Remaining kie.ai credit per key (doctor, admin panel). */
+  providerCredits(): Promise<Array<{ label: string; credits: number | null; error?: string }>>;
+};
+
+/** The job queue: the generic lease engine (queue/) running the generation rules (generation/). */
+export function createJobQueue(deps: JobQueueDeps): JobQueue {
+  const log = deps.logger.child({ module: "queue" });
+  const generation = createGeneration({ ...deps, logger: log, onReleased: (at) => engine.wakeAt(at) });
+  const engine = createQueue({
+    ...deps,
+    logger: log,
+    runner: generation.runner,
+    hardStopReason: generation.shutdownError,
+  });
+  let started = false;
+  return {
+    wake: engine.wake,
+    checkProviderTask: engine.checkProviderTask,
+    estimateMinutes: generation.estimateMinutes,
+    availability: generation.availability,
+    workers: engine.workers,
+    providerCredits: generation.providerCredits,
+    start(): void {
+      if (started) return;
+      started = true;
+      engine.start();
+      generation.start();
+      log.info({ workers: engine.concurrency, callback: Boolean(generation.callbackUrl) }, "queue started");
+    },
+    async stop(graceMs = SHUTDOWN.graceMs): Promise<void> {
+      if (!started) return;
+      started = false;
+      await generation.stop();
+      await engine.stop(graceMs);
+      // Progress edits still waiting for their interval (often the final "Done") would die with
+      // the process; a Bot API that does not answer must not hold the shutdown, though.
+      await Promise.race([generation.flush(), new Promise((r) => setTimeout(r, SHUTDOWN.flushMs).unref())]);
+      log.info("queue stopped");
+    },
+  };
+}
+
 export async function createApp(config: Config, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const mode = opts.mode ?? "all";
   const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
@@ -51,7 +117,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const catalogue = createCatalogue();
   const storage = createStorage(config, logger);
   const telegram = createTelegram({ config, store, logger });
-  const queue = createQueue({ config, store, logger, metrics, telegram, storage, catalogue });
+  const queue = createJobQueue({ config, store, logger, metrics, telegram, storage, catalogue });
   // Broadcasts are sent by the process that polls (the admin starts them there); worker
   // processes only render videos.
   const broadcasts = mode === "all" ? createBroadcasts({ store, telegram, logger }) : undefined;

@@ -6,25 +6,12 @@
 // A batch (3 or 5 videos) shares one notice showing its best position, and "being made" once none
 // of its jobs waits. Notices live in the store's key-value table, so every process sees them.
 import { createI18n, languageFromCode } from "../bot/i18n.ts";
-import { type AcceptedNotice, acceptedScreen } from "../bot/notice.ts";
+import { acceptedScreen, queueNoticeKey as key, type QueueNotice, saveQueueNotice } from "../bot/notice.ts";
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import { isNotModified, type Telegram, UserBlockedBotError } from "../telegram/types.ts";
 import { QUEUE_DEFAULTS } from "../timing/index.ts";
-
-/** What the bot records about a notice it showed (saved with `saveQueueNotice`). */
-export interface QueueNotice extends Omit<AcceptedNotice, "minutes"> {
-  chatId: number;
-  messageId: number;
-  language: string;
-}
-
-const key = (batchKey: string) => `queue-notice:${batchKey}`;
-
-export function saveQueueNotice(store: Store, batchKey: string, notice: QueueNotice): Promise<void> {
-  return store.writeSession(key(batchKey), JSON.stringify(notice));
-}
 
 export interface PositionNotifierDeps {
   store: Store;
