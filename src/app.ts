@@ -24,6 +24,7 @@ import {
 } from "./payments/index.ts";
 import { createQueue, type QueueOptions } from "./queue/index.ts";
 import type { QueueHandle } from "./queue/types.ts";
+import type { WorkerInfo } from "./queue/worker.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
 import type { Storage } from "./storage/types.ts";
@@ -37,7 +38,7 @@ export interface AppOptions {
   mode?: "all" | "worker";
   /** better-sqlite3's addon when running as a single executable. */
   nativeBinding?: object;
-  /** Grace period for running pipeline steps on shutdown. */
+  /** Grace period for running pipeline steps on shutdown (default SHUTDOWN.graceMs). */
   stopGraceMs?: number;
 }
 
@@ -67,7 +68,7 @@ export type JobQueue = QueueHandle & {
   /** Stops claiming, waits up to `graceMs` for running steps to reach a safe point, leaves the rest to leases. */
   stop(graceMs?: number): Promise<void>;
   /** Worker states for health and the admin panel. */
-  workers(): ReturnType<ReturnType<typeof createQueue>["workers"]>;
+  workers(): WorkerInfo[];
   /** Remaining kie.ai credit per key (doctor, admin panel). */
   providerCredits(): Promise<Array<{ label: string; credits: number | null; error?: string }>>;
 };
@@ -75,6 +76,8 @@ export type JobQueue = QueueHandle & {
 /** The job queue: the generic lease engine (queue/) running the generation rules (generation/). */
 export function createJobQueue(deps: JobQueueDeps): JobQueue {
   const log = deps.logger.child({ module: "queue" });
+  // The runner is built first and handed to the engine; a job it gives back wakes the engine, which
+  // exists by the time any job runs.
   const generation = createGeneration({ ...deps, logger: log, onReleased: (at) => engine.wakeAt(at) });
   const engine = createQueue({
     ...deps,
