@@ -15,6 +15,7 @@ import type { Update } from "grammy/types";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import { TELEGRAM_TIMEOUTS } from "../telegram/timeouts.ts";
+import { backoff } from "../timing/index.ts";
 import type { BotContext } from "./context.ts";
 
 export const ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query", "my_chat_member"] as const;
@@ -44,7 +45,7 @@ const LEASE = "telegram-poller";
 export function createPoller(o: PollerOptions) {
   const { bot, store, logger } = o;
   const ttl = o.leaseTtlMs ?? 30_000;
-  const backoff = o.backoffMs ?? { first: 1000, max: 60_000 };
+  const pace = o.backoffMs ?? { first: 1000, max: 60_000 };
   const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   let state: PollerState = "idle";
   let runner: RunnerHandle | null = null;
@@ -160,7 +161,7 @@ export function createPoller(o: PollerOptions) {
   }
 
   async function main(): Promise<void> {
-    let delay = backoff.first;
+    let failures = 0;
     while (!stopping) {
       if (!(await acquire())) {
         state = "waiting_for_lease";
@@ -169,14 +170,15 @@ export function createPoller(o: PollerOptions) {
       }
       try {
         await pollOnce();
-        delay = backoff.first;
+        failures = 0;
       } catch (e) {
         if (stopping) break;
         lastError = describe(e);
+        failures += 1;
+        const delay = backoff(failures, pace.first, pace.max, 0);
         logger.error({ err: e, retryInMs: delay }, `polling Telegram failed: ${lastError}`);
         state = "backing_off";
         await sleep(delay);
-        delay = Math.min(backoff.max, delay * 2);
       }
     }
     state = "stopped";
