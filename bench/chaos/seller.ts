@@ -71,7 +71,7 @@ export interface SellerOptions {
 }
 
 export async function runSeller(o: SellerOptions): Promise<void> {
-  const { tg, random: r, stats } = o;
+  const { random: r, stats } = o;
   const user = o.tg.user({ id: o.id, first_name: `Seller${o.id}`, language_code: "en" });
   while (Date.now() < o.until) {
     try {
