@@ -3,7 +3,7 @@
 // reachable, no injected errors pending).
 import type { FakeKie } from "../../test/fakes/kie-server.ts";
 import type { FakeOpenAi } from "../../test/fakes/openai-server.ts";
-import type { FakeTelegram, Injection } from "../../test/fakes/telegram-server.ts";
+import type { CallRecord, FakeTelegram, Injection, Json } from "../../test/fakes/telegram-server.ts";
 import type { BotProcess } from "./bot-process.ts";
 import type { ChaosDb } from "./database.ts";
 import type { Random } from "./random.ts";
@@ -62,7 +62,34 @@ export function runFaults(
     }
   };
 
+  // Half the kills and outages are aimed: they land a moment after money or a video is in flight
+  // (a payment or a Confirm tap reaches Telegram, the bot sends a video); the rest fall anywhere.
+  const aim = async (r: Random) => {
+    if (!r.chance(0.5)) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, until - Date.now()));
+      function done() {
+        clearTimeout(timer);
+        t.tg.off("update", onUpdate);
+        t.tg.off("call", onCall);
+        resolve();
+      }
+      function onUpdate(u: Json) {
+        const message = u.message as Json | undefined;
+        const data = String((u.callback_query as Json | undefined)?.data ?? "");
+        if (message?.successful_payment || /confirm/.test(data)) done();
+      }
+      function onCall(c: CallRecord) {
+        if (c.method === "sendVideo" && c.status === 200) done();
+      }
+      t.tg.on("update", onUpdate);
+      t.tg.on("call", onCall);
+    });
+    await sleep(r.between(0, 400));
+  };
+
   const kills = loop(FAULT_EVERY_S.kill, async (r) => {
+    await aim(r);
     const pid = await t.bot.kill9();
     if (pid !== null) {
       stats.kills++;
@@ -75,6 +102,7 @@ export function runFaults(
   const proxy = t.db.proxy;
   const database = proxy
     ? loop(FAULT_EVERY_S.db, async (r) => {
+        await aim(r);
         if (r.chance(0.6)) {
           stats.dbOutages++;
           proxy.cut();
