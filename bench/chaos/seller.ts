@@ -42,6 +42,8 @@ export const emptySellerStats = (): SellerStats => ({
 
 /** Longest wait for one answer of the bot: covers a kill, the restart and the redelivered update. */
 const STEP_MS = 25_000;
+/** How long a seller still waits for answers once the load phase is over. */
+const WIND_DOWN_MS = 5_000;
 /** Telegram's own limit for answering a pre-checkout query. */
 const PRE_CHECKOUT_MS = 10_000;
 const DESCRIPTION =
@@ -88,23 +90,23 @@ async function order(o: SellerOptions, user: FakeUser): Promise<void> {
   const { random: r, stats } = o;
   user.skip();
   user.command("start");
-  let m = await step(user, button(/I accept|Create a video/));
+  let m = await step(user, o.until, button(/I accept|Create a video/));
   if (button(/I accept/)(m, {} as BotEvent)) {
     tap(user, m, /I accept/);
-    m = await step(user, button(/Create a video/));
+    m = await step(user, o.until, button(/Create a video/));
   }
   tap(user, m, /Create a video/);
-  await step(user, text(/product photo/i));
+  await step(user, o.until, text(/product photo/i));
   user.photo({ bytes: TINY_PNG });
-  await step(user, text(/description/i));
+  await step(user, o.until, text(/description/i));
   user.send(DESCRIPTION);
-  tap(user, await step(user, button(/B-roll/)), /B-roll/);
-  await step(user, text(/wishes/i));
+  tap(user, await step(user, o.until, button(/B-roll/)), /B-roll/);
+  await step(user, o.until, text(/wishes/i));
   user.send("-");
   const count = r.chance(0.2) ? 2 : 1;
   const countRe = new RegExp(`^\\s*${count}\\s*$`);
-  tap(user, await step(user, button(countRe)), countRe);
-  const confirm = await step(user, button(/Confirm/));
+  tap(user, await step(user, o.until, button(countRe)), countRe);
+  const confirm = await step(user, o.until, button(/Confirm/));
   const confirmData = buttonsOf(confirm).find((b) => /Confirm/.test(b.text))?.callback_data ?? "";
   tap(user, confirm, /Confirm/);
   stats.orders++;
@@ -113,7 +115,7 @@ async function order(o: SellerOptions, user: FakeUser): Promise<void> {
     user.forgeTap(confirm, confirmData);
     stats.doubleTaps++;
   }
-  const result = await step(user, text(/Accepted|Not enough/));
+  const result = await step(user, o.until, text(/Accepted|Not enough/));
   if (/Accepted/.test(result.text ?? "")) {
     stats.accepted++;
     if (r.chance(0.3)) {
@@ -126,13 +128,13 @@ async function order(o: SellerOptions, user: FakeUser): Promise<void> {
   }
   stats.shortOfCredits++;
   tap(user, result, /Buy credits/);
-  const screen = await step(user, button(/⭐/));
+  const screen = await step(user, o.until, button(/⭐/));
   const pkg = r.pick(buttonsOf(screen).filter((b) => /⭐/.test(b.text)));
   tap(user, screen, pkg.text);
-  const invoice = await step(user, (msg) => msg.invoice !== undefined);
+  const invoice = await step(user, o.until, (msg) => msg.invoice !== undefined);
   const paid = await pay(o, user, invoice);
   if (!paid) return;
-  await step(user, text(/Payment received|already credited/));
+  await step(user, o.until, text(/Payment received|already credited/));
   if (r.chance(0.2)) {
     // Telegram delivers an update again when the bot did not confirm it in time.
     o.tg.replay(paid);
@@ -172,12 +174,14 @@ async function pay(
   return o.tg.pushUpdate({ message: msg });
 }
 
-function wait(user: FakeUser, pred: Pred): Promise<FakeMessage | null> {
-  return user.next(pred, STEP_MS).catch(() => null);
+/** Waits for the bot's answer; after the load phase a seller gives up within WIND_DOWN_MS. */
+function wait(user: FakeUser, until: number, pred: Pred): Promise<FakeMessage | null> {
+  const ms = Math.max(1000, Math.min(STEP_MS, until + WIND_DOWN_MS - Date.now()));
+  return user.next(pred, ms).catch(() => null);
 }
 
-async function step(user: FakeUser, pred: Pred): Promise<FakeMessage> {
-  const m = await wait(user, pred);
+async function step(user: FakeUser, until: number, pred: Pred): Promise<FakeMessage> {
+  const m = await wait(user, until, pred);
   if (!m) throw new StartOver();
   return m;
 }
