@@ -106,7 +106,8 @@ export function runFaults(
         if (r.chance(0.6)) {
           stats.dbOutages++;
           proxy.cut();
-          await sleep(r.between(2000, 8000));
+          // Up to 15 s: longer than the payment handler's own retries (7.5 s), as a real restart can be.
+          await sleep(r.between(2000, 15_000));
           proxy.restore();
         } else {
           stats.dbResets++;

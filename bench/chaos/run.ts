@@ -226,7 +226,7 @@ for (const r of results) {
   process.stdout.write(
     `\n${r.database}: ${s.accepted} orders accepted, ${s.shortOfCredits} short of credits, ${s.preCheckouts} pre-checkouts, ` +
       `${s.doubleTaps} double taps, ${s.staleTaps} stale taps, ${s.paymentReplays} payment replays, ` +
-      `${s.startedOver} times a seller started over; jobs ${JSON.stringify(r.jobs)}\n`,
+      `started over: ${JSON.stringify(s.startedOver)}; jobs ${JSON.stringify(r.jobs)}\n`,
   );
   if (!r.settled) process.stdout.write(`  did not settle within ${DRAIN_SECONDS} s\n`);
   for (const v of r.violations) process.stdout.write(`  VIOLATION ${v.kind}: ${v.detail}\n`);

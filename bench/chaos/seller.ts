@@ -25,7 +25,8 @@ export interface SellerStats {
   preCheckouts: number;
   declined: number;
   paymentReplays: number;
-  startedOver: number;
+  /** Why sellers started over, by what they were waiting for. */
+  startedOver: Record<string, number>;
 }
 
 export const emptySellerStats = (): SellerStats => ({
@@ -37,7 +38,7 @@ export const emptySellerStats = (): SellerStats => ({
   preCheckouts: 0,
   declined: 0,
   paymentReplays: 0,
-  startedOver: 0,
+  startedOver: {},
 });
 
 /** Longest wait for one answer of the bot: covers a kill, the restart and the redelivered update. */
@@ -49,16 +50,13 @@ const PRE_CHECKOUT_MS = 10_000;
 const DESCRIPTION =
   "Ceramic coffee mug, 350 ml, matte black. Keeps heat for an hour, dishwasher safe, fits car holders. Price 990 rub.";
 
-type Pred = (m: FakeMessage, e: BotEvent) => boolean;
-const button =
-  (re: RegExp): Pred =>
-  (m) =>
-    buttonsOf(m).some((b) => re.test(b.text));
-const text =
-  (re: RegExp): Pred =>
-  (m) =>
-    re.test(m.text ?? m.caption ?? "");
+/** What a seller waits for; `what` names it in the start-over counts. */
+type Pred = ((m: FakeMessage, e: BotEvent) => boolean) & { what: string };
+const named = (what: string, f: (m: FakeMessage) => boolean): Pred => Object.assign(f, { what });
+const button = (re: RegExp) => named(`button ${re.source}`, (m) => buttonsOf(m).some((b) => re.test(b.text)));
+const text = (re: RegExp) => named(`text ${re.source}`, (m) => re.test(m.text ?? m.caption ?? ""));
 
+/** The bot did not answer as expected (`message` says where): the seller starts over. */
 class StartOver extends Error {}
 
 export interface SellerOptions {
@@ -80,7 +78,8 @@ export async function runSeller(o: SellerOptions): Promise<void> {
       await order(o, user);
     } catch (e) {
       if (!(e instanceof StartOver)) throw e;
-      stats.startedOver++;
+      // Giving up because the load phase is over is not the bot's doing.
+      if (Date.now() < o.until) stats.startedOver[e.message] = (stats.startedOver[e.message] ?? 0) + 1;
     }
     await sleep(r.between(200, 1500));
   }
@@ -103,7 +102,7 @@ async function order(o: SellerOptions, user: FakeUser): Promise<void> {
   tap(user, await step(user, o.until, button(/B-roll/)), /B-roll/);
   await step(user, o.until, text(/wishes/i));
   user.send("-");
-  const count = r.chance(0.2) ? 2 : 1;
+  const count = r.chance(0.15) ? 3 : 1;
   const countRe = new RegExp(`^\\s*${count}\\s*$`);
   tap(user, await step(user, o.until, button(countRe)), countRe);
   const confirm = await step(user, o.until, button(/Confirm/));
@@ -131,7 +130,11 @@ async function order(o: SellerOptions, user: FakeUser): Promise<void> {
   const screen = await step(user, o.until, button(/⭐/));
   const pkg = r.pick(buttonsOf(screen).filter((b) => /⭐/.test(b.text)));
   tap(user, screen, pkg.text);
-  const invoice = await step(user, o.until, (msg) => msg.invoice !== undefined);
+  const invoice = await step(
+    user,
+    o.until,
+    named("invoice", (msg) => msg.invoice !== undefined),
+  );
   const paid = await pay(o, user, invoice);
   if (!paid) return;
   await step(user, o.until, text(/Payment received|already credited/));
@@ -182,17 +185,17 @@ function wait(user: FakeUser, until: number, pred: Pred): Promise<FakeMessage | 
 
 async function step(user: FakeUser, until: number, pred: Pred): Promise<FakeMessage> {
   const m = await wait(user, until, pred);
-  if (!m) throw new StartOver();
+  if (!m) throw new StartOver(`no ${pred.what}`);
   return m;
 }
 
 /** Taps a button of the message as it is now; a message edited meanwhile means starting over. */
 function tap(user: FakeUser, m: FakeMessage | null, label: RegExp | string): void {
-  if (!m) throw new StartOver();
+  if (!m) throw new StartOver(`no message to tap ${String(label)}`);
   try {
     user.tap(m, label);
   } catch {
-    throw new StartOver();
+    throw new StartOver(`${String(label)} gone`);
   }
 }
 
