@@ -19,6 +19,8 @@ import type { Random } from "./random.ts";
 export interface SellerStats {
   orders: number;
   accepted: number;
+  /** Videos or apologies a seller waited for and saw. */
+  outcomesSeen: number;
   shortOfCredits: number;
   doubleTaps: number;
   staleTaps: number;
@@ -32,6 +34,7 @@ export interface SellerStats {
 export const emptySellerStats = (): SellerStats => ({
   orders: 0,
   accepted: 0,
+  outcomesSeen: 0,
   shortOfCredits: 0,
   doubleTaps: 0,
   staleTaps: 0,
@@ -43,6 +46,8 @@ export const emptySellerStats = (): SellerStats => ({
 
 /** Longest wait for one answer of the bot: covers a kill, the restart and the redelivered update. */
 const STEP_MS = 25_000;
+/** Longest wait for an order's video: the render and a kill or two on the way. */
+const VIDEO_MS = 90_000;
 /** How long a seller still waits for answers once the load phase is over. */
 const WIND_DOWN_MS = 5_000;
 /** Telegram's own limit for answering a pre-checkout query. */
@@ -52,9 +57,14 @@ const DESCRIPTION =
 
 /** What a seller waits for; `what` names it in the start-over counts. */
 type Pred = ((m: FakeMessage, e: BotEvent) => boolean) & { what: string };
-const named = (what: string, f: (m: FakeMessage) => boolean): Pred => Object.assign(f, { what });
+const named = (what: string, f: (m: FakeMessage, e: BotEvent) => boolean): Pred => Object.assign(f, { what });
 const button = (re: RegExp) => named(`button ${re.source}`, (m) => buttonsOf(m).some((b) => re.test(b.text)));
 const text = (re: RegExp) => named(`text ${re.source}`, (m) => re.test(m.text ?? m.caption ?? ""));
+
+const VIDEO_OR_APOLOGY = named(
+  "video or apology",
+  (m, e) => e.method === "sendVideo" || /^😔/.test(m.text ?? ""),
+);
 
 /** The bot did not answer as expected (`message` says where): the seller starts over. */
 class StartOver extends Error {}
@@ -123,6 +133,10 @@ async function order(o: SellerOptions, user: FakeUser): Promise<void> {
       user.forgeTap(confirm, confirmData);
       stats.staleTaps++;
     }
+    // A seller waits to see the video (or the apology) before the next order, so the backlog
+    // stays what a few busy sellers make and the soak can settle in minutes.
+    const outcome = await wait(user, o.until, VIDEO_OR_APOLOGY, VIDEO_MS);
+    if (outcome) stats.outcomesSeen++;
     return;
   }
   stats.shortOfCredits++;
@@ -178,8 +192,8 @@ async function pay(
 }
 
 /** Waits for the bot's answer; after the load phase a seller gives up within WIND_DOWN_MS. */
-function wait(user: FakeUser, until: number, pred: Pred): Promise<FakeMessage | null> {
-  const ms = Math.max(1000, Math.min(STEP_MS, until + WIND_DOWN_MS - Date.now()));
+function wait(user: FakeUser, until: number, pred: Pred, longest = STEP_MS): Promise<FakeMessage | null> {
+  const ms = Math.max(1000, Math.min(longest, until + WIND_DOWN_MS - Date.now()));
   return user.next(pred, ms).catch(() => null);
 }
 
