@@ -62,10 +62,13 @@ export function runFaults(
     }
   };
 
-  // Half the kills and outages are aimed: they land a moment after money or a video is in flight
-  // (a payment or a Confirm tap reaches Telegram, the bot sends a video); the rest fall anywhere.
+  // Half the kills and outages are aimed: they wait for one kind of money or video in flight — a
+  // successful_payment or a Confirm tap reaching Telegram, a video the bot just sent — and strike
+  // 0–400 ms later; the rest fall anywhere. The kind is drawn first, so the rare payments get as
+  // many aimed faults as the frequent taps.
   const aim = async (r: Random) => {
     if (!r.chance(0.5)) return;
+    const target = r.pick(["payment", "confirm", "video"] as const);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, Math.max(0, until - Date.now()));
       function done() {
@@ -77,10 +80,11 @@ export function runFaults(
       function onUpdate(u: Json) {
         const message = u.message as Json | undefined;
         const data = String((u.callback_query as Json | undefined)?.data ?? "");
-        if (message?.successful_payment || /confirm/.test(data)) done();
+        if (target === "payment" && message?.successful_payment) done();
+        if (target === "confirm" && /confirm/.test(data)) done();
       }
       function onCall(c: CallRecord) {
-        if (c.method === "sendVideo" && c.status === 200) done();
+        if (target === "video" && c.method === "sendVideo" && c.status === 200) done();
       }
       t.tg.on("update", onUpdate);
       t.tg.on("call", onCall);

@@ -242,7 +242,8 @@ for (const r of results) {
       `${s.doubleTaps} double taps, ${s.staleTaps} stale taps, ${s.paymentReplays} payment replays, ` +
       `started over: ${JSON.stringify(s.startedOver)}; jobs ${JSON.stringify(r.jobs)}\n`,
   );
-  if (!r.settled) process.stdout.write(`  did not settle (nothing moved for ${DRAIN_SECONDS} s, or 15 min passed)\n`);
+  if (!r.settled)
+    process.stdout.write(`  did not settle (nothing moved for ${DRAIN_SECONDS} s, or 15 min passed)\n`);
   for (const v of r.violations) process.stdout.write(`  VIOLATION ${v.kind}: ${v.detail}\n`);
   if (r.violations.length || env.CHAOS_KEEP) process.stdout.write(`  run folder (bot.log): ${r.dir}\n`);
   else rmSync(r.dir, { recursive: true, force: true });
