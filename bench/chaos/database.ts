@@ -50,8 +50,10 @@ export async function openSqlite(dir: string): Promise<ChaosDb> {
   let db: Database.Database | null = null;
   // Opened on first use: the bot creates the file and runs its migrations.
   const conn = () => {
-    db ??= new Database(path);
-    db.pragma("busy_timeout = 10000");
+    if (!db) {
+      db = new Database(path);
+      db.pragma("busy_timeout = 10000");
+    }
     return db;
   };
   return {
@@ -61,8 +63,13 @@ export async function openSqlite(dir: string): Promise<ChaosDb> {
     async expireLeasesOf(pid) {
       const past = Date.now() - 1000;
       const like = `%:${pid}:%`;
-      conn().prepare("update instance_leases set expires_at = ? where owner like ?").run(past, like);
-      conn().prepare("update jobs set lease_expires_at = ? where lease_owner like ?").run(past, like);
+      try {
+        conn().prepare("update instance_leases set expires_at = ? where owner like ?").run(past, like);
+        conn().prepare("update jobs set lease_expires_at = ? where lease_owner like ?").run(past, like);
+      } catch (e) {
+        // Killed before its migrations created the tables: it held no lease.
+        if (!/no such table/.test(String(e))) throw e;
+      }
     },
     async snapshot() {
       const c = conn();
