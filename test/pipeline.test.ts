@@ -151,6 +151,26 @@ describe("a failed job gives the credit back and says why", () => {
     expect((await h.metrics.creditsRefunded.get()).values[0]!.value).toBe(1);
   });
 
+  it("a database that fails just after the video reached the chat: recorded once it answers, one video, no retry or refund", async () => {
+    let failures = 3;
+    const h = await start({
+      wrapStore: (store) => ({
+        ...store,
+        updateJobStatus: async (id, to, patch) => {
+          if (to === "succeeded" && failures-- > 0) throw new Error("read ECONNRESET");
+          return store.updateJobStatus(id, to, patch);
+        },
+      }),
+    });
+    const u = await h.user(2001);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.attempts).toBe(0);
+    expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(1);
+    expect(await h.store.ledgerSum(u.id)).toBe(0);
+  });
+
   it("transient 5xx storm: retried and delivered without a second task", async () => {
     const h = await start();
     h.kie.setStorm(1, { http: 503 });
