@@ -25,7 +25,7 @@ describe("buying credits with Telegram Stars", () => {
     expect(buttonsOf(screen).map((b) => b.text)).toEqual([
       "5 videos — 250 ⭐ (50 ⭐ per video)",
       "10 videos — 450 ⭐ (45 ⭐ per video)",
-      "« Back",
+      "← Back",
     ]);
 
     const q = u.tap(screen, /^10 videos/);

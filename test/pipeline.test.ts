@@ -42,7 +42,7 @@ describe("a paid job ends with the video in the chat", () => {
     expect(videos).toHaveLength(1);
     const video = h.tg.messages(u.tgId).find((m) => m.video)!;
     const buttons = video.reply_markup!.inline_keyboard!.flat();
-    expect(buttons.map((b) => b.text)).toEqual(["🔁 Make another with this product", "🏠 Menu"]);
+    expect(buttons.map((b) => b.text)).toEqual(["🔁 Make another with this product", "☰ Menu"]);
     expect(decode(buttons[0]!.callback_data!)).toEqual({ ok: true, cb: { a: "again", job: job.id } });
     expect(decode(buttons[1]!.callback_data!)).toEqual({ ok: true, cb: { a: "menu" } });
     expect(h.tg.callsTo("sendMessage", u.tgId)).toHaveLength(1);

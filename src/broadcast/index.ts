@@ -2,8 +2,8 @@
 // what a restart interrupted.
 import { adminTexts } from "../admin/locales.ts";
 import type { Store } from "../db/store.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
-import { localeOfUser } from "../payments/texts.ts";
 import type { Telegram } from "../telegram/types.ts";
 import { type Broadcaster, type BroadcasterDeps, createBroadcaster } from "./broadcaster.ts";
 

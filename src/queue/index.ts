@@ -214,7 +214,7 @@ export function createQueue(deps: QueueDeps): Queue {
         metrics.creditsRefunded.inc(job.creditsCharged);
         const cls = (job.errorCode?.split(":")[0] ?? "unknown") as ErrorClass;
         log.warn({ jobId: job.id }, "refunded a failed job the sweep found unrefunded");
-        await delivery.apologize(job, failureText(job.language, cls, job.errorCode?.split(":")[1] ?? ""));
+        await delivery.apologize(job, failureText(job, cls, job.errorCode?.split(":")[1] ?? ""));
       }
     } catch (e) {
       log.warn({ err: e }, "refund sweep failed");

@@ -1,6 +1,7 @@
 // What the rest of the program uses to talk to Telegram outside of an update handler (workers
 // delivering videos, broadcasts, admin alerts). Built by createTelegram() in ./index.ts.
 import type { Api } from "grammy";
+import type { Language } from "../db/types.ts";
 
 export class UserBlockedBotError extends Error {
   constructor(readonly chatId: number) {
@@ -8,6 +9,9 @@ export class UserBlockedBotError extends Error {
     this.name = "UserBlockedBotError";
   }
 }
+
+/** An admin alert: the text in a given admin's language (a plain string is the same for every admin). */
+export type AdminText = string | ((locale: Language) => string);
 
 export interface Telegram {
   /** grammY Api with bounded auto-retry (429 retry_after capped, 5xx, network errors). */
@@ -18,6 +22,9 @@ export interface Telegram {
    * the store and rejects with UserBlockedBotError.
    */
   send<T>(chatId: number, call: (api: Api) => Promise<T>): Promise<T>;
-  /** Messages every admin (ADMIN_IDS) through the pacer; never throws. */
-  notifyAdmins(text: string): Promise<void>;
+  /**
+   * Messages every admin (ADMIN_IDS) through the pacer, each in the language the store knows for
+   * them (English when it does not know or does not answer in time); never throws.
+   */
+  notifyAdmins(text: AdminText): Promise<void>;
 }

@@ -1,12 +1,12 @@
-// Embeds the Fluent files of the payments and admin features into TypeScript modules next to
-// them, so the single executable carries the texts (it reads no folders at run time).
-// Run after editing a .ftl file: node src/payments/locales/embed.mjs
-// test/payments-locales.test.ts fails when an embedded copy drifts from its files.
+// Embeds the Fluent files of the shared texts (src/i18n) and of the payments, admin and generation
+// features into TypeScript modules next to them, so the single executable carries the texts (it
+// reads no folders at run time). Run after editing a .ftl file: node src/payments/locales/embed.mjs
+// test/locales.test.ts fails when an embedded copy drifts from its files.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const src = new URL("../..", import.meta.url).pathname;
-for (const feature of ["payments", "admin"]) {
+for (const feature of ["i18n", "payments", "admin", "generation"]) {
   const dir = join(src, feature, "locales");
   const out = {};
   for (const lang of ["en", "ru"]) out[lang] = readFileSync(join(dir, `${lang}.ftl`), "utf8");
@@ -15,4 +15,4 @@ export const EMBEDDED: Record<"en" | "ru", string> = ${JSON.stringify(out, null,
 `;
   writeFileSync(join(dir, "embedded.ts"), body);
 }
-console.log("embedded payments and admin locales");
+console.log("embedded the shared, payments, admin and generation locales");
