@@ -7,6 +7,7 @@ import {
   displayName,
   jobCard,
   jobLine,
+  jobStatus,
   ledgerLine,
   paymentLine,
   statsText,
@@ -56,7 +57,7 @@ export function createAdminViews(store: Store, now: () => Date) {
 
     async ledger(t: Translate, u: User): Promise<View> {
       const rows = await store.getLedger(u.id, { limit: LEDGER_ROWS });
-      const body = rows.length ? rows.map(ledgerLine).join("\n") : t("adm-ledger-empty");
+      const body = rows.length ? rows.map((e) => ledgerLine(t, e)).join("\n") : t("adm-ledger-empty");
       const title = t("adm-ledger-title", { name: displayName(u), count: rows.length });
       return { text: `${title}\n${body}`, keyboard: backTo(t, `adm:u:${u.id}`) };
     },
@@ -64,9 +65,9 @@ export function createAdminViews(store: Store, now: () => Date) {
     async jobs(t: Translate, u: User): Promise<View> {
       const jobs = await store.getUserJobs(u.id, { limit: LIST_ROWS });
       const keyboard = new InlineKeyboard();
-      for (const j of jobs) keyboard.text(`#${j.id} ${j.status}`, `adm:job:${j.id}`).row();
+      for (const j of jobs) keyboard.text(`#${j.id} ${jobStatus(t, j.status)}`, `adm:job:${j.id}`).row();
       keyboard.text(t("btn-back"), `adm:u:${u.id}`);
-      const body = jobs.length ? jobs.map(jobLine).join("\n") : t("adm-jobs-empty");
+      const body = jobs.length ? jobs.map((j) => jobLine(t, j)).join("\n") : t("adm-jobs-empty");
       const title = t("adm-jobs-title", { name: displayName(u), count: jobs.length });
       return { text: `${title}\n${body}`, keyboard };
     },
@@ -76,7 +77,7 @@ export function createAdminViews(store: Store, now: () => Date) {
       const keyboard = new InlineKeyboard();
       for (const j of jobs) keyboard.text(`#${j.id} ${j.errorCode ?? "?"}`, `adm:job:${j.id}`).row();
       keyboard.text(t("btn-back"), "adm:stats");
-      const body = jobs.length ? jobs.map(jobLine).join("\n") : t("adm-jobs-empty");
+      const body = jobs.length ? jobs.map((j) => jobLine(t, j)).join("\n") : t("adm-jobs-empty");
       return { text: `${t("adm-failed-title", { count: jobs.length })}\n${body}`, keyboard };
     },
 
@@ -89,7 +90,7 @@ export function createAdminViews(store: Store, now: () => Date) {
           keyboard.text(t("adm-button-refund-payment", { id: p.id }), `adm:rf:${p.id}:${u.id}`).row();
       }
       keyboard.text(t("btn-back"), `adm:u:${u.id}`);
-      const body = list.length ? list.map(paymentLine).join("\n") : t("adm-payments-empty");
+      const body = list.length ? list.map((p) => paymentLine(t, p)).join("\n") : t("adm-payments-empty");
       const title = t("adm-payments-title", { name: displayName(u), count: list.length });
       return { text: `${title}\n${body}`, keyboard };
     },
