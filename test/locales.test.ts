@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { EMBEDDED as ADMIN } from "../src/admin/locales/embedded.ts";
 import { LOCALES as BOT } from "../src/bot/locales.generated.ts";
 import { EMBEDDED as GENERATION } from "../src/generation/locales/embedded.ts";
+import { failureText, messages } from "../src/generation/messages.ts";
 import { EMBEDDED as COMMON } from "../src/i18n/locales/embedded.ts";
 import { createTexts } from "../src/i18n/texts.ts";
 import { EMBEDDED as PAYMENTS } from "../src/payments/locales/embedded.ts";
@@ -138,6 +139,22 @@ describe("labels", () => {
         }
       }
     }
+  });
+});
+
+describe("pipeline texts", () => {
+  it("count minutes and returned credits with the plural forms of each language", () => {
+    const ru = messages("ru");
+    expect(
+      [1, 3, 5, 21].map((minutes) => ru("gen-render", { minutes }).match(/около \d+ [а-я]+/)?.[0]),
+    ).toEqual(["около 1 минуты", "около 3 минут", "около 5 минут", "около 21 минуты"]);
+    const back = (language: string, creditsCharged: number) =>
+      failureText({ language, creditsCharged }, "unknown", "x");
+    expect(back("ru", 1)).toContain("Кредит вернули на баланс");
+    expect(back("ru", 3)).toContain("3 кредита вернули на баланс");
+    expect(back("ru", 5)).toContain("5 кредитов вернули на баланс");
+    expect(back("en", 1)).toContain("Your credit is back on your balance");
+    expect(back("en", 2)).toContain("Your 2 credits are back on your balance");
   });
 });
 
