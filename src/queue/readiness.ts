@@ -7,7 +7,7 @@ import type { Logger } from "../logger.ts";
 import type { Telegram } from "../telegram/types.ts";
 
 export interface ReadinessDeps {
-  config: Pick<Config, "kie" | "openai" | "admins">;
+  config: Pick<Config, "kie" | "openai">;
   telegram: Pick<Telegram, "notifyAdmins">;
   logger: Logger;
 }
