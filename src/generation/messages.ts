@@ -2,17 +2,15 @@
 // of ./locales (embedded: see ./locales/embedded.ts). The bot's own texts live in its locale files;
 // these are the ones the workers send outside of any update.
 import type { Job } from "../db/types.ts";
-import { createTexts, type Texts } from "../i18n/texts.ts";
+import { createTexts, type Vars } from "../i18n/texts.ts";
 import type { ErrorClass } from "./errors.ts";
 import { EMBEDDED } from "./locales/embedded.ts";
 
-export const generationTexts: Texts = createTexts(EMBEDDED);
+const texts = createTexts(EMBEDDED);
 
 /** A translate function in the language stored with the job (English when there is none). */
-export function messages(
-  language: string | null | undefined,
-): (key: string, vars?: Record<string, string | number>) => string {
-  return generationTexts.bind(language ?? "en");
+export function messages(language: string | null | undefined): (key: string, vars?: Vars) => string {
+  return texts.bind(language ?? "en");
 }
 
 /** The apology for a failed job: the deadline has its own words, everything else goes by class. */
