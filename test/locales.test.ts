@@ -170,9 +170,11 @@ describe.each([
   ["payments", PAYMENTS, ["payments"], /"(pay-[\w-]+)"/g],
   ["admin", ADMIN, ["admin", "broadcast"], /"(adm-[\w-]+)"/g],
   ["generation", GENERATION, ["generation", "queue"], /"(gen-[\w-]+)"/g],
+  ["bot", BOT, ["bot", "bot/features"], /\bt\("([a-z][\w-]*)"/g],
+  ["shared", COMMON, ["admin", "payments", "generation"], /"((?:btn|alert)-[\w-]+)"/g],
 ] as const)("%s texts", (_feature, embedded, source, pattern) => {
   it("define every key the code names", () => {
-    const known = new Set(messagesOf(embedded.en).keys());
+    const known = new Set([...messagesOf(embedded.en ?? "").keys(), ...messagesOf(COMMON.en).keys()]);
     const used = sourceKeys(pattern, ...source);
     expect(used.length).toBeGreaterThan(5);
     for (const k of used) expect(known, k).toContain(k);
