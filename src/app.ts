@@ -212,7 +212,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       if (stopping) return;
       queue.start();
       // Not awaited: an admin notice through a slow Bot API must not hold the start.
-      void reportProviders({ config, store, telegram, logger }).catch((err: unknown) =>
+      void reportProviders({ config, telegram, logger }).catch((err: unknown) =>
         logger.warn({ err }, "could not tell the admins about the providers"),
       );
       sweeper.start();

@@ -65,7 +65,7 @@ const T = {
     review: /Ваш промпт:/,
     add: "➕ Дополнить",
     replace: "✏️ Заменить",
-    approve: "✅ Подтвердить",
+    approve: "✅ Утвердить",
     count: /Шаг 5 из 5 — сколько видео\?/,
     confirm: (total: number, balance: number) =>
       new RegExp(

@@ -78,7 +78,7 @@ describe("kie.ai client", () => {
     const pool = createKeyPool({
       keys: Object.keys(keys),
       store,
-      telegram: { notifyAdmins: async (t) => void alerts.push(t) },
+      telegram: { notifyAdmins: async (t) => void alerts.push(typeof t === "string" ? t : t("en")) },
       logger,
     });
     const client = createKieClient({

@@ -42,7 +42,7 @@ describe("a paid job ends with the video in the chat", () => {
     expect(videos).toHaveLength(1);
     const video = h.tg.messages(u.tgId).find((m) => m.video)!;
     const buttons = video.reply_markup!.inline_keyboard!.flat();
-    expect(buttons.map((b) => b.text)).toEqual(["🔁 Make another with this product", "🏠 Menu"]);
+    expect(buttons.map((b) => b.text)).toEqual(["🔁 Make another with this product", "☰ Menu"]);
     expect(decode(buttons[0]!.callback_data!)).toEqual({ ok: true, cb: { a: "again", job: job.id } });
     expect(decode(buttons[1]!.callback_data!)).toEqual({ ok: true, cb: { a: "menu" } });
     expect(h.tg.callsTo("sendMessage", u.tgId)).toHaveLength(1);
@@ -182,17 +182,19 @@ describe("a failed job gives the credit back and says why", () => {
     expect(h.kie.created).toBe(1);
   });
 
-  it("transient errors past JOB_MAX_ATTEMPTS: failed, refunded, apology in Russian", async () => {
+  it("transient errors past JOB_MAX_ATTEMPTS: failed, refunded, apology in Russian that counts the credits back", async () => {
     const h = await start({ env: { JOB_MAX_ATTEMPTS: "2" } });
     h.kie.setStorm(1000, { code: 500 });
-    const u = await h.user(2003, 1, "ru");
-    const job = await h.job(u.id, u.tgId, { language: "ru" });
+    const u = await h.user(2003, 2, "ru");
+    const job = await h.job(u.id, u.tgId, { language: "ru", cost: 2 });
     const done = await h.waitFor(job.id, ["succeeded", "failed"]);
     expect(done.status).toBe("failed");
     expect(done.errorCode).toBe("transient:kie_500");
     expect(done.attempts).toBe(2);
-    expect(await h.store.safeGetBalance(u.id)).toBe(1);
-    expect(await shows(h, u.tgId, (t) => /сервис генерации не отвечал/.test(t))).toBe(true);
+    expect(await h.store.safeGetBalance(u.id)).toBe(2);
+    expect(
+      await shows(h, u.tgId, (t) => /сервис генерации не отвечал\. 2 кредита вернули на баланс/.test(t)),
+    ).toBe(true);
   });
 
   it("an unknown task failure is retried with a new task, then failed and refunded", async () => {

@@ -3,8 +3,8 @@
 // this lives here and broadcast/ knows nothing of admin/.
 import { type Broadcaster, type BroadcasterDeps, createBroadcaster } from "../broadcast/broadcaster.ts";
 import type { Store } from "../db/store.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
-import { localeOfUser } from "../payments/texts.ts";
 import type { Telegram } from "../telegram/types.ts";
 import { adminTexts } from "./locales.ts";
 

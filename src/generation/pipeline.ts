@@ -160,7 +160,7 @@ export function createPipeline(d: PipelineDeps) {
           "no_template",
           `template ${job.template} is not in the catalogue`,
         );
-      const shown = await progress(job, messages(job.language).script);
+      const shown = await progress(job, messages(job.language)("gen-script"));
       const own = template.kind === "own" || Boolean(job.ownPrompt);
       const written = await d.prompts.write(
         {
@@ -212,7 +212,7 @@ export function createPipeline(d: PipelineDeps) {
         );
         throw e;
       }
-      const shown = await progress(job, messages(job.language).render(d.renderMinutes()));
+      const shown = await progress(job, messages(job.language)("gen-render", { minutes: d.renderMinutes() }));
       return { kind: "release", runAt: new Date(startedAt + d.timing.firstPollMs), patch: shown, job };
     },
 
@@ -239,7 +239,7 @@ export function createPipeline(d: PipelineDeps) {
     },
 
     async deliver(job, ctx) {
-      const shown = await progress(job, messages(job.language).upload);
+      const shown = await progress(job, messages(job.language)("gen-upload"));
       job = { ...job, ...shown };
       await d.delivery.uploading(job);
       const sent = await d.delivery.deliver(job, async () => {
@@ -274,7 +274,7 @@ export function createPipeline(d: PipelineDeps) {
         }
       }
       if (!done) throw new LeaseLostError(job.id);
-      if (sent.via !== "blocked") await d.delivery.progress(done, messages(done.language).done);
+      if (sent.via !== "blocked") await d.delivery.progress(done, messages(done.language)("gen-done"));
       return { kind: "done", job: done };
     },
   };

@@ -5,10 +5,11 @@
 // message go from "position 3" to "position 1", "writing the script", "rendering", "uploading".
 // A batch (3 or 5 videos) shares one notice showing its best position, and "being made" once none
 // of its jobs waits. Notices live in the store's key-value table, so every process sees them.
-import { createI18n, languageFromCode } from "../bot/i18n.ts";
+import { createI18n } from "../bot/i18n.ts";
 import { acceptedScreen, queueNoticeKey as key, type QueueNotice, saveQueueNotice } from "../bot/notice.ts";
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
+import { languageFromCode } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import { isNotModified, type Telegram, UserBlockedBotError } from "../telegram/types.ts";
 import { QUEUE_DEFAULTS } from "../timing/index.ts";

@@ -34,7 +34,7 @@ export function createRefundSweep(d: RefundSweepDeps) {
         d.metrics.creditsRefunded.inc(job.creditsCharged);
         const cls = (job.errorCode?.split(":")[0] ?? "unknown") as ErrorClass;
         d.logger.warn({ jobId: job.id }, "refunded a failed job the sweep found unrefunded");
-        await d.delivery.apologize(job, failureText(job.language, cls, job.errorCode?.split(":")[1] ?? ""));
+        await d.delivery.apologize(job, failureText(job, cls, job.errorCode?.split(":")[1] ?? ""));
       }
     } catch (e) {
       d.logger.warn({ err: e }, "refund sweep failed");

@@ -6,13 +6,13 @@ import { BUY_CALLBACK, callbackData } from "../bot/callbacks.ts";
 import type { BotContext } from "../bot/context.ts";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { isNotModified, type Telegram } from "../telegram/types.ts";
 import { paymentsTexts } from "./locales.ts";
 import { findPackage, formatPrice, formatPricePerCredit } from "./packages.ts";
 import { createPaymentsService, type PaymentsService } from "./service.ts";
-import { localeOfUser } from "./texts.ts";
 
 export interface PaymentsFeatureDeps {
   config: Config;
@@ -44,7 +44,7 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
       });
       keyboard.text(label, `buy:${p.id}`).row();
     }
-    keyboard.text(t("pay-back-button"), callbackData.menu());
+    keyboard.text(t("btn-back"), callbackData.menu());
     const text = `${t("pay-buy-title")}\n\n${t("pay-buy-text", { balance: ctx.user.credits })}`;
     return { text, keyboard };
   }

@@ -9,17 +9,19 @@ import { type Api, InlineKeyboard } from "grammy";
 import type { StarTransaction, SuccessfulPayment, User as TelegramUser } from "grammy/types";
 import { callbackData } from "../bot/callbacks.ts";
 import type { Store } from "../db/store.ts";
+import type { Language } from "../db/types.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
+import type { AdminText } from "../telegram/types.ts";
 import { paymentsTexts } from "./locales.ts";
 import type { PaymentsService } from "./service.ts";
-import { localeOfUser } from "./texts.ts";
 
 export interface StarsReconcilerDeps {
   api: Api;
   store: Pick<Store, "getPaymentByChargeId" | "readSession" | "writeSession">;
   service: Pick<PaymentsService, "applyPayment">;
   logger: Logger;
-  notifyAdmins(text: string): Promise<void>;
+  notifyAdmins(text: AdminText): Promise<void>;
   /** Time between runs after the first (default 1 hour). */
   everyMs?: number;
   /**
@@ -78,8 +80,8 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
             { chargeId: tx.id, tgId: missed.from.id },
             "a Stars charge with an unreadable payload",
           );
-          await d.notifyAdmins(
-            texts.t("en", "pay-admin-unreadable", {
+          await d.notifyAdmins((l) =>
+            texts.t(l, "pay-admin-unreadable", {
               tgId: missed.from.id,
               amount: tx.amount,
               currency: "XTR",
@@ -108,17 +110,19 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
       await d.store.writeSession(CURSOR_KEY, JSON.stringify({ offset }));
       if (transactions.length < PAGE) break;
     }
-    if (report.credited.length > 0) await d.notifyAdmins(summary(report.credited));
+    if (report.credited.length > 0) await d.notifyAdmins((l) => summary(l, report.credited));
     return report;
   }
 
   /** One notice per run, however many were missed (each also logged with its charge id). */
-  function summary(credited: ReconcileReport["credited"]): string {
+  function summary(locale: Language, credited: ReconcileReport["credited"]): string {
     const shown = credited.slice(0, 20);
-    const lines = shown.map((c) => texts.t("en", "pay-admin-reconciled-line", { ...c, charge: c.chargeId }));
+    const lines = shown.map((c) =>
+      texts.t(locale, "pay-admin-reconciled-line", { ...c, charge: c.chargeId }),
+    );
     if (credited.length > shown.length)
-      lines.push(texts.t("en", "pay-admin-reconciled-more", { count: credited.length - shown.length }));
-    return `${texts.t("en", "pay-admin-reconciled", { count: credited.length })}\n${lines.join("\n")}`;
+      lines.push(texts.t(locale, "pay-admin-reconciled-more", { count: credited.length - shown.length }));
+    return `${texts.t(locale, "pay-admin-reconciled", { count: credited.length })}\n${lines.join("\n")}`;
   }
 
   return {

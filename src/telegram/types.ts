@@ -17,6 +17,10 @@ export function isNotModified(err: unknown): boolean {
   return /message is not modified/i.test(err instanceof GrammyError ? err.description : String(err));
 }
 
+import type { AdminText } from "../i18n/texts.ts";
+
+export type { AdminText };
+
 export interface Telegram {
   /** grammY Api with bounded auto-retry (429 retry_after capped, 5xx, network errors). */
   readonly api: Api;
@@ -26,6 +30,9 @@ export interface Telegram {
    * the store and rejects with UserBlockedBotError.
    */
   send<T>(chatId: number, call: (api: Api) => Promise<T>): Promise<T>;
-  /** Messages every admin (ADMIN_IDS) through the pacer; never throws. */
-  notifyAdmins(text: string): Promise<void>;
+  /**
+   * Messages every admin (ADMIN_IDS) through the pacer, each in the language the store knows for
+   * them (English when it does not know or does not answer in time); never throws.
+   */
+  notifyAdmins(text: AdminText): Promise<void>;
 }

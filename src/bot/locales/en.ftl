@@ -33,14 +33,10 @@ blocked-notice = Access to the bot is restricted. If you think this is a mistake
 ## Main menu
 menu = <b>Main menu</b>
     Balance: <b>{ credits }</b>
-btn-create = 🎬 Create a video
 btn-cabinet = 👤 My cabinet
 btn-buy = 💳 Buy credits
 btn-help = ❓ Help
 btn-support = 💬 Support
-btn-menu = ☰ Menu
-btn-back = ← Back
-btn-cancel = ✖ Cancel
 help =
     <b>How it works</b>
 
@@ -153,7 +149,6 @@ service-paused =
        *[other] { $hours } h
     }</b>: tap “Confirm” again then.
 already-accepted = Already accepted, the videos are on their way.
-btn-again = 🔁 Make another with this product
 mid-flow-command = You are in the middle of creating a video. { $expected } Or /cancel to leave.
 
 ## Cabinet
@@ -175,10 +170,8 @@ status-processing = ⚙️ in progress
 status-succeeded = ✅ ready
 status-failed = ❌ failed
 btn-resend = 📥 Send the video again
-btn-repeat = 🔁 Repeat
 btn-prev = ←
 btn-next = →
-btn-payments = 🧾 Payments
 btn-referral = 🎁 Invite friends
 resend-missing = This video is no longer available.
 resend-caption = Video #{ $id }
@@ -196,8 +189,3 @@ referral-bonus = When a friend you invited pays for the first time, you get <b>{
 ## Language
 lang-ask = Choose the language:
 lang-set = Language: English.
-
-## Admin alerts (sent as plain text in the first admin's language)
-admin-no-kie-keys =
-    ⚠️ KIE_API_KEYS is empty: no video can be rendered, so the bot refuses new orders (nothing is charged).
-    Add a key from https://kie.ai/api-key to .env and restart; `neurocards doctor` checks it.

@@ -34,14 +34,10 @@ blocked-notice = Доступ к боту ограничен. Если это о
 ## Главное меню
 menu = <b>Главное меню</b>
     Баланс: <b>{ credits }</b>
-btn-create = 🎬 Создать видео
 btn-cabinet = 👤 Личный кабинет
 btn-buy = 💳 Купить кредиты
 btn-help = ❓ Помощь
 btn-support = 💬 Поддержка
-btn-menu = ☰ Меню
-btn-back = ← Назад
-btn-cancel = ✖ Отмена
 help =
     <b>Как это работает</b>
 
@@ -105,7 +101,7 @@ own-review =
     Ваш промпт:
 
     <blockquote>{ $prompt }</blockquote>
-btn-approve = ✅ Подтвердить
+btn-approve = ✅ Утвердить
 btn-add = ➕ Дополнить
 btn-replace = ✏️ Заменить
 own-add-ask = Пришлите, что добавить к промпту.
@@ -155,7 +151,6 @@ service-paused =
        *[other] { $hours } ч
     }</b> — тогда нажмите «Подтвердить» ещё раз.
 already-accepted = Уже принято, видео готовятся.
-btn-again = 🔁 Ещё видео с этим товаром
 mid-flow-command = Вы сейчас создаёте видео. { $expected } Или /cancel, чтобы выйти.
 
 ## Личный кабинет
@@ -177,10 +172,8 @@ status-processing = ⚙️ в работе
 status-succeeded = ✅ готово
 status-failed = ❌ не получилось
 btn-resend = 📥 Прислать видео ещё раз
-btn-repeat = 🔁 Повторить
 btn-prev = ←
 btn-next = →
-btn-payments = 🧾 Платежи
 btn-referral = 🎁 Пригласить друзей
 resend-missing = Это видео больше недоступно.
 resend-caption = Видео #{ $id }
@@ -198,8 +191,3 @@ referral-bonus = Когда приглашённый друг впервые о�
 ## Язык
 lang-ask = Выберите язык:
 lang-set = Язык: русский.
-
-## Сообщения администраторам (простой текст на языке первого администратора)
-admin-no-kie-keys =
-    ⚠️ KIE_API_KEYS пуст: видео делать нечем, поэтому бот не принимает новые заказы (ничего не списывается).
-    Добавьте ключ с https://kie.ai/api-key в .env и перезапустите; `neurocards doctor` его проверит.
