@@ -220,7 +220,7 @@ for (const lang of ["en", "ru"] as const) {
       await u.next(t.photo);
       u.command("cancel");
       await u.next(t.cancelled);
-      u.photo();
+      u.sticker();
       await u.next(lang === "en" ? /did not understand/ : /Не понял/);
 
       u.command("lang");

@@ -115,6 +115,16 @@ count-ask =
     <b>Step 5 of 5 — how many videos?</b>
 
     Each video is made with its own script and costs { credits }.
+count-balance = Your balance: <b>{ credits }</b>, enough for <b>{ $counts }</b> { $most ->
+    [one] video
+   *[other] videos
+}.
+count-balance-none = Your balance: <b>{ credits }</b>, not enough for a video yet — buy credits first.
+count-or = { " " }or{ " " }
+btn-count = { $count ->
+    [one] { $count } video
+   *[other] { $count } videos
+}
 count-expected = Please choose how many videos with the buttons above.
 confirm =
     <b>Check and confirm</b>
@@ -130,7 +140,8 @@ btn-confirm = ✅ Confirm
 confirm-expected = Please confirm with the button above, or /cancel.
 not-enough =
     Not enough credits: this needs <b>{ $required }</b>, your balance is <b>{ credits }</b>.
-    Buy <b>{ $missing }</b> more or choose fewer videos.
+    Buy <b>{ $missing }</b> more.
+not-enough-fewer = Or choose fewer videos — your balance covers these:
 accepted =
     ✅ Accepted: { $count ->
         [one] your video is

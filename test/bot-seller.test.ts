@@ -1,0 +1,147 @@
+// The seller's conversation (issue 13): what a seller sees at the edges of the create flow, in both
+// languages — the balance at the count step, a photo sent without a flow, /terms and /paysupport,
+// consent without links, repeat, long descriptions, WebP, skipping wishes and dates in their time.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
+import { type BotHarness, startBotHarness } from "./helpers/bot-harness.ts";
+
+let h: BotHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const PRODUCT = "Ceramic mug for coffee lovers, 350 ml, keeps heat, dishwasher safe";
+let nextId = 5000;
+
+const T = {
+  en: {
+    create: "🎬 Create a video",
+    photo: /Step 1 of 5/,
+    desc: /Step 2 of 5/,
+    tpl: /Step 3 of 5/,
+    ugc: "UGC blogger",
+    wishes: /Step 4 of 5 — wishes/,
+    count: /Step 5 of 5/,
+    covers: /Your balance: 4 credits, enough for 1 or 3 videos\./,
+    coversNone: /Your balance: 0 credits, not enough for a video yet/,
+    confirm: /Check and confirm[\s\S]*Videos: (\d+)/,
+    notEnough: /Not enough credits/,
+    threeVideos: "3 videos",
+    oneVideo: "1 video",
+    accepted: /Accepted/,
+    unknown: /did not understand/,
+  },
+  ru: {
+    create: "🎬 Создать видео",
+    photo: /Шаг 1 из 5/,
+    desc: /Шаг 2 из 5/,
+    tpl: /Шаг 3 из 5/,
+    ugc: "UGC-блогер",
+    wishes: /Шаг 4 из 5 — пожелания/,
+    count: /Шаг 5 из 5/,
+    covers: /Ваш баланс: 4 кредита, его хватит на 1 или 3 видео\./,
+    coversNone: /Ваш баланс: 0 кредитов, пока не хватает ни на одно видео/,
+    confirm: /Проверьте и подтвердите[\s\S]*Видео: (\d+)/,
+    notEnough: /Не хватает кредитов/,
+    threeVideos: "3 видео",
+    oneVideo: "1 видео",
+    accepted: /Принято/,
+    unknown: /Не понял/,
+  },
+} as const;
+
+async function grant(u: FakeUser, amount: number): Promise<void> {
+  const user = await h?.store.getUserByTgId(u.id);
+  if (!user || !h) throw new Error("no user");
+  await h.store.addCredits({
+    userId: user.id,
+    amount,
+    reason: "admin_grant",
+    reference: `t-${u.id}-${amount}`,
+  });
+}
+
+async function userOf(u: FakeUser) {
+  const user = await h?.store.getUserByTgId(u.id);
+  if (!user) throw new Error("no user");
+  return user;
+}
+
+/** From the menu through photo, description, UGC and skipped wishes to the count step. */
+async function toCount(u: FakeUser, t: (typeof T)["en" | "ru"]): Promise<FakeMessage> {
+  u.tap(u.last() as FakeMessage, t.create);
+  await u.next(t.photo);
+  u.photo();
+  await u.next(t.desc);
+  u.send(PRODUCT);
+  u.tap(await u.next(t.tpl), t.ugc);
+  u.tap(await u.next(t.wishes), /./);
+  return u.next(t.count);
+}
+
+/** The html the bot sent (the fake keeps the text as sent, with its tags). */
+const html = (m: FakeMessage) => m.text ?? "";
+
+for (const lang of ["en", "ru"] as const) {
+  const t = T[lang];
+  describe(`the seller's conversation (${lang})`, () => {
+    it("the count step shows the balance and which counts it covers; short of credits, the counts they can afford are offered", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      await grant(u, 3);
+      const count = await toCount(u, t);
+      expect(html(count)).toMatch(t.covers);
+      // The seller's balance drops elsewhere (another order) before they confirm 5.
+      const user = await userOf(u);
+      await h.store.addCredits({ userId: user.id, amount: -1, reason: "admin_deduct", reference: "spent" });
+      u.tap(count, "5");
+      const confirm = await u.next(t.confirm);
+      u.tap(confirm, /✅/);
+      const short = await u.next(t.notEnough);
+      const buttons = buttonsOf(short).map((b) => b.text);
+      expect(buttons).toContain(t.oneVideo);
+      expect(buttons).toContain(t.threeVideos);
+      expect(buttons).not.toContain("5");
+      expect(buttonsOf(short).map((b) => b.callback_data)).toContain("buy");
+      u.tap(short, t.threeVideos);
+      const again = await u.next(t.confirm);
+      expect(html(again).match(t.confirm)?.[1]).toBe("3");
+      u.tap(again, /✅/);
+      await u.next(t.accepted);
+      expect(await h.store.getUserJobs(user.id, { limit: 10 })).toHaveLength(3);
+    });
+
+    it("with no credits the count step says so and offers to buy", async () => {
+      h = await startBotHarness({ env: { FREE_CREDITS: "0" } });
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      const count = await toCount(u, t);
+      expect(html(count)).toMatch(t.coversNone);
+      expect(buttonsOf(count).map((b) => b.callback_data)).toContain("buy");
+    });
+
+    it("a photo sent outside a flow starts the create flow with it, straight at the description", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      const { file } = u.photo();
+      await u.next(t.desc);
+      u.send(PRODUCT);
+      await u.next(t.tpl);
+      // The session is saved after the reply: wait for it.
+      const session = async () => JSON.parse((await h?.store.readSession(`u${u.id}`)) ?? "{}");
+      await vi.waitUntil(async () => (await session()).step === "template");
+      expect((await session()).draft.photoFileId).toBe(file.fileId);
+    });
+
+    it("an image sent as a file outside a flow starts the flow too; other files still get the menu", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      u.document({ fileName: "mug.png", mimeType: "image/png", size: 40_000 });
+      await u.next(t.desc);
+      u.command("cancel");
+      await u.next();
+      u.document({ fileName: "price.pdf", mimeType: "application/pdf", size: 40_000 });
+      await u.next(t.unknown);
+    });
+  });
+}
