@@ -287,7 +287,15 @@ describe("bot robustness", () => {
   it("starts with deleteWebhook, the command lists per language, allowed_updates exactly as handled", async () => {
     const h = await start();
     expect(h.tg.callsTo("deleteWebhook").length).toBeGreaterThan(0);
-    expect(h.tg.commandsFor()?.map((c) => c.command)).toEqual(["start", "menu", "cancel", "help", "lang"]);
+    expect(h.tg.commandsFor()?.map((c) => c.command)).toEqual([
+      "start",
+      "menu",
+      "cancel",
+      "help",
+      "lang",
+      "terms",
+      "paysupport",
+    ]);
     expect(h.tg.commandsFor(undefined, "ru")?.[0]?.description).toBe("Запуск и главное меню");
     expect(h.tg.commandsFor(undefined, "uk")?.[0]?.description).toBe("Запуск и главное меню");
     expect(h.tg.allowedUpdates).toEqual([

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
 import { type BotHarness, startBotHarness } from "./helpers/bot-harness.ts";
+import { sqliteFactory } from "./helpers/stores.ts";
 
 let h: BotHarness | undefined;
 afterEach(async () => {
@@ -31,6 +32,15 @@ const T = {
     oneVideo: "1 video",
     accepted: /Accepted/,
     unknown: /did not understand/,
+    termsFull:
+      /Terms[\s\S]*videos of your product[\s\S]*as many credits as its template shows[\s\S]*refunded automatically[\s\S]*Credits do not expire/,
+    free: /for free/,
+    docs: /offer|privacy/i,
+    readOffer: /please read the public offer and accept it/,
+    balance: /Your balance: 5 credits/,
+    paySupportUrl: /payment[\s\S]*https:\/\/t\.me\/help_desk/,
+    paySupportOwner: /payment[\s\S]*bot's owner/,
+    paySupportNone: /has not published a support contact/,
   },
   ru: {
     create: "🎬 Создать видео",
@@ -48,6 +58,15 @@ const T = {
     oneVideo: "1 видео",
     accepted: /Принято/,
     unknown: /Не понял/,
+    termsFull:
+      /Условия[\s\S]*видео вашего товара[\s\S]*столько кредитов, сколько указано у его шаблона[\s\S]*вернутся автоматически[\s\S]*Кредиты не сгорают/,
+    free: /бесплатно/,
+    docs: /оферт|конфиденциальн/i,
+    readOffer: /прочитайте, пожалуйста, публичную оферту и примите её/,
+    balance: /Ваш баланс: 5 кредитов/,
+    paySupportUrl: /оплат[\s\S]*https:\/\/t\.me\/help_desk/,
+    paySupportOwner: /оплат[\s\S]*владельцу бота/,
+    paySupportNone: /не указал контакт поддержки/,
   },
 } as const;
 
@@ -142,6 +161,81 @@ for (const lang of ["en", "ru"] as const) {
       await u.next();
       u.document({ fileName: "price.pdf", mimeType: "application/pdf", size: 40_000 });
       await u.next(t.unknown);
+    });
+
+    it("/terms answers before consent: what is sold, prices in credits, automatic refunds, no expiry; links only that exist", async () => {
+      h = await startBotHarness({ env: { OFFER_URL: "https://example.com/offer" } });
+      const u = h.user({ id: nextId++, language_code: lang });
+      u.command("terms");
+      const terms = await u.next(t.termsFull);
+      expect(terms.text).toContain("https://example.com/offer");
+      expect(buttonsOf(terms).map((b) => b.url ?? b.callback_data)).toEqual([
+        "https://example.com/offer",
+        "n1:consent",
+      ]);
+      expect(terms.text).not.toMatch(lang === "en" ? /privacy/i : /конфиденциальн/);
+      expect((await userOf(u)).consentAt).toBeNull();
+    });
+
+    it("/paysupport answers before consent and points to SUPPORT_URL", async () => {
+      h = await startBotHarness({ env: { SUPPORT_URL: "https://t.me/help_desk", ADMIN_IDS: "77" } });
+      const u = h.user({ id: nextId++, language_code: lang });
+      u.command("paysupport");
+      await u.next(t.paySupportUrl);
+    });
+
+    it("/paysupport without SUPPORT_URL points to the owner's chat when there is an admin, and says the truth when there is none", async () => {
+      h = await startBotHarness({ env: { ADMIN_IDS: "77" } });
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      u.command("paysupport");
+      const owner = await u.next(t.paySupportOwner);
+      expect(JSON.stringify(owner.entities)).toContain("tg://user?id=77");
+      await h.close();
+      h = await startBotHarness();
+      const v = await h.consentedUser({ id: nextId++, language_code: lang });
+      v.command("paysupport");
+      await v.next(t.paySupportNone);
+    });
+
+    it("consent without OFFER_URL and PRIVACY_URL asks to read no documents; with FREE_CREDITS=0 it promises nothing free", async () => {
+      h = await startBotHarness({ env: { FREE_CREDITS: "0" } });
+      const u = h.user({ id: nextId++, language_code: lang });
+      u.command("start");
+      const terms = await u.next();
+      expect(terms.text).not.toMatch(t.docs);
+      expect(terms.text).not.toMatch(t.free);
+      expect(terms.text).toContain("/terms");
+      expect(buttonsOf(terms).map((b) => b.callback_data)).toEqual(["n1:consent"]);
+    });
+
+    it("consent with only OFFER_URL mentions only the offer", async () => {
+      h = await startBotHarness({ env: { OFFER_URL: "https://example.com/offer" } });
+      const u = h.user({ id: nextId++, language_code: lang });
+      u.command("start");
+      const terms = await u.next(t.readOffer);
+      expect(terms.text).not.toMatch(lang === "en" ? /privacy/i : /конфиденциальн/);
+    });
+
+    it("a user imported from the old bot is not promised free credits they never get, and sees their balance", async () => {
+      // The importer creates users without the signup bonus and credits their old balance as "import".
+      const store = await sqliteFactory().make({ freeCredits: 0 });
+      const id = nextId++;
+      const { user } = await store.getOrCreateUser({ tgId: id, firstName: "Old" });
+      await store.addCredits({
+        userId: user.id,
+        amount: 5,
+        reason: "import",
+        reference: `import:user:${id}`,
+      });
+      h = await startBotHarness({ store, env: { FREE_CREDITS: "2" } });
+      const u = h.user({ id, language_code: lang });
+      u.command("start");
+      const terms = await u.next();
+      expect(terms.text).not.toMatch(t.free);
+      expect(terms.text).toMatch(t.balance);
+      await h.close();
+      await store.close();
+      h = undefined;
     });
   });
 }

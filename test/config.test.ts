@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { checkLegalDocuments } from "../src/cli/checks.ts";
 import { ConfigError, parseConfig, redactSecrets } from "../src/config/index.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
@@ -61,5 +62,20 @@ describe("config", () => {
     expect(line).toContain("123456789:AA…");
     expect(line).not.toMatch(/looks like/);
     expect(line).not.toContain(token.split(":").at(-1));
+  });
+});
+
+describe("doctor's warnings about the seller's terms", () => {
+  it("warns (!) about each of OFFER_URL and PRIVACY_URL that is unset, and is quiet when both are", () => {
+    const none = checkLegalDocuments(parseConfig({ BOT_TOKEN: TOKEN }));
+    expect(none.map((r) => [r.status, r.detail.split(" ")[0]])).toEqual([
+      ["note", "OFFER_URL"],
+      ["note", "PRIVACY_URL"],
+    ]);
+    expect(none[0]?.fix).toMatch(/OFFER_URL=https:/);
+    const both = checkLegalDocuments(
+      parseConfig({ BOT_TOKEN: TOKEN, OFFER_URL: "https://e.com/o", PRIVACY_URL: "https://e.com/p" }),
+    );
+    expect(both.map((r) => r.status)).toEqual(["ok"]);
   });
 });

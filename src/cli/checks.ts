@@ -347,6 +347,25 @@ export async function checkOpenAi(config: Config, env: NodeJS.ProcessEnv): Promi
   }
 }
 
+/**
+ * Sellers accept the offer and the privacy policy before their first video; without the links the
+ * consent screen can only point to /terms, which is rarely what the law of the owner's country asks.
+ */
+export function checkLegalDocuments(config: Config): CheckResult[] {
+  const missing = [
+    ...(config.bot.offerUrl ? [] : ["OFFER_URL"]),
+    ...(config.bot.privacyUrl ? [] : ["PRIVACY_URL"]),
+  ];
+  if (missing.length === 0) return [ok("legal documents", "OFFER_URL and PRIVACY_URL set")];
+  return missing.map((name) =>
+    note(
+      "legal documents",
+      `${name} is not set: the consent screen does not link to the ${name === "OFFER_URL" ? "public offer" : "privacy policy"}`,
+      `publish the document and set ${name}=https://... in .env`,
+    ),
+  );
+}
+
 /** All checks, in the order an owner would fix them. */
 export async function runDoctor(io: CliIo, envFile: string | undefined): Promise<CheckResult[]> {
   let config: Config;
@@ -369,6 +388,6 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
     readKeyRests(config, io.env).then((rests) => checkKie(config, io.env, rests)),
     checkOpenAi(config, io.env),
   ]);
-  results.push(database, storage, port, telegram, ...kie, openai);
+  results.push(database, storage, port, telegram, ...kie, openai, ...checkLegalDocuments(config));
   return results;
 }

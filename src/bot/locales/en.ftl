@@ -11,15 +11,34 @@ cmd-menu = Main menu
 cmd-cancel = Leave the current step
 cmd-help = How it works
 cmd-lang = Language / Язык
+cmd-terms = Terms of service
+cmd-paysupport = Help with a payment
 cmd-admin = Admin panel
 
 ## Terms and welcome
-terms =
-    <b>Neurocards</b> turns one photo of your product into a short vertical video for a marketplace card or reels.
+terms-intro = <b>Neurocards</b> turns one photo of your product into a short vertical video for a marketplace card or reels.
+terms-free = You get <b>{ credits }</b> for free to try it.
+terms-balance = Your balance: <b>{ credits }</b>.
+terms-read-both = Before we start, please read the public offer and the privacy policy and accept them.
+terms-read-offer = Before we start, please read the public offer and accept it.
+terms-read-privacy = Before we start, please read the privacy policy and accept it.
+terms-read-none = Before we start, please read the terms (/terms) and accept them.
+terms-full =
+    <b>Terms</b>
 
-    You get <b>{ credits }</b> for free to try it: one video costs 1 credit.
-
-    Before we start, please read the public offer and the privacy policy and accept them.
+    • Neurocards makes short AI videos of your product from your photo and description.
+    • Videos are paid with credits: one video costs as many credits as its template shows (from { credits }).
+    • If a video fails, its credits are refunded automatically.
+    • Credits do not expire.
+terms-offer = Public offer: { $url }
+terms-privacy = Privacy policy: { $url }
+paysupport-url =
+    Problem with a payment? Write to support: { $url }
+    Please add the date and the amount of the payment; your payments are listed in My cabinet → Payments.
+paysupport-owner =
+    Problem with a payment? Write to the <a href="tg://user?id={ $id }">bot's owner</a>.
+    Please add the date and the amount of the payment; your payments are listed in My cabinet → Payments.
+paysupport-none = Problem with a payment? The owner of this bot has not published a support contact yet. Your payments and the credits they brought are listed in My cabinet → Payments.
 btn-agree = ✅ I accept
 btn-offer = 📄 Public offer
 btn-privacy = 🔒 Privacy policy
