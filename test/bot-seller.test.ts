@@ -41,6 +41,11 @@ const T = {
     paySupportUrl: /payment[\s\S]*https:\/\/t\.me\/help_desk/,
     paySupportOwner: /payment[\s\S]*bot's owner/,
     paySupportNone: /has not published a support contact/,
+    own: "Own prompt",
+    ownAsk: /Step 4 of 5 — your prompt/,
+    exactly: /exactly as in the photo/,
+    ownHonest: /the model keeps the product close to your photo, but details can differ/,
+    repeat: "🔁 Repeat this order",
   },
   ru: {
     create: "🎬 Создать видео",
@@ -67,6 +72,11 @@ const T = {
     paySupportUrl: /оплат[\s\S]*https:\/\/t\.me\/help_desk/,
     paySupportOwner: /оплат[\s\S]*владельцу бота/,
     paySupportNone: /не указал контакт поддержки/,
+    own: "Свой промпт",
+    ownAsk: /Шаг 4 из 5 — ваш промпт/,
+    exactly: /точно таким/,
+    ownHonest: /модель старается сохранить товар как на фото, но детали могут отличаться/,
+    repeat: "🔁 Повторить заказ",
   },
 } as const;
 
@@ -236,6 +246,58 @@ for (const lang of ["en", "ru"] as const) {
       await h.close();
       await store.close();
       h = undefined;
+    });
+
+    it("the own-prompt step does not promise the product stays exactly as in the photo", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      u.tap(u.last() as FakeMessage, t.create);
+      await u.next(t.photo);
+      u.photo();
+      await u.next(t.desc);
+      u.send(PRODUCT);
+      u.tap(await u.next(t.tpl), t.own);
+      const ask = await u.next(t.ownAsk);
+      expect(ask.text).not.toMatch(t.exactly);
+      expect(ask.text).toMatch(t.ownHonest);
+    });
+
+    it("the cabinet's Repeat really repeats the order: same photo, description, template and wishes, at the confirm step", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      await grant(u, 2);
+      u.tap(u.last() as FakeMessage, t.create);
+      await u.next(t.photo);
+      u.photo();
+      await u.next(t.desc);
+      u.send(PRODUCT);
+      u.tap(await u.next(t.tpl), t.ugc);
+      await u.next(t.wishes);
+      u.send("Cozy kitchen, morning light");
+      u.tap(await u.next(t.count), "1");
+      u.tap(await u.next(t.confirm), /✅/);
+      await u.next(t.accepted);
+      const user = await userOf(u);
+      const [first] = await h.store.getUserJobs(user.id, { limit: 1 });
+      if (!first) throw new Error("no job");
+
+      u.command("cabinet");
+      u.tap(await u.next(), `n1:job:${first.id}:0`);
+      const detail = await u.next(new RegExp(`#${first.id}`));
+      u.tap(detail, t.repeat);
+      const confirm = await u.next(t.confirm);
+      expect(confirm.text).toContain(t.ugc);
+      expect(confirm.text?.match(t.confirm)?.[1]).toBe("1");
+      u.tap(confirm, /✅/);
+      await u.next(t.accepted);
+      const [second] = await h.store.getUserJobs(user.id, { limit: 1 });
+      expect(second?.id).not.toBe(first.id);
+      expect(second).toMatchObject({
+        template: "ugc",
+        photoFileId: first.photoFileId,
+        productText: PRODUCT,
+        wishes: "Cozy kitchen, morning light",
+      });
     });
   });
 }

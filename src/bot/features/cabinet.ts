@@ -86,7 +86,7 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
         const kb = new InlineKeyboard();
         if (job.status === "succeeded" && job.resultFileId)
           kb.text(ctx.t("btn-resend"), encode({ a: "resend", job: job.id })).row();
-        if (job.photoFileId) kb.text(ctx.t("btn-repeat"), encode({ a: "again", job: job.id })).row();
+        if (job.photoFileId) kb.text(ctx.t("btn-repeat"), encode({ a: "repeat", job: job.id })).row();
         kb.text(ctx.t("btn-back"), encode({ a: "cabinet", page: cb.page }));
         const text = ctx.t("job-detail", {
           id: job.id,

@@ -203,6 +203,8 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     switch (cb.a) {
       case "again":
         return again(ctx, cb.job);
+      case "repeat":
+        return repeat(ctx, cb.job);
       case "tpl":
       case "skip":
       case "own":
@@ -214,13 +216,31 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     }
   });
 
-  // "Make another with this product" and "Repeat": from the stored job, never from the session.
+  // "Make another with this product" and "Repeat this order": from the stored job, never from the session.
   async function again(ctx: BotContext, jobId: number): Promise<void> {
     const job = await store.getJobById(jobId);
     if (!job || job.userId !== ctx.user.id || !job.photoFileId) return outdated(ctx);
     await ctx.answerCallbackQuery();
     startFlow(ctx, "template", { photoFileId: job.photoFileId, productText: job.productText });
     await reply(ctx, templateScreen(ctx));
+  }
+
+  async function repeat(ctx: BotContext, jobId: number): Promise<void> {
+    const job = await store.getJobById(jobId);
+    if (!job || job.userId !== ctx.user.id || !job.photoFileId) return outdated(ctx);
+    const t = catalogue.get(job.template);
+    // A template removed from the catalogue since: choose another one for the same product.
+    if (!t || (t.kind === "own" && !job.ownPrompt)) return again(ctx, jobId);
+    await ctx.answerCallbackQuery();
+    startFlow(ctx, "confirm", {
+      photoFileId: job.photoFileId,
+      productText: job.productText,
+      template: t.id,
+      wishes: job.wishes,
+      ...(t.kind === "own" && job.ownPrompt ? { ownPrompt: job.ownPrompt } : {}),
+      count: 1,
+    });
+    await reply(ctx, confirmScreen(ctx, t, 1));
   }
 
   async function flowButton(ctx: BotContext, cb: Extract<Callback, { flow: number }>): Promise<void> {

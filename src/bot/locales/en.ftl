@@ -118,7 +118,7 @@ own-ask =
     <b>Step 4 of 5 — your prompt</b>
 
     Describe what should happen in the video: scene, camera, mood, actions ({ $min }–{ $max } characters).
-    The product will be kept exactly as in the photo.
+    The video starts from your photo: the model keeps the product close to your photo, but details can differ.
 own-review =
     Your prompt:
 
@@ -205,7 +205,7 @@ status-processing = ⚙️ in progress
 status-succeeded = ✅ ready
 status-failed = ❌ failed
 btn-resend = 📥 Send the video again
-btn-repeat = 🔁 Repeat
+btn-repeat = 🔁 Repeat this order
 btn-prev = ←
 btn-next = →
 btn-payments = 🧾 Payments
