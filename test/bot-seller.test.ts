@@ -46,6 +46,8 @@ const T = {
     exactly: /exactly as in the photo/,
     ownHonest: /the model keeps the product close to your photo, but details can differ/,
     repeat: "🔁 Repeat this order",
+    tooLong: /Too long: 5001 characters\. Please keep it within 5000/,
+    webp: /JPG, PNG or WebP/,
   },
   ru: {
     create: "🎬 Создать видео",
@@ -77,6 +79,8 @@ const T = {
     exactly: /точно таким/,
     ownHonest: /модель старается сохранить товар как на фото, но детали могут отличаться/,
     repeat: "🔁 Повторить заказ",
+    tooLong: /Слишком длинно: 5001 симв\. Уложитесь, пожалуйста, в 5000/,
+    webp: /JPG, PNG или WebP/,
   },
 } as const;
 
@@ -97,15 +101,20 @@ async function userOf(u: FakeUser) {
   return user;
 }
 
-/** From the menu through photo, description, UGC and skipped wishes to the count step. */
-async function toCount(u: FakeUser, t: (typeof T)["en" | "ru"]): Promise<FakeMessage> {
+/** From the menu through photo, description and UGC to the wishes step. */
+async function toWishes(u: FakeUser, t: (typeof T)["en" | "ru"]): Promise<FakeMessage> {
   u.tap(u.last() as FakeMessage, t.create);
   await u.next(t.photo);
   u.photo();
   await u.next(t.desc);
   u.send(PRODUCT);
   u.tap(await u.next(t.tpl), t.ugc);
-  u.tap(await u.next(t.wishes), /./);
+  return u.next(t.wishes);
+}
+
+/** ... and on to the count step with the wishes skipped. */
+async function toCount(u: FakeUser, t: (typeof T)["en" | "ru"]): Promise<FakeMessage> {
+  u.tap(await toWishes(u, t), /./);
   return u.next(t.count);
 }
 
@@ -298,6 +307,52 @@ for (const lang of ["en", "ru"] as const) {
         productText: PRODUCT,
         wishes: "Cozy kitchen, morning light",
       });
+    });
+
+    it("accepts a description as long as a marketplace card (5000 characters) and refuses one character more", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      u.tap(u.last() as FakeMessage, t.create);
+      await u.next(t.photo);
+      u.photo();
+      const ask = await u.next(t.desc);
+      expect(ask.text).toContain("10–5000");
+      u.send("x".repeat(5001));
+      await u.next(t.tooLong);
+      u.send(`${PRODUCT} `.repeat(80).slice(0, 5000));
+      await u.next(t.tpl);
+    });
+
+    it("accepts a WebP image sent as a file, by its type or by its name, and says WebP is fine", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      u.tap(u.last() as FakeMessage, t.create);
+      const ask = await u.next(t.photo);
+      expect(ask.text).toMatch(t.webp);
+      u.document({ fileName: "mug.webp", mimeType: "image/webp", size: 50_000 });
+      await u.next(t.desc);
+      u.command("cancel");
+      await u.next();
+      u.document({ fileName: "mug.WEBP", mimeType: "", size: 50_000 });
+      await u.next(t.desc);
+    });
+
+    it("“—”, “нет” and “no” (any case, spaces around) skip the wishes like “-”", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      await grant(u, 10);
+      const user = await userOf(u);
+      for (const skip of ["—", " нет ", "No", "НЕТ"]) {
+        u.command("menu");
+        await u.next();
+        await toWishes(u, t);
+        u.send(skip);
+        u.tap(await u.next(t.count), "1");
+        u.tap(await u.next(t.confirm), /✅/);
+        await u.next(t.accepted);
+        const [job] = await h.store.getUserJobs(user.id, { limit: 1 });
+        expect(job?.wishes, skip).toBeNull();
+      }
     });
   });
 }

@@ -18,7 +18,8 @@ import { type FeatureDeps, menuButton, reply, type Screen, show } from "../ui.ts
 
 export const LIMITS = {
   descriptionMin: 10,
-  descriptionMax: 3000,
+  /** Marketplace cards (WB) run to about 5000 characters; sellers paste them whole. */
+  descriptionMax: 5000,
   wishesMax: 1000,
   promptMin: 10,
   promptMax: 3000,
@@ -37,8 +38,10 @@ function orList(ctx: BotContext, xs: readonly number[]): string {
   return head ? `${head}${ctx.t("count-or")}${last}` : last;
 }
 
-const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/jpg"]);
-const IMAGE_NAME = /\.(jpe?g|png)$/i;
+const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/jpg", "image/webp"]);
+const IMAGE_NAME = /\.(jpe?g|png|webp)$/i;
+/** Answers that mean "no wishes", compared trimmed and lower-cased. */
+const SKIP_WISHES = new Set(["-", "—", "–", "нет", "no"]);
 
 /** The product image of a message: a photo, or a document that is an image; "not_image" for other files. */
 function imageOf(m: Message): { fileId: string; size: number | undefined } | "not_image" | undefined {
@@ -446,7 +449,7 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
         const t = currentTemplate(ctx);
         if (!t) return resetBroken(ctx);
         if (!text || text.length > LIMITS.wishesMax) return say(expectedText(ctx, step));
-        ctx.session.draft.wishes = text === "-" ? null : text;
+        ctx.session.draft.wishes = SKIP_WISHES.has(text.toLowerCase()) ? null : text;
         ctx.session.step = "count";
         return reply(ctx, countScreen(ctx, t));
       }

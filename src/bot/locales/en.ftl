@@ -63,7 +63,7 @@ btn-cancel = ✖ Cancel
 help =
     <b>How it works</b>
 
-    1. Send a photo of the product (JPG/PNG up to 20 MB).
+    1. Send a photo of the product (JPG, PNG or WebP up to 20 MB).
     2. Describe the product: what it is, for whom, its benefits.
     3. Pick a template: a UGC blogger, an ad B-roll or your own prompt.
     4. Confirm — the video arrives in this chat in a few minutes.
@@ -83,12 +83,12 @@ photo-ask =
     <b>Step 1 of 5 — product photo</b>
 
     Send one photo of the product:
-    • JPG or PNG, up to 20 MB (as a photo or as a file);
+    • JPG, PNG or WebP, up to 20 MB (as a photo or as a file);
     • no people in the frame;
     • no logos of other brands and no famous characters;
     • good light, plain background, the whole product visible.
-photo-expected = Please send a photo of the product (JPG or PNG up to 20 MB).
-photo-not-image = This file is not a JPG or PNG image. Please send a photo of the product.
+photo-expected = Please send a photo of the product (JPG, PNG or WebP up to 20 MB).
+photo-not-image = This file is not a JPG, PNG or WebP image. Please send a photo of the product.
 photo-too-big = This image is larger than 20 MB. Please send a smaller one (up to 20 MB).
 desc-ask =
     <b>Step 2 of 5 — description</b>
@@ -111,8 +111,8 @@ wishes-ask =
     <b>Step 4 of 5 — wishes</b>
 
     Anything special for the video? Mood, setting, accents, what to say.
-    Send your wishes as text, or “-” to skip.
-wishes-expected = Please send your wishes as text (up to { $max } characters), or “-” to skip.
+    Send your wishes as text, or “-” (“no”) to skip.
+wishes-expected = Please send your wishes as text (up to { $max } characters), or “-” (“no”) to skip.
 btn-skip = Skip
 own-ask =
     <b>Step 4 of 5 — your prompt</b>
