@@ -354,5 +354,40 @@ for (const lang of ["en", "ru"] as const) {
         expect(job?.wishes, skip).toBeNull();
       }
     });
+
+    it("dates in the cabinet (jobs, payments) are in TIMEZONE and say which zone", async () => {
+      h = await startBotHarness({ env: { TIMEZONE: "Asia/Vladivostok" } });
+      const u = await h.consentedUser({ id: nextId++, language_code: lang });
+      u.tap(await toCount(u, t), "1");
+      u.tap(await u.next(t.confirm), /✅/);
+      await u.next(t.accepted);
+      const user = await userOf(u);
+      const [job] = await h.store.getUserJobs(user.id, { limit: 1 });
+      if (!job) throw new Error("no job");
+      await h.store.recordPayment({
+        userId: user.id,
+        telegramChargeId: "charge-tz",
+        currency: "XTR",
+        amount: 250,
+        credits: 5,
+        packageId: "p5",
+      });
+      const inZone = (d: Date) =>
+        d.toLocaleString(lang === "ru" ? "ru-RU" : "en-GB", {
+          day: "2-digit",
+          month: "2-digit",
+          year: "2-digit",
+          hour: "2-digit",
+          minute: "2-digit",
+          timeZone: "Asia/Vladivostok",
+        });
+      u.command("cabinet");
+      const cab = await u.next();
+      expect(cab.text).toContain(`${inZone(job.createdAt)} GMT+10`);
+      u.tap(cab, "n1:pays:0");
+      const pays = await u.next((m) => m.message_id === cab.message_id);
+      const [payment] = await h.store.getUserPayments(user.id, { limit: 1 });
+      expect(pays.text).toContain(`${inZone(payment?.createdAt ?? new Date())} GMT+10`);
+    });
   });
 }

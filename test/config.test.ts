@@ -79,3 +79,16 @@ describe("doctor's warnings about the seller's terms", () => {
     expect(both.map((r) => r.status)).toEqual(["ok"]);
   });
 });
+
+describe("TIMEZONE", () => {
+  it("defaults to Europe/Moscow and takes any IANA zone", () => {
+    expect(parseConfig({ BOT_TOKEN: TOKEN }).timeZone).toBe("Europe/Moscow");
+    expect(parseConfig({ BOT_TOKEN: TOKEN, TIMEZONE: "Asia/Vladivostok" }).timeZone).toBe("Asia/Vladivostok");
+  });
+
+  it("refuses a zone Intl does not know, with an example", () => {
+    expect(problems({ BOT_TOKEN: TOKEN, TIMEZONE: "Moscow" })).toEqual([
+      "TIMEZONE is not valid: not a time zone Intl knows (example: TIMEZONE=Europe/Moscow)",
+    ]);
+  });
+});

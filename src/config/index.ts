@@ -19,6 +19,8 @@ export interface Config {
   botToken: string;
   admins: number[];
   freeCredits: number;
+  /** IANA zone of every date shown to sellers. */
+  timeZone: string;
   logLevel: Env["LOG_LEVEL"];
   database: DatabaseConfig;
   telegram: {
@@ -97,6 +99,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     botToken: e.BOT_TOKEN,
     admins: e.ADMIN_IDS,
     freeCredits: e.FREE_CREDITS,
+    timeZone: e.TIMEZONE,
     logLevel: e.LOG_LEVEL,
     database,
     telegram: {

@@ -20,7 +20,7 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
     return esc(t ? catalogue.name(t, languageOf(ctx.user)) : id);
   };
   const status = (ctx: BotContext, j: Job) => ctx.t(`status-${j.status}`);
-  const date = (ctx: BotContext, d: Date) => formatDate(d, languageOf(ctx.user));
+  const date = (ctx: BotContext, d: Date) => formatDate(d, languageOf(ctx.user), config.timeZone);
 
   function pager(
     ctx: BotContext,
