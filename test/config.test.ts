@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkLegalDocuments } from "../src/cli/checks.ts";
+import { checkDeprecations, checkLegalDocuments } from "../src/cli/checks.ts";
 import { ConfigError, parseConfig, redactSecrets } from "../src/config/index.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
@@ -90,5 +90,65 @@ describe("TIMEZONE", () => {
     expect(problems({ BOT_TOKEN: TOKEN, TIMEZONE: "Moscow" })).toEqual([
       "TIMEZONE is not valid: not a time zone Intl knows (example: TIMEZONE=Europe/Moscow)",
     ]);
+  });
+});
+
+describe("old .env names from the previous bot", () => {
+  it("KIE_API_KEY and KIE_API_KEY_1..N become the key list, each with a one-line deprecation warning that shows no key", () => {
+    const c = parseConfig({
+      BOT_TOKEN: TOKEN,
+      KIE_API_KEY: "old-key-zero",
+      KIE_API_KEY_2: "old-key-two",
+      KIE_API_KEY_1: "old-key-one",
+    });
+    expect(c.kie.apiKeys).toEqual(["old-key-zero", "old-key-one", "old-key-two"]);
+    expect(c.deprecations).toEqual([
+      "KIE_API_KEY is deprecated: read into KIE_API_KEYS; rename it to KIE_API_KEYS (comma separated)",
+      "KIE_API_KEY_1 is deprecated: read into KIE_API_KEYS; rename it to KIE_API_KEYS (comma separated)",
+      "KIE_API_KEY_2 is deprecated: read into KIE_API_KEYS; rename it to KIE_API_KEYS (comma separated)",
+    ]);
+    expect(c.deprecations.join("\n")).not.toContain("old-key");
+    expect(redactSecrets("failed with old-key-two", { KIE_API_KEY_2: "old-key-two" })).toBe(
+      "failed with ***",
+    );
+  });
+
+  it("an old name next to its new one is ignored, and the warning says so", () => {
+    const c = parseConfig({ BOT_TOKEN: TOKEN, KIE_API_KEYS: "new", KIE_API_KEY: "old-key-zero" });
+    expect(c.kie.apiKeys).toEqual(["new"]);
+    expect(c.deprecations).toEqual(["KIE_API_KEY is deprecated and ignored: KIE_API_KEYS is set"]);
+  });
+
+  it("WELCOME_VIDEO_FILE_ID and STORAGE_BASE_PATH are read under their new names; KIE_MODEL is ignored and says why", () => {
+    const c = parseConfig({
+      BOT_TOKEN: TOKEN,
+      WELCOME_VIDEO_FILE_ID: "demo-1",
+      STORAGE_BASE_PATH: "/srv/files",
+      KIE_MODEL: "veo3",
+    });
+    expect(c.bot.welcomeVideoFileIds).toEqual(["demo-1"]);
+    expect(c.storage.path).toBe("/srv/files");
+    expect(c.deprecations).toEqual([
+      "WELCOME_VIDEO_FILE_ID is deprecated: read into WELCOME_VIDEO_FILE_IDS; rename it to WELCOME_VIDEO_FILE_IDS (comma separated)",
+      "STORAGE_BASE_PATH is deprecated: read into STORAGE_PATH; rename it to STORAGE_PATH",
+      "KIE_MODEL is ignored: each template names its own model in the template catalogue; remove it from .env",
+    ]);
+  });
+
+  it("doctor shows each old name as a (!) note", () => {
+    const notes = checkDeprecations(parseConfig({ BOT_TOKEN: TOKEN, KIE_MODEL: "veo3" }));
+    expect(notes).toEqual([
+      {
+        status: "note",
+        name: "config",
+        detail:
+          "KIE_MODEL is ignored: each template names its own model in the template catalogue; remove it from .env",
+        fix: "update .env",
+      },
+    ]);
+  });
+
+  it("a configuration without old names has no warnings", () => {
+    expect(parseConfig({ BOT_TOKEN: TOKEN }).deprecations).toEqual([]);
   });
 });

@@ -366,6 +366,11 @@ export function checkLegalDocuments(config: Config): CheckResult[] {
   );
 }
 
+/** Old .env names of the previous bot, each a (!) with what to rename. */
+export function checkDeprecations(config: Config): CheckResult[] {
+  return config.deprecations.map((d) => note("config", d, "update .env"));
+}
+
 /** All checks, in the order an owner would fix them. */
 export async function runDoctor(io: CliIo, envFile: string | undefined): Promise<CheckResult[]> {
   let config: Config;
@@ -379,6 +384,7 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
   }
   const results: CheckResult[] = [
     ok("config", `valid${envFile ? ` (${envFile})` : " (environment only, no .env found)"}`),
+    ...checkDeprecations(config),
   ];
   const [database, storage, port, telegram, kie, openai] = await Promise.all([
     checkDatabase(config, io.env),
