@@ -1,5 +1,8 @@
 // What must never go wrong: double taps, restarts mid-flow, bad input, forged or stale buttons,
 // handler failures, Telegram's 429/5xx storms and 409 conflicts, blocked users.
+
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
 import { Composer } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotContext } from "../src/bot/context.ts";
@@ -398,6 +401,27 @@ describe("bot robustness", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(h.tg.callsTo("getUpdates")).toHaveLength(polls);
     expect(bot.pollerState()).not.toBe("polling");
+  });
+
+  it("after a kill -9 the restarted bot takes over at once the lease its dead predecessor on this machine held", async () => {
+    const first = await start();
+    await first.stopBot();
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    await first.store.acquireInstanceLease("telegram-poller", `${hostname()}:${dead}:gone`, 60_000);
+    const t0 = Date.now();
+    const second = await start({ tg: first.tg, store: first.store, waitForPolling: false });
+    await waitUntil(() => second.bot.isPolling(), 5000, "the restarted bot to poll");
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(second.logs.some((l) => String(l.msg).includes("taking over its lease"))).toBe(true);
+  });
+
+  it("a lease held by a live process on this machine is not taken over", async () => {
+    const first = await start();
+    await first.stopBot();
+    await first.store.acquireInstanceLease("telegram-poller", `${hostname()}:${process.ppid}:alive`, 60_000);
+    const second = await start({ tg: first.tg, store: first.store, waitForPolling: false });
+    await waitUntil(() => second.bot.pollerState() === "waiting_for_lease", 5000, "the bot to wait");
+    expect(second.bot.isPolling()).toBe(false);
   });
 
   it("stop() lets the updates in flight finish", async () => {

@@ -9,7 +9,7 @@ import { telegramClient } from "../src/telegram/fetch.ts";
 import { createTelegram, RETRY, withRetry } from "../src/telegram/index.ts";
 import { createPacer } from "../src/telegram/pacer.ts";
 import { callLimitSeconds, TELEGRAM_TIMEOUTS, timeLimit } from "../src/telegram/timeouts.ts";
-import { UserBlockedBotError } from "../src/telegram/types.ts";
+import { isNotModified, UserBlockedBotError } from "../src/telegram/types.ts";
 import { type FakeTelegram, startFakeTelegram } from "./fakes/telegram-server.ts";
 import { silentLogger, sqliteFactory } from "./helpers/stores.ts";
 
@@ -86,6 +86,18 @@ describe("createTelegram", () => {
     );
     expect((await store.getUserById(user.id))?.botBlockedAt).toBeInstanceOf(Date);
     await store.close();
+  });
+
+  it("an edit that changes nothing counts as shown (isNotModified); other refused edits do not", async () => {
+    tg = await startFakeTelegram();
+    const api = new Api(tg.token, { apiRoot: tg.apiRoot });
+    tg.user({ id: 7 });
+    const m = await api.sendMessage(7, "position 2");
+    const same = await api.editMessageText(7, m.message_id, "position 2").catch((e: unknown) => e);
+    expect(isNotModified(same)).toBe(true);
+    const gone = await api.editMessageText(7, m.message_id + 100, "position 1").catch((e: unknown) => e);
+    expect(isNotModified(gone)).toBe(false);
+    expect(isNotModified(new Error("network down"))).toBe(false);
   });
 
   it("retries a 429 after retry_after and a dropped connection, within the configured bounds", async () => {

@@ -11,7 +11,7 @@ import type { Metrics } from "../metrics.ts";
 import { createPaymentsService, type PaymentsService } from "../payments/service.ts";
 import { localeOfUser } from "../payments/texts.ts";
 import type { QueueHandle } from "../queue/types.ts";
-import type { Telegram } from "../telegram/types.ts";
+import { isNotModified, type Telegram } from "../telegram/types.ts";
 import type { Translate } from "./format.ts";
 import { adminTexts } from "./locales.ts";
 import { type AdminState, createAdminState } from "./state.ts";
@@ -53,7 +53,7 @@ export function createAdminKit(deps: AdminFeatureDeps) {
         await ctx.editMessageText(view.text, other);
         return;
       } catch (err) {
-        if (String(err).includes("not modified")) return;
+        if (isNotModified(err)) return;
         logger.debug({ err }, "admin view not editable; sending anew");
       }
     }

@@ -6,6 +6,7 @@ import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { QueueHandle } from "../queue/types.ts";
+import { isNotModified } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
 import { BUY_CALLBACK, encode } from "./callbacks.ts";
 import type { BotContext } from "./context.ts";
@@ -39,7 +40,7 @@ export async function show(ctx: BotContext, s: Screen): Promise<void> {
       return;
     } catch (e) {
       // A double tap renders the same screen twice: nothing to do.
-      if (e instanceof GrammyError && e.description.includes("message is not modified")) return;
+      if (isNotModified(e)) return;
       if (!(e instanceof GrammyError) || e.error_code !== 400) throw e;
       // Too old to edit or deleted: fall through to a new message.
     }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
+import type { KeyAvailability } from "../queue/types.ts";
 import type { Telegram } from "../telegram/types.ts";
 import { GenerationError } from "./errors.ts";
 
@@ -17,16 +18,6 @@ export interface KieKey {
   hash: string;
   label: string;
 }
-
-/**
- * Whether a new order could be rendered now, from the configuration and the keys' state in the
- * store (no network call): Confirm asks this before charging.
- */
-export type KeyAvailability =
-  | { ok: true }
-  | { ok: false; reason: "no_keys" }
-  /** `until`: when the first configured key's rest ends. */
-  | { ok: false; reason: "keys_rested"; until: Date };
 
 export function keyHash(key: string): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 16);

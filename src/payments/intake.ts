@@ -7,7 +7,7 @@
 // again to the next one. Nothing here needs the session or the user row to exist.
 import type { Update } from "grammy/types";
 import type { Logger } from "../logger.ts";
-import { backoff } from "../queue/limits.ts";
+import { backoff } from "../timing/index.ts";
 import type { PaymentOutcome, PaymentsService } from "./service.ts";
 import { localeOfUser, type Texts } from "./texts.ts";
 

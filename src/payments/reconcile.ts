@@ -5,8 +5,9 @@
 // through the same path as a live payment (idempotent per charge id), then tells the user and the
 // admins. The position read so far is kept in the store, so a run reads only what is new plus a
 // margin of the last page.
-import type { Api } from "grammy";
+import { type Api, InlineKeyboard } from "grammy";
 import type { StarTransaction, SuccessfulPayment, User as TelegramUser } from "grammy/types";
+import { callbackData } from "../bot/callbacks.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import { paymentsTexts } from "./locales.ts";
@@ -21,6 +22,11 @@ export interface StarsReconcilerDeps {
   notifyAdmins(text: string): Promise<void>;
   /** Time between runs after the first (default 1 hour). */
   everyMs?: number;
+  /**
+   * Wait before the first run (default 1 minute): updates Telegram still holds for this bot are
+   * delivered by then and credited the usual way, with their usual receipt.
+   */
+  firstRunAfterMs?: number;
 }
 
 export interface ReconcileReport {
@@ -91,6 +97,7 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
         await d.api
           .sendMessage(missed.from.id, t("pay-receipt", { credits, balance: outcome.balance }), {
             parse_mode: "HTML",
+            reply_markup: new InlineKeyboard().text(t("pay-create-button"), callbackData.create()),
           })
           .catch((err) =>
             d.logger.warn({ err, tgId: missed.from.id }, "receipt of a missed payment not delivered"),
@@ -127,11 +134,15 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
       if (timer) return;
       const tick = () =>
         void this.run().catch((err) => d.logger.warn({ err }, "Stars reconciliation failed; retried later"));
-      tick();
-      timer = setInterval(tick, d.everyMs ?? 60 * 60_000);
+      timer = setTimeout(() => {
+        tick();
+        timer = setInterval(tick, d.everyMs ?? 60 * 60_000);
+        timer.unref();
+      }, d.firstRunAfterMs ?? 60_000);
       timer.unref();
     },
     async stop(): Promise<void> {
+      clearTimeout(timer);
       clearInterval(timer);
       timer = undefined;
       await running?.catch(() => undefined);

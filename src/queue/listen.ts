@@ -4,7 +4,7 @@
 // while it was down are covered by the workers' short idle polling.
 import pg from "pg";
 import type { Logger } from "../logger.ts";
-import { backoff } from "./limits.ts";
+import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
 
 export const JOBS_CHANNEL = "neurocards_jobs";
 
@@ -63,7 +63,7 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
         retry = null;
         void connect();
       },
-      backoff(failures, 200, 10_000, "full"),
+      backoff(failures, QUEUE_DEFAULTS.listenBackoffMs.base, QUEUE_DEFAULTS.listenBackoffMs.max, "full"),
     );
   }
 

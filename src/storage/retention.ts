@@ -5,7 +5,6 @@ import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
-import type { Telegram } from "../telegram/types.ts";
 import { isValidKey } from "./keys.ts";
 import type { Storage } from "./types.ts";
 
@@ -16,7 +15,8 @@ export interface RetentionDeps {
   logger: Logger;
   /** Where low-disk warnings go: `warn(text)`, or else `telegram.notifyAdmins`. Failures are logged. */
   warn?: (text: string) => void | Promise<void>;
-  telegram?: Pick<Telegram, "notifyAdmins">;
+  // Structural, not telegram/types' Telegram: telegram/ stores downloads here, so storage/ stays below it.
+  telegram?: { notifyAdmins(text: string): Promise<void> };
   now?: () => Date;
 }
 

@@ -5,6 +5,7 @@ import { Api, GrammyError, HttpError, type Transformer } from "grammy";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
+import { backoff } from "../timing/index.ts";
 import { telegramClient } from "./fetch.ts";
 import { createPacer } from "./pacer.ts";
 import { TELEGRAM_TIMEOUTS, type TelegramTimeouts, timeLimit } from "./timeouts.ts";
@@ -35,7 +36,7 @@ function retryNetworkErrors(attempts: number, firstDelayMs: number): Transformer
         return await prev(method, payload, signal);
       } catch (e) {
         if (!(e instanceof HttpError) || signal?.aborted || i >= attempts) throw e;
-        await new Promise((r) => setTimeout(r, firstDelayMs * 2 ** i));
+        await new Promise((r) => setTimeout(r, backoff(i + 1, firstDelayMs, Number.POSITIVE_INFINITY, 0)));
       }
     }
   };

@@ -1,12 +1,20 @@
 // What the rest of the program uses to talk to Telegram outside of an update handler (workers
 // delivering videos, broadcasts, admin alerts). Built by createTelegram() in ./index.ts.
-import type { Api } from "grammy";
+import { type Api, GrammyError } from "grammy";
 
 export class UserBlockedBotError extends Error {
   constructor(readonly chatId: number) {
     super(`chat ${chatId} blocked the bot or is unreachable`);
     this.name = "UserBlockedBotError";
   }
+}
+
+/**
+ * Telegram's answer to an edit that changes nothing (a double tap, a state shown twice): the
+ * message already shows what was asked, so every caller treats it as success.
+ */
+export function isNotModified(err: unknown): boolean {
+  return /message is not modified/i.test(err instanceof GrammyError ? err.description : String(err));
 }
 
 export interface Telegram {

@@ -6,14 +6,13 @@ import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import type { Message } from "grammy/types";
 import type { NewJob } from "../../db/store.ts";
 import type { Job } from "../../db/types.ts";
-import { saveQueueNotice } from "../../queue/positions.ts";
 import type { KeyAvailability } from "../../queue/types.ts";
 import type { Template } from "../../templates/index.ts";
 import { BUY_CALLBACK, type Callback, decode, encode } from "../callbacks.ts";
 import type { BotContext, Step } from "../context.ts";
 import { esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
-import { acceptedScreen } from "../notice.ts";
+import { acceptedScreen, saveQueueNotice } from "../notice.ts";
 import { type FeatureDeps, menuButton, reply, type Screen, show } from "../ui.ts";
 
 export const LIMITS = {

@@ -4,28 +4,19 @@
 // - provider unavailable → back in line for later, no attempt counted (the user paid; we wait);
 // - transient / unknown → one more attempt, retried with backoff; past JOB_MAX_ATTEMPTS → failed.
 // A job ends `failed` only together with its refund; a crash between the two is healed by the
-// refund sweep (queue/index.ts), because refundCredit pays back exactly once whenever it runs.
+// refund sweep (./refund-sweep.ts), because refundCredit pays back exactly once whenever it runs.
 import type { Config } from "../config/index.ts";
 import type { JobPatch, Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
-import type { Delivery } from "../generation/deliver.ts";
-import { classify, type ErrorClass, GenerationError, TaskFailedError } from "../generation/errors.ts";
-import { failureText, messages } from "../generation/messages.ts";
-import { LeaseLostError, type Pipeline } from "../generation/pipeline.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { JobRunner, RunContext, RunResult } from "../queue/types.ts";
 import type { Telegram } from "../telegram/types.ts";
-import { backoff } from "./limits.ts";
-
-export type RunResult = "succeeded" | "failed" | "released" | "stopped" | "lost";
-
-export interface RunContext {
-  owner: string;
-  /** Hard abort: the grace period of a shutdown ran out. */
-  signal: AbortSignal;
-  /** Soft stop: finish the current step, then give the job back. */
-  stopping: () => boolean;
-}
+import { backoff } from "../timing/index.ts";
+import type { Delivery } from "./deliver.ts";
+import { classify, type ErrorClass, GenerationError, TaskFailedError } from "./errors.ts";
+import { failureText, messages } from "./messages.ts";
+import { LeaseLostError, type Pipeline } from "./pipeline.ts";
 
 export interface RunnerDeps {
   config: Config;
@@ -44,7 +35,7 @@ export interface RunnerDeps {
   onSucceeded: (job: Job) => void;
 }
 
-export function createJobRunner(d: RunnerDeps) {
+export function createJobRunner(d: RunnerDeps): JobRunner {
   const lastAlert = new Map<string, number>();
 
   async function release(job: Job, ctx: RunContext, runAt: Date, patch?: JobPatch): Promise<RunResult> {
@@ -171,5 +162,3 @@ export function createJobRunner(d: RunnerDeps) {
     },
   };
 }
-
-export type JobRunner = ReturnType<typeof createJobRunner>;
