@@ -69,7 +69,7 @@ help =
     4. Confirm — the video arrives in this chat in a few minutes.
 
     One video costs the template's price in credits. If a video fails, the credits come back automatically.
-    /menu — main menu, /cancel — leave the current step, /lang — language.
+    /menu — main menu, /cancel — leave the current step, /lang — language, /terms — terms, /paysupport — help with a payment.
 support = Questions, ideas or problems? Write to support: { $url }
 support-none = Questions, ideas or problems? Reply here with /help, the owner reads the logs.
 cancelled = Cancelled. Here is the menu.
