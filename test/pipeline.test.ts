@@ -95,6 +95,21 @@ describe("a paid job ends with the video in the chat", () => {
     expect(user[0]!.params.video).toBe(done.resultFileId);
   });
 
+  it("with TELEGRAM_UPLOAD_LIMIT_MB=20 a 21 MB result comes as a link that names the 20 MB limit", async () => {
+    const h = await start({
+      publicUrl: true,
+      env: { TELEGRAM_UPLOAD_LIMIT_MB: "20" },
+      kie: { scenario: { outcome: "success", polls: 0, resultBytes: 21 * 1024 * 1024 } },
+    });
+    const u = await h.user(1005);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"], 20_000);
+    expect(done.status).toBe("succeeded");
+    expect(h.tg.callsTo("sendVideo")).toHaveLength(0);
+    expect(texts(h, u.tgId).some((t) => t.includes("larger than 20 MB"))).toBe(true);
+    expect(texts(h, u.tgId).some((t) => t.includes("50 MB"))).toBe(false);
+  });
+
   it("sends a result over 50 MB as a link on our server instead of uploading it", async () => {
     const h = await start({
       publicUrl: true,

@@ -69,13 +69,15 @@ export function menuScreen(ctx: BotContext, deps: FeatureDeps, balance = ctx.use
 export const menuButton = (ctx: BotContext) =>
   new InlineKeyboard().text(ctx.t("btn-menu"), encode({ a: "menu" }));
 
-export function formatDate(d: Date, lang: string): string {
+/** A date in the seller's time (TIMEZONE), labelled with its offset ("GMT+3"). */
+export function formatDate(d: Date, lang: string, timeZone: string): string {
   return d.toLocaleString(lang === "ru" ? "ru-RU" : "en-GB", {
     day: "2-digit",
     month: "2-digit",
     year: "2-digit",
     hour: "2-digit",
     minute: "2-digit",
-    timeZone: "UTC",
+    timeZone,
+    timeZoneName: "short",
   });
 }

@@ -123,9 +123,16 @@ export function createDelivery({ config, telegram, storage, logger, progressEver
         const url = storage.publicUrl(job.resultPath, LINK_TTL_SECONDS) ?? (await providerUrl());
         if (!url) throw new Error("the result is over the upload limit and there is no link to give");
         await telegram.send(job.chatId, (api) =>
-          api.sendMessage(job.chatId, messages(job.language)("gen-link", { url }), {
-            reply_markup: keyboard(job),
-          }),
+          api.sendMessage(
+            job.chatId,
+            messages(job.language)("gen-link", {
+              url,
+              limit: Math.round(config.telegram.uploadLimitBytes / (1024 * 1024)),
+            }),
+            {
+              reply_markup: keyboard(job),
+            },
+          ),
         );
         return { fileId: null, via: "link" };
       } catch (e) {

@@ -99,7 +99,7 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
         await d.api
           .sendMessage(missed.from.id, t("pay-receipt", { credits, balance: outcome.balance }), {
             parse_mode: "HTML",
-            reply_markup: new InlineKeyboard().text(t("pay-create-button"), callbackData.create()),
+            reply_markup: new InlineKeyboard().text(t("btn-create"), callbackData.create()),
           })
           .catch((err) =>
             d.logger.warn({ err, tgId: missed.from.id }, "receipt of a missed payment not delivered"),

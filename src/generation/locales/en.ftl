@@ -12,7 +12,7 @@ gen-done = ✅ Done!
 gen-caption = Your video is ready 🎉
 gen-link =
     Your video is ready 🎉
-    It's larger than 50 MB, so here is a download link:
+    It is larger than { $limit } MB, so here is a download link:
     { $url }
 
 ## Apologies for a failed job (the credits are already back)

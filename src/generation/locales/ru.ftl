@@ -15,7 +15,7 @@ gen-done = ✅ Готово!
 gen-caption = Ваше видео готово 🎉
 gen-link =
     Ваше видео готово 🎉
-    Файл больше 50 МБ, поэтому вот ссылка для скачивания:
+    Файл больше { $limit } МБ, поэтому вот ссылка для скачивания:
     { $url }
 
 ## Apologies for a failed job (the credits are already back)
