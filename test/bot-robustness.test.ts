@@ -289,6 +289,8 @@ describe("bot robustness", () => {
 
   it("starts with deleteWebhook, the command lists per language, allowed_updates exactly as handled", async () => {
     const h = await start();
+    // Polling counts as started once the runner runs; its first getUpdates may be a moment later.
+    await waitUntil(() => h.tg.allowedUpdates !== null, 5000, "the first getUpdates");
     expect(h.tg.callsTo("deleteWebhook").length).toBeGreaterThan(0);
     expect(h.tg.commandsFor()?.map((c) => c.command)).toEqual([
       "start",
