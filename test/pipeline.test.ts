@@ -1,5 +1,7 @@
 // End to end through the queue: real store, storage, Telegram sender and HTTP server against the
 // fake Bot API, kie.ai and OpenAI servers.
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decode } from "../src/bot/callbacks.ts";
 import { createCatalogue } from "../src/templates/index.ts";
@@ -184,6 +186,30 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.attempts).toBe(0);
     expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(1);
     expect(await h.store.ledgerSum(u.id)).toBe(0);
+  });
+
+  it("a video this machine sent before a crash kept the database from hearing of it is recorded, not sent again", async () => {
+    const h = await start({ noQueue: true });
+    const u = await h.user(2003);
+    const job = await h.job(u.id, u.tgId);
+    const journal = join(h.config.storage.path, ".sent", "journal");
+    mkdirSync(dirname(journal), { recursive: true });
+    appendFileSync(journal, `${job.id}\tFILE_SENT_BEFORE\n`);
+    h.queue.start();
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.resultFileId).toBe("FILE_SENT_BEFORE");
+    expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(0);
+    expect(await h.store.ledgerSum(u.id)).toBe(0);
+  });
+
+  it("each video handed to Telegram is written to this machine's journal before the database records it", async () => {
+    const h = await start();
+    const u = await h.user(2004);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    const journal = readFileSync(join(h.config.storage.path, ".sent", "journal"), "utf8");
+    expect(journal).toContain(`${job.id}\t${done.resultFileId}\n`);
   });
 
   it("transient 5xx storm: retried and delivered without a second task", async () => {

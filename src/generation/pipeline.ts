@@ -30,6 +30,7 @@ import { apiOf, type KieClient } from "./kie.ts";
 import { messages } from "./messages.ts";
 import type { PromptWriter } from "./prompt.ts";
 import { downloadResult } from "./result.ts";
+import type { SentJournal } from "./sent-journal.ts";
 
 export interface PipelineTiming {
   /** First status check after the task is created (kie.ai renders take minutes). */
@@ -80,6 +81,8 @@ export interface PipelineDeps {
   renderMinutes: () => number;
   /** Where kie.ai posts completion hints; undefined without PUBLIC_BASE_URL. */
   callbackUrl: string | undefined;
+  /** What this machine already handed to Telegram (./sent-journal.ts). */
+  sent?: SentJournal;
 }
 
 export function parseStep(step: string | null): { name: string; since: number | null } {
@@ -242,12 +245,18 @@ export function createPipeline(d: PipelineDeps) {
       const shown = await progress(job, messages(job.language)("gen-upload"));
       job = { ...job, ...shown };
       await d.delivery.uploading(job);
-      const sent = await d.delivery.deliver(job, async () => {
-        const key = d.keys.get(job.providerKey);
-        if (!key || !job.providerTaskId) return null;
-        const s = await d.kie.getTask(apiOf(job.model), job.providerTaskId, key, ctx.signal);
-        return s.state === "success" ? (s.urls[0] ?? null) : null;
-      });
+      // Sent before a crash that kept the database from hearing of it: finish without a second video.
+      const before = d.sent?.lookup(job.id);
+      const sent = before
+        ? { fileId: before.fileId, via: "video" as const }
+        : await d.delivery.deliver(job, async () => {
+            const key = d.keys.get(job.providerKey);
+            if (!key || !job.providerTaskId) return null;
+            const s = await d.kie.getTask(apiOf(job.model), job.providerTaskId, key, ctx.signal);
+            return s.state === "success" ? (s.urls[0] ?? null) : null;
+          });
+      if (before) d.logger.info({ jobId: job.id }, "the video was sent before a restart; recording it");
+      else if (sent.via !== "blocked") d.sent?.record(job.id, sent.fileId);
       if (sent.via === "blocked")
         d.logger.info({ jobId: job.id }, "user blocked the bot; video kept in history");
       // The video is in the chat: from here on a failure must not run this step again (a second
