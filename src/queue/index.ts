@@ -1,4 +1,4 @@
-// The in-process job queue: WORKER_CONCURRENCY workers claiming jobs from the store with leases,
+// The in-process job queue: WORKER_CONCURRENCY job slots fed by one claim loop with leases,
 // the generation pipeline they run, wake-ups (in-process, plus LISTEN/NOTIFY across processes on
 // Postgres), kie.ai callbacks, and the refund sweep. One factory; the app wires it once.
 import { randomBytes } from "node:crypto";
@@ -25,7 +25,7 @@ import { createPositionNotifier } from "./positions.ts";
 import { createJobRunner, type JobRunner } from "./run-job.ts";
 import type { QueueHandle } from "./types.ts";
 import { createWaker } from "./waker.ts";
-import { createWorker, type WorkerInfo } from "./worker.ts";
+import { createWorkers, type WorkerInfo } from "./worker.ts";
 
 export interface QueueOptions {
   /** Workers in this process (default WORKER_CONCURRENCY). */
@@ -180,20 +180,19 @@ export function createQueue(deps: QueueDeps): Queue {
 
   const hardStop = new AbortController();
   const prefix = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const workers = Array.from({ length: o.concurrency }, (_, i) =>
-    createWorker({
-      id: `${prefix}:${i}`,
-      store,
-      runner: claimAware,
-      waker,
-      logger: log,
-      leaseMs: o.leaseMs,
-      heartbeatMs: Math.max(50, Math.floor(o.leaseMs * QUEUE_DEFAULTS.heartbeatEveryLease)),
-      idleMs: o.idleMs,
-      fetchBackoffMs: o.fetchBackoffMs,
-      hardStop: hardStop.signal,
-    }),
-  );
+  const workers = createWorkers({
+    prefix,
+    slots: o.concurrency,
+    store,
+    runner: claimAware,
+    waker,
+    logger: log,
+    leaseMs: o.leaseMs,
+    heartbeatMs: Math.max(50, Math.floor(o.leaseMs * QUEUE_DEFAULTS.heartbeatEveryLease)),
+    idleMs: o.idleMs,
+    fetchBackoffMs: o.fetchBackoffMs,
+    hardStop: hardStop.signal,
+  });
   let listener: Listener | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
   let started = false;
@@ -247,7 +246,7 @@ export function createQueue(deps: QueueDeps): Queue {
       if (o.listen && config.database.type === "postgres") {
         listener = createListener(config.database.url, () => waker.notify(), log);
       }
-      for (const w of workers) w.start();
+      workers.start();
       positions.start();
       void refundSweep();
       sweepTimer = setInterval(() => void refundSweep(), o.refundSweepEveryMs);
@@ -260,7 +259,7 @@ export function createQueue(deps: QueueDeps): Queue {
       started = false;
       if (sweepTimer) clearInterval(sweepTimer);
       await positions.stop();
-      const done = Promise.all(workers.map((w) => w.stop()));
+      const done = workers.stop();
       waker.close();
       let timer: NodeJS.Timeout | undefined;
       const inTime = await Promise.race([
@@ -283,7 +282,7 @@ export function createQueue(deps: QueueDeps): Queue {
       log.info("queue stopped");
     },
 
-    workers: () => workers.map((w) => ({ ...w.info })),
+    workers: () => workers.infos.map((w) => ({ ...w })),
     providerCredits: () => kie.credits(),
   };
 }
