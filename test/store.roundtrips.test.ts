@@ -2,6 +2,7 @@
 // is counted (node-postgres sends the next one only after the previous one's answer).
 import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { JOBS_CHANNEL } from "../src/db/sql/createJobs.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
 import { postgresFactory } from "./helpers/stores.ts";
 
@@ -54,6 +55,35 @@ describe.runIf(url)("ordering on Postgres", () => {
       result: { ok: false, reason: "insufficient_credits", balance: 2, required: 3 },
     });
     expect(await s.ledgerSum(user.id)).toBe(2);
+  });
+
+  it("a new order wakes the workers listening in other processes by itself; a replay or a refusal does not", async () => {
+    store = await postgresFactory(url as string).make({ freeCredits: 1 });
+    const s = store;
+    const { user } = await s.getOrCreateUser({ tgId: 79 });
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    try {
+      const heard: string[] = [];
+      listener.on("notification", (n) => heard.push(n.channel));
+      await listener.query(`LISTEN ${JOBS_CHANNEL}`);
+      const settle = async () => {
+        // A notification is delivered right after its commit; one query's round trip later it has arrived.
+        for (let i = 0; i < 50 && !heard.length; i++) await new Promise((r) => setTimeout(r, 10));
+        return heard.splice(0).length;
+      };
+      expect(await s.createJobsAndConsumeCredits(user.id, [order("wake:1")])).toMatchObject({
+        created: true,
+      });
+      expect(await settle()).toBe(1);
+      expect(await s.createJobsAndConsumeCredits(user.id, [order("wake:1")])).toMatchObject({
+        created: false,
+      });
+      expect(await s.createJobsAndConsumeCredits(user.id, [order("wake:2")])).toMatchObject({ ok: false });
+      expect(await settle()).toBe(0);
+    } finally {
+      await listener.end();
+    }
   });
 
   it("overlapping batches tapped at once from four processes: each is made whole or not at all, and charged only when made", async () => {

@@ -3,10 +3,11 @@
 // re-opened with backoff when it drops (server restart, pg_terminate_backend); notifications sent
 // while it was down are covered by the workers' short idle polling.
 import pg from "pg";
+import { JOBS_CHANNEL } from "../db/sql/createJobs.ts";
 import type { Logger } from "../logger.ts";
 import { backoff } from "./limits.ts";
 
-export const JOBS_CHANNEL = "neurocards_jobs";
+export { JOBS_CHANNEL };
 
 export interface Listener {
   /** Tells every process (this one included) that jobs are waiting. */

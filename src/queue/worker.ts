@@ -54,8 +54,10 @@ export function createWorkers(d: WorkersDeps) {
   let failures = 0;
   let claims = 0;
   const running = new Set<Promise<void>>();
-  /** Resolves the claim loop's wait for a free slot. */
-  let slotFreed: (() => void) | null = null;
+  /** Claim loops waiting for a free slot. */
+  const slotWaiters: Array<() => void> = [];
+  /** Slots a claim in flight will fill. */
+  const reserved = new Set<WorkerInfo>();
   let done: Promise<void> = Promise.resolve();
 
   function noteError(info: WorkerInfo, e: unknown, what: string): void {
@@ -92,7 +94,7 @@ export function createWorkers(d: WorkersDeps) {
       info.jobsRun += 1;
       info.lastDurationMs = Date.now() - started;
       if (state !== "active") info.state = "stopped";
-      slotFreed?.();
+      slotWaiters.shift()?.();
     }
   }
 
@@ -102,16 +104,18 @@ export function createWorkers(d: WorkersDeps) {
     running.add(p);
   }
 
+  // Two claim loops share the slots: while one claim is in flight, slots freed meanwhile are
+  // refilled by the other instead of idling for a whole claim round trip (measured: one loop
+  // left the slots idle ~1.5 claim latencies on average; graphile-worker's per-worker fetches
+  // did better). Each claim reserves the slots it asks for, so the loops never fill one twice.
   async function loop(): Promise<void> {
     while (state === "active") {
-      const free = infos.filter((i) => i.jobId === null);
+      const free = infos.filter((i) => i.jobId === null && !reserved.has(i));
       if (!free.length) {
-        await new Promise<void>((r) => {
-          slotFreed = r;
-        });
-        slotFreed = null;
+        await new Promise<void>((r) => slotWaiters.push(r));
         continue;
       }
+      for (const i of free) reserved.add(i);
       // A lease owner per claim, not per process: a job whose lease this process let expire (a
       // stalled step) and then claimed again is a different lease, and the stalled run learns so.
       const owner = `${d.prefix}:c${++claims}`;
@@ -120,15 +124,20 @@ export function createWorkers(d: WorkersDeps) {
         jobs = await d.store.claimJobs(owner, d.leaseMs, free.length);
         failures = 0;
       } catch (e) {
+        for (const i of free) reserved.delete(i);
         failures += 1;
         for (const i of free) noteError(i, e, "claiming jobs failed");
         d.logger.warn({ err: e }, "claiming jobs failed");
         await d.waker.wait(backoff(failures, d.fetchBackoffMs.base, d.fetchBackoffMs.max, "full"));
         continue;
       }
+      for (const i of free) reserved.delete(i);
       for (const [k, job] of jobs.entries()) start(free[k] as WorkerInfo, job, owner);
-      // Every free slot got a job: there may be more, claim again as soon as a slot frees.
-      if (jobs.length === free.length) continue;
+      if (jobs.length === free.length) {
+        // Every slot asked for got a job: there may be more; the other loop may be asleep.
+        d.waker.notify();
+        continue;
+      }
       try {
         const next = await d.store.nextRunAt();
         if (next) d.waker.wakeAt(next);
@@ -138,6 +147,10 @@ export function createWorkers(d: WorkersDeps) {
       }
       if (state === "active") await d.waker.wait(d.idleMs);
     }
+  }
+
+  async function loops(): Promise<void> {
+    await Promise.all(Array.from({ length: Math.min(2, d.slots) }, loop));
     for (const i of infos) if (i.jobId === null) i.state = "stopped";
     await Promise.all(running);
     state = "stopped";
@@ -149,14 +162,14 @@ export function createWorkers(d: WorkersDeps) {
       if (state !== "stopped") return;
       state = "active";
       for (const i of infos) i.state = "active";
-      done = loop();
+      done = loops();
     },
     /** Stops claiming; resolves when every running job reached a safe point (or was cut by hardStop). */
     stop(): Promise<void> {
       if (state === "active") {
         state = "stopping";
         for (const i of infos) i.state = "stopping";
-        slotFreed?.();
+        for (const wake of slotWaiters.splice(0)) wake();
       }
       return done;
     },
