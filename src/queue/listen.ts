@@ -22,6 +22,8 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
   let closed = false;
   let failures = 0;
   let retry: NodeJS.Timeout | null = null;
+  let sending = false;
+  let again = false;
 
   async function connect(): Promise<void> {
     if (closed) return;
@@ -68,17 +70,34 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
     );
   }
 
+  // One NOTIFY in flight at a time (pg deprecates overlapping queries on one client); wake-ups
+  // asked for meanwhile are folded into one more after it: a wake-up carries no payload.
+  function notify(): void {
+    if (sending) {
+      again = true;
+      return;
+    }
+    const c = client;
+    if (!c) return;
+    sending = true;
+    c.query(`NOTIFY ${JOBS_CHANNEL}`)
+      .catch((e: unknown) => logger.debug({ err: e }, "NOTIFY failed"))
+      .finally(() => {
+        sending = false;
+        if (again) {
+          again = false;
+          notify();
+        }
+      });
+  }
+
   void connect();
 
   return {
     get connected() {
       return connected;
     },
-    notify(): void {
-      client
-        ?.query(`NOTIFY ${JOBS_CHANNEL}`)
-        .catch((e: unknown) => logger.debug({ err: e }, "NOTIFY failed"));
-    },
+    notify,
     async close(): Promise<void> {
       closed = true;
       if (retry) clearTimeout(retry);
