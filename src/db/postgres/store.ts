@@ -35,6 +35,7 @@ import {
 import { claimJobsPostgres } from "../sql/claimJobs.ts";
 import { createJobsPostgres } from "../sql/createJobs.ts";
 import { heartbeatPostgres } from "../sql/heartbeat.ts";
+import { nextRunAtPostgres } from "../sql/nextRunAt.ts";
 import { queuedBatchKeysPostgres } from "../sql/queuedBatchKeys.ts";
 import { queuePositionPostgres } from "../sql/queuePosition.ts";
 import { releaseJobPostgres } from "../sql/releaseJob.ts";
@@ -607,19 +608,7 @@ function createPostgresStore(
     getQueueStats: () => once("queueStats", queueStats),
     countJobsByStatus: (since) =>
       once("countJobsByStatus", () => statusCounts(since ? gte(jobs.createdAt, since) : undefined)),
-    async nextRunAt() {
-      const r = await once("nextRunAt", () =>
-        first(
-          db
-            .select({
-              at: sql<Date | null>`min(greatest(${jobs.runAt}, ${jobs.leaseExpiresAt}))`.mapWith(jobs.runAt),
-            })
-            .from(jobs)
-            .where(sql`${jobs.status} in ('queued', 'processing')`),
-        ),
-      );
-      return r?.at ?? null;
-    },
+    nextRunAt: () => nextRunAtPostgres(query),
 
     async recordPayment(input) {
       try {
