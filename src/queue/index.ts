@@ -1,4 +1,4 @@
-// The in-process job queue: WORKER_CONCURRENCY job slots fed by one claim loop with leases,
+// The in-process job queue: WORKER_CONCURRENCY job slots fed by claim loops with leases,
 // the generation pipeline they run, wake-ups (in-process, plus LISTEN/NOTIFY across processes on
 // Postgres), kie.ai callbacks, and the refund sweep. One factory; the app wires it once.
 import { randomBytes } from "node:crypto";

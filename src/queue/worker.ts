@@ -1,7 +1,7 @@
-// The process's workers: `slots` job slots fed by one claim loop with an explicit state. Each
+// The process's workers: `slots` job slots fed by two claim loops, with an explicit state. Each
 // claim asks for as many jobs as there are free slots, in one statement (store.claimJobs), so a
 // burst of work costs one claim per free-slot refill instead of one per job; each job runs under a
-// heartbeat-extended lease, and the loop sleeps when the queue is empty. It never dies: a failed
+// heartbeat-extended lease, and the loops sleep when the queue is empty. They never die: a failed
 // claim (database gone, SQLite busy) is recorded as lastError and retried after a jittered backoff.
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
