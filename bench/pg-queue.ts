@@ -13,7 +13,7 @@ import type { NewJob, Store } from "../src/db/store.ts";
 import type { Job } from "../src/db/types.ts";
 import { createLogger } from "../src/logger.ts";
 import { createListener } from "../src/queue/listen.ts";
-import type { JobRunner } from "../src/queue/run-job.ts";
+import type { JobRunner } from "../src/queue/types.ts";
 import { createWaker } from "../src/queue/waker.ts";
 import { createWorkers } from "../src/queue/worker.ts";
 

@@ -16,6 +16,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import NODE_FLAGS from "../build/node-flags.json" with { type: "json" };
+import {
+  createJobQueue as createQueue,
+  type JobQueue as Queue,
+  type JobQueueOptions as QueueOptions,
+} from "../src/app.ts";
 import { encode } from "../src/bot/callbacks.ts";
 import { createBot } from "../src/bot/index.ts";
 import { parseConfig } from "../src/config/index.ts";
@@ -24,7 +29,6 @@ import type { NewJob, Store } from "../src/db/store.ts";
 import { createHttpServer } from "../src/http/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
-import { createQueue, type Queue, type QueueOptions } from "../src/queue/index.ts";
 import { createStorage } from "../src/storage/index.ts";
 import { createTelegram } from "../src/telegram/index.ts";
 import { createCatalogue } from "../src/templates/index.ts";

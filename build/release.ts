@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RELEASE_PUBLIC_KEY, verifySignature } from "../src/cli/update.ts";
-import { VERSION } from "../src/cli/version.ts";
+import { VERSION } from "../src/version.ts";
 import { EXECUTABLE_PREFIX, writeReleaseManifest } from "./release-files.ts";
 
 const root = join(import.meta.dirname, "..");

@@ -5,35 +5,40 @@
 // anything points at them) → workers → Telegram polling last (users' taps need all of the above).
 // Stop order is the reverse where it matters: polling stops first so no new jobs arrive, workers
 // get a grace period to reach a safe point, then the HTTP server and the database close.
-import { createAdminFeature } from "./admin/index.ts";
+import { createAdminFeature, createBroadcasts } from "./admin/index.ts";
 import { startBackupSchedule } from "./backup/index.ts";
 import { createBot } from "./bot/index.ts";
-import { createBroadcasts } from "./broadcast/index.ts";
 import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
 import type { Store } from "./db/store.ts";
+import { createGeneration, type GenerationOptions } from "./generation/index.ts";
+import { reportProviders } from "./generation/readiness.ts";
 import { createHttpServer } from "./http/index.ts";
 import type { Logger } from "./logger.ts";
-import { createMetrics } from "./metrics.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
 import {
   createPaymentsFeature,
   createPaymentsGate,
   createPaymentsService,
   createStarsReconciler,
 } from "./payments/index.ts";
-import { createQueue } from "./queue/index.ts";
-import { reportProviders } from "./queue/readiness.ts";
+import { createQueue, type QueueOptions } from "./queue/index.ts";
+import type { QueueHandle } from "./queue/types.ts";
+import type { WorkerInfo } from "./queue/worker.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
+import type { Storage } from "./storage/types.ts";
 import { createTelegram } from "./telegram/index.ts";
-import { createCatalogue } from "./templates/index.ts";
+import type { Telegram } from "./telegram/types.ts";
+import { type Catalogue, createCatalogue } from "./templates/index.ts";
+import { SHUTDOWN } from "./timing/index.ts";
 
 export interface AppOptions {
   /** "all": bot + HTTP + workers; "worker": workers and the HTTP server only (Postgres). */
   mode?: "all" | "worker";
   /** better-sqlite3's addon when running as a single executable. */
   nativeBinding?: object;
-  /** Grace period for running pipeline steps on shutdown. */
+  /** Grace period for running pipeline steps on shutdown (default SHUTDOWN.graceMs). */
   stopGraceMs?: number;
 }
 
@@ -45,7 +50,68 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const DEFAULT_GRACE_MS = 6_000;
+export type JobQueueOptions = QueueOptions & GenerationOptions;
+
+export interface JobQueueDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  telegram: Telegram;
+  storage: Storage;
+  catalogue: Catalogue;
+  options?: Partial<JobQueueOptions>;
+}
+
+export type JobQueue = QueueHandle & {
+  start(): void;
+  /** Stops claiming, waits up to `graceMs` for running steps to reach a safe point, leaves the rest to leases. */
+  stop(graceMs?: number): Promise<void>;
+  /** Worker states for health and the admin panel. */
+  workers(): WorkerInfo[];
+  /** Remaining kie.ai credit per key (doctor, admin panel). */
+  providerCredits(): Promise<Array<{ label: string; credits: number | null; error?: string }>>;
+};
+
+/** The job queue: the generic lease engine (queue/) running the generation rules (generation/). */
+export function createJobQueue(deps: JobQueueDeps): JobQueue {
+  const log = deps.logger.child({ module: "queue" });
+  // The runner is built first and handed to the engine; a job it gives back wakes the engine, which
+  // exists by the time any job runs.
+  const generation = createGeneration({ ...deps, logger: log, onReleased: (at) => engine.wakeAt(at) });
+  const engine = createQueue({
+    ...deps,
+    logger: log,
+    runner: generation.runner,
+    hardStopReason: generation.shutdownError,
+  });
+  let started = false;
+  return {
+    wake: engine.wake,
+    checkProviderTask: engine.checkProviderTask,
+    estimateMinutes: generation.estimateMinutes,
+    availability: generation.availability,
+    workers: engine.workers,
+    providerCredits: generation.providerCredits,
+    start(): void {
+      if (started) return;
+      started = true;
+      engine.start();
+      generation.start();
+      log.info({ workers: engine.concurrency, callback: Boolean(generation.callbackUrl) }, "queue started");
+    },
+    async stop(graceMs = SHUTDOWN.graceMs): Promise<void> {
+      if (!started) return;
+      started = false;
+      await generation.stop();
+      await engine.stop(graceMs);
+      // Progress edits still waiting for their interval (often the final "Done") would die with
+      // the process; a Bot API that does not answer must not hold the shutdown, though.
+      await Promise.race([generation.flush(), new Promise((r) => setTimeout(r, SHUTDOWN.flushMs).unref())]);
+      log.info("queue stopped");
+    },
+  };
+}
 
 export async function createApp(config: Config, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const mode = opts.mode ?? "all";
@@ -54,7 +120,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const catalogue = createCatalogue();
   const storage = createStorage(config, logger);
   const telegram = createTelegram({ config, store, logger });
-  const queue = createQueue({ config, store, logger, metrics, telegram, storage, catalogue });
+  const queue = createJobQueue({ config, store, logger, metrics, telegram, storage, catalogue });
   // Broadcasts are sent by the process that polls (the admin starts them there); worker
   // processes only render videos.
   const broadcasts = mode === "all" ? createBroadcasts({ store, telegram, logger }) : undefined;
@@ -127,7 +193,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     await step("broadcasts", () => broadcasts?.stop());
     await step("retention", () => sweeper.stop());
     await step("backups", () => stopBackups?.());
-    await step("workers", () => queue.stop(opts.stopGraceMs ?? DEFAULT_GRACE_MS));
+    await step("workers", () => queue.stop(opts.stopGraceMs));
     await step("http", () => http.close());
     await step("database", () => store.close());
   }
@@ -146,7 +212,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       if (stopping) return;
       queue.start();
       // Not awaited: an admin notice through a slow Bot API must not hold the start.
-      void reportProviders({ config, store, telegram, logger }).catch((err: unknown) =>
+      void reportProviders({ config, telegram, logger }).catch((err: unknown) =>
         logger.warn({ err }, "could not tell the admins about the providers"),
       );
       sweeper.start();

@@ -32,6 +32,8 @@ describe("an open admin question", () => {
     admin.forgeTap(panel, encode({ a: "create" }));
     await admin.next("product photo");
     admin.send("hello");
-    expect((await admin.next()).text).toBe("Please send a photo of the product (JPG or PNG up to 20 MB).");
+    expect((await admin.next()).text).toBe(
+      "Please send a photo of the product (JPG, PNG or WebP up to 20 MB).",
+    );
   });
 });

@@ -78,8 +78,8 @@ describe("admin panel", () => {
 
     admin.tap(card, `adm:led:${user.id}`);
     const ledger = await admin.next("Ledger of Anna");
-    expect(ledger.text).toMatch(/\+1 → 1 · signup_bonus/);
-    expect(ledger.text).toMatch(/-1 → 0 · job_charge/);
+    expect(ledger.text).toMatch(/\+1 → 1 · signup bonus/);
+    expect(ledger.text).toMatch(/-1 → 0 · video ordered/);
     admin.tap(ledger, `adm:u:${user.id}`);
     admin.tap(await admin.next("Balance:"), `adm:jobs:${user.id}`);
     const jobs = await admin.next("Jobs of Anna");
@@ -103,6 +103,42 @@ describe("admin panel", () => {
     await admin.next("Send a user's Telegram id");
     admin.send("@nobody_like_this");
     expect((await admin.next()).text).toBe("Nobody found for “@nobody_like_this”.");
+  });
+
+  it("a Russian-speaking admin reads statuses, ledger reasons and balances in Russian, with plural forms", async () => {
+    h = await startPaymentsBot();
+    await h.member({ id: 30, first_name: "Анна" });
+    const { user: rich } = await h.member({ id: 31, first_name: "Борис" });
+    await h.store.createJobAndConsumeCredit(rich.id, job("r1"));
+    await h.store.addCredits({ userId: rich.id, amount: 3, reason: "admin_grant", reference: "t:1" });
+    const { u: admin } = await h.member({ id: ADMIN_ID, language_code: "ru" });
+    admin.command("admin");
+    const panel = await admin.next("Neurocards —");
+    expect(panel.text).toContain("Задачи сегодня: в очереди 1 · в работе 0 · готово 0 · ошибка 0");
+
+    admin.tap(panel, "adm:find");
+    await admin.next("Отправьте Telegram id");
+    admin.send("30");
+    expect((await admin.next("Баланс:")).text).toContain("Баланс: 1 кредит\n");
+    admin.tap(panel, "adm:find");
+    await admin.next("Отправьте Telegram id");
+    admin.send("31");
+    const card = await admin.next("Баланс:");
+    expect(card.text).toContain("Баланс: 3 кредита\n");
+
+    admin.tap(card, `adm:led:${rich.id}`);
+    const ledger = await admin.next("Движения Борис");
+    expect(ledger.text).toMatch(/\+1 → 1 · бонус за регистрацию/);
+    expect(ledger.text).toMatch(/-1 → 0 · заказ видео/);
+    expect(ledger.text).toMatch(/\+3 → 3 · начислил администратор/);
+    admin.tap(ledger, `adm:u:${rich.id}`);
+    admin.tap(await admin.next("Баланс:"), `adm:jobs:${rich.id}`);
+    const jobs = await admin.next("Задачи Борис");
+    expect(jobs.text).toMatch(/#\d+ .* · ugc · в очереди/);
+    expect(buttonsOf(jobs).map((b) => b.text)).toEqual([
+      expect.stringMatching(/^#\d+ в очереди$/),
+      "← Назад",
+    ]);
   });
 
   it("grants and deducts credits with a reason in the ledger, refusing to go below zero", async () => {

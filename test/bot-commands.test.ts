@@ -22,7 +22,16 @@ describe("command lists", () => {
     h = await startBotHarness({ tg, env: { ADMIN_IDS: "999001,4242" } });
 
     const adminChat = { type: "chat", chat_id: admin.profile.id };
-    expect(names(tg.commandsFor(adminChat))).toEqual(["start", "menu", "cancel", "help", "lang", "admin"]);
+    expect(names(tg.commandsFor(adminChat))).toEqual([
+      "start",
+      "menu",
+      "cancel",
+      "help",
+      "lang",
+      "terms",
+      "paysupport",
+      "admin",
+    ]);
     expect(tg.commandsFor(adminChat)?.at(-1)?.description).toBe("Admin panel");
     expect(tg.commandsFor(adminChat, "ru")?.at(-1)).toEqual({
       command: "admin",
@@ -30,7 +39,15 @@ describe("command lists", () => {
     });
 
     for (const lang of ["", "ru", "uk", "be", "kk"]) {
-      expect(names(tg.commandsFor(undefined, lang))).toEqual(["start", "menu", "cancel", "help", "lang"]);
+      expect(names(tg.commandsFor(undefined, lang))).toEqual([
+        "start",
+        "menu",
+        "cancel",
+        "help",
+        "lang",
+        "terms",
+        "paysupport",
+      ]);
     }
     expect(tg.commandsFor({ type: "chat", chat_id: someone.profile.id })).toBeUndefined();
 

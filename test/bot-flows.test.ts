@@ -19,8 +19,8 @@ const T = {
     welcome: /Done! Your balance: (\d+) credits?\./,
     menu: /Main menu\nBalance: (\d+) credits?/,
     create: "🎬 Create a video",
-    photo: /Step 1 of 5 — product photo[\s\S]*JPG or PNG, up to 20 MB[\s\S]*no people/,
-    desc: /Step 2 of 5 — description[\s\S]*10–3000 characters[\s\S]*3–5 key benefits/,
+    photo: /Step 1 of 5 — product photo[\s\S]*JPG, PNG or WebP, up to 20 MB[\s\S]*no people/,
+    desc: /Step 2 of 5 — description[\s\S]*10–5000 characters[\s\S]*3–5 key benefits/,
     tpl: /Step 3 of 5 — template[\s\S]*UGC blogger[\s\S]*Ad B-roll[\s\S]*Own prompt/,
     names: { ugc: "UGC blogger", broll: "Ad B-roll", own: "Own prompt" },
     wishes: /Step 4 of 5 — wishes/,
@@ -56,8 +56,8 @@ const T = {
     welcome: /Готово! Ваш баланс: (\d+) кредит/,
     menu: /Главное меню\nБаланс: (\d+) кредит/,
     create: "🎬 Создать видео",
-    photo: /Шаг 1 из 5 — фото товара[\s\S]*JPG или PNG, до 20 МБ[\s\S]*без людей/,
-    desc: /Шаг 2 из 5 — описание[\s\S]*10–3000 символов[\s\S]*3–5 главных преимуществ/,
+    photo: /Шаг 1 из 5 — фото товара[\s\S]*JPG, PNG или WebP, до 20 МБ[\s\S]*без людей/,
+    desc: /Шаг 2 из 5 — описание[\s\S]*10–5000 символов[\s\S]*3–5 главных преимуществ/,
     tpl: /Шаг 3 из 5 — шаблон[\s\S]*UGC-блогер[\s\S]*Рекламный B-roll[\s\S]*Свой промпт/,
     names: { ugc: "UGC-блогер", broll: "Рекламный B-roll", own: "Свой промпт" },
     wishes: /Шаг 4 из 5 — пожелания/,
@@ -65,7 +65,7 @@ const T = {
     review: /Ваш промпт:/,
     add: "➕ Дополнить",
     replace: "✏️ Заменить",
-    approve: "✅ Подтвердить",
+    approve: "✅ Утвердить",
     count: /Шаг 5 из 5 — сколько видео\?/,
     confirm: (total: number, balance: number) =>
       new RegExp(
@@ -220,7 +220,7 @@ for (const lang of ["en", "ru"] as const) {
       await u.next(t.photo);
       u.command("cancel");
       await u.next(t.cancelled);
-      u.photo();
+      u.sticker();
       await u.next(lang === "en" ? /did not understand/ : /Не понял/);
 
       u.command("lang");

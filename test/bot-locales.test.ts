@@ -56,6 +56,8 @@ describe("bot locales", () => {
       link: "l",
       url: "u",
       expected: "e",
+      counts: "1, 3",
+      most: 3,
     };
     for (const lang of ["ru", "en"]) {
       for (const key of keys(LOCALES[lang] ?? "")) {

@@ -1,5 +1,8 @@
 // What must never go wrong: double taps, restarts mid-flow, bad input, forged or stale buttons,
 // handler failures, Telegram's 429/5xx storms and 409 conflicts, blocked users.
+
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
 import { Composer } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotContext } from "../src/bot/context.ts";
@@ -83,7 +86,7 @@ describe("bot robustness", () => {
     const u = await h.consentedUser({ id: nextId++ });
     u.tap(u.last() as FakeMessage, "n1:create");
     await u.next(/Step 1 of 5/);
-    const expectPhoto = /Please send a photo of the product \(JPG or PNG up to 20 MB\)/;
+    const expectPhoto = /Please send a photo of the product \(JPG, PNG or WebP up to 20 MB\)/;
     u.sticker();
     await u.next(expectPhoto);
     u.voice();
@@ -93,7 +96,7 @@ describe("bot robustness", () => {
     u.send("here is my product");
     await u.next(expectPhoto);
     u.document({ fileName: "offer.pdf", mimeType: "application/pdf", size: 30_000 });
-    await u.next(/not a JPG or PNG image/);
+    await u.next(/not a JPG, PNG or WebP image/);
     u.document({ fileName: "huge.png", mimeType: "image/png", size: 21 * 1024 * 1024 });
     await u.next(/larger than 20 MB/);
     u.command("whatever");
@@ -102,11 +105,11 @@ describe("bot robustness", () => {
     await u.next(/Step 2 of 5/);
 
     u.photo();
-    await u.next(/Please send the product description as text \(10–3000 characters\)/);
+    await u.next(/Please send the product description as text \(10–5000 characters\)/);
     u.send("short");
     await u.next(/Too short: 5 characters\. Please write at least 10\./);
-    u.send("x".repeat(3001));
-    await u.next(/Too long: 3001 characters\. Please keep it within 3000\./);
+    u.send("x".repeat(5001));
+    await u.next(/Too long: 5001 characters\. Please keep it within 5000\./);
     u.send(PRODUCT);
     const tpl = await u.next(/Step 3 of 5/);
 
@@ -115,7 +118,7 @@ describe("bot robustness", () => {
     u.tap(tpl, "UGC blogger");
     await u.next(/Step 4 of 5/);
     u.sticker();
-    await u.next(/Please send your wishes as text \(up to 1000 characters\), or “-” to skip\./);
+    await u.next(/Please send your wishes as text \(up to 1000 characters\), or “-” \(“no”\) to skip\./);
     u.send("w".repeat(1001));
     await u.next(/Please send your wishes as text/);
     u.send("Bright bedroom");
@@ -286,8 +289,18 @@ describe("bot robustness", () => {
 
   it("starts with deleteWebhook, the command lists per language, allowed_updates exactly as handled", async () => {
     const h = await start();
+    // Polling counts as started once the runner runs; its first getUpdates may be a moment later.
+    await waitUntil(() => h.tg.allowedUpdates !== null, 5000, "the first getUpdates");
     expect(h.tg.callsTo("deleteWebhook").length).toBeGreaterThan(0);
-    expect(h.tg.commandsFor()?.map((c) => c.command)).toEqual(["start", "menu", "cancel", "help", "lang"]);
+    expect(h.tg.commandsFor()?.map((c) => c.command)).toEqual([
+      "start",
+      "menu",
+      "cancel",
+      "help",
+      "lang",
+      "terms",
+      "paysupport",
+    ]);
     expect(h.tg.commandsFor(undefined, "ru")?.[0]?.description).toBe("Запуск и главное меню");
     expect(h.tg.commandsFor(undefined, "uk")?.[0]?.description).toBe("Запуск и главное меню");
     expect(h.tg.allowedUpdates).toEqual([
@@ -390,6 +403,27 @@ describe("bot robustness", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(h.tg.callsTo("getUpdates")).toHaveLength(polls);
     expect(bot.pollerState()).not.toBe("polling");
+  });
+
+  it("after a kill -9 the restarted bot takes over at once the lease its dead predecessor on this machine held", async () => {
+    const first = await start();
+    await first.stopBot();
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    await first.store.acquireInstanceLease("telegram-poller", `${hostname()}:${dead}:gone`, 60_000);
+    const t0 = Date.now();
+    const second = await start({ tg: first.tg, store: first.store, waitForPolling: false });
+    await waitUntil(() => second.bot.isPolling(), 5000, "the restarted bot to poll");
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(second.logs.some((l) => String(l.msg).includes("taking over its lease"))).toBe(true);
+  });
+
+  it("a lease held by a live process on this machine is not taken over", async () => {
+    const first = await start();
+    await first.stopBot();
+    await first.store.acquireInstanceLease("telegram-poller", `${hostname()}:${process.ppid}:alive`, 60_000);
+    const second = await start({ tg: first.tg, store: first.store, waitForPolling: false });
+    await waitUntil(() => second.bot.pollerState() === "waiting_for_lease", 5000, "the bot to wait");
+    expect(second.bot.isPolling()).toBe(false);
   });
 
   it("stop() lets the updates in flight finish", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createBroadcasts } from "../src/broadcast/index.ts";
+import { createBroadcasts } from "../src/admin/index.ts";
 import { parseConfig } from "../src/config/index.ts";
 import type { Store } from "../src/db/store.ts";
 import { createTelegram } from "../src/telegram/index.ts";

@@ -23,7 +23,7 @@ import { writeReleaseManifest } from "../build/release-files.ts";
 import { runCli } from "../src/cli/index.ts";
 import { CliError, type CliIo } from "../src/cli/io.ts";
 import { assetName, registerUpdate } from "../src/cli/update.ts";
-import { VERSION } from "../src/cli/version.ts";
+import { VERSION } from "../src/version.ts";
 
 const NEW = "9.9.9";
 const key = generateKeyPairSync("ed25519");

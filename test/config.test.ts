@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { checkDeprecations, checkLegalDocuments } from "../src/cli/checks.ts";
 import { ConfigError, parseConfig, redactSecrets } from "../src/config/index.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
@@ -61,5 +62,93 @@ describe("config", () => {
     expect(line).toContain("123456789:AA…");
     expect(line).not.toMatch(/looks like/);
     expect(line).not.toContain(token.split(":").at(-1));
+  });
+});
+
+describe("doctor's warnings about the seller's terms", () => {
+  it("warns (!) about each of OFFER_URL and PRIVACY_URL that is unset, and is quiet when both are", () => {
+    const none = checkLegalDocuments(parseConfig({ BOT_TOKEN: TOKEN }));
+    expect(none.map((r) => [r.status, r.detail.split(" ")[0]])).toEqual([
+      ["note", "OFFER_URL"],
+      ["note", "PRIVACY_URL"],
+    ]);
+    expect(none[0]?.fix).toMatch(/OFFER_URL=https:/);
+    const both = checkLegalDocuments(
+      parseConfig({ BOT_TOKEN: TOKEN, OFFER_URL: "https://e.com/o", PRIVACY_URL: "https://e.com/p" }),
+    );
+    expect(both.map((r) => r.status)).toEqual(["ok"]);
+  });
+});
+
+describe("TIMEZONE", () => {
+  it("defaults to Europe/Moscow and takes any IANA zone", () => {
+    expect(parseConfig({ BOT_TOKEN: TOKEN }).timeZone).toBe("Europe/Moscow");
+    expect(parseConfig({ BOT_TOKEN: TOKEN, TIMEZONE: "Asia/Vladivostok" }).timeZone).toBe("Asia/Vladivostok");
+  });
+
+  it("refuses a zone Intl does not know, with an example", () => {
+    expect(problems({ BOT_TOKEN: TOKEN, TIMEZONE: "Moscow" })).toEqual([
+      "TIMEZONE is not valid: not a time zone Intl knows (example: TIMEZONE=Europe/Moscow)",
+    ]);
+  });
+});
+
+describe("old .env names from the previous bot", () => {
+  it("KIE_API_KEY and KIE_API_KEY_1..N become the key list, each with a one-line deprecation warning that shows no key", () => {
+    const c = parseConfig({
+      BOT_TOKEN: TOKEN,
+      KIE_API_KEY: "old-key-zero",
+      KIE_API_KEY_2: "old-key-two",
+      KIE_API_KEY_1: "old-key-one",
+    });
+    expect(c.kie.apiKeys).toEqual(["old-key-zero", "old-key-one", "old-key-two"]);
+    expect(c.deprecations).toEqual([
+      "KIE_API_KEY is deprecated: read into KIE_API_KEYS; rename it to KIE_API_KEYS (comma separated)",
+      "KIE_API_KEY_1 is deprecated: read into KIE_API_KEYS; rename it to KIE_API_KEYS (comma separated)",
+      "KIE_API_KEY_2 is deprecated: read into KIE_API_KEYS; rename it to KIE_API_KEYS (comma separated)",
+    ]);
+    expect(c.deprecations.join("\n")).not.toContain("old-key");
+    expect(redactSecrets("failed with old-key-two", { KIE_API_KEY_2: "old-key-two" })).toBe(
+      "failed with ***",
+    );
+  });
+
+  it("an old name next to its new one is ignored, and the warning says so", () => {
+    const c = parseConfig({ BOT_TOKEN: TOKEN, KIE_API_KEYS: "new", KIE_API_KEY: "old-key-zero" });
+    expect(c.kie.apiKeys).toEqual(["new"]);
+    expect(c.deprecations).toEqual(["KIE_API_KEY is deprecated and ignored: KIE_API_KEYS is set"]);
+  });
+
+  it("WELCOME_VIDEO_FILE_ID and STORAGE_BASE_PATH are read under their new names; KIE_MODEL is ignored and says why", () => {
+    const c = parseConfig({
+      BOT_TOKEN: TOKEN,
+      WELCOME_VIDEO_FILE_ID: "demo-1",
+      STORAGE_BASE_PATH: "/srv/files",
+      KIE_MODEL: "veo3",
+    });
+    expect(c.bot.welcomeVideoFileIds).toEqual(["demo-1"]);
+    expect(c.storage.path).toBe("/srv/files");
+    expect(c.deprecations).toEqual([
+      "WELCOME_VIDEO_FILE_ID is deprecated: read into WELCOME_VIDEO_FILE_IDS; rename it to WELCOME_VIDEO_FILE_IDS (comma separated)",
+      "STORAGE_BASE_PATH is deprecated: read into STORAGE_PATH; rename it to STORAGE_PATH",
+      "KIE_MODEL is ignored: each template names its own model in the template catalogue; remove it from .env",
+    ]);
+  });
+
+  it("doctor shows each old name as a (!) note", () => {
+    const notes = checkDeprecations(parseConfig({ BOT_TOKEN: TOKEN, KIE_MODEL: "veo3" }));
+    expect(notes).toEqual([
+      {
+        status: "note",
+        name: "config",
+        detail:
+          "KIE_MODEL is ignored: each template names its own model in the template catalogue; remove it from .env",
+        fix: "update .env",
+      },
+    ]);
+  });
+
+  it("a configuration without old names has no warnings", () => {
+    expect(parseConfig({ BOT_TOKEN: TOKEN }).deprecations).toEqual([]);
   });
 });

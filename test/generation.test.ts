@@ -3,7 +3,7 @@ import { type AddressInfo, connect, createServer as createNetServer } from "node
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
 import type { ProviderKeyState } from "../src/db/types.ts";
-import { classify, GenerationError } from "../src/generation/errors.ts";
+import { classify, classifyTaskFailure, GenerationError, KieApiError } from "../src/generation/errors.ts";
 import { createKeyPool, keyHash } from "../src/generation/keys.ts";
 import { createKieClient } from "../src/generation/kie.ts";
 import { createPromptWriter } from "../src/generation/prompt.ts";
@@ -78,7 +78,7 @@ describe("kie.ai client", () => {
     const pool = createKeyPool({
       keys: Object.keys(keys),
       store,
-      telegram: { notifyAdmins: async (t) => void alerts.push(t) },
+      telegram: { notifyAdmins: async (t) => void alerts.push(typeof t === "string" ? t : t("en")) },
       logger,
     });
     const client = createKieClient({
@@ -320,5 +320,50 @@ describe("prompt writer", () => {
     expect(r.prompt).toContain("Ceramic mug");
     expect(r.prompt).toMatch(/exactly as in the photo/);
     expect(openai.seen.length).toBe(before);
+  });
+});
+
+describe("refusal classifier", () => {
+  it.each([
+    ["400", "Your image contains a real person (public figure)"],
+    ["400", "Content policy violation: the image contains a real person"],
+    ["400", "Your prompt was flagged by Website as violating content policies."],
+    ["400", "Your request was rejected by the safety system."],
+    ["400", "public error prominent people upload"],
+    ["400", "public error minor upload"],
+    ["400", "The prompt contains sensitive words, please modify it"],
+    ["content_policy_violation", "blocked"],
+    ["moderation_blocked", ""],
+  ])("a refusal by the provider (%s: %s) fails at once as content refused", (code, message) => {
+    expect(classifyTaskFailure(code, message).errorClass).toBe("content_refused");
+  });
+
+  it.each([
+    ["500", "Face detection service timed out, please retry"],
+    ["500", "Internal error while uploading content to storage"],
+    ["503", "Person segmentation worker is restarting"],
+    ["429", "Too many requests from people in your region, slow down"],
+    ["501", "Brand overlay step failed"],
+    ["400", "Failed to fetch the image: content-length mismatch"],
+    ["400", "logo detection model unavailable"],
+    ["", "The render node serving faces went away"],
+  ])(
+    "a transient failure that merely mentions such a word (%s: %s) is retried, not refused",
+    (code, message) => {
+      expect(classifyTaskFailure(code, message).errorClass).not.toBe("content_refused");
+    },
+  );
+
+  it("a provider code 5xx or 429 on a task is transient", () => {
+    expect(classifyTaskFailure("500", "Internal error while uploading content").errorClass).toBe("transient");
+    expect(classifyTaskFailure("429", "rate limited").errorClass).toBe("transient");
+  });
+
+  it("an API error 422 is a refusal only with a known moderation message", () => {
+    expect(classify(new KieApiError(422, "Content policy violation", 200)).errorClass).toBe(
+      "content_refused",
+    );
+    expect(classify(new KieApiError(422, "content is required", 200)).errorClass).toBe("unknown");
+    expect(classify(new KieApiError(422, "image_urls: face field invalid", 200)).errorClass).toBe("unknown");
   });
 });

@@ -1,9 +1,8 @@
 // The real bot with the payments and admin features against the fake Bot API and a fresh SQLite
 // store, as the CLI wires it; `restart()` replaces the bot and the broadcast sender on the same
 // database like a process restart.
-import { createAdminFeature } from "../src/admin/index.ts";
+import { createAdminFeature, createBroadcasts } from "../src/admin/index.ts";
 import { createBot } from "../src/bot/index.ts";
-import { createBroadcasts } from "../src/broadcast/index.ts";
 import { parseConfig } from "../src/config/index.ts";
 import type { Store } from "../src/db/store.ts";
 import type { User } from "../src/db/types.ts";

@@ -25,7 +25,7 @@ describe("buying credits with Telegram Stars", () => {
     expect(buttonsOf(screen).map((b) => b.text)).toEqual([
       "5 videos — 250 ⭐ (50 ⭐ per video)",
       "10 videos — 450 ⭐ (45 ⭐ per video)",
-      "« Back",
+      "← Back",
     ]);
 
     const q = u.tap(screen, /^10 videos/);
@@ -178,9 +178,9 @@ describe("payments when the database fails", () => {
     expect(await h.store.countUserPayments(user.id)).toBe(1);
   });
 
-  it("a payment that arrives while the whole database is down: the user reads 'payment received, crediting', the admins are warned, and it is credited once the database is back", async () => {
+  it("a payment that arrives while the whole database is down: the user reads 'payment received, crediting', the admins are warned (in English: their language is in the database), and it is credited once the database is back", async () => {
     h = await startPaymentsBot();
-    const { u: admin } = await h.member({ id: ADMIN_ID });
+    const { u: admin } = await h.member({ id: ADMIN_ID, language_code: "ru" });
     const { u, user } = await h.member({ id: 122 });
     u.command("buy");
     u.tap(await u.next("Buy credits"), /^5 videos/);
@@ -326,9 +326,9 @@ describe("payments in webhook mode", () => {
 });
 
 describe("Stars reconciliation with Telegram's own record", () => {
-  it("credits once a charge Telegram has and the bot never recorded, tells the user and the admins, and a later replay changes nothing", async () => {
+  it("credits once a charge Telegram has and the bot never recorded, tells the user and the admins (each in their language), and a later replay changes nothing", async () => {
     h = await startPaymentsBot();
-    const { u: admin } = await h.member({ id: ADMIN_ID });
+    const { u: admin } = await h.member({ id: ADMIN_ID, language_code: "ru" });
     const { u, user } = await h.member({ id: 130, language_code: "ru" });
     // A payment that went through the bot, and one whose update was lost with a crashed process.
     u.command("buy");
@@ -342,7 +342,7 @@ describe("Stars reconciliation with Telegram's own record", () => {
     const report = await h.reconcile();
     expect(report.credited).toEqual([{ chargeId: lost, tgId: 130, credits: 5 }]);
     expect((await u.next("Оплата получена: +5")).text).toContain("Баланс: 11");
-    expect((await admin.next("Stars payment the bot had not recorded")).text).toContain(lost);
+    expect((await admin.next("В Telegram нашёлся 1 платёж")).text).toContain(lost);
     expect(await h.store.countUserPayments(user.id)).toBe(2);
 
     expect((await h.reconcile()).credited).toEqual([]);

@@ -42,7 +42,7 @@ describe("a paid job ends with the video in the chat", () => {
     expect(videos).toHaveLength(1);
     const video = h.tg.messages(u.tgId).find((m) => m.video)!;
     const buttons = video.reply_markup!.inline_keyboard!.flat();
-    expect(buttons.map((b) => b.text)).toEqual(["🔁 Make another with this product", "🏠 Menu"]);
+    expect(buttons.map((b) => b.text)).toEqual(["🔁 Make another with this product", "☰ Menu"]);
     expect(decode(buttons[0]!.callback_data!)).toEqual({ ok: true, cb: { a: "again", job: job.id } });
     expect(decode(buttons[1]!.callback_data!)).toEqual({ ok: true, cb: { a: "menu" } });
     expect(h.tg.callsTo("sendMessage", u.tgId)).toHaveLength(1);
@@ -93,6 +93,21 @@ describe("a paid job ends with the video in the chat", () => {
     expect(channel).toHaveLength(1);
     expect(user).toHaveLength(1);
     expect(user[0]!.params.video).toBe(done.resultFileId);
+  });
+
+  it("with TELEGRAM_UPLOAD_LIMIT_MB=20 a 21 MB result comes as a link that names the 20 MB limit", async () => {
+    const h = await start({
+      publicUrl: true,
+      env: { TELEGRAM_UPLOAD_LIMIT_MB: "20" },
+      kie: { scenario: { outcome: "success", polls: 0, resultBytes: 21 * 1024 * 1024 } },
+    });
+    const u = await h.user(1005);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"], 20_000);
+    expect(done.status).toBe("succeeded");
+    expect(h.tg.callsTo("sendVideo")).toHaveLength(0);
+    expect(texts(h, u.tgId).some((t) => t.includes("larger than 20 MB"))).toBe(true);
+    expect(texts(h, u.tgId).some((t) => t.includes("50 MB"))).toBe(false);
   });
 
   it("sends a result over 50 MB as a link on our server instead of uploading it", async () => {
@@ -151,6 +166,26 @@ describe("a failed job gives the credit back and says why", () => {
     expect((await h.metrics.creditsRefunded.get()).values[0]!.value).toBe(1);
   });
 
+  it("a database that fails just after the video reached the chat: recorded once it answers, one video, no retry or refund", async () => {
+    let failures = 3;
+    const h = await start({
+      wrapStore: (store) => ({
+        ...store,
+        updateJobStatus: async (id, to, patch) => {
+          if (to === "succeeded" && failures-- > 0) throw new Error("read ECONNRESET");
+          return store.updateJobStatus(id, to, patch);
+        },
+      }),
+    });
+    const u = await h.user(2001);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.attempts).toBe(0);
+    expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(1);
+    expect(await h.store.ledgerSum(u.id)).toBe(0);
+  });
+
   it("transient 5xx storm: retried and delivered without a second task", async () => {
     const h = await start();
     h.kie.setStorm(1, { http: 503 });
@@ -162,17 +197,19 @@ describe("a failed job gives the credit back and says why", () => {
     expect(h.kie.created).toBe(1);
   });
 
-  it("transient errors past JOB_MAX_ATTEMPTS: failed, refunded, apology in Russian", async () => {
+  it("transient errors past JOB_MAX_ATTEMPTS: failed, refunded, apology in Russian that counts the credits back", async () => {
     const h = await start({ env: { JOB_MAX_ATTEMPTS: "2" } });
     h.kie.setStorm(1000, { code: 500 });
-    const u = await h.user(2003, 1, "ru");
-    const job = await h.job(u.id, u.tgId, { language: "ru" });
+    const u = await h.user(2003, 2, "ru");
+    const job = await h.job(u.id, u.tgId, { language: "ru", cost: 2 });
     const done = await h.waitFor(job.id, ["succeeded", "failed"]);
     expect(done.status).toBe("failed");
     expect(done.errorCode).toBe("transient:kie_500");
     expect(done.attempts).toBe(2);
-    expect(await h.store.safeGetBalance(u.id)).toBe(1);
-    expect(await shows(h, u.tgId, (t) => /сервис генерации не отвечал/.test(t))).toBe(true);
+    expect(await h.store.safeGetBalance(u.id)).toBe(2);
+    expect(
+      await shows(h, u.tgId, (t) => /сервис генерации не отвечал\. 2 кредита вернули на баланс/.test(t)),
+    ).toBe(true);
   });
 
   it("an unknown task failure is retried with a new task, then failed and refunded", async () => {

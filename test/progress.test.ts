@@ -11,7 +11,13 @@ import { harnessPerTest } from "./helpers/harness-per-test.ts";
 import type { Harness } from "./queue-harness.ts";
 
 const logger = createLogger({ level: "silent" });
-const en = messages("en");
+const t = messages("en");
+const en = {
+  script: t("gen-script"),
+  render: (minutes: number) => t("gen-render", { minutes }),
+  upload: t("gen-upload"),
+  done: t("gen-done"),
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const start = harnessPerTest();

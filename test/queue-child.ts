@@ -1,11 +1,12 @@
 // A worker process for the crash tests: the real queue on the database and fakes named in the
 // environment (the config env plus QUEUE_TEST_OPTIONS, JSON of queue options). It prints "ready"
 // once workers run and stops gracefully on SIGTERM; the tests kill it with SIGKILL mid-render.
+
+import { createJobQueue } from "../src/app.ts";
 import { parseConfig } from "../src/config/index.ts";
 import { createStore } from "../src/db/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
-import { createQueue } from "../src/queue/index.ts";
 import { createStorage } from "../src/storage/index.ts";
 import { createTelegram } from "../src/telegram/index.ts";
 import { createCatalogue } from "../src/templates/index.ts";
@@ -18,7 +19,7 @@ const logger = createLogger({
 });
 const store = await createStore(config, logger);
 const telegram = createTelegram({ config, store, logger });
-const queue = createQueue({
+const queue = createJobQueue({
   config,
   store,
   logger,

@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createJobQueue, type JobQueue, type JobQueueOptions } from "../src/app.ts";
 import { type Config, parseConfig } from "../src/config/index.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
 import type { Job, JobStatus } from "../src/db/types.ts";
 import { createHttpServer } from "../src/http/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics, type Metrics } from "../src/metrics.ts";
-import { createQueue, type Queue, type QueueOptions } from "../src/queue/index.ts";
 import { createStorage } from "../src/storage/index.ts";
 import type { Storage } from "../src/storage/types.ts";
 import { createTelegram } from "../src/telegram/index.ts";
@@ -25,7 +25,7 @@ import { ALL_HEALTHY } from "./helpers/http.ts";
 export const ADMIN_ID = 900_001;
 
 /** Queue timings for tests: everything that waits in production waits milliseconds here. */
-export const FAST: Partial<QueueOptions> = {
+export const FAST: Partial<JobQueueOptions> = {
   leaseMs: 3000,
   idleMs: 200,
   fetchBackoffMs: { base: 20, max: 200 },
@@ -51,7 +51,7 @@ export interface HarnessOptions {
   publicUrl?: boolean;
   kie?: FakeKieOptions;
   env?: Record<string, string>;
-  queue?: Partial<QueueOptions>;
+  queue?: Partial<JobQueueOptions>;
   /** Use these already running fakes (shared with a child process). */
   fakes?: { tg: FakeTelegram; kie: FakeKie; openai: FakeOpenAi };
   /** Do not create the queue (a child process runs it). */
@@ -68,7 +68,7 @@ export interface Harness {
   storage: Storage;
   telegram: Telegram;
   metrics: Metrics;
-  queue: Queue;
+  queue: JobQueue;
   tg: FakeTelegram;
   kie: FakeKie;
   openai: FakeOpenAi;
@@ -123,7 +123,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const storage = createStorage(config, logger);
   const telegram = createTelegram({ config, store: o.store, logger });
   const catalogue = createCatalogue();
-  const queue = createQueue({
+  const queue = createJobQueue({
     config,
     store: o.store,
     logger,

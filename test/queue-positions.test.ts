@@ -2,8 +2,9 @@
 // Bot API, the real queue (its workers held back or slowed) against fake kie.ai and OpenAI.
 import type { Api } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
-import type { QueueOptions } from "../src/queue/index.ts";
-import { createPositionNotifier, saveQueueNotice } from "../src/queue/positions.ts";
+import type { JobQueueOptions } from "../src/app.ts";
+import { saveQueueNotice } from "../src/bot/notice.ts";
+import { createPositionNotifier } from "../src/generation/positions.ts";
 import type { Telegram } from "../src/telegram/types.ts";
 import { buttonsOf, type FakeUser } from "./fakes/telegram-server.ts";
 import { orderVideo, type SellerWorld, startSellerWorld } from "./helpers/seller.ts";
@@ -17,7 +18,7 @@ afterEach(async () => {
   w = null;
 });
 
-async function start(queue: Partial<QueueOptions>): Promise<SellerWorld> {
+async function start(queue: Partial<JobQueueOptions>): Promise<SellerWorld> {
   w = await startSellerWorld(3, { noQueue: true, queue, env: { OPENAI_TIMEOUT_SECONDS: "1" } });
   return w;
 }

@@ -116,7 +116,7 @@ describe("disk space warning", () => {
       storage: base,
       logger: silentLogger(),
       warn: (text) => {
-        warnings.push(text);
+        warnings.push(typeof text === "string" ? text : text("en"));
       },
       now: () => new Date(t),
     });

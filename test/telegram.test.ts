@@ -5,11 +5,12 @@ import type { AddressInfo } from "node:net";
 import { Api, HttpError, InputFile } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
+import type { Store } from "../src/db/store.ts";
 import { telegramClient } from "../src/telegram/fetch.ts";
 import { createTelegram, RETRY, withRetry } from "../src/telegram/index.ts";
 import { createPacer } from "../src/telegram/pacer.ts";
 import { callLimitSeconds, TELEGRAM_TIMEOUTS, timeLimit } from "../src/telegram/timeouts.ts";
-import { UserBlockedBotError } from "../src/telegram/types.ts";
+import { isNotModified, UserBlockedBotError } from "../src/telegram/types.ts";
 import { type FakeTelegram, startFakeTelegram } from "./fakes/telegram-server.ts";
 import { silentLogger, sqliteFactory } from "./helpers/stores.ts";
 
@@ -88,6 +89,18 @@ describe("createTelegram", () => {
     await store.close();
   });
 
+  it("an edit that changes nothing counts as shown (isNotModified); other refused edits do not", async () => {
+    tg = await startFakeTelegram();
+    const api = new Api(tg.token, { apiRoot: tg.apiRoot });
+    tg.user({ id: 7 });
+    const m = await api.sendMessage(7, "position 2");
+    const same = await api.editMessageText(7, m.message_id, "position 2").catch((e: unknown) => e);
+    expect(isNotModified(same)).toBe(true);
+    const gone = await api.editMessageText(7, m.message_id + 100, "position 1").catch((e: unknown) => e);
+    expect(isNotModified(gone)).toBe(false);
+    expect(isNotModified(new Error("network down"))).toBe(false);
+  });
+
   it("retries a 429 after retry_after and a dropped connection, within the configured bounds", async () => {
     tg = await startFakeTelegram();
     const store = await sqliteFactory().make();
@@ -111,6 +124,42 @@ describe("createTelegram", () => {
       error_code: 429,
     });
     await store.close();
+  });
+
+  it("each admin reads an alert in their own language: /lang first, then the Telegram app's; English when unknown", async () => {
+    tg = await startFakeTelegram();
+    const store = await sqliteFactory().make();
+    const config = parseConfig({ BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, ADMIN_IDS: "5,6,7" });
+    const telegram = createTelegram({ config, store, logger: silentLogger() });
+    for (const id of [5, 6, 7]) tg.user({ id });
+    await store.getOrCreateUser({ tgId: 5, languageCode: "kk" });
+    const { user: chose } = await store.getOrCreateUser({ tgId: 6, languageCode: "ru" });
+    await store.setUserLanguage(chose.id, "en");
+    await telegram.notifyAdmins((l) => (l === "ru" ? "Мало места" : "Low disk"));
+    expect([5, 6, 7].map((id) => tg.messages(id).map((m) => m.text))).toEqual([
+      ["Мало места"],
+      ["Low disk"],
+      ["Low disk"],
+    ]);
+    await store.close();
+  });
+
+  it("alerts still go out, in English, while the database fails or does not answer (payment alerts come exactly then)", async () => {
+    tg = await startFakeTelegram();
+    const real = await sqliteFactory().make();
+    await real.getOrCreateUser({ tgId: 5, languageCode: "ru" });
+    await real.getOrCreateUser({ tgId: 6, languageCode: "ru" });
+    const config = parseConfig({ BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, ADMIN_IDS: "5,6" });
+    for (const id of [5, 6]) tg.user({ id });
+    const down: Store = Object.assign(Object.create(real), {
+      getUserByTgId: (id: number) =>
+        id === 5 ? Promise.reject(new Error("ECONNREFUSED")) : new Promise<never>(() => {}),
+    });
+    const telegram = createTelegram({ config, store: down, logger: silentLogger() });
+    await telegram.notifyAdmins((l) => (l === "ru" ? "Платёж ждёт" : "Payment waits"));
+    expect(tg.messages(5).map((m) => m.text)).toEqual(["Payment waits"]);
+    expect(tg.messages(6).map((m) => m.text)).toEqual(["Payment waits"]);
+    await real.close();
   });
 
   it("paced sends stay within limits the fake enforces like Telegram (no 429 for 45 sends)", async () => {

@@ -18,7 +18,7 @@ export function installBroadcasts(admin: Composer<BotContext>, kit: AdminKit) {
       .text(t("adm-bc-all"), "adm:bca:all")
       .text(t("adm-bc-active"), "adm:bca:active")
       .row()
-      .text(t("adm-button-cancel"), "adm:x");
+      .text(t("btn-cancel"), "adm:x");
     await ctx.reply(t("adm-bc-audience"), { reply_markup: keyboard });
   });
   admin.callbackQuery(/^adm:bca:(all|active)$/, async (ctx) => {
@@ -77,7 +77,7 @@ export function installBroadcasts(admin: Composer<BotContext>, kit: AdminKit) {
     else await ctx.reply(html ?? "", { parse_mode: "HTML" });
     const keyboard = new InlineKeyboard()
       .text(t("adm-bc-send"), `adm:bcgo:${b.id}`)
-      .text(t("adm-button-cancel"), `adm:bcx:${b.id}`);
+      .text(t("btn-cancel"), `adm:bcx:${b.id}`);
     const question = t("adm-bc-preview", { audience: t(`adm-bc-audience-${s.audience}`) });
     await ctx.reply(question, { reply_markup: keyboard });
   };

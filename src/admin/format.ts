@@ -2,7 +2,7 @@
 // caller's translate function so it works inside a handler and for a resumed broadcast alike.
 
 import { escapeHtml } from "../broadcast/html.ts";
-import type { AdminStats, Job, JobStatus, LedgerEntry, Payment, User } from "../db/types.ts";
+import type { AdminStats, Job, JobStatus, LedgerEntry, LedgerReason, Payment, User } from "../db/types.ts";
 import { JOB_STATUSES } from "../db/types.ts";
 import { formatPrice } from "../payments/packages.ts";
 
@@ -13,8 +13,29 @@ export function stamp(d: Date | null | undefined): string {
   return d ? d.toISOString().slice(0, 16).replace("T", " ") : "—";
 }
 
-function byStatus(counts: Record<JobStatus, number>): string {
-  return JOB_STATUSES.map((s) => `${s} ${counts[s] ?? 0}`).join(" · ");
+// Keyed by the database's own unions, so a new status or reason does not compile without its words.
+const STATUS_KEYS: Record<JobStatus, string> = {
+  queued: "adm-status-queued",
+  processing: "adm-status-processing",
+  succeeded: "adm-status-succeeded",
+  failed: "adm-status-failed",
+};
+const REASON_KEYS: Record<LedgerReason, string> = {
+  signup_bonus: "adm-reason-signup_bonus",
+  job_charge: "adm-reason-job_charge",
+  refund: "adm-reason-refund",
+  payment: "adm-reason-payment",
+  payment_refund: "adm-reason-payment_refund",
+  admin_grant: "adm-reason-admin_grant",
+  admin_deduct: "adm-reason-admin_deduct",
+  referral_bonus: "adm-reason-referral_bonus",
+  import: "adm-reason-import",
+};
+
+export const jobStatus = (t: Translate, s: JobStatus): string => t(STATUS_KEYS[s]);
+
+function byStatus(t: Translate, counts: Record<JobStatus, number>): string {
+  return JOB_STATUSES.map((s) => `${jobStatus(t, s)} ${counts[s] ?? 0}`).join(" · ");
 }
 
 export function statsText(t: Translate, s: AdminStats, now: Date): string {
@@ -33,8 +54,8 @@ export function statsText(t: Translate, s: AdminStats, now: Date): string {
     usersToday: s.users.newToday,
     usersWeek: s.users.new7d,
     usersActive: s.users.active7d,
-    jobsToday: byStatus(s.jobs.today),
-    jobsWeek: byStatus(s.jobs.last7d),
+    jobsToday: byStatus(t, s.jobs.today),
+    jobsWeek: byStatus(t, s.jobs.last7d),
     failureRate: rate,
     failures,
     queued: s.queue.queued,
@@ -73,22 +94,22 @@ export function userCard(t: Translate, u: User): string {
   });
 }
 
-export function ledgerLine(e: LedgerEntry): string {
+export function ledgerLine(t: Translate, e: LedgerEntry): string {
   const delta = e.delta > 0 ? `+${e.delta}` : String(e.delta);
   const note = e.note ? ` — ${escapeHtml(e.note)}` : "";
-  return `${stamp(e.createdAt)} ${delta} → ${e.balanceAfter} · ${e.reason}${note}`;
+  return `${stamp(e.createdAt)} ${delta} → ${e.balanceAfter} · ${t(REASON_KEYS[e.reason])}${note}`;
 }
 
-export function jobLine(j: Job): string {
+export function jobLine(t: Translate, j: Job): string {
   const err = j.status === "failed" && j.errorCode ? ` (${escapeHtml(j.errorCode)})` : "";
-  return `#${j.id} ${stamp(j.createdAt)} · ${escapeHtml(j.template)} · ${j.status}${err}`;
+  return `#${j.id} ${stamp(j.createdAt)} · ${escapeHtml(j.template)} · ${jobStatus(t, j.status)}${err}`;
 }
 
 export function jobCard(t: Translate, j: Job): string {
   const error = [j.errorCode, j.errorMessage].filter(Boolean).join(": ");
   return t("adm-job", {
     id: j.id,
-    status: j.status,
+    status: jobStatus(t, j.status),
     template: escapeHtml(j.template),
     created: stamp(j.createdAt),
     userId: j.userId,
@@ -100,7 +121,8 @@ export function jobCard(t: Translate, j: Job): string {
   });
 }
 
-export function paymentLine(p: Payment): string {
-  const refunded = p.status === "refunded" ? ` · refunded ${stamp(p.refundedAt)}` : "";
+export function paymentLine(t: Translate, p: Payment): string {
+  const refunded =
+    p.status === "refunded" ? ` · ${t("adm-payment-refunded", { at: stamp(p.refundedAt) })}` : "";
   return `#${p.id} ${stamp(p.createdAt)} · ${formatPrice(p.amount, p.currency)} · +${p.credits}${refunded}\n<code>${escapeHtml(p.telegramChargeId)}</code>`;
 }

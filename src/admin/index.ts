@@ -1,2 +1,3 @@
+export { type BroadcastsDeps, createBroadcasts } from "./broadcast-sender.ts";
 export { type AdminFeatureDeps, createAdminFeature } from "./feature.ts";
 export { isAdmin } from "./filter.ts";

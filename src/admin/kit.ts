@@ -6,12 +6,12 @@ import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { User } from "../db/types.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { createPaymentsService, type PaymentsService } from "../payments/service.ts";
-import { localeOfUser } from "../payments/texts.ts";
 import type { QueueHandle } from "../queue/types.ts";
-import type { Telegram } from "../telegram/types.ts";
+import { isNotModified, type Telegram } from "../telegram/types.ts";
 import type { Translate } from "./format.ts";
 import { adminTexts } from "./locales.ts";
 import { type AdminState, createAdminState } from "./state.ts";
@@ -53,7 +53,7 @@ export function createAdminKit(deps: AdminFeatureDeps) {
         await ctx.editMessageText(view.text, other);
         return;
       } catch (err) {
-        if (String(err).includes("not modified")) return;
+        if (isNotModified(err)) return;
         logger.debug({ err }, "admin view not editable; sending anew");
       }
     }
@@ -63,7 +63,7 @@ export function createAdminKit(deps: AdminFeatureDeps) {
   /** Questions come as new messages, so the card or panel above keeps its buttons. */
   async function ask(ctx: BotContext, pending: AdminState, text: string): Promise<void> {
     await state.set(ctx.from!.id, pending);
-    await ctx.reply(text, { reply_markup: new InlineKeyboard().text(tr(ctx)("adm-button-cancel"), "adm:x") });
+    await ctx.reply(text, { reply_markup: new InlineKeyboard().text(tr(ctx)("btn-cancel"), "adm:x") });
   }
 
   /** Runs `then` with the user a button names, or answers that there is no such user. */

@@ -1,5 +1,5 @@
 // The admin and broadcast texts, embedded from ./locales/*.ftl (see src/payments/locales/embed.mjs).
-import { createTexts, type Texts } from "../payments/texts.ts";
+import { createTexts, type Texts } from "../i18n/texts.ts";
 import { EMBEDDED } from "./locales/embedded.ts";
 
 export function adminTexts(): Texts {

@@ -30,7 +30,7 @@ export function installRefunds(admin: Composer<BotContext>, kit: AdminKit): void
     });
     const keyboard = new InlineKeyboard()
       .text(t("adm-button-confirm-refund"), `adm:rfy:${p.id}:${u.id}`)
-      .text(t("adm-button-back"), `adm:pay:${u.id}`);
+      .text(t("btn-back"), `adm:pay:${u.id}`);
     await show(ctx, { text, keyboard });
   });
 

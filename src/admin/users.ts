@@ -57,7 +57,7 @@ export function installUsers(admin: Composer<BotContext>, kit: AdminKit) {
     const found = await store.findUsers(query, 10);
     if (found.length === 0) {
       await ctx.reply(t("adm-not-found", { query }), {
-        reply_markup: new InlineKeyboard().text(t("adm-button-cancel"), "adm:x"),
+        reply_markup: new InlineKeyboard().text(t("btn-cancel"), "adm:x"),
       });
       return;
     }

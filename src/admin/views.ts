@@ -7,6 +7,7 @@ import {
   displayName,
   jobCard,
   jobLine,
+  jobStatus,
   ledgerLine,
   paymentLine,
   statsText,
@@ -19,7 +20,7 @@ export type View = { text: string; keyboard?: InlineKeyboard };
 const LEDGER_ROWS = 15;
 const LIST_ROWS = 10;
 
-export const backTo = (t: Translate, data: string) => new InlineKeyboard().text(t("adm-button-back"), data);
+export const backTo = (t: Translate, data: string) => new InlineKeyboard().text(t("btn-back"), data);
 
 export function createAdminViews(store: Store, now: () => Date) {
   return {
@@ -48,15 +49,15 @@ export function createAdminViews(store: Store, now: () => Date) {
         .row()
         .text(t("adm-button-ledger"), `adm:led:${u.id}`)
         .text(t("adm-button-jobs"), `adm:jobs:${u.id}`)
-        .text(t("adm-button-payments"), `adm:pay:${u.id}`)
+        .text(t("btn-payments"), `adm:pay:${u.id}`)
         .row()
-        .text(t("adm-button-back"), "adm:stats");
+        .text(t("btn-back"), "adm:stats");
       return { text: userCard(t, u), keyboard };
     },
 
     async ledger(t: Translate, u: User): Promise<View> {
       const rows = await store.getLedger(u.id, { limit: LEDGER_ROWS });
-      const body = rows.length ? rows.map(ledgerLine).join("\n") : t("adm-ledger-empty");
+      const body = rows.length ? rows.map((e) => ledgerLine(t, e)).join("\n") : t("adm-ledger-empty");
       const title = t("adm-ledger-title", { name: displayName(u), count: rows.length });
       return { text: `${title}\n${body}`, keyboard: backTo(t, `adm:u:${u.id}`) };
     },
@@ -64,9 +65,9 @@ export function createAdminViews(store: Store, now: () => Date) {
     async jobs(t: Translate, u: User): Promise<View> {
       const jobs = await store.getUserJobs(u.id, { limit: LIST_ROWS });
       const keyboard = new InlineKeyboard();
-      for (const j of jobs) keyboard.text(`#${j.id} ${j.status}`, `adm:job:${j.id}`).row();
-      keyboard.text(t("adm-button-back"), `adm:u:${u.id}`);
-      const body = jobs.length ? jobs.map(jobLine).join("\n") : t("adm-jobs-empty");
+      for (const j of jobs) keyboard.text(`#${j.id} ${jobStatus(t, j.status)}`, `adm:job:${j.id}`).row();
+      keyboard.text(t("btn-back"), `adm:u:${u.id}`);
+      const body = jobs.length ? jobs.map((j) => jobLine(t, j)).join("\n") : t("adm-jobs-empty");
       const title = t("adm-jobs-title", { name: displayName(u), count: jobs.length });
       return { text: `${title}\n${body}`, keyboard };
     },
@@ -75,8 +76,8 @@ export function createAdminViews(store: Store, now: () => Date) {
       const jobs = await store.listLastJobs({ limit: LIST_ROWS, status: "failed" });
       const keyboard = new InlineKeyboard();
       for (const j of jobs) keyboard.text(`#${j.id} ${j.errorCode ?? "?"}`, `adm:job:${j.id}`).row();
-      keyboard.text(t("adm-button-back"), "adm:stats");
-      const body = jobs.length ? jobs.map(jobLine).join("\n") : t("adm-jobs-empty");
+      keyboard.text(t("btn-back"), "adm:stats");
+      const body = jobs.length ? jobs.map((j) => jobLine(t, j)).join("\n") : t("adm-jobs-empty");
       return { text: `${t("adm-failed-title", { count: jobs.length })}\n${body}`, keyboard };
     },
 
@@ -88,8 +89,8 @@ export function createAdminViews(store: Store, now: () => Date) {
         if (p.status === "paid" && isStars(p.currency))
           keyboard.text(t("adm-button-refund-payment", { id: p.id }), `adm:rf:${p.id}:${u.id}`).row();
       }
-      keyboard.text(t("adm-button-back"), `adm:u:${u.id}`);
-      const body = list.length ? list.map(paymentLine).join("\n") : t("adm-payments-empty");
+      keyboard.text(t("btn-back"), `adm:u:${u.id}`);
+      const body = list.length ? list.map((p) => paymentLine(t, p)).join("\n") : t("adm-payments-empty");
       const title = t("adm-payments-title", { name: displayName(u), count: list.length });
       return { text: `${title}\n${body}`, keyboard };
     },
@@ -105,7 +106,7 @@ export function createAdminViews(store: Store, now: () => Date) {
           keyboard.text(t("adm-button-refund-job"), `adm:jf:${job.id}`);
         keyboard.row();
       }
-      keyboard.text(t("adm-button-back"), `adm:u:${job.userId}`);
+      keyboard.text(t("btn-back"), `adm:u:${job.userId}`);
       return { text: jobCard(t, job), keyboard };
     },
   };

@@ -5,9 +5,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { VERSION } from "../cli/version.ts";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
+import { VERSION } from "../version.ts";
 import { createArchiveWriter } from "./archive.ts";
 import { exportPostgres } from "./export-postgres.ts";
 import { type DatabaseExport, exportSqliteSnapshot, snapshotSqlite } from "./export-sqlite.ts";

@@ -25,6 +25,8 @@ export type Callback =
   | { a: "resend"; job: number }
   /** "Make another with this product" / "Repeat": the template step again from a stored job. */
   | { a: "again"; job: number }
+  /** "Repeat this order": the same photo, description, template and wishes, at the confirm step. */
+  | { a: "repeat"; job: number }
   | { a: "tpl"; flow: number; id: string }
   | { a: "skip"; flow: number }
   | { a: "own"; flow: number; op: "approve" | "add" | "replace" }
@@ -58,6 +60,7 @@ const SPEC: Record<Action, Array<[string, Arg]>> = {
   ],
   resend: [["job", int]],
   again: [["job", int]],
+  repeat: [["job", int]],
   tpl: [
     ["flow", int],
     ["id", id],

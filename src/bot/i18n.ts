@@ -1,23 +1,12 @@
-// Translations: Fluent files embedded at build time (./locales.generated.ts), so nothing is read
-// from disk at run time. Russian for ru/uk/be/kk speakers, English for everyone else, unless the
-// user chose a language with /lang.
+// Translations: Fluent files embedded at build time (./locales.generated.ts) on top of the shared
+// texts of src/i18n, so nothing is read from disk at run time. The language rule is src/i18n's.
 import { I18n } from "@grammyjs/i18n";
-import type { Language, User } from "../db/types.ts";
+import { LANGUAGES, languageFromCode, languageOf } from "../i18n/language.ts";
+import { withCommon } from "../i18n/texts.ts";
 import type { BotContext } from "./context.ts";
 import { LOCALES } from "./locales.generated.ts";
 
-export const LANGUAGES: readonly Language[] = ["ru", "en"];
-const RUSSIAN_SPEAKERS = new Set(["ru", "uk", "be", "kk"]);
-
-export function languageFromCode(code: string | null | undefined): Language {
-  return RUSSIAN_SPEAKERS.has((code ?? "").slice(0, 2).toLowerCase()) ? "ru" : "en";
-}
-
-export function languageOf(user: Pick<User, "language" | "languageCode">): Language {
-  return user.language === "ru" || user.language === "en"
-    ? user.language
-    : languageFromCode(user.languageCode);
-}
+export { LANGUAGES, languageFromCode, languageOf };
 
 export function createI18n(): I18n<BotContext> {
   const i18n = new I18n<BotContext>({
@@ -30,7 +19,7 @@ export function createI18n(): I18n<BotContext> {
   for (const lang of LANGUAGES) {
     const source = LOCALES[lang];
     if (!source) throw new Error(`locale ${lang} is not embedded`);
-    i18n.loadLocaleSync(lang, { source, bundleOptions: { useIsolating: false } });
+    i18n.loadLocaleSync(lang, { source: withCommon(lang, source), bundleOptions: { useIsolating: false } });
   }
   return i18n;
 }

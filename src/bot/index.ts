@@ -64,7 +64,7 @@ export interface BotDeps {
 /** A webhook request waits this long for a payment to be saved; after it, Telegram's retry takes over. */
 const WEBHOOK_SAVE_DEADLINE_MS = 8_000;
 
-const COMMANDS = ["start", "menu", "cancel", "help", "lang"] as const;
+const COMMANDS = ["start", "menu", "cancel", "help", "lang", "terms", "paysupport"] as const;
 /** Telegram shows the command list by the client's language: the Russian list for these too. */
 const RUSSIAN_CLIENTS = ["ru", "uk", "be", "kk"] as const;
 

@@ -137,7 +137,7 @@ export function blockedGate() {
   };
 }
 
-/** Nothing works before the terms are accepted, except /start, /lang and their buttons. */
+/** Nothing works before the terms are accepted, except /start, /lang, /terms, /paysupport and their buttons. */
 export function consentGate(deps: FeatureDeps) {
   return async (ctx: BotContext, next: NextFunction): Promise<void> => {
     if (ctx.user.consentAt || isPayment(ctx)) return next();
@@ -145,7 +145,7 @@ export function consentGate(deps: FeatureDeps) {
       await ctx.answerCallbackQuery({ text: ctx.t("consent-needed"), show_alert: true });
       return;
     }
-    if (ctx.message) await reply(ctx, termsScreen(ctx, deps));
+    if (ctx.message) await reply(ctx, await termsScreen(ctx, deps));
   };
 }
 

@@ -1,7 +1,8 @@
-// The "accepted, position N, about M minutes" notice after Confirm. The bot shows it; the queue's
-// position notifier (../queue/positions.ts) edits it while the order waits, with the same words
-// and buttons.
+// The "accepted, position N, about M minutes" notice after Confirm. The bot shows it and records
+// it in the store; the position notifier (../generation/positions.ts) edits it while the order
+// waits, with the same words and buttons.
 import { InlineKeyboard } from "grammy";
+import type { Store } from "../db/store.ts";
 import { encode } from "./callbacks.ts";
 
 export interface AcceptedNotice {
@@ -14,6 +15,20 @@ export interface AcceptedNotice {
   balance: number;
   /** The job whose product "Make another" reuses. */
   againJobId: number;
+}
+
+/** What the bot records about a notice it showed (saved with `saveQueueNotice`). */
+export interface QueueNotice extends Omit<AcceptedNotice, "minutes"> {
+  chatId: number;
+  messageId: number;
+  language: string;
+}
+
+/** Where a batch's notice lives in the store's key-value table, so every process sees it. */
+export const queueNoticeKey = (batchKey: string) => `queue-notice:${batchKey}`;
+
+export function saveQueueNotice(store: Store, batchKey: string, notice: QueueNotice): Promise<void> {
+  return store.writeSession(queueNoticeKey(batchKey), JSON.stringify(notice));
 }
 
 type Translate = (key: string, vars?: Record<string, string | number>) => string;

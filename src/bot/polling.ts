@@ -15,6 +15,7 @@ import type { Update } from "grammy/types";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import { TELEGRAM_TIMEOUTS } from "../telegram/timeouts.ts";
+import { backoff } from "../timing/index.ts";
 import type { BotContext } from "./context.ts";
 
 export const ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query", "my_chat_member"] as const;
@@ -44,7 +45,7 @@ const LEASE = "telegram-poller";
 export function createPoller(o: PollerOptions) {
   const { bot, store, logger } = o;
   const ttl = o.leaseTtlMs ?? 30_000;
-  const backoff = o.backoffMs ?? { first: 1000, max: 60_000 };
+  const pace = o.backoffMs ?? { first: 1000, max: 60_000 };
   const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   let state: PollerState = "idle";
   let runner: RunnerHandle | null = null;
@@ -66,8 +67,19 @@ export function createPoller(o: PollerOptions) {
 
   async function acquire(): Promise<boolean> {
     try {
-      const r = await store.acquireInstanceLease(LEASE, owner, ttl);
+      let r = await store.acquireInstanceLease(LEASE, owner, ttl);
       if (r.acquired) return true;
+      // A holder on this machine whose process is gone (kill -9, OOM, a crash systemd restarted)
+      // would block polling until its lease ran out — half a minute of unanswered sellers.
+      if (isDeadLocalHolder(r.holder)) {
+        logger.warn(
+          { holder: r.holder },
+          "the previous poller on this machine is gone; taking over its lease",
+        );
+        await store.releaseInstanceLease(LEASE, r.holder);
+        r = await store.acquireInstanceLease(LEASE, owner, ttl);
+        if (r.acquired) return true;
+      }
       if (state !== "waiting_for_lease") {
         logger.error(
           { holder: r.holder, since: r.since, expiresAt: r.expiresAt },
@@ -149,7 +161,7 @@ export function createPoller(o: PollerOptions) {
   }
 
   async function main(): Promise<void> {
-    let delay = backoff.first;
+    let failures = 0;
     while (!stopping) {
       if (!(await acquire())) {
         state = "waiting_for_lease";
@@ -158,14 +170,15 @@ export function createPoller(o: PollerOptions) {
       }
       try {
         await pollOnce();
-        delay = backoff.first;
+        failures = 0;
       } catch (e) {
         if (stopping) break;
         lastError = describe(e);
+        failures += 1;
+        const delay = backoff(failures, pace.first, pace.max, 0);
         logger.error({ err: e, retryInMs: delay }, `polling Telegram failed: ${lastError}`);
         state = "backing_off";
         await sleep(delay);
-        delay = Math.min(backoff.max, delay * 2);
       }
     }
     state = "stopped";
@@ -196,6 +209,18 @@ export function createPoller(o: PollerOptions) {
     state: () => state,
     lastError: () => lastError,
   };
+}
+
+/** `host:pid:nonce` of a process on this host that no longer exists (a reused pid counts as alive). */
+function isDeadLocalHolder(holder: string): boolean {
+  const [host, pid] = holder.split(":");
+  if (host !== hostname() || !/^\d+$/.test(pid ?? "") || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }
 
 function describe(e: unknown): string {

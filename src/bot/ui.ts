@@ -6,6 +6,7 @@ import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { QueueHandle } from "../queue/types.ts";
+import { isNotModified } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
 import { BUY_CALLBACK, encode } from "./callbacks.ts";
 import type { BotContext } from "./context.ts";
@@ -39,7 +40,7 @@ export async function show(ctx: BotContext, s: Screen): Promise<void> {
       return;
     } catch (e) {
       // A double tap renders the same screen twice: nothing to do.
-      if (e instanceof GrammyError && e.description.includes("message is not modified")) return;
+      if (isNotModified(e)) return;
       if (!(e instanceof GrammyError) || e.error_code !== 400) throw e;
       // Too old to edit or deleted: fall through to a new message.
     }
@@ -68,13 +69,15 @@ export function menuScreen(ctx: BotContext, deps: FeatureDeps, balance = ctx.use
 export const menuButton = (ctx: BotContext) =>
   new InlineKeyboard().text(ctx.t("btn-menu"), encode({ a: "menu" }));
 
-export function formatDate(d: Date, lang: string): string {
+/** A date in the seller's time (TIMEZONE), labelled with its offset ("GMT+3"). */
+export function formatDate(d: Date, lang: string, timeZone: string): string {
   return d.toLocaleString(lang === "ru" ? "ru-RU" : "en-GB", {
     day: "2-digit",
     month: "2-digit",
     year: "2-digit",
     hour: "2-digit",
     minute: "2-digit",
-    timeZone: "UTC",
+    timeZone,
+    timeZoneName: "short",
   });
 }

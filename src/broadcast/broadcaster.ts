@@ -5,7 +5,7 @@ import { GrammyError } from "grammy";
 import type { Store } from "../db/store.ts";
 import type { Broadcast, RecipientStatus } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
-import { type Telegram, UserBlockedBotError } from "../telegram/types.ts";
+import { isNotModified, type Telegram, UserBlockedBotError } from "../telegram/types.ts";
 
 /** Renders the admin-facing progress / final report for a broadcast. */
 export type ProgressText = (b: Broadcast, done: boolean) => Promise<string>;
@@ -79,7 +79,7 @@ export function createBroadcaster(deps: BroadcasterDeps) {
     try {
       await telegram.send(b.chatId, (api) => api.editMessageText(b.chatId, messageId, text));
     } catch (err) {
-      if (!(err instanceof GrammyError && /not modified/i.test(err.description))) {
+      if (!isNotModified(err)) {
         logger.warn({ broadcastId: b.id, err }, "broadcast progress edit failed");
       }
     }

@@ -347,6 +347,30 @@ export async function checkOpenAi(config: Config, env: NodeJS.ProcessEnv): Promi
   }
 }
 
+/**
+ * Sellers accept the offer and the privacy policy before their first video; without the links the
+ * consent screen can only point to /terms, which is rarely what the law of the owner's country asks.
+ */
+export function checkLegalDocuments(config: Config): CheckResult[] {
+  const missing = [
+    ...(config.bot.offerUrl ? [] : ["OFFER_URL"]),
+    ...(config.bot.privacyUrl ? [] : ["PRIVACY_URL"]),
+  ];
+  if (missing.length === 0) return [ok("legal documents", "OFFER_URL and PRIVACY_URL set")];
+  return missing.map((name) =>
+    note(
+      "legal documents",
+      `${name} is not set: the consent screen does not link to the ${name === "OFFER_URL" ? "public offer" : "privacy policy"}`,
+      `publish the document and set ${name}=https://... in .env`,
+    ),
+  );
+}
+
+/** Old .env names of the previous bot, each a (!) with what to rename. */
+export function checkDeprecations(config: Config): CheckResult[] {
+  return config.deprecations.map((d) => note("config", d, "update .env"));
+}
+
 /** All checks, in the order an owner would fix them. */
 export async function runDoctor(io: CliIo, envFile: string | undefined): Promise<CheckResult[]> {
   let config: Config;
@@ -360,6 +384,7 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
   }
   const results: CheckResult[] = [
     ok("config", `valid${envFile ? ` (${envFile})` : " (environment only, no .env found)"}`),
+    ...checkDeprecations(config),
   ];
   const [database, storage, port, telegram, kie, openai] = await Promise.all([
     checkDatabase(config, io.env),
@@ -369,6 +394,6 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
     readKeyRests(config, io.env).then((rests) => checkKie(config, io.env, rests)),
     checkOpenAi(config, io.env),
   ]);
-  results.push(database, storage, port, telegram, ...kie, openai);
+  results.push(database, storage, port, telegram, ...kie, openai, ...checkLegalDocuments(config));
   return results;
 }

@@ -5,7 +5,7 @@ import { createStore } from "../db/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import { dataDirOf, loadSqliteAddon, type NativeAddon } from "../native/sqlite-addon.ts";
-import { VERSION } from "./version.ts";
+import { VERSION } from "../version.ts";
 
 /** The addon to hand to better-sqlite3, or undefined (Postgres, or not a single executable). */
 export function sqliteBinding(config: Config, env: NodeJS.ProcessEnv): NativeAddon | undefined {

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
+import { VERSION } from "../version.ts";
 import { registerAdminCommands } from "./admin.ts";
 import { registerDataCommands } from "./data.ts";
 import { registerDoctor } from "./doctor.ts";
@@ -18,7 +19,6 @@ import {
 import { registerRunCommands } from "./run.ts";
 import { registerServiceCommands } from "./service.ts";
 import { registerUpdate } from "./update.ts";
-import { VERSION } from "./version.ts";
 
 /**
  * `--env-file` when given (must exist), else `.env` next to the executable, else `.env` in the

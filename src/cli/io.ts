@@ -73,15 +73,21 @@ export function printConfigError(io: CliIo, err: ConfigError): void {
  * Logger for one command: the bot logs to stdout as the issue asks; short admin commands log to
  * stderr at warn so their output stays clean for pipes.
  */
-export function commandLogger(io: CliIo, config: Pick<Config, "logLevel">, longRunning: boolean): Logger {
-  if (longRunning)
-    return createLogger({ level: config.logLevel, pretty: io.isTTY, destination: io.logDestination });
-  const verbose = config.logLevel === "debug" || config.logLevel === "trace";
-  return createLogger({
-    level: verbose ? config.logLevel : "warn",
-    pretty: true,
-    destination: { write: (line: string) => io.err(line.replace(/\n$/, "")) },
-  });
+export function commandLogger(
+  io: CliIo,
+  config: Pick<Config, "logLevel" | "deprecations">,
+  longRunning: boolean,
+): Logger {
+  const logger = longRunning
+    ? createLogger({ level: config.logLevel, pretty: io.isTTY, destination: io.logDestination })
+    : createLogger({
+        level: config.logLevel === "debug" || config.logLevel === "trace" ? config.logLevel : "warn",
+        pretty: true,
+        destination: { write: (line: string) => io.err(line.replace(/\n$/, "")) },
+      });
+  // Old .env names of the previous bot: one line each, for every command.
+  for (const d of config.deprecations) logger.warn(d);
+  return logger;
 }
 
 export { ConfigError, loadEnvFile };

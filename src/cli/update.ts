@@ -13,8 +13,8 @@ import { promisify } from "node:util";
 import type { Command } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { isSingleExecutable } from "../native/sqlite-addon.ts";
+import { VERSION } from "../version.ts";
 import { CliError, type CliIo, EXIT } from "./io.ts";
-import { VERSION } from "./version.ts";
 
 const run = promisify(execFile);
 

@@ -19,6 +19,8 @@ export interface Config {
   botToken: string;
   admins: number[];
   freeCredits: number;
+  /** IANA zone of every date shown to sellers. */
+  timeZone: string;
   logLevel: Env["LOG_LEVEL"];
   database: DatabaseConfig;
   telegram: {
@@ -58,6 +60,8 @@ export interface Config {
     referralBonus: number;
   };
   backup: { intervalHours: number; dir: string; keep: number };
+  /** One line per old .env name found (from the previous bot), for the log and doctor. */
+  deprecations: string[];
 }
 
 export class ConfigError extends Error {
@@ -80,9 +84,51 @@ function describe(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
   return `${name} ${what}${example}`;
 }
 
+/** Old .env names of the previous bot and the list variable each one feeds (or a plain rename). */
+const RENAMED: Array<{ old: RegExp; to: string; list: boolean }> = [
+  { old: /^KIE_API_KEY(?:_(\d+))?$/, to: "KIE_API_KEYS", list: true },
+  { old: /^WELCOME_VIDEO_FILE_ID$/, to: "WELCOME_VIDEO_FILE_IDS", list: true },
+  { old: /^STORAGE_BASE_PATH$/, to: "STORAGE_PATH", list: false },
+];
+
+/**
+ * Reads the previous bot's names into the current ones (when the current one is unset), so an
+ * owner's old .env keeps working, and says for each what to rename. KIE_MODEL has no counterpart:
+ * each template of the catalogue names its own model.
+ */
+function readOldNames(env: Record<string, string>): { env: Record<string, string>; deprecations: string[] } {
+  const out = { ...env };
+  const deprecations: string[] = [];
+  for (const r of RENAMED) {
+    // KIE_API_KEY first, then KIE_API_KEY_1, _2, ... in number order.
+    const found = Object.keys(env)
+      .map((name) => ({ name, m: r.old.exec(name) }))
+      .filter((x) => x.m)
+      .sort((a, b) => Number(a.m?.[1] ?? -1) - Number(b.m?.[1] ?? -1));
+    if (found.length === 0) continue;
+    if (env[r.to] !== undefined) {
+      for (const f of found) deprecations.push(`${f.name} is deprecated and ignored: ${r.to} is set`);
+      continue;
+    }
+    out[r.to] = found.map((f) => env[f.name]).join(",");
+    for (const f of found)
+      deprecations.push(
+        `${f.name} is deprecated: read into ${r.to}; rename it to ${r.to}${r.list ? " (comma separated)" : ""}`,
+      );
+  }
+  if (env.KIE_MODEL !== undefined)
+    deprecations.push(
+      "KIE_MODEL is ignored: each template names its own model in the template catalogue; remove it from .env",
+    );
+  return { env: out, deprecations };
+}
+
 /** Validates the environment; throws ConfigError listing every problem, never echoing a secret's value. */
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const given = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""),
+  );
+  const { env: cleaned, deprecations } = readOldNames(given);
   const result = envSchema.safeParse(cleaned);
   if (!result.success) {
     const problems = [...new Set(result.error.issues.map((i) => describe(i, cleaned)))];
@@ -97,6 +143,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     botToken: e.BOT_TOKEN,
     admins: e.ADMIN_IDS,
     freeCredits: e.FREE_CREDITS,
+    timeZone: e.TIMEZONE,
     logLevel: e.LOG_LEVEL,
     database,
     telegram: {
@@ -147,6 +194,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       referralBonus: e.REFERRAL_BONUS,
     },
     backup: { intervalHours: e.BACKUP_INTERVAL_HOURS, dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP },
+    deprecations,
   };
 }
 
@@ -167,10 +215,13 @@ export function loadEnvFile(path: string, env: NodeJS.ProcessEnv = process.env):
   return true;
 }
 
+/** The old bot's key names (KIE_API_KEY, KIE_API_KEY_1, ...) hold secrets too. */
+const OLD_SECRET = /^KIE_API_KEY(?:_\d+)?$/;
+
 /** Replaces every secret value that occurs in `text` with a mask. */
 export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
   let out = text;
-  for (const key of SECRET_KEYS) {
+  for (const key of [...SECRET_KEYS, ...Object.keys(env).filter((k) => OLD_SECRET.test(k))]) {
     for (const value of (env[key] ?? "").split(",")) {
       const v = value.trim();
       if (v.length >= 6) out = out.split(v).join("***");

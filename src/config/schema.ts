@@ -10,6 +10,15 @@ const csv = (s: string | undefined) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
 
@@ -108,6 +117,8 @@ const common = z.object({
   OFFER_URL: optionalUrl,
   PRIVACY_URL: optionalUrl,
   SUPPORT_URL: optionalUrl,
+  /** IANA time zone of the dates sellers see (cabinet jobs, payments). */
+  TIMEZONE: z.string().default("Europe/Moscow").refine(isTimeZone, "not a time zone Intl knows"),
   CREDIT_PACKAGES: creditPackages,
   /** Empty for Telegram Stars; a provider token (YooKassa etc.) for fiat. Secret. */
   PAYMENT_PROVIDER_TOKEN: z.string().optional(),
@@ -152,6 +163,7 @@ export const EXAMPLES: Record<string, string> = {
   ADMIN_IDS: "123456789,987654321",
   CREDIT_PACKAGES: "5:250,10:450,30:1200,100:3500",
   PAYMENT_CURRENCY: "XTR",
+  TIMEZONE: "Europe/Moscow",
   HTTP_PORT: "8080",
   LOG_LEVEL: "info",
 };

@@ -40,11 +40,11 @@ export type Delivered = { fileId: string | null; via: "video" | "link" | "blocke
 export function createDelivery({ config, telegram, storage, logger, progressEveryMs }: DeliveryDeps) {
   const edits = createProgressEdits({ telegram, logger, everyMs: progressEveryMs ?? PROGRESS_EVERY_MS });
   const keyboard = (job: Job): InlineKeyboardMarkup => {
-    const m = messages(job.language);
+    const t = messages(job.language);
     return {
       inline_keyboard: [
-        [{ text: m.again, callback_data: deliveryCallbacks.again(job.id) }],
-        [{ text: m.menu, callback_data: deliveryCallbacks.menu }],
+        [{ text: t("btn-again"), callback_data: deliveryCallbacks.again(job.id) }],
+        [{ text: t("btn-menu"), callback_data: deliveryCallbacks.menu }],
       ],
     };
   };
@@ -52,7 +52,7 @@ export function createDelivery({ config, telegram, storage, logger, progressEver
   async function sendVideo(job: Job, video: string | InputFile): Promise<string | null> {
     const msg = await telegram.send(job.chatId, (api) =>
       api.sendVideo(job.chatId, video, {
-        caption: messages(job.language).caption,
+        caption: messages(job.language)("gen-caption"),
         supports_streaming: true,
         reply_markup: keyboard(job),
       }),
@@ -123,7 +123,16 @@ export function createDelivery({ config, telegram, storage, logger, progressEver
         const url = storage.publicUrl(job.resultPath, LINK_TTL_SECONDS) ?? (await providerUrl());
         if (!url) throw new Error("the result is over the upload limit and there is no link to give");
         await telegram.send(job.chatId, (api) =>
-          api.sendMessage(job.chatId, messages(job.language).link(url), { reply_markup: keyboard(job) }),
+          api.sendMessage(
+            job.chatId,
+            messages(job.language)("gen-link", {
+              url,
+              limit: Math.round(config.telegram.uploadLimitBytes / (1024 * 1024)),
+            }),
+            {
+              reply_markup: keyboard(job),
+            },
+          ),
         );
         return { fileId: null, via: "link" };
       } catch (e) {

@@ -36,14 +36,46 @@ export class KieApiError extends Error {
   }
 }
 
-// Words kie.ai and the models use when they refuse content (real people, brands, policy).
-const REFUSAL =
-  /polic|content|moderat|sensitive|prohibit|violat|nsfw|celebrit|public figure|real person|people|face|person|copyright|trademark|brand|logo|minor|unsafe|inappropriate/i;
+/**
+ * How kie.ai and the models behind it word a refusal: whole phrases of their moderation answers
+ * (Sora's safety system, Veo's "public error … upload", kie's "flagged … content policies"), not
+ * single words — "content", "face" or "person" also appear in transient errors ("content-length",
+ * "face detection timed out"), which must be retried, not refused. kie.ai documents no failCode
+ * for moderation (see shared/reference/kie-ai.md), so the message decides, and a 5xx/429 code never
+ * is a refusal.
+ */
+const MODERATION = new RegExp(
+  [
+    "content[ _-]?polic(?:y|ies)",
+    "(?:usage|safety) polic(?:y|ies)",
+    "safety (?:system|filters?|checks?)",
+    "(?:flagged|blocked|rejected) (?:by|for) (?:our |the )?(?:moderation|safety)",
+    "moderation[ _-]blocked|failed (?:the )?moderation|did not pass (?:the )?moderation",
+    "public error (?:minor|prominent people|unsafe image)",
+    "(?:real|famous) person|public figure|prominent people|celebrit(?:y|ies)",
+    "sensitive (?:words?|content|information)",
+    "\\bnsfw\\b|sexual(?:ly explicit)? content|nudity",
+    "(?:copyrighted|trademarked) (?:content|material|character|logo)",
+    "violat(?:es|ed|ing|ion of) (?:our |the )?(?:content |usage )?(?:polic|guideline|terms)",
+  ].join("|"),
+  "i",
+);
+
+/** failCode/errorCode values that name a refusal themselves. */
+const MODERATION_CODE =
+  /^(?:content_policy(?:_violation)?|moderation(?:_blocked)?|safety|nsfw|sensitive_content)$/i;
+
+/** Codes of a provider's own trouble: retried like any transient error. */
+const busyCode = (code: number) => code === 429 || (code >= 500 && code !== 501);
 
 /** Classifies a provider task that ended in `fail`. */
 export function classifyTaskFailure(code: string, message: string): TaskFailedError {
   const c = `task_${code || "fail"}`;
-  if (REFUSAL.test(message)) return new TaskFailedError("content_refused", c, message);
+  const numeric = /^\d+$/.test(code) ? Number(code) : undefined;
+  if (numeric !== undefined && busyCode(numeric))
+    return new TaskFailedError("transient", c, message || "provider error");
+  if (MODERATION_CODE.test(code) || MODERATION.test(message))
+    return new TaskFailedError("content_refused", c, message || code);
   return new TaskFailedError("unknown", c, message || "generation failed");
 }
 
@@ -56,7 +88,7 @@ export function classify(err: unknown): GenerationError {
       return new GenerationError("provider_unavailable", code, err.message);
     }
     if (err.code === 429 || err.code >= 500) return new GenerationError("transient", code, err.message);
-    if (err.code === 422 && REFUSAL.test(err.message)) {
+    if (err.code === 422 && MODERATION.test(err.message)) {
       return new GenerationError("content_refused", code, err.message);
     }
     return new GenerationError("unknown", code, err.message);

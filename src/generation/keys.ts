@@ -5,8 +5,10 @@
 import { createHash } from "node:crypto";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
+import type { KeyAvailability } from "../queue/types.ts";
 import type { Telegram } from "../telegram/types.ts";
 import { GenerationError } from "./errors.ts";
+import { messages } from "./messages.ts";
 
 /** How long a key rests: no balance is often fixed by a top-up within the hour; a bad key needs a config change. */
 export const KEY_REST_MS = { noBalance: 30 * 60_000, badKey: 6 * 60 * 60_000 } as const;
@@ -17,16 +19,6 @@ export interface KieKey {
   hash: string;
   label: string;
 }
-
-/**
- * Whether a new order could be rendered now, from the configuration and the keys' state in the
- * store (no network call): Confirm asks this before charging.
- */
-export type KeyAvailability =
-  | { ok: true }
-  | { ok: false; reason: "no_keys" }
-  /** `until`: when the first configured key's rest ends. */
-  | { ok: false; reason: "keys_rested"; until: Date };
 
 export function keyHash(key: string): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 16);
@@ -106,11 +98,9 @@ export function createKeyPool({ keys, store, telegram, logger, now = Date.now }:
       cache?.rested.set(k.hash, until);
       if (alreadyRested) return;
       logger.warn({ key: k.label, code }, "kie.ai key rested");
-      const why = code === 402 ? "has no balance left (402)" : "was rejected (401)";
-      await telegram.notifyAdmins(
-        `⚠️ ${k.label} ${why}. It rests until ${until.toISOString().slice(0, 16).replace("T", " ")} UTC; ` +
-          `jobs use the other keys or wait.`,
-      );
+      const key = code === 402 ? "gen-admin-key-rested-402" : "gen-admin-key-rested-401";
+      const at = until.toISOString().slice(0, 16).replace("T", " ");
+      await telegram.notifyAdmins((l) => messages(l)(key, { label: k.label, until: at }));
     },
   };
 }

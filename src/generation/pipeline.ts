@@ -13,6 +13,7 @@
 // slot, connection or transaction is held meanwhile.
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/index.ts";
 import type { JobPatch, Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
@@ -21,6 +22,7 @@ import type { Storage } from "../storage/types.ts";
 import { downloadTelegramFile } from "../telegram/download.ts";
 import type { Telegram } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
+import { backoff } from "../timing/index.ts";
 import type { Delivery } from "./deliver.ts";
 import { GenerationError } from "./errors.ts";
 import type { KeyPool } from "./keys.ts";
@@ -158,7 +160,7 @@ export function createPipeline(d: PipelineDeps) {
           "no_template",
           `template ${job.template} is not in the catalogue`,
         );
-      const shown = await progress(job, messages(job.language).script);
+      const shown = await progress(job, messages(job.language)("gen-script"));
       const own = template.kind === "own" || Boolean(job.ownPrompt);
       const written = await d.prompts.write(
         {
@@ -210,7 +212,7 @@ export function createPipeline(d: PipelineDeps) {
         );
         throw e;
       }
-      const shown = await progress(job, messages(job.language).render(d.renderMinutes()));
+      const shown = await progress(job, messages(job.language)("gen-render", { minutes: d.renderMinutes() }));
       return { kind: "release", runAt: new Date(startedAt + d.timing.firstPollMs), patch: shown, job };
     },
 
@@ -237,7 +239,7 @@ export function createPipeline(d: PipelineDeps) {
     },
 
     async deliver(job, ctx) {
-      const shown = await progress(job, messages(job.language).upload);
+      const shown = await progress(job, messages(job.language)("gen-upload"));
       job = { ...job, ...shown };
       await d.delivery.uploading(job);
       const sent = await d.delivery.deliver(job, async () => {
@@ -248,15 +250,31 @@ export function createPipeline(d: PipelineDeps) {
       });
       if (sent.via === "blocked")
         d.logger.info({ jobId: job.id }, "user blocked the bot; video kept in history");
-      const done = await store.updateJobStatus(job.id, "succeeded", {
+      // The video is in the chat: from here on a failure must not run this step again (a second
+      // video, or a refund of a delivered one). A database that does not answer is waited for,
+      // for as long as this process runs; only a kill in this window can send the video twice.
+      const final = {
         ...shown,
         step: "done",
         resultPath: job.resultPath,
         resultFileId: sent.fileId ?? job.resultFileId,
         leaseOwner: ctx.owner,
-      });
+      };
+      let done: Job | null = null;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          done = await store.updateJobStatus(job.id, "succeeded", final);
+          break;
+        } catch (err) {
+          if (ctx.signal.aborted) throw err;
+          d.logger.warn({ err, jobId: job.id, attempt }, "delivered video not recorded yet; retrying");
+          await sleep(backoff(attempt, 500, 15_000, 0.2), undefined, { signal: ctx.signal }).catch(
+            () => undefined,
+          );
+        }
+      }
       if (!done) throw new LeaseLostError(job.id);
-      if (sent.via !== "blocked") await d.delivery.progress(done, messages(done.language).done);
+      if (sent.via !== "blocked") await d.delivery.progress(done, messages(done.language)("gen-done"));
       return { kind: "done", job: done };
     },
   };

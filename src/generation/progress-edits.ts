@@ -7,7 +7,7 @@
 // does not grow with jobs; an identical text asked for later is Telegram's "not modified", ignored.
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
-import type { Telegram } from "../telegram/types.ts";
+import { isNotModified, type Telegram } from "../telegram/types.ts";
 
 export interface ProgressEditsDeps {
   telegram: Pick<Telegram, "send">;
@@ -64,7 +64,7 @@ export function createProgressEdits({ telegram, logger, everyMs }: ProgressEdits
         () => {},
         (e: unknown) => {
           // "Not modified" means the message already shows it; anything else leaves it unknown.
-          if (/not modified/i.test(String(e))) return;
+          if (isNotModified(e)) return;
           if (m.text === text) m.text = null;
           logger.debug({ err: e, jobId: m.jobId }, "progress update failed");
         },

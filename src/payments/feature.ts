@@ -1,18 +1,18 @@
 // The payments feature: the "Buy credits" screen (callback `buy`, also /buy) and invoices in
 // Telegram Stars or a fiat provider. The pre-checkout verdict and the receipt are in ./gate.ts: they
 // run before the session, so a payment is handled whatever else is failing.
-import { Composer, GrammyError, InlineKeyboard } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
 import { BUY_CALLBACK, callbackData } from "../bot/callbacks.ts";
 import type { BotContext } from "../bot/context.ts";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import type { Telegram } from "../telegram/types.ts";
+import { isNotModified, type Telegram } from "../telegram/types.ts";
 import { paymentsTexts } from "./locales.ts";
 import { findPackage, formatPrice, formatPricePerCredit } from "./packages.ts";
 import { createPaymentsService, type PaymentsService } from "./service.ts";
-import { localeOfUser } from "./texts.ts";
 
 export interface PaymentsFeatureDeps {
   config: Config;
@@ -44,7 +44,7 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
       });
       keyboard.text(label, `buy:${p.id}`).row();
     }
-    keyboard.text(t("pay-back-button"), callbackData.menu());
+    keyboard.text(t("btn-back"), callbackData.menu());
     const text = `${t("pay-buy-title")}\n\n${t("pay-buy-text", { balance: ctx.user.credits })}`;
     return { text, keyboard };
   }
@@ -58,7 +58,7 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
         await ctx.editMessageText(text, { parse_mode: "HTML", reply_markup: keyboard });
         return;
       } catch (err) {
-        if (err instanceof GrammyError && /not modified/.test(err.description)) return; // a double tap
+        if (isNotModified(err)) return; // a double tap
         logger.debug({ err }, "buy screen not editable; sending anew");
       }
     }

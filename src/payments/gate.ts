@@ -6,6 +6,7 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { callbackData } from "../bot/callbacks.ts";
 import type { BotContext } from "../bot/context.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { PaymentsFeatureDeps } from "./feature.ts";
 import { createPaymentIntake } from "./intake.ts";
 import { paymentsTexts } from "./locales.ts";
@@ -15,7 +16,6 @@ import {
   type PaymentsService,
   type PreCheckoutVerdict,
 } from "./service.ts";
-import { localeOfUser } from "./texts.ts";
 
 const DECLINE_KEYS: Record<DeclineReason, string> = {
   invalid: "pay-decline-invalid",
@@ -80,8 +80,8 @@ export function createPaymentsGate(deps: PaymentsGateDeps) {
     if (!outcome?.ok) {
       // Telegram approved a payload we cannot read (pre-checkout would have declined it): the
       // money is taken, so a person must look at it.
-      await telegram.notifyAdmins(
-        texts.t("en", "pay-admin-unreadable", {
+      await telegram.notifyAdmins((l) =>
+        texts.t(l, "pay-admin-unreadable", {
           tgId: to,
           amount: sp.total_amount,
           currency: sp.currency,
@@ -98,7 +98,7 @@ export function createPaymentsGate(deps: PaymentsGateDeps) {
     await ctx.api
       .sendMessage(to, t(key, { credits: outcome.payment.credits, balance: outcome.balance }), {
         parse_mode: "HTML",
-        reply_markup: new InlineKeyboard().text(t("pay-create-button"), callbackData.create()),
+        reply_markup: new InlineKeyboard().text(t("btn-create"), callbackData.create()),
       })
       .catch(receiptLost);
     if (outcome.referral) {

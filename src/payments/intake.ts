@@ -6,10 +6,12 @@
 // being credited); a process killed meanwhile never confirmed the update, so Telegram delivers it
 // again to the next one. Nothing here needs the session or the user row to exist.
 import type { Update } from "grammy/types";
+import { localeOfUser } from "../i18n/language.ts";
+import type { Texts } from "../i18n/texts.ts";
 import type { Logger } from "../logger.ts";
-import { backoff } from "../queue/limits.ts";
+import type { AdminText } from "../telegram/types.ts";
+import { backoff } from "../timing/index.ts";
 import type { PaymentOutcome, PaymentsService } from "./service.ts";
-import { localeOfUser, type Texts } from "./texts.ts";
 
 export interface PaymentIntakeDeps {
   service: Pick<PaymentsService, "applyPayment">;
@@ -17,7 +19,7 @@ export interface PaymentIntakeDeps {
   texts: Texts;
   /** Sends a plain message to a user's private chat (no database involved). */
   message(tgId: number, text: string): Promise<unknown>;
-  notifyAdmins(text: string): Promise<void>;
+  notifyAdmins(text: AdminText): Promise<void>;
   /** Waits between attempts while the database does not answer (default 0.5 s doubling to 30 s). */
   retryMs?: { base: number; max: number };
 }
@@ -78,8 +80,8 @@ export function createPaymentIntake(d: PaymentIntakeDeps) {
           if (told.size > 10_000) told.delete(told.values().next().value as string);
           void d.message(from.id, d.texts.t(locale, "pay-pending")).catch(() => undefined);
           void d
-            .notifyAdmins(
-              d.texts.t("en", "pay-admin-waiting", {
+            .notifyAdmins((l) =>
+              d.texts.t(l, "pay-admin-waiting", {
                 tgId: from.id,
                 amount: sp.total_amount,
                 currency: sp.currency,

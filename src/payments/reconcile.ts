@@ -5,22 +5,30 @@
 // through the same path as a live payment (idempotent per charge id), then tells the user and the
 // admins. The position read so far is kept in the store, so a run reads only what is new plus a
 // margin of the last page.
-import type { Api } from "grammy";
+import { type Api, InlineKeyboard } from "grammy";
 import type { StarTransaction, SuccessfulPayment, User as TelegramUser } from "grammy/types";
+import { callbackData } from "../bot/callbacks.ts";
 import type { Store } from "../db/store.ts";
+import type { Language } from "../db/types.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
+import type { AdminText } from "../telegram/types.ts";
 import { paymentsTexts } from "./locales.ts";
 import type { PaymentsService } from "./service.ts";
-import { localeOfUser } from "./texts.ts";
 
 export interface StarsReconcilerDeps {
   api: Api;
   store: Pick<Store, "getPaymentByChargeId" | "readSession" | "writeSession">;
   service: Pick<PaymentsService, "applyPayment">;
   logger: Logger;
-  notifyAdmins(text: string): Promise<void>;
+  notifyAdmins(text: AdminText): Promise<void>;
   /** Time between runs after the first (default 1 hour). */
   everyMs?: number;
+  /**
+   * Wait before the first run (default 1 minute): updates Telegram still holds for this bot are
+   * delivered by then and credited the usual way, with their usual receipt.
+   */
+  firstRunAfterMs?: number;
 }
 
 export interface ReconcileReport {
@@ -72,8 +80,8 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
             { chargeId: tx.id, tgId: missed.from.id },
             "a Stars charge with an unreadable payload",
           );
-          await d.notifyAdmins(
-            texts.t("en", "pay-admin-unreadable", {
+          await d.notifyAdmins((l) =>
+            texts.t(l, "pay-admin-unreadable", {
               tgId: missed.from.id,
               amount: tx.amount,
               currency: "XTR",
@@ -91,6 +99,7 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
         await d.api
           .sendMessage(missed.from.id, t("pay-receipt", { credits, balance: outcome.balance }), {
             parse_mode: "HTML",
+            reply_markup: new InlineKeyboard().text(t("btn-create"), callbackData.create()),
           })
           .catch((err) =>
             d.logger.warn({ err, tgId: missed.from.id }, "receipt of a missed payment not delivered"),
@@ -101,17 +110,19 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
       await d.store.writeSession(CURSOR_KEY, JSON.stringify({ offset }));
       if (transactions.length < PAGE) break;
     }
-    if (report.credited.length > 0) await d.notifyAdmins(summary(report.credited));
+    if (report.credited.length > 0) await d.notifyAdmins((l) => summary(l, report.credited));
     return report;
   }
 
   /** One notice per run, however many were missed (each also logged with its charge id). */
-  function summary(credited: ReconcileReport["credited"]): string {
+  function summary(locale: Language, credited: ReconcileReport["credited"]): string {
     const shown = credited.slice(0, 20);
-    const lines = shown.map((c) => texts.t("en", "pay-admin-reconciled-line", { ...c, charge: c.chargeId }));
+    const lines = shown.map((c) =>
+      texts.t(locale, "pay-admin-reconciled-line", { ...c, charge: c.chargeId }),
+    );
     if (credited.length > shown.length)
-      lines.push(texts.t("en", "pay-admin-reconciled-more", { count: credited.length - shown.length }));
-    return `${texts.t("en", "pay-admin-reconciled", { count: credited.length })}\n${lines.join("\n")}`;
+      lines.push(texts.t(locale, "pay-admin-reconciled-more", { count: credited.length - shown.length }));
+    return `${texts.t(locale, "pay-admin-reconciled", { count: credited.length })}\n${lines.join("\n")}`;
   }
 
   return {
@@ -127,11 +138,15 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
       if (timer) return;
       const tick = () =>
         void this.run().catch((err) => d.logger.warn({ err }, "Stars reconciliation failed; retried later"));
-      tick();
-      timer = setInterval(tick, d.everyMs ?? 60 * 60_000);
+      timer = setTimeout(() => {
+        tick();
+        timer = setInterval(tick, d.everyMs ?? 60 * 60_000);
+        timer.unref();
+      }, d.firstRunAfterMs ?? 60_000);
       timer.unref();
     },
     async stop(): Promise<void> {
+      clearTimeout(timer);
       clearInterval(timer);
       timer = undefined;
       await running?.catch(() => undefined);

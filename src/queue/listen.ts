@@ -5,7 +5,7 @@
 import pg from "pg";
 import { JOBS_CHANNEL } from "../db/sql/createJobs.ts";
 import type { Logger } from "../logger.ts";
-import { backoff } from "./limits.ts";
+import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
 
 export { JOBS_CHANNEL };
 
@@ -66,7 +66,7 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
         retry = null;
         void connect();
       },
-      backoff(failures, 200, 10_000, "full"),
+      backoff(failures, QUEUE_DEFAULTS.listenBackoffMs.base, QUEUE_DEFAULTS.listenBackoffMs.max, "full"),
     );
   }
 

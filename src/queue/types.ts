@@ -1,7 +1,16 @@
-// What the bot and the HTTP server need from the job queue.
-import type { KeyAvailability } from "../generation/keys.ts";
+// What the bot and the HTTP server need from the job queue, and what the lease engine needs from
+// the rules that run a claimed job (the generation pipeline, see ../generation/run-job.ts).
+import type { Job } from "../db/types.ts";
 
-export type { KeyAvailability } from "../generation/keys.ts";
+/**
+ * Whether a new order could be rendered now, from the configuration and the keys' state in the
+ * store (no network call): Confirm asks this before charging.
+ */
+export type KeyAvailability =
+  | { ok: true }
+  | { ok: false; reason: "no_keys" }
+  /** `until`: when the first configured key's rest ends. */
+  | { ok: false; reason: "keys_rested"; until: Date };
 
 export interface QueueHandle {
   /** New jobs were created: wake an idle worker at once. */
@@ -16,4 +25,19 @@ export interface QueueHandle {
    * can ask it before charging.
    */
   availability(): Promise<KeyAvailability>;
+}
+
+export type RunResult = "succeeded" | "failed" | "released" | "stopped" | "lost";
+
+export interface RunContext {
+  owner: string;
+  /** Hard abort: the grace period of a shutdown ran out. */
+  signal: AbortSignal;
+  /** Soft stop: finish the current step, then give the job back. */
+  stopping: () => boolean;
+}
+
+/** Runs one claimed job under its lease until it finishes or is given back. */
+export interface JobRunner {
+  run(job: Job, ctx: RunContext): Promise<RunResult>;
 }

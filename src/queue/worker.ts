@@ -6,8 +6,8 @@
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
-import { backoff } from "./limits.ts";
-import type { JobRunner, RunResult } from "./run-job.ts";
+import { backoff } from "../timing/index.ts";
+import type { JobRunner, RunResult } from "./types.ts";
 import type { Waker } from "./waker.ts";
 
 export type WorkerState = "active" | "stopping" | "stopped";

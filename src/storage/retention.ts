@@ -3,9 +3,10 @@
 // free-space check warns admins before the disk fills up.
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
-import type { Job } from "../db/types.ts";
+import type { Job, Language } from "../db/types.ts";
+import type { AdminText } from "../i18n/texts.ts";
+import { sharedTexts } from "../i18n/texts.ts";
 import type { Logger } from "../logger.ts";
-import type { Telegram } from "../telegram/types.ts";
 import { isValidKey } from "./keys.ts";
 import type { Storage } from "./types.ts";
 
@@ -15,8 +16,9 @@ export interface RetentionDeps {
   storage: Storage;
   logger: Logger;
   /** Where low-disk warnings go: `warn(text)`, or else `telegram.notifyAdmins`. Failures are logged. */
-  warn?: (text: string) => void | Promise<void>;
-  telegram?: Pick<Telegram, "notifyAdmins">;
+  warn?: (text: AdminText) => void | Promise<void>;
+  // Structural, not telegram/types' Telegram: telegram/ stores downloads here, so storage/ stays below it.
+  telegram?: { notifyAdmins(text: AdminText): Promise<void> };
   now?: () => Date;
 }
 
@@ -91,10 +93,11 @@ export function createRetention(deps: RetentionDeps) {
     if (lastDiskWarnAt === 0 || t - lastDiskWarnAt >= DISK_WARN_REPEAT_MS) {
       lastDiskWarnAt = t;
       const mb = (n: number) => Math.floor(n / 1024 / 1024);
-      const text = `⚠️ Low disk space: ${mb(freeBytes)} MB free for files (${storage.root}), warning threshold ${mb(threshold)} MB. Free space or lower RETENTION_DAYS.`;
+      const vars = { free: mb(freeBytes), root: storage.root, threshold: mb(threshold) };
+      const text = (l: Language) => sharedTexts.t(l, "alert-low-disk", vars);
       log.warn({ freeBytes, threshold }, "low disk space");
       try {
-        await (deps.warn ?? ((t: string) => deps.telegram?.notifyAdmins(t)))(text);
+        await (deps.warn ?? ((t: AdminText) => deps.telegram?.notifyAdmins(t)))(text);
       } catch (err) {
         log.error({ err }, "could not deliver the low disk warning");
       }

@@ -4,13 +4,16 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { Api, GrammyError, HttpError, type Transformer } from "grammy";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
+import type { Language } from "../db/types.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
+import { backoff } from "../timing/index.ts";
 import { telegramClient } from "./fetch.ts";
 import { createPacer } from "./pacer.ts";
 import { TELEGRAM_TIMEOUTS, type TelegramTimeouts, timeLimit } from "./timeouts.ts";
-import { type Telegram, UserBlockedBotError } from "./types.ts";
+import { type AdminText, type Telegram, UserBlockedBotError } from "./types.ts";
 
-export type { Telegram } from "./types.ts";
+export type { AdminText, Telegram } from "./types.ts";
 export { UserBlockedBotError } from "./types.ts";
 
 /**
@@ -35,7 +38,7 @@ function retryNetworkErrors(attempts: number, firstDelayMs: number): Transformer
         return await prev(method, payload, signal);
       } catch (e) {
         if (!(e instanceof HttpError) || signal?.aborted || i >= attempts) throw e;
-        await new Promise((r) => setTimeout(r, firstDelayMs * 2 ** i));
+        await new Promise((r) => setTimeout(r, backoff(i + 1, firstDelayMs, Number.POSITIVE_INFINITY, 0)));
       }
     }
   };
@@ -51,6 +54,13 @@ export function withRetry(api: Api, limits: TelegramTimeouts = TELEGRAM_TIMEOUTS
   api.config.use(retryNetworkErrors(networkAttempts, networkDelayMs));
   return api;
 }
+
+/**
+ * How long an alert waits for the store to tell an admin's language. Payment alerts are sent
+ * exactly when the database is down, and the store retries a lost connection for longer than an
+ * alert should wait: past this the admin reads English.
+ */
+export const ADMIN_LANGUAGE_WAIT_MS = 2_000;
 
 /** 403 from Telegram: the user blocked the bot, deleted the account, or the bot was kicked. */
 export function isUnreachable(e: unknown): boolean {
@@ -81,14 +91,34 @@ export function createTelegram(deps: { config: Config; store: Store; logger: Log
     }
   }
 
+  async function adminLanguage(id: number): Promise<Language> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), ADMIN_LANGUAGE_WAIT_MS);
+    });
+    try {
+      return localeOfUser(await Promise.race([store.getUserByTgId(id), late]));
+    } catch (e) {
+      logger.debug({ err: e, adminId: id }, "admin language unknown; alert in English");
+      return "en";
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function notifyAdmin(id: number, text: AdminText): Promise<void> {
+    const body = typeof text === "string" ? text : text(await adminLanguage(id));
+    await send(id, (a) => a.sendMessage(id, body, { link_preview_options: { is_disabled: true } }));
+  }
+
   return {
     api,
     send,
-    async notifyAdmins(text: string): Promise<void> {
+    async notifyAdmins(text: AdminText): Promise<void> {
       await Promise.all(
         config.admins.map((id) =>
-          send(id, (a) => a.sendMessage(id, text, { link_preview_options: { is_disabled: true } })).catch(
-            (e: unknown) => logger.warn({ err: e, adminId: id }, "admin notice not delivered"),
+          notifyAdmin(id, text).catch((e: unknown) =>
+            logger.warn({ err: e, adminId: id }, "admin notice not delivered"),
           ),
         ),
       );

@@ -1,6 +1,6 @@
 // What the rest of the program uses to talk to Telegram outside of an update handler (workers
 // delivering videos, broadcasts, admin alerts). Built by createTelegram() in ./index.ts.
-import type { Api } from "grammy";
+import { type Api, GrammyError } from "grammy";
 
 export class UserBlockedBotError extends Error {
   constructor(readonly chatId: number) {
@@ -8,6 +8,18 @@ export class UserBlockedBotError extends Error {
     this.name = "UserBlockedBotError";
   }
 }
+
+/**
+ * Telegram's answer to an edit that changes nothing (a double tap, a state shown twice): the
+ * message already shows what was asked, so every caller treats it as success.
+ */
+export function isNotModified(err: unknown): boolean {
+  return /message is not modified/i.test(err instanceof GrammyError ? err.description : String(err));
+}
+
+import type { AdminText } from "../i18n/texts.ts";
+
+export type { AdminText };
 
 export interface Telegram {
   /** grammY Api with bounded auto-retry (429 retry_after capped, 5xx, network errors). */
@@ -18,6 +30,9 @@ export interface Telegram {
    * the store and rejects with UserBlockedBotError.
    */
   send<T>(chatId: number, call: (api: Api) => Promise<T>): Promise<T>;
-  /** Messages every admin (ADMIN_IDS) through the pacer; never throws. */
-  notifyAdmins(text: string): Promise<void>;
+  /**
+   * Messages every admin (ADMIN_IDS) through the pacer, each in the language the store knows for
+   * them (English when it does not know or does not answer in time); never throws.
+   */
+  notifyAdmins(text: AdminText): Promise<void>;
 }

@@ -15,15 +15,16 @@ adm-button-failed = ⚠️ Failed jobs
 adm-button-broadcast = 📣 Broadcast
 adm-button-fileid = 📎 File ids
 adm-button-refresh = 🔄 Refresh
-adm-button-back = « Back
-adm-button-cancel = ✖️ Cancel
 adm-ask-user = Send a user's Telegram id, internal id or @username.
 adm-not-found = Nobody found for “{ $query }”.
 adm-found-many = Found { $count }; pick one:
 adm-user =
     <b>{ $name }</b> { $username }
     Telegram id <code>{ $tgId }</code> · id { $id } · language { $lang }
-    Balance: <b>{ $balance }</b> credits
+    Balance: <b>{ $balance }</b> { $balance ->
+        [one] credit
+       *[other] credits
+    }
     Joined { $created } · last active { $active }
     Referral code { $code }{ $referredBy }
     { $status }
@@ -37,7 +38,6 @@ adm-button-block = 🚫 Block
 adm-button-unblock = ✅ Unblock
 adm-button-ledger = 📒 Ledger
 adm-button-jobs = 🎬 Jobs
-adm-button-payments = 💳 Payments
 adm-ask-amount-grant = How many credits to grant to { $name }? Send a whole number.
 adm-ask-amount-deduct = How many credits to take from { $name }? Send a whole number.
 adm-bad-amount = Send a whole number from 1 to 100000, or /cancel.
@@ -51,7 +51,10 @@ adm-deducted = ➖ { $amount } { $amount ->
         [one] credit
        *[other] credits
     } taken from { $name }. Balance: { $balance }.
-adm-deduct-short = { $name } has only { $balance } credits; nothing was taken. Deduct at most { $balance }.
+adm-deduct-short = { $name } has only { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }; nothing was taken. Deduct at most { $balance }.
 adm-blocked-done = 🚫 { $name } is blocked.
 adm-unblocked-done = ✅ { $name } is unblocked.
 adm-ledger-title = <b>Ledger of { $name }</b> (last { $count }):
@@ -110,3 +113,19 @@ adm-bc-done = ✅ Broadcast #{ $id } finished: { $total } recipients · sent { $
 adm-bc-not-draft = This broadcast was already started or cancelled.
 adm-cancelled = Cancelled.
 adm-commands-admin = Admin panel
+
+## Job statuses, payment states and ledger reasons, as the admin screens show them
+adm-status-queued = queued
+adm-status-processing = processing
+adm-status-succeeded = succeeded
+adm-status-failed = failed
+adm-payment-refunded = refunded { $at }
+adm-reason-signup_bonus = signup bonus
+adm-reason-job_charge = video ordered
+adm-reason-refund = failed video refunded
+adm-reason-payment = purchase
+adm-reason-payment_refund = payment refunded
+adm-reason-admin_grant = granted by an admin
+adm-reason-admin_deduct = deducted by an admin
+adm-reason-referral_bonus = referral bonus
+adm-reason-import = imported from the old bot

@@ -15,15 +15,17 @@ adm-button-failed = ⚠️ Ошибки задач
 adm-button-broadcast = 📣 Рассылка
 adm-button-fileid = 📎 File id
 adm-button-refresh = 🔄 Обновить
-adm-button-back = « Назад
-adm-button-cancel = ✖️ Отмена
 adm-ask-user = Отправьте Telegram id, внутренний id или @username пользователя.
 adm-not-found = По запросу «{ $query }» никого нет.
 adm-found-many = Найдено { $count }; выберите:
 adm-user =
     <b>{ $name }</b> { $username }
     Telegram id <code>{ $tgId }</code> · id { $id } · язык { $lang }
-    Баланс: <b>{ $balance }</b> кредитов
+    Баланс: <b>{ $balance }</b> { $balance ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }
     С нами с { $created } · активность { $active }
     Реферальный код { $code }{ $referredBy }
     { $status }
@@ -37,7 +39,6 @@ adm-button-block = 🚫 Заблокировать
 adm-button-unblock = ✅ Разблокировать
 adm-button-ledger = 📒 Движения
 adm-button-jobs = 🎬 Задачи
-adm-button-payments = 💳 Платежи
 adm-ask-amount-grant = Сколько кредитов начислить { $name }? Отправьте целое число.
 adm-ask-amount-deduct = Сколько кредитов списать у { $name }? Отправьте целое число.
 adm-bad-amount = Отправьте целое число от 1 до 100000 или /cancel.
@@ -45,7 +46,11 @@ adm-ask-reason = Причина? Коротко, для истории движ�
 adm-bad-reason = Отправьте причину текстом, от 1 до 200 символов, или /cancel.
 adm-granted = ➕ { $name }: начислено { $amount }. Баланс: { $balance }.
 adm-deducted = ➖ { $name }: списано { $amount }. Баланс: { $balance }.
-adm-deduct-short = У { $name } только { $balance } кредитов; ничего не списано. Можно списать не больше { $balance }.
+adm-deduct-short = У { $name } только { $balance } { $balance ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }; ничего не списано. Можно списать не больше { $balance }.
 adm-blocked-done = 🚫 { $name } заблокирован.
 adm-unblocked-done = ✅ { $name } разблокирован.
 adm-ledger-title = <b>Движения { $name }</b> (последние { $count }):
@@ -105,3 +110,19 @@ adm-bc-done = ✅ Рассылка #{ $id } завершена: получате
 adm-bc-not-draft = Эта рассылка уже запущена или отменена.
 adm-cancelled = Отменено.
 adm-commands-admin = Панель администратора
+
+## Job statuses, payment states and ledger reasons, as the admin screens show them
+adm-status-queued = в очереди
+adm-status-processing = в работе
+adm-status-succeeded = готово
+adm-status-failed = ошибка
+adm-payment-refunded = возвращён { $at }
+adm-reason-signup_bonus = бонус за регистрацию
+adm-reason-job_charge = заказ видео
+adm-reason-refund = возврат за неудачное видео
+adm-reason-payment = покупка
+adm-reason-payment_refund = возврат платежа
+adm-reason-admin_grant = начислил администратор
+adm-reason-admin_deduct = списал администратор
+adm-reason-referral_bonus = реферальный бонус
+adm-reason-import = перенос из старого бота

@@ -20,7 +20,7 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
     return esc(t ? catalogue.name(t, languageOf(ctx.user)) : id);
   };
   const status = (ctx: BotContext, j: Job) => ctx.t(`status-${j.status}`);
-  const date = (ctx: BotContext, d: Date) => formatDate(d, languageOf(ctx.user));
+  const date = (ctx: BotContext, d: Date) => formatDate(d, languageOf(ctx.user), config.timeZone);
 
   function pager(
     ctx: BotContext,
@@ -86,7 +86,7 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
         const kb = new InlineKeyboard();
         if (job.status === "succeeded" && job.resultFileId)
           kb.text(ctx.t("btn-resend"), encode({ a: "resend", job: job.id })).row();
-        if (job.photoFileId) kb.text(ctx.t("btn-repeat"), encode({ a: "again", job: job.id })).row();
+        if (job.photoFileId) kb.text(ctx.t("btn-repeat"), encode({ a: "repeat", job: job.id })).row();
         kb.text(ctx.t("btn-back"), encode({ a: "cabinet", page: cb.page }));
         const text = ctx.t("job-detail", {
           id: job.id,

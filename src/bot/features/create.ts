@@ -6,19 +6,19 @@ import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import type { Message } from "grammy/types";
 import type { NewJob } from "../../db/store.ts";
 import type { Job } from "../../db/types.ts";
-import { saveQueueNotice } from "../../queue/positions.ts";
 import type { KeyAvailability } from "../../queue/types.ts";
 import type { Template } from "../../templates/index.ts";
 import { BUY_CALLBACK, type Callback, decode, encode } from "../callbacks.ts";
 import type { BotContext, Step } from "../context.ts";
 import { esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
-import { acceptedScreen } from "../notice.ts";
+import { acceptedScreen, saveQueueNotice } from "../notice.ts";
 import { type FeatureDeps, menuButton, reply, type Screen, show } from "../ui.ts";
 
 export const LIMITS = {
   descriptionMin: 10,
-  descriptionMax: 3000,
+  /** Marketplace cards (WB) run to about 5000 characters; sellers paste them whole. */
+  descriptionMax: 5000,
   wishesMax: 1000,
   promptMin: 10,
   promptMax: 3000,
@@ -30,7 +30,28 @@ export const LIMITS = {
 /** Limits and lengths are printed as plain digits: Fluent would group them ("3,000", "3 000"). */
 const num = (n: number) => String(n);
 
-const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/jpg"]);
+/** "1", "1 or 3", "1, 3 or 5". */
+function orList(ctx: BotContext, xs: readonly number[]): string {
+  const head = xs.slice(0, -1).join(", ");
+  const last = String(xs.at(-1) ?? "");
+  return head ? `${head}${ctx.t("count-or")}${last}` : last;
+}
+
+const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/jpg", "image/webp"]);
+const IMAGE_NAME = /\.(jpe?g|png|webp)$/i;
+/** Answers that mean "no wishes", compared trimmed and lower-cased. */
+const SKIP_WISHES = new Set(["-", "—", "–", "нет", "no"]);
+
+/** The product image of a message: a photo, or a document that is an image; "not_image" for other files. */
+function imageOf(m: Message): { fileId: string; size: number | undefined } | "not_image" | undefined {
+  const largest = m.photo?.at(-1);
+  if (largest) return { fileId: largest.file_id, size: largest.file_size };
+  if (!m.document) return undefined;
+  const mime = (m.document.mime_type ?? "").toLowerCase();
+  const byName = IMAGE_NAME.test(m.document.file_name ?? "");
+  if (!IMAGE_TYPES.has(mime) && !(mime === "" && byName)) return "not_image";
+  return { fileId: m.document.file_id, size: m.document.file_size };
+}
 
 /** The short "what is expected now" line for a step, used for every bad input. */
 export function expectedText(ctx: BotContext, step: Step): string {
@@ -111,10 +132,22 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       keyboard: cancelRow(ctx, kb),
     };
   }
+  /** The counts of `t` the balance pays for, e.g. [1, 3] with 4 credits at 1 credit a video. */
+  const affordable = (ctx: BotContext, t: Template) =>
+    LIMITS.counts.filter((n) => n * t.cost <= ctx.user.credits);
+
   function countScreen(ctx: BotContext, t: Template): Screen {
     const kb = new InlineKeyboard();
     for (const n of LIMITS.counts) kb.text(String(n), encode({ a: "count", flow: flow(ctx), n }));
-    return { text: ctx.t("count-ask", { n: t.cost }), keyboard: cancelRow(ctx, kb.row()) };
+    kb.row();
+    const covered = affordable(ctx, t);
+    const most = covered.at(-1);
+    const balance =
+      most === undefined
+        ? ctx.t("count-balance-none", { n: ctx.user.credits })
+        : ctx.t("count-balance", { n: ctx.user.credits, counts: orList(ctx, covered), most });
+    if (covered.length < LIMITS.counts.length) kb.text(ctx.t("btn-buy"), BUY_CALLBACK).row();
+    return { text: `${ctx.t("count-ask", { n: t.cost })}\n\n${balance}`, keyboard: cancelRow(ctx, kb) };
   }
   function confirmScreen(ctx: BotContext, t: Template, count: number): Screen {
     const kb = new InlineKeyboard()
@@ -172,6 +205,8 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     switch (cb.a) {
       case "again":
         return again(ctx, cb.job);
+      case "repeat":
+        return repeat(ctx, cb.job);
       case "tpl":
       case "skip":
       case "own":
@@ -183,13 +218,31 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     }
   });
 
-  // "Make another with this product" and "Repeat": from the stored job, never from the session.
+  // "Make another with this product" and "Repeat this order": from the stored job, never from the session.
   async function again(ctx: BotContext, jobId: number): Promise<void> {
     const job = await store.getJobById(jobId);
     if (!job || job.userId !== ctx.user.id || !job.photoFileId) return outdated(ctx);
     await ctx.answerCallbackQuery();
     startFlow(ctx, "template", { photoFileId: job.photoFileId, productText: job.productText });
     await reply(ctx, templateScreen(ctx));
+  }
+
+  async function repeat(ctx: BotContext, jobId: number): Promise<void> {
+    const job = await store.getJobById(jobId);
+    if (!job || job.userId !== ctx.user.id || !job.photoFileId) return outdated(ctx);
+    const t = catalogue.get(job.template);
+    // A template removed from the catalogue since: choose another one for the same product.
+    if (!t || (t.kind === "own" && !job.ownPrompt)) return again(ctx, jobId);
+    await ctx.answerCallbackQuery();
+    startFlow(ctx, "confirm", {
+      photoFileId: job.photoFileId,
+      productText: job.productText,
+      template: t.id,
+      wishes: job.wishes,
+      ...(t.kind === "own" && job.ownPrompt ? { ownPrompt: job.ownPrompt } : {}),
+      count: 1,
+    });
+    await reply(ctx, confirmScreen(ctx, t, 1));
   }
 
   async function flowButton(ctx: BotContext, cb: Extract<Callback, { flow: number }>): Promise<void> {
@@ -272,17 +325,23 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       if (res.reason === "user_not_found") throw new Error(`user ${ctx.user.id} vanished before confirm`);
       await ctx.answerCallbackQuery();
       ctx.user.credits = res.balance;
-      const kb = new InlineKeyboard()
+      // The counts the balance still covers, so "choose fewer" is a tap, not a walk back.
+      const fewer = affordable(ctx, t);
+      const kb = new InlineKeyboard();
+      for (const n of fewer)
+        kb.text(ctx.t("btn-count", { count: n }), encode({ a: "count", flow: s.flow, n }));
+      kb.row()
         .text(ctx.t("btn-buy"), BUY_CALLBACK)
         .row()
         .text(ctx.t("btn-confirm"), encode({ a: "confirm", flow: s.flow }))
         .row();
+      const short = ctx.t("not-enough", {
+        required: res.required,
+        n: res.balance,
+        missing: res.required - res.balance,
+      });
       return show(ctx, {
-        text: ctx.t("not-enough", {
-          required: res.required,
-          n: res.balance,
-          missing: res.required - res.balance,
-        }),
+        text: fewer.length ? `${short}\n\n${ctx.t("not-enough-fewer")}` : short,
         keyboard: cancelRow(ctx, kb),
       });
     }
@@ -361,7 +420,13 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     const m = ctx.message;
     // Payments and other features' commands pass through; unknown commands reach the fallback,
     // which says what this step expects.
-    if (!step || m.successful_payment || m.text?.startsWith("/")) return next();
+    if (m.successful_payment || m.text?.startsWith("/")) return next();
+    if (!step) {
+      // A product photo sent without pressing "Create" (the welcome asks for one) starts the flow.
+      if (typeof imageOf(m) !== "object") return next();
+      startFlow(ctx, "photo", {});
+      return onPhoto(ctx, m, (text) => reply(ctx, { text }));
+    }
     const say = (text: string) => reply(ctx, { text });
     switch (step) {
       case "photo":
@@ -383,7 +448,7 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
         const t = currentTemplate(ctx);
         if (!t) return resetBroken(ctx);
         if (!text || text.length > LIMITS.wishesMax) return say(expectedText(ctx, step));
-        ctx.session.draft.wishes = text === "-" ? null : text;
+        ctx.session.draft.wishes = SKIP_WISHES.has(text.toLowerCase()) ? null : text;
         ctx.session.step = "count";
         return reply(ctx, countScreen(ctx, t));
       }
@@ -405,22 +470,11 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
   });
 
   async function onPhoto(ctx: BotContext, m: Message, say: (t: string) => Promise<void>): Promise<void> {
-    let fileId: string | undefined;
-    let size: number | undefined;
-    if (m.photo?.length) {
-      const largest = m.photo[m.photo.length - 1];
-      fileId = largest?.file_id;
-      size = largest?.file_size;
-    } else if (m.document) {
-      const mime = (m.document.mime_type ?? "").toLowerCase();
-      const byName = /\.(jpe?g|png)$/i.test(m.document.file_name ?? "");
-      if (!IMAGE_TYPES.has(mime) && !(mime === "" && byName)) return say(ctx.t("photo-not-image"));
-      fileId = m.document.file_id;
-      size = m.document.file_size;
-    }
-    if (!fileId) return say(ctx.t("photo-expected"));
-    if ((size ?? 0) > LIMITS.photoMaxBytes) return say(ctx.t("photo-too-big"));
-    ctx.session.draft.photoFileId = fileId;
+    const image = imageOf(m);
+    if (image === "not_image") return say(ctx.t("photo-not-image"));
+    if (!image) return say(ctx.t("photo-expected"));
+    if ((image.size ?? 0) > LIMITS.photoMaxBytes) return say(ctx.t("photo-too-big"));
+    ctx.session.draft.photoFileId = image.fileId;
     ctx.session.step = "description";
     await reply(ctx, descriptionScreen(ctx));
   }

@@ -1,16 +1,71 @@
-// /start, the terms and consent, the demo videos and the welcome; /lang.
+// /start, the terms and consent, the demo videos and the welcome; /terms, /paysupport, /lang.
 import { Composer, InlineKeyboard } from "grammy";
 import type { Language } from "../../db/types.ts";
 import { encode } from "../callbacks.ts";
 import type { BotContext } from "../context.ts";
 import { type FeatureDeps, menuScreen, reply, type Screen, show } from "../ui.ts";
 
-export function termsScreen(ctx: BotContext, deps: FeatureDeps): Screen {
+/** Buttons to the offer and the privacy policy, for those of them the owner has published. */
+function documentButtons(ctx: BotContext, deps: FeatureDeps): InlineKeyboard {
   const kb = new InlineKeyboard();
   if (deps.config.bot.offerUrl) kb.url(ctx.t("btn-offer"), deps.config.bot.offerUrl).row();
   if (deps.config.bot.privacyUrl) kb.url(ctx.t("btn-privacy"), deps.config.bot.privacyUrl).row();
-  kb.text(ctx.t("btn-agree"), encode({ a: "consent" }));
-  return { text: ctx.t("terms", { n: deps.config.freeCredits }), keyboard: kb };
+  return kb;
+}
+
+/**
+ * The consent screen. Promises free credits only to a user the signup bonus was really granted
+ * to (its ledger row), not by FREE_CREDITS: users imported from the old bot never got one.
+ */
+export async function termsScreen(ctx: BotContext, deps: FeatureDeps): Promise<Screen> {
+  const { offerUrl, privacyUrl } = deps.config.bot;
+  // The signup bonus is the user's first ledger row; before consent there are only a few.
+  const ledger = await deps.store.getLedger(ctx.user.id, { limit: 50 });
+  const bonus = ledger.find((e) => e.reason === "signup_bonus")?.delta ?? 0;
+  const credits =
+    bonus > 0
+      ? ctx.t("terms-free", { n: bonus })
+      : ctx.user.credits > 0
+        ? ctx.t("terms-balance", { n: ctx.user.credits })
+        : null;
+  const read =
+    offerUrl && privacyUrl
+      ? "terms-read-both"
+      : offerUrl
+        ? "terms-read-offer"
+        : privacyUrl
+          ? "terms-read-privacy"
+          : "terms-read-none";
+  const text = [ctx.t("terms-intro"), ...(credits ? [credits] : []), ctx.t(read)].join("\n\n");
+  return { text, keyboard: documentButtons(ctx, deps).text(ctx.t("btn-agree"), encode({ a: "consent" })) };
+}
+
+/** /terms: what is sold and how credits work, with the documents that exist. */
+function fullTermsScreen(ctx: BotContext, deps: FeatureDeps): Screen {
+  const { offerUrl, privacyUrl } = deps.config.bot;
+  const cheapest = Math.min(...deps.catalogue.all.map((t) => t.cost));
+  const text = [
+    ctx.t("terms-full", { n: cheapest }),
+    ...(offerUrl ? [ctx.t("terms-offer", { url: offerUrl })] : []),
+    ...(privacyUrl ? [ctx.t("terms-privacy", { url: privacyUrl })] : []),
+  ].join("\n");
+  const kb = documentButtons(ctx, deps);
+  if (ctx.user.consentAt) kb.text(ctx.t("btn-menu"), encode({ a: "menu" }));
+  else kb.text(ctx.t("btn-agree"), encode({ a: "consent" }));
+  return { text, keyboard: kb };
+}
+
+/**
+ * /paysupport (Telegram requires it of bots that take payments): where to turn with a payment
+ * problem — SUPPORT_URL, else the first admin's chat, else the truth that there is no contact.
+ */
+function paySupportText(ctx: BotContext, deps: FeatureDeps): string {
+  const url = deps.config.bot.supportUrl;
+  if (url) return ctx.t("paysupport-url", { url });
+  const owner = deps.config.admins[0];
+  // A string: Fluent would group the digits of a number ("123,456").
+  if (owner !== undefined) return ctx.t("paysupport-owner", { id: String(owner) });
+  return ctx.t("paysupport-none");
 }
 
 async function sendDemos(ctx: BotContext, deps: FeatureDeps): Promise<void> {
@@ -31,9 +86,12 @@ export function createStartFeature(deps: FeatureDeps): Composer<BotContext> {
   c.command("start", async (ctx) => {
     ctx.session.step = null;
     ctx.session.draft = {};
-    if (!ctx.user.consentAt) return reply(ctx, termsScreen(ctx, deps));
+    if (!ctx.user.consentAt) return reply(ctx, await termsScreen(ctx, deps));
     await reply(ctx, menuScreen(ctx, deps));
   });
+  // Both answer before consent too: the terms are what the user is asked to accept.
+  c.command("terms", (ctx) => reply(ctx, fullTermsScreen(ctx, deps)));
+  c.command("paysupport", (ctx) => reply(ctx, { text: paySupportText(ctx, deps) }));
 
   c.callbackQuery(encode({ a: "consent" }), async (ctx) => {
     await ctx.answerCallbackQuery();
@@ -60,7 +118,7 @@ export function createStartFeature(deps: FeatureDeps): Composer<BotContext> {
       ctx.user.language = lang;
       await ctx.i18n.renegotiateLocale();
       await ctx.answerCallbackQuery(ctx.t("lang-set"));
-      if (!ctx.user.consentAt) return show(ctx, termsScreen(ctx, deps));
+      if (!ctx.user.consentAt) return show(ctx, await termsScreen(ctx, deps));
       await show(ctx, menuScreen(ctx, deps));
     });
   }

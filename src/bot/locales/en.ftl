@@ -11,15 +11,34 @@ cmd-menu = Main menu
 cmd-cancel = Leave the current step
 cmd-help = How it works
 cmd-lang = Language / Язык
+cmd-terms = Terms of service
+cmd-paysupport = Help with a payment
 cmd-admin = Admin panel
 
 ## Terms and welcome
-terms =
-    <b>Neurocards</b> turns one photo of your product into a short vertical video for a marketplace card or reels.
+terms-intro = <b>Neurocards</b> turns one photo of your product into a short vertical video for a marketplace card or reels.
+terms-free = You get <b>{ credits }</b> for free to try it.
+terms-balance = Your balance: <b>{ credits }</b>.
+terms-read-both = Before we start, please read the public offer and the privacy policy and accept them.
+terms-read-offer = Before we start, please read the public offer and accept it.
+terms-read-privacy = Before we start, please read the privacy policy and accept it.
+terms-read-none = Before we start, please read the terms (/terms) and accept them.
+terms-full =
+    <b>Terms</b>
 
-    You get <b>{ credits }</b> for free to try it: one video costs 1 credit.
-
-    Before we start, please read the public offer and the privacy policy and accept them.
+    • Neurocards makes short AI videos of your product from your photo and description.
+    • Videos are paid with credits: one video costs as many credits as its template shows (from { credits }).
+    • If a video fails, its credits are refunded automatically.
+    • Credits do not expire.
+terms-offer = Public offer: { $url }
+terms-privacy = Privacy policy: { $url }
+paysupport-url =
+    Problem with a payment? Write to support: { $url }
+    Please add the date and the amount of the payment; your payments are listed in My cabinet → Payments.
+paysupport-owner =
+    Problem with a payment? Write to the <a href="tg://user?id={ $id }">bot's owner</a>.
+    Please add the date and the amount of the payment; your payments are listed in My cabinet → Payments.
+paysupport-none = Problem with a payment? The owner of this bot has not published a support contact yet. Your payments and the credits they brought are listed in My cabinet → Payments.
 btn-agree = ✅ I accept
 btn-offer = 📄 Public offer
 btn-privacy = 🔒 Privacy policy
@@ -33,24 +52,20 @@ blocked-notice = Access to the bot is restricted. If you think this is a mistake
 ## Main menu
 menu = <b>Main menu</b>
     Balance: <b>{ credits }</b>
-btn-create = 🎬 Create a video
 btn-cabinet = 👤 My cabinet
 btn-buy = 💳 Buy credits
 btn-help = ❓ Help
 btn-support = 💬 Support
-btn-menu = ☰ Menu
-btn-back = ← Back
-btn-cancel = ✖ Cancel
 help =
     <b>How it works</b>
 
-    1. Send a photo of the product (JPG/PNG up to 20 MB).
+    1. Send a photo of the product (JPG, PNG or WebP up to 20 MB).
     2. Describe the product: what it is, for whom, its benefits.
     3. Pick a template: a UGC blogger, an ad B-roll or your own prompt.
     4. Confirm — the video arrives in this chat in a few minutes.
 
     One video costs the template's price in credits. If a video fails, the credits come back automatically.
-    /menu — main menu, /cancel — leave the current step, /lang — language.
+    /menu — main menu, /cancel — leave the current step, /lang — language, /terms — terms, /paysupport — help with a payment.
 support = Questions, ideas or problems? Write to support: { $url }
 support-none = Questions, ideas or problems? Reply here with /help, the owner reads the logs.
 cancelled = Cancelled. Here is the menu.
@@ -64,12 +79,12 @@ photo-ask =
     <b>Step 1 of 5 — product photo</b>
 
     Send one photo of the product:
-    • JPG or PNG, up to 20 MB (as a photo or as a file);
+    • JPG, PNG or WebP, up to 20 MB (as a photo or as a file);
     • no people in the frame;
     • no logos of other brands and no famous characters;
     • good light, plain background, the whole product visible.
-photo-expected = Please send a photo of the product (JPG or PNG up to 20 MB).
-photo-not-image = This file is not a JPG or PNG image. Please send a photo of the product.
+photo-expected = Please send a photo of the product (JPG, PNG or WebP up to 20 MB).
+photo-not-image = This file is not a JPG, PNG or WebP image. Please send a photo of the product.
 photo-too-big = This image is larger than 20 MB. Please send a smaller one (up to 20 MB).
 desc-ask =
     <b>Step 2 of 5 — description</b>
@@ -92,14 +107,14 @@ wishes-ask =
     <b>Step 4 of 5 — wishes</b>
 
     Anything special for the video? Mood, setting, accents, what to say.
-    Send your wishes as text, or “-” to skip.
-wishes-expected = Please send your wishes as text (up to { $max } characters), or “-” to skip.
+    Send your wishes as text, or “-” (“no”) to skip.
+wishes-expected = Please send your wishes as text (up to { $max } characters), or “-” (“no”) to skip.
 btn-skip = Skip
 own-ask =
     <b>Step 4 of 5 — your prompt</b>
 
     Describe what should happen in the video: scene, camera, mood, actions ({ $min }–{ $max } characters).
-    The product will be kept exactly as in the photo.
+    The video starts from your photo: the model keeps the product close to your photo, but details can differ.
 own-review =
     Your prompt:
 
@@ -115,6 +130,16 @@ count-ask =
     <b>Step 5 of 5 — how many videos?</b>
 
     Each video is made with its own script and costs { credits }.
+count-balance = Your balance: <b>{ credits }</b>, enough for <b>{ $counts }</b> { $most ->
+    [one] video
+   *[other] videos
+}.
+count-balance-none = Your balance: <b>{ credits }</b>, not enough for a video yet — buy credits first.
+count-or = { " " }or{ " " }
+btn-count = { $count ->
+    [one] { $count } video
+   *[other] { $count } videos
+}
 count-expected = Please choose how many videos with the buttons above.
 confirm =
     <b>Check and confirm</b>
@@ -130,7 +155,8 @@ btn-confirm = ✅ Confirm
 confirm-expected = Please confirm with the button above, or /cancel.
 not-enough =
     Not enough credits: this needs <b>{ $required }</b>, your balance is <b>{ credits }</b>.
-    Buy <b>{ $missing }</b> more or choose fewer videos.
+    Buy <b>{ $missing }</b> more.
+not-enough-fewer = Or choose fewer videos — your balance covers these:
 accepted =
     ✅ Accepted: { $count ->
         [one] your video is
@@ -153,7 +179,6 @@ service-paused =
        *[other] { $hours } h
     }</b>: tap “Confirm” again then.
 already-accepted = Already accepted, the videos are on their way.
-btn-again = 🔁 Make another with this product
 mid-flow-command = You are in the middle of creating a video. { $expected } Or /cancel to leave.
 
 ## Cabinet
@@ -175,10 +200,9 @@ status-processing = ⚙️ in progress
 status-succeeded = ✅ ready
 status-failed = ❌ failed
 btn-resend = 📥 Send the video again
-btn-repeat = 🔁 Repeat
+btn-repeat = 🔁 Repeat this order
 btn-prev = ←
 btn-next = →
-btn-payments = 🧾 Payments
 btn-referral = 🎁 Invite friends
 resend-missing = This video is no longer available.
 resend-caption = Video #{ $id }
@@ -196,8 +220,3 @@ referral-bonus = When a friend you invited pays for the first time, you get <b>{
 ## Language
 lang-ask = Choose the language:
 lang-set = Language: English.
-
-## Admin alerts (sent as plain text in the first admin's language)
-admin-no-kie-keys =
-    ⚠️ KIE_API_KEYS is empty: no video can be rendered, so the bot refuses new orders (nothing is charged).
-    Add a key from https://kie.ai/api-key to .env and restart; `neurocards doctor` checks it.

@@ -6,6 +6,7 @@
 // (idempotency key, guarded UPDATE, unique ledger reference), so a COMMIT whose reply was lost
 // cannot apply twice.
 import type { Logger } from "../../logger.ts";
+import { backoff } from "../../timing/index.ts";
 import { errorCode } from "../util.ts";
 
 const RETRYABLE_CODES = new Set([
@@ -49,7 +50,7 @@ export function createRetry(logger: Logger, o: RetryOptions = DEFAULT_RETRY) {
       } catch (err) {
         if (attempt >= o.attempts || !isRetryable(err)) throw err;
         // Full jitter: N processes that lost the database together do not return in lockstep.
-        const delay = Math.random() * Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** attempt);
+        const delay = backoff(attempt + 1, o.baseDelayMs, o.maxDelayMs, "full");
         logger.warn(
           { err, attempt, what, delayMs: Math.round(delay) },
           "database operation failed, retrying",

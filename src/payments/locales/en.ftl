@@ -18,7 +18,6 @@ pay-invoice-label = { $credits } { $credits ->
         [one] credit
        *[other] credits
     }
-pay-back-button = « Back
 pay-decline-invalid = This invoice is not valid. Open “Buy credits” again.
 pay-decline-unknown-package = This package is no longer sold. Open “Buy credits” again.
 pay-decline-price-changed = The price has changed. Open “Buy credits” again to see the current one.
@@ -40,7 +39,6 @@ pay-referral-bonus =
        *[other] credits
     }.
     Balance: <b>{ $balance }</b>.
-pay-create-button = 🎬 Create a video
 pay-pending = ✅ Payment received — crediting it now. Do not pay again: you will get a message as soon as the credits are on your balance.
 pay-pending-manual = ✅ Payment received. It needs a manual check: the owner has been told and will add your credits. Do not pay again.
 pay-admin-waiting = ⚠️ Payment from user { $tgId } ({ $amount } { $currency }, charge { $charge }) arrived while the database does not answer. It is being retried and will be credited as soon as the database is back.

@@ -1,19 +1,28 @@
 // Translations of a feature, from Fluent sources embedded in the program (the single executable
-// reads no folders). Used with the locale the bot negotiated for the update, or — outside an
-// update (referral notices, broadcast progress) — the locale of the stored user.
+// reads no folders), on top of the shared texts of ./locales. Used with the locale the bot
+// negotiated for the update, or — outside an update (alerts, delivery, broadcast progress) — the
+// locale of the stored user.
 import { I18n } from "@grammyjs/i18n";
-import { languageOf } from "../bot/i18n.ts";
-import type { Language, User } from "../db/types.ts";
+import type { Language } from "../db/types.ts";
+import { EMBEDDED as COMMON } from "./locales/embedded.ts";
 
 export type Vars = Record<string, string | number>;
 
-/** The bot's rule (Russian for ru/uk/be/kk unless /lang chose), for a user who may not exist yet. */
-export function localeOfUser(u: Pick<User, "language" | "languageCode"> | null | undefined): Language {
-  return u ? languageOf(u) : "en";
-}
+/** An admin alert: the text in a given admin's language (a plain string is the same for every admin). */
+export type AdminText = string | ((locale: Language) => string);
 
 /** Counts that choose a plural form ("1 credit", "5 кредитов") stay numbers for Fluent. */
-const PLURAL_VARS = new Set(["credits", "bonus", "taken", "amount", "count"]);
+const PLURAL_VARS = new Set([
+  "credits",
+  "bonus",
+  "taken",
+  "amount",
+  "count",
+  "balance",
+  "minutes",
+  "n",
+  "attempts",
+]);
 
 /**
  * Fluent groups digits ("123,456,789", "1 200"), which breaks ids an admin copies; everything
@@ -26,10 +35,16 @@ function plainNumbers(vars: Vars): Vars {
   return out;
 }
 
+/** A feature's Fluent source with the shared texts added (one bundle per language, so it can use them). */
+export function withCommon(lang: Language, source: string): string {
+  return `${COMMON[lang]}\n${source}`;
+}
+
 export function createTexts(sources: Record<Language, string>) {
   // Unicode isolation marks around placeables would end up inside HTML attributes and ids.
   const i18n = new I18n({ defaultLocale: "en", fluentBundleOptions: { useIsolating: false } });
-  for (const [locale, source] of Object.entries(sources)) i18n.loadLocaleSync(locale, { source });
+  for (const [locale, source] of Object.entries(sources) as [Language, string][])
+    i18n.loadLocaleSync(locale, { source: withCommon(locale, source) });
   return {
     t(locale: string, key: string, vars?: Vars): string {
       return i18n.t(locale === "ru" ? "ru" : "en", key, vars && plainNumbers(vars));
@@ -42,3 +57,6 @@ export function createTexts(sources: Record<Language, string>) {
 }
 
 export type Texts = ReturnType<typeof createTexts>;
+
+/** The shared texts alone, for a folder that has no texts of its own. */
+export const sharedTexts: Texts = createTexts({ en: "", ru: "" });

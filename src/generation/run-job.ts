@@ -4,28 +4,19 @@
 // - provider unavailable → back in line for later, no attempt counted (the user paid; we wait);
 // - transient / unknown → one more attempt, retried with backoff; past JOB_MAX_ATTEMPTS → failed.
 // A job ends `failed` only together with its refund; a crash between the two is healed by the
-// refund sweep (queue/index.ts), because refundCredit pays back exactly once whenever it runs.
+// refund sweep (./refund-sweep.ts), because refundCredit pays back exactly once whenever it runs.
 import type { Config } from "../config/index.ts";
 import type { JobPatch, Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
-import type { Delivery } from "../generation/deliver.ts";
-import { classify, type ErrorClass, GenerationError, TaskFailedError } from "../generation/errors.ts";
-import { failureText, messages } from "../generation/messages.ts";
-import { LeaseLostError, type Pipeline } from "../generation/pipeline.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import type { Telegram } from "../telegram/types.ts";
-import { backoff } from "./limits.ts";
-
-export type RunResult = "succeeded" | "failed" | "released" | "stopped" | "lost";
-
-export interface RunContext {
-  owner: string;
-  /** Hard abort: the grace period of a shutdown ran out. */
-  signal: AbortSignal;
-  /** Soft stop: finish the current step, then give the job back. */
-  stopping: () => boolean;
-}
+import type { JobRunner, RunContext, RunResult } from "../queue/types.ts";
+import type { AdminText, Telegram } from "../telegram/types.ts";
+import { backoff } from "../timing/index.ts";
+import type { Delivery } from "./deliver.ts";
+import { classify, type ErrorClass, GenerationError, TaskFailedError } from "./errors.ts";
+import { failureText, messages } from "./messages.ts";
+import { LeaseLostError, type Pipeline } from "./pipeline.ts";
 
 export interface RunnerDeps {
   config: Config;
@@ -44,7 +35,7 @@ export interface RunnerDeps {
   onSucceeded: (job: Job) => void;
 }
 
-export function createJobRunner(d: RunnerDeps) {
+export function createJobRunner(d: RunnerDeps): JobRunner {
   const lastAlert = new Map<string, number>();
 
   async function release(job: Job, ctx: RunContext, runAt: Date, patch?: JobPatch): Promise<RunResult> {
@@ -54,7 +45,7 @@ export function createJobRunner(d: RunnerDeps) {
     return "released";
   }
 
-  async function alertOnce(code: string, text: string): Promise<void> {
+  async function alertOnce(code: string, text: AdminText): Promise<void> {
     const last = lastAlert.get(code) ?? 0;
     if (Date.now() - last < d.adminAlertEveryMs) return;
     lastAlert.set(code, Date.now());
@@ -76,11 +67,22 @@ export function createJobRunner(d: RunnerDeps) {
       { jobId: job.id, errorClass: err.errorClass, code: err.code, err: err.message },
       "job failed",
     );
-    await d.delivery.apologize(failed, failureText(failed.language, err.errorClass, err.code));
-    await d.telegram.notifyAdmins(
-      `❌ Job #${job.id} failed (${err.errorClass}: ${err.code}). Template ${job.template}, user #${job.userId}, ` +
-        `attempts ${job.attempts}. ${refund.refunded ? "Credit refunded." : `Refund: ${refund.reason}.`}\n${err.message.slice(0, 300)}`,
-    );
+    await d.delivery.apologize(failed, failureText(failed, err.errorClass, err.code));
+    await d.telegram.notifyAdmins((l) => {
+      const t = messages(l);
+      return t("gen-admin-job-failed", {
+        id: job.id,
+        errorClass: err.errorClass,
+        code: err.code,
+        template: job.template,
+        userId: job.userId,
+        attempts: job.attempts,
+        refund: refund.refunded
+          ? t("gen-admin-refunded", { credits: failed.creditsCharged })
+          : t(`gen-admin-refund-${refund.reason}`),
+        message: err.message.slice(0, 300),
+      });
+    });
     return "failed";
   }
 
@@ -92,12 +94,11 @@ export function createJobRunner(d: RunnerDeps) {
       d.logger.warn({ jobId: job.id, code: err.code, runAt }, "provider unavailable; job waits");
       // Rested keys were reported by the key pool; other outages are reported here, once in a while.
       if (err.code !== "keys_rested") {
-        await alertOnce(
-          err.code,
-          `⚠️ kie.ai is unavailable (${err.code}): ${err.message}. Jobs wait and retry.`,
+        await alertOnce(err.code, (l) =>
+          messages(l)("gen-admin-kie-unavailable", { code: err.code, message: err.message }),
         );
       }
-      const p = await d.delivery.progress(job, messages(job.language).waitProvider);
+      const p = await d.delivery.progress(job, messages(job.language)("gen-wait-provider"));
       return release(job, ctx, runAt, { errorCode: `${cls}:${err.code}`, ...(p ?? {}) });
     }
     const attempts = job.attempts + 1;
@@ -171,5 +172,3 @@ export function createJobRunner(d: RunnerDeps) {
     },
   };
 }
-
-export type JobRunner = ReturnType<typeof createJobRunner>;

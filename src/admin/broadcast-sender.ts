@@ -1,13 +1,12 @@
-// The broadcast sender wired with the admin-facing progress texts; resumeBroadcasts() continues
-// what a restart interrupted.
-import { adminTexts } from "../admin/locales.ts";
+// The broadcast sender (../broadcast/) wired with the admin-facing progress texts;
+// resumeBroadcasts() continues what a restart interrupted. The texts are the admin panel's, so
+// this lives here and broadcast/ knows nothing of admin/.
+import { type Broadcaster, type BroadcasterDeps, createBroadcaster } from "../broadcast/broadcaster.ts";
 import type { Store } from "../db/store.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
-import { localeOfUser } from "../payments/texts.ts";
 import type { Telegram } from "../telegram/types.ts";
-import { type Broadcaster, type BroadcasterDeps, createBroadcaster } from "./broadcaster.ts";
-
-export type { Broadcaster } from "./broadcaster.ts";
+import { adminTexts } from "./locales.ts";
 
 export interface BroadcastsDeps {
   store: Store;

@@ -1,4 +1,4 @@
 // The program's version, from package.json (bundled into the executable).
-import pkg from "../../package.json" with { type: "json" };
+import pkg from "../package.json" with { type: "json" };
 
 export const VERSION: string = pkg.version;

@@ -5,25 +5,14 @@
 // message go from "position 3" to "position 1", "writing the script", "rendering", "uploading".
 // A batch (3 or 5 videos) shares one notice showing its best position, and "being made" once none
 // of its jobs waits. Notices live in the store's key-value table, so every process sees them.
-import { createI18n, languageFromCode } from "../bot/i18n.ts";
-import { type AcceptedNotice, acceptedScreen } from "../bot/notice.ts";
+import { createI18n } from "../bot/i18n.ts";
+import { acceptedScreen, queueNoticeKey as key, type QueueNotice, saveQueueNotice } from "../bot/notice.ts";
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
+import { languageFromCode } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
-import { type Telegram, UserBlockedBotError } from "../telegram/types.ts";
-
-/** What the bot records about a notice it showed (saved with `saveQueueNotice`). */
-export interface QueueNotice extends Omit<AcceptedNotice, "minutes"> {
-  chatId: number;
-  messageId: number;
-  language: string;
-}
-
-const key = (batchKey: string) => `queue-notice:${batchKey}`;
-
-export function saveQueueNotice(store: Store, batchKey: string, notice: QueueNotice): Promise<void> {
-  return store.writeSession(key(batchKey), JSON.stringify(notice));
-}
+import { isNotModified, type Telegram, UserBlockedBotError } from "../telegram/types.ts";
+import { QUEUE_DEFAULTS } from "../timing/index.ts";
 
 export interface PositionNotifierDeps {
   store: Store;
@@ -49,7 +38,7 @@ const MISS_TTL_MS = 60_000;
 
 export function createPositionNotifier(d: PositionNotifierDeps) {
   const i18n = createI18n();
-  const everyMs = d.everyMs ?? 15_000;
+  const everyMs = d.everyMs ?? QUEUE_DEFAULTS.positionsEveryMs;
   const claimDelayMs = d.claimDelayMs ?? 300;
   const noticeGraceMs = d.noticeGraceMs ?? 5_000;
   /** Notices of batches seen waiting (or claimed) by this process. */
@@ -94,7 +83,7 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
       );
       return true;
     } catch (e) {
-      if (/not modified/i.test(String(e))) return true;
+      if (isNotModified(e)) return true;
       if (e instanceof UserBlockedBotError || /message to edit not found|can't be edited/i.test(String(e)))
         return false;
       d.logger.debug({ err: e, chatId: n.chatId }, "queue position notice not updated");
