@@ -7,9 +7,11 @@
 //     claim + complete               vs bare BEGIN IMMEDIATE claim + status UPDATE
 //   Postgres (loopback, 8 connections):
 //     claim + complete               vs a bare FOR UPDATE SKIP LOCKED loop on 8 clients
+//     the product's claim loop       vs graphile-worker, same concurrency (./pg-queue.ts)
+//     add→start latency              vs graphile-worker, over LISTEN/NOTIFY (./pg-queue.ts)
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -17,12 +19,16 @@ import { openPostgresStore } from "../src/db/postgres/store.ts";
 import { openSqliteStore } from "../src/db/sqlite/store.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
 import { createLogger } from "../src/logger.ts";
+import { type QueueRow, queueVsGraphile } from "./pg-queue.ts";
 
 const logger = createLogger({ level: "silent", pretty: false });
 const SQLITE_OPS = Number(process.env.BENCH_SQLITE_OPS ?? 6000);
 const PG_JOBS = Number(process.env.BENCH_PG_JOBS ?? 4000);
 const PG_CONNECTIONS = 8;
 const ROUNDS = 3;
+const QUEUE_JOBS = Number(process.env.BENCH_QUEUE_JOBS ?? 4000);
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
+const queueRows: QueueRow[] = [];
 
 interface Result {
   bench: string;
@@ -389,8 +395,17 @@ const pgUrl =
   process.env.TEST_DATABASE_URL ??
   "postgres://postgres@127.0.0.1:5432/test";
 if (process.env.BENCH_PG === "0") console.warn("BENCH_PG=0: Postgres benches skipped");
-else if (await pgReachable(pgUrl)) await postgresBench(pgUrl);
-else
+else if (await pgReachable(pgUrl)) {
+  if (process.env.BENCH_PG_BARE !== "0") await postgresBench(pgUrl);
+  queueRows.push(
+    ...(await queueVsGraphile(pgUrl, {
+      jobs: QUEUE_JOBS,
+      concurrency: PG_CONNECTIONS,
+      pool: PG_CONNECTIONS + 2,
+      samples: LATENCY_SAMPLES,
+    })),
+  );
+} else
   console.warn(
     `Postgres not reachable at ${pgUrl.replace(/\/\/[^@]*@/, "//***@")}: Postgres benches skipped`,
   );
@@ -404,4 +419,16 @@ for (const r of rows)
   console.log(
     `| ${r.bench} | ${r.impl} | ${r.ops} | ${r.opsPerSec} | ${f(r.p50)} | ${f(r.p99)} | ${r.ratio} | ${r.p50Ratio} |`,
   );
-console.log(`\nNode ${process.version}, ${new Date().toISOString()}`);
+if (queueRows.length) {
+  console.log(`\n| bench | implementation | n | throughput | p50 ms | p99 ms |`);
+  console.log(`|---|---|---:|---:|---:|---:|`);
+  for (const r of queueRows)
+    console.log(
+      `| ${r.what} | ${r.impl} | ${r.n} | ${r.value} | ${r.p50 === undefined ? "" : f(r.p50)} | ${r.p99 === undefined ? "" : f(r.p99)} |`,
+    );
+}
+console.log(
+  `\nNode ${process.version}, ${new Date().toISOString()}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`,
+);

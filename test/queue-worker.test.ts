@@ -53,6 +53,30 @@ describe("queue workers", () => {
     expect(done.status).toBe("succeeded");
   });
 
+  it("claim as many waiting jobs as they have free slots in one statement, and finish a burst", async () => {
+    const claims: Array<{ limit: number; got: number }> = [];
+    const h = await start({
+      noQueue: true,
+      wrapStore: (inner) => ({
+        ...inner,
+        async claimJobs(owner, leaseMs, limit, now) {
+          const got = await inner.claimJobs(owner, leaseMs, limit, now);
+          claims.push({ limit, got: got.length });
+          return got;
+        },
+      }),
+    });
+    const u = await h.user(6003, 5);
+    const jobs = [];
+    for (let i = 0; i < 5; i++) jobs.push(await h.job(u.id, u.tgId));
+    h.queue.start();
+    for (const job of jobs)
+      expect((await h.waitFor(job.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    expect(claims[0]).toEqual({ limit: 3, got: 3 });
+    expect(claims.every((c) => c.limit >= 1 && c.limit <= 3 && c.got <= c.limit)).toBe(true);
+    expect(h.kie.created).toBe(5);
+  });
+
   it("stop() lets idle and busy workers end and marks them stopped", async () => {
     const h = await start();
     await h.queue.stop(500);

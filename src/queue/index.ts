@@ -1,4 +1,4 @@
-// The in-process lease engine: WORKER_CONCURRENCY workers claiming jobs from the store with
+// The in-process lease engine: WORKER_CONCURRENCY job slots filled by claim loops with
 // leases, wake-ups (in-process, plus LISTEN/NOTIFY across processes on Postgres) and kie.ai
 // callback pokes. What a claimed job means is the runner's business (../generation/ builds it);
 // the app wires the two once.
@@ -11,7 +11,7 @@ import { QUEUE_DEFAULTS, SHUTDOWN } from "../timing/index.ts";
 import { createListener, type Listener } from "./listen.ts";
 import type { JobRunner } from "./types.ts";
 import { createWaker } from "./waker.ts";
-import { createWorker, type WorkerInfo } from "./worker.ts";
+import { createWorkers, type WorkerInfo } from "./worker.ts";
 
 export interface QueueOptions {
   /** Workers in this process (default WORKER_CONCURRENCY). */
@@ -50,20 +50,19 @@ export function createQueue(deps: QueueDeps) {
   const waker = createWaker();
   const hardStop = new AbortController();
   const prefix = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const workers = Array.from({ length: o.concurrency }, (_, i) =>
-    createWorker({
-      id: `${prefix}:${i}`,
-      store,
-      runner: deps.runner,
-      waker,
-      logger: log,
-      leaseMs: o.leaseMs,
-      heartbeatMs: Math.max(50, Math.floor(o.leaseMs * QUEUE_DEFAULTS.heartbeatEveryLease)),
-      idleMs: o.idleMs,
-      fetchBackoffMs: o.fetchBackoffMs,
-      hardStop: hardStop.signal,
-    }),
-  );
+  const workers = createWorkers({
+    prefix,
+    slots: o.concurrency,
+    store,
+    runner: deps.runner,
+    waker,
+    logger: log,
+    leaseMs: o.leaseMs,
+    heartbeatMs: Math.max(50, Math.floor(o.leaseMs * QUEUE_DEFAULTS.heartbeatEveryLease)),
+    idleMs: o.idleMs,
+    fetchBackoffMs: o.fetchBackoffMs,
+    hardStop: hardStop.signal,
+  });
   let listener: Listener | null = null;
   let started = false;
 
@@ -98,14 +97,14 @@ export function createQueue(deps: QueueDeps) {
       if (o.listen && config.database.type === "postgres") {
         listener = createListener(config.database.url, () => waker.notify(), log);
       }
-      for (const w of workers) w.start();
+      workers.start();
     },
 
     /** Stops claiming, waits up to `graceMs` for running steps to reach a safe point, leaves the rest to leases. */
     async stop(graceMs: number = SHUTDOWN.graceMs): Promise<void> {
       if (!started) return;
       started = false;
-      const done = Promise.all(workers.map((w) => w.stop()));
+      const done = workers.stop();
       waker.close();
       let timer: NodeJS.Timeout | undefined;
       const inTime = await Promise.race([
@@ -125,7 +124,7 @@ export function createQueue(deps: QueueDeps) {
     },
 
     /** Worker states for health and the admin panel. */
-    workers: (): WorkerInfo[] => workers.map((w) => ({ ...w.info })),
+    workers: (): WorkerInfo[] => workers.infos.map((w) => ({ ...w })),
   };
 }
 

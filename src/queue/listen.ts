@@ -3,10 +3,11 @@
 // re-opened with backoff when it drops (server restart, pg_terminate_backend); notifications sent
 // while it was down are covered by the workers' short idle polling.
 import pg from "pg";
+import { JOBS_CHANNEL } from "../db/sql/createJobs.ts";
 import type { Logger } from "../logger.ts";
 import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
 
-export const JOBS_CHANNEL = "neurocards_jobs";
+export { JOBS_CHANNEL };
 
 export interface Listener {
   /** Tells every process (this one included) that jobs are waiting. */
@@ -21,6 +22,8 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
   let closed = false;
   let failures = 0;
   let retry: NodeJS.Timeout | null = null;
+  let sending = false;
+  let again = false;
 
   async function connect(): Promise<void> {
     if (closed) return;
@@ -67,17 +70,34 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
     );
   }
 
+  // One NOTIFY in flight at a time (pg deprecates overlapping queries on one client); wake-ups
+  // asked for meanwhile are folded into one more after it: a wake-up carries no payload.
+  function notify(): void {
+    if (sending) {
+      again = true;
+      return;
+    }
+    const c = client;
+    if (!c) return;
+    sending = true;
+    c.query(`NOTIFY ${JOBS_CHANNEL}`)
+      .catch((e: unknown) => logger.debug({ err: e }, "NOTIFY failed"))
+      .finally(() => {
+        sending = false;
+        if (again) {
+          again = false;
+          notify();
+        }
+      });
+  }
+
   void connect();
 
   return {
     get connected() {
       return connected;
     },
-    notify(): void {
-      client
-        ?.query(`NOTIFY ${JOBS_CHANNEL}`)
-        .catch((e: unknown) => logger.debug({ err: e }, "NOTIFY failed"));
-    },
+    notify,
     async close(): Promise<void> {
       closed = true;
       if (retry) clearTimeout(retry);

@@ -33,7 +33,9 @@ import {
   users,
 } from "../schema/postgres.ts";
 import { claimJobsPostgres } from "../sql/claimJobs.ts";
+import { createJobsPostgres } from "../sql/createJobs.ts";
 import { heartbeatPostgres } from "../sql/heartbeat.ts";
+import { nextRunAtPostgres } from "../sql/nextRunAt.ts";
 import { queuedBatchKeysPostgres } from "../sql/queuedBatchKeys.ts";
 import { queuePositionPostgres } from "../sql/queuePosition.ts";
 import { releaseJobPostgres } from "../sql/releaseJob.ts";
@@ -215,89 +217,15 @@ function createPostgresStore(
     return row.credits;
   }
 
-  async function existingJobs(q: Q, list: NewJob[]): Promise<Job[]> {
-    const rows = await q
-      .select()
-      .from(jobs)
-      .where(
-        inArray(
-          jobs.idempotencyKey,
-          list.map((j) => j.idempotencyKey),
-        ),
-      )
-      .orderBy(asc(jobs.id));
-    return rows.map(toJob);
-  }
-
   async function createJobs(userId: number, list: NewJob[]): Promise<CreateJobsResult> {
-    try {
-      return await tx("createJobs", async (t): Promise<CreateJobsResult> => {
-        // Lock first, then look for the key: a concurrent call for the same user waits here and,
-        // once it gets the lock, sees the job the first one committed.
-        const balance = await lockBalance(t, userId);
-        if (balance === null) return { ok: false, reason: "user_not_found" };
-        const found = await existingJobs(t, list);
-        if (found.length) return { ok: true, jobs: found, created: false, balance };
-        const required = list.reduce((s, j) => s + j.cost, 0);
-        if (balance < required) return { ok: false, reason: "insufficient_credits", balance, required };
-        const now = new Date();
-        // One multi-row insert for the jobs, one for their ledger rows and one balance update:
-        // a batch costs three round trips, not three per job.
-        const rows = await t
-          .insert(jobs)
-          .values(
-            list.map((j) => ({
-              userId,
-              chatId: j.chatId,
-              template: j.template,
-              model: j.model,
-              language: j.language,
-              photoFileId: j.photoFileId ?? null,
-              photoPath: j.photoPath ?? null,
-              productText: j.productText,
-              wishes: j.wishes ?? null,
-              ownPrompt: j.ownPrompt ?? null,
-              creditsCharged: j.cost,
-              idempotencyKey: j.idempotencyKey,
-              batchKey: j.batchKey ?? null,
-              runAt: now,
-              createdAt: now,
-              updatedAt: now,
-            })),
-          )
-          .returning();
-        rows.sort((a, b) => a.id - b.id);
-        let after = balance;
-        const ledger = rows
-          .filter((row) => row.creditsCharged !== 0)
-          .map((row) => {
-            after -= row.creditsCharged;
-            return {
-              userId,
-              delta: -row.creditsCharged,
-              balanceAfter: after,
-              reason: "job_charge",
-              jobId: row.id,
-              reference: `job:${row.id}:charge`,
-              createdAt: now,
-            };
-          });
-        if (ledger.length) {
-          await t
-            .update(users)
-            .set({ credits: sql`${users.credits} - ${required}`, updatedAt: now })
-            .where(eq(users.id, userId));
-          await t.insert(creditLedger).values(ledger);
-        }
-        const created = rows.map(toJob);
-        return { ok: true, jobs: created, created: true, balance: after };
-      });
-    } catch (err) {
-      // The same key used for another user's row raced us: the key is taken, return its job.
-      if (!isUniqueViolation(err)) throw err;
-      const found = await once("existingJobs", () => existingJobs(db, list));
-      if (!found.length) throw err;
-      return { ok: true, jobs: found, created: false, balance: (await balanceOf(db, userId)) ?? 0 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await createJobsPostgres(query, userId, list, new Date());
+      } catch (err) {
+        // A key committed by another call while this one waited (see createJobs.ts): the next
+        // run's snapshot sees that job and returns it, charging nothing.
+        if (attempt >= 3 || !isUniqueViolation(err)) throw err;
+      }
     }
   }
 
@@ -680,19 +608,7 @@ function createPostgresStore(
     getQueueStats: () => once("queueStats", queueStats),
     countJobsByStatus: (since) =>
       once("countJobsByStatus", () => statusCounts(since ? gte(jobs.createdAt, since) : undefined)),
-    async nextRunAt() {
-      const r = await once("nextRunAt", () =>
-        first(
-          db
-            .select({
-              at: sql<Date | null>`min(greatest(${jobs.runAt}, ${jobs.leaseExpiresAt}))`.mapWith(jobs.runAt),
-            })
-            .from(jobs)
-            .where(sql`${jobs.status} in ('queued', 'processing')`),
-        ),
-      );
-      return r?.at ?? null;
-    },
+    nextRunAt: () => nextRunAtPostgres(query),
 
     async recordPayment(input) {
       try {
