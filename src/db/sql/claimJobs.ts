@@ -45,17 +45,8 @@ const sqliteTexts = new Map<number, string>();
 // SKIP LOCKED lets N workers each take different rows without waiting on each other; the
 // re-check of the lease in the outer WHERE is not needed because the row lock taken by the CTE is
 // held until the UPDATE ends, and a concurrent claimer skips it.
-//
-// The claim commits without waiting for its WAL flush (synchronous_commit off for this statement's
-// transaction alone): the flush is most of a claim's time on a server that fsyncs. A claim lost in
-// a server crash (the last ~0.6 s of commits at most) only puts the job back in the queue: the
-// worker that had it fails its next lease-guarded write or heartbeat and stops, and no money moves
-// in a claim. Charges, refunds and job creation keep synchronous commits.
 const POSTGRES = `
-with async_commit as materialized (
-  select set_config('synchronous_commit', 'off', true)
-),
-picked as (
+with picked as (
   select id from jobs
   where status in ('queued', 'processing') and run_at <= $1
     and (lease_expires_at is null or lease_expires_at < $1)
@@ -70,7 +61,7 @@ update jobs j set
   lease_owner = $2,
   lease_expires_at = $3,
   updated_at = $1
-from picked, async_commit
+from picked
 where j.id = picked.id
 returning j.*`;
 
