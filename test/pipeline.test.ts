@@ -203,6 +203,22 @@ describe("a failed job gives the credit back and says why", () => {
     expect(await h.store.ledgerSum(u.id)).toBe(0);
   });
 
+  it("the same when the database last heard of an earlier step and the job has no attempts left", async () => {
+    const h = await start({ noQueue: true });
+    const u = await h.user(2005);
+    const job = await h.job(u.id, u.tgId);
+    await h.store.patchJob(job.id, { step: "render", attempts: h.config.queue.maxAttempts });
+    const journal = join(h.config.storage.path, ".sent", "journal");
+    mkdirSync(dirname(journal), { recursive: true });
+    appendFileSync(journal, `${job.id}\tFILE_SENT_BEFORE\n`);
+    h.queue.start();
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect([done.status, done.resultFileId]).toEqual(["succeeded", "FILE_SENT_BEFORE"]);
+    expect(h.kie.created).toBe(0);
+    expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(0);
+    expect(await h.store.ledgerSum(u.id)).toBe(0);
+  });
+
   it("each video handed to Telegram is written to this machine's journal before the database records it", async () => {
     const h = await start();
     const u = await h.user(2004);

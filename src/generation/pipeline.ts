@@ -288,11 +288,17 @@ export function createPipeline(d: PipelineDeps) {
     },
   };
 
+  const alreadySent = (jobId: number) => d.sent?.lookup(jobId) !== undefined;
+
   return {
+    /** Whether this machine already handed the job's result to Telegram (./sent-journal.ts). */
+    alreadySent,
     /** Runs the job's current step. */
     async step(job: Job, ctx: StepContext): Promise<StepOutcome> {
       const { name, since } = parseStep(job.step);
-      const run = steps[name];
+      // A video this machine already handed to Telegram: whatever step the database last heard of
+      // (steps before delivery are written with the final status), delivery records it.
+      const run = alreadySent(job.id) ? steps.deliver : steps[name];
       if (!run) throw new GenerationError("unknown", "bad_step", `unknown step ${name}`);
       return run(job, ctx, since);
     },
