@@ -11,11 +11,11 @@ import { createBot } from "./bot/index.ts";
 import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
 import type { Store } from "./db/store.ts";
-import { createGeneration, type GenerationOptions } from "./generation/index.ts";
+import { createGeneration, type GenerationDeps, type GenerationOptions } from "./generation/index.ts";
 import { reportProviders } from "./generation/readiness.ts";
 import { createHttpServer } from "./http/index.ts";
 import type { Logger } from "./logger.ts";
-import { createMetrics, type Metrics } from "./metrics.ts";
+import { createMetrics } from "./metrics.ts";
 import {
   createPaymentsFeature,
   createPaymentsGate,
@@ -27,10 +27,8 @@ import type { QueueHandle } from "./queue/types.ts";
 import type { WorkerInfo } from "./queue/worker.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
-import type { Storage } from "./storage/types.ts";
 import { createTelegram } from "./telegram/index.ts";
-import type { Telegram } from "./telegram/types.ts";
-import { type Catalogue, createCatalogue } from "./templates/index.ts";
+import { createCatalogue } from "./templates/index.ts";
 import { SHUTDOWN } from "./timing/index.ts";
 
 export interface AppOptions {
@@ -52,16 +50,10 @@ export interface App {
 
 export type JobQueueOptions = QueueOptions & GenerationOptions;
 
-export interface JobQueueDeps {
-  config: Config;
-  store: Store;
-  logger: Logger;
-  metrics: Metrics;
-  telegram: Telegram;
-  storage: Storage;
-  catalogue: Catalogue;
+/** What the generation rules need, less what the engine supplies (onReleased), with both sides' options. */
+export type JobQueueDeps = Omit<GenerationDeps, "onReleased" | "options"> & {
   options?: Partial<JobQueueOptions>;
-}
+};
 
 export type JobQueue = QueueHandle & {
   start(): void;

@@ -337,12 +337,12 @@ for (const lang of ["en", "ru"] as const) {
       await u.next(t.desc);
     });
 
-    it("“—”, “нет” and “no” (any case, spaces around) skip the wishes like “-”", async () => {
+    it("“—”, “no”/“none” (en) or “нет”/“no” (ru), any case, spaces around, skip the wishes like “-”", async () => {
       h = await startBotHarness();
       const u = await h.consentedUser({ id: nextId++, language_code: lang });
       await grant(u, 10);
       const user = await userOf(u);
-      for (const skip of ["—", " нет ", "No", "НЕТ"]) {
+      for (const skip of lang === "ru" ? ["—", " нет ", "No", "НЕТ"] : ["—", " no ", "None", "NO"]) {
         u.command("menu");
         await u.next();
         await toWishes(u, t);

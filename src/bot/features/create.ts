@@ -39,8 +39,13 @@ function orList(ctx: BotContext, xs: readonly number[]): string {
 
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/jpg", "image/webp"]);
 const IMAGE_NAME = /\.(jpe?g|png|webp)$/i;
-/** Answers that mean "no wishes", compared trimmed and lower-cased. */
-const SKIP_WISHES = new Set(["-", "—", "–", "нет", "no"]);
+/** Whether a wishes answer means "none" in the seller's language (`wishes-skip-answers`). */
+function skipsWishes(ctx: BotContext, text: string): boolean {
+  return ctx
+    .t("wishes-skip-answers")
+    .split(",")
+    .some((answer) => answer.trim().toLowerCase() === text.toLowerCase());
+}
 
 /** The product image of a message: a photo, or a document that is an image; "not_image" for other files. */
 function imageOf(m: Message): { fileId: string; size: number | undefined } | "not_image" | undefined {
@@ -448,7 +453,7 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
         const t = currentTemplate(ctx);
         if (!t) return resetBroken(ctx);
         if (!text || text.length > LIMITS.wishesMax) return say(expectedText(ctx, step));
-        ctx.session.draft.wishes = SKIP_WISHES.has(text.toLowerCase()) ? null : text;
+        ctx.session.draft.wishes = skipsWishes(ctx, text) ? null : text;
         ctx.session.step = "count";
         return reply(ctx, countScreen(ctx, t));
       }

@@ -109,6 +109,8 @@ wishes-ask =
     Anything special for the video? Mood, setting, accents, what to say.
     Send your wishes as text, or “-” (“no”) to skip.
 wishes-expected = Please send your wishes as text (up to { $max } characters), or “-” (“no”) to skip.
+# Answers to the wishes step that mean "none", comma separated (compared trimmed, in any case).
+wishes-skip-answers = -, —, –, no, none
 btn-skip = Skip
 own-ask =
     <b>Step 4 of 5 — your prompt</b>
