@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli/index.ts";
-import type { CliIo } from "../src/cli/io.ts";
+import { runCliIn } from "./helpers/cli.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -13,21 +12,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { ...env },
-    cwd: dir,
-    execPath: join(dir, "bin", "neurocards"),
-    isTTY: false,
-    waitForSignal: () => new Promise(() => {}),
-  };
-  const code = await runCli(args, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (args: string[], env: Record<string, string>) => runCliIn(dir, args, env);
 
 describe("old .env names", () => {
   it("a command run with the old bot's names works and warns once per old name, without the key", async () => {

@@ -4,8 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli/index.ts";
-import type { CliIo } from "../src/cli/io.ts";
+import { runCliIn } from "./helpers/cli.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -15,23 +14,12 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 async function print(env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { ...env },
-    cwd: dir,
-    execPath: join(dir, "bin", "neurocards"),
-    isTTY: false,
-    waitForSignal: () => new Promise(() => {}),
-  };
-  const code = await runCli(["service", "install", "--print"], io);
-  const unit = out.join("\n");
+  const { code, out, err } = await runCliIn(dir, ["service", "install", "--print"], env);
+  const unit = out;
   const line = /^ReadWritePaths=(.*)$/m.exec(unit)?.[1] ?? "";
   // systemd splits the list at spaces; a path with a space in it is quoted.
   const writable = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-  return { code, err: err.join("\n"), unit, writable };
+  return { code, err, unit, writable };
 }
 
 describe("neurocards service install", () => {

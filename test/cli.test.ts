@@ -4,38 +4,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildProgram, runCli } from "../src/cli/index.ts";
+import { buildProgram } from "../src/cli/index.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { parseConfig } from "../src/config/index.ts";
 import { createStore } from "../src/db/index.ts";
 import { keyHash } from "../src/generation/keys.ts";
 import { createLogger } from "../src/logger.ts";
+import { recordingIo, runCliIn } from "./helpers/cli.ts";
 import { type Fakes, KIE_KEY, startFakes } from "./smoke/fakes.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
 let dir: string;
 
-function io(env: Record<string, string>, over: Partial<CliIo> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { ...env },
-    cwd: dir,
-    execPath: join(dir, "bin", "neurocards"),
-    isTTY: false,
-    waitForSignal: () => new Promise(() => {}),
-    ...over,
-  };
-  return { io: value, out, err };
-}
-
-async function cli(args: string[], env: Record<string, string> = {}, over: Partial<CliIo> = {}) {
-  const t = io(env, over);
-  const code = await runCli(args, t.io);
-  return { code, out: t.out.join("\n"), err: t.err.join("\n") };
-}
+const io = (env: Record<string, string>, over: Partial<CliIo> = {}) => recordingIo(dir, env, over);
+const cli = (args: string[], env: Record<string, string> = {}, over: Partial<CliIo> = {}) =>
+  runCliIn(dir, args, env, over);
 
 /** A valid SQLite configuration in the test's own folder. */
 const base = () => ({
