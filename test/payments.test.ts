@@ -194,18 +194,7 @@ describe("payments when the database fails", () => {
     });
     expect((await h.tg.preCheckoutAnswer(queryId)).ok).toBe(true);
     h.database.down();
-    const chargeId = h.tg.newCharge(u.id, inv);
-    h.tg.pushUpdate({
-      message: h.tg.userMessage(u.profile, {
-        successful_payment: {
-          currency: inv.currency,
-          total_amount: inv.total,
-          invoice_payload: inv.payload,
-          telegram_payment_charge_id: chargeId,
-          provider_payment_charge_id: "",
-        },
-      }),
-    });
+    const { chargeId } = h.tg.reportPayment(u.profile, inv);
     const pending = await u.next("crediting it now");
     expect(pending.text).toContain("Do not pay again");
     expect(pending.text).not.toMatch(/try again|went wrong/i);
@@ -245,18 +234,7 @@ describe("payments when the database fails", () => {
     const second = await u.next(isInvoice);
     const inv = h.tg.invoiceOf(second);
     h.database.down();
-    const chargeId = h.tg.newCharge(u.id, inv);
-    h.tg.pushUpdate({
-      message: h.tg.userMessage(u.profile, {
-        successful_payment: {
-          currency: "XTR",
-          total_amount: inv.total,
-          invoice_payload: inv.payload,
-          telegram_payment_charge_id: chargeId,
-          provider_payment_charge_id: "",
-        },
-      }),
-    });
+    const { chargeId } = h.tg.reportPayment(u.profile, inv);
     await u.next("crediting it now");
     await h.stopProcess();
     expect(await h.store.getPaymentByChargeId(chargeId)).toBeNull();
@@ -290,18 +268,7 @@ describe("payments in webhook mode", () => {
       const { u, user } = await h.member({ id: 125 });
       const payload = encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: u.id });
       h.database.down();
-      const chargeId = h.tg.newCharge(u.id, { payload, currency: "XTR", total: 250 });
-      const update = h.tg.pushUpdate({
-        message: h.tg.userMessage(u.profile, {
-          successful_payment: {
-            currency: "XTR",
-            total_amount: 250,
-            invoice_payload: payload,
-            telegram_payment_charge_id: chargeId,
-            provider_payment_charge_id: "",
-          },
-        }),
-      });
+      const { chargeId, update } = h.tg.reportPayment(u.profile, { payload, currency: "XTR", total: 250 });
       await u.next("crediting it now");
       await new Promise((r) => setTimeout(r, 600));
       const attempts = h.tg.webhookAttempts.filter((a) => a.updateId === update.update_id);
@@ -348,16 +315,7 @@ describe("Stars reconciliation with Telegram's own record", () => {
     expect((await h.reconcile()).credited).toEqual([]);
     await h.restart();
     expect((await h.reconcile()).credited).toEqual([]);
-    const replay = h.tg.userMessage(u.profile, {
-      successful_payment: {
-        currency: "XTR",
-        total_amount: inv.total,
-        invoice_payload: inv.payload,
-        telegram_payment_charge_id: lost,
-        provider_payment_charge_id: "",
-      },
-    });
-    h.tg.pushUpdate({ message: replay });
+    h.tg.reportPayment(u.profile, inv, { chargeId: lost });
     await u.next("уже зачислен");
     expect(await h.store.ledgerSum(user.id)).toBe(11);
     expect((await h.store.getUserById(user.id))?.credits).toBe(11);
@@ -409,16 +367,7 @@ describe("groups and channels", () => {
     h = await startPaymentsBot();
     const { u, user } = await h.member({ id: 141 });
     const payload = encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: u.id });
-    const chargeId = h.tg.newCharge(u.id, { payload, currency: "XTR", total: 250 });
-    h.tg.groupMessage(-100778, u.profile, {
-      successful_payment: {
-        currency: "XTR",
-        total_amount: 250,
-        invoice_payload: payload,
-        telegram_payment_charge_id: chargeId,
-        provider_payment_charge_id: "",
-      },
-    });
+    h.tg.reportPayment(u.profile, { payload, currency: "XTR", total: 250 }, { groupId: -100778 });
     expect((await u.next("Payment received: +5")).text).toContain("Balance: 6");
     expect(await h.store.countUserPayments(user.id)).toBe(1);
     expect(

@@ -177,18 +177,9 @@ async function pay(
     o.stats.declined++;
     return null;
   }
-  const chargeId = o.tg.newCharge(user.id);
+  const { chargeId, update } = o.tg.reportPayment(user.profile, inv);
   o.charges.push({ chargeId, tgId: user.id });
-  const msg = o.tg.userMessage(user.profile, {
-    successful_payment: {
-      currency: inv.currency,
-      total_amount: inv.total,
-      invoice_payload: inv.payload,
-      telegram_payment_charge_id: chargeId,
-      provider_payment_charge_id: "",
-    },
-  });
-  return o.tg.pushUpdate({ message: msg });
+  return update;
 }
 
 /** Waits for the bot's answer; after the load phase a seller gives up within WIND_DOWN_MS. */

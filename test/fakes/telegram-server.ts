@@ -393,6 +393,33 @@ export class FakeTelegram extends EventEmitter {
     return this.newCharge(user.id, invoice);
   }
 
+  /**
+   * Telegram takes the money for an invoice and reports it: a charge (or `chargeId`, an existing
+   * one, for a replay) and its successful_payment update, in the user's private chat or `groupId`.
+   */
+  reportPayment(
+    user: UserProfile,
+    inv: { payload: string; currency: string; total: number },
+    o: { chargeId?: string; groupId?: number } = {},
+  ): { chargeId: string; update: Json } {
+    this.ensureChat(user);
+    const chargeId = o.chargeId ?? this.newCharge(user.id, inv);
+    const content = {
+      successful_payment: {
+        currency: inv.currency,
+        total_amount: inv.total,
+        invoice_payload: inv.payload,
+        telegram_payment_charge_id: chargeId,
+        provider_payment_charge_id: inv.currency === "XTR" ? "" : `prov_${chargeId}`,
+      },
+    };
+    const update =
+      o.groupId === undefined
+        ? this.pushUpdate({ message: this.userMessage(user, content) })
+        : this.groupMessage(o.groupId, user, content);
+    return { chargeId, update };
+  }
+
   /** A message from a user in a group or supergroup the bot is in (created on first use). */
   groupMessage(
     groupId: number,
@@ -1465,17 +1492,7 @@ export class FakeUser {
     });
     const answer = await this.tg.preCheckoutAnswer(queryId);
     if (!answer.ok) return { answer };
-    const chargeId = this.tg.newCharge(this.id, inv);
-    const msg = this.tg.userMessage(this.profile, {
-      successful_payment: {
-        currency: inv.currency,
-        total_amount: inv.total,
-        invoice_payload: inv.payload,
-        telegram_payment_charge_id: chargeId,
-        provider_payment_charge_id: inv.currency === "XTR" ? "" : `prov_${chargeId}`,
-      },
-    });
-    const update = this.tg.pushUpdate({ message: msg });
+    const { chargeId, update } = this.tg.reportPayment(this.profile, inv);
     return { answer, chargeId, update };
   }
 
