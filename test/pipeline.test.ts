@@ -1,14 +1,14 @@
-// End to end through the queue: real store, storage, Telegram sender and HTTP server against the
-// fake Bot API, kie.ai and OpenAI servers.
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decode } from "../src/bot/callbacks.ts";
+import { openSentJournal, sentJournalPath } from "../src/generation/sent-journal.ts";
 import { createCatalogue } from "../src/templates/index.ts";
 import { harnessPerTest } from "./helpers/harness-per-test.ts";
 import { ADMIN_ID, type Harness } from "./queue-harness.ts";
 
 const start = harnessPerTest();
+
+/** This machine's journal of what was handed to Telegram, as the harness's queue opens it. */
+const journalOf = (h: Harness) => openSentJournal(sentJournalPath(h.config.storage.path));
 
 const texts = (h: Harness, chatId: number) => h.tg.messages(chatId).map((m) => m.text ?? m.caption ?? "");
 
@@ -192,9 +192,7 @@ describe("a failed job gives the credit back and says why", () => {
     const h = await start({ noQueue: true });
     const u = await h.user(2003);
     const job = await h.job(u.id, u.tgId);
-    const journal = join(h.config.storage.path, ".sent", "journal");
-    mkdirSync(dirname(journal), { recursive: true });
-    appendFileSync(journal, `${job.id}\tFILE_SENT_BEFORE\n`);
+    journalOf(h).record(job, "FILE_SENT_BEFORE");
     h.queue.start();
     const done = await h.waitFor(job.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
@@ -208,9 +206,7 @@ describe("a failed job gives the credit back and says why", () => {
     const u = await h.user(2005);
     const job = await h.job(u.id, u.tgId);
     await h.store.patchJob(job.id, { step: "render", attempts: h.config.queue.maxAttempts });
-    const journal = join(h.config.storage.path, ".sent", "journal");
-    mkdirSync(dirname(journal), { recursive: true });
-    appendFileSync(journal, `${job.id}\tFILE_SENT_BEFORE\n`);
+    journalOf(h).record(job, "FILE_SENT_BEFORE");
     h.queue.start();
     const done = await h.waitFor(job.id, ["succeeded", "failed"]);
     expect([done.status, done.resultFileId]).toEqual(["succeeded", "FILE_SENT_BEFORE"]);
@@ -224,8 +220,18 @@ describe("a failed job gives the credit back and says why", () => {
     const u = await h.user(2004);
     const job = await h.job(u.id, u.tgId);
     const done = await h.waitFor(job.id, ["succeeded", "failed"]);
-    const journal = readFileSync(join(h.config.storage.path, ".sent", "journal"), "utf8");
-    expect(journal).toContain(`${job.id}\t${done.resultFileId}\n`);
+    expect(journalOf(h).lookup(done)).toEqual({ fileId: done.resultFileId });
+  });
+
+  it("a journal line of a job with the same id from a database started afresh is not taken for this job", async () => {
+    const h = await start({ noQueue: true });
+    const u = await h.user(2006);
+    const job = await h.job(u.id, u.tgId);
+    journalOf(h).record({ id: job.id, idempotencyKey: "an-older-database" }, "FILE_OF_SOMEONE_ELSE");
+    h.queue.start();
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect(done.resultFileId).not.toBe("FILE_OF_SOMEONE_ELSE");
+    expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(1);
   });
 
   it("transient 5xx storm: retried and delivered without a second task", async () => {

@@ -3,7 +3,6 @@
 // position notices and the refund sweep. One factory; the app hands its runner to the lease
 // engine (../queue/) and wires the two together.
 
-import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
@@ -24,7 +23,7 @@ import { createPositionNotifier } from "./positions.ts";
 import { createPromptWriter } from "./prompt.ts";
 import { createRefundSweep } from "./refund-sweep.ts";
 import { createJobRunner } from "./run-job.ts";
-import { openSentJournal } from "./sent-journal.ts";
+import { openSentJournal, sentJournalPath } from "./sent-journal.ts";
 
 export interface GenerationOptions {
   /** Workers in this process (default WORKER_CONCURRENCY), for the wait estimates. */
@@ -101,7 +100,7 @@ export function createGeneration(deps: GenerationDeps) {
     progressEveryMs: o.progressEveryMs,
   });
   // Beside the stored files, on this machine's disk: the bridge over a database outage (see there).
-  const sent = openSentJournal(join(config.storage.path, ".sent", "journal"));
+  const sent = openSentJournal(sentJournalPath(config.storage.path));
   const pipeline = createPipeline({
     config,
     store,
@@ -178,7 +177,6 @@ export function createGeneration(deps: GenerationDeps) {
     async stop(): Promise<void> {
       sweep.stop();
       await positions.stop();
-      sent.close();
     },
     /** Sends progress edits still waiting for their interval (often the final "Done"). */
     flush: () => delivery.flush(),

@@ -246,7 +246,7 @@ export function createPipeline(d: PipelineDeps) {
       job = { ...job, ...shown };
       await d.delivery.uploading(job);
       // Sent before a crash that kept the database from hearing of it: finish without a second video.
-      const before = d.sent?.lookup(job.id);
+      const before = d.sent?.lookup(job);
       const sent = before
         ? { fileId: before.fileId, via: "video" as const }
         : await d.delivery.deliver(job, async () => {
@@ -256,7 +256,7 @@ export function createPipeline(d: PipelineDeps) {
             return s.state === "success" ? (s.urls[0] ?? null) : null;
           });
       if (before) d.logger.info({ jobId: job.id }, "the video was sent before a restart; recording it");
-      else if (sent.via !== "blocked") d.sent?.record(job.id, sent.fileId);
+      else if (sent.via !== "blocked") d.sent?.record(job, sent.fileId);
       if (sent.via === "blocked")
         d.logger.info({ jobId: job.id }, "user blocked the bot; video kept in history");
       // The video is in the chat: from here on a failure must not run this step again (a second
@@ -288,7 +288,7 @@ export function createPipeline(d: PipelineDeps) {
     },
   };
 
-  const alreadySent = (jobId: number) => d.sent?.lookup(jobId) !== undefined;
+  const alreadySent = (job: Job) => d.sent?.lookup(job) !== undefined;
 
   return {
     /** Whether this machine already handed the job's result to Telegram (./sent-journal.ts). */
@@ -298,7 +298,7 @@ export function createPipeline(d: PipelineDeps) {
       const { name, since } = parseStep(job.step);
       // A video this machine already handed to Telegram: whatever step the database last heard of
       // (steps before delivery are written with the final status), delivery records it.
-      const run = alreadySent(job.id) ? steps.deliver : steps[name];
+      const run = alreadySent(job) ? steps.deliver : steps[name];
       if (!run) throw new GenerationError("unknown", "bad_step", `unknown step ${name}`);
       return run(job, ctx, since);
     },

@@ -126,7 +126,7 @@ export function createJobRunner(d: RunnerDeps): JobRunner {
       let job = claimed;
       // Claims count an attempt when the previous holder's lease expired: a job that keeps
       // killing its worker stops here instead of looping forever.
-      if (job.attempts >= d.config.queue.maxAttempts && !d.pipeline.alreadySent(job.id)) {
+      if (job.attempts >= d.config.queue.maxAttempts && !d.pipeline.alreadySent(job)) {
         return fail(
           job,
           new GenerationError("unknown", "worker_lost", "the job's worker stopped too many times"),
