@@ -155,6 +155,11 @@ describe("pipeline texts", () => {
     expect(back("ru", 5)).toContain("5 кредитов вернули на баланс");
     expect(back("en", 1)).toContain("Your credit is back on your balance");
     expect(back("en", 2)).toContain("Your 2 credits are back on your balance");
+    expect(back("ru", 21)).toContain("21 кредит вернули на баланс");
+    // A job that ran free (retried by an admin after its refund) gives nothing back.
+    expect(back("ru", 0)).toContain("Кредиты за это видео не списывались");
+    expect(back("en", 0)).toContain("Nothing was charged for this video");
+    expect(back("en", 0)).not.toMatch(/back on your balance/);
   });
 });
 

@@ -17,9 +17,10 @@ gen-link =
 
 ## Apologies for a failed job (the credits are already back)
 gen-credits-back = { $credits ->
-    [one] Your credit is
-   *[other] Your { $credits } credits are
-} back on your balance
+    [0] Nothing was charged for this video
+    [one] Your credit is back on your balance
+   *[other] Your { $credits } credits are back on your balance
+}
 gen-fail-transient = 😔 We couldn't make the video: the video service did not respond. { gen-credits-back } — please try again a bit later.
 gen-fail-content_refused = 😔 The video service refused this photo or description — usually because of people in the photo, someone else's logos or famous characters. { gen-credits-back }. Try a photo of the product alone on a plain background and a description without brand names.
 gen-fail-provider_unavailable = 😔 The video service is unavailable right now. { gen-credits-back } — please try later.
