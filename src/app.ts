@@ -122,13 +122,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   // Telegram's record of Stars payments against ours, by the process that receives the updates.
   const reconciler =
     mode === "all"
-      ? createStarsReconciler({
-          api: telegram.api,
-          store,
-          service: payments,
-          logger,
-          notifyAdmins: (text) => telegram.notifyAdmins(text),
-        })
+      ? createStarsReconciler({ telegram, store, service: payments, receipts: gate.receipts, logger })
       : undefined;
   const bot = broadcasts
     ? createBot({

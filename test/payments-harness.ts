@@ -67,11 +67,11 @@ export async function startPaymentsBot(env: Record<string, string> = {}, opts: H
       retryMs: opts.paymentRetryMs ?? { base: 20, max: 100 },
     });
     const reconciler = createStarsReconciler({
-      api: telegram.api,
+      telegram,
       store: paymentsStore,
       service: gate.service,
+      receipts: gate.receipts,
       logger,
-      notifyAdmins: (text) => telegram.notifyAdmins(text),
     });
     const bot = createBot({
       ...deps,

@@ -321,24 +321,45 @@ describe("Stars reconciliation with Telegram's own record", () => {
     expect((await h.store.getUserById(user.id))?.credits).toBe(11);
   });
 
-  it("reads Telegram's transactions page by page and ignores refunds and foreign transactions", async () => {
+  it("reads Telegram's transactions page by page, ignores refunds, and reports a charge it cannot read to the admins once", async () => {
     h = await startPaymentsBot();
+    const { u: admin } = await h.member({ id: ADMIN_ID });
     const { u, user } = await h.member({ id: 131 });
-    const payload = encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: u.id });
+    // 130 sellers whose payment update was lost (one each: receipts are paced per chat).
     const charges: string[] = [];
-    for (let i = 0; i < 130; i++)
-      charges.push(h.tg.chargeWithoutUpdate(u.profile, { payload, currency: "XTR", total: 250 }));
+    for (let i = 0; i < 130; i++) {
+      const seller = h.tg.user({ id: 3000 + i, language_code: "en" });
+      const payload = encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: seller.id });
+      charges.push(h.tg.chargeWithoutUpdate(seller.profile, { payload, currency: "XTR", total: 250 }));
+    }
     h.tg.chargeWithoutUpdate(u.profile, { payload: "not ours", currency: "XTR", total: 7 });
     const report = await h.reconcile();
     expect(report.read).toBe(131);
     expect(report.credited).toHaveLength(130);
-    expect(await h.store.ledgerSum(user.id)).toBe(1 + 130 * 5);
+    const last = (await h.store.getUserByTgId(3129))!;
+    expect([last.credits, await h.store.ledgerSum(last.id)]).toEqual([6, 6]);
     // A refund made outside the bot is an outgoing transaction: never credited.
-    await h.bot.bot.api.refundStarPayment(u.id, charges[0]!);
+    await h.bot.bot.api.refundStarPayment(3000, charges[0]!);
     const again = await h.reconcile();
     expect(again.credited).toEqual([]);
     expect(again.read).toBeGreaterThan(0);
-    expect(await h.store.ledgerSum(user.id)).toBe(1 + 130 * 5);
+    expect(await h.store.ledgerSum(user.id)).toBe(1);
+    await h.reconcile();
+    await admin.next("cannot read");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(admin.messages().filter((m) => String(m.text).includes("cannot read"))).toHaveLength(1);
+  });
+
+  it("a missed first payment of a referred seller pays the referrer's bonus with its notice, as a live one does", async () => {
+    h = await startPaymentsBot({ REFERRAL_BONUS: "3" });
+    const { u: referrer, user: ref } = await h.member({ id: 132 });
+    const tg = h.tg.user({ id: 133, language_code: "en" });
+    await h.store.getOrCreateUser({ tgId: 133, firstName: "Friend" }, { referralCode: ref.referralCode });
+    const payload = encodePayload(h.config.http.linkSecret, { packageId: "p5", tgId: tg.id });
+    h.tg.chargeWithoutUpdate(tg.profile, { payload, currency: "XTR", total: 250 });
+    expect((await h.reconcile()).credited).toHaveLength(1);
+    await tg.next("Payment received: +5");
+    expect((await referrer.next("friend you invited")).text).toContain("+3");
   });
 });
 

@@ -3,13 +3,13 @@
 // Telegram wants within 10 s, and the receipt of a successful payment that the intake has already
 // recorded. Installed by the bot ahead of its own middleware; payments arriving in a group are
 // still recorded (the money is taken), and their receipt goes to the payer's private chat.
-import { Composer, InlineKeyboard } from "grammy";
-import { callbackData } from "../bot/callbacks.ts";
+import { Composer } from "grammy";
 import type { BotContext } from "../bot/context.ts";
-import { localeOfUser } from "../i18n/language.ts";
+import { languageFromCode, localeOfUser } from "../i18n/language.ts";
 import type { PaymentsFeatureDeps } from "./feature.ts";
 import { createPaymentIntake } from "./intake.ts";
 import { paymentsTexts } from "./locales.ts";
+import { createReceipts } from "./receipts.ts";
 import {
   createPaymentsService,
   type DeclineReason,
@@ -43,11 +43,12 @@ export function createPaymentsGate(deps: PaymentsGateDeps) {
     notifyAdmins: (text) => telegram.notifyAdmins(text),
     retryMs: deps.retryMs,
   });
+  const receipts = createReceipts({ telegram, logger });
   const composer = new Composer<BotContext>();
 
   composer.on("pre_checkout_query", async (ctx) => {
     const q = ctx.preCheckoutQuery;
-    const fallbackLocale = localeOfUser({ language: null, languageCode: q.from.language_code ?? null });
+    const fallbackLocale = languageFromCode(q.from.language_code);
     let verdict: PreCheckoutVerdict;
     try {
       verdict = await service.checkPreCheckout(q);
@@ -69,48 +70,17 @@ export function createPaymentsGate(deps: PaymentsGateDeps) {
 
   // The credits are on the balance whatever happens to the receipt: a failed send is logged, never
   // turned into the generic "something went wrong, try again" (which would read as "pay again").
-  const receiptLost = (err: unknown) => logger.warn({ err }, "payment receipt not delivered");
-
   composer.on("message:successful_payment", async (ctx) => {
     // Already recorded when the update came through the poller or the webhook; a no-op then.
     await intake.save([ctx.update]);
     const outcome = intake.outcomeOf(ctx.update);
-    const sp = ctx.message.successful_payment;
-    const to = ctx.from.id;
-    if (!outcome?.ok) {
-      // Telegram approved a payload we cannot read (pre-checkout would have declined it): the
-      // money is taken, so a person must look at it.
-      await telegram.notifyAdmins((l) =>
-        texts.t(l, "pay-admin-unreadable", {
-          tgId: to,
-          amount: sp.total_amount,
-          currency: sp.currency,
-          payload: sp.invoice_payload,
-          charge: sp.telegram_payment_charge_id,
-        }),
-      );
-      const t = texts.bind(localeOfUser({ language: null, languageCode: ctx.from.language_code ?? null }));
-      await ctx.api.sendMessage(to, t("pay-pending-manual")).catch(receiptLost);
-      return;
-    }
-    const t = texts.bind(localeOfUser(outcome.user));
-    const key = outcome.credited ? "pay-receipt" : "pay-receipt-replay";
-    await ctx.api
-      .sendMessage(to, t(key, { credits: outcome.payment.credits, balance: outcome.balance }), {
-        parse_mode: "HTML",
-        reply_markup: new InlineKeyboard().text(t("btn-create"), callbackData.create()),
-      })
-      .catch(receiptLost);
-    if (outcome.referral) {
-      const { referrer, bonus, balance } = outcome.referral;
-      const text = texts.t(localeOfUser(referrer), "pay-referral-bonus", { bonus, balance });
-      await telegram
-        .send(referrer.tgId, (api) => api.sendMessage(referrer.tgId, text, { parse_mode: "HTML" }))
-        .catch((err) => logger.warn({ err, referrerId: referrer.id }, "referral notice not delivered"));
-    }
+    // Telegram approved a payload we cannot read (pre-checkout would have declined it): the money
+    // is taken, so a person must look at it. The receipt goes to the private chat, also from a group.
+    if (!outcome?.ok) await receipts.unreadable(ctx.from, ctx.message.successful_payment);
+    else await receipts.credited(ctx.from.id, outcome);
   });
 
-  return { composer, intake, service };
+  return { composer, intake, service, receipts };
 }
 
 export type PaymentsGate = ReturnType<typeof createPaymentsGate>;

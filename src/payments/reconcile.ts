@@ -5,23 +5,22 @@
 // through the same path as a live payment (idempotent per charge id), then tells the user and the
 // admins. The position read so far is kept in the store, so a run reads only what is new plus a
 // margin of the last page.
-import { type Api, InlineKeyboard } from "grammy";
 import type { StarTransaction, SuccessfulPayment, User as TelegramUser } from "grammy/types";
-import { callbackData } from "../bot/callbacks.ts";
 import type { Store } from "../db/store.ts";
 import type { Language } from "../db/types.ts";
-import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
-import type { AdminText } from "../telegram/types.ts";
+import type { Telegram } from "../telegram/types.ts";
 import { paymentsTexts } from "./locales.ts";
+import type { Receipts } from "./receipts.ts";
 import type { PaymentsService } from "./service.ts";
 
 export interface StarsReconcilerDeps {
-  api: Api;
+  telegram: Telegram;
   store: Pick<Store, "getPaymentByChargeId" | "readSession" | "writeSession">;
   service: Pick<PaymentsService, "applyPayment">;
+  /** The same receipts a live payment gets (shared with the payments gate). */
+  receipts: Receipts;
   logger: Logger;
-  notifyAdmins(text: AdminText): Promise<void>;
   /** Time between runs after the first (default 1 hour). */
   everyMs?: number;
   /**
@@ -60,11 +59,12 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
 
   async function once(): Promise<ReconcileReport> {
     const report: ReconcileReport = { read: 0, credited: [] };
+    const seen = await readCursor();
     // One page back: transactions of the same second may be listed in another order next time.
-    let offset = Math.max(0, (await readCursor()) - PAGE);
+    let offset = Math.max(0, seen - PAGE);
     for (;;) {
-      const { transactions } = await d.api.getStarTransactions({ offset, limit: PAGE });
-      for (const tx of transactions) {
+      const { transactions } = await d.telegram.api.getStarTransactions({ offset, limit: PAGE });
+      for (const [i, tx] of transactions.entries()) {
         const missed = missedPayment(tx);
         if (!missed || (await d.store.getPaymentByChargeId(tx.id))) continue;
         const sp: SuccessfulPayment = {
@@ -76,41 +76,22 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
         };
         const outcome = await d.service.applyPayment(missed.from, sp);
         if (!outcome.ok) {
-          d.logger.error(
-            { chargeId: tx.id, tgId: missed.from.id },
-            "a Stars charge with an unreadable payload",
-          );
-          await d.notifyAdmins((l) =>
-            texts.t(l, "pay-admin-unreadable", {
-              tgId: missed.from.id,
-              amount: tx.amount,
-              currency: "XTR",
-              payload: missed.payload,
-              charge: tx.id,
-            }),
-          );
+          // Reported once, when first read: the margin re-reads it, and it never gets a row.
+          if (offset + i >= seen) await d.receipts.unreadable(missed.from, sp);
           continue;
         }
         if (!outcome.credited) continue; // recorded meanwhile by the live update
         const credits = outcome.payment.credits;
         report.credited.push({ chargeId: tx.id, tgId: missed.from.id, credits });
         d.logger.warn({ chargeId: tx.id, tgId: missed.from.id, credits }, "missed Stars payment credited");
-        const t = texts.bind(localeOfUser(outcome.user));
-        await d.api
-          .sendMessage(missed.from.id, t("pay-receipt", { credits, balance: outcome.balance }), {
-            parse_mode: "HTML",
-            reply_markup: new InlineKeyboard().text(t("btn-create"), callbackData.create()),
-          })
-          .catch((err) =>
-            d.logger.warn({ err, tgId: missed.from.id }, "receipt of a missed payment not delivered"),
-          );
+        await d.receipts.credited(missed.from.id, outcome);
       }
       report.read += transactions.length;
       offset += transactions.length;
       await d.store.writeSession(CURSOR_KEY, JSON.stringify({ offset }));
       if (transactions.length < PAGE) break;
     }
-    if (report.credited.length > 0) await d.notifyAdmins((l) => summary(l, report.credited));
+    if (report.credited.length > 0) await d.telegram.notifyAdmins((l) => summary(l, report.credited));
     return report;
   }
 
@@ -125,19 +106,21 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
     return `${texts.t(locale, "pay-admin-reconciled", { count: credited.length })}\n${lines.join("\n")}`;
   }
 
+  /** One pass; concurrent calls share it. */
+  function run(): Promise<ReconcileReport> {
+    running ??= once().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
   return {
-    /** One pass; concurrent calls share it. */
-    run(): Promise<ReconcileReport> {
-      running ??= once().finally(() => {
-        running = undefined;
-      });
-      return running;
-    },
+    run,
     /** Runs now and then every `everyMs`; failures are logged and retried at the next run. */
     start(): void {
       if (timer) return;
       const tick = () =>
-        void this.run().catch((err) => d.logger.warn({ err }, "Stars reconciliation failed; retried later"));
+        void run().catch((err) => d.logger.warn({ err }, "Stars reconciliation failed; retried later"));
       timer = setTimeout(() => {
         tick();
         timer = setInterval(tick, d.everyMs ?? 60 * 60_000);
