@@ -197,10 +197,12 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       // A stop (SIGTERM) during start-up wins: what started is stopped by it, nothing starts after.
       if (stopping) return;
       queue.start();
-      // Not awaited: an admin notice through a slow Bot API must not hold the start.
-      void reportProviders({ config, telegram, logger }).catch((err: unknown) =>
-        logger.warn({ err }, "could not tell the admins about the providers"),
-      );
+      // Not awaited: an admin notice through a slow Bot API must not hold the start. Told by the
+      // process that serves the sellers; extra workers would repeat the same alert.
+      if (mode === "all")
+        void reportProviders({ config, telegram, logger }).catch((err: unknown) =>
+          logger.warn({ err }, "could not tell the admins about the providers"),
+        );
       sweeper.start();
       // Automatic backups (BACKUP_INTERVAL_HOURS) are taken by the polling process only, so
       // extra workers on other machines do not each write one.

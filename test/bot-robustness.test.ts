@@ -2,11 +2,11 @@
 // handler failures, Telegram's 429/5xx storms and 409 conflicts, blocked users.
 
 import { spawnSync } from "node:child_process";
-import { hostname } from "node:os";
 import { Composer } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotContext } from "../src/bot/context.ts";
 import { createBot } from "../src/bot/index.ts";
+import { leaseOwner } from "../src/bot/polling.ts";
 import type { Store } from "../src/db/store.ts";
 import { buttonsOf, type FakeMessage, type FakeUser, startFakeTelegram } from "./fakes/telegram-server.ts";
 import { type BotHarness, startBotHarness, waitUntil } from "./helpers/bot-harness.ts";
@@ -409,7 +409,7 @@ describe("bot robustness", () => {
     const first = await start();
     await first.stopBot();
     const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
-    await first.store.acquireInstanceLease("telegram-poller", `${hostname()}:${dead}:gone`, 60_000);
+    await first.store.acquireInstanceLease("telegram-poller", leaseOwner(dead, "gone"), 60_000);
     const t0 = Date.now();
     const second = await start({ tg: first.tg, store: first.store, waitForPolling: false });
     await waitUntil(() => second.bot.isPolling(), 5000, "the restarted bot to poll");
@@ -417,10 +417,21 @@ describe("bot robustness", () => {
     expect(second.logs.some((l) => String(l.msg).includes("taking over its lease"))).toBe(true);
   });
 
+  it("a lease of a gone pid in another pid namespace (a container on the same hostname) is not taken over", async () => {
+    const first = await start();
+    await first.stopBot();
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    const owner = leaseOwner(dead, "x").replace(/:(\d+)\.x$/, ":1.x");
+    await first.store.acquireInstanceLease("telegram-poller", owner, 60_000);
+    const second = await start({ tg: first.tg, store: first.store, waitForPolling: false });
+    await waitUntil(() => second.bot.pollerState() === "waiting_for_lease", 5000, "the bot to wait");
+    expect(second.bot.isPolling()).toBe(false);
+  });
+
   it("a lease held by a live process on this machine is not taken over", async () => {
     const first = await start();
     await first.stopBot();
-    await first.store.acquireInstanceLease("telegram-poller", `${hostname()}:${process.ppid}:alive`, 60_000);
+    await first.store.acquireInstanceLease("telegram-poller", leaseOwner(process.ppid, "alive"), 60_000);
     const second = await start({ tg: first.tg, store: first.store, waitForPolling: false });
     await waitUntil(() => second.bot.pollerState() === "waiting_for_lease", 5000, "the bot to wait");
     expect(second.bot.isPolling()).toBe(false);

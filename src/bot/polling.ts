@@ -2,6 +2,7 @@
 // 409 Conflict (another program polls this token, or a webhook is set) logged with its cause and
 // retried with backoff while the rest of the process keeps running, and a stop that lets the
 // updates in flight finish.
+import { readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import {
   createConcurrentSink,
@@ -46,7 +47,7 @@ export function createPoller(o: PollerOptions) {
   const { bot, store, logger } = o;
   const ttl = o.leaseTtlMs ?? 30_000;
   const pace = o.backoffMs ?? { first: 1000, max: 60_000 };
-  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const owner = leaseOwner(process.pid, Math.random().toString(36).slice(2, 8));
   let state: PollerState = "idle";
   let runner: RunnerHandle | null = null;
   let loop: Promise<void> | null = null;
@@ -212,9 +213,32 @@ export function createPoller(o: PollerOptions) {
 }
 
 /** `host:pid:nonce` of a process on this host that no longer exists (a reused pid counts as alive). */
+/**
+ * The pid namespace this process lives in (Linux), so a pid is only compared within one: two
+ * containers sharing a hostname (host networking) have separate pids. Empty elsewhere.
+ */
+const PID_NAMESPACE = (() => {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/pid"))?.[1] ?? "";
+  } catch {
+    return "";
+  }
+})();
+
+/** `host:pid:namespace.nonce`: what the poller lease records about its holder. */
+export function leaseOwner(pid: number, nonce: string): string {
+  return `${hostname()}:${pid}:${PID_NAMESPACE}.${nonce}`;
+}
+
+/**
+ * A holder in this host's and this pid namespace whose process no longer exists. A reused pid
+ * counts as alive; without a known namespace nothing is ever taken over.
+ */
 function isDeadLocalHolder(holder: string): boolean {
-  const [host, pid] = holder.split(":");
-  if (host !== hostname() || !/^\d+$/.test(pid ?? "") || Number(pid) === process.pid) return false;
+  const [host, pid, tail] = holder.split(":");
+  const ns = tail?.split(".")[0];
+  if (!PID_NAMESPACE || ns !== PID_NAMESPACE || host !== hostname()) return false;
+  if (!/^\d+$/.test(pid ?? "") || Number(pid) === process.pid) return false;
   try {
     process.kill(Number(pid), 0);
     return false;

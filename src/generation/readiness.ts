@@ -2,9 +2,9 @@
 // stops every order (warned in the log and to the admins), a missing OpenAI key only means the
 // templates' own prompts (one info line, so jobs need not repeat it).
 import type { Config } from "../config/index.ts";
-import { messages } from "../generation/messages.ts";
 import type { Logger } from "../logger.ts";
 import type { Telegram } from "../telegram/types.ts";
+import { messages } from "./messages.ts";
 
 export interface ReadinessDeps {
   config: Pick<Config, "kie" | "openai">;

@@ -6,7 +6,7 @@
 // being credited); a process killed meanwhile never confirmed the update, so Telegram delivers it
 // again to the next one. Nothing here needs the session or the user row to exist.
 import type { Update } from "grammy/types";
-import { localeOfUser } from "../i18n/language.ts";
+import { languageFromCode } from "../i18n/language.ts";
 import type { Texts } from "../i18n/texts.ts";
 import type { Logger } from "../logger.ts";
 import type { AdminText } from "../telegram/types.ts";
@@ -63,7 +63,7 @@ export function createPaymentIntake(d: PaymentIntakeDeps) {
     const sp = update.message!.successful_payment!;
     const charge = sp.telegram_payment_charge_id;
     const giveUpAt = o.deadlineMs === undefined ? Infinity : Date.now() + o.deadlineMs;
-    const locale = localeOfUser({ language: null, languageCode: from.language_code ?? null });
+    const locale = languageFromCode(from.language_code);
     for (let attempt = 1; ; attempt++) {
       try {
         outcomes.set(update, await d.service.applyPayment(from, sp));

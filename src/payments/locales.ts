@@ -3,6 +3,10 @@
 import { createTexts, type Texts } from "../i18n/texts.ts";
 import { EMBEDDED } from "./locales/embedded.ts";
 
+let texts: Texts | undefined;
+
+/** Parsed once per process: the gate, the buy screens, the receipts and the reconciliation share it. */
 export function paymentsTexts(): Texts {
-  return createTexts(EMBEDDED);
+  texts ??= createTexts(EMBEDDED);
+  return texts;
 }

@@ -7,8 +7,6 @@ import { JOBS_CHANNEL } from "../db/sql/createJobs.ts";
 import type { Logger } from "../logger.ts";
 import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
 
-export { JOBS_CHANNEL };
-
 export interface Listener {
   /** Tells every process (this one included) that jobs are waiting. */
   notify(): void;

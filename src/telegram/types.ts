@@ -1,6 +1,7 @@
 // What the rest of the program uses to talk to Telegram outside of an update handler (workers
 // delivering videos, broadcasts, admin alerts). Built by createTelegram() in ./index.ts.
 import { type Api, GrammyError } from "grammy";
+import type { AdminText } from "../i18n/texts.ts";
 
 export class UserBlockedBotError extends Error {
   constructor(readonly chatId: number) {
@@ -16,8 +17,6 @@ export class UserBlockedBotError extends Error {
 export function isNotModified(err: unknown): boolean {
   return /message is not modified/i.test(err instanceof GrammyError ? err.description : String(err));
 }
-
-import type { AdminText } from "../i18n/texts.ts";
 
 export type { AdminText };
 
