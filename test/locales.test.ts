@@ -64,7 +64,7 @@ describe("locale files", () => {
   describe.each(dirs)("%s", (dir) => {
     const embedded = EMBEDDED_BY_DIR[dir] ?? {};
 
-    it("are embedded exactly as the .ftl files read (run src/payments/locales/embed.mjs or scripts/embed-locales.mjs after editing)", () => {
+    it("are embedded exactly as the .ftl files read (run scripts/embed-locales.mjs after editing)", () => {
       for (const lang of LANGS)
         expect(embedded[lang]).toBe(readFileSync(join(SRC, dir, `${lang}.ftl`), "utf8"));
     });

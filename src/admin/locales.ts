@@ -1,4 +1,4 @@
-// The admin and broadcast texts, embedded from ./locales/*.ftl (see src/payments/locales/embed.mjs).
+// The admin and broadcast texts, embedded from ./locales/*.ftl (see scripts/embed-locales.mjs).
 import { createTexts, type Texts } from "../i18n/texts.ts";
 import { EMBEDDED } from "./locales/embedded.ts";
 
