@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { openPostgresDriver } from "../../src/db/driver/postgres.ts";
+import { openSqliteDriver } from "../../src/db/driver/sqlite.ts";
+import type { Driver } from "../../src/db/driver/types.ts";
 import { openPostgresStore } from "../../src/db/postgres/store.ts";
 import { openSqliteStore } from "../../src/db/sqlite/store.ts";
 import type { Store } from "../../src/db/store.ts";
@@ -138,6 +141,51 @@ export function postgresFactory(url: string): StoreFactory {
       };
     },
   };
+}
+
+export interface DriverFactory {
+  name: "sqlite" | "postgres";
+  /** A fresh, migrated database (temp file or own schema), removed again on close. */
+  make(): Promise<Driver>;
+}
+
+/** Drivers on fresh databases: SQLite always; Postgres too when TEST_DATABASE_URL is set. */
+export function driverFactories(): DriverFactory[] {
+  const sqlite: DriverFactory = {
+    name: "sqlite",
+    async make() {
+      const dir = mkdtempSync(join(tmpdir(), "nc-driver-"));
+      const d = openSqliteDriver({ path: join(dir, "test.db") });
+      const close = d.close.bind(d);
+      return Object.assign(d, {
+        async close() {
+          await close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      });
+    },
+  };
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) return [sqlite];
+  const postgres: DriverFactory = {
+    name: "postgres",
+    async make() {
+      const schema = `t_${randomBytes(6).toString("hex")}`;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`create schema ${schema}`);
+      const d = await openPostgresDriver({ url, schema, poolSize: 4, logger: silentLogger() });
+      const close = d.close.bind(d);
+      return Object.assign(d, {
+        async close() {
+          await close();
+          await admin.query(`drop schema if exists ${schema} cascade`);
+          await admin.end();
+        },
+      });
+    },
+  };
+  return [sqlite, postgres];
 }
 
 /** SQLite always; Postgres too when TEST_DATABASE_URL is set. */

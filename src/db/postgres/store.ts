@@ -71,7 +71,7 @@ import {
   parseUserQuery,
   requeueFields,
 } from "../util.ts";
-import { createRetry, isRetryable } from "./retry.ts";
+import { createRetry, isRetryable } from "../driver/retry.ts";
 
 export interface PostgresStoreOptions {
   url: string;

@@ -1,0 +1,133 @@
+// SQL text written once for both dialects. A tagged template keeps values apart from text:
+//
+//   sql`select * from users where id = ${id} ${forUpdate}`
+//
+// renders `… where id = ?` for SQLite and `… where id = $1 for update` for Postgres, with the values
+// encoded for the driver (SQLite has no dates or booleans: epoch milliseconds and 0/1). Nested
+// fragments compose; `dialect({ sqlite, postgres })` picks text per dialect where the SQL must differ.
+//
+// Hand-written rather than drizzle's `sql`: drizzle binds column objects of one dialect's schema,
+// so a query built on it is still written per dialect, and its per-call param walk costs the hot
+// paths more than this renderer, which caches the rendered text per call site (the template's
+// strings array is one object per call site) and per dialect.
+import { createHash } from "node:crypto";
+
+export type Dialect = "sqlite" | "postgres";
+
+const FRAGMENT = Symbol("sql");
+
+export interface Sql {
+  readonly [FRAGMENT]: true;
+  readonly strings: readonly string[];
+  readonly values: readonly unknown[];
+}
+
+interface DialectChoice {
+  readonly [FRAGMENT]: "choice";
+  readonly sqlite: Sql;
+  readonly postgres: Sql;
+}
+
+function isSql(v: unknown): v is Sql {
+  return typeof v === "object" && v !== null && (v as Sql)[FRAGMENT] === true;
+}
+
+function isChoice(v: unknown): v is DialectChoice {
+  return typeof v === "object" && v !== null && (v as DialectChoice)[FRAGMENT] === "choice";
+}
+
+export function sql(strings: TemplateStringsArray | readonly string[], ...values: unknown[]): Sql {
+  return { [FRAGMENT]: true, strings, values };
+}
+
+/** Text that must differ between the dialects (locking, upserts, date arithmetic). */
+export function dialect(choice: { sqlite: Sql | string; postgres: Sql | string }): DialectChoice {
+  const asSql = (v: Sql | string) => (typeof v === "string" ? raw(v) : v);
+  return { [FRAGMENT]: "choice", sqlite: asSql(choice.sqlite), postgres: asSql(choice.postgres) };
+}
+
+/** Trusted text spliced in as is (identifiers, keywords) — never a value from outside. */
+export function raw(text: string): Sql {
+  return sql([text]);
+}
+
+/** `a, b, c` from fragments or values. */
+export function join(parts: readonly unknown[], separator = ", "): Sql {
+  if (parts.length === 0) return raw("");
+  const strings = [""];
+  for (let i = 1; i < parts.length; i++) strings.push(separator);
+  strings.push("");
+  return sql(strings, ...parts);
+}
+
+/** `for update` on Postgres; nothing on SQLite, whose BEGIN IMMEDIATE already holds the write lock. */
+export const forUpdate = dialect({ sqlite: "", postgres: "for update" });
+
+export interface Rendered {
+  text: string;
+  values: unknown[];
+}
+
+export function encodeValue(d: Dialect, v: unknown): unknown {
+  if (v === undefined) return null;
+  if (d === "sqlite") {
+    if (v instanceof Date) return v.getTime();
+    if (typeof v === "boolean") return v ? 1 : 0;
+  }
+  return v;
+}
+
+// Rendered text of fragments without nested fragments, per dialect: the text is a pure function of
+// the strings array, which is the same object on every call from one template literal.
+const textCache: Record<Dialect, WeakMap<readonly string[], string>> = {
+  sqlite: new WeakMap(),
+  postgres: new WeakMap(),
+};
+
+function isFlat(q: Sql): boolean {
+  for (const v of q.values) if (isSql(v) || isChoice(v)) return false;
+  return true;
+}
+
+export function render(d: Dialect, q: Sql): Rendered {
+  if (isFlat(q)) {
+    const values = q.values.map((v) => encodeValue(d, v));
+    let text = textCache[d].get(q.strings);
+    if (text === undefined) {
+      text = q.strings[0] ?? "";
+      for (let i = 1; i < q.strings.length; i++) text += (d === "postgres" ? `$${i}` : "?") + q.strings[i];
+      textCache[d].set(q.strings, text);
+    }
+    return { text, values };
+  }
+  const values: unknown[] = [];
+  const walk = (f: Sql): string => {
+    let text = f.strings[0] ?? "";
+    for (let i = 0; i < f.values.length; i++) {
+      const v = f.values[i];
+      if (isSql(v)) text += walk(v);
+      else if (isChoice(v)) text += walk(v[d]);
+      else {
+        values.push(encodeValue(d, v));
+        text += d === "postgres" ? `$${values.length}` : "?";
+      }
+      text += f.strings[i + 1] ?? "";
+    }
+    return text;
+  };
+  return { text: walk(q), values };
+}
+
+// Names of Postgres server-side prepared statements, one per distinct text. The set of texts is
+// bounded (call sites times the shapes of their fragments), so the memo is too.
+const names = new Map<string, string>();
+
+/** A stable prepared-statement name for a text: each shape is planned once per connection. */
+export function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `nc_${createHash("sha1").update(text).digest("base64url").slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return name;
+}
