@@ -2,6 +2,7 @@
 // implementations (./sqlite/store.ts, ./postgres/store.ts) behave identically; the contract suite
 // in test/store.contract.test.ts proves it. Every method is async so callers never care which
 // dialect runs underneath.
+import type { Driver } from "./driver/types.ts";
 import type {
   AdminStats,
   Broadcast,
@@ -124,6 +125,8 @@ export interface QueueStats {
 
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
+  /** The connection the store runs on, for repositories of other features (src/db/ops). */
+  readonly driver: Driver;
 
   // --- users ---
   /** Creates the user on first contact (granting `freeCredits` once, in the ledger) or refreshes the profile. */

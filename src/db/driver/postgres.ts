@@ -107,7 +107,7 @@ export async function openPostgresDriver(o: PostgresDriverOptions): Promise<Post
 
 type Queryable = pg.Pool | pg.PoolClient;
 
-function createPostgresDriver(
+export function createPostgresDriver(
   pool: pg.Pool,
   o: PostgresDriverOptions,
   withRetry: ReturnType<typeof createRetry>,

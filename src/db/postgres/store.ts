@@ -20,6 +20,8 @@ import {
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { Logger } from "../../logger.ts";
+import { createPostgresDriver } from "../driver/postgres.ts";
+import { createRetry, isRetryable } from "../driver/retry.ts";
 import { migratePostgres } from "../migrate.ts";
 import { type Raw, rowMapper } from "../rows.ts";
 import {
@@ -71,7 +73,6 @@ import {
   parseUserQuery,
   requeueFields,
 } from "../util.ts";
-import { createRetry, isRetryable } from "../driver/retry.ts";
 
 export interface PostgresStoreOptions {
   url: string;
@@ -276,6 +277,7 @@ function createPostgresStore(
 
   const store: Store = {
     dialect: "postgres",
+    driver: createPostgresDriver(pool, { ...opts, migrate: false }, withRetry),
 
     async getOrCreateUser(profile, o = {}) {
       const fields = {

@@ -23,6 +23,7 @@ import {
 } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import type { Logger } from "../../logger.ts";
+import { createSqliteDriver } from "../driver/sqlite.ts";
 import { migrateSqlite } from "../migrate.ts";
 import { type Raw, rowMapper } from "../rows.ts";
 import {
@@ -320,6 +321,7 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
 
   const store: Store = {
     dialect: "sqlite",
+    driver: createSqliteDriver(raw),
 
     async getOrCreateUser(profile: TelegramProfile, o = {}) {
       const now = new Date();
