@@ -1,0 +1,111 @@
+// The seller's journeys the transcripts show, in order, played by one seller per language: the
+// first start, an order delivered, a purchase, an order that fails, the cabinet, help. Each starts
+// where the one before left the chat. A new journey is one more entry at the end (`support`, once
+// the support inbox exists: /support, the seller's message, the admin's reply reaching the seller).
+//
+// Buttons are found by the key of their text (`btn-confirm`), a template id or their callback data,
+// never by the words: texts change without the journeys having to.
+import type { Language } from "../../src/db/types.ts";
+import type { Scene } from "./scene.ts";
+
+export interface Journey {
+  title: string;
+  /** One line under the title: what the reviewer is looking at. */
+  about: string;
+  run(s: Scene): Promise<void>;
+}
+
+/** What the seller types, in their language. */
+const SAYS: Record<Language, { offTopic: string; product: string; wishes: string }> = {
+  en: {
+    offTopic: "hi, what do I do now?",
+    product:
+      "Ceramic mug 350 ml, matte black. Keeps coffee hot for 2 hours, dishwasher safe. A gift for coffee lovers.",
+    wishes: "Cozy kitchen, morning light, steam over the cup",
+  },
+  ru: {
+    offTopic: "здравствуйте, а что дальше?",
+    product:
+      "Керамическая кружка 350 мл, матовая чёрная. Держит тепло два часа, можно мыть в посудомойке. Подарок для кофемана.",
+    wishes: "Уютная кухня, утренний свет, пар над кружкой",
+  },
+};
+
+export const JOURNEYS: Journey[] = [
+  {
+    title: "The command menu",
+    about: "What Telegram lists under the chat's Menu button (set by the bot at start).",
+    async run(s) {
+      s.commandMenu();
+    },
+  },
+  {
+    title: "First start: the terms and consent",
+    about: "A new seller opens the bot and accepts the terms; the free credit is on the balance.",
+    async run(s) {
+      await s.send("/start");
+      await s.tap({ key: "btn-agree" });
+    },
+  },
+  {
+    title: "Ordering a video, and the video delivered",
+    about:
+      "From the menu through the five steps (with one wrong answer on the way) to Confirm; then the queue makes the video.",
+    async run(s) {
+      const says = SAYS[s.lang];
+      await s.tap({ key: "btn-create" });
+      await s.send(says.offTopic);
+      await s.photo();
+      await s.send(says.product);
+      await s.tap({ template: "ugc" });
+      await s.send(says.wishes);
+      await s.tap({ text: "1" });
+      await s.tap({ key: "btn-confirm" });
+      await s.work("The queue takes the order: OpenAI writes the script, kie.ai renders the video");
+    },
+  },
+  {
+    title: "Buying credits with Telegram Stars",
+    about: "The seller is out of credits and buys the smallest package.",
+    async run(s) {
+      await s.tap({ key: "btn-menu" });
+      await s.tap({ key: "btn-buy" });
+      await s.tap({ data: /^buy:p/ });
+      await s.pay();
+    },
+  },
+  {
+    title: "A video that fails: the apology and the refund",
+    about:
+      "Another video of the same product, which kie.ai refuses (content policy): the seller is told why, and the credit comes back.",
+    async run(s) {
+      s.world.q.kie.nextTasks({ outcome: "fail", polls: 1 });
+      await s.tap({ key: "btn-again" });
+      await s.tap({ template: "broll" });
+      await s.tap({ key: "btn-skip" });
+      await s.tap({ text: "1" });
+      await s.tap({ key: "btn-confirm" });
+      await s.work("The queue takes the order; kie.ai refuses to render it");
+    },
+  },
+  {
+    title: "My cabinet: videos and payments",
+    about: "The balance, the videos ordered (one made, one failed), a video's details and the payments.",
+    async run(s) {
+      await s.send("/menu");
+      await s.tap({ key: "btn-cabinet" });
+      await s.tap({ text: /^#2\b/ });
+      await s.tap({ key: "btn-back" });
+      await s.tap({ key: "btn-payments" });
+    },
+  },
+  {
+    title: "Help, the terms and payment support",
+    about: "The commands a seller (and Telegram's payment rules) expect to work at any time.",
+    async run(s) {
+      await s.send("/help");
+      await s.send("/terms");
+      await s.send("/paysupport");
+    },
+  },
+];
