@@ -21,7 +21,7 @@ describe("the seller's conversation transcripts (docs/transcripts)", () => {
       expect
         .soft(
           fresh[lang],
-          `docs/transcripts/${lang}.md is out of date: run \`npm run transcripts\` and commit it`,
+          `docs/transcripts/${lang}.md is out of date (- the file, + what the bot says now): run \`npm run transcripts\` and commit it`,
         )
         .toBe(committed(lang));
     }

@@ -1,7 +1,8 @@
 // The seller's journeys the transcripts show, in order, played by one seller per language: the
 // first start, an order delivered, a purchase, an order that fails, the cabinet, help. Each starts
-// where the one before left the chat. A new journey is one more entry at the end (`support`, once
-// the support inbox exists: /support, the seller's message, the admin's reply reaching the seller).
+// where the one before left the chat. A new journey is one more entry at the end — support, once
+// the inbox exists, is a few lines: `s.seller.send("/support")`, `s.seller.send(question)`, then
+// `s.admin.reply(answer)` (or `s.admin.tap(...)`); both chats are written down.
 //
 // Buttons are found by the key of their text (`btn-confirm`), a template id or their callback data,
 // never by the words: texts change without the journeys having to.
@@ -43,8 +44,8 @@ export const JOURNEYS: Journey[] = [
     title: "First start: the terms and consent",
     about: "A new seller opens the bot and accepts the terms; the free credit is on the balance.",
     async run(s) {
-      await s.send("/start");
-      await s.tap({ key: "btn-agree" });
+      await s.seller.send("/start");
+      await s.seller.tap({ key: "btn-agree" });
     },
   },
   {
@@ -53,14 +54,14 @@ export const JOURNEYS: Journey[] = [
       "From the menu through the five steps (with one wrong answer on the way) to Confirm; then the queue makes the video.",
     async run(s) {
       const says = SAYS[s.lang];
-      await s.tap({ key: "btn-create" });
-      await s.send(says.offTopic);
-      await s.photo();
-      await s.send(says.product);
-      await s.tap({ template: "ugc" });
-      await s.send(says.wishes);
-      await s.tap({ text: "1" });
-      await s.tap({ key: "btn-confirm" });
+      await s.seller.tap({ key: "btn-create" });
+      await s.seller.send(says.offTopic);
+      await s.seller.photo();
+      await s.seller.send(says.product);
+      await s.seller.tap({ template: "ugc" });
+      await s.seller.send(says.wishes);
+      await s.seller.tap({ text: "1" });
+      await s.seller.tap({ key: "btn-confirm" });
       await s.work("The queue takes the order: OpenAI writes the script, kie.ai renders the video");
     },
   },
@@ -68,10 +69,10 @@ export const JOURNEYS: Journey[] = [
     title: "Buying credits with Telegram Stars",
     about: "The seller is out of credits and buys the smallest package.",
     async run(s) {
-      await s.tap({ key: "btn-menu" });
-      await s.tap({ key: "btn-buy" });
-      await s.tap({ data: /^buy:p/ });
-      await s.pay();
+      await s.seller.tap({ key: "btn-menu" });
+      await s.seller.tap({ key: "btn-buy" });
+      await s.seller.tap({ data: /^buy:p/ });
+      await s.seller.pay();
     },
   },
   {
@@ -80,11 +81,11 @@ export const JOURNEYS: Journey[] = [
       "Another video of the same product, which kie.ai refuses (content policy): the seller is told why, and the credit comes back.",
     async run(s) {
       s.world.q.kie.nextTasks({ outcome: "fail", polls: 1 });
-      await s.tap({ key: "btn-again" });
-      await s.tap({ template: "broll" });
-      await s.tap({ key: "btn-skip" });
-      await s.tap({ text: "1" });
-      await s.tap({ key: "btn-confirm" });
+      await s.seller.tap({ key: "btn-again" });
+      await s.seller.tap({ template: "broll" });
+      await s.seller.tap({ key: "btn-skip" });
+      await s.seller.tap({ text: "1" });
+      await s.seller.tap({ key: "btn-confirm" });
       await s.work("The queue takes the order; kie.ai refuses to render it");
     },
   },
@@ -92,20 +93,20 @@ export const JOURNEYS: Journey[] = [
     title: "My cabinet: videos and payments",
     about: "The balance, the videos ordered (one made, one failed), a video's details and the payments.",
     async run(s) {
-      await s.send("/menu");
-      await s.tap({ key: "btn-cabinet" });
-      await s.tap({ text: /^#2\b/ });
-      await s.tap({ key: "btn-back" });
-      await s.tap({ key: "btn-payments" });
+      await s.seller.send("/menu");
+      await s.seller.tap({ key: "btn-cabinet" });
+      await s.seller.tap({ text: /^#2\b/ });
+      await s.seller.tap({ key: "btn-back" });
+      await s.seller.tap({ key: "btn-payments" });
     },
   },
   {
     title: "Help, the terms and payment support",
     about: "The commands a seller (and Telegram's payment rules) expect to work at any time.",
     async run(s) {
-      await s.send("/help");
-      await s.send("/terms");
-      await s.send("/paysupport");
+      await s.seller.send("/help");
+      await s.seller.send("/terms");
+      await s.seller.send("/paysupport");
     },
   },
 ];

@@ -1,6 +1,6 @@
-// A seller's journey as it is played and written down: each step is something the seller does
-// (a text, a photo, a tap, a payment) or the queue working on an order, followed by everything the
-// bot did because of it — in the seller's chat, then in the admin's.
+// A journey as it is played and written down: each step is something the seller (or the admin)
+// does — a text, a photo, a tap, a reply, a payment — or the queue working on the orders, followed
+// by everything the bot did because of it: in the chat of whoever acted first, then in the other.
 import type { Language } from "../../src/db/types.ts";
 import { formatPrice } from "../../src/payments/packages.ts";
 import { createCatalogue } from "../../src/templates/index.ts";
@@ -14,7 +14,7 @@ import {
   messageBlock,
   userText,
 } from "./render.ts";
-import { ADMIN_ID, type World } from "./world.ts";
+import type { World } from "./world.ts";
 
 /** A button to tap, found on the newest bot message that has it. */
 export type Target =
@@ -35,8 +35,36 @@ export interface Section {
 
 const catalogue = createCatalogue();
 
+/** Someone in a private chat with the bot, as the transcript names them. */
+export interface Person {
+  profile: UserProfile;
+  /** "👤 **Seller**" */
+  name: string;
+  /** "👤 **Seller:**", before what they write */
+  says: string;
+  /** "the seller's chat" */
+  chat: string;
+}
+
+/** What a person can do in their chat; each call is one step of the transcript. */
+export interface Actor {
+  /** Sends a text (a leading /command is a command). */
+  send(text: string): Promise<void>;
+  /** Sends a product photo (compressed, as the Telegram app sends a picture). */
+  photo(): Promise<void>;
+  /** Taps a button of the newest bot message in the chat that has it. */
+  tap(target: Target): Promise<void>;
+  /** Replies (Telegram's "Reply") to the newest bot message in the chat with a text. */
+  reply(text: string): Promise<void>;
+  /** Pays the newest invoice: Telegram's pre-checkout question, then the payment. */
+  pay(): Promise<void>;
+}
+
 export class Scene {
   readonly sections: Section[] = [];
+  readonly seller: Actor;
+  readonly admin: Actor;
+  private readonly people: Person[];
   private cursor: number;
   /** What each message looked like when last written down, to tell an edit's kind. */
   private readonly shown = new Map<string, FakeMessage>();
@@ -44,9 +72,24 @@ export class Scene {
 
   constructor(
     readonly world: World,
-    readonly seller: UserProfile,
+    seller: UserProfile,
     private readonly t: Translate,
   ) {
+    const sellerP = {
+      profile: seller,
+      name: "👤 **Seller**",
+      says: "👤 **Seller:**",
+      chat: "the seller's chat",
+    };
+    const adminP = {
+      profile: world.admin,
+      name: "🛠 **Admin**",
+      says: "🛠 **Admin:**",
+      chat: "the admin's chat",
+    };
+    this.people = [sellerP, adminP];
+    this.seller = this.actor(sellerP);
+    this.admin = this.actor(adminP);
     this.cursor = world.tg.lastSeq();
     world.tg.on("update", (u: Json) => {
       this.lastUpdate = Number(u.update_id);
@@ -65,51 +108,70 @@ export class Scene {
   commandMenu(): void {
     // The bot sets a Russian list for Russian-speaking clients and the default (English) for the rest.
     const list = this.world.tg.commandsFor({ type: "default" }, this.lang === "ru" ? "ru" : "") ?? [];
-    const section = this.sections.at(-1);
-    if (!section) throw new Error("a step outside of a section");
-    section.lines.push("", ...list.map((c) => `- \`/${c.command}\` — ${escapeInline(c.description)}`));
+    this.current().push("", ...list.map((c) => `- \`/${c.command}\` — ${escapeInline(c.description)}`));
   }
 
-  /** The seller sends a text (a leading /command is a command). */
-  async send(text: string): Promise<void> {
-    const pushed = this.push(() => this.pushMessage(this.textContent(text)));
-    const said = text.startsWith("/")
-      ? [`👤 **Seller:** \`${text}\``]
-      : ["👤 **Seller:**", "", ...userText(text)];
-    await this.step(said, pushed);
+  /** The queue takes the accepted orders and works on them until none is left. */
+  async work(narration: string): Promise<void> {
+    await this.world.work();
+    this.write(this.people[0] as Person, [`⏳ *${narration}*`], this.collect());
   }
 
-  /** The seller sends a product photo (compressed, as the Telegram app sends a picture). */
-  async photo(): Promise<void> {
+  // ---------------------------------------------------------------- what people do
+
+  private actor(p: Person): Actor {
+    return {
+      send: (text) => this.send(p, text),
+      photo: () => this.photo(p),
+      tap: (target) => this.tap(p, target),
+      reply: (text) => this.reply(p, text),
+      pay: () => this.pay(p),
+    };
+  }
+
+  private async send(p: Person, text: string, extra: Json = {}, quoted = ""): Promise<void> {
+    const cmd = /^\/[a-zA-Z0-9_]+/.exec(text);
+    const content = cmd
+      ? { text, entities: [{ type: "bot_command", offset: 0, length: cmd[0].length }] }
+      : { text };
+    const pushed = this.push(() => this.pushMessage(p, { ...content, ...extra }));
+    const who = quoted ? `${p.name}, ${quoted}:` : p.says;
+    const said = cmd ? [`${who} \`${text}\``] : [who, "", ...userText(text)];
+    await this.step(p, said, pushed);
+  }
+
+  private async reply(p: Person, text: string): Promise<void> {
+    const to = this.messages(p).at(-1);
+    if (!to) throw new Error(`nothing to reply to in ${p.chat}`);
+    await this.send(p, text, { reply_to_message: to }, `replying to message ${to.message_id}`);
+  }
+
+  private async photo(p: Person): Promise<void> {
     const tg = this.world.tg;
     const file = tg.registerFile({ mimeType: "image/jpeg", dir: "photos" });
     const thumb = tg.registerFile({ size: 1200, mimeType: "image/jpeg", dir: "photos" });
-    const photo = [
-      { file_id: thumb.fileId, file_unique_id: thumb.uniqueId, width: 90, height: 90, file_size: thumb.size },
-      {
-        file_id: file.fileId,
-        file_unique_id: file.uniqueId,
-        width: 1280,
-        height: 1280,
-        file_size: file.size,
-      },
-    ];
-    const pushed = this.push(() => this.pushMessage({ photo }));
-    await this.step(["👤 **Seller:** 🖼 *a photo of the product*"], pushed);
+    const size = (f: typeof file, side: number) => ({
+      file_id: f.fileId,
+      file_unique_id: f.uniqueId,
+      width: side,
+      height: side,
+      file_size: f.size,
+    });
+    const pushed = this.push(() => this.pushMessage(p, { photo: [size(thumb, 90), size(file, 1280)] }));
+    await this.step(p, [`${p.says} 🖼 *a photo of the product*`], pushed);
   }
 
-  /** The seller taps a button of the newest bot message that has it. */
-  async tap(target: Target): Promise<void> {
-    const { message, button } = this.find(target);
+  private async tap(p: Person, target: Target): Promise<void> {
+    const { message, button } = this.find(p, target);
     const data = button.callback_data;
     if (!data) throw new Error(`${buttonLabel(button)} is not a callback button`);
     let queryId = "";
     const pushed = this.push(() => {
-      queryId = this.world.tg.callbackQuery(this.seller, message, data).queryId;
+      queryId = this.world.tg.callbackQuery(p.profile, message, data).queryId;
     });
-    const where =
-      message.message_id === this.newest()?.message_id ? "" : ` under message ${message.message_id}`;
-    await this.step([`👤 **Seller** taps ${buttonLabel(button)}${where}`], pushed, () => {
+    const newest = this.messages(p).at(-1)?.message_id;
+    const where = message.message_id === newest ? "" : ` under message ${message.message_id}`;
+    await this.step(p, [`${p.name} taps ${buttonLabel(button)}${where}`], pushed, () => {
       const answer = this.world.tg.callbackAnswers.get(queryId);
       if (!answer) return ["🤖 **Bot** leaves the tap unanswered: the button keeps spinning"];
       if (!answer.text) return [];
@@ -117,16 +179,15 @@ export class Scene {
     });
   }
 
-  /** The seller pays the newest invoice: Telegram's pre-checkout question, then the payment. */
-  async pay(): Promise<void> {
+  private async pay(p: Person): Promise<void> {
     const tg = this.world.tg;
-    const invoice = [...this.messages()].reverse().find((m) => m.invoice);
-    if (!invoice) throw new Error("no invoice to pay");
+    const invoice = this.messages(p).findLast((m) => m.invoice);
+    if (!invoice) throw new Error(`no invoice to pay in ${p.chat}`);
     const inv = tg.invoiceOf(invoice);
     const total = formatPrice(inv.total, inv.currency);
     let queryId = "";
     const asked = this.push(() => {
-      queryId = tg.preCheckoutQuery(this.seller, {
+      queryId = tg.preCheckoutQuery(p.profile, {
         currency: inv.currency,
         total_amount: inv.total,
         invoice_payload: inv.payload,
@@ -134,7 +195,8 @@ export class Scene {
     });
     let approved = false;
     await this.step(
-      [`👤 **Seller** taps \`[Pay ${total}]\` and confirms in Telegram's payment form`],
+      p,
+      [`${p.name} taps \`[Pay ${total}]\` and confirms in Telegram's payment form`],
       asked,
       () => {
         const answer = tg.preCheckoutAnswers.get(queryId);
@@ -146,26 +208,21 @@ export class Scene {
       },
     );
     if (!approved) return;
-    const paid = this.push(() => tg.reportPayment(this.seller, inv));
-    await this.step([`💫 *Telegram takes ${total} from the seller and tells the bot*`], paid);
-  }
-
-  /** The queue takes the accepted orders and works on them until none is left. */
-  async work(narration: string): Promise<void> {
-    await this.world.work();
-    this.write([`⏳ *${narration}*`], this.collect());
+    const paid = this.push(() => tg.reportPayment(p.profile, inv));
+    await this.step(p, [`💫 *Telegram takes ${total} and tells the bot*`], paid);
   }
 
   // ---------------------------------------------------------------- the record
 
-  private textContent(text: string): Json {
-    const cmd = /^\/[a-zA-Z0-9_]+/.exec(text);
-    return cmd ? { text, entities: [{ type: "bot_command", offset: 0, length: cmd[0].length }] } : { text };
+  private current(): string[] {
+    const section = this.sections.at(-1);
+    if (!section) throw new Error("a step outside of a section");
+    return section.lines;
   }
 
-  private pushMessage(content: Json): void {
+  private pushMessage(p: Person, content: Json): void {
     const tg = this.world.tg;
-    tg.pushUpdate({ message: tg.userMessage(this.seller, content) });
+    tg.pushUpdate({ message: tg.userMessage(p.profile, content) });
   }
 
   /** Runs what makes Telegram push an update and returns that update's id. */
@@ -176,34 +233,38 @@ export class Scene {
     return this.lastUpdate;
   }
 
-  private async step(said: string[], updateId: number, answers: () => string[] = () => []): Promise<void> {
+  /** Waits until the bot has handled the update, then writes down the step and what it caused. */
+  private async step(
+    p: Person,
+    said: string[],
+    updateId: number,
+    answers: () => string[] = () => [],
+  ): Promise<void> {
     await this.world.handled(updateId);
     const events = this.collect();
-    this.write(said, events, answers());
+    this.write(p, said, events, answers());
   }
 
-  /** Bot events since the last step, in the seller's chat and the admin's. */
+  /** Bot events since the last step in the chats of the people in the scene. */
   private collect(): BotEvent[] {
     const tg = this.world.tg;
     const upTo = tg.lastSeq();
-    const chats = new Set([this.seller.id, ADMIN_ID]);
+    const chats = new Set(this.people.map((p) => p.profile.id));
     const events = tg.events.filter((e) => e.seq > this.cursor && e.seq <= upTo && chats.has(e.chatId));
     this.cursor = upTo;
     return events;
   }
 
-  private write(said: string[], events: BotEvent[], answers: string[] = []): void {
-    const section = this.sections.at(-1);
-    if (!section) throw new Error("a step outside of a section");
-    const out = section.lines;
+  /** The step, then the bot's answers in the actor's chat, then in each other chat. */
+  private write(actor: Person, said: string[], events: BotEvent[], answers: string[] = []): void {
+    const out = this.current();
     out.push("", ...said);
     for (const a of answers) out.push("", a);
-    const own = events.filter((e) => e.chatId === this.seller.id);
-    const admins = events.filter((e) => e.chatId === ADMIN_ID);
-    for (const e of own) out.push("", ...this.event(e));
-    if (admins.length > 0) {
-      out.push("", "🛠 *Meanwhile, in the admin's chat:*");
-      for (const e of admins) out.push("", ...this.event(e));
+    for (const p of [actor, ...this.people.filter((x) => x !== actor)]) {
+      const here = events.filter((e) => e.chatId === p.profile.id);
+      if (here.length === 0) continue;
+      if (p !== actor) out.push("", `💬 *Meanwhile, in ${p.chat}:*`);
+      for (const e of here) out.push("", ...this.event(e));
     }
   }
 
@@ -261,12 +322,9 @@ export class Scene {
 
   // ---------------------------------------------------------------- finding buttons
 
-  private messages(): FakeMessage[] {
-    return this.world.tg.messages(this.seller.id);
-  }
-
-  private newest(): FakeMessage | undefined {
-    return this.messages().at(-1);
+  /** The bot's messages in a person's chat, as they are now. */
+  private messages(p: Person): FakeMessage[] {
+    return this.world.tg.messages(p.profile.id);
   }
 
   private matches(target: Target, b: InlineButton): boolean {
@@ -280,8 +338,8 @@ export class Scene {
     return typeof want === "string" ? value === want : want.test(value);
   }
 
-  private find(target: Target): { message: FakeMessage; button: InlineButton } {
-    const all = this.messages();
+  private find(p: Person, target: Target): { message: FakeMessage; button: InlineButton } {
+    const all = this.messages(p);
     for (const message of [...all].reverse()) {
       const button = (message.reply_markup?.inline_keyboard ?? [])
         .flat()
@@ -290,7 +348,7 @@ export class Scene {
     }
     const seen = all.flatMap((m) => (m.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text));
     throw new Error(
-      `no button ${JSON.stringify(target)} in the chat (buttons there: ${JSON.stringify(seen)}); ` +
+      `no button ${JSON.stringify(target)} in ${p.chat} (buttons there: ${JSON.stringify(seen)}); ` +
         "if the flow changed, change its journey in test/transcripts/journeys.ts",
     );
   }

@@ -18,7 +18,9 @@ import {
 } from "../../src/payments/index.ts";
 import type { QueueHandle } from "../../src/queue/types.ts";
 import { createCatalogue } from "../../src/templates/index.ts";
-import type { FakeTelegram } from "../fakes/telegram-server.ts";
+import { createKieServer } from "../fakes/kie-server.ts";
+import { createOpenAiServer } from "../fakes/openai-server.ts";
+import { type FakeTelegram, startFakeTelegram, type UserProfile } from "../fakes/telegram-server.ts";
 import { waitUntil } from "../helpers/bot-harness.ts";
 import { silentLogger, sqliteFactory } from "../helpers/stores.ts";
 import { ADMIN_ID, type Harness, startHarness } from "../queue-harness.ts";
@@ -30,8 +32,6 @@ export const TRANSCRIPT_ENV = {
   PRIVACY_URL: "https://example.com/privacy",
   TIMEZONE: "Europe/Moscow",
 } as const;
-
-export { ADMIN_ID };
 
 /** Knows when the bot has finished with an update (its answer sent, its session saved). */
 function handledUpdates() {
@@ -70,6 +70,8 @@ export interface World {
   lang: Language;
   tg: FakeTelegram;
   q: Harness;
+  /** The owner (ADMIN_IDS), in a private chat with the bot, reading it in the transcript's language. */
+  admin: UserProfile;
   bot: NeurocardsBot;
   /** Resolves once the bot has handled the update. */
   handled(updateId: number): Promise<void>;
@@ -80,10 +82,21 @@ export interface World {
 
 export async function startWorld(lang: Language): Promise<World> {
   const store = await sqliteFactory().make({ freeCredits: Number(TRANSCRIPT_ENV.FREE_CREDITS) });
+  const tg = await startFakeTelegram();
+  const kie = createKieServer({ scenario: { outcome: "success", polls: 1 } });
+  const openai = createOpenAiServer();
+  await kie.start();
+  await openai.start();
+  // A private chat (the harness would make the admin's chat a group): the admin can act in it too.
+  const admin: UserProfile = { id: ADMIN_ID, first_name: "Owner", language_code: lang };
+  tg.user(admin);
+  const owner = await store.getOrCreateUser({ tgId: ADMIN_ID, firstName: "Owner", languageCode: lang });
+  // The owner set the bot up and accepted its terms long ago: /admin and replies work at once.
+  await store.setConsent(owner.user.id, new Date());
   const q = await startHarness({
     store,
+    fakes: { tg, kie, openai },
     env: { ...TRANSCRIPT_ENV },
-    kie: { scenario: { outcome: "success", polls: 1 } },
     queue: {
       // Workers look for jobs only when woken (below), never on their own between two steps.
       idleMs: 3_600_000,
@@ -91,10 +104,8 @@ export async function startWorld(lang: Language): Promise<World> {
       progressEveryMs: 0,
     },
   });
-  const { config, telegram, metrics, tg } = q;
+  const { config, telegram, metrics } = q;
   const logger = silentLogger();
-  // The admin reads alerts in the transcript's language.
-  await store.getOrCreateUser({ tgId: ADMIN_ID, firstName: "Owner", languageCode: lang });
 
   // The bot's wake-up after Confirm is held until the scene lets the queue work.
   const queue: QueueHandle = { ...q.queue, wake() {} };
@@ -122,6 +133,7 @@ export async function startWorld(lang: Language): Promise<World> {
     lang,
     tg,
     q,
+    admin,
     bot,
     handled: (id) => handled.wait(id),
     async work() {
@@ -140,6 +152,9 @@ export async function startWorld(lang: Language): Promise<World> {
       await bot.stop();
       await broadcasts.stop();
       await q.close();
+      await kie.close();
+      await openai.close();
+      await tg.close();
       await store.close();
     },
   };
