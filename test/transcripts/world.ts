@@ -1,6 +1,7 @@
 // The program a transcript is taken from: the bot with the features src/app.ts gives it (the
-// payments gate before everything, the payments and admin features) and the real job queue, on
-// one SQLite store, against the fake Bot API, kie.ai and OpenAI (test/queue-harness.ts).
+// payments gate before everything, the payments and admin features; a feature wired there must be
+// added here too, or the transcripts cannot show it) and the real job queue, on one SQLite store,
+// against the fake Bot API, kie.ai and OpenAI (test/queue-harness.ts).
 //
 // Two things are held still so that every run writes the same transcript:
 // - the queue works only when the scene lets it (`work()`): a seller's tap never races a worker,
