@@ -9,7 +9,7 @@ import { createKieClient } from "../src/generation/kie.ts";
 import { createPromptWriter } from "../src/generation/prompt.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
-import { models } from "../src/models/index.ts";
+import { type Format, models } from "../src/models/index.ts";
 import { createCatalogue } from "../src/templates/index.ts";
 import { createKieServer, type FakeKie } from "./fakes/kie-server.ts";
 import { createOpenAiServer, type FakeOpenAi } from "./fakes/openai-server.ts";
@@ -333,7 +333,7 @@ describe("kie.ai client", () => {
       const e = await client
         .createTask({ model: "kling-2.6/image-to-video", seconds: 15, prompt: "p", imageUrl })
         .catch(classify);
-      expect(e).toMatchObject({ errorClass: "unknown", code: "bad_duration" });
+      expect(e).toMatchObject({ errorClass: "unknown", code: "bad_choice" });
       const unknown = await client.createTask({ model: "kling-9", prompt: "p", imageUrl }).catch(classify);
       expect(unknown).toMatchObject({ code: "no_model" });
       expect(kie.created).toBe(0);
@@ -400,13 +400,18 @@ describe("prompt writer", () => {
     });
     return createPromptWriter({ openai: config.openai, logger, metrics: createMetrics(), maxRetries: 1 });
   }
-  const input = (id: string, extra: Partial<{ ownPrompt: string }> = {}) => ({
+  const input = (
+    id: string,
+    extra: Partial<{ ownPrompt: string; productText: string; format: Format | null; seconds: number }> = {},
+  ) => ({
     template: catalogue.get(id)!,
-    productText: "Ceramic mug 350 ml, matte black",
+    productText: extra.productText ?? "Ceramic mug 350 ml, matte black",
     wishes: "cosy morning",
     ownPrompt: extra.ownPrompt ?? null,
     language: "ru",
     imageUrl: "data:image/jpeg;base64,AAAA",
+    seconds: extra.seconds ?? 15,
+    format: extra.format === undefined ? ("9:16" as const) : extra.format,
   });
 
   it("sends the photo as vision input and uses only the structured videoPrompt", async () => {
@@ -420,12 +425,37 @@ describe("prompt writer", () => {
     expect(seen.text).toContain(catalogue.get("ugc")!.instructions);
   });
 
+  it("tells the writer the length and format the seller bought and gives it the whole description", async () => {
+    // A WB card pasted whole: its last benefit, past the 3,000th character, still reaches the writer.
+    const card = `Ceramic mug 350 ml. ${"Details. ".repeat(520)}LAST-BENEFIT: keeps tea hot for 2 hours.`;
+    expect(card.length).toBeGreaterThan(4000);
+    await writer().write(input("ugc", { productText: card }));
+    const seen = openai.seen.at(-1)!.text;
+    expect(seen).toContain("LAST-BENEFIT: keeps tea hot for 2 hours.");
+    expect(seen).toContain("15 seconds, vertical 9:16");
+    expect(seen).toMatch(/spoken lines in Russian/);
+    await writer().write(input("motion", { seconds: 10, format: null }));
+    expect(openai.seen.at(-1)!.text).toContain("10 seconds, in the proportions of the photo");
+  });
+
   it("falls back to the template's own prompt when OpenAI keeps failing", async () => {
     openai.setMode("500");
-    const r = await writer().write(input("broll"));
+    const r = await writer().write(input("broll", { seconds: 8, format: "16:9" }));
     expect(r.source).toBe("fallback");
     expect(r.prompt).toContain(catalogue.get("broll")!.fallbackPrompt);
+    expect(r.prompt).toContain("8 seconds, horizontal 16:9");
     expect(r.prompt).toContain("Ceramic mug");
+  });
+
+  it("keeps the prompt within the renderer's limit (Kling takes 1,000 characters)", async () => {
+    openai.setMode("500");
+    const long = `Mug. ${"A very long product description. ".repeat(100)}`;
+    const r = await writer().write({
+      ...input("motion", { productText: long, format: null }),
+      maxChars: 1000,
+    });
+    expect(r.source).toBe("fallback");
+    expect(r.prompt.length).toBeLessThanOrEqual(1000);
   });
 
   it("falls back when OpenAI hangs past its timeout", async () => {

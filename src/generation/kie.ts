@@ -6,7 +6,7 @@ import { openAsBlob } from "node:fs";
 import { type Dispatcher, request } from "undici";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import { type Format, type KieApi, type ModelSpec, models } from "../models/index.ts";
+import { type KieApi, type ModelSpec, models, type RenderParams, renderChoice } from "../models/index.ts";
 import { classifyTaskFailure, GenerationError, KieApiError, TaskFailedError } from "./errors.ts";
 import type { KeyPool, KieKey } from "./keys.ts";
 
@@ -232,15 +232,11 @@ async function send(
  * The request's length and format as the model takes them. A length or format the model does not
  * render is a job that cannot be made (its template and model disagree): refused before paying.
  */
-function renderParams(spec: ModelSpec, req: RenderRequest) {
-  const seconds = req.seconds ?? spec.durations[0] ?? 0;
-  if (!spec.durations.includes(seconds))
-    throw new GenerationError("unknown", "bad_duration", `${spec.id} does not render ${seconds} s`);
-  let format: Format | null = null;
-  if (spec.formats.length > 0) {
-    format = spec.formats.find((f) => f === (req.format ?? spec.formats[0])) ?? null;
-    if (!format)
-      throw new GenerationError("unknown", "bad_format", `${spec.id} does not render ${req.format}`);
+function renderParams(spec: ModelSpec, req: RenderRequest): RenderParams {
+  const { seconds, format, fits } = renderChoice(spec, req.seconds, req.format);
+  if (!fits) {
+    const what = spec.durations.includes(seconds) ? `the format ${req.format}` : `${seconds} s`;
+    throw new GenerationError("unknown", "bad_choice", `${spec.id} does not render ${what}`);
   }
   const prompt = req.prompt.length > spec.promptMax ? req.prompt.slice(0, spec.promptMax) : req.prompt;
   return { prompt, imageUrl: req.imageUrl, seconds, format };

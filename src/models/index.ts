@@ -175,6 +175,21 @@ export const models = {
   get: (id: string): ModelSpec | undefined => BY_ID.get(id),
 };
 
+/**
+ * The length and format a render gets: the ones asked for, or the model's first for those not
+ * asked (jobs from before the choice). `fits` says whether the model renders them.
+ */
+export function renderChoice(
+  spec: ModelSpec,
+  seconds?: number | null,
+  format?: string | null,
+): { seconds: number; format: Format | null; fits: boolean } {
+  const s = seconds ?? spec.durations[0] ?? 0;
+  if (spec.formats.length === 0) return { seconds: s, format: null, fits: spec.durations.includes(s) };
+  const f = spec.formats.find((x) => x === (format ?? spec.formats[0])) ?? null;
+  return { seconds: s, format: f, fits: spec.durations.includes(s) && f !== null };
+}
+
 /** Which pair of endpoints serves a model; a model no longer listed is judged by its name. */
 export const apiOf = (model: string): KieApi =>
   BY_ID.get(model)?.api ?? (model.startsWith("veo") ? "veo" : "market");
