@@ -17,6 +17,10 @@ export const MIGRATIONS: Record<"sqlite" | "postgres", EmbeddedMigration[]> = {
     {
       "name": "0002_jobs_files_idx",
       "sql": "CREATE INDEX `jobs_files_idx` ON `jobs` (`created_at`) WHERE photo_path is not null or result_path is not null;"
+    },
+    {
+      "name": "0003_job_duration_format",
+      "sql": "ALTER TABLE `jobs` ADD `duration_seconds` integer;--> statement-breakpoint\nALTER TABLE `jobs` ADD `aspect_ratio` text;"
     }
   ],
   "postgres": [
@@ -31,6 +35,10 @@ export const MIGRATIONS: Record<"sqlite" | "postgres", EmbeddedMigration[]> = {
     {
       "name": "0002_jobs_files_idx",
       "sql": "CREATE INDEX \"jobs_files_idx\" ON \"jobs\" USING btree (\"created_at\") WHERE photo_path is not null or result_path is not null;"
+    },
+    {
+      "name": "0003_job_duration_format",
+      "sql": "ALTER TABLE \"jobs\" ADD COLUMN \"duration_seconds\" integer;--> statement-breakpoint\nALTER TABLE \"jobs\" ADD COLUMN \"aspect_ratio\" text;"
     }
   ]
 };
