@@ -200,7 +200,7 @@ describe("payments when the database fails", () => {
     expect(pending.text).not.toMatch(/try again|went wrong/i);
     const alert = await admin.next("database does not answer");
     expect(alert.text).toContain(chargeId);
-    expect(alert.text).toContain("user 122 (250 XTR");
+    expect(alert.text).toContain("user 122 (250 ⭐");
     // Not confirmed to Telegram while it is not saved: a crash now would get it delivered again.
     await new Promise((r) => setTimeout(r, 300));
     expect(h.tg.pendingUpdates()).toBeGreaterThan(0);
@@ -425,7 +425,7 @@ describe("buying credits through a fiat provider", () => {
     const { u, user } = await h.member({ id: 150, language_code: "ru" });
     u.command("buy");
     const screen = await u.next("Купить кредиты");
-    expect(buttonsOf(screen)[0]?.text).toBe("5 видео — 390 RUB (78 RUB за видео)");
+    expect(buttonsOf(screen)[0]?.text).toBe("5 видео — 390\u00a0₽ (78\u00a0₽ за видео)");
     u.tap(screen, /^5 видео/);
     const invoice = await u.next(isInvoice);
     expect(invoice.invoice).toMatchObject({
@@ -443,6 +443,47 @@ describe("buying credits through a fiat provider", () => {
       amount: 39000,
       providerChargeId: `prov_${paid.chargeId}`,
     });
+  });
+});
+
+describe("prices in rubles and other currencies, as the seller reads them", () => {
+  for (const [lang, button, line] of [
+    ["ru", "5 видео — 390\u00a0₽ (78\u00a0₽ за видео)", /\+5 кредитов · 390\u00a0₽/],
+    ["en", "5 videos — 390\u00a0₽ (78\u00a0₽ per video)", /\+5 credits · 390\u00a0₽/],
+  ] as const) {
+    it(`(${lang}) rubles read “390 ₽” on the buy screen and in the cabinet's payments, not “39000” or “390.00 RUB”`, async () => {
+      h = await startPaymentsBot({
+        PAYMENT_PROVIDER_TOKEN: "381764678:TEST:100500",
+        PAYMENT_CURRENCY: "RUB",
+        CREDIT_PACKAGES: "5:39000",
+      });
+      const { u } = await h.member({ id: 160 + lang.length, language_code: lang });
+      u.command("buy");
+      const screen = await u.next(/Купить кредиты|Buy credits/);
+      expect(buttonsOf(screen)[0]?.text).toBe(button);
+      u.tap(screen, button);
+      await u.pay(await u.next(isInvoice));
+      await u.next(/Оплата получена|Payment received/);
+      u.command("cabinet");
+      u.tap(await u.next(/Баланс|Balance/), encode({ a: "pays", page: 0 }));
+      expect((await u.next(line)).text).not.toMatch(/39000|RUB/);
+    });
+  }
+
+  it("other currencies follow the seller's language: “$3.99” in English, “3,99 $” in Russian", async () => {
+    h = await startPaymentsBot({
+      PAYMENT_PROVIDER_TOKEN: "381764678:TEST:100500",
+      PAYMENT_CURRENCY: "USD",
+      CREDIT_PACKAGES: "1:399",
+    });
+    const { u: en } = await h.member({ id: 170, language_code: "en" });
+    en.command("buy");
+    expect(buttonsOf(await en.next("Buy credits"))[0]?.text).toBe("1 video — $3.99 ($3.99 per video)");
+    const { u: ru } = await h.member({ id: 171, language_code: "ru" });
+    ru.command("buy");
+    expect(buttonsOf(await ru.next("Купить кредиты"))[0]?.text).toBe(
+      "1 видео — 3,99\u00a0$ (3,99\u00a0$ за видео)",
+    );
   });
 });
 

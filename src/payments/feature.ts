@@ -34,13 +34,14 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
   const composer = new Composer<BotContext>();
 
   function buyScreen(ctx: BotContext): { text: string; keyboard: InlineKeyboard } {
-    const t = texts.bind(localeOfUser(ctx.user));
+    const lang = localeOfUser(ctx.user);
+    const t = texts.bind(lang);
     const keyboard = new InlineKeyboard();
     for (const p of service.packages) {
       const label = t("pay-package-button", {
         credits: p.credits,
-        price: formatPrice(p.price, service.currency),
-        per: formatPricePerCredit(p, service.currency),
+        price: formatPrice(p.price, service.currency, lang),
+        per: formatPricePerCredit(p, service.currency, lang),
       });
       keyboard.text(label, `buy:${p.id}`).row();
     }

@@ -2,6 +2,7 @@
 // referral link. Every job id from a button is checked against the caller.
 import { Composer, InlineKeyboard } from "grammy";
 import type { Job } from "../../db/types.ts";
+import { formatMoney } from "../../i18n/money.ts";
 import { BUY_CALLBACK, decode, encode } from "../callbacks.ts";
 import type { BotContext } from "../context.ts";
 import { clip, esc } from "../html.ts";
@@ -130,8 +131,7 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
                 ctx.t("payment-line", {
                   date: date(ctx, x.createdAt),
                   n: x.credits,
-                  amount: x.currency === "XTR" ? String(x.amount) : (x.amount / 100).toFixed(2),
-                  currency: x.currency === "XTR" ? "⭐" : x.currency,
+                  price: formatMoney(x.amount, x.currency, languageOf(ctx.user)),
                   refunded: x.status === "refunded" ? ctx.t("payment-refunded") : "",
                 }),
               )

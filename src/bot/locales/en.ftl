@@ -212,7 +212,7 @@ payments =
     <b>Payments</b>
     { $list }
 payments-empty = No payments yet.
-payment-line = { $date } · +{ credits } · { $amount } { $currency }{ $refunded }
+payment-line = { $date } · +{ credits } · { $price }{ $refunded }
 payment-refunded = { " " }(refunded)
 referral =
     <b>Invite friends</b>

@@ -210,7 +210,7 @@ payments =
     <b>Платежи</b>
     { $list }
 payments-empty = Платежей пока нет.
-payment-line = { $date } · +{ credits } · { $amount } { $currency }{ $refunded }
+payment-line = { $date } · +{ credits } · { $price }{ $refunded }
 payment-refunded = { " " }(возврат)
 referral =
     <b>Пригласите друзей</b>

@@ -41,8 +41,8 @@ pay-referral-bonus =
     Balance: <b>{ $balance }</b>.
 pay-pending = ✅ Payment received — crediting it now. Do not pay again: you will get a message as soon as the credits are on your balance.
 pay-pending-manual = ✅ Payment received. It needs a manual check: the owner has been told and will add your credits. Do not pay again.
-pay-admin-waiting = ⚠️ Payment from user { $tgId } ({ $amount } { $currency }, charge { $charge }) arrived while the database does not answer. It is being retried and will be credited as soon as the database is back.
-pay-admin-unreadable = ⚠️ Payment from user { $tgId } ({ $amount } { $currency }, charge { $charge }) has a payload the bot cannot read: { $payload }. Credit it by hand.
+pay-admin-waiting = ⚠️ Payment from user { $tgId } ({ $price }, charge { $charge }) arrived while the database does not answer. It is being retried and will be credited as soon as the database is back.
+pay-admin-unreadable = ⚠️ Payment from user { $tgId } ({ $price }, charge { $charge }) has a payload the bot cannot read: { $payload }. Credit it by hand.
 pay-admin-reconciled = ⚠️ Telegram had { $count } Stars { $count ->
         [one] payment
        *[other] payments

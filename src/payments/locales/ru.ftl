@@ -43,8 +43,8 @@ pay-referral-bonus =
     Баланс: <b>{ $balance }</b>.
 pay-pending = ✅ Оплата получена — зачисляем. Не платите повторно: мы напишем, как только кредиты появятся на балансе.
 pay-pending-manual = ✅ Оплата получена. Её нужно проверить вручную: владелец бота уже знает и зачислит кредиты. Не платите повторно.
-pay-admin-waiting = ⚠️ Платёж пользователя { $tgId } ({ $amount } { $currency }, charge { $charge }) пришёл, когда база данных не отвечает. Бот повторяет запись и зачислит его, как только база вернётся.
-pay-admin-unreadable = ⚠️ У платежа пользователя { $tgId } ({ $amount } { $currency }, charge { $charge }) нечитаемый payload: { $payload }. Зачислите вручную.
+pay-admin-waiting = ⚠️ Платёж пользователя { $tgId } ({ $price }, charge { $charge }) пришёл, когда база данных не отвечает. Бот повторяет запись и зачислит его, как только база вернётся.
+pay-admin-unreadable = ⚠️ У платежа пользователя { $tgId } ({ $price }, charge { $charge }) нечитаемый payload: { $payload }. Зачислите вручную.
 pay-admin-reconciled = ⚠️ В Telegram { $count ->
         [one] нашёлся { $count } платёж
         [few] нашлось { $count } платежа
