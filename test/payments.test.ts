@@ -446,6 +446,96 @@ describe("buying credits through a fiat provider", () => {
   });
 });
 
+describe("54-FZ receipts through YooKassa", () => {
+  const yookassa = {
+    PAYMENT_PROVIDER_TOKEN: "381764678:TEST:100500",
+    PAYMENT_CURRENCY: "RUB",
+    CREDIT_PACKAGES: "5:39000,10:69050",
+  };
+
+  for (const lang of ["ru", "en"] as const) {
+    it(`(${lang}) with RECEIPT_VAT_CODE the invoice asks the buyer's email for the provider and carries the receipt item`, async () => {
+      h = await startPaymentsBot({
+        ...yookassa,
+        RECEIPT_VAT_CODE: "1",
+        RECEIPT_TAX_SYSTEM_CODE: "2",
+        RECEIPT_PAYMENT_SUBJECT: "service",
+        RECEIPT_PAYMENT_MODE: "full_prepayment",
+      });
+      const { u } = await h.member({ id: 180 + lang.length, language_code: lang });
+      u.command("buy");
+      u.tap(await u.next(/Купить кредиты|Buy credits/), /^10 /);
+      const invoice = await u.next(isInvoice);
+      const params = h.tg.callsTo("sendInvoice")[0]?.params ?? {};
+      expect(params).toMatchObject({ need_email: true, send_email_to_provider: true });
+      // The receipt is a Russian fiscal document: the item is named in Russian for every buyer.
+      expect(JSON.parse(String(params.provider_data))).toEqual({
+        receipt: {
+          items: [
+            {
+              description: "10 кредитов Neurocards",
+              quantity: "1.00",
+              amount: { value: "690.50", currency: "RUB" },
+              vat_code: 1,
+              payment_subject: "service",
+              payment_mode: "full_prepayment",
+            },
+          ],
+          tax_system_code: 2,
+        },
+      });
+      expect((await u.pay(invoice)).answer.ok).toBe(true);
+      await u.next(/Оплата получена|Payment received/);
+    });
+  }
+
+  it("with only RECEIPT_VAT_CODE the item has the VAT code and nothing YooKassa would otherwise default", async () => {
+    h = await startPaymentsBot({ ...yookassa, RECEIPT_VAT_CODE: "4" });
+    const { u } = await h.member({ id: 185, language_code: "ru" });
+    u.command("buy");
+    u.tap(await u.next("Купить кредиты"), /^5 /);
+    await u.next(isInvoice);
+    const data = JSON.parse(String(h.tg.callsTo("sendInvoice")[0]?.params.provider_data));
+    expect(data).toEqual({
+      receipt: {
+        items: [
+          {
+            description: "5 кредитов Neurocards",
+            quantity: "1.00",
+            amount: { value: "390.00", currency: "RUB" },
+            vat_code: 4,
+          },
+        ],
+      },
+    });
+  });
+
+  it("without RECEIPT_VAT_CODE the invoice carries no email request and no provider data", async () => {
+    h = await startPaymentsBot(yookassa);
+    const { u } = await h.member({ id: 186, language_code: "ru" });
+    u.command("buy");
+    u.tap(await u.next("Купить кредиты"), /^5 /);
+    await u.next(isInvoice);
+    const params = h.tg.callsTo("sendInvoice")[0]?.params ?? {};
+    expect(params.provider_token).toBe(yookassa.PAYMENT_PROVIDER_TOKEN);
+    expect(params).not.toHaveProperty("provider_data");
+    expect(params).not.toHaveProperty("need_email");
+    expect(params).not.toHaveProperty("send_email_to_provider");
+  });
+
+  it("Stars invoices never carry receipt data, even with RECEIPT_VAT_CODE set", async () => {
+    h = await startPaymentsBot({ RECEIPT_VAT_CODE: "1" });
+    const { u } = await h.member({ id: 187, language_code: "ru" });
+    u.command("buy");
+    u.tap(await u.next("Купить кредиты"), /^5 /);
+    await u.next(isInvoice);
+    const params = h.tg.callsTo("sendInvoice")[0]?.params ?? {};
+    expect(params.currency).toBe("XTR");
+    expect(params).not.toHaveProperty("provider_data");
+    expect(params).not.toHaveProperty("need_email");
+  });
+});
+
 describe("prices in rubles and other currencies, as the seller reads them", () => {
   for (const [lang, button, line] of [
     ["ru", "5 видео — 390\u00a0₽ (78\u00a0₽ за видео)", /\+5 кредитов · 390\u00a0₽/],

@@ -1051,6 +1051,15 @@ export class FakeTelegram extends EventEmitter {
     } else if (!optStr(p, "provider_token")) throw bad("PAYMENT_PROVIDER_INVALID");
     const total = prices.reduce((s, x) => s + Number(x.amount), 0);
     if (total <= 0) throw bad("PRICE_INVALID");
+    // provider_data is handed to the provider as it is, but it must be JSON (a YooKassa receipt).
+    const providerData = optStr(p, "provider_data");
+    if (providerData !== undefined) {
+      try {
+        JSON.parse(providerData);
+      } catch {
+        throw bad("DATA_JSON_INVALID");
+      }
+    }
     const msg = this.store(
       "sendInvoice",
       c,
