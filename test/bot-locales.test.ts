@@ -51,6 +51,8 @@ describe("bot locales", () => {
       page: 1,
       pages: 2,
       price: "1 ⭐",
+      sign: "+",
+      reason: "r",
       refunded: "",
       link: "l",
       url: "u",

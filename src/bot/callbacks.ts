@@ -21,6 +21,8 @@ export type Callback =
   | { a: "lang"; lang: Language }
   | { a: "cabinet"; page: number }
   | { a: "pays"; page: number }
+  /** The seller's credit history (the ledger), newest first. */
+  | { a: "ledger"; page: number }
   | { a: "job"; job: number; page: number }
   | { a: "resend"; job: number }
   /** "Make another with this product" / "Repeat": the template step again from a stored job. */
@@ -54,6 +56,7 @@ const SPEC: Record<Action, Array<[string, Arg]>> = {
   lang: [["lang", oneOf("ru", "en")]],
   cabinet: [["page", int]],
   pays: [["page", int]],
+  ledger: [["page", int]],
   job: [
     ["job", int],
     ["page", int],

@@ -214,6 +214,30 @@ payments =
 payments-empty = No payments yet.
 payment-line = { $date } · +{ credits } · { $price }{ $refunded }
 payment-refunded = { " " }(refunded)
+btn-ledger = 📒 Credit history
+job-why-transient = Why it failed: the video service did not answer.
+job-why-content_refused = Why it failed: the video service refused the photo or the description — usually because of people in the frame, other brands' logos or famous characters. Try a photo of the product alone on a plain background.
+job-why-provider_unavailable = Why it failed: the video service was unavailable.
+job-why-deadline = Why it failed: the video took too long, so we stopped it.
+job-why-unknown = Why it failed: an unexpected error while making the video.
+job-refunded = ↩️ { credits } returned to your balance on { $date }.
+job-refund-pending = ↩️ { credits } will come back to your balance automatically within a few minutes.
+job-nothing-charged = Nothing was charged for this video.
+ledger =
+    <b>Credit history</b>
+    Balance: <b>{ credits }</b>
+ledger-empty = No changes to your balance yet.
+ledger-page = Page { $page }
+ledger-line = { $date } · { $sign }{ credits } · { $reason }
+ledger-signup_bonus = welcome gift
+ledger-job_charge = video #{ $id } ordered
+ledger-refund = refund for video #{ $id }
+ledger-payment = credits bought
+ledger-payment_refund = payment refunded
+ledger-admin_grant = added by the admin
+ledger-admin_deduct = taken back by the admin
+ledger-referral_bonus = bonus for an invited friend
+ledger-import = balance moved from the previous bot
 referral =
     <b>Invite friends</b>
     Share your link: { $link }

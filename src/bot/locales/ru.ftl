@@ -212,6 +212,33 @@ payments =
 payments-empty = Платежей пока нет.
 payment-line = { $date } · +{ credits } · { $price }{ $refunded }
 payment-refunded = { " " }(возврат)
+btn-ledger = 📒 История баланса
+job-why-transient = Почему не получилось: сервис генерации видео не отвечал.
+job-why-content_refused = Почему не получилось: сервис генерации отклонил фото или описание — обычно из-за людей в кадре, чужих логотипов или известных персонажей. Попробуйте фото только с товаром на однотонном фоне.
+job-why-provider_unavailable = Почему не получилось: сервис генерации видео был недоступен.
+job-why-deadline = Почему не получилось: видео готовилось слишком долго, и мы остановили генерацию.
+job-why-unknown = Почему не получилось: непредвиденная ошибка при создании видео.
+job-refunded = ↩️ { credits } вернули на баланс { $date }.
+job-refund-pending = ↩️ { $n ->
+    [one] { credits } вернётся
+   *[other] { credits } вернутся
+} на баланс автоматически в течение нескольких минут.
+job-nothing-charged = За это видео кредиты не списывались.
+ledger =
+    <b>История баланса</b>
+    Баланс: <b>{ credits }</b>
+ledger-empty = Движений по балансу пока нет.
+ledger-page = Страница { $page }
+ledger-line = { $date } · { $sign }{ credits } · { $reason }
+ledger-signup_bonus = подарок за регистрацию
+ledger-job_charge = заказ видео #{ $id }
+ledger-refund = возврат за видео #{ $id }
+ledger-payment = покупка кредитов
+ledger-payment_refund = возврат платежа
+ledger-admin_grant = начисление от администратора
+ledger-admin_deduct = списание администратором
+ledger-referral_bonus = бонус за приглашённого друга
+ledger-import = перенос баланса из прежнего бота
 referral =
     <b>Пригласите друзей</b>
     Ваша ссылка: { $link }
