@@ -29,6 +29,8 @@ export type Callback =
   | { a: "again"; job: number }
   /** "Repeat this order": the same photo, description, template and wishes, at the confirm step. */
   | { a: "repeat"; job: number }
+  /** "Go on with this photo" after the photo check found problems with it. */
+  | { a: "keep"; flow: number }
   | { a: "tpl"; flow: number; id: string }
   | { a: "skip"; flow: number }
   | { a: "own"; flow: number; op: "approve" | "add" | "replace" }
@@ -64,6 +66,7 @@ const SPEC: Record<Action, Array<[string, Arg]>> = {
   resend: [["job", int]],
   again: [["job", int]],
   repeat: [["job", int]],
+  keep: [["flow", int]],
   tpl: [
     ["flow", int],
     ["id", id],

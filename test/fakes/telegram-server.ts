@@ -1335,8 +1335,11 @@ export class FakeUser {
     return this.send(payload ? `/${name} ${payload}` : `/${name}`);
   }
 
-  /** A compressed photo; `size` is the largest size's bytes (default: a tiny real PNG). */
-  photo(opts: { bytes?: Buffer; size?: number; caption?: string } = {}): {
+  /**
+   * A compressed photo; `size` is the largest size's bytes (default: a tiny real PNG), `width` and
+   * `height` its pixels (default 1280×1280).
+   */
+  photo(opts: { bytes?: Buffer; size?: number; caption?: string; width?: number; height?: number } = {}): {
     message: FakeMessage;
     file: StoredFile;
   } {
@@ -1352,8 +1355,8 @@ export class FakeUser {
       {
         file_id: file.fileId,
         file_unique_id: file.uniqueId,
-        width: 1280,
-        height: 1280,
+        width: opts.width ?? 1280,
+        height: opts.height ?? 1280,
         file_size: file.size,
       },
     ];

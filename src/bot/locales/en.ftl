@@ -86,6 +86,16 @@ photo-ask =
 photo-expected = Please send a photo of the product (JPG, PNG or WebP up to 20 MB).
 photo-not-image = This file is not a JPG, PNG or WebP image. Please send a photo of the product.
 photo-too-big = This image is larger than 20 MB. Please send a smaller one (up to 20 MB).
+photo-check-problems =
+    📷 This photo may not make a good video:
+    { $list }
+
+    What works best: a sharp photo with the whole product large in the frame, on a plain background, with no people. Send another photo — or go on with this one: if the video fails, the credits come back automatically.
+photo-problem-no_product = • no product can be seen in the photo
+photo-problem-people = • there are people or faces in the frame — the video service usually refuses such photos
+photo-problem-too_small = • the product takes up too little of the frame, or the photo itself is too small
+photo-problem-blurry = • the photo is blurred or too dark
+btn-keep-photo = ➡️ Go on with this photo
 desc-ask =
     <b>Step 2 of 5 — description</b>
 
