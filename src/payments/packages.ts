@@ -16,7 +16,7 @@ export function formatPrice(amount: number, currency: string, lang: Language = "
   return formatMoney(amount, currency, lang);
 }
 
-/** Price of one video (one credit) in the package: to the kopeck/cent, or a tenth of a Star. */
+/** Price of one credit in the package: to the kopeck/cent, or a tenth of a Star. */
 export function formatPricePerCredit(pkg: CreditPackage, currency: string, lang: Language = "en"): string {
   const per = pkg.price / pkg.credits;
   return formatMoney(isStars(currency) ? per : Math.round(per), currency, lang);

@@ -27,18 +27,21 @@ terms-full =
     <b>Terms</b>
 
     • Neurocards makes short AI videos of your product from your photo and description.
-    • Videos are paid with credits: one video costs as many credits as its template shows (from { credits }).
+    • Videos are paid with credits: one video costs as many credits as its template shows (from { $n ->
+        [one] { $n } credit
+       *[other] { $n } credits
+    }).
     • If a video fails, its credits are refunded automatically.
     • Credits do not expire.
 terms-offer = Public offer: { $url }
 terms-privacy = Privacy policy: { $url }
 paysupport-url =
     Problem with a payment? Write to support: { $url }
-    Please add the date and the amount of the payment; your payments are listed in My cabinet → Payments.
+    Please add the date and the amount of the payment; your payments are listed in My account → Payments.
 paysupport-owner =
     Problem with a payment? Write to the <a href="tg://user?id={ $id }">bot's owner</a>.
-    Please add the date and the amount of the payment; your payments are listed in My cabinet → Payments.
-paysupport-none = Problem with a payment? The owner of this bot has not published a support contact yet. Your payments and the credits they brought are listed in My cabinet → Payments.
+    Please add the date and the amount of the payment; your payments are listed in My account → Payments.
+paysupport-none = Problem with a payment? The owner of this bot has not published a support contact yet. Your payments and the credits they brought are listed in My account → Payments.
 btn-agree = ✅ I accept
 btn-offer = 📄 Public offer
 btn-privacy = 🔒 Privacy policy
@@ -52,7 +55,7 @@ blocked-notice = Access to the bot is restricted. If you think this is a mistake
 ## Main menu
 menu = <b>Main menu</b>
     Balance: <b>{ credits }</b>
-btn-cabinet = 👤 My cabinet
+btn-cabinet = 👤 My account
 btn-buy = 💳 Buy credits
 btn-help = ❓ Help
 btn-support = 💬 Support
@@ -61,7 +64,7 @@ help =
 
     1. Send a photo of the product (JPG, PNG or WebP up to 20 MB).
     2. Describe the product: what it is, for whom, its benefits.
-    3. Pick a template: a UGC blogger, an ad B-roll or your own prompt.
+    3. Pick a template — for example, a clip as if filmed by a blogger, or an ad for your product. You can also describe the video in your own words.
     4. Confirm — the video arrives in this chat in a few minutes.
 
     One video costs the template's price in credits. If a video fails, the credits come back automatically.
@@ -72,7 +75,7 @@ cancelled = Cancelled. Here is the menu.
 outdated = This menu is outdated.
 private-only = I work in private chats only. Write to me directly: @{ $bot }
 error-generic = Something went wrong, please try again.
-unknown = I did not understand that. Use the menu below.
+unknown = Sorry, I did not understand that. Choose what to do in the menu below.
 
 ## Create flow
 photo-ask =
@@ -125,8 +128,8 @@ btn-skip = Skip
 own-ask =
     <b>Step 4 of 5 — your prompt</b>
 
-    Describe what should happen in the video: scene, camera, mood, actions ({ $min }–{ $max } characters).
-    The video starts from your photo: the model keeps the product close to your photo, but details can differ.
+    Describe in your own words what should happen in the video: the place, the camera's movement, the mood, the actions ({ $min }–{ $max } characters). This description (the prompt) goes to the AI.
+    The video starts from your photo: the AI keeps the product close to your photo, but details can differ.
 own-review =
     Your prompt:
 
@@ -137,7 +140,7 @@ btn-replace = ✏️ Replace
 own-add-ask = Send what to add to the prompt.
 own-replace-ask = Send the new prompt.
 own-expected = Please send the prompt as text ({ $min }–{ $max } characters).
-own-review-expected = Please use the buttons under your prompt: Approve, Add to it or Replace.
+own-review-expected = Please use the buttons under your prompt: “Approve”, “Add to it” or “Replace”.
 count-ask =
     <b>Step 5 of 5 — how many videos?</b>
 
@@ -166,9 +169,15 @@ confirm =
 btn-confirm = ✅ Confirm
 confirm-expected = Please confirm with the button above, or /cancel.
 not-enough =
-    Not enough credits: this needs <b>{ $required }</b>, your balance is <b>{ credits }</b>.
-    Buy <b>{ $missing }</b> more.
-not-enough-fewer = Or choose fewer videos — your balance covers these:
+    Not enough credits: this needs <b>{ $required ->
+        [one] { $required } credit
+       *[other] { $required } credits
+    }</b>, your balance is <b>{ credits }</b>.
+    Buy <b>{ $missing } more { $missing ->
+        [one] credit
+       *[other] credits
+    }</b>.
+not-enough-fewer = Or order fewer videos — your balance covers these:
 accepted =
     ✅ Accepted: { $count ->
         [one] your video is
@@ -190,12 +199,12 @@ service-paused =
         [0] { $minutes } min
        *[other] { $hours } h
     }</b>: tap “Confirm” again then.
-already-accepted = Already accepted, the videos are on their way.
+already-accepted = This order is already accepted and being made.
 mid-flow-command = You are in the middle of creating a video. { $expected } Or /cancel to leave.
 
-## Cabinet
+## My account (the cabinet)
 cabinet =
-    <b>My cabinet</b>
+    <b>My account</b>
     Balance: <b>{ credits }</b>
     Videos ordered: { $jobs }
 cabinet-empty = No videos yet.
@@ -250,8 +259,8 @@ ledger-referral_bonus = bonus for an invited friend
 ledger-import = balance moved from the previous bot
 referral =
     <b>Invite friends</b>
-    Share your link: { $link }
-referral-bonus = When a friend you invited pays for the first time, you get <b>{ credits }</b>.
+    Send your friends your link: { $link }
+referral-bonus = When a friend you invited buys credits for the first time, you get <b>{ credits }</b>.
 
 ## Language
 lang-ask = Choose the language:
