@@ -22,6 +22,7 @@ import {
   createPaymentsService,
   createStarsReconciler,
 } from "./payments/index.ts";
+import { createPhotoCheck } from "./photo-check/index.ts";
 import { createQueue, type QueueOptions } from "./queue/index.ts";
 import type { QueueHandle } from "./queue/types.ts";
 import type { WorkerInfo } from "./queue/worker.ts";
@@ -129,6 +130,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
         ...base,
         catalogue,
         queue,
+        photoCheck: createPhotoCheck({ config, api: telegram.api, logger, metrics }),
         early: [gate.composer],
         ingest: (updates, o) => gate.intake.save(updates, o),
         features: [

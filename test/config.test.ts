@@ -93,6 +93,32 @@ describe("TIMEZONE", () => {
   });
 });
 
+describe("54-FZ receipt settings (RECEIPT_*)", () => {
+  it("are off by default and on with RECEIPT_VAT_CODE", () => {
+    expect(parseConfig({ BOT_TOKEN: TOKEN }).payments.receipt).toBeUndefined();
+    expect(parseConfig({ BOT_TOKEN: TOKEN, RECEIPT_VAT_CODE: "4" }).payments.receipt).toEqual({
+      vatCode: 4,
+      taxSystemCode: undefined,
+      paymentSubject: undefined,
+      paymentMode: undefined,
+    });
+  });
+
+  it("refuse a VAT code YooKassa does not have, with an example", () => {
+    expect(problems({ BOT_TOKEN: TOKEN, RECEIPT_VAT_CODE: "20" })[0]).toMatch(
+      /^RECEIPT_VAT_CODE is not valid: .*\(example: RECEIPT_VAT_CODE=1\)$/,
+    );
+  });
+
+  it("refuse the other receipt settings without RECEIPT_VAT_CODE, which every receipt item needs", () => {
+    expect(
+      problems({ BOT_TOKEN: TOKEN, RECEIPT_TAX_SYSTEM_CODE: "2", RECEIPT_PAYMENT_MODE: "full_prepayment" }),
+    ).toEqual([
+      "RECEIPT_VAT_CODE is required with RECEIPT_TAX_SYSTEM_CODE, RECEIPT_PAYMENT_MODE: every receipt item needs its VAT code (example: RECEIPT_VAT_CODE=1)",
+    ]);
+  });
+});
+
 describe("old .env names from the previous bot", () => {
   it("KIE_API_KEY and KIE_API_KEY_1..N become the key list, each with a one-line deprecation warning that shows no key", () => {
     const c = parseConfig({

@@ -21,12 +21,16 @@ export type Callback =
   | { a: "lang"; lang: Language }
   | { a: "cabinet"; page: number }
   | { a: "pays"; page: number }
+  /** The seller's credit history (the ledger), newest first. */
+  | { a: "ledger"; page: number }
   | { a: "job"; job: number; page: number }
   | { a: "resend"; job: number }
   /** "Make another with this product" / "Repeat": the template step again from a stored job. */
   | { a: "again"; job: number }
   /** "Repeat this order": the same photo, description, template and wishes, at the confirm step. */
   | { a: "repeat"; job: number }
+  /** "Go on with this photo" after the photo check found problems with it. */
+  | { a: "keep"; flow: number }
   | { a: "tpl"; flow: number; id: string }
   /** A length of the chosen template, in seconds. */
   | { a: "dur"; flow: number; s: number }
@@ -61,6 +65,7 @@ const SPEC: Record<Action, Array<[string, Arg]>> = {
   lang: [["lang", oneOf("ru", "en")]],
   cabinet: [["page", int]],
   pays: [["page", int]],
+  ledger: [["page", int]],
   job: [
     ["job", int],
     ["page", int],
@@ -68,6 +73,7 @@ const SPEC: Record<Action, Array<[string, Arg]>> = {
   resend: [["job", int]],
   again: [["job", int]],
   repeat: [["job", int]],
+  keep: [["flow", int]],
   tpl: [
     ["flow", int],
     ["id", id],

@@ -8,6 +8,7 @@ import type { Store } from "../db/store.ts";
 import { telegramWebhookUrl } from "../http/paths.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { PhotoCheck } from "../photo-check/index.ts";
 import type { QueueHandle } from "../queue/types.ts";
 import { withRetry } from "../telegram/index.ts";
 import type { Telegram } from "../telegram/types.ts";
@@ -42,6 +43,8 @@ export interface BotDeps {
   telegram: Telegram;
   catalogue: Catalogue;
   queue: QueueHandle;
+  /** The photo check before an order (src/photo-check); absent: photos are taken as they are. */
+  photoCheck?: PhotoCheck;
   /** Composers of other subsystems (payments, admin), installed after the consent gate, before the bot's own flows. */
   features?: Composer<BotContext>[];
   /**
@@ -83,6 +86,7 @@ export function createBot(deps: BotDeps) {
     metrics: deps.metrics,
     catalogue: deps.catalogue,
     queue: deps.queue,
+    photoCheck: deps.photoCheck,
   };
 
   // Updates of one user in order, of different users in parallel (under the runner).

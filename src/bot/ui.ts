@@ -5,6 +5,7 @@ import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { PhotoCheck } from "../photo-check/index.ts";
 import type { QueueHandle } from "../queue/types.ts";
 import { isNotModified } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
@@ -18,6 +19,8 @@ export interface FeatureDeps {
   metrics: Metrics;
   catalogue: Catalogue;
   queue: QueueHandle;
+  /** Looks at a product photo before the seller goes on (src/photo-check); absent: no check. */
+  photoCheck?: PhotoCheck;
 }
 
 export interface Screen {

@@ -9,6 +9,14 @@ export type DatabaseConfig =
   | { type: "sqlite"; path: string }
   | { type: "postgres"; url: string; poolSize: number };
 
+/** What a 54-FZ receipt item carries besides the package (YooKassa's names). */
+export interface ReceiptConfig {
+  vatCode: number;
+  taxSystemCode: number | undefined;
+  paymentSubject: string | undefined;
+  paymentMode: string | undefined;
+}
+
 export interface CreditPackage {
   id: string;
   credits: number;
@@ -58,6 +66,8 @@ export interface Config {
     providerToken: string | undefined;
     currency: string;
     referralBonus: number;
+    /** Receipt data sent with fiat invoices (RECEIPT_VAT_CODE set); never with Stars. */
+    receipt: ReceiptConfig | undefined;
   };
   backup: { intervalHours: number; dir: string; keep: number };
   /** One line per old .env name found (from the previous bot), for the log and doctor. */
@@ -135,6 +145,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(problems);
   }
   const e = result.data;
+  const receiptExtras = (
+    ["RECEIPT_TAX_SYSTEM_CODE", "RECEIPT_PAYMENT_SUBJECT", "RECEIPT_PAYMENT_MODE"] as const
+  ).filter((k) => e[k] !== undefined);
+  if (e.RECEIPT_VAT_CODE === undefined && receiptExtras.length > 0)
+    throw new ConfigError([
+      `RECEIPT_VAT_CODE is required with ${receiptExtras.join(", ")}: every receipt item needs its VAT code (example: RECEIPT_VAT_CODE=${EXAMPLES.RECEIPT_VAT_CODE})`,
+    ]);
   const database: DatabaseConfig =
     e.DATABASE_TYPE === "postgres"
       ? { type: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
@@ -192,6 +209,15 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       providerToken: e.PAYMENT_PROVIDER_TOKEN,
       currency: e.PAYMENT_PROVIDER_TOKEN ? e.PAYMENT_CURRENCY : "XTR",
       referralBonus: e.REFERRAL_BONUS,
+      receipt:
+        e.RECEIPT_VAT_CODE === undefined
+          ? undefined
+          : {
+              vatCode: e.RECEIPT_VAT_CODE,
+              taxSystemCode: e.RECEIPT_TAX_SYSTEM_CODE,
+              paymentSubject: e.RECEIPT_PAYMENT_SUBJECT,
+              paymentMode: e.RECEIPT_PAYMENT_MODE,
+            },
     },
     backup: { intervalHours: e.BACKUP_INTERVAL_HOURS, dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP },
     deprecations,

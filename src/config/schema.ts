@@ -126,6 +126,23 @@ const common = z.object({
     .string()
     .regex(/^[A-Z]{3}$/, "a 3-letter currency code like XTR or RUB")
     .default("XTR"),
+  /**
+   * 54-FZ receipt data for YooKassa (fiat through PAYMENT_PROVIDER_TOKEN only): set the VAT code of
+   * your shop (1 no VAT, 2 0%, 3 10%, 4 20%, … as YooKassa numbers them) and each invoice asks the
+   * buyer's email for the receipt and sends the item to the provider. Empty: no receipt data.
+   */
+  RECEIPT_VAT_CODE: z.coerce.number().int().min(1).max(12).optional(),
+  /** The shop's tax system (YooKassa's 1–6); only needed when the shop has more than one. */
+  RECEIPT_TAX_SYSTEM_CODE: z.coerce.number().int().min(1).max(6).optional(),
+  /** The item's payment_subject (e.g. service) and payment_mode (e.g. full_prepayment); YooKassa's defaults when empty. */
+  RECEIPT_PAYMENT_SUBJECT: z
+    .string()
+    .regex(/^[a-z_-]+$/, "a YooKassa payment_subject like service")
+    .optional(),
+  RECEIPT_PAYMENT_MODE: z
+    .string()
+    .regex(/^[a-z_-]+$/, "a YooKassa payment_mode like full_prepayment")
+    .optional(),
   /** Credits a referrer gets when a referred user pays for the first time; 0 turns referrals off. */
   REFERRAL_BONUS: intFrom(0, 0, 1000),
   RETENTION_DAYS: intFrom(30, 1, 3650),
@@ -164,6 +181,10 @@ export const EXAMPLES: Record<string, string> = {
   CREDIT_PACKAGES: "5:250,10:450,30:1200,100:3500",
   PAYMENT_CURRENCY: "XTR",
   TIMEZONE: "Europe/Moscow",
+  RECEIPT_VAT_CODE: "1",
+  RECEIPT_TAX_SYSTEM_CODE: "2",
+  RECEIPT_PAYMENT_SUBJECT: "service",
+  RECEIPT_PAYMENT_MODE: "full_prepayment",
   HTTP_PORT: "8080",
   LOG_LEVEL: "info",
 };

@@ -14,6 +14,7 @@ import { parseConfig } from "../../src/config/index.ts";
 import type { Store } from "../../src/db/store.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { createPhotoCheck } from "../../src/photo-check/index.ts";
 import type { QueueHandle } from "../../src/queue/types.ts";
 import { createTelegram } from "../../src/telegram/index.ts";
 import { createCatalogue } from "../../src/templates/index.ts";
@@ -53,6 +54,8 @@ export interface BotHarnessOptions {
   store?: Store;
   /** Wait until the bot polls (default true). */
   waitForPolling?: boolean;
+  /** The photo check's deadline and retries (it is on when env has OPENAI_API_KEY, as in the app). */
+  photoCheck?: { timeoutMs?: number; maxRetries?: number };
 }
 
 export interface BotHarness extends HarnessDeps {
@@ -100,7 +103,17 @@ export async function startBotHarness(opts: BotHarnessOptions = {}): Promise<Bot
   const metrics = createMetrics();
   const telegram = createTelegram({ config, store, logger });
   const queue = opts.queue ?? recordingQueue();
-  const deps: HarnessDeps = { config, store, logger, metrics, telegram, catalogue: createCatalogue(), queue };
+  const photoCheck = createPhotoCheck({ config, api: telegram.api, logger, metrics, ...opts.photoCheck });
+  const deps: HarnessDeps = {
+    config,
+    store,
+    logger,
+    metrics,
+    telegram,
+    catalogue: createCatalogue(),
+    queue,
+    photoCheck,
+  };
 
   const launch = async () => {
     const bot = createBot({
