@@ -52,8 +52,16 @@ for (const factory of driverFactories()) {
     it("a seller's first message opens a thread, the next ones go to the same open thread", async () => {
       const s = await seller();
       const first = await repo.receive(s.message("hello"), WINDOWS, at(0));
-      expect(first).toMatchObject({ status: "accepted", opened: true, thread: { status: "open", userId: s.user.id } });
-      const second = await repo.receive(s.message("", { kind: "photo", fileId: "PHOTO1", text: null }), WINDOWS, at(1));
+      expect(first).toMatchObject({
+        status: "accepted",
+        opened: true,
+        thread: { status: "open", userId: s.user.id },
+      });
+      const second = await repo.receive(
+        s.message("", { kind: "photo", fileId: "PHOTO1", text: null }),
+        WINDOWS,
+        at(1),
+      );
       expect(second).toMatchObject({ status: "accepted", opened: false });
       if (first.status !== "accepted" || second.status !== "accepted") throw new Error("not stored");
       expect(second.thread.id).toBe(first.thread.id);
@@ -104,8 +112,13 @@ for (const factory of driverFactories()) {
       ];
       await repo.addCopies(r.message.id, copies);
       await repo.addCopies(r.message.id, copies.slice(0, 1));
-      expect(await repo.copiesOf(r.message.id)).toEqual(copies.map((c) => ({ ...c, supportMessageId: r.message.id })));
-      expect(await repo.byCopy(77, 11)).toMatchObject({ message: { id: r.message.id }, thread: { id: r.thread.id } });
+      expect(await repo.copiesOf(r.message.id)).toEqual(
+        copies.map((c) => ({ ...c, supportMessageId: r.message.id })),
+      );
+      expect(await repo.byCopy(77, 11)).toMatchObject({
+        message: { id: r.message.id },
+        thread: { id: r.thread.id },
+      });
       expect(await repo.byCopy(77, 12)).toBeNull();
       await repo.setDelivery(r.message.id, "sent", at(1));
       expect((await repo.messages(r.thread.id))[0]?.delivery).toBe("sent");
@@ -118,15 +131,26 @@ for (const factory of driverFactories()) {
       const r = await repo.receive(s.message("refund?"), WINDOWS, at(0));
       if (r.status !== "accepted") throw new Error("not stored");
       const closed = await repo.close(r.thread.id, 77, at(5));
-      expect(closed).toMatchObject({ status: "closed", thread: { status: "closed", closedBy: 77, closedAt: at(5) } });
+      expect(closed).toMatchObject({
+        status: "closed",
+        thread: { status: "closed", closedBy: 77, closedAt: at(5) },
+      });
       expect((await repo.close(r.thread.id, 88, at(6))).status).toBe("already_closed");
       expect(await repo.openThread(s.user.id)).toBeNull();
 
       const reply: NewSupportMessage = { ...s.message("Done, refunded"), senderTgId: 77, chatId: 77 };
       const a = await repo.answer(r.thread.id, reply, at(10));
-      expect(a).toMatchObject({ status: "accepted", thread: { status: "open", closedAt: null, closedBy: null } });
+      expect(a).toMatchObject({
+        status: "accepted",
+        thread: { status: "open", closedAt: null, closedBy: null },
+      });
       if (a.status !== "accepted") throw new Error("not stored");
-      expect(a.message).toMatchObject({ direction: "out", userId: s.user.id, senderTgId: 77, delivery: "pending" });
+      expect(a.message).toMatchObject({
+        direction: "out",
+        userId: s.user.id,
+        senderTgId: 77,
+        delivery: "pending",
+      });
       expect((await repo.answer(r.thread.id, reply, at(11))).status).toBe("duplicate");
       await repo.setDelivery(a.message.id, "sent", at(12));
       expect((await repo.thread(r.thread.id))?.answeredAt).toEqual(at(12));
@@ -140,7 +164,11 @@ for (const factory of driverFactories()) {
       await repo.close(old.thread.id, 77, at(1));
       const next = await repo.receive(s.message("second question"), WINDOWS, at(2));
       expect(next).toMatchObject({ status: "accepted", opened: true });
-      const a = await repo.answer(old.thread.id, { ...s.message("late answer"), senderTgId: 77, chatId: 77 }, at(3));
+      const a = await repo.answer(
+        old.thread.id,
+        { ...s.message("late answer"), senderTgId: 77, chatId: 77 },
+        at(3),
+      );
       expect(a).toMatchObject({ status: "accepted", thread: { id: old.thread.id, status: "closed" } });
       expect((await repo.threadsOf(s.user.id)).map((t) => t.status)).toEqual(["closed", "open"]);
     });
@@ -161,7 +189,9 @@ for (const factory of driverFactories()) {
     it("closing or answering a thread that does not exist says so", async () => {
       const s = await seller();
       expect(await repo.close(999_999, 77, at(0))).toEqual({ status: "missing" });
-      expect(await repo.answer(999_999, { ...s.message("x"), chatId: 77 }, at(0))).toEqual({ status: "missing" });
+      expect(await repo.answer(999_999, { ...s.message("x"), chatId: 77 }, at(0))).toEqual({
+        status: "missing",
+      });
     });
   });
 }
