@@ -2,7 +2,7 @@
 // referral link. Every job id from a button is checked against the caller.
 import { Composer, InlineKeyboard } from "grammy";
 import type { Job } from "../../db/types.ts";
-import { BUY_CALLBACK, decode, encode } from "../callbacks.ts";
+import { BUY_CALLBACK, decode, encode, supportButton } from "../callbacks.ts";
 import type { BotContext } from "../context.ts";
 import { clip, esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
@@ -58,6 +58,8 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
       .row()
       .text(ctx.t("btn-buy"), BUY_CALLBACK)
       .text(ctx.t("btn-menu"), encode({ a: "menu" }));
+    const support = supportButton(config, ctx.t("btn-support"));
+    if (support) kb.row().add(support);
     const text = [
       ctx.t("cabinet", { n: ctx.user.credits, jobs: total }),
       lines.length ? lines.join("\n") : ctx.t("cabinet-empty"),
