@@ -51,6 +51,7 @@ const T = {
     helpInbox: /Tap “Support” below or send \/support: a person reads every message/,
     helpNone: /has not published a support contact yet/,
     apology: /Something went wrong and the video was not made/,
+    notDelivered: /could not be passed on to support right now/,
   },
   ru: {
     support: "💬 Поддержка",
@@ -75,6 +76,7 @@ const T = {
     helpInbox: /Нажмите «Поддержка» ниже или отправьте \/support: каждое сообщение читает человек/,
     helpNone: /Владелец бота пока не указал контакт поддержки/,
     apology: /Что-то пошло не так/,
+    notDelivered: /не получилось передать сообщение в поддержку/,
   },
 } as const;
 
@@ -306,6 +308,39 @@ for (const lang of ["en", "ru"] as const) {
       await bob.next(/new request/);
       await bob.next(/Support · request/);
       expect(bob.since().filter((e) => /not for support/.test(texts(e.message)))).toEqual([]);
+    });
+
+    it("the same message delivered twice by Telegram is stored once and reaches each admin once", async () => {
+      const { bob, repo } = await start();
+      const u = await seller();
+      u.command("support");
+      await u.next(t.ask);
+      const msg = u.send("Is anyone there?");
+      const sent = await u.next(/#\d+/);
+      const n = Number(/#(\d+)/.exec(texts(sent))?.[1]);
+      h!.tg.pushUpdate({ message: msg });
+      await u.next(t.sent(n));
+      expect(await repo.messages(n)).toHaveLength(1);
+      expect(bob.tg.messages(BOB.id).filter((m) => texts(m).includes("Is anyone there?"))).toHaveLength(1);
+    });
+
+    it("when no admin can be reached the seller is told the message was not passed on, and SUPPORT_URL is offered", async () => {
+      const { repo } = await start({ env: { SUPPORT_URL: "https://t.me/help_desk" } });
+      const u = await seller();
+      u.command("support");
+      await u.next(t.ask);
+      for (const chatId of [ANNA.id, BOB.id])
+        h!.tg.inject({
+          method: "sendMessage",
+          chatId,
+          times: 10,
+          error: { status: 400, description: "Bad Request: chat not found" },
+        });
+      u.send("Hello?");
+      const told = await u.next(t.notDelivered);
+      expect(buttonsOf(told).find((b) => b.text === t.contact)?.url).toBe("https://t.me/help_desk");
+      const [thread] = await repo.threadsOf((await userOf(u)).id);
+      expect((await repo.messages(thread!.id)).map((m) => m.delivery)).toEqual(["failed"]);
     });
 
     it("past the rate limit a message is not passed on and the seller is told when to write again", async () => {
