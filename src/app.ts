@@ -10,6 +10,7 @@ import { startBackupSchedule } from "./backup/index.ts";
 import { createBot } from "./bot/index.ts";
 import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
+import { supportRepo } from "./db/ops/support.ts";
 import type { Store } from "./db/store.ts";
 import { createGeneration, type GenerationDeps, type GenerationOptions } from "./generation/index.ts";
 import { reportProviders } from "./generation/readiness.ts";
@@ -28,6 +29,7 @@ import type { QueueHandle } from "./queue/types.ts";
 import type { WorkerInfo } from "./queue/worker.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
+import { createSupportFeature } from "./support/index.ts";
 import { createTelegram } from "./telegram/index.ts";
 import { createCatalogue } from "./templates/index.ts";
 import { SHUTDOWN } from "./timing/index.ts";
@@ -133,6 +135,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
         photoCheck: createPhotoCheck({ config, api: telegram.api, logger, metrics }),
         early: [gate.composer],
         ingest: (updates, o) => gate.intake.save(updates, o),
+        ungated: [createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) })],
         features: [
           createPaymentsFeature({ ...base, service: payments }),
           createAdminFeature({ ...base, queue, broadcasts, payments }),

@@ -13,6 +13,7 @@ import {
   startBackupSchedule,
 } from "../src/backup/index.ts";
 import { createStore } from "../src/db/index.ts";
+import { supportRepo } from "../src/db/ops/support.ts";
 import type { Store } from "../src/db/store.ts";
 import { PG_URL, pgNotice, quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
 
@@ -77,6 +78,20 @@ async function seed(s: Sandbox, st: Store): Promise<number[]> {
   await st.updateJobStatus(failed.job.id, "failed", { errorCode: "x", errorMessage: "boom" });
   await st.refundCredit(failed.job.id);
   await st.writeSession("1000", JSON.stringify({ step: "menu" }));
+  // A support thread: the seller's message, its copy in an admin's chat, the admin's answer.
+  const support = supportRepo(st.driver);
+  const msg = { userId: ids[0]!, senderTgId: 1000, chatId: 1000, messageId: 7, fileId: null };
+  const asked = await support.receive({ ...msg, kind: "text", text: "где моё видео?" }, []);
+  if (asked.status !== "accepted") throw new Error("support message refused");
+  await support.addCopies(asked.message.id, [{ chatId: 4242, messageId: 12 }]);
+  await support.answer(asked.thread.id, {
+    ...msg,
+    senderTgId: 4242,
+    chatId: 4242,
+    messageId: 13,
+    kind: "text",
+    text: "Уже едет",
+  });
   putFile(s, "results/2026/11/25/aa.mp4", Buffer.from("video bytes \u0000\u00ff".repeat(5000)));
   putFile(s, "inputs/2026/11/25/bb.jpg", Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
   putFile(s, "inputs/2026/11/25/.tmp-partial", Buffer.from("in-flight write, not a file yet"));
@@ -90,7 +105,15 @@ async function snapshotOf(st: Store, userIds: number[]) {
     users.push({ tgId: u?.tgId, credits: u?.credits, ledger: await st.ledgerSum(id), blocked: u?.blocked });
   }
   const jobs = await st.listLastJobs({ limit: 1000 });
-  return { users, jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id) };
+  const repo = supportRepo(st.driver);
+  const support = [];
+  for (const id of userIds)
+    for (const thread of await repo.threadsOf(id)) {
+      const messages = await repo.messages(thread.id);
+      const copies = await Promise.all(messages.map((m) => repo.copiesOf(m.id)));
+      support.push({ thread, messages, copies });
+    }
+  return { users, jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id), support };
 }
 
 pgNotice("backup while jobs are created");
@@ -199,6 +222,7 @@ describe("backup and restore", () => {
     const userIds = await seed(src, st);
     for (let i = 0; i < 7; i++) await st.createJobAndConsumeCredit(userIds[i % 5]!, job(i));
     const before = await snapshotOf(st, userIds);
+    expect(before.support.map((x) => x.messages.map((m) => m.direction))).toEqual([["in", "out"]]);
     let archive = (await createBackup({ config: src.config, logger })).path;
     if (PG_URL) {
       const pgBox = await box({ postgres: true });

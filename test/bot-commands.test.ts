@@ -14,7 +14,7 @@ afterEach(async () => {
 const names = (list: Array<{ command: string }> | undefined) => list?.map((c) => c.command);
 
 describe("command lists", () => {
-  it("advertise /admin only in the admins' chats; an admin who never opened the bot is logged and skipped", async () => {
+  it("advertise /admin only in the admins' chats, and /support where there are admins to read it; an admin who never opened the bot is logged and skipped", async () => {
     tg = await startFakeTelegram();
     const admin = tg.user({ id: 4242, language_code: "ru" });
     const someone = tg.user({ id: 5151 });
@@ -27,6 +27,7 @@ describe("command lists", () => {
       "menu",
       "cancel",
       "help",
+      "support",
       "lang",
       "terms",
       "paysupport",
@@ -44,6 +45,7 @@ describe("command lists", () => {
         "menu",
         "cancel",
         "help",
+        "support",
         "lang",
         "terms",
         "paysupport",

@@ -2,6 +2,8 @@
 // older release are recognised as outdated instead of misread, short (Telegram allows 64 bytes),
 // and every argument checked on the way in. Data is never trusted: handlers still check that a job
 // belongs to the caller and that a flow button belongs to the current flow.
+import type { InlineKeyboardButton } from "grammy/types";
+import type { Config } from "../config/index.ts";
 import type { Language } from "../db/types.ts";
 
 const PREFIX = "n";
@@ -10,6 +12,23 @@ const HEAD = `${PREFIX}${VERSION}:`;
 
 /** Opens the credit packages screen; owned by the payments feature (src/payments). */
 export const BUY_CALLBACK = "buy";
+
+/** Opens the support inbox (write to support); owned by the support feature (src/support). */
+export const SUPPORT_CALLBACK = "sup";
+
+/**
+ * The Support button every screen shows (menu, cabinet, help, failure messages, the blocked-user
+ * notice): the inbox when there are admins to read it, else SUPPORT_URL, else none — a button
+ * that leads nowhere is worse than no button.
+ */
+export function supportButton(
+  config: Pick<Config, "admins"> & { bot: Pick<Config["bot"], "supportUrl"> },
+  text: string,
+): InlineKeyboardButton | undefined {
+  if (config.admins.length > 0) return { text, callback_data: SUPPORT_CALLBACK };
+  const url = config.bot.supportUrl;
+  return url ? { text, url } : undefined;
+}
 
 export type Callback =
   | { a: "menu" }

@@ -42,6 +42,8 @@ export interface SessionData {
   flow: number;
   /** An admin-blocked user got the one notice. */
   blockedNoticeSent?: boolean;
+  /** Writing to support (src/support): the user's messages go to the support inbox until then (epoch ms). */
+  supportUntil?: number;
 }
 
 export const initialSession = (): SessionData => ({ step: null, draft: {}, flow: 0 });

@@ -13,6 +13,7 @@ import type { QueueHandle } from "../queue/types.ts";
 import { withRetry } from "../telegram/index.ts";
 import type { Telegram } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
+import { supportButton } from "./callbacks.ts";
 import { type BotContext, initialSession } from "./context.ts";
 import { createCabinetFeature } from "./features/cabinet.ts";
 import { createCreateFeature } from "./features/create.ts";
@@ -53,6 +54,11 @@ export interface BotDeps {
    */
   early?: Composer<BotContext>[];
   /**
+   * Composers every user reaches, also one blocked by an admin or who has not accepted the terms
+   * yet: support. Installed after the session and the user are loaded, before those gates.
+   */
+  ungated?: Composer<BotContext>[];
+  /**
    * Saves what must not be lost (payments) from a batch of updates before Telegram is told they
    * arrived: the poller calls it before confirming the offset, the webhook before answering 200.
    * Rejects when it could not save by the deadline or the signal aborted.
@@ -67,7 +73,7 @@ export interface BotDeps {
 /** A webhook request waits this long for a payment to be saved; after it, Telegram's retry takes over. */
 const WEBHOOK_SAVE_DEADLINE_MS = 8_000;
 
-const COMMANDS = ["start", "menu", "cancel", "help", "lang", "terms", "paysupport"] as const;
+const COMMANDS = ["start", "menu", "cancel", "help", "support", "lang", "terms", "paysupport"] as const;
 /** Telegram shows the command list by the client's language: the Russian list for these too. */
 const RUSSIAN_CLIENTS = ["ru", "uk", "be", "kk"] as const;
 
@@ -110,7 +116,8 @@ export function createBot(deps: BotDeps) {
   bot.use(loadUser(fd));
   bot.use(i18n.middleware());
   bot.use(chatMember(fd));
-  bot.use(blockedGate());
+  for (const f of deps.ungated ?? []) bot.use(f);
+  bot.use(blockedGate(fd));
   bot.use(createStartFeature(fd));
   bot.use(consentGate(fd));
   // Features (payments, admin) come before the bot's own flows: their commands and pending
@@ -134,13 +141,15 @@ export function createBot(deps: BotDeps) {
       { username: bot.botInfo.username, id: bot.botInfo.id },
       `bot @${bot.botInfo.username} started`,
     );
-    const list = (lang: string, commands: readonly string[] = COMMANDS) =>
+    // /support is advertised when it leads somewhere (an admin to read it, or SUPPORT_URL).
+    const offered = COMMANDS.filter((c) => c !== "support" || supportButton(config, c));
+    const list = (lang: string, commands: readonly string[] = offered) =>
       commands.map((command) => ({ command, description: i18n.t(lang, `cmd-${command}`) }));
     await bot.api.setMyCommands(list("en"));
     for (const code of RUSSIAN_CLIENTS) await bot.api.setMyCommands(list("ru"), { language_code: code });
     // /admin is advertised only in the admins' own chats (scope "chat"); everyone else's lists
     // above do not mention it.
-    const withAdmin = [...COMMANDS, "admin"];
+    const withAdmin = [...offered, "admin"];
     for (const adminId of config.admins) {
       const scope = { type: "chat" as const, chat_id: adminId };
       try {

@@ -9,7 +9,7 @@ import type { PhotoCheck } from "../photo-check/index.ts";
 import type { QueueHandle } from "../queue/types.ts";
 import { isNotModified } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
-import { BUY_CALLBACK, encode } from "./callbacks.ts";
+import { BUY_CALLBACK, encode, supportButton } from "./callbacks.ts";
 import type { BotContext } from "./context.ts";
 
 export interface FeatureDeps {
@@ -65,7 +65,8 @@ export function menuScreen(ctx: BotContext, deps: FeatureDeps, balance = ctx.use
     .text(ctx.t("btn-buy"), BUY_CALLBACK)
     .row()
     .text(ctx.t("btn-help"), encode({ a: "help" }));
-  if (deps.config.bot.supportUrl) kb.url(ctx.t("btn-support"), deps.config.bot.supportUrl);
+  const support = supportButton(deps.config, ctx.t("btn-support"));
+  if (support) kb.add(support);
   return { text: ctx.t("menu", { n: balance }), keyboard: kb };
 }
 

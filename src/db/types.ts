@@ -159,3 +159,48 @@ export interface AdminStats {
   /** Paid, not refunded, per currency (amount in the currency's smallest unit, or Stars). */
   revenue: Array<{ currency: string; amount: number }>;
 }
+
+/** A seller's conversation with support: one `open` thread per seller at a time. */
+export interface SupportThread {
+  id: number;
+  userId: number;
+  status: "open" | "closed";
+  createdAt: Date;
+  /** The last message in either direction. */
+  updatedAt: Date;
+  /** The last admin answer. */
+  answeredAt: Date | null;
+  closedAt: Date | null;
+  /** Telegram id of the admin who closed it. */
+  closedBy: number | null;
+}
+
+/** `pending` until sent; an answer to a seller who blocked the bot is `blocked`. */
+export type SupportDelivery = "pending" | "sent" | "failed" | "blocked";
+
+export interface SupportMessage {
+  id: number;
+  threadId: number;
+  /** The seller the thread belongs to. */
+  userId: number;
+  /** `in`: the seller wrote to support; `out`: an admin answered. */
+  direction: "in" | "out";
+  senderTgId: number;
+  /** The chat and message id the message was written as (the seller's or the admin's chat). */
+  chatId: number;
+  messageId: number;
+  /** text, photo, document, voice, video, audio, animation, sticker, video_note, location, contact. */
+  kind: string;
+  /** The text or the caption. */
+  text: string | null;
+  fileId: string | null;
+  delivery: SupportDelivery;
+  createdAt: Date;
+}
+
+/** A message a support message was copied as, in another chat (an admin's, or the seller's for an answer). */
+export interface SupportCopy {
+  chatId: number;
+  messageId: number;
+  supportMessageId: number;
+}

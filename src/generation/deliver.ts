@@ -4,7 +4,7 @@
 // is best effort: a hiccup there never fails a paid job.
 import { InputFile } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import { encode } from "../bot/callbacks.ts";
+import { encode, supportButton } from "../bot/callbacks.ts";
 import type { Config } from "../config/index.ts";
 import type { JobPatch } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
@@ -141,10 +141,13 @@ export function createDelivery({ config, telegram, storage, logger, progressEver
       }
     },
 
-    /** The apology for a failed job, in the user's language. Never throws. */
+    /** The apology for a failed job, in the user's language, with the way to support. Never throws. */
     async apologize(job: Job, text: string): Promise<void> {
+      const support = supportButton(config, messages(job.language)("btn-support"));
+      const base = keyboard(job);
+      const markup = support ? { inline_keyboard: [...base.inline_keyboard, [support]] } : base;
       await telegram
-        .send(job.chatId, (api) => api.sendMessage(job.chatId, text, { reply_markup: keyboard(job) }))
+        .send(job.chatId, (api) => api.sendMessage(job.chatId, text, { reply_markup: markup }))
         .catch((e: unknown) =>
           logger.warn({ err: e, jobId: job.id }, "could not tell the user about a failed job"),
         );

@@ -41,13 +41,15 @@ export function recordingQueue(): QueueHandle & { wakes: number } {
 }
 
 /** What the bot gets from the harness (everything but its features and poller tuning). */
-export type HarnessDeps = Omit<BotDeps, "features" | "polling">;
+export type HarnessDeps = Omit<BotDeps, "features" | "ungated" | "polling">;
 
 export interface BotHarnessOptions {
   /** Extra environment for parseConfig (FREE_CREDITS, WELCOME_VIDEO_FILE_IDS, ...). */
   env?: Record<string, string>;
   /** Other subsystems' features, built from the same dependencies the bot gets. */
   features?: (deps: HarnessDeps) => Composer<BotContext>[];
+  /** Features every user reaches, before the block and consent gates (support). */
+  ungated?: (deps: HarnessDeps) => Composer<BotContext>[];
   queue?: QueueHandle;
   /** Reuse a fake / store (e.g. a second bot process on the same database). */
   tg?: FakeTelegram;
@@ -119,6 +121,7 @@ export async function startBotHarness(opts: BotHarnessOptions = {}): Promise<Bot
     const bot = createBot({
       ...deps,
       features: opts.features?.(deps),
+      ungated: opts.ungated?.(deps),
       polling: { leaseTtlMs: 3000, backoffMs: { first: 50, max: 500 } },
     });
     await bot.start();

@@ -4,7 +4,7 @@
 import { Composer, InlineKeyboard } from "grammy";
 import type { Job, LedgerEntry, LedgerReason } from "../../db/types.ts";
 import { formatMoney } from "../../i18n/money.ts";
-import { BUY_CALLBACK, decode, encode } from "../callbacks.ts";
+import { BUY_CALLBACK, decode, encode, supportButton } from "../callbacks.ts";
 import type { BotContext } from "../context.ts";
 import { clip, esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
@@ -88,6 +88,8 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
       .row()
       .text(ctx.t("btn-buy"), BUY_CALLBACK)
       .text(ctx.t("btn-menu"), encode({ a: "menu" }));
+    const support = supportButton(config, ctx.t("btn-support"));
+    if (support) kb.row().add(support);
     const text = [
       ctx.t("cabinet", { n: ctx.user.credits, jobs: total }),
       lines.length ? lines.join("\n") : ctx.t("cabinet-empty"),

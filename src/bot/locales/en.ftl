@@ -14,6 +14,7 @@ cmd-help = How it works
 cmd-lang = Language / Язык
 cmd-terms = Terms of service
 cmd-paysupport = Help with a payment
+cmd-support = Write to support
 cmd-admin = Admin panel
 
 ## Terms and welcome
@@ -39,8 +40,8 @@ terms-privacy = Privacy policy: { $url }
 paysupport-url =
     Problem with a payment? Write to support: { $url }
     Please add the date and the amount of the payment; your payments are listed in My account → Payments.
-paysupport-owner =
-    Problem with a payment? Write to the <a href="tg://user?id={ $id }">bot's owner</a>.
+paysupport-inbox =
+    Problem with a payment? Tap “Support” below (or send /support) and write to us: a person answers here. You can also write to the <a href="tg://user?id={ $id }">bot's owner</a>.
     Please add the date and the amount of the payment; your payments are listed in My account → Payments.
 paysupport-none = Problem with a payment? The owner of this bot has not published a support contact yet. Your payments and the credits they brought are listed in My account → Payments.
 btn-agree = ✅ I accept
@@ -51,7 +52,8 @@ welcome =
     Done! Your balance: <b>{ credits }</b>.
 
     Send a product photo and a description, pick a template, and in a few minutes you get a ready video.
-blocked-notice = Access to the bot is restricted. If you think this is a mistake, contact support.
+blocked-notice = Access to the bot is restricted. If you think this is a mistake, write to support: /support
+blocked-notice-plain = Access to the bot is restricted.
 
 ## Main menu
 menu = <b>Main menu</b>
@@ -59,7 +61,6 @@ menu = <b>Main menu</b>
 btn-cabinet = 👤 My account
 btn-buy = 💳 Buy credits
 btn-help = ❓ Help
-btn-support = 💬 Support
 help =
     <b>How it works</b>
 
@@ -68,10 +69,11 @@ help =
     3. Pick a template — a clip as if filmed by a blogger, an ad with a voice-over, cinematic shots of the product, the product in motion, or your own words — and, where it offers several, the length and format.
     4. Confirm — the video arrives in this chat in a few minutes.
 
-    One video costs the template's price in credits for the length you pick. If a video fails, the credits come back automatically.
-    /menu — main menu, /cancel — leave the current step, /lang — language, /terms — terms, /paysupport — help with a payment.
+    One video costs the template's price in credits. If a video fails, the credits come back automatically.
+    /menu — main menu, /cancel — leave the current step, /lang — language, /terms — terms, /support — write to support, /paysupport — help with a payment.
 support = Questions, ideas or problems? Write to support: { $url }
-support-none = Questions, ideas or problems? Reply here with /help, the owner reads the logs.
+support-inbox = Questions, ideas or problems? Tap “Support” below or send /support: a person reads every message and answers here.
+support-none = Questions, ideas or problems? The owner of this bot has not published a support contact yet.
 cancelled = Cancelled. Here is the menu.
 outdated = This menu is outdated.
 private-only = I work in private chats only. Write to me directly: @{ $bot }

@@ -59,6 +59,9 @@ const TABLES: Record<TableName, Table> = {
   broadcasts: schema.broadcasts,
   provider_keys: schema.providerKeys,
   instance_leases: schema.instanceLeases,
+  support_threads: schema.supportThreads,
+  support_messages: schema.supportMessages,
+  support_copies: schema.supportCopies,
 };
 const mappers = Object.fromEntries(
   Object.entries(TABLES).map(([name, table]) => [name, rowMapper(table)]),

@@ -48,6 +48,9 @@ const TABLES: Record<TableName, Table> = {
   broadcasts: schema.broadcasts,
   provider_keys: schema.providerKeys,
   instance_leases: schema.instanceLeases,
+  support_threads: schema.supportThreads,
+  support_messages: schema.supportMessages,
+  support_copies: schema.supportCopies,
 };
 
 /** Opens the file with the pragmas every connection needs (WAL, busy timeout, foreign keys). */

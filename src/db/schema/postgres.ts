@@ -202,3 +202,68 @@ export const broadcastRecipients = pgTable(
     index("broadcast_recipients_status_idx").on(t.broadcastId, t.status),
   ],
 );
+
+// The support inbox: a seller's conversation with the admins, one open thread per seller at a time.
+export const supportThreads = pgTable(
+  "support_threads",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: id("user_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status").notNull().default("open"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    answeredAt: ts("answered_at"),
+    closedAt: ts("closed_at"),
+    closedBy: id("closed_by"),
+  },
+  (t) => [
+    uniqueIndex("support_threads_open_uq").on(t.userId).where(sql`status = 'open'`),
+    index("support_threads_user_idx").on(t.userId, t.id),
+  ],
+);
+
+/** One message of a thread, as it was sent: by the seller (`in`) or an admin's answer (`out`). */
+export const supportMessages = pgTable(
+  "support_messages",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    threadId: id("thread_id")
+      .notNull()
+      .references(() => supportThreads.id),
+    userId: id("user_id")
+      .notNull()
+      .references(() => users.id),
+    direction: text("direction").notNull(),
+    senderTgId: id("sender_tg_id").notNull(),
+    chatId: id("chat_id").notNull(),
+    messageId: integer("message_id").notNull(),
+    kind: text("kind").notNull(),
+    text: text("text"),
+    fileId: text("file_id"),
+    delivery: text("delivery").notNull().default("pending"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("support_messages_source_uq").on(t.chatId, t.messageId),
+    index("support_messages_thread_idx").on(t.threadId, t.id),
+    index("support_messages_user_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+/** Where a support message was copied to (an admin's chat, the seller's chat): replies map back by it. */
+export const supportCopies = pgTable(
+  "support_copies",
+  {
+    chatId: id("chat_id").notNull(),
+    messageId: integer("message_id").notNull(),
+    supportMessageId: id("support_message_id")
+      .notNull()
+      .references(() => supportMessages.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chatId, t.messageId] }),
+    index("support_copies_message_idx").on(t.supportMessageId),
+  ],
+);

@@ -189,3 +189,68 @@ export const broadcastRecipients = sqliteTable(
     index("broadcast_recipients_status_idx").on(t.broadcastId, t.status),
   ],
 );
+
+// The support inbox: a seller's conversation with the admins, one open thread per seller at a time.
+export const supportThreads = sqliteTable(
+  "support_threads",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status").notNull().default("open"),
+    createdAt: ts("created_at").notNull().default(now),
+    updatedAt: ts("updated_at").notNull().default(now),
+    answeredAt: ts("answered_at"),
+    closedAt: ts("closed_at"),
+    closedBy: integer("closed_by"),
+  },
+  (t) => [
+    uniqueIndex("support_threads_open_uq").on(t.userId).where(sql`status = 'open'`),
+    index("support_threads_user_idx").on(t.userId, t.id),
+  ],
+);
+
+/** One message of a thread, as it was sent: by the seller (`in`) or an admin's answer (`out`). */
+export const supportMessages = sqliteTable(
+  "support_messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    threadId: integer("thread_id")
+      .notNull()
+      .references(() => supportThreads.id),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    direction: text("direction").notNull(),
+    senderTgId: integer("sender_tg_id").notNull(),
+    chatId: integer("chat_id").notNull(),
+    messageId: integer("message_id").notNull(),
+    kind: text("kind").notNull(),
+    text: text("text"),
+    fileId: text("file_id"),
+    delivery: text("delivery").notNull().default("pending"),
+    createdAt: ts("created_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("support_messages_source_uq").on(t.chatId, t.messageId),
+    index("support_messages_thread_idx").on(t.threadId, t.id),
+    index("support_messages_user_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+/** Where a support message was copied to (an admin's chat, the seller's chat): replies map back by it. */
+export const supportCopies = sqliteTable(
+  "support_copies",
+  {
+    chatId: integer("chat_id").notNull(),
+    messageId: integer("message_id").notNull(),
+    supportMessageId: integer("support_message_id")
+      .notNull()
+      .references(() => supportMessages.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chatId, t.messageId] }),
+    index("support_copies_message_idx").on(t.supportMessageId),
+  ],
+);
