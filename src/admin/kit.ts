@@ -14,6 +14,7 @@ import type { QueueHandle } from "../queue/types.ts";
 import { isNotModified, type Telegram } from "../telegram/types.ts";
 import type { Translate } from "./format.ts";
 import { adminTexts } from "./locales.ts";
+import { createAdminOperations } from "./operations.ts";
 import { type AdminState, createAdminState } from "./state.ts";
 import { createAdminViews, type View } from "./views.ts";
 
@@ -44,6 +45,8 @@ export function createAdminKit(deps: AdminFeatureDeps) {
   const now = deps.now ?? (() => new Date());
   const state = createAdminState(store, () => now().getTime());
   const tr = (ctx: BotContext): Translate => texts.bind(localeOfUser(ctx.user));
+  const payments = deps.payments ?? createPaymentsService(deps);
+  const ops = createAdminOperations({ ...deps, payments, api: deps.telegram.api, now });
 
   /** Edits the message whose button was tapped, or sends the view anew. */
   async function show(ctx: BotContext, view: View): Promise<void> {
@@ -79,7 +82,8 @@ export function createAdminKit(deps: AdminFeatureDeps) {
 
   return {
     ...deps,
-    payments: deps.payments ?? createPaymentsService(deps),
+    payments,
+    ops,
     now,
     state,
     views: createAdminViews(store, now),

@@ -33,6 +33,8 @@ const ORDER: SQLiteTable[] = [
   schema.broadcastRecipients,
   schema.sessions,
   schema.providerKeys,
+  schema.consoleTokens,
+  schema.consoleSessions,
   schema.instanceLeases,
 ];
 

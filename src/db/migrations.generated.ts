@@ -17,6 +17,10 @@ export const MIGRATIONS: Record<"sqlite" | "postgres", EmbeddedMigration[]> = {
     {
       "name": "0002_jobs_files_idx",
       "sql": "CREATE INDEX `jobs_files_idx` ON `jobs` (`created_at`) WHERE photo_path is not null or result_path is not null;"
+    },
+    {
+      "name": "0003_console",
+      "sql": "CREATE TABLE `console_sessions` (\n\t`id_hash` text PRIMARY KEY NOT NULL,\n\t`admin_tg_id` integer NOT NULL,\n\t`language` text NOT NULL,\n\t`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,\n\t`expires_at` integer NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE `console_tokens` (\n\t`token_hash` text PRIMARY KEY NOT NULL,\n\t`admin_tg_id` integer NOT NULL,\n\t`language` text NOT NULL,\n\t`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,\n\t`expires_at` integer NOT NULL,\n\t`used_at` integer\n);\n--> statement-breakpoint\nCREATE INDEX `jobs_created_idx` ON `jobs` (`created_at`);--> statement-breakpoint\nCREATE INDEX `payments_created_idx` ON `payments` (`created_at`);--> statement-breakpoint\nCREATE INDEX `users_created_idx` ON `users` (`created_at`);"
     }
   ],
   "postgres": [
@@ -31,6 +35,10 @@ export const MIGRATIONS: Record<"sqlite" | "postgres", EmbeddedMigration[]> = {
     {
       "name": "0002_jobs_files_idx",
       "sql": "CREATE INDEX \"jobs_files_idx\" ON \"jobs\" USING btree (\"created_at\") WHERE photo_path is not null or result_path is not null;"
+    },
+    {
+      "name": "0003_console",
+      "sql": "CREATE TABLE \"console_sessions\" (\n\t\"id_hash\" text PRIMARY KEY NOT NULL,\n\t\"admin_tg_id\" bigint NOT NULL,\n\t\"language\" text NOT NULL,\n\t\"created_at\" timestamp (3) with time zone DEFAULT now() NOT NULL,\n\t\"expires_at\" timestamp (3) with time zone NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE \"console_tokens\" (\n\t\"token_hash\" text PRIMARY KEY NOT NULL,\n\t\"admin_tg_id\" bigint NOT NULL,\n\t\"language\" text NOT NULL,\n\t\"created_at\" timestamp (3) with time zone DEFAULT now() NOT NULL,\n\t\"expires_at\" timestamp (3) with time zone NOT NULL,\n\t\"used_at\" timestamp (3) with time zone\n);\n--> statement-breakpoint\nCREATE INDEX \"jobs_created_idx\" ON \"jobs\" USING btree (\"created_at\");--> statement-breakpoint\nCREATE INDEX \"payments_created_idx\" ON \"payments\" USING btree (\"created_at\");--> statement-breakpoint\nCREATE INDEX \"users_created_idx\" ON \"users\" USING btree (\"created_at\");"
     }
   ]
 };
