@@ -154,8 +154,8 @@ export function* overviewStats(range: DayRange): Op<OverviewStats> {
     const currency = String(r.currency);
     const i = dayOf(r.s);
     if (i === undefined) continue;
-    let c = byCurrency.get(currency);
-    if (!c) byCurrency.set(currency, (c = { currency, daily: zeros(range), total: 0, payments: 0 }));
+    const c = byCurrency.get(currency) ?? { currency, daily: zeros(range), total: 0, payments: 0 };
+    byCurrency.set(currency, c);
     c.daily[i] = (c.daily[i] ?? 0) + num(r.amount);
     c.total += num(r.amount);
     c.payments += num(r.n);
