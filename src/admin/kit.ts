@@ -5,7 +5,7 @@ import type { BotContext } from "../bot/context.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
-import type { User } from "../db/types.ts";
+import type { Language, User } from "../db/types.ts";
 import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -28,6 +28,8 @@ export interface AdminFeatureDeps {
   /** The broadcast sender (createBroadcasts); the CLI resumes and stops the same instance. */
   broadcasts: Broadcaster;
   payments?: PaymentsService;
+  /** A one-time console login link for an admin (src/console/login.ts); null without PUBLIC_BASE_URL. */
+  consoleLink?: (admin: { tgId: number; language: Language }) => Promise<string | null>;
   now?: () => Date;
 }
 

@@ -57,6 +57,20 @@ export type LaunchResult =
 
 export type PaymentRefund = StarsRefundOutcome | { ok: false; reason: "unavailable"; detail?: string };
 
+/** A failed job can run again if it has its product photo (jobs imported from the old bot cannot). */
+export function canRetry(job: Job): boolean {
+  return (
+    job.status === "failed" &&
+    !job.idempotencyKey.startsWith("import:") &&
+    Boolean(job.photoFileId || job.photoPath)
+  );
+}
+
+/** A failed job's credits can come back once, if anything was charged. */
+export function canRefund(job: Job): boolean {
+  return job.status === "failed" && job.refundedAt === null && job.creditsCharged > 0;
+}
+
 const who = (a: Actor) => (a.via === "cli" ? { via: "cli" } : { via: a.via, admin: a.adminTgId });
 
 export function createAdminOperations(deps: AdminOperationsDeps) {

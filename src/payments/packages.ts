@@ -13,11 +13,15 @@ export function findPackage(packages: readonly CreditPackage[], id: string): Cre
   return packages.find((p) => p.id === id);
 }
 
+/** An amount in the currency's smallest unit as whole units (kopecks → roubles; Stars stay). */
+export function toMajorUnits(amount: number, currency: string): number {
+  return isStars(currency) || ZERO_EXPONENT.has(currency) ? amount : amount / 100;
+}
+
 /** "250 ⭐", "390 RUB" or "3.90 USD" from an amount in the smallest unit. */
 export function formatPrice(amount: number, currency: string): string {
   if (isStars(currency)) return `${amount} ⭐`;
-  if (ZERO_EXPONENT.has(currency)) return `${amount} ${currency}`;
-  const whole = amount / 100;
+  const whole = toMajorUnits(amount, currency);
   return `${Number.isInteger(whole) ? whole : whole.toFixed(2)} ${currency}`;
 }
 

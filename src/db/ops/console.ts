@@ -2,7 +2,7 @@
 // hashes reach the database). A link is redeemed at most once, whoever races for it: the guarded
 // update that marks it used is the one statement that can succeed.
 import { type Driver, first, type Op, run, sql } from "../driver/index.ts";
-import type { ConsoleSession, Language } from "../types.ts";
+import type { ConsoleSession, ConsoleToken, Language } from "../types.ts";
 
 export type RedeemResult =
   | { ok: true; session: ConsoleSession }
@@ -51,6 +51,8 @@ export function* redeemToken(
 export interface ConsoleRepo {
   issue(t: { tokenHash: string; adminTgId: number; language: Language; expiresAt: Date }): Promise<void>;
   redeem(tokenHash: string, session: { idHash: string; expiresAt: Date }): Promise<RedeemResult>;
+  /** A link as it stands (unused, used or expired), without using it. */
+  token(tokenHash: string): Promise<ConsoleToken | null>;
   /** The session while it lasts, else null. */
   session(idHash: string): Promise<ConsoleSession | null>;
   setLanguage(idHash: string, language: Language): Promise<void>;
@@ -61,6 +63,13 @@ export function consoleRepo(driver: Driver, now: () => Date = () => new Date()):
   return {
     issue: (t) => driver.transaction(() => insertToken(t, now())),
     redeem: (tokenHash, s) => driver.transaction(() => redeemToken(tokenHash, s, now())),
+    token: (tokenHash) =>
+      driver.run(function* () {
+        return yield* first(
+          sql`select * from console_tokens where token_hash = ${tokenHash}`,
+          "console_tokens",
+        );
+      }),
     session: (idHash) =>
       driver.run(function* () {
         return yield* first(

@@ -115,8 +115,11 @@ export interface OverviewStats {
   revenue: Array<{ currency: string; daily: Daily; total: number; payments: number }>;
   /** Jobs ordered per day, and of those how many have succeeded and failed so far. */
   orders: { ordered: Daily; succeeded: Daily; failed: Daily };
-  /** Failed jobs of the range by error class, most frequent first. */
-  failures: Array<{ errorCode: string; count: number }>;
+  /**
+   * Failed jobs of the range by error class (the part of the job's error code before ":", e.g.
+   * content_refused), most frequent first, each with its codes.
+   */
+  failures: Array<{ errorClass: string; count: number; codes: Array<{ code: string; count: number }> }>;
   /** Average wait from order to the first worker picking the job up, per day of ordering (ms). */
   waitMs: Array<number | null>;
   /** Users who joined in the range, and how far they got. */
@@ -181,12 +184,20 @@ export function* overviewStats(range: DayRange): Op<OverviewStats> {
     waitCount[i]! += num(r.started);
   }
 
-  const failures = (yield* rows(sql`select coalesce(error_code, 'unknown') as code, count(*) as n from jobs
+  const byClass = new Map<string, OverviewStats["failures"][number]>();
+  for (const r of yield* rows(sql`select coalesce(error_code, 'unknown') as code, count(*) as n from jobs
     where status = 'failed' and created_at >= ${from} and created_at < ${to}
-    group by coalesce(error_code, 'unknown') order by n desc, code`)).map((r) => ({
-    errorCode: String(r.code),
-    count: num(r.n),
-  }));
+    group by coalesce(error_code, 'unknown') order by n desc, code`)) {
+    const code = String(r.code);
+    const errorClass = code.split(":")[0] || "unknown";
+    const c = byClass.get(errorClass) ?? { errorClass, count: 0, codes: [] };
+    c.count += num(r.n);
+    c.codes.push({ code, count: num(r.n) });
+    byClass.set(errorClass, c);
+  }
+  const failures = [...byClass.values()].sort(
+    (a, b) => b.count - a.count || a.errorClass.localeCompare(b.errorClass),
+  );
 
   const joined = sql`from users u where u.created_at >= ${from} and u.created_at < ${to}`;
   const hasJob = sql`exists (select 1 from jobs j where j.user_id = u.id)`;
@@ -202,7 +213,7 @@ export function* overviewStats(range: DayRange): Op<OverviewStats> {
       count(*) as n, sum(case when ${hasPayment} then 1 else 0 end) as paid
     ${joined}
     group by u.referral_source, case when u.referred_by is not null then 1 else 0 end
-    order by n desc, source limit 50`)).map((r) => ({
+    order by n desc, u.referral_source is null, u.referral_source, referral limit 50`)).map((r) => ({
     source: r.source === null || r.source === undefined ? null : String(r.source),
     referral: num(r.referral) === 1,
     users: num(r.n),
