@@ -8,10 +8,8 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashSecret } from "../src/console/login.ts";
 import { run, sql } from "../src/db/driver/index.ts";
-import { ADMIN_ID, type ConsoleApp, linkIn, startConsoleApp } from "./helpers/console-app.ts";
+import { ADMIN_ID, CHROMIUM, type ConsoleApp, linkIn, startConsoleApp } from "./helpers/console-app.ts";
 
-/** Where Debian's chromium package puts the browser (.ci/run installs it). */
-export const CHROMIUM = "/usr/bin/chromium";
 const present = existsSync(CHROMIUM);
 if (!present) {
   if (process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);

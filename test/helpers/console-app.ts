@@ -16,6 +16,8 @@ import type { FakeMessage } from "../fakes/telegram-server.ts";
 import { type Fakes, startFakes } from "../smoke/fakes.ts";
 
 export const ADMIN_ID = 777;
+/** Where Debian's chromium package puts the browser (.ci/run installs it). */
+export const CHROMIUM = "/usr/bin/chromium";
 export const TIMEZONE = "Europe/Moscow";
 
 function freePort(): Promise<number> {
