@@ -4,8 +4,10 @@
 //      users and 8,000 payments spread over 90 days — for a 30- and a 90-day range, beside the
 //      least any overview must do: one count of the range's jobs. SQLite always; Postgres when
 //      BENCH_DATABASE_URL or TEST_DATABASE_URL is set (in a schema of its own).
-//   2. The built executable's resident memory (build/neurocards, or BENCH_EXE) polling and idle,
-//      then after the console's first pages and assets were served: what loading it lazily saves.
+//   2. The built executable's resident memory (build/neurocards, or BENCH_EXE: several paths
+//      separated by ":" are measured in turn, e.g. a build of the commit before the console) polling
+//      and idle, then after the console's first pages and assets were served: what loading it
+//      lazily saves. BENCH_CONSOLE_JOBS=0 measures only this.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -167,7 +169,7 @@ function freePort(): Promise<number> {
 const rssOf = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
-async function executableMemory(exe: string): Promise<string[]> {
+async function executableMemory(exe: string): Promise<{ idle: number; after: number }> {
   const fakes = await startFakes();
   const idle: number[] = [];
   const after: number[] = [];
@@ -208,24 +210,34 @@ async function executableMemory(exe: string): Promise<string[]> {
   } finally {
     await fakes.close();
   }
-  return [
-    `| resident memory, polling and idle (console never opened) | ${median(idle).toFixed(0)} MB |`,
-    `| resident memory after the console's first pages and assets | ${median(after).toFixed(0)} MB |`,
-  ];
+  return { idle: median(idle), after: median(after) };
 }
 
 const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-const lines = [
-  `overview of ${JOBS} jobs, ${USERS} users, ${PAYMENTS} payments over ${DAYS} days (median of ${RUNS}):`,
-  "| database | range | overview (all its queries) | baseline: count the range's jobs |",
-  "|---|---|---|---|",
-  ...(await sqliteQueries()),
-  ...(url ? await postgresQueries(url) : []),
-];
-const exe = resolve(process.env.BENCH_EXE ?? "build/neurocards");
-if (existsSync(exe))
-  lines.push("", `${exe} (median of 3):`, "| | |", "|---|---|", ...(await executableMemory(exe)));
-else lines.push("", `${exe} not built: npm run build for the memory figures`);
+const lines: string[] = [];
+if (JOBS > 0)
+  lines.push(
+    `overview of ${JOBS} jobs, ${USERS} users, ${PAYMENTS} payments over ${DAYS} days (median of ${RUNS}):`,
+    "| database | range | overview (all its queries) | baseline: count the range's jobs |",
+    "|---|---|---|---|",
+    ...(await sqliteQueries()),
+    ...(url ? await postgresQueries(url) : []),
+    "",
+  );
+lines.push(
+  "resident memory (median of 3):",
+  "| executable | polling, idle (console never opened) | after the console's first pages and assets |",
+  "|---|---|---|",
+);
+for (const path of (process.env.BENCH_EXE ?? "build/neurocards").split(":")) {
+  const exe = resolve(path);
+  if (!existsSync(exe)) {
+    lines.push(`| ${exe} | not built (npm run build) | |`);
+    continue;
+  }
+  const m = await executableMemory(exe);
+  lines.push(`| ${exe} | ${m.idle.toFixed(0)} MB | ${m.after.toFixed(0)} MB |`);
+}
 lines.push(
   "",
   `load average: ${loadavg()

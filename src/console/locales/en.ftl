@@ -163,6 +163,7 @@ con-user-jobs = Jobs
 con-any = any
 con-older = Older →
 con-refunded = refunded
+con-job-error = Error
 con-col-attempts = Attempts
 con-col-step = Step
 con-col-provider = Provider task

@@ -171,6 +171,7 @@ con-user-jobs = Задачи
 con-any = любой
 con-older = Раньше →
 con-refunded = возвращено
+con-job-error = Ошибка
 con-col-attempts = Попыток
 con-col-step = Шаг
 con-col-provider = Задача у провайдера

@@ -64,7 +64,7 @@ const list: Handler = async (ctx, deps) => {
 ${
   jobs.length === 0
     ? html`<p>${t("adm-jobs-empty")}</p>`
-    : html`<table class="list jobs"><thead><tr><th>#</th><th>${t("con-col-time")}</th><th>${t("con-col-user")}</th><th>${t("con-col-template")}</th><th>${t("con-col-status")}</th><th class="num">${t("con-col-attempts")}</th><th>${t("con-col-error")}</th></tr></thead><tbody>${jobs.map(
+    : html`<table class="list jobs"><thead><tr><th>#</th><th>${t("con-col-time")}</th><th>${t("con-col-user")}</th><th>${t("con-col-template")}</th><th>${t("con-col-status")}</th><th class="num">${t("con-col-attempts")}</th><th>${t("con-job-error")}</th></tr></thead><tbody>${jobs.map(
         (j) =>
           html`<tr><td><a href="/console/jobs/${j.id}">#${j.id}</a></td><td>${when(j.createdAt, deps.timeZone)}</td><td>${userLink(users.get(j.userId), j.userId)}</td><td>${j.template}</td><td>${statusBadge(t, j.status)}${j.refundedAt ? html` <span class="muted">${t("con-refunded")}</span>` : ""}</td><td class="num">${j.attempts}</td><td>${j.errorCode ? html`<code>${j.errorCode}</code>` : ""}</td></tr>`,
       )}</tbody></table>${jobs.length === PAGE_ROWS ? html`<p><a href="/console/jobs?${next.toString()}">${t("con-older")}</a></p>` : ""}`
@@ -122,7 +122,7 @@ async function jobPage(ctx: Ctx, deps: PageDeps, j: Job, o: { status?: number; e
     <dt>${t("con-col-step")}</dt><dd>${j.step ?? "—"}</dd>
     <dt>${t("con-col-credits")}</dt><dd>${j.creditsCharged}</dd>
     <dt>${t("con-col-provider")}</dt><dd>${j.provider ?? "—"} ${j.providerTaskId ? html`<code>${j.providerTaskId}</code>` : ""}</dd>
-    <dt>${t("con-col-error")}</dt><dd>${j.errorCode ? html`<code>${j.errorCode}</code>` : "—"}${j.errorMessage ? html`<pre>${j.errorMessage.slice(0, 4000)}</pre>` : ""}</dd>
+    <dt>${t("con-job-error")}</dt><dd>${j.errorCode ? html`<code>${j.errorCode}</code>` : "—"}${j.errorMessage ? html`<pre>${j.errorMessage.slice(0, 4000)}</pre>` : ""}</dd>
   </dl>
   <p class="actions">${actions}</p>
 </section>
