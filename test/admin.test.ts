@@ -65,6 +65,15 @@ describe("admin panel", () => {
     ]);
   });
 
+  it("/console without PUBLIC_BASE_URL tells the admin which setting the console needs; no link", async () => {
+    h = await startPaymentsBot();
+    const { admin, panel } = await openAdmin();
+    admin.tap(panel, "adm:console");
+    const m = await admin.next("PUBLIC_BASE_URL");
+    expect(m.text).toContain("Set PUBLIC_BASE_URL (for example https://bot.example.com) in .env");
+    expect(m.text).not.toContain("/console/login/");
+  });
+
   it("finds a user by Telegram id or @username and shows balance, ledger, jobs and payments", async () => {
     h = await startPaymentsBot();
     const { user } = await h.member({ id: 20, username: "seller_anna", first_name: "Anna" });

@@ -95,18 +95,17 @@ async function jobPage(ctx: Ctx, deps: PageDeps, j: Job, o: { status?: number; e
     } else result = html`<p class="muted">${t("con-result-gone")}</p>`;
   }
   const actions: Html[] = [];
-  const actor = ctx;
   if (canRetry(j))
     actions.push(
       actionButton(
-        actor,
+        ctx,
         `/console/jobs/${j.id}/retry`,
         t(j.refundedAt ? "adm-button-retry-free" : "adm-button-retry"),
       ),
     );
   if (canRefund(j))
     actions.push(
-      actionButton(actor, `/console/jobs/${j.id}/refund`, t("adm-button-refund-job"), {
+      actionButton(ctx, `/console/jobs/${j.id}/refund`, t("adm-button-refund-job"), {
         danger: true,
         confirm: t("con-refund-job-confirm", { id: j.id, credits: j.creditsCharged }),
       }),
