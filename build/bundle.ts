@@ -3,9 +3,12 @@
 // memory twice (the executable's mapped pages and V8's copy of the script) and every module that
 // runs at start-up leaves its objects on the heap, so the bundle carries no dead weight:
 // - minified (whitespace and syntax; names kept, see keepNames);
-// - without code that can never run here, swapped at bundle time by the plugin below.
+// - without code that can never run here, swapped at bundle time by the plugin below;
+// - with the console's assets as text (embedConsoleAssets), the one folder the program would read.
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import type { BuildOptions, Plugin } from "esbuild";
+import { ASSET_SOURCES, type AssetName, assetPath } from "../src/console/asset-sources.ts";
 
 /** Content types of the files the HTTP server sends (photos, videos, backups, text). */
 const SERVED_TYPES = /^(image|video|audio|text)\//;
@@ -54,6 +57,32 @@ export const slimBundle: Plugin = {
   },
 };
 
+/**
+ * The console's scripts and styles (uPlot's and its own) go into the bundle as text: the module
+ * that reads them from disk under tsx and vitest (src/console/asset-sources.ts) is replaced by one
+ * that holds them, so the executable serves them with no folder and no CDN.
+ */
+export const embedConsoleAssets: Plugin = {
+  name: "neurocards-console-assets",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]console[\\/]asset-sources\.ts$/ }, (args) => {
+      const from = pathToFileURL(args.path).href;
+      const names = Object.keys(ASSET_SOURCES) as AssetName[];
+      const text = Object.fromEntries(names.map((n) => [n, readFileSync(assetPath(n, from), "utf8")]));
+      return {
+        contents: [
+          `const TEXT = ${JSON.stringify(text)};`,
+          `export const ASSET_SOURCES = ${JSON.stringify(ASSET_SOURCES)};`,
+          `export function assetPath(name) { throw new Error("the console's assets are embedded: " + name); }`,
+          "export function readAsset(name) { return TEXT[name]; }",
+        ].join("\n"),
+        loader: "js",
+        watchFiles: names.map((n) => assetPath(n, from)),
+      };
+    });
+  },
+};
+
 export const bundleOptions = {
   bundle: true,
   platform: "node",
@@ -63,5 +92,5 @@ export const bundleOptions = {
   // node-fetch recognises grammY's AbortSignal by its class name, which esbuild would otherwise
   // rename when two bundled packages define one.
   keepNames: true,
-  plugins: [slimBundle],
+  plugins: [slimBundle, embedConsoleAssets],
 } satisfies BuildOptions;

@@ -5,10 +5,14 @@
 // anything points at them) → workers → Telegram polling last (users' taps need all of the above).
 // Stop order is the reverse where it matters: polling stops first so no new jobs arrive, workers
 // get a grace period to reach a safe point, then the HTTP server and the database close.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createAdminFeature, createBroadcasts } from "./admin/index.ts";
+import { createAdminOperations } from "./admin/operations.ts";
 import { startBackupSchedule } from "./backup/index.ts";
 import { createBot } from "./bot/index.ts";
 import type { Config } from "./config/index.ts";
+import type { ConsoleDeps, ConsoleHandler } from "./console/index.ts";
+import { createConsoleLinks } from "./console/login.ts";
 import { createStore } from "./db/index.ts";
 import { supportRepo } from "./db/ops/support.ts";
 import type { Store } from "./db/store.ts";
@@ -108,6 +112,18 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   };
 }
 
+/**
+ * The console is loaded on its first request: a bot whose owner never opens it does not hold its
+ * pages, texts and chart assets in memory.
+ */
+function lazyConsole(deps: ConsoleDeps) {
+  let handler: Promise<ConsoleHandler> | undefined;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    handler ??= import("./console/index.ts").then((m) => m.createConsole(deps));
+    await (await handler)(req, res);
+  };
+}
+
 export async function createApp(config: Config, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const mode = opts.mode ?? "all";
   const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
@@ -127,6 +143,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     mode === "all"
       ? createStarsReconciler({ telegram, store, service: payments, receipts: gate.receipts, logger })
       : undefined;
+  const consoleLinks = createConsoleLinks({ config, driver: store.driver });
   const bot = broadcasts
     ? createBot({
         ...base,
@@ -138,7 +155,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
         ungated: [createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) })],
         features: [
           createPaymentsFeature({ ...base, service: payments }),
-          createAdminFeature({ ...base, queue, broadcasts, payments }),
+          createAdminFeature({ ...base, queue, broadcasts, payments, consoleLink: consoleLinks.issue }),
         ],
       })
     : undefined;
@@ -161,6 +178,17 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     },
     // Webhook mode (WEBHOOK_URL) instead of polling: the route exists only then.
     webhook: bot && config.telegram.webhook ? bot.handleWebhookUpdate : undefined,
+    // Served by the process that polls, where its links point and broadcasts are sent.
+    console: broadcasts
+      ? lazyConsole({
+          config,
+          store,
+          logger,
+          catalogue,
+          storage,
+          ops: createAdminOperations({ ...base, queue, payments, api: telegram.api, broadcasts }),
+        })
+      : undefined,
   });
   const sweeper = createRetentionSweeper({ config, store, storage, logger, telegram });
 

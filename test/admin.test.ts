@@ -60,8 +60,18 @@ describe("admin panel", () => {
       "adm:failed",
       "adm:bc",
       "adm:fid",
+      "adm:console",
       "adm:stats",
     ]);
+  });
+
+  it("/console without PUBLIC_BASE_URL tells the admin which setting the console needs; no link", async () => {
+    h = await startPaymentsBot();
+    const { admin, panel } = await openAdmin();
+    admin.tap(panel, "adm:console");
+    const m = await admin.next("PUBLIC_BASE_URL");
+    expect(m.text).toContain("Set PUBLIC_BASE_URL (for example https://bot.example.com) in .env");
+    expect(m.text).not.toContain("/console/login/");
   });
 
   it("finds a user by Telegram id or @username and shows balance, ledger, jobs and payments", async () => {

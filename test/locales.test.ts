@@ -6,6 +6,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EMBEDDED as ADMIN } from "../src/admin/locales/embedded.ts";
 import { LOCALES as BOT } from "../src/bot/locales.generated.ts";
+import { EMBEDDED as CONSOLE } from "../src/console/locales/embedded.ts";
 import { EMBEDDED as GENERATION } from "../src/generation/locales/embedded.ts";
 import { failureText, messages } from "../src/generation/messages.ts";
 import { EMBEDDED as COMMON } from "../src/i18n/locales/embedded.ts";
@@ -30,6 +31,7 @@ function localeDirs(dir = SRC): string[] {
 const EMBEDDED_BY_DIR: Record<string, Record<string, string>> = {
   "admin/locales": ADMIN,
   "bot/locales": BOT,
+  "console/locales": CONSOLE,
   "generation/locales": GENERATION,
   "i18n/locales": COMMON,
   "payments/locales": PAYMENTS,

@@ -5,7 +5,7 @@ import type { BotContext } from "../bot/context.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
-import type { User } from "../db/types.ts";
+import type { Language, User } from "../db/types.ts";
 import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -14,6 +14,7 @@ import type { QueueHandle } from "../queue/types.ts";
 import { isNotModified, type Telegram } from "../telegram/types.ts";
 import type { Translate } from "./format.ts";
 import { adminTexts } from "./locales.ts";
+import { createAdminOperations } from "./operations.ts";
 import { type AdminState, createAdminState } from "./state.ts";
 import { createAdminViews, type View } from "./views.ts";
 
@@ -27,6 +28,8 @@ export interface AdminFeatureDeps {
   /** The broadcast sender (createBroadcasts); the CLI resumes and stops the same instance. */
   broadcasts: Broadcaster;
   payments?: PaymentsService;
+  /** A one-time console login link for an admin (src/console/login.ts); null without PUBLIC_BASE_URL. */
+  consoleLink?: (admin: { tgId: number; language: Language }) => Promise<string | null>;
   now?: () => Date;
 }
 
@@ -44,6 +47,8 @@ export function createAdminKit(deps: AdminFeatureDeps) {
   const now = deps.now ?? (() => new Date());
   const state = createAdminState(store, () => now().getTime());
   const tr = (ctx: BotContext): Translate => texts.bind(localeOfUser(ctx.user));
+  const payments = deps.payments ?? createPaymentsService(deps);
+  const ops = createAdminOperations({ ...deps, payments, api: deps.telegram.api, now });
 
   /** Edits the message whose button was tapped, or sends the view anew. */
   async function show(ctx: BotContext, view: View): Promise<void> {
@@ -79,7 +84,8 @@ export function createAdminKit(deps: AdminFeatureDeps) {
 
   return {
     ...deps,
-    payments: deps.payments ?? createPaymentsService(deps),
+    payments,
+    ops,
     now,
     state,
     views: createAdminViews(store, now),

@@ -14,6 +14,7 @@ import {
   type Translate,
   userCard,
 } from "./format.ts";
+import { canRefund, canRetry } from "./operations.ts";
 
 export type View = { text: string; keyboard?: InlineKeyboard };
 
@@ -33,6 +34,7 @@ export function createAdminViews(store: Store, now: () => Date) {
         .text(t("adm-button-broadcast"), "adm:bc")
         .text(t("adm-button-fileid"), "adm:fid")
         .row()
+        .text(t("adm-button-console"), "adm:console")
         .text(t("adm-button-refresh"), "adm:stats");
       return { text: statsText(t, await store.getAdminStats(at), at), keyboard };
     },
@@ -98,12 +100,10 @@ export function createAdminViews(store: Store, now: () => Date) {
     job(t: Translate, job: Job): View {
       const keyboard = new InlineKeyboard();
       if (job.status === "failed") {
-        const retriable = !job.idempotencyKey.startsWith("import:") && (job.photoFileId || job.photoPath);
         // Every job the pipeline fails is refunded at once, so a retry after the refund is free.
-        if (retriable)
+        if (canRetry(job))
           keyboard.text(t(job.refundedAt ? "adm-button-retry-free" : "adm-button-retry"), `adm:jr:${job.id}`);
-        if (job.refundedAt === null && job.creditsCharged > 0)
-          keyboard.text(t("adm-button-refund-job"), `adm:jf:${job.id}`);
+        if (canRefund(job)) keyboard.text(t("adm-button-refund-job"), `adm:jf:${job.id}`);
         keyboard.row();
       }
       keyboard.text(t("btn-back"), `adm:u:${job.userId}`);

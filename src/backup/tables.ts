@@ -36,6 +36,8 @@ const ORDER: SQLiteTable[] = [
   schema.supportCopies,
   schema.sessions,
   schema.providerKeys,
+  schema.consoleTokens,
+  schema.consoleSessions,
   schema.instanceLeases,
 ];
 

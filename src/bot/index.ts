@@ -147,9 +147,9 @@ export function createBot(deps: BotDeps) {
       commands.map((command) => ({ command, description: i18n.t(lang, `cmd-${command}`) }));
     await bot.api.setMyCommands(list("en"));
     for (const code of RUSSIAN_CLIENTS) await bot.api.setMyCommands(list("ru"), { language_code: code });
-    // /admin is advertised only in the admins' own chats (scope "chat"); everyone else's lists
+    // /admin and /console are advertised only in the admins' own chats (scope "chat"); everyone else's lists
     // above do not mention it.
-    const withAdmin = [...offered, "admin"];
+    const withAdmin = [...offered, "admin", "console"];
     for (const adminId of config.admins) {
       const scope = { type: "chat" as const, chat_id: adminId };
       try {

@@ -148,6 +148,25 @@ export interface Broadcast {
   finishedAt: Date | null;
 }
 
+/** A one-time console login link (src/console): only the hash of its secret is stored. */
+export interface ConsoleToken {
+  tokenHash: string;
+  adminTgId: number;
+  language: Language;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+/** A console session a login link opened; the cookie holds the secret, the table its hash. */
+export interface ConsoleSession {
+  idHash: string;
+  adminTgId: number;
+  language: Language;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
 export interface AdminStats {
   users: { total: number; newToday: number; new7d: number; active7d: number };
   /** "today" is the current UTC day; 7d is the 7×24 hours before `now`. */

@@ -3,7 +3,7 @@
 // shown through the one money formatter (../i18n/money.ts).
 import type { CreditPackage } from "../config/index.ts";
 import type { Language } from "../db/types.ts";
-import { formatMoney, isStars } from "../i18n/money.ts";
+import { formatMoney, isStars, minorDigits } from "../i18n/money.ts";
 
 export { isStars };
 
@@ -14,6 +14,11 @@ export function findPackage(packages: readonly CreditPackage[], id: string): Cre
 /** "250 ⭐", "390 ₽" or "$3.90" from an amount in the smallest unit. */
 export function formatPrice(amount: number, currency: string, lang: Language = "en"): string {
   return formatMoney(amount, currency, lang);
+}
+
+/** An amount in the currency's smallest unit as whole units (kopecks → roubles; Stars stay). */
+export function toMajorUnits(amount: number, currency: string): number {
+  return isStars(currency) ? amount : amount / 10 ** minorDigits(currency);
 }
 
 /** Price of one credit in the package: to the kopeck/cent, or a tenth of a Star. */

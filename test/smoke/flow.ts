@@ -11,7 +11,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startFakes } from "./fakes.ts";
-import { makeOneVideo } from "./user-flow.ts";
+import { makeOneVideo, signInToConsole } from "./user-flow.ts";
+
+const ADMIN = 7100;
 
 const exe = resolve(process.argv[2] ?? "build/neurocards");
 const slowdown = Number(process.env.SMOKE_SLOWDOWN ?? "1");
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
       HTTP_PORT: String(port),
       SEND_RATE_PER_SECOND: "0",
       LOG_LEVEL: "info",
+      ADMIN_IDS: String(ADMIN),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -85,6 +89,13 @@ async function main(): Promise<void> {
     if (/\(node:\d+\)|Warning:/.test(stderr)) await fail(`neurocards printed a warning on start: ${stderr}`);
 
     const toVideo = await makeOneVideo(fakes.telegram, 7001, 60_000 * slowdown);
+    const consoleOk = await signInToConsole(
+      fakes.telegram,
+      ADMIN,
+      `http://127.0.0.1:${port}`,
+      15_000 * slowdown,
+    );
+    if (consoleOk !== true) await fail(consoleOk);
 
     const t2 = performance.now();
     child.kill("SIGTERM");
@@ -96,7 +107,7 @@ async function main(): Promise<void> {
     if (code !== 0) await fail(`neurocards exited with ${code} after SIGTERM`);
     const toExit = performance.now() - t2;
     process.stdout.write(
-      `smoke flow ok: polling after ${toPolling.toFixed(0)} ms, video ${toVideo.toFixed(0)} ms after Confirm, exit ${toExit.toFixed(0)} ms after SIGTERM\n`,
+      `smoke flow ok: polling after ${toPolling.toFixed(0)} ms, video ${toVideo.toFixed(0)} ms after Confirm, console signed in, exit ${toExit.toFixed(0)} ms after SIGTERM\n`,
     );
   } catch (err) {
     if (child.exitCode === null) await fail(String(err));

@@ -15,6 +15,13 @@ adm-button-failed = ⚠️ Ошибки задач
 adm-button-broadcast = 📣 Рассылка
 adm-button-fileid = 📎 File id
 adm-button-refresh = 🔄 Обновить
+adm-button-console = 🖥 Консоль
+adm-console-link =
+    🖥 Ваша ссылка для входа в консоль:
+    { $url }
+    Она срабатывает один раз, в течение 10 минут, в том браузере, где вы её откроете. Не пересылайте её: кто откроет первым, войдёт от вашего имени.
+adm-console-no-url = Консоль открывается на собственном HTTP-сервере бота по адресу PUBLIC_BASE_URL, а он не задан. Укажите PUBLIC_BASE_URL (например, https://bot.example.com) в .env и перезапустите бота.
+adm-console-not-admin = Консоль доступна только администраторам бота.
 adm-ask-user = Отправьте Telegram id, внутренний id или @username пользователя.
 adm-not-found = По запросу «{ $query }» никого нет.
 adm-found-many = Найдено пользователей: { $count }. Выберите:

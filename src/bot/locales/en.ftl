@@ -16,6 +16,7 @@ cmd-terms = Terms of service
 cmd-paysupport = Help with a payment
 cmd-support = Write to support
 cmd-admin = Admin panel
+cmd-console = Console in the browser
 
 ## Terms and welcome
 terms-intro = <b>Neurocards</b> turns one photo of your product into a short vertical video for a marketplace card or reels.

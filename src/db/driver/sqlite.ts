@@ -51,6 +51,8 @@ const TABLES: Record<TableName, Table> = {
   support_threads: schema.supportThreads,
   support_messages: schema.supportMessages,
   support_copies: schema.supportCopies,
+  console_tokens: schema.consoleTokens,
+  console_sessions: schema.consoleSessions,
 };
 
 /** Opens the file with the pragmas every connection needs (WAL, busy timeout, foreign keys). */

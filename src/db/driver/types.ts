@@ -14,6 +14,8 @@
 import type { Raw } from "../rows.ts";
 import type {
   Broadcast,
+  ConsoleSession,
+  ConsoleToken,
   Job,
   LedgerEntry,
   Payment,
@@ -41,6 +43,8 @@ export interface TableRows {
   support_threads: SupportThread;
   support_messages: SupportMessage;
   support_copies: SupportCopy;
+  console_tokens: ConsoleToken;
+  console_sessions: ConsoleSession;
 }
 export type TableName = keyof TableRows;
 
