@@ -1,7 +1,6 @@
 // kie.ai client: market models (createTask/recordInfo) and Veo (generate/record-info), the file
 // upload host, and the credit endpoint — exactly as /work/shared/reference/kie-ai.md documents.
 // HTTP 200 with a non-200 `code` is an error like any other.
-import { openAsBlob } from "node:fs";
 import { type Dispatcher, request } from "undici";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -164,17 +163,14 @@ export function createKieClient({
       return api === "veo" ? veoStatus(data) : marketStatus(data);
     },
 
-    /** Streams a local file to kie.ai's upload host; returns the URL to put in image_urls. */
-    async uploadFile(
-      path: string,
-      fileName: string,
-      contentType: string,
-      signal?: AbortSignal,
-    ): Promise<string> {
+    /**
+     * Sends a photo to kie.ai's upload host; returns the URL to put in image_urls. A file-backed
+     * Blob (openAsBlob) is read lazily while the body is sent: the photo is never whole in memory.
+     */
+    async uploadFile(file: Blob, fileName: string, signal?: AbortSignal): Promise<string> {
       const { value } = await withKeys(async (k) => {
-        // openAsBlob reads the file lazily while the body is sent: the photo is never whole in memory.
         const form = new FormData();
-        form.set("file", await openAsBlob(path, { type: contentType }), fileName);
+        form.set("file", file, fileName);
         form.set("uploadPath", "neurocards");
         form.set("fileName", fileName);
         const data = (await call(
