@@ -15,8 +15,9 @@ function summary(m: Manifest): string {
 }
 
 /** A bar on a terminal, plain lines otherwise (journald, pipes). */
-async function progress(io: CliIo) {
-  const { createProgressBar, createProgressLines } = await import("../backup/index.ts");
+export async function progress(io: CliIo) {
+  // The renderers alone: the backup module (tar, both database drivers) is not needed to draw a bar.
+  const { createProgressBar, createProgressLines } = await import("../backup/progress.ts");
   if (io.isTTY) return createProgressBar(process.stderr);
   return createProgressLines({
     write: (s: string) => {
