@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { checkStorage, runDoctor } from "../src/cli/checks.ts";
 import type { Config } from "../src/config/index.ts";
 import { createStorage } from "../src/storage/index.ts";
 import { createLinkSigner } from "../src/storage/links.ts";
@@ -10,7 +11,21 @@ import { createRetention } from "../src/storage/retention.ts";
 import { createS3Storage } from "../src/storage/s3.ts";
 import { FileTooLargeError, type Storage } from "../src/storage/types.ts";
 import { type FakeS3, startFakeS3 } from "./fakes/s3-server.ts";
-import { silentLogger, tempDir, testConfig, testHttpServer } from "./helpers/http.ts";
+import { silentLogger, TEST_LINK_SECRET, tempDir, testConfig, testHttpServer } from "./helpers/http.ts";
+import { freePort } from "./queue-harness.ts";
+
+/** What testConfig sets, as environment variables (for the doctor, which parses its own). */
+const baseEnv = (storagePath: string) => ({
+  BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef",
+  STORAGE_PATH: storagePath,
+  DATABASE_PATH: `${storagePath}/db.sqlite`,
+  HTTP_HOST: "127.0.0.1",
+  HTTP_PORT: "0",
+  LINK_SECRET: TEST_LINK_SECRET,
+  TELEGRAM_API_ROOT: "http://127.0.0.1:9",
+  KIE_BASE_URL: "http://127.0.0.1:9",
+  OPENAI_BASE_URL: "http://127.0.0.1:9",
+});
 
 let s3: FakeS3;
 beforeAll(async () => {
@@ -193,5 +208,69 @@ describe("/f/ links to object storage, served by the HTTP server from the bucket
     await storage.remove(file.key);
     expect((await fetch(url)).status).toBe(410);
     expect((await fetch(`${url.slice(0, -3)}AAA`)).status).toBe(404);
+  });
+});
+
+describe("doctor checks the bucket", () => {
+  const check = (env: Record<string, string>) => {
+    const dir = tempDir();
+    const all = { ...s3.env("files"), ...env };
+    return checkStorage(testConfig(dir.path, all), all).finally(() => dir.cleanup());
+  };
+
+  it("✓ when the bucket answers and a probe object is written, read back and deleted", async () => {
+    expect(await check({})).toEqual({
+      status: "ok",
+      name: "storage",
+      detail: `s3://files at ${s3.endpoint}: reachable, keys accepted, a probe object written, read back and deleted`,
+    });
+    expect((await s3.keys("files")).filter((k) => k.startsWith("neurocards-doctor/"))).toEqual([]);
+  });
+
+  it("✗ wrong keys: says access was denied and which variables to check, never the secret", async () => {
+    const r = await check({ S3_ACCESS_KEY_ID: "WRONGKEYID", S3_SECRET_ACCESS_KEY: "not-the-secret-key" });
+    expect(r).toMatchObject({ status: "fail", name: "storage" });
+    expect(r.detail).toMatch(/^s3:\/\/files at http:\/\/127\.0\.0\.1:\d+: access denied \(403/);
+    expect(r.fix).toBe(
+      "check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, and that this key may use the bucket",
+    );
+    expect(JSON.stringify(r)).not.toContain("not-the-secret-key");
+  });
+
+  it("✗ a bucket that does not exist: says so and how to fix it", async () => {
+    expect(await check({ S3_BUCKET: "no-such-bucket" })).toMatchObject({
+      status: "fail",
+      detail: `s3://no-such-bucket at ${s3.endpoint}: the bucket does not exist`,
+      fix: "create the bucket, or correct S3_BUCKET (and S3_FORCE_PATH_STYLE=true for MinIO-like servers)",
+    });
+  });
+
+  it("✗ an endpoint nobody answers at: cannot reach it, with the network's reason", async () => {
+    const r = await check({ S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    expect(r.status).toBe("fail");
+    expect(r.detail).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    expect(r.fix).toBe("check S3_ENDPOINT and that this machine can reach it");
+  });
+
+  it("checks the backup bucket too, with BACKUP_S3_* named in its fixes", async () => {
+    const dir = tempDir();
+    const env = { ...s3.env("files"), STORAGE_TYPE: "local", BACKUP_S3_BUCKET: "other" };
+    const results = await runDoctor(
+      {
+        out() {},
+        err() {},
+        env: { ...env, ...baseEnv(dir.path) },
+        cwd: dir.path,
+        execPath: "/x",
+        isTTY: false,
+        waitForSignal: () => new Promise(() => {}),
+      },
+      undefined,
+    );
+    dir.cleanup();
+    expect(results.find((r) => r.name === "backup bucket")).toMatchObject({
+      status: "ok",
+      detail: `s3://other at ${s3.endpoint}: reachable, keys accepted, a probe object written, read back and deleted`,
+    });
   });
 });
