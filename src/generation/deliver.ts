@@ -68,7 +68,11 @@ export function createDelivery({ config, telegram, storage, logger, progressEver
     return new InputFile(async () => {
       const stream = await storage.open(key);
       if (!stream) throw new Error("the result file is gone");
-      return stream;
+      // Handed over as a bare iterable: grammY takes any object with a `url` property (the SDK's
+      // body is an http.IncomingMessage, which has one) for a link to fetch instead of bytes.
+      return (async function* () {
+        yield* stream as AsyncIterable<Uint8Array>;
+      })();
     }, "video.mp4");
   }
 
