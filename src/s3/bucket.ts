@@ -2,8 +2,8 @@
 // the AWS SDK v3 client: the few operations object storage and off-site backups need, with the
 // SDK's errors turned into the answers callers act on (missing → null, 304/412/416 → a status).
 //
-// The SDK is imported on first use, never at start: a local install (the default) does not
-// evaluate it at all, and one with object storage pays for it only when a file is first touched.
+// The SDK (./sdk.ts) is imported on first use, never at start: a local install (the default) does
+// not load it at all, and one with object storage pays for it only when a file is first touched.
 import type { Readable } from "node:stream";
 import type { S3Bucket } from "../config/index.ts";
 
@@ -116,14 +116,9 @@ export function explainS3Error(err: unknown): { problem: S3Problem; detail: stri
   };
 }
 
-type Sdk = typeof import("@aws-sdk/client-s3");
-type LibStorage = typeof import("@aws-sdk/lib-storage");
-
 export async function openBucket(b: S3Bucket, o: BucketOptions = {}): Promise<Bucket> {
-  const [sdk, lib]: [Sdk, LibStorage] = await Promise.all([
-    import("@aws-sdk/client-s3"),
-    import("@aws-sdk/lib-storage"),
-  ]);
+  // In the single executable this import is the SDK asset, compiled now (build/bundle.ts).
+  const sdk = await import("./sdk.ts");
   const client = new sdk.S3Client({
     endpoint: b.endpoint,
     region: b.region,
@@ -200,7 +195,7 @@ export async function openBucket(b: S3Bucket, o: BucketOptions = {}): Promise<Bu
     },
 
     async put(key, body, p = {}) {
-      const upload = new lib.Upload({
+      const upload = new sdk.Upload({
         client,
         params: { Bucket, Key: key, Body: body, ContentType: p.contentType },
         partSize: PART_SIZE,
