@@ -79,6 +79,17 @@ describe("off-site backups (BACKUP_S3_BUCKET)", () => {
     expect(await s3.keys("backups")).toEqual(names.slice(1).map((n) => `neurocards-backups/${n}`));
     expect(made[2]!.uploaded?.rotated).toEqual([`s3://backups/neurocards-backups/${names[0]}`]);
     expect(readdirSync(src.config.backup.dir).filter((n) => n.endsWith(".tar.gz"))).toEqual(names.slice(1));
+
+    const cli = await runCliIn(
+      src.dir,
+      ["backup", "--keep", "2"],
+      envOf(src, { ...s3.env("files"), STORAGE_TYPE: "local", BACKUP_S3_BUCKET: "backups" }),
+    );
+    expect(cli.code).toBe(0);
+    expect(cli.out).toMatch(
+      /^ {2}uploaded to s3:\/\/backups\/neurocards-backups\/neurocards-backup-.+\.tar\.gz$/m,
+    );
+    expect(cli.out).toContain(`  removed old backup s3://backups/neurocards-backups/${names[1]}`);
   });
 
   it("restores from s3://bucket/key, and s3://bucket/prefix/ takes the newest; nothing downloaded is left behind", async () => {
@@ -125,6 +136,15 @@ describe("off-site backups (BACKUP_S3_BUCKET)", () => {
     expect(existsSync(local)).toBe(true);
     expect((err as Error).message).toMatch(
       /^the backup is at .+\.tar\.gz, but its upload to s3:\/\/no-such-bucket\/neurocards-backups\/.+ failed/,
+    );
+    const cli = await runCliIn(
+      src.dir,
+      ["backup"],
+      envOf(src, { ...s3.env("files"), STORAGE_TYPE: "local", BACKUP_S3_BUCKET: "no-such-bucket" }),
+    );
+    expect(cli.code).toBe(1);
+    expect(cli.err).toMatch(
+      /^error: the backup is at .+, but its upload to s3:\/\/no-such-bucket\/.+ failed/m,
     );
   });
 
