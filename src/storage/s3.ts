@@ -113,7 +113,7 @@ export function createS3Storage(opts: S3StorageOptions): Storage {
   return {
     root: null,
     location: `s3://${opts.bucket.bucket}`,
-    put: (kind: FileKind, source, o) => {
+    async put(kind: FileKind, source, o) {
       if (!FILE_KINDS.includes(kind)) throw new Error(`unknown file kind: ${kind}`);
       return putAt(newKey(kind, o.ext, now()), source, o);
     },
