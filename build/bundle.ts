@@ -29,9 +29,30 @@ const SERVED_APPLICATION_TYPES = new Set([
  * - mime-db (150 KB, ~2,500 types): `send` looks up the type of the files the HTTP server serves;
  *   only media, text and a few archive types are kept, anything else is application/octet-stream.
  */
+/** The SEA asset that holds the AWS SDK (src/s3/sdk.ts bundled on its own by build/build.mjs). */
+export const S3_SDK_ASSET = "s3-sdk.cjs";
+
 export const slimBundle: Plugin = {
   name: "neurocards-slim",
   setup(b) {
+    // src/s3/bucket.ts's `import("./sdk.ts")` becomes a read of the S3_SDK_ASSET asset, compiled
+    // when it runs: the SDK (~1 MB) stays out of the main script and so out of V8's code cache,
+    // whose compiled code every install would otherwise hold. It needs only Node's own modules.
+    b.onResolve({ filter: /^\.\/sdk\.ts$/ }, (args) =>
+      /[\\/]src[\\/]s3[\\/]bucket\.ts$/.test(args.importer)
+        ? { path: "s3-sdk", namespace: "neurocards-slim" }
+        : undefined,
+    );
+    b.onLoad({ filter: /^s3-sdk$/, namespace: "neurocards-slim" }, () => ({
+      contents: `
+        const { getAsset } = require("node:sea");
+        const { compileFunction } = require("node:vm");
+        const file = "/neurocards/${S3_SDK_ASSET}";
+        const sdk = { exports: {} };
+        compileFunction(getAsset("${S3_SDK_ASSET}", "utf8"), ["exports", "require", "module", "__filename", "__dirname"], { filename: file })(sdk.exports, require, sdk, file, "/neurocards");
+        module.exports = sdk.exports;`,
+      loader: "js",
+    }));
     b.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: "whatwg-url", namespace: "neurocards-slim" }));
     b.onLoad({ filter: /^whatwg-url$/, namespace: "neurocards-slim" }, () => ({
       contents: "module.exports = { URL: globalThis.URL, URLSearchParams: globalThis.URLSearchParams };",

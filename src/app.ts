@@ -167,7 +167,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     logger,
     health: {
       database: () => store.ping(),
-      storage: async () => (await storage.freeBytes()) > 0,
+      storage: () => storage.healthy(),
       // Updates flow when polling runs; in webhook mode Telegram pushes them, and a worker has none.
       polling: () => !bot || Boolean(config.telegram.webhook) || bot.isPolling(),
     },
@@ -214,6 +214,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     await step("backups", () => stopBackups?.());
     await step("workers", () => queue.stop(opts.stopGraceMs));
     await step("http", () => http.close());
+    await step("storage", () => storage.close());
     await step("database", () => store.close());
   }
 

@@ -18,6 +18,7 @@ import {
 } from "./io.ts";
 import { registerRunCommands } from "./run.ts";
 import { registerServiceCommands } from "./service.ts";
+import { registerStorageCommands } from "./storage.ts";
 import { registerUpdate } from "./update.ts";
 
 /**
@@ -67,6 +68,7 @@ export function buildProgram(io: CliIo): Command {
   registerDoctor(program, io);
   registerAdminCommands(program, io);
   registerDataCommands(program, io);
+  registerStorageCommands(program, io);
   registerServiceCommands(program, io);
   registerUpdate(program, io);
   return program;

@@ -60,10 +60,20 @@ export function createDelivery({ config, telegram, storage, logger, progressEver
     return msg.video?.file_id ?? null;
   }
 
-  function upload(key: string): InputFile | null {
+  function upload(key: string): InputFile {
     const path = storage.localPath(key);
-    // A path (not a stream) lets the HTTP client re-open the file if Telegram asks to retry.
-    return path ? new InputFile(path, "video.mp4") : null;
+    // A path (not a stream) lets the HTTP client re-open the file if Telegram asks to retry; from
+    // object storage a function does the same: each attempt streams the object anew.
+    if (path) return new InputFile(path, "video.mp4");
+    return new InputFile(async () => {
+      const stream = await storage.open(key);
+      if (!stream) throw new Error("the result file is gone");
+      // Handed over as a bare iterable: grammY takes any object with a `url` property (the SDK's
+      // body is an http.IncomingMessage, which has one) for a link to fetch instead of bytes.
+      return (async function* () {
+        yield* stream as AsyncIterable<Uint8Array>;
+      })();
+    }, "video.mp4");
   }
 
   return {
