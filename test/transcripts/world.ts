@@ -11,6 +11,7 @@
 import { Composer } from "grammy";
 import { createAdminFeature, createBroadcasts } from "../../src/admin/index.ts";
 import { type BotContext, createBot, type NeurocardsBot } from "../../src/bot/index.ts";
+import { supportRepo } from "../../src/db/ops/support.ts";
 import type { Language } from "../../src/db/types.ts";
 import {
   createPaymentsFeature,
@@ -18,6 +19,7 @@ import {
   createPaymentsService,
 } from "../../src/payments/index.ts";
 import type { QueueHandle } from "../../src/queue/types.ts";
+import { createSupportFeature } from "../../src/support/index.ts";
 import { createCatalogue } from "../../src/templates/index.ts";
 import { createKieServer } from "../fakes/kie-server.ts";
 import { createOpenAiServer } from "../fakes/openai-server.ts";
@@ -115,12 +117,14 @@ export async function startWorld(lang: Language): Promise<World> {
   const gate = createPaymentsGate({ ...base, service: payments });
   const broadcasts = createBroadcasts({ store, telegram, logger });
   const handled = handledUpdates();
+  const catalogue = createCatalogue();
   const bot = createBot({
     ...base,
-    catalogue: createCatalogue(),
+    catalogue,
     queue,
     early: [handled.composer, gate.composer],
     ingest: (updates, o) => gate.intake.save(updates, o),
+    ungated: [createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) })],
     features: [
       createPaymentsFeature({ ...base, service: payments }),
       createAdminFeature({ ...base, queue, broadcasts, payments }),
