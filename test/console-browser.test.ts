@@ -3,6 +3,7 @@
 // seeded week, and act — grant credits, retry and refund jobs, refund a Stars payment, run a
 // broadcast — then the refusals: no session, a used or expired link, a missing CSRF token, a
 // non-admin.
+import { formatMoney } from "../src/i18n/money.ts";
 import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -133,10 +134,10 @@ describe.skipIf(!present)("the console in a browser", () => {
     }
     const total = (id: string) => page.locator(`[data-total="${id}"]`).textContent();
     expect(await total("revenue-XTR")).toBe(
-      `Total ${s.revenue.XTR} ⭐ from ${s.revenue.xtrPayments} payments`,
+      `Total ${formatMoney(s.revenue.XTR, "XTR", "en")} from ${s.revenue.xtrPayments} payments`,
     );
     expect(await total("revenue-RUB")).toBe(
-      `Total ${s.revenue.RUB / 100} RUB from ${s.revenue.rubPayments} payment`,
+      `Total ${formatMoney(s.revenue.RUB, "RUB", "en")} from ${s.revenue.rubPayments} payment`,
     );
     const { ordered, succeeded, failed } = s.orders;
     const rate = ((succeeded / (succeeded + failed)) * 100).toFixed(1);

@@ -2,7 +2,6 @@
 // upload host, and the credit endpoint — exactly as /work/shared/reference/kie-ai.md documents.
 // Each model's own request fields come from src/models. HTTP 200 with a non-200 `code` is an error
 // like any other.
-import { openAsBlob } from "node:fs";
 import { type Dispatcher, request } from "undici";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
