@@ -177,6 +177,19 @@ describe.skipIf(!url || !hasPgbouncer())("Postgres through a transaction-mode po
     expect((await migrateDatabase(config, logger)).applied).toEqual([]);
   });
 
+  it("doctor confirms LISTEN on DATABASE_DIRECT_URL, and fails with its fix when that URL does not answer", async () => {
+    const port = await freePort();
+    const good = await checkPooler(parseConfig(envFor(port, { DATABASE_DIRECT_URL: direct })), {});
+    expect(good).toMatchObject({
+      status: "ok",
+      detail: expect.stringContaining("LISTEN through DATABASE_DIRECT_URL"),
+    });
+    const closed = new URL(direct);
+    closed.port = String(await freePort());
+    const bad = await checkPooler(parseConfig(envFor(port, { DATABASE_DIRECT_URL: closed.toString() })), {});
+    expect(bad).toMatchObject({ status: "fail", fix: expect.stringContaining("DATABASE_DIRECT_URL") });
+  });
+
   it("with named statements, pooled clients collide on one server connection — the reason they are off here", async () => {
     const a = new pg.Client({ connectionString: pooled });
     const b = new pg.Client({ connectionString: pooled });
