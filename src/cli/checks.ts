@@ -11,6 +11,7 @@ import { type Config, ConfigError, parseConfig, redactSecrets, type S3Bucket } f
 import { MIGRATIONS_TABLE, NewerDatabaseError, pendingMigrations } from "../db/migrate.ts";
 import { MIGRATIONS } from "../db/migrations.generated.ts";
 import { keyHash } from "../generation/keys.ts";
+import { listenUrl, POLLING_NOTE } from "../queue/listen.ts";
 import { sqliteBinding } from "./context.ts";
 import type { CliIo } from "./io.ts";
 
@@ -140,6 +141,41 @@ export async function checkDatabase(config: Config, env: NodeJS.ProcessEnv): Pro
       );
     }
     throw err;
+  }
+}
+
+/**
+ * Behind a transaction-mode pooler: whether LISTEN has a session to run on (DATABASE_DIRECT_URL,
+ * tried here with a real LISTEN) or wake-ups fall back to polling. Nothing to say otherwise.
+ */
+export async function checkPooler(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult | null> {
+  const db = config.database;
+  if (db.type !== "postgres" || !db.transactionPooler) return null;
+  const name = "database pooler";
+  const url = listenUrl(db);
+  if (!url) {
+    return note(
+      name,
+      POLLING_NOTE,
+      "set DATABASE_DIRECT_URL to the direct connection (Supabase: db.<project>.supabase.co:5432) for instant wake-ups",
+    );
+  }
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: TIMEOUT_MS });
+  try {
+    await client.connect();
+    await client.query("listen neurocards_doctor");
+    return ok(
+      name,
+      `transaction pooler: no named statements; LISTEN through DATABASE_DIRECT_URL (${new URL(url).host})`,
+    );
+  } catch (err) {
+    return fail(
+      name,
+      `cannot LISTEN through DATABASE_DIRECT_URL: ${reason(err, env)}`,
+      "check DATABASE_DIRECT_URL (a direct or session-mode connection, not the transaction pooler), or unset it to poll",
+    );
+  } finally {
+    await client.end().catch(() => {});
   }
 }
 
@@ -464,8 +500,9 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
     ...checkDeprecations(config),
   ];
   const backupBucket = config.backup.s3;
-  const [database, storage, backups, port, telegram, kie, openai] = await Promise.all([
+  const [database, pooler, storage, backups, port, telegram, kie, openai] = await Promise.all([
     checkDatabase(config, io.env),
+    checkPooler(config, io.env),
     checkStorage(config, io.env),
     backupBucket
       ? checkBucket(
@@ -484,7 +521,16 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
     readKeyRests(config, io.env).then((rests) => checkKie(config, io.env, rests)),
     checkOpenAi(config, io.env),
   ]);
-  results.push(database, storage, ...(backups ? [backups] : []), port, telegram, ...kie, openai);
+  results.push(
+    database,
+    ...(pooler ? [pooler] : []),
+    storage,
+    ...(backups ? [backups] : []),
+    port,
+    telegram,
+    ...kie,
+    openai,
+  );
   results.push(...checkLegalDocuments(config));
   return results;
 }

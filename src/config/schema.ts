@@ -213,6 +213,17 @@ const postgresMode = z.object({
   /** postgres://user:pass@host:5432/db. Secret. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "postgres://user:password@host:5432/database"),
   DATABASE_POOL_SIZE: intFrom(10, 1, 200),
+  /**
+   * `transaction` when DATABASE_URL is a transaction-mode pooler (PgBouncer pool_mode=transaction,
+   * Supabase's pooler): no named statements, no LISTEN through it. Default: `transaction` when
+   * DATABASE_URL's port is 6543 (Supabase's pooler), else `none`.
+   */
+  DATABASE_POOLER: z.enum(["none", "transaction"]).optional(),
+  /** A direct (session) connection beside the pooler, for LISTEN. Optional. Secret. */
+  DATABASE_DIRECT_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "postgres://user:password@host:5432/database")
+    .optional(),
 });
 
 /** What S3_* and BACKUP_S3_* need together; each missing one is its own line. */
@@ -266,6 +277,7 @@ export const SECRET_KEYS = [
   "KIE_API_KEYS",
   "OPENAI_API_KEY",
   "DATABASE_URL",
+  "DATABASE_DIRECT_URL",
   "PAYMENT_PROVIDER_TOKEN",
   "WEBHOOK_SECRET",
   "LINK_SECRET",

@@ -27,7 +27,13 @@ export async function createStore(
   if (db.type === "postgres") {
     // Loaded only in Postgres mode: a SQLite install (the default) never evaluates pg.
     const { openPostgresStore } = await import("./postgres/store.ts");
-    return openPostgresStore({ url: db.url, poolSize: db.poolSize, freeCredits: config.freeCredits, logger });
+    return openPostgresStore({
+      url: db.url,
+      poolSize: db.poolSize,
+      freeCredits: config.freeCredits,
+      logger,
+      namedStatements: !db.transactionPooler,
+    });
   }
   return openSqliteStore({
     path: db.path,

@@ -7,6 +7,23 @@ import { JOBS_CHANNEL } from "../db/sql/createJobs.ts";
 import type { Logger } from "../logger.ts";
 import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
 
+/**
+ * Where LISTEN can run. A transaction-mode pooler hands each transaction to any server connection,
+ * so a LISTEN through it is lost: DATABASE_DIRECT_URL (a session) is used when given; without it
+ * there is no listener and other processes' workers find new jobs by their idle polling.
+ * (NOTIFY itself is fine through the pooler: createJobs sends pg_notify inside its statement.)
+ */
+export function listenUrl(db: {
+  url: string;
+  transactionPooler: boolean;
+  directUrl?: string;
+}): string | null {
+  return db.directUrl ?? (db.transactionPooler ? null : db.url);
+}
+
+/** Said once at start (log) and by doctor when a transaction pooler runs without a direct URL. */
+export const POLLING_NOTE = `DATABASE_URL is a transaction-mode pooler and DATABASE_DIRECT_URL is unset: workers in other processes find new jobs by polling every ${QUEUE_DEFAULTS.idleMs.postgres / 1000} s instead of LISTEN/NOTIFY`;
+
 export interface Listener {
   /** Tells every process (this one included) that jobs are waiting. */
   notify(): void;

@@ -21,7 +21,13 @@ export async function openDriver(config: Config, logger: Logger, o: OpenDriverOp
   const db = config.database;
   if (db.type === "postgres") {
     const { openPostgresDriver } = await import("./postgres.ts");
-    return openPostgresDriver({ url: db.url, poolSize: db.poolSize, logger, migrate: o.migrate });
+    return openPostgresDriver({
+      url: db.url,
+      poolSize: db.poolSize,
+      logger,
+      migrate: o.migrate,
+      namedStatements: !db.transactionPooler,
+    });
   }
   return openSqliteDriver({ path: db.path, logger, nativeBinding: o.nativeBinding, migrate: o.migrate });
 }

@@ -84,6 +84,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Shown in pg_stat_activity (default "neurocards"). */
   applicationName?: string;
+  /** Named (prepared) statements; off behind a transaction-mode pooler (default true). */
+  namedStatements?: boolean;
 }
 
 type Db = NodePgDatabase;
@@ -134,11 +136,12 @@ function createPostgresStore(
 ): Store {
   const db: Db = drizzle({ client: pool });
   const { logger } = opts;
+  const named = opts.namedStatements !== false;
   let closed = false;
 
   const query: PgQuery = (text, values, name) =>
     withRetry(name ?? "query", async () => {
-      const r = await pool.query<Raw>(name ? { name, text, values } : { text, values });
+      const r = await pool.query<Raw>(name && named ? { name, text, values } : { text, values });
       return { rows: r.rows, rowCount: r.rowCount };
     });
   // Our own BEGIN/COMMIT rather than drizzle's db.transaction: that one leaks the connection when
