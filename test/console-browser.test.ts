@@ -3,12 +3,13 @@
 // seeded week, and act — grant credits, retry and refund jobs, refund a Stars payment, run a
 // broadcast — then the refusals: no session, a used or expired link, a missing CSRF token, a
 // non-admin.
-import { formatMoney } from "../src/i18n/money.ts";
+
 import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashSecret } from "../src/console/login.ts";
 import { run, sql } from "../src/db/driver/index.ts";
+import { formatMoney } from "../src/i18n/money.ts";
 import { ADMIN_ID, CHROMIUM, type ConsoleApp, linkIn, startConsoleApp } from "./helpers/console-app.ts";
 
 const present = existsSync(CHROMIUM);
