@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
-import { type BackupResult, createBackup } from "./create.ts";
+import type { BackupResult } from "./create.ts";
 import { listArchives } from "./rotate.ts";
 
 /** Never right at start: the bot has better things to do in its first minute. */
@@ -40,15 +40,20 @@ export function startBackupSchedule(o: BackupScheduleOptions): () => Promise<voi
   let timer: NodeJS.Timeout | null = null;
   const abort = new AbortController();
 
+  // The archive code (tar, zlib, the Postgres export) is loaded when a backup is due, not with the
+  // schedule: the running bot keeps none of it between backups' first run.
   const run = (): Promise<void> =>
-    createBackup({
-      config,
-      logger,
-      outDir: config.backup.dir,
-      keep: config.backup.keep,
-      nativeBinding: o.nativeBinding,
-      signal: abort.signal,
-    })
+    import("./create.ts")
+      .then(({ createBackup }) =>
+        createBackup({
+          config,
+          logger,
+          outDir: config.backup.dir,
+          keep: config.backup.keep,
+          nativeBinding: o.nativeBinding,
+          signal: abort.signal,
+        }),
+      )
       .then((r) => o.onBackup?.(r))
       .catch((err: unknown) => {
         if (abort.signal.aborted) return;

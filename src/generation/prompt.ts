@@ -3,14 +3,14 @@
 // vision input — into one video prompt. The answer is structured; only `videoPrompt` goes to the
 // renderer. When OpenAI fails after its own retries, the template's fallback prompt is used, so a
 // paid job never fails because the script writer is down; without OPENAI_API_KEY it is always used.
-import OpenAI from "openai";
-import { zodResponseFormat } from "openai/helpers/zod";
-import { ProxyAgent } from "undici";
+import type OpenAI from "openai";
+import type { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Template } from "../templates/index.ts";
+import { undici } from "../undici.ts";
 
 /** Longest prompt we send to the renderer (kie.ai models accept a few thousand characters). */
 export const MAX_PROMPT_CHARS = 4000;
@@ -50,18 +50,33 @@ export interface PromptWriterDeps {
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
+interface Client {
+  sdk: OpenAI;
+  responseFormat: ReturnType<typeof zodResponseFormat<typeof answerSchema>>;
+}
+
 export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: PromptWriterDeps) {
-  // Built once: turning the zod schema into a strict JSON schema is not free.
-  const responseFormat = zodResponseFormat(answerSchema, "video_prompt");
-  const client = openai.apiKey
-    ? new OpenAI({
-        apiKey: openai.apiKey,
+  // The SDK is loaded with the first prompt, not at start: its modules (and undici's, for a
+  // proxy) are several MB that a bot waiting for orders would keep resident for nothing.
+  let client: Promise<Client> | undefined;
+  const connect = async (apiKey: string): Promise<Client> => {
+    const [{ default: OpenAI }, { zodResponseFormat }] = await Promise.all([
+      import("openai"),
+      import("openai/helpers/zod"),
+    ]);
+    const proxy = openai.proxyUrl ? new (await undici()).ProxyAgent(openai.proxyUrl) : undefined;
+    return {
+      sdk: new OpenAI({
+        apiKey,
         baseURL: openai.baseUrl,
         timeout: openai.timeoutMs,
         maxRetries,
-        ...(openai.proxyUrl ? { fetchOptions: { dispatcher: new ProxyAgent(openai.proxyUrl) } } : {}),
-      })
-    : null;
+        ...(proxy ? { fetchOptions: { dispatcher: proxy } } : {}),
+      }),
+      // Made once: turning the zod schema into a strict JSON schema is not free.
+      responseFormat: zodResponseFormat(answerSchema, "video_prompt"),
+    };
+  };
 
   function fallback(input: PromptInput): PromptResult {
     return {
@@ -73,7 +88,11 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
     };
   }
 
-  async function ask(client: OpenAI, input: PromptInput, signal?: AbortSignal): Promise<string> {
+  async function ask(
+    { sdk, responseFormat }: Client,
+    input: PromptInput,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const lang = input.language === "ru" ? "Russian" : "English";
     const system =
       "You write prompts for an image-to-video model that animates a product photo for a marketplace card. " +
@@ -89,7 +108,7 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
       content.push({ type: "image_url", image_url: { url: input.imageUrl, detail: "low" } });
     const stop = metrics.providerLatency.startTimer({ provider: "openai", operation: "prompt" });
     try {
-      const completion = await client.chat.completions.parse(
+      const completion = await sdk.chat.completions.parse(
         {
           model: openai.model,
           messages: [
@@ -123,9 +142,13 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
         };
       }
       // Without a key the template's prompt is the plan, not a failure: the app says so once at start.
-      if (!client) return fallback(input);
+      if (!openai.apiKey) return fallback(input);
       try {
-        return { prompt: clip(await ask(client, input, signal), MAX_PROMPT_CHARS), source: "openai" };
+        client ??= connect(openai.apiKey).catch((e: unknown) => {
+          client = undefined;
+          throw e;
+        });
+        return { prompt: clip(await ask(await client, input, signal), MAX_PROMPT_CHARS), source: "openai" };
       } catch (e) {
         // A shutdown abort is not an OpenAI failure: let the step end and resume later.
         if (signal?.aborted) throw e;

@@ -3,8 +3,8 @@
 import { createReadStream } from "node:fs";
 import { extname } from "node:path";
 import type { Api } from "grammy";
-import { request } from "undici";
 import { type FileKind, FileTooLargeError, type Storage, type StoredFile } from "../storage/types.ts";
+import { undici } from "../undici.ts";
 import { TELEGRAM_TIMEOUTS } from "./timeouts.ts";
 
 /** getFile refuses larger files (no file_path). */
@@ -37,6 +37,7 @@ export async function downloadTelegramFile(o: DownloadOptions): Promise<StoredFi
   }
   const url = `${o.apiRoot}/file/bot${o.token}/${file.file_path}`;
   // undici's request API: its body is already a Node stream (see ./fetch.ts for the CPU it saves).
+  const { request } = await undici();
   const res = await request(url, {
     signal: o.signal ?? AbortSignal.timeout(TELEGRAM_TIMEOUTS.downloadSeconds * 1000),
   });
