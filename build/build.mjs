@@ -42,6 +42,9 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 // - --no-concurrent-recompilation: hot functions are optimised on the main thread. Compiled on
 //   V8's worker threads, their compiler zones stay behind in each thread's malloc arena: ~20 MB of
 //   bench:bot's peak RSS (147 → 127 MB) for no measurable updates/s or p99.
+// - --expose-gc: src/app.ts asks for one memory-reducing collection once the app has started, so
+//   the young generation start-up grew to its maximum is given back while the bot idles
+//   (~11 MB of idle RSS, BENCHMARKS.md). The program calls `gc` nowhere else.
 const nodeFlags = JSON.parse(readFileSync(join(root, "build", "node-flags.json"), "utf8"));
 const t0 = Date.now();
 
