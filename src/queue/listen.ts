@@ -2,7 +2,7 @@
 // connection (pool connections cannot LISTEN: they are handed to other queries). The connection is
 // re-opened with backoff when it drops (server restart, pg_terminate_backend); notifications sent
 // while it was down are covered by the workers' short idle polling.
-import pg from "pg";
+import type pg from "pg";
 import { JOBS_CHANNEL } from "../db/sql/createJobs.ts";
 import type { Logger } from "../logger.ts";
 import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
@@ -41,6 +41,9 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
   let again = false;
 
   async function connect(): Promise<void> {
+    if (closed) return;
+    // Imported here, not at the top: the queue is loaded in SQLite mode too, which never needs pg.
+    const { default: pg } = await import("pg");
     if (closed) return;
     const c = new pg.Client({ connectionString: url, application_name: "neurocards-listen" });
     c.on("notification", () => onNotify());
