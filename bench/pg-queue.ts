@@ -8,7 +8,7 @@
 //     queue.wake() does; graphile-worker: addJob, whose NOTIFY is sent by its add_job function).
 import { Logger, makeWorkerUtils, type Runner, run } from "graphile-worker";
 import pg from "pg";
-import { openPostgresStore } from "../src/db/postgres/store.ts";
+import { openPostgresStore } from "../src/db/index.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
 import type { Job } from "../src/db/types.ts";
 import { createLogger } from "../src/logger.ts";
@@ -171,7 +171,7 @@ async function productLatency(store: Store, producer: Store, url: string, userId
       started = r;
     });
     const t0 = performance.now();
-    const r = await producer.createJobAndConsumeCredit(userId, job(`lat-${run}-${i}`));
+    const r = await producer.createJobsAndConsumeCredits(userId, [job(`lat-${run}-${i}`)]);
     if (!r.ok) throw new Error("bench job not created");
     producerListener.notify();
     out.push((await start) - t0);

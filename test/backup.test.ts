@@ -15,6 +15,7 @@ import {
 import { createStore } from "../src/db/index.ts";
 import type { Store } from "../src/db/store.ts";
 import { PG_URL, pgNotice, quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
+import { createJobAndConsumeCredit, ledgerSum } from "./helpers/store-ops.ts";
 
 const logger = quietLogger();
 const open: Array<{ close(): Promise<void> } | Sandbox> = [];
@@ -72,7 +73,7 @@ async function seed(s: Sandbox, st: Store): Promise<number[]> {
     ids.push(user.id);
   }
   await st.setBlocked(ids[4]!, true);
-  const failed = await st.createJobAndConsumeCredit(ids[0]!, { ...job(900), idempotencyKey: "failed-1" });
+  const failed = await createJobAndConsumeCredit(st, ids[0]!, { ...job(900), idempotencyKey: "failed-1" });
   if (!failed.ok) throw new Error("seed job refused");
   await st.updateJobStatus(failed.job.id, "failed", { errorCode: "x", errorMessage: "boom" });
   await st.refundCredit(failed.job.id);
@@ -87,7 +88,7 @@ async function snapshotOf(st: Store, userIds: number[]) {
   const users = [];
   for (const id of userIds) {
     const u = await st.getUserById(id);
-    users.push({ tgId: u?.tgId, credits: u?.credits, ledger: await st.ledgerSum(id), blocked: u?.blocked });
+    users.push({ tgId: u?.tgId, credits: u?.credits, ledger: await ledgerSum(st, id), blocked: u?.blocked });
   }
   const jobs = await st.listLastJobs({ limit: 1000 });
   return { users, jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id) };
@@ -107,7 +108,7 @@ describe("backup and restore", () => {
       const made = [];
       for (let i = 0; i < 50; i++) {
         await tick();
-        made.push(st.createJobAndConsumeCredit(userIds[i % 5]!, job(i)));
+        made.push(createJobAndConsumeCredit(st, userIds[i % 5]!, job(i)));
       }
       return Promise.all(made);
     })();
@@ -156,7 +157,7 @@ describe("backup and restore", () => {
       const { user } = await restored.getOrCreateUser({ tgId: 5555 });
       expect(user.id).toBeGreaterThan(Math.max(...userIds));
       await restored.addCredits({ userId: user.id, amount: 3, reason: "admin_grant", reference: "new" });
-      const made = await restored.createJobAndConsumeCredit(user.id, job(777));
+      const made = await createJobAndConsumeCredit(restored, user.id, job(777));
       expect(made.ok && made.job.id).toBeGreaterThan(Math.max(...copy.jobs.map((j) => j.id)));
     }
   });
@@ -170,7 +171,7 @@ describe("backup and restore", () => {
       const creating = Promise.all(
         Array.from({ length: 50 }, async (_, i) => {
           await new Promise((r) => setTimeout(r, i * 4));
-          return st.createJobAndConsumeCredit(userIds[i % 5]!, job(i));
+          return createJobAndConsumeCredit(st, userIds[i % 5]!, job(i));
         }),
       );
       const [backup, created] = await Promise.all([createBackup({ config: src.config, logger }), creating]);
@@ -183,7 +184,7 @@ describe("backup and restore", () => {
       let charged = 0;
       for (const id of userIds) {
         const u = await copy.getUserById(id);
-        expect(await copy.ledgerSum(id)).toBe(u!.credits);
+        expect(await ledgerSum(copy, id)).toBe(u!.credits);
         charged += (await copy.getLedger(id, { limit: 1000 })).filter(
           (l) => l.reason === "job_charge",
         ).length;
@@ -197,7 +198,7 @@ describe("backup and restore", () => {
     const src = await box();
     const st = await store(src);
     const userIds = await seed(src, st);
-    for (let i = 0; i < 7; i++) await st.createJobAndConsumeCredit(userIds[i % 5]!, job(i));
+    for (let i = 0; i < 7; i++) await createJobAndConsumeCredit(st, userIds[i % 5]!, job(i));
     const before = await snapshotOf(st, userIds);
     let archive = (await createBackup({ config: src.config, logger })).path;
     if (PG_URL) {

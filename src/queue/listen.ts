@@ -3,7 +3,7 @@
 // re-opened with backoff when it drops (server restart, pg_terminate_backend); notifications sent
 // while it was down are covered by the workers' short idle polling.
 import pg from "pg";
-import { JOBS_CHANNEL } from "../db/sql/createJobs.ts";
+import { JOBS_CHANNEL } from "../db/ops/createJobs.ts";
 import type { Logger } from "../logger.ts";
 import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
 

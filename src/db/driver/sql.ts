@@ -60,6 +60,25 @@ export function join(parts: readonly unknown[], separator = ", "): Sql {
   return sql(strings, ...parts);
 }
 
+/**
+ * A flat fragment from text assembled at run time (a column list, a literal LIMIT): `parts` are the
+ * pieces of text around the values, one more than there are values. The parts array is memoized
+ * per `shape`, so — like a template literal's strings — it renders to text once per dialect, and a
+ * statement built from a patch costs a map look-up rather than a walk over nested fragments.
+ */
+export function shaped(shape: string, parts: () => string[], values: unknown[]): Sql {
+  let strings = shapes.get(shape);
+  if (strings === undefined) {
+    strings = parts();
+    if (strings.length !== values.length + 1) throw new Error(`sql shape ${shape}: parts do not fit values`);
+    shapes.set(shape, strings);
+  }
+  return sql(strings, ...values);
+}
+
+// Bounded like the statement caches: call sites times the shapes of their patches.
+const shapes = new Map<string, readonly string[]>();
+
 /** `for update` on Postgres; nothing on SQLite, whose BEGIN IMMEDIATE already holds the write lock. */
 export const forUpdate = dialect({ sqlite: "", postgres: "for update" });
 

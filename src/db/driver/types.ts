@@ -62,6 +62,12 @@ export function* one(q: Sql): Op<Raw | null> {
   return (yield { kind: "one", q }) as Raw | null;
 }
 
+/** The number a `select count(*) as n …` statement counts. */
+export function* count(q: Sql): Op<number> {
+  const [r] = yield* rows(q);
+  return num(r?.n);
+}
+
 /** Runs a statement; returns how many rows it changed. */
 export function* run(q: Sql): Op<number> {
   return (yield { kind: "run", q }) as number;
