@@ -15,7 +15,7 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/index.ts";
-import type { JobPatch, Store } from "../db/store.ts";
+import type { JobPatch, JobsRepository } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Storage } from "../storage/types.ts";
@@ -67,7 +67,7 @@ export interface StepContext {
 
 export interface PipelineDeps {
   config: Config;
-  store: Store;
+  store: JobsRepository;
   storage: Storage;
   telegram: Telegram;
   catalogue: Catalogue;

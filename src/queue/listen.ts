@@ -2,7 +2,7 @@
 // connection (pool connections cannot LISTEN: they are handed to other queries). The connection is
 // re-opened with backoff when it drops (server restart, pg_terminate_backend); notifications sent
 // while it was down are covered by the workers' short idle polling.
-import pg from "pg";
+import type pg from "pg";
 import { JOBS_CHANNEL } from "../db/ops/createJobs.ts";
 import type { Logger } from "../logger.ts";
 import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
@@ -25,7 +25,9 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
 
   async function connect(): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, application_name: "neurocards-listen" });
+    // Loaded here, not at the top: a SQLite install builds the queue too and never needs pg.
+    const { postgresClient } = await import("../db/driver/postgres.ts");
+    const c = postgresClient({ url, applicationName: "neurocards-listen" });
     c.on("notification", () => onNotify());
     c.on("error", (e) => {
       logger.warn({ err: e }, "LISTEN connection lost; reconnecting");

@@ -75,9 +75,14 @@ export function clientConfig(o: PostgresConnectOptions): pg.ClientConfig {
   };
 }
 
-/** One connection, connected: for LISTEN, backups, doctor and migrations. The caller ends it. */
+/** One connection, not yet connected, for a caller that handles its events itself (LISTEN). */
+export function postgresClient(o: PostgresConnectOptions): pg.Client {
+  return new pg.Client(clientConfig(o));
+}
+
+/** One connection, connected: for backups, restores, imports and doctor. The caller ends it. */
 export async function connectPostgres(o: PostgresConnectOptions, logger?: Logger): Promise<pg.Client> {
-  const client = new pg.Client(clientConfig(o));
+  const client = postgresClient(o);
   // Unhandled, an 'error' on a dropped connection would kill the process.
   client.on("error", (err) => logger?.warn({ err }, "postgres connection lost"));
   await client.connect();
