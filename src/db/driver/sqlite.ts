@@ -12,14 +12,7 @@ import { migrateSqlite } from "../migrate.ts";
 import { columnsOf } from "../rows.ts";
 import * as schema from "../schema/sqlite.ts";
 import { render } from "./sql.ts";
-import {
-  type Driver,
-  isUniqueViolation,
-  type Op,
-  type RunOptions,
-  type Step,
-  type TableName,
-} from "./types.ts";
+import { type Driver, type Op, type Step, type TableName, tablesOf, withUniqueRetry } from "./types.ts";
 
 export interface SqliteDriverOptions {
   /** Database file (created with its directory), or ":memory:". */
@@ -40,15 +33,7 @@ export interface SqliteDriver extends Driver {
   readonly db: Database.Database;
 }
 
-const TABLES: Record<TableName, Table> = {
-  users: schema.users,
-  jobs: schema.jobs,
-  credit_ledger: schema.creditLedger,
-  payments: schema.payments,
-  broadcasts: schema.broadcasts,
-  provider_keys: schema.providerKeys,
-  instance_leases: schema.instanceLeases,
-};
+const TABLES = tablesOf(schema);
 
 /** Opens the file with the pragmas every connection needs (WAL, busy timeout, foreign keys). */
 export function openSqliteDatabase(o: SqliteDriverOptions): Database.Database {
@@ -144,17 +129,6 @@ export function createSqliteDriver(db: Database.Database): SqliteDriver {
     } catch (err) {
       if (db.inTransaction) rollback.run();
       throw err;
-    }
-  }
-
-  function withUniqueRetry<T>(fn: () => T, o: RunOptions | undefined): T {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return fn();
-      } catch (err) {
-        if (attempt < (o?.retryOnUnique ?? 0) && isUniqueViolation(err)) continue;
-        throw err;
-      }
     }
   }
 

@@ -11,6 +11,7 @@
 // Postgres awaits each step on one pooled connection inside BEGIN … COMMIT. The same code, two
 // engines — the model is pg-boss's dialect layer, with generators instead of callbacks so that
 // SQLite can stay synchronous.
+import type { Table } from "drizzle-orm";
 import type { Raw } from "../rows.ts";
 import type { Broadcast, Job, LedgerEntry, Payment, ProviderKeyState, User } from "../types.ts";
 import { errorCode } from "../util.ts";
@@ -30,6 +31,27 @@ export interface TableRows {
   instance_leases: { name: string; owner: string; acquiredAt: Date; expiresAt: Date };
 }
 export type TableName = keyof TableRows;
+
+/** Each decodable table of a dialect's schema module, by its SQL name. */
+export function tablesOf(schema: {
+  users: Table;
+  jobs: Table;
+  creditLedger: Table;
+  payments: Table;
+  broadcasts: Table;
+  providerKeys: Table;
+  instanceLeases: Table;
+}): Record<TableName, Table> {
+  return {
+    users: schema.users,
+    jobs: schema.jobs,
+    credit_ledger: schema.creditLedger,
+    payments: schema.payments,
+    broadcasts: schema.broadcasts,
+    provider_keys: schema.providerKeys,
+    instance_leases: schema.instanceLeases,
+  };
+}
 
 export type Step =
   | { kind: "all"; q: Sql; table?: TableName }
@@ -110,6 +132,22 @@ export interface Driver {
   ping(): Promise<boolean>;
   close(): Promise<void>;
   readonly closed: boolean;
+}
+
+/**
+ * Runs `fn` again (up to `o.retryOnUnique` times) when a unique constraint refused its write: a key
+ * another transaction committed while this one waited, which the next run sees. SQLite's `fn`
+ * answers synchronously: the operation still runs whole, awaiting only its result.
+ */
+export async function withUniqueRetry<T>(fn: () => T | Promise<T>, o: RunOptions | undefined): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt < (o?.retryOnUnique ?? 0) && isUniqueViolation(err)) continue;
+      throw err;
+    }
+  }
 }
 
 export function isUniqueViolation(err: unknown): boolean {
