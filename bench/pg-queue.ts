@@ -4,7 +4,7 @@
 //     (src/queue/worker.ts: one claimJobs statement per free-slot refill, a runner that only marks
 //     the job succeeded) vs graphile-worker's run() with a task that does nothing;
 //   - add→start latency: a job added through a second pool, started by an idle worker woken by
-//     LISTEN/NOTIFY (the product: createJobAndConsumeCredit then the listener's NOTIFY, as
+//     LISTEN/NOTIFY (the product: an order of one job, createJobsAndConsumeCredits, then the listener's NOTIFY, as
 //     queue.wake() does; graphile-worker: addJob, whose NOTIFY is sent by its add_job function).
 import { Logger, makeWorkerUtils, type Runner, run } from "graphile-worker";
 import pg from "pg";

@@ -3,7 +3,7 @@
 // TEST_DATABASE_URL is set (or the local default answers), in a schema of its own.
 //
 //   SQLite (file, WAL, synchronous NORMAL), one process:
-//     createJobAndConsumeCredit      vs a bare better-sqlite3 immediate transaction
+//     an order of one job            vs a bare better-sqlite3 immediate transaction
 //     claim + complete               vs bare BEGIN IMMEDIATE claim + status UPDATE
 //   Postgres (loopback, 8 connections):
 //     claim + complete               vs a bare FOR UPDATE SKIP LOCKED loop on 8 clients
