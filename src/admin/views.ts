@@ -22,7 +22,10 @@ const LIST_ROWS = 10;
 
 export const backTo = (t: Translate, data: string) => new InlineKeyboard().text(t("btn-back"), data);
 
-export function createAdminViews(store: StatsRepository & LedgerRepository & JobsRepository & PaymentsRepository, now: () => Date) {
+export function createAdminViews(
+  store: StatsRepository & LedgerRepository & JobsRepository & PaymentsRepository,
+  now: () => Date,
+) {
   return {
     async stats(t: Translate): Promise<View> {
       const at = now();

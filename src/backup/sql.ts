@@ -1,7 +1,8 @@
-// A narrow SQL connection of its own for backup restore and the old-bot import: bulk inserts with
+// A narrow SQL connection of its own for restoring a backup: bulk inserts with
 // given ids, statuses and timestamps are beyond the Store interface (which only makes rows the way
 // the bot does). One connection, one dialect-neutral API: `?` placeholders, rewritten to $n for
 // Postgres; transactions that may await (SQLite gets BEGIN IMMEDIATE on its single connection).
+// The connection itself is opened by src/db/driver, like every other.
 
 import type Database from "better-sqlite3";
 import type { Config } from "../config/index.ts";

@@ -30,7 +30,11 @@ export function queueNotices(kv: KeyValueRepository): Entries<QueueNotice> {
   return jsonEntries<QueueNotice>(kv, "queue-notice:");
 }
 
-export function saveQueueNotice(kv: KeyValueRepository, batchKey: string, notice: QueueNotice): Promise<void> {
+export function saveQueueNotice(
+  kv: KeyValueRepository,
+  batchKey: string,
+  notice: QueueNotice,
+): Promise<void> {
   return queueNotices(kv).set(batchKey, notice);
 }
 

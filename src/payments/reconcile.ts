@@ -38,7 +38,6 @@ export interface ReconcileReport {
   credited: Array<{ chargeId: string; tgId: number; credits: number }>;
 }
 
-
 const PAGE = 100;
 
 function missedPayment(tx: StarTransaction): { from: TelegramUser; payload: string } | null {

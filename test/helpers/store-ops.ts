@@ -1,6 +1,6 @@
 // What only tests ask of a store, as operations over its driver rather than methods every store
 // must carry: one job as an order of one, the ledger's sum beside the balance, a single claim.
-import { all, count, first, type Op, rows, run, sql } from "../../src/db/driver/index.ts";
+import { first, type Op, rows, run, sql } from "../../src/db/driver/index.ts";
 import { balanceOf } from "../../src/db/ops/ledger.ts";
 import type { CreateJobResult, NewJob, Store } from "../../src/db/store.ts";
 import type { Job } from "../../src/db/types.ts";
@@ -60,12 +60,4 @@ export async function clearProviderKey(store: Store, keyHash: string): Promise<v
 
 export function getUserByReferralCode(store: Store, code: string) {
   return on(store, () => first(sql`select * from users where referral_code = ${code}`, "users"));
-}
-
-export function countRows(store: Store, table: "jobs" | "credit_ledger" | "users" | "payments") {
-  return on(store, () => count(sql([`select count(*) as n from ${table}`])));
-}
-
-export function allJobs(store: Store): Promise<Job[]> {
-  return on(store, () => all(sql`select * from jobs order by id`, "jobs"));
 }

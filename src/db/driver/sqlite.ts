@@ -64,15 +64,21 @@ export function openSqliteDriver(o: SqliteDriverOptions): SqliteDriver {
 }
 
 export function createSqliteDriver(db: Database.Database): SqliteDriver {
-  // Prepared once per text: a statement is compiled on first use and reused ever after.
-  const statements = new Map<string, Database.Statement>();
+  // Prepared once per text: a statement is compiled on first use and reused ever after. One map
+  // per decoding (raw, or a table's rows), keyed by the rendered text itself: that string is the
+  // same object on every call (the renderer caches it), so a look-up never hashes a new string.
+  const statements = new Map<TableName | "", Map<string, Database.Statement>>();
   const decoders = new WeakMap<Database.Statement, (row: unknown[]) => unknown>();
   const prepare = (text: string, table?: TableName): Database.Statement => {
-    const key = table ? `${table}\u0000${text}` : text;
-    let s = statements.get(key);
+    let byText = statements.get(table ?? "");
+    if (!byText) {
+      byText = new Map();
+      statements.set(table ?? "", byText);
+    }
+    let s = byText.get(text);
     if (!s) {
       s = db.prepare(text);
-      statements.set(key, s);
+      byText.set(text, s);
       if (table) {
         decoders.set(s, rowDecoder(s, TABLES[table]));
         s.raw(true);
@@ -138,11 +144,12 @@ export function createSqliteDriver(db: Database.Database): SqliteDriver {
     get closed() {
       return closed;
     },
+    // Without a retry asked for, no retry wrapper: one promise per call on the hot paths.
     async transaction(make, o) {
-      return withUniqueRetry(() => immediate(make), o);
+      return o?.retryOnUnique ? withUniqueRetry(() => immediate(make), o) : immediate(make);
     },
     async run(make, o) {
-      return withUniqueRetry(() => drive(make()), o);
+      return o?.retryOnUnique ? withUniqueRetry(() => drive(make()), o) : drive(make());
     },
     async ping() {
       try {
