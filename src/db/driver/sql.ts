@@ -103,14 +103,25 @@ const textCache: Record<Dialect, WeakMap<readonly string[], string>> = {
   postgres: new WeakMap(),
 };
 
-function isFlat(q: Sql): boolean {
-  for (const v of q.values) if (isSql(v) || isChoice(v)) return false;
-  return true;
+/** A nested fragment or dialect choice (one property read, not two: this runs for every value). */
+function isFragment(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as Sql)[FRAGMENT] !== undefined;
 }
 
 export function render(d: Dialect, q: Sql): Rendered {
-  if (isFlat(q)) {
-    const values = q.values.map((v) => encodeValue(d, v));
+  // One pass encodes the values and finds out whether the fragment is flat (the common case).
+  const n = q.values.length;
+  const values: unknown[] = new Array(n);
+  let flat = true;
+  for (let i = 0; i < n; i++) {
+    const v = q.values[i];
+    if (isFragment(v)) {
+      flat = false;
+      break;
+    }
+    values[i] = encodeValue(d, v);
+  }
+  if (flat) {
     let text = textCache[d].get(q.strings);
     if (text === undefined) {
       text = q.strings[0] ?? "";
@@ -119,6 +130,10 @@ export function render(d: Dialect, q: Sql): Rendered {
     }
     return { text, values };
   }
+  return renderNested(d, q);
+}
+
+function renderNested(d: Dialect, q: Sql): Rendered {
   const values: unknown[] = [];
   const walk = (f: Sql): string => {
     let text = f.strings[0] ?? "";

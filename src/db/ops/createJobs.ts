@@ -3,8 +3,9 @@
 //
 // A dialect pair with one column list (ORDER_COLUMNS): Postgres does it all in one statement — one
 // round trip and one implicit transaction instead of BEGIN, lock, look-up, three writes and COMMIT;
-// SQLite runs the same steps one by one inside BEGIN IMMEDIATE, where each costs microseconds.
-import { atomically, type Driver, first, type Op, rows, shaped } from "../driver/index.ts";
+// SQLite runs the same steps one by one inside BEGIN IMMEDIATE, where each costs microseconds. (One
+// statement is atomic by itself: Postgres needs no BEGIN/COMMIT around it.)
+import { type Driver, first, type Op, rows, shaped } from "../driver/index.ts";
 import { rowMapper } from "../rows.ts";
 import { jobs as pgJobs } from "../schema/postgres.ts";
 import type { CreateJobsResult, NewJob } from "../store.ts";
@@ -38,20 +39,25 @@ const pgJob = rowMapper<Job>(pgJobs);
 const COLUMN_LIST = ORDER_COLUMNS.map((c) => c.column).join(", ");
 
 /** Runs the order the way its engine does it best; `now` stamps the jobs and the ledger rows. */
-export function createJobs(
+export async function createJobs(
   driver: Driver,
   userId: number,
   list: NewJob[],
   now: Date,
 ): Promise<CreateJobsResult> {
   if (!list.length) throw new Error("an order needs at least one job");
-  // On Postgres, a key committed by another call while this one waited (see below): the next run's
-  // snapshot sees that job and returns it, charging nothing.
-  return atomically(
-    driver,
-    () => (driver.dialect === "postgres" ? createJobsPostgres : createJobsSqlite)(userId, list, now),
-    { retryOnUnique: 2 },
-  );
+  if (driver.dialect === "sqlite") return driver.transaction(() => createJobsSqlite(userId, list, now));
+  // A key committed by another call while this one waited (see below): the next run's snapshot sees
+  // that job and returns it, charging nothing. (SQLite looks the keys up under the write lock.)
+  return driver.run(() => createJobsPostgres(userId, list, now), { retryOnUnique: 2 });
+}
+
+/** user_id, ORDER_COLUMNS, run_at, created_at, updated_at: one array, built in one pass. */
+function orderValues(userId: number, j: NewJob, now: Date): unknown[] {
+  const values: unknown[] = [userId];
+  for (const c of ORDER_COLUMNS) values.push(c.of(j));
+  values.push(now, now, now);
+  return values;
 }
 
 /** Inside BEGIN IMMEDIATE: the balance read and every write are one write-locked step. */
@@ -79,7 +85,7 @@ export function* createJobsSqlite(userId: number, list: NewJob[], now: Date): Op
         ", ",
         ") returning *",
       ],
-      [userId, ...ORDER_COLUMNS.map((c) => c.of(j)), now, now, now],
+      orderValues(userId, j, now),
     );
     const job = yield* first(q, "jobs");
     if (!job) throw new Error("job insert returned nothing");

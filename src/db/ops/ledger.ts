@@ -1,6 +1,6 @@
 // Balances and the ledger: the one place a balance changes. Every change writes its ledger row in
 // the same transaction, with the balance after it; a reference makes a change idempotent.
-import { all, forUpdate, type Op, one, run, sql } from "../driver/index.ts";
+import { all, dialectOf, type Op, one, run, sql } from "../driver/index.ts";
 import type { AddCreditsInput, AddCreditsResult, Page } from "../store.ts";
 import type { LedgerReason } from "../types.ts";
 
@@ -17,9 +17,16 @@ export function* balanceOf(userId: number): Op<number | null> {
   return r ? Number(r.credits) : null;
 }
 
-/** The balance, locking the user row on Postgres (callers are inside a transaction). */
+/**
+ * The balance, locking the user row on Postgres (callers are inside a transaction); SQLite's BEGIN
+ * IMMEDIATE already holds the write lock. Two flat statements rather than `${forUpdate}`: every
+ * order and payment runs this, and a flat statement's text is cached.
+ */
 export function* lockBalance(userId: number): Op<number | null> {
-  const r = yield* one(sql`select credits from users where id = ${userId} ${forUpdate}`);
+  const r =
+    (yield* dialectOf()) === "postgres"
+      ? yield* one(sql`select credits from users where id = ${userId} for update`)
+      : yield* one(sql`select credits from users where id = ${userId}`);
   return r ? Number(r.credits) : null;
 }
 
