@@ -1,6 +1,6 @@
 // The admin panel's screens: text plus buttons, built from the store.
 import { InlineKeyboard } from "grammy";
-import type { Store } from "../db/store.ts";
+import type { JobsRepository, LedgerRepository, PaymentsRepository, StatsRepository } from "../db/store.ts";
 import type { Job, User } from "../db/types.ts";
 import { isStars } from "../payments/packages.ts";
 import {
@@ -23,7 +23,10 @@ const LIST_ROWS = 10;
 
 export const backTo = (t: Translate, data: string) => new InlineKeyboard().text(t("btn-back"), data);
 
-export function createAdminViews(store: Store, now: () => Date) {
+export function createAdminViews(
+  store: StatsRepository & LedgerRepository & JobsRepository & PaymentsRepository,
+  now: () => Date,
+) {
   return {
     async stats(t: Translate): Promise<View> {
       const at = now();

@@ -4,10 +4,9 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
-import Database from "better-sqlite3";
-import pg from "pg";
 import { type Dispatcher, fetch, ProxyAgent } from "undici";
 import { type Config, ConfigError, parseConfig, redactSecrets, type S3Bucket } from "../config/index.ts";
+import { openSqliteDatabase } from "../db/driver/sqlite.ts";
 import { MIGRATIONS_TABLE, NewerDatabaseError, pendingMigrations } from "../db/migrate.ts";
 import { MIGRATIONS } from "../db/migrations.generated.ts";
 import { keyHash } from "../generation/keys.ts";
@@ -73,12 +72,10 @@ async function readTable<T>(
 ): Promise<T[]> {
   const db = config.database;
   if (db.type === "sqlite") {
-    const binding = sqliteBinding(config, env);
-    const conn = new Database(db.path, {
+    const conn = openSqliteDatabase({
+      path: db.path,
       readonly: true,
-      fileMustExist: true,
-      // @types/better-sqlite3 only knows the path form; the library also takes the addon object.
-      ...(binding ? { nativeBinding: binding as unknown as string } : {}),
+      nativeBinding: sqliteBinding(config, env),
     });
     try {
       const has = conn.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(table);
@@ -87,8 +84,12 @@ async function readTable<T>(
       conn.close();
     }
   }
-  const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: TIMEOUT_MS });
-  await client.connect();
+  const { connectPostgres } = await import("../db/driver/postgres.ts");
+  const client = await connectPostgres({
+    url: db.url,
+    connectionTimeoutMs: TIMEOUT_MS,
+    applicationName: "neurocards-doctor",
+  });
   try {
     const t = await client.query<{ t: string | null }>("select to_regclass($1) as t", [table]);
     return t.rows[0]?.t ? (await client.query(select)).rows : [];

@@ -3,7 +3,7 @@
 // re-opened with backoff when it drops (server restart, pg_terminate_backend); notifications sent
 // while it was down are covered by the workers' short idle polling.
 import type pg from "pg";
-import { JOBS_CHANNEL } from "../db/sql/createJobs.ts";
+import { JOBS_CHANNEL } from "../db/ops/createJobs.ts";
 import type { Logger } from "../logger.ts";
 import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
 
@@ -42,10 +42,10 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
 
   async function connect(): Promise<void> {
     if (closed) return;
-    // Imported here, not at the top: the queue is loaded in SQLite mode too, which never needs pg.
-    const { default: pg } = await import("pg");
+    // Loaded here, not at the top: a SQLite install builds the queue too and never needs pg.
+    const { postgresClient } = await import("../db/driver/postgres.ts");
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, application_name: "neurocards-listen" });
+    const c = postgresClient({ url, applicationName: "neurocards-listen" });
     c.on("notification", () => onNotify());
     c.on("error", (e) => {
       logger.warn({ err: e }, "LISTEN connection lost; reconnecting");

@@ -11,6 +11,7 @@
 // Postgres awaits each step on one pooled connection inside BEGIN … COMMIT. The same code, two
 // engines — the model is pg-boss's dialect layer, with generators instead of callbacks so that
 // SQLite can stay synchronous.
+import type { Table } from "drizzle-orm";
 import type { Raw } from "../rows.ts";
 import type {
   Broadcast,
@@ -48,6 +49,27 @@ export interface TableRows {
 }
 export type TableName = keyof TableRows;
 
+/** Each decodable table of a dialect's schema module, by its SQL name. */
+export function tablesOf(schema: {
+  users: Table;
+  jobs: Table;
+  creditLedger: Table;
+  payments: Table;
+  broadcasts: Table;
+  providerKeys: Table;
+  instanceLeases: Table;
+}): Record<TableName, Table> {
+  return {
+    users: schema.users,
+    jobs: schema.jobs,
+    credit_ledger: schema.creditLedger,
+    payments: schema.payments,
+    broadcasts: schema.broadcasts,
+    provider_keys: schema.providerKeys,
+    instance_leases: schema.instanceLeases,
+  };
+}
+
 export type Step =
   | { kind: "all"; q: Sql; table?: TableName }
   | { kind: "one"; q: Sql; table?: TableName }
@@ -77,6 +99,12 @@ export function* rows(q: Sql): Op<Raw[]> {
 
 export function* one(q: Sql): Op<Raw | null> {
   return (yield { kind: "one", q }) as Raw | null;
+}
+
+/** The number a `select count(*) as n …` statement counts. */
+export function* count(q: Sql): Op<number> {
+  const [r] = yield* rows(q);
+  return num(r?.n);
 }
 
 /** Runs a statement; returns how many rows it changed. */
@@ -121,6 +149,22 @@ export interface Driver {
   ping(): Promise<boolean>;
   close(): Promise<void>;
   readonly closed: boolean;
+}
+
+/**
+ * Runs `fn` again (up to `o.retryOnUnique` times) when a unique constraint refused its write: a key
+ * another transaction committed while this one waited, which the next run sees. SQLite's `fn`
+ * answers synchronously: the operation still runs whole, awaiting only its result.
+ */
+export async function withUniqueRetry<T>(fn: () => T | Promise<T>, o: RunOptions | undefined): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt < (o?.retryOnUnique ?? 0) && isUniqueViolation(err)) continue;
+      throw err;
+    }
+  }
 }
 
 export function isUniqueViolation(err: unknown): boolean {
