@@ -11,6 +11,7 @@ import { hashSecret } from "../src/console/login.ts";
 import { run, sql } from "../src/db/driver/index.ts";
 import { formatMoney } from "../src/i18n/money.ts";
 import { ADMIN_ID, CHROMIUM, type ConsoleApp, linkIn, startConsoleApp } from "./helpers/console-app.ts";
+import { ledgerSum } from "./helpers/store-ops.ts";
 
 const present = existsSync(CHROMIUM);
 if (!present) {
@@ -196,7 +197,7 @@ describe.skipIf(!present)("the console in a browser", () => {
     await expect(page.getByRole("alert").textContent()).resolves.toBe(
       `Nothing was taken: the user has only ${before + 5} credits.`,
     );
-    expect(await c.app.store.ledgerSum(c.seeded.seller.id)).toBe(before + 5);
+    expect(await ledgerSum(c.app.store, c.seeded.seller.id)).toBe(before + 5);
   });
 
   it("retries a failed job, which then runs to a delivered video, and refunds another one once", async () => {
@@ -311,7 +312,7 @@ describe.skipIf(!present)("the console in a browser", () => {
 
     it("an action without the session's CSRF token, changing nothing", async () => {
       const page = await signedIn();
-      const sum = await c.app.store.ledgerSum(c.seeded.seller.id);
+      const sum = await ledgerSum(c.app.store, c.seeded.seller.id);
       const action = `${c.base}/console/users/${c.seeded.seller.id}/credits`;
       const form = {
         op: "grant",
@@ -324,7 +325,7 @@ describe.skipIf(!present)("the console in a browser", () => {
       expect(await missing.text()).toContain("Nothing was changed");
       const wrong = await page.request.post(action, { form: { ...form, csrf: "A".repeat(43) } });
       expect(wrong.status()).toBe(403);
-      expect(await c.app.store.ledgerSum(c.seeded.seller.id)).toBe(sum);
+      expect(await ledgerSum(c.app.store, c.seeded.seller.id)).toBe(sum);
     });
 
     it("a non-admin who asks the bot for the console: a truthful answer and no link", async () => {

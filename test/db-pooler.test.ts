@@ -1,6 +1,7 @@
 // Postgres behind a transaction-mode pooler (Supabase's on port 6543, PgBouncer pool_mode=transaction):
 // Debian's PgBouncer is started in front of the test server on a free loopback port, with a pool
 // of two server connections, and the real program runs through it.
+
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -18,6 +19,7 @@ import { createLogger } from "../src/logger.ts";
 import { POLLING_NOTE } from "../src/queue/listen.ts";
 import { TINY_PNG } from "./fakes/telegram-server.ts";
 import { hasPgbouncer, type Pgbouncer, startPgbouncer } from "./helpers/pgbouncer.ts";
+import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
 import { type Fakes, startFakes } from "./smoke/fakes.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
@@ -154,7 +156,7 @@ describe.skipIf(!url || !hasPgbouncer())("Postgres through a transaction-mode po
   async function placeOrder(store: Store, tgId: number) {
     const { user } = await store.getOrCreateUser({ tgId, firstName: "Seller" });
     const { file: photo } = fakes.telegram.user({ id: tgId }).photo({ bytes: TINY_PNG });
-    const created = await store.createJobAndConsumeCredit(user.id, {
+    const created = await createJobAndConsumeCredit(store, user.id, {
       chatId: tgId,
       template: "broll",
       model: "sora-2-image-to-video",

@@ -1,6 +1,7 @@
 // The whole way a seller sees it: the real bot's create flow against the fake Bot API, the real
 // queue and pipeline against fake kie.ai and OpenAI, ending with the video in the chat and its
 // "Make another with this product" button working.
+
 import { afterEach, describe, expect, it } from "vitest";
 import { keyHash } from "../src/generation/keys.ts";
 import { buttonsOf } from "./fakes/telegram-server.ts";
@@ -60,7 +61,7 @@ describe("the length a seller picks is the length kie.ai renders", () => {
       const [created] = await store.getUserJobs(user!.id, { limit: 1 });
       const job = await q.waitFor(created!.id, ["succeeded", "failed"]);
       expect(job).toMatchObject({ status: "succeeded", durationSeconds: 10, creditsCharged: 2 });
-      expect(await store.safeGetBalance(user!.id)).toBe(0);
+      expect(await safeGetBalance(store, user!.id)).toBe(0);
     });
   }
 });

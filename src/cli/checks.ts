@@ -161,7 +161,12 @@ export async function checkPooler(config: Config, env: NodeJS.ProcessEnv): Promi
       "set DATABASE_DIRECT_URL to the direct connection (Supabase: db.<project>.supabase.co:5432) for instant wake-ups",
     );
   }
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: TIMEOUT_MS });
+  const { postgresClient } = await import("../db/driver/postgres.ts");
+  const client = postgresClient({
+    url,
+    connectionTimeoutMs: TIMEOUT_MS,
+    applicationName: "neurocards-doctor",
+  });
   try {
     await client.connect();
     await client.query("listen neurocards_doctor");

@@ -4,6 +4,7 @@
 // method runs an operation of ./ops, written once for SQLite and Postgres; the contract suite in
 // test/store.contract.test.ts holds both engines to the same answers.
 import { atomically, type Dialect, type Driver, isUniqueViolation } from "./driver/index.ts";
+import { adminStats } from "./ops/adminStats.ts";
 import * as broadcasts from "./ops/broadcasts.ts";
 import { claimJobs } from "./ops/claimJobs.ts";
 import { createJobs } from "./ops/createJobs.ts";
@@ -19,7 +20,6 @@ import { refundCredit, requeueJob } from "./ops/refundCredit.ts";
 import { releaseJob } from "./ops/releaseJob.ts";
 import { deleteValue, readValue, writeValue } from "./ops/sessions.ts";
 import { setJobStatus } from "./ops/setJobStatus.ts";
-import { adminStats } from "./ops/adminStats.ts";
 import * as users from "./ops/users.ts";
 import type {
   AdminStats,

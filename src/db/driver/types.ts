@@ -58,6 +58,11 @@ export function tablesOf(schema: {
   broadcasts: Table;
   providerKeys: Table;
   instanceLeases: Table;
+  supportThreads: Table;
+  supportMessages: Table;
+  supportCopies: Table;
+  consoleTokens: Table;
+  consoleSessions: Table;
 }): Record<TableName, Table> {
   return {
     users: schema.users,
@@ -67,6 +72,11 @@ export function tablesOf(schema: {
     broadcasts: schema.broadcasts,
     provider_keys: schema.providerKeys,
     instance_leases: schema.instanceLeases,
+    support_threads: schema.supportThreads,
+    support_messages: schema.supportMessages,
+    support_copies: schema.supportCopies,
+    console_tokens: schema.consoleTokens,
+    console_sessions: schema.consoleSessions,
   };
 }
 
