@@ -33,6 +33,8 @@ const ORDER: SQLiteTable[] = [
   schema.broadcastRecipients,
   schema.sessions,
   schema.providerKeys,
+  schema.promoCodes,
+  schema.promoRedemptions,
   schema.instanceLeases,
 ];
 

@@ -17,6 +17,10 @@ export const MIGRATIONS: Record<"sqlite" | "postgres", EmbeddedMigration[]> = {
     {
       "name": "0002_jobs_files_idx",
       "sql": "CREATE INDEX `jobs_files_idx` ON `jobs` (`created_at`) WHERE photo_path is not null or result_path is not null;"
+    },
+    {
+      "name": "0003_promo_codes",
+      "sql": "CREATE TABLE `promo_codes` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`code` text NOT NULL,\n\t`credits` integer NOT NULL,\n\t`max_uses` integer,\n\t`uses` integer DEFAULT 0 NOT NULL,\n\t`expires_at` integer,\n\t`disabled_at` integer,\n\t`created_by` text NOT NULL,\n\t`note` text,\n\t`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL\n);\n--> statement-breakpoint\nCREATE UNIQUE INDEX `promo_codes_code_uq` ON `promo_codes` (`code`);--> statement-breakpoint\nCREATE TABLE `promo_redemptions` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`promo_id` integer NOT NULL,\n\t`user_id` integer NOT NULL,\n\t`credits` integer NOT NULL,\n\t`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,\n\tFOREIGN KEY (`promo_id`) REFERENCES `promo_codes`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action\n);\n--> statement-breakpoint\nCREATE UNIQUE INDEX `promo_redemptions_promo_user_uq` ON `promo_redemptions` (`promo_id`,`user_id`);--> statement-breakpoint\nCREATE INDEX `promo_redemptions_user_idx` ON `promo_redemptions` (`user_id`);"
     }
   ],
   "postgres": [
@@ -31,6 +35,10 @@ export const MIGRATIONS: Record<"sqlite" | "postgres", EmbeddedMigration[]> = {
     {
       "name": "0002_jobs_files_idx",
       "sql": "CREATE INDEX \"jobs_files_idx\" ON \"jobs\" USING btree (\"created_at\") WHERE photo_path is not null or result_path is not null;"
+    },
+    {
+      "name": "0003_promo_codes",
+      "sql": "CREATE TABLE \"promo_codes\" (\n\t\"id\" bigserial PRIMARY KEY NOT NULL,\n\t\"code\" text NOT NULL,\n\t\"credits\" integer NOT NULL,\n\t\"max_uses\" integer,\n\t\"uses\" integer DEFAULT 0 NOT NULL,\n\t\"expires_at\" timestamp (3) with time zone,\n\t\"disabled_at\" timestamp (3) with time zone,\n\t\"created_by\" text NOT NULL,\n\t\"note\" text,\n\t\"created_at\" timestamp (3) with time zone DEFAULT now() NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE \"promo_redemptions\" (\n\t\"id\" bigserial PRIMARY KEY NOT NULL,\n\t\"promo_id\" bigint NOT NULL,\n\t\"user_id\" bigint NOT NULL,\n\t\"credits\" integer NOT NULL,\n\t\"created_at\" timestamp (3) with time zone DEFAULT now() NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE \"promo_redemptions\" ADD CONSTRAINT \"promo_redemptions_promo_id_promo_codes_id_fk\" FOREIGN KEY (\"promo_id\") REFERENCES \"public\".\"promo_codes\"(\"id\") ON DELETE no action ON UPDATE no action;--> statement-breakpoint\nALTER TABLE \"promo_redemptions\" ADD CONSTRAINT \"promo_redemptions_user_id_users_id_fk\" FOREIGN KEY (\"user_id\") REFERENCES \"public\".\"users\"(\"id\") ON DELETE no action ON UPDATE no action;--> statement-breakpoint\nCREATE UNIQUE INDEX \"promo_codes_code_uq\" ON \"promo_codes\" USING btree (\"code\");--> statement-breakpoint\nCREATE UNIQUE INDEX \"promo_redemptions_promo_user_uq\" ON \"promo_redemptions\" USING btree (\"promo_id\",\"user_id\");--> statement-breakpoint\nCREATE INDEX \"promo_redemptions_user_idx\" ON \"promo_redemptions\" USING btree (\"user_id\");"
     }
   ]
 };

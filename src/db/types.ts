@@ -85,7 +85,9 @@ export type LedgerReason =
   | "admin_grant"
   | "admin_deduct"
   | "referral_bonus"
-  | "import";
+  | "import"
+  /** A promo code redeemed (src/promo); the reference is `promo:<code id>:<user id>`. */
+  | "promo";
 
 export interface LedgerEntry {
   id: number;
@@ -142,6 +144,30 @@ export interface Broadcast {
   blocked: number;
   createdAt: Date;
   finishedAt: Date | null;
+}
+
+/** A promo code (src/promo): credits, at most `maxUses` users (null: any number), once per user. */
+export interface PromoCode {
+  id: number;
+  /** Upper-case: codes are typed and matched case-insensitively. */
+  code: string;
+  credits: number;
+  maxUses: number | null;
+  uses: number;
+  expiresAt: Date | null;
+  disabledAt: Date | null;
+  /** Who created it: "cli", "bot:<admin tg id>", "console:<admin tg id>". */
+  createdBy: string;
+  note: string | null;
+  createdAt: Date;
+}
+
+export interface PromoRedemption {
+  id: number;
+  promoId: number;
+  userId: number;
+  credits: number;
+  createdAt: Date;
 }
 
 export interface AdminStats {

@@ -59,6 +59,8 @@ const TABLES: Record<TableName, Table> = {
   broadcasts: schema.broadcasts,
   provider_keys: schema.providerKeys,
   instance_leases: schema.instanceLeases,
+  promo_codes: schema.promoCodes,
+  promo_redemptions: schema.promoRedemptions,
 };
 const mappers = Object.fromEntries(
   Object.entries(TABLES).map(([name, table]) => [name, rowMapper(table)]),

@@ -48,6 +48,8 @@ const TABLES: Record<TableName, Table> = {
   broadcasts: schema.broadcasts,
   provider_keys: schema.providerKeys,
   instance_leases: schema.instanceLeases,
+  promo_codes: schema.promoCodes,
+  promo_redemptions: schema.promoRedemptions,
 };
 
 /** Opens the file with the pragmas every connection needs (WAL, busy timeout, foreign keys). */

@@ -12,7 +12,16 @@
 // engines — the model is pg-boss's dialect layer, with generators instead of callbacks so that
 // SQLite can stay synchronous.
 import type { Raw } from "../rows.ts";
-import type { Broadcast, Job, LedgerEntry, Payment, ProviderKeyState, User } from "../types.ts";
+import type {
+  Broadcast,
+  Job,
+  LedgerEntry,
+  Payment,
+  PromoCode,
+  PromoRedemption,
+  ProviderKeyState,
+  User,
+} from "../types.ts";
 import { errorCode } from "../util.ts";
 import type { Dialect, Sql } from "./sql.ts";
 
@@ -28,6 +37,8 @@ export interface TableRows {
   broadcasts: Broadcast;
   provider_keys: ProviderKeyState;
   instance_leases: { name: string; owner: string; acquiredAt: Date; expiresAt: Date };
+  promo_codes: PromoCode;
+  promo_redemptions: PromoRedemption;
 }
 export type TableName = keyof TableRows;
 

@@ -198,3 +198,44 @@ export const broadcastRecipients = pgTable(
     index("broadcast_recipients_status_idx").on(t.broadcastId, t.status),
   ],
 );
+
+/**
+ * Promo codes the owner hands out (src/promo). `code` is stored upper-case; `max_uses` null means
+ * no limit; `uses` counts redemptions and is raised in the redeeming transaction.
+ */
+export const promoCodes = pgTable(
+  "promo_codes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    code: text("code").notNull(),
+    credits: integer("credits").notNull(),
+    maxUses: integer("max_uses"),
+    uses: integer("uses").notNull().default(0),
+    expiresAt: ts("expires_at"),
+    disabledAt: ts("disabled_at"),
+    createdBy: text("created_by").notNull(),
+    note: text("note"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("promo_codes_code_uq").on(t.code)],
+);
+
+/** One row per code and user: the unique pair is what makes a code once-per-user. */
+export const promoRedemptions = pgTable(
+  "promo_redemptions",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    promoId: id("promo_id")
+      .notNull()
+      .references(() => promoCodes.id),
+    userId: id("user_id")
+      .notNull()
+      .references(() => users.id),
+    credits: integer("credits").notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("promo_redemptions_promo_user_uq").on(t.promoId, t.userId),
+    index("promo_redemptions_user_idx").on(t.userId),
+  ],
+);

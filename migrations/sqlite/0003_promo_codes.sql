@@ -1,0 +1,26 @@
+CREATE TABLE `promo_codes` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`code` text NOT NULL,
+	`credits` integer NOT NULL,
+	`max_uses` integer,
+	`uses` integer DEFAULT 0 NOT NULL,
+	`expires_at` integer,
+	`disabled_at` integer,
+	`created_by` text NOT NULL,
+	`note` text,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `promo_codes_code_uq` ON `promo_codes` (`code`);--> statement-breakpoint
+CREATE TABLE `promo_redemptions` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`promo_id` integer NOT NULL,
+	`user_id` integer NOT NULL,
+	`credits` integer NOT NULL,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
+	FOREIGN KEY (`promo_id`) REFERENCES `promo_codes`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `promo_redemptions_promo_user_uq` ON `promo_redemptions` (`promo_id`,`user_id`);--> statement-breakpoint
+CREATE INDEX `promo_redemptions_user_idx` ON `promo_redemptions` (`user_id`);
