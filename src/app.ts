@@ -10,6 +10,7 @@ import { startBackupSchedule } from "./backup/index.ts";
 import { createBot } from "./bot/index.ts";
 import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
+import { promoRepo } from "./db/ops/promo.ts";
 import type { Store } from "./db/store.ts";
 import { createGeneration, type GenerationDeps, type GenerationOptions } from "./generation/index.ts";
 import { reportProviders } from "./generation/readiness.ts";
@@ -22,6 +23,7 @@ import {
   createPaymentsService,
   createStarsReconciler,
 } from "./payments/index.ts";
+import { createPromoFeature, createPromoOperations } from "./promo/index.ts";
 import { createQueue, type QueueOptions } from "./queue/index.ts";
 import type { QueueHandle } from "./queue/types.ts";
 import type { WorkerInfo } from "./queue/worker.ts";
@@ -124,16 +126,19 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     mode === "all"
       ? createStarsReconciler({ telegram, store, service: payments, receipts: gate.receipts, logger })
       : undefined;
+  const promos = promoRepo(store.driver);
+  const promoOperations = createPromoOperations({ repo: promos, logger });
   const bot = broadcasts
     ? createBot({
         ...base,
         catalogue,
         queue,
         early: [gate.composer],
+        beforeStart: [createPromoFeature({ config, repo: promos, logger })],
         ingest: (updates, o) => gate.intake.save(updates, o),
         features: [
           createPaymentsFeature({ ...base, service: payments }),
-          createAdminFeature({ ...base, queue, broadcasts, payments }),
+          createAdminFeature({ ...base, queue, broadcasts, payments, promos: promoOperations }),
         ],
       })
     : undefined;

@@ -60,6 +60,7 @@ describe("admin panel", () => {
       "adm:failed",
       "adm:bc",
       "adm:fid",
+      "adm:promo",
       "adm:stats",
     ]);
   });

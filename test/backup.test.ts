@@ -13,6 +13,7 @@ import {
   startBackupSchedule,
 } from "../src/backup/index.ts";
 import { createStore } from "../src/db/index.ts";
+import { promoRepo } from "../src/db/ops/promo.ts";
 import type { Store } from "../src/db/store.ts";
 import { PG_URL, pgNotice, quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
 
@@ -77,6 +78,9 @@ async function seed(s: Sandbox, st: Store): Promise<number[]> {
   await st.updateJobStatus(failed.job.id, "failed", { errorCode: "x", errorMessage: "boom" });
   await st.refundCredit(failed.job.id);
   await st.writeSession("1000", JSON.stringify({ step: "menu" }));
+  const promos = promoRepo(st.driver);
+  await promos.create({ code: "SEED5", credits: 5, maxUses: 10, expiresAt: null, createdBy: "cli" });
+  await promos.redeem("SEED5", ids[1]!);
   putFile(s, "results/2026/11/25/aa.mp4", Buffer.from("video bytes \u0000\u00ff".repeat(5000)));
   putFile(s, "inputs/2026/11/25/bb.jpg", Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
   putFile(s, "inputs/2026/11/25/.tmp-partial", Buffer.from("in-flight write, not a file yet"));
@@ -90,7 +94,13 @@ async function snapshotOf(st: Store, userIds: number[]) {
     users.push({ tgId: u?.tgId, credits: u?.credits, ledger: await st.ledgerSum(id), blocked: u?.blocked });
   }
   const jobs = await st.listLastJobs({ limit: 1000 });
-  return { users, jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id) };
+  const promos = promoRepo(st.driver);
+  return {
+    users,
+    jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id),
+    promos: await promos.list({ limit: 10 }),
+    redeemed: await promos.inspect("SEED5", userIds[1]!),
+  };
 }
 
 pgNotice("backup while jobs are created");

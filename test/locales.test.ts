@@ -11,6 +11,7 @@ import { failureText, messages } from "../src/generation/messages.ts";
 import { EMBEDDED as COMMON } from "../src/i18n/locales/embedded.ts";
 import { createTexts } from "../src/i18n/texts.ts";
 import { EMBEDDED as PAYMENTS } from "../src/payments/locales/embedded.ts";
+import { EMBEDDED as PROMO } from "../src/promo/locales/embedded.ts";
 
 const SRC = join(import.meta.dirname, "..", "src");
 const LANGS = ["en", "ru"] as const;
@@ -32,6 +33,7 @@ const EMBEDDED_BY_DIR: Record<string, Record<string, string>> = {
   "generation/locales": GENERATION,
   "i18n/locales": COMMON,
   "payments/locales": PAYMENTS,
+  "promo/locales": PROMO,
 };
 
 /** Each message (and term) of a Fluent source with its pattern. */

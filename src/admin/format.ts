@@ -30,6 +30,7 @@ const REASON_KEYS: Record<LedgerReason, string> = {
   admin_deduct: "adm-reason-admin_deduct",
   referral_bonus: "adm-reason-referral_bonus",
   import: "adm-reason-import",
+  promo: "adm-reason-promo",
 };
 
 export const jobStatus = (t: Translate, s: JobStatus): string => t(STATUS_KEYS[s]);

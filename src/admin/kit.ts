@@ -4,12 +4,14 @@ import { InlineKeyboard } from "grammy";
 import type { BotContext } from "../bot/context.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { Config } from "../config/index.ts";
+import { promoRepo } from "../db/ops/promo.ts";
 import type { Store } from "../db/store.ts";
 import type { User } from "../db/types.ts";
 import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { createPaymentsService, type PaymentsService } from "../payments/service.ts";
+import { createPromoOperations, type PromoOperations } from "../promo/index.ts";
 import type { QueueHandle } from "../queue/types.ts";
 import { isNotModified, type Telegram } from "../telegram/types.ts";
 import type { Translate } from "./format.ts";
@@ -27,6 +29,8 @@ export interface AdminFeatureDeps {
   /** The broadcast sender (createBroadcasts); the CLI resumes and stops the same instance. */
   broadcasts: Broadcaster;
   payments?: PaymentsService;
+  /** Promo codes (src/promo); built on the store's driver when not given. */
+  promos?: PromoOperations;
   now?: () => Date;
 }
 
@@ -80,6 +84,7 @@ export function createAdminKit(deps: AdminFeatureDeps) {
   return {
     ...deps,
     payments: deps.payments ?? createPaymentsService(deps),
+    promos: deps.promos ?? createPromoOperations({ repo: promoRepo(store.driver), logger, now }),
     now,
     state,
     views: createAdminViews(store, now),

@@ -8,7 +8,8 @@ export type AdminState =
   | { await: "amount"; op: "grant" | "deduct"; userId: number }
   | { await: "reason"; op: "grant" | "deduct"; userId: number; amount: number }
   | { await: "broadcast"; audience: "all" | "active" }
-  | { await: "media" };
+  | { await: "media" }
+  | { await: "promo" };
 
 const key = (tgId: number) => `admin:${tgId}`;
 

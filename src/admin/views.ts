@@ -33,6 +33,8 @@ export function createAdminViews(store: Store, now: () => Date) {
         .text(t("adm-button-broadcast"), "adm:bc")
         .text(t("adm-button-fileid"), "adm:fid")
         .row()
+        .text(t("adm-button-promo"), "adm:promo")
+        .row()
         .text(t("adm-button-refresh"), "adm:stats");
       return { text: statsText(t, await store.getAdminStats(at), at), keyboard };
     },

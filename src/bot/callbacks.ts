@@ -11,6 +11,9 @@ const HEAD = `${PREFIX}${VERSION}:`;
 /** Opens the credit packages screen; owned by the payments feature (src/payments). */
 export const BUY_CALLBACK = "buy";
 
+/** Asks for a promo code (the cabinet's button); owned by the promo feature (src/promo). */
+export const PROMO_CALLBACK = "promo";
+
 export type Callback =
   | { a: "menu" }
   | { a: "create" }

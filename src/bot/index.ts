@@ -50,6 +50,12 @@ export interface BotDeps {
    */
   early?: Composer<BotContext>[];
   /**
+   * Composers that see /start and the consent button before the start feature does (a promo deep
+   * link is checked and kept until the terms are accepted). Installed after the admin-block gate and
+   * before the consent gate: users who have not accepted the terms reach them, and must be passed on.
+   */
+  beforeStart?: Composer<BotContext>[];
+  /**
    * Saves what must not be lost (payments) from a batch of updates before Telegram is told they
    * arrived: the poller calls it before confirming the offset, the webhook before answering 200.
    * Rejects when it could not save by the deadline or the signal aborted.
@@ -64,7 +70,7 @@ export interface BotDeps {
 /** A webhook request waits this long for a payment to be saved; after it, Telegram's retry takes over. */
 const WEBHOOK_SAVE_DEADLINE_MS = 8_000;
 
-const COMMANDS = ["start", "menu", "cancel", "help", "lang", "terms", "paysupport"] as const;
+const COMMANDS = ["start", "menu", "cancel", "help", "promo", "lang", "terms", "paysupport"] as const;
 /** Telegram shows the command list by the client's language: the Russian list for these too. */
 const RUSSIAN_CLIENTS = ["ru", "uk", "be", "kk"] as const;
 
@@ -107,6 +113,7 @@ export function createBot(deps: BotDeps) {
   bot.use(i18n.middleware());
   bot.use(chatMember(fd));
   bot.use(blockedGate());
+  for (const f of deps.beforeStart ?? []) bot.use(f);
   bot.use(createStartFeature(fd));
   bot.use(consentGate(fd));
   // Features (payments, admin) come before the bot's own flows: their commands and pending

@@ -41,7 +41,8 @@ function jobLine(j: Job): string {
     .join("\t");
 }
 
-function action(io: CliIo, fn: (store: Store, ...args: never[]) => Promise<void>) {
+/** A command's action: opens the store, runs `fn`, always closes it. */
+export function action(io: CliIo, fn: (store: Store, ...args: never[]) => Promise<void>) {
   return async (...args: unknown[]) => {
     const config = readConfig(io);
     const logger = commandLogger(io, config, false);

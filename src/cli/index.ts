@@ -16,6 +16,7 @@ import {
   loadEnvFile,
   printConfigError,
 } from "./io.ts";
+import { registerPromoCommands } from "./promo.ts";
 import { registerRunCommands } from "./run.ts";
 import { registerServiceCommands } from "./service.ts";
 import { registerUpdate } from "./update.ts";
@@ -66,6 +67,7 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommands(program, io);
   registerDoctor(program, io);
   registerAdminCommands(program, io);
+  registerPromoCommands(program, io);
   registerDataCommands(program, io);
   registerServiceCommands(program, io);
   registerUpdate(program, io);

@@ -40,13 +40,15 @@ export function recordingQueue(): QueueHandle & { wakes: number } {
 }
 
 /** What the bot gets from the harness (everything but its features and poller tuning). */
-export type HarnessDeps = Omit<BotDeps, "features" | "polling">;
+export type HarnessDeps = Omit<BotDeps, "features" | "beforeStart" | "polling">;
 
 export interface BotHarnessOptions {
   /** Extra environment for parseConfig (FREE_CREDITS, WELCOME_VIDEO_FILE_IDS, ...). */
   env?: Record<string, string>;
   /** Other subsystems' features, built from the same dependencies the bot gets. */
   features?: (deps: HarnessDeps) => Composer<BotContext>[];
+  /** Composers that see /start and the consent first (createBot's `beforeStart`). */
+  beforeStart?: (deps: HarnessDeps) => Composer<BotContext>[];
   queue?: QueueHandle;
   /** Reuse a fake / store (e.g. a second bot process on the same database). */
   tg?: FakeTelegram;
@@ -106,6 +108,7 @@ export async function startBotHarness(opts: BotHarnessOptions = {}): Promise<Bot
     const bot = createBot({
       ...deps,
       features: opts.features?.(deps),
+      beforeStart: opts.beforeStart?.(deps),
       polling: { leaseTtlMs: 3000, backoffMs: { first: 50, max: 500 } },
     });
     await bot.start();

@@ -2,7 +2,7 @@
 // referral link. Every job id from a button is checked against the caller.
 import { Composer, InlineKeyboard } from "grammy";
 import type { Job } from "../../db/types.ts";
-import { BUY_CALLBACK, decode, encode } from "../callbacks.ts";
+import { BUY_CALLBACK, decode, encode, PROMO_CALLBACK } from "../callbacks.ts";
 import type { BotContext } from "../context.ts";
 import { clip, esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
@@ -55,6 +55,8 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
     pager(ctx, kb, p, pages, (x) => encode({ a: "cabinet", page: x }));
     kb.text(ctx.t("btn-payments"), encode({ a: "pays", page: 0 }))
       .text(ctx.t("btn-referral"), encode({ a: "ref" }))
+      .row()
+      .text(ctx.t("btn-promo"), PROMO_CALLBACK)
       .row()
       .text(ctx.t("btn-buy"), BUY_CALLBACK)
       .text(ctx.t("btn-menu"), encode({ a: "menu" }));
