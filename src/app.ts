@@ -5,11 +5,12 @@
 // anything points at them) → workers → Telegram polling last (users' taps need all of the above).
 // Stop order is the reverse where it matters: polling stops first so no new jobs arrive, workers
 // get a grace period to reach a safe point, then the HTTP server and the database close.
-import { createAdminFeature, createBroadcasts } from "./admin/index.ts";
+import { createAdminFeature, createBroadcasts, createCostOperations } from "./admin/index.ts";
 import { startBackupSchedule } from "./backup/index.ts";
 import { createBot } from "./bot/index.ts";
 import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
+import { costsRepo } from "./db/ops/costs.ts";
 import { promoRepo } from "./db/ops/promo.ts";
 import type { Store } from "./db/store.ts";
 import { createGeneration, type GenerationDeps, type GenerationOptions } from "./generation/index.ts";
@@ -128,6 +129,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
       : undefined;
   const promos = promoRepo(store.driver);
   const promoOperations = createPromoOperations({ repo: promos, logger });
+  const costs = createCostOperations({ repo: costsRepo(store.driver), logger });
   const bot = broadcasts
     ? createBot({
         ...base,
@@ -138,7 +140,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
         ingest: (updates, o) => gate.intake.save(updates, o),
         features: [
           createPaymentsFeature({ ...base, service: payments }),
-          createAdminFeature({ ...base, queue, broadcasts, payments, promos: promoOperations }),
+          createAdminFeature({ ...base, queue, broadcasts, payments, promos: promoOperations, costs }),
         ],
       })
     : undefined;

@@ -13,6 +13,7 @@ import {
   startBackupSchedule,
 } from "../src/backup/index.ts";
 import { createStore } from "../src/db/index.ts";
+import { costsRepo } from "../src/db/ops/costs.ts";
 import { promoRepo } from "../src/db/ops/promo.ts";
 import type { Store } from "../src/db/store.ts";
 import { PG_URL, pgNotice, quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
@@ -81,6 +82,13 @@ async function seed(s: Sandbox, st: Store): Promise<number[]> {
   const promos = promoRepo(st.driver);
   await promos.create({ code: "SEED5", credits: 5, maxUses: 10, expiresAt: null, createdBy: "cli" });
   await promos.redeem("SEED5", ids[1]!);
+  await costsRepo(st.driver).set({
+    model: "veo3_fast",
+    unit: "second",
+    amountMicros: 50_000,
+    currency: "USD",
+    updatedBy: "cli",
+  });
   putFile(s, "results/2026/11/25/aa.mp4", Buffer.from("video bytes \u0000\u00ff".repeat(5000)));
   putFile(s, "inputs/2026/11/25/bb.jpg", Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
   putFile(s, "inputs/2026/11/25/.tmp-partial", Buffer.from("in-flight write, not a file yet"));
@@ -100,6 +108,7 @@ async function snapshotOf(st: Store, userIds: number[]) {
     jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id),
     promos: await promos.list({ limit: 10 }),
     redeemed: await promos.inspect("SEED5", userIds[1]!),
+    costs: await costsRepo(st.driver).list(),
   };
 }
 

@@ -4,6 +4,7 @@ import { InlineKeyboard } from "grammy";
 import type { BotContext } from "../bot/context.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { Config } from "../config/index.ts";
+import { costsRepo } from "../db/ops/costs.ts";
 import { promoRepo } from "../db/ops/promo.ts";
 import type { Store } from "../db/store.ts";
 import type { User } from "../db/types.ts";
@@ -14,6 +15,7 @@ import { createPaymentsService, type PaymentsService } from "../payments/service
 import { createPromoOperations, type PromoOperations } from "../promo/index.ts";
 import type { QueueHandle } from "../queue/types.ts";
 import { isNotModified, type Telegram } from "../telegram/types.ts";
+import { type CostOperations, createCostOperations } from "./costs.ts";
 import type { Translate } from "./format.ts";
 import { adminTexts } from "./locales.ts";
 import { type AdminState, createAdminState } from "./state.ts";
@@ -31,6 +33,8 @@ export interface AdminFeatureDeps {
   payments?: PaymentsService;
   /** Promo codes (src/promo); built on the store's driver when not given. */
   promos?: PromoOperations;
+  /** Model costs and the margin (./costs.ts); built on the store's driver when not given. */
+  costs?: CostOperations;
   now?: () => Date;
 }
 
@@ -47,6 +51,7 @@ export function createAdminKit(deps: AdminFeatureDeps) {
   const texts = adminTexts();
   const now = deps.now ?? (() => new Date());
   const state = createAdminState(store, () => now().getTime());
+  const costs = deps.costs ?? createCostOperations({ repo: costsRepo(store.driver), logger, now });
   const tr = (ctx: BotContext): Translate => texts.bind(localeOfUser(ctx.user));
 
   /** Edits the message whose button was tapped, or sends the view anew. */
@@ -85,9 +90,10 @@ export function createAdminKit(deps: AdminFeatureDeps) {
     ...deps,
     payments: deps.payments ?? createPaymentsService(deps),
     promos: deps.promos ?? createPromoOperations({ repo: promoRepo(store.driver), logger, now }),
+    costs,
     now,
     state,
-    views: createAdminViews(store, now),
+    views: createAdminViews(store, now, costs),
     tr,
     show,
     ask,

@@ -35,6 +35,7 @@ const ORDER: SQLiteTable[] = [
   schema.providerKeys,
   schema.promoCodes,
   schema.promoRedemptions,
+  schema.modelCosts,
   schema.instanceLeases,
 ];
 

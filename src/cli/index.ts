@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.ts";
 import { registerAdminCommands } from "./admin.ts";
+import { registerCostCommands } from "./costs.ts";
 import { registerDataCommands } from "./data.ts";
 import { registerDoctor } from "./doctor.ts";
 import {
@@ -68,6 +69,7 @@ export function buildProgram(io: CliIo): Command {
   registerDoctor(program, io);
   registerAdminCommands(program, io);
   registerPromoCommands(program, io);
+  registerCostCommands(program, io);
   registerDataCommands(program, io);
   registerServiceCommands(program, io);
   registerUpdate(program, io);

@@ -146,6 +146,12 @@ export interface Broadcast {
   finishedAt: Date | null;
 }
 
+/**
+ * Who changes the offer (promo codes, model costs, templates), through which surface: kept on the
+ * row as "cli", "bot:<admin tg id>" or "console:<admin tg id>" (actorLabel) and logged.
+ */
+export type Actor = { via: "bot" | "console"; adminTgId: number } | { via: "cli" };
+
 /** A promo code (src/promo): credits, at most `maxUses` users (null: any number), once per user. */
 export interface PromoCode {
   id: number;
@@ -168,6 +174,18 @@ export interface PromoRedemption {
   userId: number;
   credits: number;
   createdAt: Date;
+}
+
+/** What one render with a model costs the owner (src/admin/costs.ts). */
+export interface ModelCost {
+  model: string;
+  unit: "video" | "second";
+  /** Millionths of the currency's whole unit: 0.15 USD is 150000, 11.5 Stars 11500000. */
+  amountMicros: number;
+  currency: string;
+  /** "cli", "bot:<admin tg id>", "console:<admin tg id>". */
+  updatedBy: string;
+  updatedAt: Date;
 }
 
 export interface AdminStats {

@@ -1,7 +1,7 @@
 // Small pieces both store implementations share.
 import { randomBytes } from "node:crypto";
 import { type AnyColumn, type SQL, sql } from "drizzle-orm";
-import { JOB_STATUSES, type JobStatus } from "./types.ts";
+import { type Actor, JOB_STATUSES, type JobStatus } from "./types.ts";
 
 const REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
 
@@ -68,4 +68,9 @@ export function requeueFields(now: Date, t: { refundedAt: AnyColumn; creditsChar
     creditsCharged: sql`case when ${t.refundedAt} is null then ${t.creditsCharged} else 0 end` as SQL<number>,
     updatedAt: now,
   };
+}
+
+/** How an actor is recorded on the rows it changes: "cli", "bot:<tg id>", "console:<tg id>". */
+export function actorLabel(a: Actor): string {
+  return a.via === "cli" ? "cli" : `${a.via}:${a.adminTgId}`;
 }

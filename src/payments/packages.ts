@@ -5,6 +5,11 @@ import type { CreditPackage } from "../config/index.ts";
 /** Currencies whose smallest unit is the whole unit (Telegram lists XTR and a few zero-exponent ones). */
 const ZERO_EXPONENT = new Set(["XTR", "JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD", "UGX", "PYG"]);
 
+/** Digits after the point in the currency's smallest unit: 0 for Stars and the like, 2 for the rest. */
+export function currencyExponent(currency: string): 0 | 2 {
+  return isStars(currency) || ZERO_EXPONENT.has(currency) ? 0 : 2;
+}
+
 export function isStars(currency: string): boolean {
   return currency === "XTR";
 }

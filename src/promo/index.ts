@@ -3,7 +3,6 @@ export { normalizePromoCode, PROMO_LIMITS, promoLink } from "./limits.ts";
 export {
   type CreatePromoOutcome,
   createPromoOperations,
-  type PromoActor,
   type PromoDraft,
   type PromoField,
   type PromoOperations,

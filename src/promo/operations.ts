@@ -2,12 +2,10 @@
 // the /admin panel, `neurocards promo …` and the browser console differ only in how they ask and
 // answer. Typed values are checked here against PROMO_LIMITS; a refusal names the field.
 import type { PromoRepo } from "../db/ops/promo.ts";
-import type { PromoCode } from "../db/types.ts";
+import type { Actor, PromoCode } from "../db/types.ts";
+import { actorLabel } from "../db/util.ts";
 import type { Logger } from "../logger.ts";
 import { normalizePromoCode, PROMO_LIMITS } from "./limits.ts";
-
-/** Who acts, through which surface (kept as the code's `created_by` and in the log). */
-export type PromoActor = { via: "bot" | "console"; adminTgId: number } | { via: "cli" };
 
 export interface PromoDraft {
   /** As typed: trimmed and upper-cased here. */
@@ -43,8 +41,6 @@ export function promoState(p: PromoCode, now: Date): PromoState {
 const whole = (n: unknown, min: number, max: number) =>
   typeof n === "number" && Number.isSafeInteger(n) && n >= min && n <= max;
 
-const by = (a: PromoActor) => (a.via === "cli" ? "cli" : `${a.via}:${a.adminTgId}`);
-
 export interface PromoOperationsDeps {
   repo: PromoRepo;
   logger: Logger;
@@ -56,7 +52,7 @@ export function createPromoOperations(deps: PromoOperationsDeps) {
   const now = deps.now ?? (() => new Date());
 
   return {
-    async create(draft: PromoDraft, actor: PromoActor): Promise<CreatePromoOutcome> {
+    async create(draft: PromoDraft, actor: Actor): Promise<CreatePromoOutcome> {
       const code = normalizePromoCode(draft.code);
       if (!code) return { ok: false, field: "code" };
       if (!whole(draft.credits, 1, PROMO_LIMITS.maxCredits)) return { ok: false, field: "credits" };
@@ -76,12 +72,19 @@ export function createPromoOperations(deps: PromoOperationsDeps) {
       const note = draft.note?.trim() || null;
       if (note && note.length > PROMO_LIMITS.maxNote) return { ok: false, field: "note" };
       const r = await repo.create(
-        { code, credits: draft.credits, maxUses: draft.maxUses, expiresAt, createdBy: by(actor), note },
+        {
+          code,
+          credits: draft.credits,
+          maxUses: draft.maxUses,
+          expiresAt,
+          createdBy: actorLabel(actor),
+          note,
+        },
         at,
       );
       if (!r.created) return { ok: false, field: "exists", existing: r.existing };
       logger.info(
-        { by: by(actor), code, credits: draft.credits, maxUses: draft.maxUses, expiresAt },
+        { by: actorLabel(actor), code, credits: draft.credits, maxUses: draft.maxUses, expiresAt },
         "promo code created",
       );
       return { ok: true, promo: r.promo };
@@ -99,15 +102,15 @@ export function createPromoOperations(deps: PromoOperationsDeps) {
     },
 
     /** Sellers are told the code is no longer active; redemptions made stay. Null: no such code. */
-    disable: (code: string, actor: PromoActor) => setDisabled(code, true, actor),
-    enable: (code: string, actor: PromoActor) => setDisabled(code, false, actor),
+    disable: (code: string, actor: Actor) => setDisabled(code, true, actor),
+    enable: (code: string, actor: Actor) => setDisabled(code, false, actor),
   };
 
-  async function setDisabled(code: string, disabled: boolean, actor: PromoActor): Promise<PromoCode | null> {
+  async function setDisabled(code: string, disabled: boolean, actor: Actor): Promise<PromoCode | null> {
     const c = normalizePromoCode(code);
     if (!c) return null;
     const promo = await repo.setDisabled(c, disabled, now());
-    if (promo) logger.info({ by: by(actor), code: c, disabled }, "promo code switched");
+    if (promo) logger.info({ by: actorLabel(actor), code: c, disabled }, "promo code switched");
     return promo;
   }
 }

@@ -160,3 +160,14 @@ adm-promo-created =
 adm-promo-disabled = Code { $code } is turned off.
 adm-promo-enabled = Code { $code } is turned on.
 adm-promo-missing = There is no code { $code }.
+
+## The margin in the totals (src/admin/costs.ts)
+adm-margin = <b>Margin, { $days } days</b> · average price of a credit: { $perCredit }
+adm-margin-no-sales = none yet (nothing sold)
+adm-margin-empty = No videos made in these days.
+adm-margin-line = · { $template }: { $count } { $count ->
+        [one] video
+       *[other] videos
+    } · revenue { $revenue } · cost { $cost } · margin { $margin }
+adm-margin-unpriced = ⚠️ No cost recorded for { $models }: record what a video (or a second) costs you with <code>neurocards costs set</code>.
+adm-margin-currencies = ⚠️ Revenue and costs are in different currencies: record the costs in { $currency } to see the margin.

@@ -157,3 +157,11 @@ adm-promo-created =
 adm-promo-disabled = Код { $code } выключен.
 adm-promo-enabled = Код { $code } включён.
 adm-promo-missing = Кода { $code } нет.
+
+## The margin in the totals (src/admin/costs.ts)
+adm-margin = <b>Маржа за { $days } дн.</b> · средняя цена кредита: { $perCredit }
+adm-margin-no-sales = пока нет (продаж не было)
+adm-margin-empty = За эти дни видео не сделано.
+adm-margin-line = · { $template }: { $count } видео · выручка { $revenue } · затраты { $cost } · маржа { $margin }
+adm-margin-unpriced = ⚠️ Не указана стоимость для { $models }: запишите, сколько вам стоит видео (или секунда), командой <code>neurocards costs set</code>.
+adm-margin-currencies = ⚠️ Выручка и затраты в разных валютах: укажите затраты в { $currency }, чтобы увидеть маржу.

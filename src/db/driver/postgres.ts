@@ -61,6 +61,7 @@ const TABLES: Record<TableName, Table> = {
   instance_leases: schema.instanceLeases,
   promo_codes: schema.promoCodes,
   promo_redemptions: schema.promoRedemptions,
+  model_costs: schema.modelCosts,
 };
 const mappers = Object.fromEntries(
   Object.entries(TABLES).map(([name, table]) => [name, rowMapper(table)]),

@@ -50,6 +50,7 @@ const TABLES: Record<TableName, Table> = {
   instance_leases: schema.instanceLeases,
   promo_codes: schema.promoCodes,
   promo_redemptions: schema.promoRedemptions,
+  model_costs: schema.modelCosts,
 };
 
 /** Opens the file with the pragmas every connection needs (WAL, busy timeout, foreign keys). */

@@ -16,6 +16,7 @@ import type {
   Broadcast,
   Job,
   LedgerEntry,
+  ModelCost,
   Payment,
   PromoCode,
   PromoRedemption,
@@ -39,6 +40,7 @@ export interface TableRows {
   instance_leases: { name: string; owner: string; acquiredAt: Date; expiresAt: Date };
   promo_codes: PromoCode;
   promo_redemptions: PromoRedemption;
+  model_costs: ModelCost;
 }
 export type TableName = keyof TableRows;
 

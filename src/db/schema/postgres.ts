@@ -239,3 +239,16 @@ export const promoRedemptions = pgTable(
     index("promo_redemptions_user_idx").on(t.userId),
   ],
 );
+
+/**
+ * What a render costs the owner, per model (src/admin/costs.ts): per video or per second of video,
+ * in millionths of the currency's whole unit (0.15 USD = 150000) so fractions of a cent stay exact.
+ */
+export const modelCosts = pgTable("model_costs", {
+  model: text("model").primaryKey(),
+  unit: text("unit").notNull(),
+  amountMicros: bigint("amount_micros", { mode: "number" }).notNull(),
+  currency: text("currency").notNull(),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});

@@ -226,3 +226,16 @@ export const promoRedemptions = sqliteTable(
     index("promo_redemptions_user_idx").on(t.userId),
   ],
 );
+
+/**
+ * What a render costs the owner, per model (src/admin/costs.ts): per video or per second of video,
+ * in millionths of the currency's whole unit (0.15 USD = 150000) so fractions of a cent stay exact.
+ */
+export const modelCosts = sqliteTable("model_costs", {
+  model: text("model").primaryKey(),
+  unit: text("unit").notNull(),
+  amountMicros: integer("amount_micros").notNull(),
+  currency: text("currency").notNull(),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: ts("updated_at").notNull().default(now),
+});

@@ -1,3 +1,12 @@
+CREATE TABLE "model_costs" (
+	"model" text PRIMARY KEY NOT NULL,
+	"unit" text NOT NULL,
+	"amount_micros" bigint NOT NULL,
+	"currency" text NOT NULL,
+	"updated_by" text NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "promo_codes" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"code" text NOT NULL,

@@ -1,3 +1,12 @@
+CREATE TABLE `model_costs` (
+	`model` text PRIMARY KEY NOT NULL,
+	`unit` text NOT NULL,
+	`amount_micros` integer NOT NULL,
+	`currency` text NOT NULL,
+	`updated_by` text NOT NULL,
+	`updated_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `promo_codes` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`code` text NOT NULL,
