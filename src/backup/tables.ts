@@ -36,6 +36,7 @@ const ORDER: SQLiteTable[] = [
   schema.promoCodes,
   schema.promoRedemptions,
   schema.modelCosts,
+  schema.templates,
   schema.instanceLeases,
 ];
 

@@ -188,6 +188,35 @@ export interface ModelCost {
   updatedAt: Date;
 }
 
+/**
+ * A template as stored (src/templates reads it into a Template and checks it): the lengths and
+ * formats are JSON text, the names and descriptions one column per language.
+ */
+export interface TemplateRow {
+  id: string;
+  kind: string;
+  nameRu: string;
+  nameEn: string;
+  descriptionRu: string;
+  descriptionEn: string;
+  model: string;
+  /** JSON array in the order the seller sees them. */
+  durations: string;
+  /** JSON array of formats ("9:16"…), the first the default; [] when the model takes the photo's shape. */
+  formats: string;
+  askWishes: boolean;
+  instructions: string;
+  fallbackPrompt: string;
+  /** Order in the seller's list, smallest first. */
+  position: number;
+  /** Offered to sellers; a disabled template still names past jobs and finishes confirmed ones. */
+  enabled: boolean;
+  /** Grows with every change of the row (see templateVersion). */
+  revision: number;
+  updatedBy: string;
+  updatedAt: Date;
+}
+
 export interface AdminStats {
   users: { total: number; newToday: number; new7d: number; active7d: number };
   /** "today" is the current UTC day; 7d is the 7×24 hours before `now`. */

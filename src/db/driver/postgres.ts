@@ -62,6 +62,7 @@ const TABLES: Record<TableName, Table> = {
   promo_codes: schema.promoCodes,
   promo_redemptions: schema.promoRedemptions,
   model_costs: schema.modelCosts,
+  templates: schema.templates,
 };
 const mappers = Object.fromEntries(
   Object.entries(TABLES).map(([name, table]) => [name, rowMapper(table)]),

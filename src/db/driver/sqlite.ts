@@ -51,6 +51,7 @@ const TABLES: Record<TableName, Table> = {
   promo_codes: schema.promoCodes,
   promo_redemptions: schema.promoRedemptions,
   model_costs: schema.modelCosts,
+  templates: schema.templates,
 };
 
 /** Opens the file with the pragmas every connection needs (WAL, busy timeout, foreign keys). */

@@ -21,6 +21,7 @@ import type {
   PromoCode,
   PromoRedemption,
   ProviderKeyState,
+  TemplateRow,
   User,
 } from "../types.ts";
 import { errorCode } from "../util.ts";
@@ -41,6 +42,7 @@ export interface TableRows {
   promo_codes: PromoCode;
   promo_redemptions: PromoRedemption;
   model_costs: ModelCost;
+  templates: TemplateRow;
 }
 export type TableName = keyof TableRows;
 

@@ -252,3 +252,34 @@ export const modelCosts = pgTable("model_costs", {
   updatedBy: text("updated_by").notNull(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
 });
+
+/**
+ * The video templates sellers pick (src/templates): seeded from the built-in catalogue on first
+ * start, then the owner's to edit. `durations` and `formats` are JSON arrays, validated by
+ * src/templates on every read; `revision` grows with every change of the row, so the sum over the
+ * table tells a process whether its cached copy is current. Rows are never deleted — past jobs
+ * keep the name of the template they were made with — only disabled.
+ */
+export const templates = pgTable(
+  "templates",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    nameRu: text("name_ru").notNull(),
+    nameEn: text("name_en").notNull(),
+    descriptionRu: text("description_ru").notNull(),
+    descriptionEn: text("description_en").notNull(),
+    model: text("model").notNull(),
+    durations: text("durations").notNull(),
+    formats: text("formats").notNull(),
+    askWishes: boolean("ask_wishes").notNull(),
+    instructions: text("instructions").notNull(),
+    fallbackPrompt: text("fallback_prompt").notNull(),
+    position: integer("position").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    revision: integer("revision").notNull().default(1),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("templates_position_idx").on(t.position)],
+);
