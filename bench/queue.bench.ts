@@ -31,7 +31,7 @@ import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { createStorage } from "../src/storage/index.ts";
 import { createTelegram } from "../src/telegram/index.ts";
-import { createCatalogue } from "../src/templates/index.ts";
+import { createCatalogue, defaultChoice, priceOf } from "../src/templates/index.ts";
 import { createKieServer, type TaskScenario } from "../test/fakes/kie-server.ts";
 import { createOpenAiServer } from "../test/fakes/openai-server.ts";
 import { type FakeTelegram, startFakeTelegram, TINY_PNG } from "../test/fakes/telegram-server.ts";
@@ -185,7 +185,7 @@ async function createJobs(e: Env, n: number): Promise<void> {
         language: "en",
         photoFileId: photo?.fileId ?? `bench-photo-${made}`,
         productText: "Ceramic mug 350 ml, matte black",
-        cost: t.cost,
+        cost: priceOf(t, defaultChoice(t).seconds) ?? 1,
         idempotencyKey: `bench:${u.tgId}:${i}:${Math.random()}`,
       });
     }

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Language } from "../src/db/types.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
 import { type BotHarness, recordingQueue, startBotHarness, waitUntil } from "./helpers/bot-harness.ts";
+import { chooseOptions, type Options } from "./helpers/seller.ts";
 
 let h: BotHarness | undefined;
 afterEach(async () => {
@@ -21,8 +22,25 @@ const T = {
     create: "🎬 Create a video",
     photo: /Step 1 of 5 — product photo[\s\S]*JPG, PNG or WebP, up to 20 MB[\s\S]*no people/,
     desc: /Step 2 of 5 — description[\s\S]*10–5000 characters[\s\S]*3–5 key benefits/,
-    tpl: /Step 3 of 5 — template[\s\S]*UGC blogger[\s\S]*Ad B-roll[\s\S]*Own prompt/,
-    names: { ugc: "UGC blogger", broll: "Ad B-roll", own: "Own prompt" },
+    tpl: /Step 3 of 5 — template[\s\S]*UGC blogger[\s\S]*Voice-over ad[\s\S]*Cinematic product shots[\s\S]*Product in motion[\s\S]*Own prompt/,
+    names: {
+      ugc: "UGC blogger",
+      ad: "Voice-over ad",
+      broll: "Cinematic product shots",
+      motion: "Product in motion",
+      own: "Own prompt",
+    },
+    dur: /Step 3 of 5 — length\n\n“Product in motion”: how long should the video be\? Prices are per video\./,
+    durButtons: ["5 s · 1 credit", "10 s · 2 credits"],
+    motionLine:
+      "Product in motion — The product photo comes alive: smooth camera, light and detail motion — for the card and the cover. (5 or 10 s, from 1 credit)",
+    fmt: /Step 3 of 5 — format\n\n“Voice-over ad”: which format do you need\?/,
+    fmtButtons: ["📱 Vertical 9:16", "🖥 Horizontal 16:9"],
+    costs2:
+      /Each video is made with its own script and costs 2 credits\.\n\nYour balance: 5 credits, enough for 1 video\./,
+    chosen: (seconds: number, format: string) => new RegExp(`Length: ${seconds} s\nFormat: ${format}\n`),
+    photoShape: "as your photo",
+    horizontal: "horizontal 16:9",
     wishes: /Step 4 of 5 — wishes/,
     own: /Step 4 of 5 — your prompt/,
     review: /Your prompt:/,
@@ -58,8 +76,26 @@ const T = {
     create: "🎬 Создать видео",
     photo: /Шаг 1 из 5 — фото товара[\s\S]*JPG, PNG или WebP, до 20 МБ[\s\S]*без людей/,
     desc: /Шаг 2 из 5 — описание[\s\S]*10–5000 символов[\s\S]*3–5 главных преимуществ/,
-    tpl: /Шаг 3 из 5 — шаблон[\s\S]*UGC-блогер[\s\S]*Рекламный B-roll[\s\S]*Свой промпт/,
-    names: { ugc: "UGC-блогер", broll: "Рекламный B-roll", own: "Свой промпт" },
+    tpl: /Шаг 3 из 5 — шаблон[\s\S]*UGC-блогер[\s\S]*Реклама с голосом[\s\S]*Кинокадры товара[\s\S]*Оживший товар[\s\S]*Свой промпт/,
+    names: {
+      ugc: "UGC-блогер",
+      ad: "Реклама с голосом",
+      broll: "Кинокадры товара",
+      motion: "Оживший товар",
+      own: "Свой промпт",
+    },
+    dur: /Шаг 3 из 5 — длительность\n\n«Оживший товар»: какой длины сделать видео\? Цена указана за одно видео\./,
+    durButtons: ["5 с · 1 кредит", "10 с · 2 кредита"],
+    motionLine:
+      "Оживший товар — Фото товара оживает: плавное движение камеры, света и деталей — для карточки и обложки. (5 или 10 с, от 1 кредита)",
+    fmt: /Шаг 3 из 5 — формат\n\n«Реклама с голосом»: какой формат нужен\?/,
+    fmtButtons: ["📱 Вертикальный 9:16", "🖥 Горизонтальный 16:9"],
+    costs2:
+      /Каждое видео делается по своему сценарию и стоит 2 кредита\.\n\nВаш баланс: 5 кредитов, его хватит на 1 видео\./,
+    chosen: (seconds: number, format: string) =>
+      new RegExp(`Длительность: ${seconds} с\nФормат: ${format}\n`),
+    photoShape: "как у фото",
+    horizontal: "горизонтальный 16:9",
     wishes: /Шаг 4 из 5 — пожелания/,
     own: /Шаг 4 из 5 — ваш промпт/,
     review: /Ваш промпт:/,
@@ -102,11 +138,11 @@ async function grant(u: FakeUser, amount: number): Promise<void> {
   });
 }
 
-/** Walks the create flow up to the confirmation screen. */
+/** Walks the create flow up to the confirmation screen (the template's first length and format unless given). */
 async function toConfirm(
   u: FakeUser,
   t: (typeof T)[Language],
-  o: { template: "ugc" | "broll"; count: 1 | 3 | 5; wishes?: string },
+  o: { template: "ugc" | "ad" | "broll" | "motion"; count: 1 | 3 | 5; wishes?: string } & Options,
 ): Promise<FakeMessage> {
   const menu = u.last();
   if (!menu) throw new Error("no menu");
@@ -117,7 +153,8 @@ async function toConfirm(
   u.send(PRODUCT);
   const tpl = await u.next(t.tpl);
   u.tap(tpl, t.names[o.template]);
-  const wishes = await u.next(t.wishes);
+  const wishes = await chooseOptions(u, o);
+  expect(wishes.text).toMatch(t.wishes);
   if (o.wishes === undefined) u.tap(wishes, /./);
   else u.send(o.wishes);
   const count = await u.next(t.count);
@@ -270,7 +307,71 @@ for (const lang of ["en", "ru"] as const) {
       expect(user?.credits).toBe(2);
     });
 
-    it("an ad B-roll with wishes skipped stores no wishes", async () => {
+    it("picks a length and sees its price: the count step, the counts the balance covers and the charge use it", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: t.code });
+      await grant(u, 4);
+      u.tap(u.last() as FakeMessage, t.create);
+      await u.next(t.photo);
+      u.photo();
+      await u.next(t.desc);
+      u.send(PRODUCT);
+      const tpl = await u.next(t.tpl);
+      expect(tpl.text).toContain(t.motionLine);
+      u.tap(tpl, t.names.motion);
+      const dur = await u.next(t.dur);
+      expect(buttonsOf(dur).map((b) => b.text)).toEqual([...t.durButtons, expect.stringMatching(/✖/)]);
+      u.tap(dur, t.durButtons[1]);
+      u.tap(await u.next(t.wishes), /./);
+      const count = await u.next(t.count);
+      expect(count.text).toMatch(t.costs2);
+      expect(buttonsOf(count).map((b) => b.callback_data)).toContain("buy");
+      u.tap(count, "1");
+      const confirm = await u.next(t.confirm(2, 5));
+      expect(confirm.text).toMatch(t.chosen(10, t.photoShape));
+      u.tap(confirm, t.confirmBtn);
+      await u.next(t.accepted(1, 2, 3));
+      const [job] = await h.store.getUserJobs((await h.store.getUserByTgId(u.id))?.id ?? 0, { limit: 1 });
+      expect(job).toMatchObject({
+        template: "motion",
+        model: "kling-2.6/image-to-video",
+        durationSeconds: 10,
+        aspectRatio: null,
+        creditsCharged: 2,
+      });
+    });
+
+    it("picks a format where the template offers several; the job keeps the length and format it was bought with", async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: t.code });
+      u.tap(u.last() as FakeMessage, t.create);
+      await u.next(t.photo);
+      u.photo();
+      await u.next(t.desc);
+      u.send(PRODUCT);
+      u.tap(await u.next(t.tpl), t.names.ad);
+      const dur = await u.next((m) => buttonsOf(m).some((b) => b.callback_data?.startsWith("n1:dur:")));
+      u.tap(dur, /^15 /);
+      const fmt = await u.next(t.fmt);
+      expect(buttonsOf(fmt).map((b) => b.text)).toEqual([...t.fmtButtons, expect.stringMatching(/✖/)]);
+      u.tap(fmt, t.fmtButtons[1]);
+      u.tap(await u.next(t.wishes), /./);
+      u.tap(await u.next(t.count), "1");
+      const confirm = await u.next(t.confirm(1, 1));
+      expect(confirm.text).toMatch(t.chosen(15, t.horizontal));
+      u.tap(confirm, t.confirmBtn);
+      await u.next(t.accepted(1, 2, 0));
+      const [job] = await h.store.getUserJobs((await h.store.getUserByTgId(u.id))?.id ?? 0, { limit: 1 });
+      expect(job).toMatchObject({
+        template: "ad",
+        model: "sora-2-image-to-video",
+        durationSeconds: 15,
+        aspectRatio: "16:9",
+        creditsCharged: 1,
+      });
+    });
+
+    it("cinematic product shots (Veo, one length) with wishes skipped store no wishes", async () => {
       h = await startBotHarness();
       const u = await h.consentedUser({ id: nextId++, language_code: t.code });
       const confirm = await toConfirm(u, t, { template: "broll", count: 1 });
@@ -289,7 +390,7 @@ for (const lang of ["en", "ru"] as const) {
       await u.next(t.desc);
       u.send(PRODUCT);
       u.tap(await u.next(t.tpl), t.names.own);
-      await u.next(t.own);
+      expect((await chooseOptions(u)).text).toMatch(t.own);
       u.send("Slow orbit around the mug on a marble table");
       let review = await u.next(t.review);
       expect(review.text).toContain("Slow orbit around the mug on a marble table");
@@ -380,7 +481,7 @@ for (const lang of ["en", "ru"] as const) {
       u.tap(video, `n1:again:${done.id}`);
       const tpl = await u.next(t.tpl);
       u.tap(tpl, t.names.broll);
-      u.tap(await u.next(t.wishes), /./);
+      u.tap(await chooseOptions(u), /./);
       u.tap(await u.next(t.count), "1");
       u.tap(await u.next(t.confirm(1, 6)), t.confirmBtn);
       await u.next(/Accepted|Принято/);

@@ -58,6 +58,9 @@ describe("bot locales", () => {
       expected: "e",
       counts: "1, 3",
       most: 3,
+      seconds: "15",
+      from: "yes",
+      format: "vertical",
     };
     for (const lang of ["ru", "en"]) {
       for (const key of keys(LOCALES[lang] ?? "")) {

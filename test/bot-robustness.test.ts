@@ -10,6 +10,7 @@ import { leaseOwner } from "../src/bot/polling.ts";
 import type { Store } from "../src/db/store.ts";
 import { buttonsOf, type FakeMessage, type FakeUser, startFakeTelegram } from "./fakes/telegram-server.ts";
 import { type BotHarness, startBotHarness, waitUntil } from "./helpers/bot-harness.ts";
+import { chooseOptions } from "./helpers/seller.ts";
 import { sqliteFactory } from "./helpers/stores.ts";
 
 const harnesses: BotHarness[] = [];
@@ -44,6 +45,8 @@ async function toConfirm(u: FakeUser, count: 1 | 3 = 1): Promise<FakeMessage> {
   await toDescription(u);
   u.send(PRODUCT);
   u.tap(await u.next(/Step 3 of 5/), "UGC blogger");
+  u.tap(await u.next(/Step 3 of 5 — length/), /^15 s/);
+  await u.next(/Step 4 of 5 — wishes/);
   u.send("-");
   u.tap(await u.next(/Step 5 of 5/), String(count));
   return u.next(/Check and confirm/);
@@ -77,7 +80,10 @@ describe("bot robustness", () => {
     u.send(PRODUCT);
     const tpl = await u.next(/Step 3 of 5/);
     await h.restart();
-    u.tap(tpl, "Ad B-roll");
+    u.tap(tpl, "Cinematic product shots");
+    const format = await u.next(/Step 3 of 5 — format/);
+    await h.restart();
+    u.tap(format, "📱 Vertical 9:16");
     await u.next(/Step 4 of 5 — wishes/);
   });
 
@@ -116,6 +122,10 @@ describe("bot robustness", () => {
     u.send("the first one");
     await u.next(/Please pick a template with the buttons above\./);
     u.tap(tpl, "UGC blogger");
+    const length = await u.next(/Step 3 of 5 — length/);
+    u.send("15");
+    await u.next(/Please choose the length with the buttons above\./);
+    u.tap(length, /^15 s/);
     await u.next(/Step 4 of 5/);
     u.sticker();
     await u.next(/Please send your wishes as text \(up to 1000 characters\), or “-” \(“no”\) to skip\./);
@@ -140,7 +150,7 @@ describe("bot robustness", () => {
     await toDescription(u);
     u.send(PRODUCT);
     u.tap(await u.next(/Step 3 of 5/), "Own prompt");
-    await u.next(/your prompt/);
+    expect((await chooseOptions(u)).text).toMatch(/your prompt/);
     u.send("zoom");
     await u.next(/Please send the prompt as text \(10–3000 characters\)/);
     u.photo();
@@ -153,7 +163,7 @@ describe("bot robustness", () => {
     await toDescription(u);
     u.send("<b>Mug</b> & <script>alert(1)</script> for tea");
     u.tap(await u.next(/Step 3 of 5/), "Own prompt");
-    await u.next(/your prompt/);
+    expect((await chooseOptions(u)).text).toMatch(/your prompt/);
     u.send("Show <i>the</i> mug & a <tag> here");
     const review = await u.next(/Your prompt:/);
     expect(review.text).toContain("Show <i>the</i> mug & a <tag> here");
@@ -180,6 +190,10 @@ describe("bot robustness", () => {
       "n1:confirm:1",
       "n1:tpl:1:ugc",
       "n1:tpl:x:ugc",
+      "n1:dur:1:15",
+      "n1:dur:1:fifteen",
+      "n1:fmt:1:vertical",
+      "n1:fmt:1:diagonal",
       "n1:count:1:4",
       "n0:menu",
       "n1:nope",

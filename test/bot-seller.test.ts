@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
 import { type BotHarness, startBotHarness } from "./helpers/bot-harness.ts";
+import { chooseOptions } from "./helpers/seller.ts";
 import { sqliteFactory } from "./helpers/stores.ts";
 
 let h: BotHarness | undefined;
@@ -109,7 +110,9 @@ async function toWishes(u: FakeUser, t: (typeof T)["en" | "ru"]): Promise<FakeMe
   await u.next(t.desc);
   u.send(PRODUCT);
   u.tap(await u.next(t.tpl), t.ugc);
-  return u.next(t.wishes);
+  const wishes = await chooseOptions(u);
+  expect(wishes.text).toMatch(t.wishes);
+  return wishes;
 }
 
 /** ... and on to the count step with the wishes skipped. */
@@ -266,12 +269,13 @@ for (const lang of ["en", "ru"] as const) {
       await u.next(t.desc);
       u.send(PRODUCT);
       u.tap(await u.next(t.tpl), t.own);
-      const ask = await u.next(t.ownAsk);
+      const ask = await chooseOptions(u);
+      expect(ask.text).toMatch(t.ownAsk);
       expect(ask.text).not.toMatch(t.exactly);
       expect(ask.text).toMatch(t.ownHonest);
     });
 
-    it("the cabinet's Repeat really repeats the order: same photo, description, template and wishes, at the confirm step", async () => {
+    it("the cabinet's Repeat really repeats the order: same photo, description, template, length, format and wishes, at the confirm step", async () => {
       h = await startBotHarness();
       const u = await h.consentedUser({ id: nextId++, language_code: lang });
       await grant(u, 2);
@@ -281,7 +285,7 @@ for (const lang of ["en", "ru"] as const) {
       await u.next(t.desc);
       u.send(PRODUCT);
       u.tap(await u.next(t.tpl), t.ugc);
-      await u.next(t.wishes);
+      expect((await chooseOptions(u, { seconds: 10 })).text).toMatch(t.wishes);
       u.send("Cozy kitchen, morning light");
       u.tap(await u.next(t.count), "1");
       u.tap(await u.next(t.confirm), /✅/);
@@ -306,6 +310,8 @@ for (const lang of ["en", "ru"] as const) {
         photoFileId: first.photoFileId,
         productText: PRODUCT,
         wishes: "Cozy kitchen, morning light",
+        durationSeconds: 10,
+        aspectRatio: "9:16",
       });
     });
 

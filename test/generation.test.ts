@@ -9,6 +9,7 @@ import { createKieClient } from "../src/generation/kie.ts";
 import { createPromptWriter } from "../src/generation/prompt.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
+import { type Format, models } from "../src/models/index.ts";
 import { createCatalogue } from "../src/templates/index.ts";
 import { createKieServer, type FakeKie } from "./fakes/kie-server.ts";
 import { createOpenAiServer, type FakeOpenAi } from "./fakes/openai-server.ts";
@@ -217,6 +218,168 @@ describe("kie.ai client", () => {
     expect(url).toBe(`${kie.url}/uploads/neurocards/p.jpg`);
     expect(kie.uploads.get("neurocards/p.jpg")?.length).toBe(5000);
   });
+
+  describe("market models: each asked with the inputs its kie.ai page documents", () => {
+    const cases: Array<[string, { model: string; seconds: number; format?: string }, object]> = [
+      [
+        "Sora 2, 15 s vertical",
+        { model: "sora-2-image-to-video", seconds: 15, format: "9:16" },
+        { aspect_ratio: "portrait", n_frames: "15", remove_watermark: true, image_urls: ["IMG"] },
+      ],
+      [
+        "Sora 2 Pro, 10 s horizontal, high quality",
+        { model: "sora-2-pro-image-to-video", seconds: 10, format: "16:9" },
+        {
+          aspect_ratio: "landscape",
+          n_frames: "10",
+          size: "high",
+          remove_watermark: true,
+          image_urls: ["IMG"],
+        },
+      ],
+      [
+        "Kling 2.6, 10 s with sound, the photo's shape",
+        { model: "kling-2.6/image-to-video", seconds: 10, format: "16:9" },
+        { image_urls: ["IMG"], duration: "10", sound: true },
+      ],
+      [
+        "Hailuo 02, 10 s at 768P",
+        { model: "hailuo/02-image-to-video-standard", seconds: 10 },
+        { image_url: "IMG", duration: "10", resolution: "768P", prompt_optimizer: true },
+      ],
+      [
+        "Hailuo 02 Pro, its one length (no length field)",
+        { model: "hailuo/02-image-to-video-pro", seconds: 6 },
+        { image_url: "IMG", prompt_optimizer: true },
+      ],
+      [
+        "Hailuo 2.3, 6 s at 1080P",
+        { model: "hailuo/2-3-image-to-video-standard", seconds: 6 },
+        { image_url: "IMG", duration: "6", resolution: "1080P" },
+      ],
+      [
+        "Hailuo 2.3 Pro, 10 s at 768P (1080P is 6 s only)",
+        { model: "hailuo/2-3-image-to-video-pro", seconds: 10 },
+        { image_url: "IMG", duration: "10", resolution: "768P" },
+      ],
+      [
+        "Seedance 1.5 Pro, 12 s square with sound",
+        { model: "bytedance/seedance-1.5-pro", seconds: 12, format: "1:1" },
+        {
+          input_urls: ["IMG"],
+          aspect_ratio: "1:1",
+          duration: "12",
+          resolution: "720p",
+          fixed_lens: false,
+          generate_audio: true,
+        },
+      ],
+      [
+        "Wan 2.6, 15 s at 1080p, the photo's shape",
+        { model: "wan/2-6-image-to-video", seconds: 15 },
+        { image_urls: ["IMG"], duration: "15", resolution: "1080p" },
+      ],
+    ];
+
+    it.each(cases)("%s", async (_name, req, expected) => {
+      const { client } = await setup({ k1: true });
+      const t = await client.createTask({ ...req, prompt: "a mug on a table", imageUrl });
+      const withUrl = JSON.parse(JSON.stringify(expected).replaceAll('"IMG"', JSON.stringify(imageUrl)));
+      expect(kie.tasks.get(t.taskId)!.body).toEqual({
+        model: req.model,
+        input: { prompt: "a mug on a table", ...withUrl },
+      });
+      expect(kie.tasks.get(t.taskId)!.imageBytes).toBe(1000);
+    });
+
+    it("Veo 3.1 Fast horizontal: aspectRatio 16:9 on its own endpoint", async () => {
+      const { client } = await setup({ k1: true });
+      const t = await client.createTask({
+        model: "veo3_fast",
+        seconds: 8,
+        format: "16:9",
+        prompt: "p",
+        imageUrl,
+      });
+      expect(kie.tasks.get(t.taskId)!.body).toEqual({
+        model: "veo3_fast",
+        prompt: "p",
+        imageUrls: [imageUrl],
+        aspectRatio: "16:9",
+      });
+    });
+
+    it("kie.ai takes every length and format each model lists", async () => {
+      const { client } = await setup({ k1: true });
+      for (const m of models.all)
+        for (const seconds of m.durations)
+          for (const format of m.formats.length ? m.formats : [null])
+            await expect(
+              client.createTask({ model: m.id, seconds, format, prompt: "p", imageUrl }),
+              `${m.id} ${seconds} s ${format}`,
+            ).resolves.toMatchObject({ api: m.api });
+    });
+
+    it("a job that names no length or format gets what every job got before: Sora 10 s portrait", async () => {
+      const { client } = await setup({ k1: true });
+      const t = await client.createTask({ model: "sora-2-image-to-video", prompt: "p", imageUrl });
+      expect(kie.tasks.get(t.taskId)!.body).toMatchObject({
+        input: { n_frames: "10", aspect_ratio: "portrait" },
+      });
+    });
+
+    it("a length the model does not render is refused before anything is paid for", async () => {
+      const { client } = await setup({ k1: true });
+      const e = await client
+        .createTask({ model: "kling-2.6/image-to-video", seconds: 15, prompt: "p", imageUrl })
+        .catch(classify);
+      expect(e).toMatchObject({ errorClass: "unknown", code: "bad_choice" });
+      const unknown = await client.createTask({ model: "kling-9", prompt: "p", imageUrl }).catch(classify);
+      expect(unknown).toMatchObject({ code: "no_model" });
+      expect(kie.created).toBe(0);
+    });
+
+    it("a prompt longer than the model takes is cut to its limit (Kling: 1,000 characters)", async () => {
+      const { client } = await setup({ k1: true });
+      const t = await client.createTask({
+        model: "kling-2.6/image-to-video",
+        seconds: 5,
+        prompt: "x".repeat(1500),
+        imageUrl,
+      });
+      expect(kie.tasks.get(t.taskId)!.prompt).toHaveLength(1000);
+    });
+
+    it("kie.ai refuses an undocumented length, a forbidden pair or a field the model lacks with code 422", async () => {
+      await setup({ k1: true });
+      const post = async (model: string, input: object) => {
+        const res = await fetch(`${kie.url}/api/v1/jobs/createTask`, {
+          method: "POST",
+          headers: { authorization: "Bearer k1", "content-type": "application/json" },
+          body: JSON.stringify({ model, input: { prompt: "p", ...input } }),
+        });
+        return { http: res.status, ...((await res.json()) as { code: number; msg: string }) };
+      };
+      expect(
+        await post("kling-2.6/image-to-video", { image_urls: [imageUrl], sound: true, duration: "15" }),
+      ).toMatchObject({ http: 200, code: 422, msg: expect.stringMatching(/duration/) });
+      expect(
+        await post("hailuo/2-3-image-to-video-pro", {
+          image_url: imageUrl,
+          duration: "10",
+          resolution: "1080P",
+        }),
+      ).toMatchObject({ code: 422, msg: expect.stringMatching(/1080P/) });
+      expect(
+        await post("wan/2-6-image-to-video", { image_urls: [imageUrl], duration: "5", aspect_ratio: "9:16" }),
+      ).toMatchObject({ code: 422, msg: expect.stringMatching(/aspect_ratio/) });
+      expect(await post("sora-2-image-to-video", { image_urls: [imageUrl], n_frames: 15 })).toMatchObject({
+        code: 422,
+        msg: expect.stringMatching(/n_frames/),
+      });
+      expect(kie.created).toBe(0);
+    });
+  });
 });
 
 describe("prompt writer", () => {
@@ -237,13 +400,18 @@ describe("prompt writer", () => {
     });
     return createPromptWriter({ openai: config.openai, logger, metrics: createMetrics(), maxRetries: 1 });
   }
-  const input = (id: string, extra: Partial<{ ownPrompt: string }> = {}) => ({
+  const input = (
+    id: string,
+    extra: Partial<{ ownPrompt: string; productText: string; format: Format | null; seconds: number }> = {},
+  ) => ({
     template: catalogue.get(id)!,
-    productText: "Ceramic mug 350 ml, matte black",
+    productText: extra.productText ?? "Ceramic mug 350 ml, matte black",
     wishes: "cosy morning",
     ownPrompt: extra.ownPrompt ?? null,
     language: "ru",
     imageUrl: "data:image/jpeg;base64,AAAA",
+    seconds: extra.seconds ?? 15,
+    format: extra.format === undefined ? ("9:16" as const) : extra.format,
   });
 
   it("sends the photo as vision input and uses only the structured videoPrompt", async () => {
@@ -257,12 +425,37 @@ describe("prompt writer", () => {
     expect(seen.text).toContain(catalogue.get("ugc")!.instructions);
   });
 
+  it("tells the writer the length and format the seller bought and gives it the whole description", async () => {
+    // A WB card pasted whole: its last benefit, past the 3,000th character, still reaches the writer.
+    const card = `Ceramic mug 350 ml. ${"Details. ".repeat(520)}LAST-BENEFIT: keeps tea hot for 2 hours.`;
+    expect(card.length).toBeGreaterThan(4000);
+    await writer().write(input("ugc", { productText: card }));
+    const seen = openai.seen.at(-1)!.text;
+    expect(seen).toContain("LAST-BENEFIT: keeps tea hot for 2 hours.");
+    expect(seen).toContain("15 seconds, vertical 9:16");
+    expect(seen).toMatch(/spoken lines in Russian/);
+    await writer().write(input("motion", { seconds: 10, format: null }));
+    expect(openai.seen.at(-1)!.text).toContain("10 seconds, in the proportions of the photo");
+  });
+
   it("falls back to the template's own prompt when OpenAI keeps failing", async () => {
     openai.setMode("500");
-    const r = await writer().write(input("broll"));
+    const r = await writer().write(input("broll", { seconds: 8, format: "16:9" }));
     expect(r.source).toBe("fallback");
     expect(r.prompt).toContain(catalogue.get("broll")!.fallbackPrompt);
+    expect(r.prompt).toContain("8 seconds, horizontal 16:9");
     expect(r.prompt).toContain("Ceramic mug");
+  });
+
+  it("keeps the prompt within the renderer's limit (Kling takes 1,000 characters)", async () => {
+    openai.setMode("500");
+    const long = `Mug. ${"A very long product description. ".repeat(100)}`;
+    const r = await writer().write({
+      ...input("motion", { productText: long, format: null }),
+      maxChars: 1000,
+    });
+    expect(r.source).toBe("fallback");
+    expect(r.prompt.length).toBeLessThanOrEqual(1000);
   });
 
   it("falls back when OpenAI hangs past its timeout", async () => {

@@ -42,6 +42,28 @@ describe("a seller orders a video in the bot and gets it", () => {
   }
 });
 
+describe("the length a seller picks is the length kie.ai renders", () => {
+  for (const lang of ["en", "ru"] as const) {
+    it(`${lang}: a 10-second "product in motion" (2 credits) reaches kie.ai as Kling's duration "10"`, async () => {
+      w = await startSellerWorld(2, { kie: { scenario: { outcome: "success", polls: 1 } } });
+      const { store, q, b } = w;
+      const u = await b.consentedUser({ id: lang === "en" ? 7011 : 7012, language_code: lang });
+      await orderVideo(u, { lang, template: "motion", options: { seconds: 10 } });
+      await u.next((m) => m.video !== undefined, 15_000);
+      const [task] = [...q.kie.tasks.values()];
+      expect(task?.body).toMatchObject({
+        model: "kling-2.6/image-to-video",
+        input: { duration: "10", sound: true },
+      });
+      const user = await store.getUserByTgId(u.id);
+      const [created] = await store.getUserJobs(user!.id, { limit: 1 });
+      const job = await q.waitFor(created!.id, ["succeeded", "failed"]);
+      expect(job).toMatchObject({ status: "succeeded", durationSeconds: 10, creditsCharged: 2 });
+      expect(await store.safeGetBalance(user!.id)).toBe(0);
+    });
+  }
+});
+
 describe("a seller is never charged for what cannot run", () => {
   const NOT_READY = {
     en: /not available yet[\s\S]*Nothing was charged/,

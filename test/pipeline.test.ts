@@ -132,6 +132,51 @@ describe("a paid job ends with the video in the chat", () => {
   });
 });
 
+describe("a job renders with the length and format it was bought with", () => {
+  it("Sora 2 bought at 15 s horizontal: kie.ai gets n_frames 15 and landscape, the script writer is told both", async () => {
+    const h = await start();
+    const u = await h.user(1101);
+    const job = await h.job(u.id, u.tgId, { template: "ad", durationSeconds: 15, aspectRatio: "16:9" });
+    expect((await h.waitFor(job.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const task = [...h.kie.tasks.values()][0]!;
+    expect(task.body).toMatchObject({
+      model: "sora-2-image-to-video",
+      input: { n_frames: "15", aspect_ratio: "landscape" },
+    });
+    expect(h.openai.seen.at(-1)!.text).toContain("The video is 15 seconds, horizontal 16:9");
+  });
+
+  it("a job confirmed before lengths were chosen (none stored) renders as it was bought: Sora 10 s portrait", async () => {
+    const h = await start();
+    const u = await h.user(1102);
+    const job = await h.job(u.id, u.tgId, { durationSeconds: null, aspectRatio: null });
+    expect(job).toMatchObject({ template: "ugc", durationSeconds: null, aspectRatio: null });
+    expect((await h.waitFor(job.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const task = [...h.kie.tasks.values()][0]!;
+    expect(task.body).toMatchObject({ input: { n_frames: "10", aspect_ratio: "portrait" } });
+    expect(h.openai.seen.at(-1)!.text).toContain("The video is 10 seconds, vertical 9:16");
+  });
+
+  it("Kling bought at 10 s: kie.ai gets Kling's own fields, the photo's shape and no format", async () => {
+    const h = await start();
+    const u = await h.user(1103, 2);
+    const job = await h.job(u.id, u.tgId, {
+      template: "motion",
+      model: "kling-2.6/image-to-video",
+      durationSeconds: 10,
+      cost: 2,
+    });
+    expect((await h.waitFor(job.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const task = [...h.kie.tasks.values()][0]!;
+    expect(task.body).toEqual({
+      model: "kling-2.6/image-to-video",
+      input: { prompt: task.prompt, image_urls: task.imageUrls, sound: true, duration: "10" },
+    });
+    expect(task.prompt.length).toBeLessThanOrEqual(1000);
+    expect(h.openai.seen.at(-1)!.text).toContain("10 seconds, in the proportions of the photo");
+  });
+});
+
 describe("without OpenAI", () => {
   it("no OPENAI_API_KEY: the video is made from the template's prompt and the job logs no warning or error", async () => {
     const logs: Array<Record<string, unknown>> = [];

@@ -16,7 +16,7 @@ import { createStorage } from "../src/storage/index.ts";
 import type { Storage } from "../src/storage/types.ts";
 import { createTelegram } from "../src/telegram/index.ts";
 import type { Telegram } from "../src/telegram/types.ts";
-import { createCatalogue } from "../src/templates/index.ts";
+import { createCatalogue, defaultChoice, priceOf } from "../src/templates/index.ts";
 import { createKieServer, type FakeKie, type FakeKieOptions } from "./fakes/kie-server.ts";
 import { createOpenAiServer, type FakeOpenAi } from "./fakes/openai-server.ts";
 import { type FakeTelegram, startFakeTelegram, TINY_PNG } from "./fakes/telegram-server.ts";
@@ -188,7 +188,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
         photoFileId: photo.fileId,
         productText: "Ceramic mug 350 ml, matte black, dishwasher safe",
         wishes: null,
-        cost: template.cost,
+        cost: priceOf(template, defaultChoice(template).seconds) ?? 1,
         idempotencyKey: `job:${tgId}:${++seq}:${Math.random()}`,
         ...over,
       });

@@ -250,6 +250,22 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         if (made.ok && replay.ok) expect(replay.jobs.map((j) => j.id)).toEqual(made.jobs.map((j) => j.id));
         expect(await expectBalanceMatchesLedger(store, user.id)).toBe(0);
       });
+
+      it("keeps the length and format the seller bought on each job, none when the order named none", async () => {
+        const store = await make();
+        const user = await userWith(store, 5);
+        const made = await store.createJobsAndConsumeCredits(user.id, [
+          newJob({ idempotencyKey: "d:0", durationSeconds: 15, aspectRatio: "16:9" }),
+          newJob({ idempotencyKey: "d:1" }),
+        ]);
+        if (!made.ok) throw new Error("not created");
+        expect(made.jobs.map((j) => [j.durationSeconds, j.aspectRatio])).toEqual([
+          [15, "16:9"],
+          [null, null],
+        ]);
+        const stored = await store.getJobById(made.jobs[0]!.id);
+        expect([stored?.durationSeconds, stored?.aspectRatio]).toEqual([15, "16:9"]);
+      });
     });
 
     describe("refunds", () => {

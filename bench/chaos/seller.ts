@@ -109,7 +109,9 @@ async function order(o: SellerOptions, user: FakeUser): Promise<void> {
   user.photo({ bytes: TINY_PNG });
   await step(user, o.until, text(/description/i));
   user.send(DESCRIPTION);
-  tap(user, await step(user, o.until, button(/B-roll/)), /B-roll/);
+  tap(user, await step(user, o.until, button(/Cinematic product shots/)), /Cinematic product shots/);
+  // Veo renders vertical or horizontal: the template's format step.
+  tap(user, await step(user, o.until, button(/Vertical 9:16/)), /Vertical 9:16/);
   await step(user, o.until, text(/wishes/i));
   user.send("-");
   const count = r.chance(0.15) ? 3 : 1;

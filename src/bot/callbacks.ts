@@ -31,10 +31,17 @@ export type Callback =
   /** "Repeat this order": the same photo, description, template and wishes, at the confirm step. */
   | { a: "repeat"; job: number }
   | { a: "tpl"; flow: number; id: string }
+  /** A length of the chosen template, in seconds. */
+  | { a: "dur"; flow: number; s: number }
+  /** A format of the chosen template, by name (":" cannot travel in callback data). */
+  | { a: "fmt"; flow: number; f: FormatName }
   | { a: "skip"; flow: number }
   | { a: "own"; flow: number; op: "approve" | "add" | "replace" }
   | { a: "count"; flow: number; n: number }
   | { a: "confirm"; flow: number };
+
+/** Formats by name: "9:16" is vertical, "16:9" horizontal, "1:1" square. */
+export type FormatName = "vertical" | "horizontal" | "square";
 
 type Action = Callback["a"];
 type Arg = (s: string) => string | number | undefined;
@@ -67,6 +74,14 @@ const SPEC: Record<Action, Array<[string, Arg]>> = {
   tpl: [
     ["flow", int],
     ["id", id],
+  ],
+  dur: [
+    ["flow", int],
+    ["s", int],
+  ],
+  fmt: [
+    ["flow", int],
+    ["f", oneOf("vertical", "horizontal", "square")],
   ],
   skip: [["flow", int]],
   own: [

@@ -9,6 +9,10 @@ export type Step =
   | "photo"
   | "description"
   | "template"
+  /** The template offers several lengths: which one, at which price. */
+  | "duration"
+  /** The template offers several formats (vertical, horizontal, square). */
+  | "format"
   | "wishes"
   | "own_prompt"
   | "own_review"
@@ -21,6 +25,10 @@ export interface Draft {
   photoFileId?: string;
   productText?: string;
   template?: string;
+  /** Length picked (or the template's only one), in seconds. */
+  seconds?: number;
+  /** Format picked ("9:16", "16:9", "1:1"); null for a template that keeps the photo's shape. */
+  format?: string | null;
   wishes?: string | null;
   ownPrompt?: string;
   count?: number;

@@ -35,6 +35,10 @@ export interface NewJob {
   productText: string;
   wishes?: string | null;
   ownPrompt?: string | null;
+  /** Length the seller picked, in seconds (null: the template's default). */
+  durationSeconds?: number | null;
+  /** Format the seller picked, e.g. "9:16" (null: the template's default). */
+  aspectRatio?: string | null;
   /** Credits this job costs (the template's price). */
   cost: number;
   /** Unique per job: a repeated key returns the existing job and charges nothing. */

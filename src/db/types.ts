@@ -49,6 +49,10 @@ export interface Job {
   productText: string;
   wishes: string | null;
   ownPrompt: string | null;
+  /** Length the seller bought, in seconds; null: the template's default (jobs from before the choice). */
+  durationSeconds: number | null;
+  /** Format the seller bought ("9:16", "16:9", "1:1"); null: the template's default. */
+  aspectRatio: string | null;
   generatedPrompt: string | null;
   provider: string | null;
   providerTaskId: string | null;

@@ -1,14 +1,16 @@
 // kie.ai client: market models (createTask/recordInfo) and Veo (generate/record-info), the file
 // upload host, and the credit endpoint — exactly as /work/shared/reference/kie-ai.md documents.
-// HTTP 200 with a non-200 `code` is an error like any other.
+// Each model's own request fields come from src/models. HTTP 200 with a non-200 `code` is an error
+// like any other.
 import { openAsBlob } from "node:fs";
 import { type Dispatcher, request } from "undici";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import { classifyTaskFailure, KieApiError, TaskFailedError } from "./errors.ts";
+import { type KieApi, type ModelSpec, models, type RenderParams, renderChoice } from "../models/index.ts";
+import { classifyTaskFailure, GenerationError, KieApiError, TaskFailedError } from "./errors.ts";
 import type { KeyPool, KieKey } from "./keys.ts";
 
-export type KieApi = "market" | "veo";
+export type { KieApi };
 
 export type TaskStatus =
   | { state: "pending"; detail: string }
@@ -19,6 +21,10 @@ export interface RenderRequest {
   model: string;
   prompt: string;
   imageUrl: string;
+  /** Length in seconds; unset: the model's first (what jobs got before lengths were chosen). */
+  seconds?: number | null;
+  /** Format; unset: the model's first (vertical). Ignored by a model that takes the photo's shape. */
+  format?: string | null;
   callBackUrl?: string;
 }
 
@@ -37,8 +43,6 @@ interface Envelope {
   msg?: string;
   data?: unknown;
 }
-
-export const apiOf = (model: string): KieApi => (model.startsWith("veo") ? "veo" : "market");
 
 export function createKieClient({
   baseUrl,
@@ -121,27 +125,15 @@ export function createKieClient({
       req: RenderRequest,
       signal?: AbortSignal,
     ): Promise<{ taskId: string; api: KieApi; key: KieKey }> {
-      const api = apiOf(req.model);
+      const spec = models.get(req.model);
+      if (!spec) throw new GenerationError("unknown", "no_model", `model ${req.model} is not known`);
+      const fields = spec.request(renderParams(spec, req));
+      const callBack = req.callBackUrl ? { callBackUrl: req.callBackUrl } : {};
+      const api = spec.api;
       const body =
         api === "veo"
-          ? {
-              prompt: req.prompt,
-              imageUrls: [req.imageUrl],
-              model: req.model,
-              aspectRatio: "9:16",
-              ...(req.callBackUrl ? { callBackUrl: req.callBackUrl } : {}),
-            }
-          : {
-              model: req.model,
-              ...(req.callBackUrl ? { callBackUrl: req.callBackUrl } : {}),
-              input: {
-                prompt: req.prompt,
-                image_urls: [req.imageUrl],
-                aspect_ratio: "portrait",
-                n_frames: "10",
-                remove_watermark: true,
-              },
-            };
+          ? { ...fields, model: spec.id, ...callBack }
+          : { model: spec.id, ...callBack, input: fields };
       const path = api === "veo" ? "/api/v1/veo/generate" : "/api/v1/jobs/createTask";
       const { value, key } = await withKeys(async (k) =>
         taskIdOf(await call(k, "create", `${baseUrl}${path}`, { method: "POST", json: body }, signal)),
@@ -234,6 +226,20 @@ async function send(
     signal,
   });
   return { status: res.statusCode, text: await res.body.text() };
+}
+
+/**
+ * The request's length and format as the model takes them. A length or format the model does not
+ * render is a job that cannot be made (its template and model disagree): refused before paying.
+ */
+function renderParams(spec: ModelSpec, req: RenderRequest): RenderParams {
+  const { seconds, format, fits } = renderChoice(spec, req.seconds, req.format);
+  if (!fits) {
+    const what = spec.durations.includes(seconds) ? `the format ${req.format}` : `${seconds} s`;
+    throw new GenerationError("unknown", "bad_choice", `${spec.id} does not render ${what}`);
+  }
+  const prompt = req.prompt.length > spec.promptMax ? req.prompt.slice(0, spec.promptMax) : req.prompt;
+  return { prompt, imageUrl: req.imageUrl, seconds, format };
 }
 
 function marketStatus(d: Record<string, unknown>): TaskStatus {

@@ -18,6 +18,7 @@ import type { Config } from "../config/index.ts";
 import type { JobPatch, Store } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
+import { apiOf, models, renderChoice } from "../models/index.ts";
 import type { Storage } from "../storage/types.ts";
 import { downloadTelegramFile } from "../telegram/download.ts";
 import type { Telegram } from "../telegram/types.ts";
@@ -26,7 +27,7 @@ import { backoff } from "../timing/index.ts";
 import type { Delivery } from "./deliver.ts";
 import { GenerationError } from "./errors.ts";
 import type { KeyPool } from "./keys.ts";
-import { apiOf, type KieClient } from "./kie.ts";
+import type { KieClient } from "./kie.ts";
 import { messages } from "./messages.ts";
 import type { PromptWriter } from "./prompt.ts";
 import { downloadResult } from "./result.ts";
@@ -163,8 +164,12 @@ export function createPipeline(d: PipelineDeps) {
           "no_template",
           `template ${job.template} is not in the catalogue`,
         );
+      const model = models.get(job.model);
+      if (!model) throw new GenerationError("unknown", "no_model", `model ${job.model} is not known`);
       const shown = await progress(job, messages(job.language)("gen-script"));
       const own = template.kind === "own" || Boolean(job.ownPrompt);
+      // What the seller bought (or, for a job from before the choice, what every job got then).
+      const { seconds, format } = renderChoice(model, job.durationSeconds, job.aspectRatio);
       const written = await d.prompts.write(
         {
           template,
@@ -173,6 +178,9 @@ export function createPipeline(d: PipelineDeps) {
           ownPrompt: job.ownPrompt,
           language: job.language,
           imageUrl: own ? null : await visionUrl(job),
+          seconds,
+          format,
+          maxChars: model.promptMax,
         },
         ctx.signal,
       );
@@ -192,7 +200,14 @@ export function createPipeline(d: PipelineDeps) {
       }
       const imageUrl = await providerImageUrl(job, ctx);
       const task = await d.kie.createTask(
-        { model: job.model, prompt: job.generatedPrompt ?? "", imageUrl, callBackUrl: d.callbackUrl },
+        {
+          model: job.model,
+          prompt: job.generatedPrompt ?? "",
+          imageUrl,
+          seconds: job.durationSeconds,
+          format: job.aspectRatio,
+          callBackUrl: d.callbackUrl,
+        },
         ctx.signal,
       );
       const startedAt = Date.now();

@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { Format } from "../models/index.ts";
 import type { Template } from "../templates/index.ts";
 
 /** Longest prompt we send to the renderer (kie.ai models accept a few thousand characters). */
@@ -33,6 +34,12 @@ export interface PromptInput {
   language: string;
   /** A URL the model can fetch, or a data: URL; null to write from the text alone. */
   imageUrl: string | null;
+  /** Length of the video the seller bought, in seconds. */
+  seconds: number;
+  /** Its format; null: the photo's shape. */
+  format: Format | null;
+  /** Longest prompt the renderer takes (its model's limit); MAX_PROMPT_CHARS when it allows more. */
+  maxChars?: number;
 }
 
 export interface PromptResult {
@@ -50,6 +57,20 @@ export interface PromptWriterDeps {
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
+const SHAPES: Record<Format, string> = {
+  "9:16": "vertical 9:16",
+  "16:9": "horizontal 16:9",
+  "1:1": "square 1:1",
+};
+
+/** "15 seconds, vertical 9:16": what the video is, said to the writer and to the renderer. */
+const shapeOf = (input: PromptInput) =>
+  `${input.seconds} seconds, ${input.format ? SHAPES[input.format] : "in the proportions of the photo"}`;
+
+const spokenIn = (language: string) => (language === "ru" ? "Russian" : "English");
+
+const limit = (input: PromptInput) => Math.min(MAX_PROMPT_CHARS, input.maxChars ?? MAX_PROMPT_CHARS);
+
 export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: PromptWriterDeps) {
   // Built once: turning the zod schema into a strict JSON schema is not free.
   const responseFormat = zodResponseFormat(answerSchema, "video_prompt");
@@ -64,24 +85,28 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
     : null;
 
   function fallback(input: PromptInput): PromptResult {
+    const video = `The video: ${shapeOf(input)}. Any spoken words are in ${spokenIn(input.language)}.`;
     return {
       prompt: clip(
-        `${input.template.fallbackPrompt}\n\nProduct: ${clip(input.productText.trim(), 1500)}`,
-        MAX_PROMPT_CHARS,
+        `${input.template.fallbackPrompt}\n${video}\n\nProduct: ${clip(input.productText.trim(), 1500)}`,
+        limit(input),
       ),
       source: "fallback",
     };
   }
 
   async function ask(client: OpenAI, input: PromptInput, signal?: AbortSignal): Promise<string> {
-    const lang = input.language === "ru" ? "Russian" : "English";
     const system =
       "You write prompts for an image-to-video model that animates a product photo for a marketplace card. " +
       "The first frame is the given photo. Write the final prompt in English; any spoken lines in " +
-      `${lang}. Never name real people, celebrities or brands that are not printed on the product. ` +
-      `${KEEP_PRODUCT}\n\nTemplate instructions:\n${input.template.instructions}`;
+      `${spokenIn(input.language)}. Never name real people, celebrities or brands that are not printed on the product. ` +
+      `${KEEP_PRODUCT}\n\nThe video is ${shapeOf(input)}: pace the scenes and spoken lines to fill exactly that length, ` +
+      `and say both in the prompt. Keep the final prompt under ${limit(input)} characters.` +
+      `\n\nTemplate instructions:\n${input.template.instructions}`;
+    // The whole description (the create flow bounds it: LIMITS.descriptionMax): marketplace cards
+    // put the benefits sellers care about anywhere in their text.
     const text =
-      `Product description:\n${clip(input.productText, 3000)}\n\n` +
+      `Product description:\n${input.productText}\n\n` +
       (input.wishes ? `Wishes of the seller:\n${clip(input.wishes, 1000)}\n\n` : "") +
       "Answer with what you see on the photo, a short scene plan, and the final video prompt.";
     const content: OpenAI.Chat.Completions.ChatCompletionContentPart[] = [{ type: "text", text }];
@@ -116,8 +141,8 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
         const own = (input.ownPrompt ?? "").trim();
         return {
           prompt: clip(
-            `${own}\n\nProduct: ${clip(input.productText.trim(), 1500)}\n${KEEP_PRODUCT}`,
-            MAX_PROMPT_CHARS,
+            `${own}\n\nThe video: ${shapeOf(input)}.\nProduct: ${clip(input.productText.trim(), 1500)}\n${KEEP_PRODUCT}`,
+            limit(input),
           ),
           source: "own",
         };
@@ -125,7 +150,7 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
       // Without a key the template's prompt is the plan, not a failure: the app says so once at start.
       if (!client) return fallback(input);
       try {
-        return { prompt: clip(await ask(client, input, signal), MAX_PROMPT_CHARS), source: "openai" };
+        return { prompt: clip(await ask(client, input, signal), limit(input)), source: "openai" };
       } catch (e) {
         // A shutdown abort is not an OpenAI failure: let the step end and resume later.
         if (signal?.aborted) throw e;

@@ -1,7 +1,7 @@
 // One row of the old `jobs` export mapped to a job of ours. Old jobs become history only: finished
 // ones keep their outcome, unfinished ones (queued/processing) become failed without a charge —
 // the old bot's queue is gone, and running them again would bill users twice.
-import type { Catalogue } from "../templates/index.ts";
+import { type Catalogue, defaultChoice, priceOf, type Template } from "../templates/index.ts";
 import type { CsvRecord } from "./csv.ts";
 import { countOrFlag, jsonObject, RowError, text, tgId, timestamp, wholeNumber } from "./values.ts";
 
@@ -35,6 +35,11 @@ function productText(raw: string | null): { text: string; ownPrompt: string | nu
   if (!raw.trimStart().startsWith("{")) return { text: raw, ownPrompt: null };
   const obj = jsonObject(raw, "product_text");
   return { text: text(obj?.text) ?? "", ownPrompt: text(obj?.user_prompt) };
+}
+
+/** What the old bot charged for a job it only flagged as charged: its template's default price, else 1. */
+function chargeOf(template: Template | undefined): number {
+  return (template && priceOf(template, defaultChoice(template).seconds)) ?? 1;
 }
 
 export function mapJob(r: CsvRecord, catalogue: Catalogue, now: Date): ImportedJob {
@@ -77,7 +82,7 @@ export function mapJob(r: CsvRecord, catalogue: Catalogue, now: Date): ImportedJ
     resultFileId: succeeded ? r.get("video_file_id") : null,
     // Only a delivered video stays charged: a failed old job was refunded by the old bot or never
     // charged, and charging 0 keeps it from being refunded a second time here.
-    creditsCharged: succeeded ? (charged === 1 ? (template?.cost ?? 1) : charged) : 0,
+    creditsCharged: succeeded ? (charged === 1 ? chargeOf(template) : charged) : 0,
     idempotencyKey: `import:${key}`,
     createdAt,
     startedAt: timestamp(r.get("started_at"), "started_at"),

@@ -1,10 +1,19 @@
 // The template catalogue: what a seller can pick in the create flow and what the generation
-// pipeline needs to make the video. The JSON is bundled into the executable.
+// pipeline needs to make the video. The JSON is bundled into the executable. Each template names a
+// kie.ai model (src/models) and offers some of the lengths and formats that model renders, each
+// length at its own price in credits.
 import { z } from "zod";
 import type { Language } from "../db/types.ts";
+import { FORMATS, type Format, models } from "../models/index.ts";
 import raw from "./catalogue.json" with { type: "json" };
 
 const localized = z.object({ ru: z.string().min(1), en: z.string().min(1) });
+
+const lengthOption = z.object({
+  seconds: z.number().int().min(1),
+  /** Credits one video of this length costs. */
+  cost: z.number().int().min(1),
+});
 
 export const templateSchema = z.object({
   id: z.string().regex(/^[a-z0-9_-]{1,20}$/),
@@ -12,37 +21,94 @@ export const templateSchema = z.object({
   kind: z.enum(["ugc", "ad", "own"]),
   name: localized,
   description: localized,
-  /** kie.ai model: market models (e.g. sora-2-image-to-video) or veo3 / veo3_fast. */
+  /** kie.ai model id, one of src/models (e.g. sora-2-image-to-video, veo3_fast, kling-2.6/image-to-video). */
   model: z.string().min(1),
-  cost: z.number().int().min(1),
+  /** Lengths the seller can pick, in the order the buttons show them; the first is the default. */
+  durations: z.array(lengthOption).min(1),
+  /**
+   * Formats the seller can pick ("9:16", "16:9", "1:1"), the first being the default; empty for a
+   * model that takes the photo's shape.
+   */
+  formats: z.array(z.enum(FORMATS)).default([]),
   askWishes: z.boolean(),
-  /** Instructions for the prompt writer (OpenAI). */
+  /** Instructions for the prompt writer (OpenAI); it is told the length and format separately. */
   instructions: z.string(),
-  /** Used when the prompt writer fails; must respect the template (no people in an ad B-roll). */
+  /** Used when the prompt writer fails; must respect the template (no people in a product-only ad). */
   fallbackPrompt: z.string(),
 });
 
 export type Template = z.infer<typeof templateSchema>;
 
+/** Why a template cannot be offered with its model, or nothing. */
+function modelProblems(t: Template): string[] {
+  const m = models.get(t.model);
+  if (!m) return [`template ${t.id}: unknown model ${t.model}`];
+  const problems: string[] = [];
+  const seconds = t.durations.map((d) => d.seconds);
+  if (new Set(seconds).size !== seconds.length) problems.push(`template ${t.id}: a length is listed twice`);
+  for (const s of seconds)
+    if (!m.durations.includes(s))
+      problems.push(`template ${t.id}: ${m.label} renders ${m.durations.join(", ")} s, not ${s} s`);
+  if (new Set(t.formats).size !== t.formats.length)
+    problems.push(`template ${t.id}: a format is listed twice`);
+  if (m.formats.length === 0 && t.formats.length > 0)
+    problems.push(`template ${t.id}: ${m.label} takes the photo's shape; list no formats`);
+  if (m.formats.length > 0 && t.formats.length === 0)
+    problems.push(`template ${t.id}: list the formats to offer (${m.label}: ${m.formats.join(", ")})`);
+  for (const f of t.formats)
+    if (m.formats.length > 0 && !m.formats.includes(f))
+      problems.push(`template ${t.id}: ${m.label} does not render ${f}`);
+  return problems;
+}
+
 export const catalogueSchema = z
   .object({ templates: z.array(templateSchema).min(1) })
-  .refine(
-    (c) => new Set(c.templates.map((t) => t.id)).size === c.templates.length,
-    "template ids must be unique",
-  );
+  .superRefine((c, ctx) => {
+    if (new Set(c.templates.map((t) => t.id)).size !== c.templates.length)
+      ctx.addIssue({ code: "custom", message: "template ids must be unique" });
+    for (const message of c.templates.flatMap(modelProblems)) ctx.addIssue({ code: "custom", message });
+  });
+
+/** What the seller orders of a template: a length and, when the model has formats, a format. */
+export interface Choice {
+  seconds: number;
+  format: Format | null;
+}
+
+/** The template's first length and format: what its buttons preselect and a repeat falls back to. */
+export function defaultChoice(t: Template): Choice {
+  return { seconds: t.durations[0]?.seconds ?? 0, format: t.formats[0] ?? null };
+}
+
+/**
+ * Credits one video of `seconds` costs with this template; undefined for a length it does not
+ * offer (e.g. one removed since an order was started).
+ */
+export function priceOf(t: Template, seconds: number): number | undefined {
+  return t.durations.find((d) => d.seconds === seconds)?.cost;
+}
+
+/** A format the template offers, or undefined. */
+export function offeredFormat(t: Template, format: string | null | undefined): Format | undefined {
+  return t.formats.find((f) => f === format);
+}
 
 export interface Catalogue {
   all: Template[];
   get(id: string): Template | undefined;
   name(t: Template, lang: Language): string;
+  /** The lowest price of any video, for "from N credits". */
+  cheapest(): number;
 }
 
 export function createCatalogue(input: unknown = raw): Catalogue {
   const { templates } = catalogueSchema.parse(input);
   const byId = new Map(templates.map((t) => [t.id, t]));
+  const cheapest = Math.min(...templates.flatMap((t) => t.durations.map((d) => d.cost)));
   return {
     all: templates,
     get: (id) => byId.get(id),
     name: (t, lang) => t.name[lang],
+    cheapest: () => cheapest,
   };
 }

@@ -1,7 +1,9 @@
 // A fake kie.ai that answers like the documented API (/work/shared/reference/kie-ai.md): envelopes
 // `{code,msg,data}` with HTTP 200 even for errors, market createTask/recordInfo with `resultJson` as
-// a JSON string, Veo generate/record-info with `successFlag`, the file stream upload host, the
-// credit endpoint and bearer auth. Each test picks the scenario of the tasks it creates.
+// a JSON string, each market model's own `input` checked as its page documents it (MARKET_MODELS
+// below; a bad length or format is refused with `code` 422), Veo generate/record-info with
+// `successFlag`, the file stream upload host, the credit endpoint and bearer auth. Each test picks
+// the scenario of the tasks it creates.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -135,13 +137,13 @@ export function createKieServer(options: FakeKieOptions = {}) {
 
   async function createTask(api: "market" | "veo", body: Record<string, unknown>, key: string) {
     const input = (api === "market" ? body.input : body) as Record<string, unknown> | undefined;
-    const imageUrls = (api === "market" ? input?.image_urls : body.imageUrls) as unknown;
+    const imageUrls = imagesOf(api, input ?? {});
     const task: FakeTask = {
       taskId: `${api === "veo" ? "veo_" : ""}task_${randomBytes(8).toString("hex")}`,
       api,
       model: String(body.model ?? ""),
       prompt: String(input?.prompt ?? ""),
-      imageUrls: Array.isArray(imageUrls) ? imageUrls.map(String) : [],
+      imageUrls,
       callBackUrl: typeof body.callBackUrl === "string" ? body.callBackUrl : undefined,
       body,
       key,
@@ -183,21 +185,11 @@ export function createKieServer(options: FakeKieOptions = {}) {
     "POST /api/v1/jobs/createTask": async (req, res, _url, key) => {
       const body = await readJson(req);
       const input = body?.input as Record<string, unknown> | undefined;
-      if (!body || typeof body.model !== "string" || !input || typeof input.prompt !== "string") {
-        return envelope(res, 422, "model and input.prompt are required");
+      if (!body || typeof body.model !== "string" || !input || typeof input !== "object") {
+        return envelope(res, 422, "model and input are required");
       }
-      if (!Array.isArray(input.image_urls) || input.image_urls.length === 0) {
-        return envelope(res, 422, "input.image_urls is required");
-      }
-      if (
-        input.aspect_ratio !== undefined &&
-        !["portrait", "landscape"].includes(String(input.aspect_ratio))
-      ) {
-        return envelope(res, 422, "aspect_ratio must be portrait or landscape");
-      }
-      if (input.n_frames !== undefined && typeof input.n_frames !== "string") {
-        return envelope(res, 422, "n_frames must be a string");
-      }
+      const refused = checkMarketInput(body.model, input);
+      if (refused) return envelope(res, 422, refused);
       const task = await createTask("market", body, key);
       envelope(res, 200, "success", { taskId: task.taskId });
     },
@@ -381,5 +373,156 @@ export function createKieServer(options: FakeKieOptions = {}) {
 }
 
 const failText = "Content policy violation: the image contains a real person";
+
+/** A field of a market model's `input`, as its documentation page describes it. */
+type Field = { required?: boolean } & (
+  | { kind: "text"; max: number }
+  | { kind: "url" }
+  | { kind: "urls"; min: number; max: number }
+  | { kind: "option"; values: readonly string[] }
+  | { kind: "flag" }
+);
+
+interface MarketModel {
+  fields: Record<string, Field>;
+  /** A rule between fields, e.g. "10 s is not rendered at 1080P"; returns the refusal. */
+  check?: (input: Record<string, unknown>) => string | null;
+}
+
+const prompt = (max: number): Field => ({ kind: "text", max, required: true });
+const oneImage: Field = { kind: "urls", min: 1, max: 1, required: true };
+const option = (...values: string[]): Field => ({ kind: "option", values });
+const flag: Field = { kind: "flag" };
+
+const sora = (extra: Record<string, Field> = {}): MarketModel => ({
+  fields: {
+    prompt: prompt(10_000),
+    image_urls: oneImage,
+    aspect_ratio: option("portrait", "landscape"),
+    n_frames: option("10", "15"),
+    remove_watermark: flag,
+    ...extra,
+  },
+});
+
+const hailuo23: MarketModel = {
+  fields: {
+    prompt: prompt(5000),
+    image_url: { kind: "url", required: true },
+    duration: option("6", "10"),
+    resolution: option("768P", "1080P"),
+  },
+  check: (i) =>
+    i.duration === "10" && i.resolution === "1080P" ? "10 seconds videos are not supported for 1080P" : null,
+};
+
+/**
+ * The image-to-video market models kie.ai documents (docs.kie.ai/market/<family>/<model>) and the
+ * `input` each takes. This is the fake's own reading of those pages, written apart from
+ * src/models, so the client is checked against the documentation rather than against itself.
+ * Fields a page does not list are refused: kie.ai is known to drop some silently, and a dropped
+ * length or format is a video the seller paid for and did not get — a test must see that.
+ */
+const MARKET_MODELS: Record<string, MarketModel> = {
+  "sora-2-image-to-video": sora(),
+  "sora-2-pro-image-to-video": sora({ size: option("standard", "high") }),
+  "kling-2.6/image-to-video": {
+    fields: {
+      prompt: prompt(1000),
+      image_urls: oneImage,
+      sound: { kind: "flag", required: true },
+      duration: { ...option("5", "10"), required: true },
+    },
+  },
+  "hailuo/02-image-to-video-standard": {
+    fields: {
+      prompt: prompt(1500),
+      image_url: { kind: "url", required: true },
+      end_image_url: { kind: "url" },
+      duration: option("6", "10"),
+      resolution: option("512P", "768P"),
+      prompt_optimizer: flag,
+    },
+  },
+  "hailuo/02-image-to-video-pro": {
+    fields: {
+      prompt: prompt(1500),
+      image_url: { kind: "url", required: true },
+      end_image_url: { kind: "url" },
+      prompt_optimizer: flag,
+    },
+  },
+  "hailuo/2-3-image-to-video-standard": hailuo23,
+  "hailuo/2-3-image-to-video-pro": hailuo23,
+  "bytedance/seedance-1.5-pro": {
+    fields: {
+      prompt: prompt(2000),
+      input_urls: { kind: "urls", min: 0, max: 2 },
+      aspect_ratio: option("1:1", "4:3", "3:4", "16:9", "9:16", "21:9"),
+      resolution: option("480p", "720p"),
+      duration: option("4", "8", "12"),
+      fixed_lens: flag,
+      generate_audio: flag,
+    },
+  },
+  "wan/2-6-image-to-video": {
+    fields: {
+      prompt: prompt(2000),
+      image_urls: oneImage,
+      duration: option("5", "10", "15"),
+      resolution: option("720p", "1080p"),
+      multi_shots: flag,
+    },
+  },
+};
+
+/** Why kie.ai would refuse this `input` for `model`, or null when it takes it. */
+function checkMarketInput(model: string, input: Record<string, unknown>): string | null {
+  const spec = MARKET_MODELS[model];
+  if (!spec) return `model ${model} is not supported`;
+  for (const [name, value] of Object.entries(input)) {
+    if (!(name in spec.fields)) return `input.${name} is not a parameter of ${model}`;
+    if (value === undefined || value === null) return `input.${name} must not be null`;
+  }
+  for (const [name, field] of Object.entries(spec.fields)) {
+    const value = input[name];
+    if (value === undefined) {
+      if (field.required) return `input.${name} is required`;
+      continue;
+    }
+    const wrong = checkField(name, field, value);
+    if (wrong) return wrong;
+  }
+  return spec.check?.(input) ?? null;
+}
+
+function checkField(name: string, field: Field, value: unknown): string | null {
+  const isUrl = (v: unknown) => typeof v === "string" && /^https?:\/\//.test(v);
+  switch (field.kind) {
+    case "text":
+      if (typeof value !== "string" || value.trim() === "") return `input.${name} must be a non-empty string`;
+      return value.length > field.max ? `input.${name} is longer than ${field.max} characters` : null;
+    case "url":
+      return isUrl(value) ? null : `input.${name} must be a URL`;
+    case "urls":
+      if (!Array.isArray(value) || !value.every(isUrl)) return `input.${name} must be a list of URLs`;
+      return value.length < field.min || value.length > field.max
+        ? `input.${name} takes ${field.min}–${field.max} URLs`
+        : null;
+    case "option":
+      return typeof value === "string" && field.values.includes(value)
+        ? null
+        : `input.${name} must be one of ${field.values.join(", ")}`;
+    case "flag":
+      return typeof value === "boolean" ? null : `input.${name} must be a boolean`;
+  }
+}
+
+/** The image URLs of a task, whatever the model calls the field. */
+function imagesOf(api: "market" | "veo", fields: Record<string, unknown>): string[] {
+  const raw = api === "veo" ? fields.imageUrls : (fields.image_urls ?? fields.input_urls ?? fields.image_url);
+  if (typeof raw === "string") return [raw];
+  return Array.isArray(raw) ? raw.map(String) : [];
+}
 
 export type FakeKie = ReturnType<typeof createKieServer>;

@@ -21,7 +21,9 @@ export async function reachConfirm(
   user.send(
     "Ceramic coffee mug, 350 ml, matte black. For coffee lovers: keeps heat for an hour, dishwasher safe, fits car holders. Price 990 rub.",
   );
-  user.tap(await user.next(hasButton(/b-roll/i), STEP_MS), /b-roll/i);
+  user.tap(await user.next(hasButton(/cinematic product shots/i), STEP_MS), /cinematic product shots/i);
+  // Veo renders vertical or horizontal: the template's format step.
+  user.tap(await user.next(hasButton(/vertical 9:16/i), STEP_MS), /vertical 9:16/i);
   await user.next(/wishes/i, STEP_MS);
   user.send("-");
   user.tap(await user.next(hasButton(/^\s*1\s*$/), STEP_MS), /^\s*1\s*$/);

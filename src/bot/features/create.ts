@@ -1,4 +1,6 @@
-// The create flow: photo → description → template → wishes (or own prompt) → count → confirm.
+// The create flow: photo → description → template [→ length → format] → wishes (or own prompt) →
+// count → confirm. Length and format are asked only when the template offers more than one; their
+// price (per length) is what the count step, the affordable counts and the charge use.
 // State lives in the session (database); the step buttons carry the flow number so a button of an
 // older flow answers "outdated"; Confirm derives idempotency keys from the confirmation message so
 // a double tap, a replayed callback or a retry creates each job once.
@@ -6,9 +8,10 @@ import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import type { Message } from "grammy/types";
 import type { NewJob } from "../../db/store.ts";
 import type { Job } from "../../db/types.ts";
+import type { Format } from "../../models/index.ts";
 import type { KeyAvailability } from "../../queue/types.ts";
-import type { Template } from "../../templates/index.ts";
-import { BUY_CALLBACK, type Callback, decode, encode } from "../callbacks.ts";
+import { defaultChoice, offeredFormat, priceOf, type Template } from "../../templates/index.ts";
+import { BUY_CALLBACK, type Callback, decode, encode, type FormatName } from "../callbacks.ts";
 import type { BotContext, Step } from "../context.ts";
 import { esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
@@ -29,6 +32,34 @@ export const LIMITS = {
 
 /** Limits and lengths are printed as plain digits: Fluent would group them ("3,000", "3 000"). */
 const num = (n: number) => String(n);
+
+/** Formats by the name buttons and texts use. */
+const FORMAT_NAMES: Record<Format, FormatName> = {
+  "9:16": "vertical",
+  "16:9": "horizontal",
+  "1:1": "square",
+};
+const formatByName = (name: FormatName) =>
+  (Object.keys(FORMAT_NAMES) as Format[]).find((f) => FORMAT_NAMES[f] === name);
+
+/** One video as the seller has chosen it so far: its length, format and price in credits. */
+interface Order {
+  seconds: number;
+  format: Format | null;
+  cost: number;
+}
+
+/**
+ * The draft's length and format, or the template's first ones for what the draft does not name
+ * (a session started before this choice existed, or a choice the template no longer offers).
+ * Every screen and the charge read the order through here, so what is shown is what is charged.
+ */
+function orderOf(draft: BotContext["session"]["draft"], t: Template): Order {
+  const first = defaultChoice(t);
+  const seconds = draft.seconds !== undefined && priceOf(t, draft.seconds) ? draft.seconds : first.seconds;
+  const format = offeredFormat(t, draft.format) ?? first.format;
+  return { seconds, format, cost: priceOf(t, seconds) ?? 0 };
+}
 
 /** "1", "1 or 3", "1, 3 or 5". */
 function orList(ctx: BotContext, xs: readonly number[]): string {
@@ -69,6 +100,10 @@ export function expectedText(ctx: BotContext, step: Step): string {
       return ctx.t("desc-expected", d);
     case "template":
       return ctx.t("tpl-expected");
+    case "duration":
+      return ctx.t("dur-expected");
+    case "format":
+      return ctx.t("fmt-expected");
     case "wishes":
       return ctx.t("wishes-expected", { max: num(LIMITS.wishesMax) });
     case "own_prompt":
@@ -103,15 +138,46 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     for (const t of catalogue.all)
       kb.text(catalogue.name(t, lang(ctx)), encode({ a: "tpl", flow: flow(ctx), id: t.id })).row();
     const list = catalogue.all
-      .map((t) =>
-        ctx.t("tpl-line", {
+      .map((t) => {
+        const costs = t.durations.map((d) => d.cost);
+        return ctx.t("tpl-line", {
           name: esc(catalogue.name(t, lang(ctx))),
           description: esc(t.description[lang(ctx)]),
-          n: t.cost,
-        }),
-      )
+          seconds: orList(
+            ctx,
+            t.durations.map((d) => d.seconds).sort((a, b) => a - b),
+          ),
+          n: Math.min(...costs),
+          from: costs.some((c) => c !== costs[0]) ? "yes" : "no",
+        });
+      })
       .join("\n\n");
     return { text: ctx.t("tpl-ask", { list }), keyboard: cancelRow(ctx, kb) };
+  }
+  /** The template's lengths, each with its price. */
+  function durationScreen(ctx: BotContext, t: Template): Screen {
+    const kb = new InlineKeyboard();
+    for (const d of t.durations)
+      kb.text(
+        ctx.t("btn-duration", { seconds: num(d.seconds), n: d.cost }),
+        encode({ a: "dur", flow: flow(ctx), s: d.seconds }),
+      ).row();
+    return {
+      text: ctx.t("dur-ask", { template: esc(catalogue.name(t, lang(ctx))) }),
+      keyboard: cancelRow(ctx, kb),
+    };
+  }
+  function formatScreen(ctx: BotContext, t: Template): Screen {
+    const kb = new InlineKeyboard();
+    for (const f of t.formats)
+      kb.text(
+        ctx.t("btn-format", { format: FORMAT_NAMES[f] }),
+        encode({ a: "fmt", flow: flow(ctx), f: FORMAT_NAMES[f] }),
+      ).row();
+    return {
+      text: ctx.t("fmt-ask", { template: esc(catalogue.name(t, lang(ctx))) }),
+      keyboard: cancelRow(ctx, kb),
+    };
   }
   const wishesScreen = (ctx: BotContext): Screen => ({
     text: ctx.t("wishes-ask"),
@@ -137,9 +203,9 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       keyboard: cancelRow(ctx, kb),
     };
   }
-  /** The counts of `t` the balance pays for, e.g. [1, 3] with 4 credits at 1 credit a video. */
+  /** The counts of the order the balance pays for, e.g. [1, 3] with 4 credits at 1 credit a video. */
   const affordable = (ctx: BotContext, t: Template) =>
-    LIMITS.counts.filter((n) => n * t.cost <= ctx.user.credits);
+    LIMITS.counts.filter((n) => n * orderOf(ctx.session.draft, t).cost <= ctx.user.credits);
 
   function countScreen(ctx: BotContext, t: Template): Screen {
     const kb = new InlineKeyboard();
@@ -152,17 +218,21 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
         ? ctx.t("count-balance-none", { n: ctx.user.credits })
         : ctx.t("count-balance", { n: ctx.user.credits, counts: orList(ctx, covered), most });
     if (covered.length < LIMITS.counts.length) kb.text(ctx.t("btn-buy"), BUY_CALLBACK).row();
-    return { text: `${ctx.t("count-ask", { n: t.cost })}\n\n${balance}`, keyboard: cancelRow(ctx, kb) };
+    const { cost } = orderOf(ctx.session.draft, t);
+    return { text: `${ctx.t("count-ask", { n: cost })}\n\n${balance}`, keyboard: cancelRow(ctx, kb) };
   }
   function confirmScreen(ctx: BotContext, t: Template, count: number): Screen {
     const kb = new InlineKeyboard()
       .text(ctx.t("btn-confirm"), encode({ a: "confirm", flow: flow(ctx) }))
       .row();
+    const o = orderOf(ctx.session.draft, t);
     return {
       text: ctx.t("confirm", {
         template: esc(catalogue.name(t, lang(ctx))),
+        seconds: num(o.seconds),
+        format: o.format ? FORMAT_NAMES[o.format] : "photo",
         count,
-        total: t.cost * count,
+        total: o.cost * count,
         n: ctx.user.credits,
       }),
       keyboard: cancelRow(ctx, kb),
@@ -179,8 +249,26 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     await ctx.answerCallbackQuery({ text: ctx.t("outdated") });
   }
 
-  /** Goes from a chosen template to its next step. */
+  /** Goes from a chosen template to its next step: its length, when it offers several. */
   async function afterTemplate(ctx: BotContext, t: Template): Promise<void> {
+    if (t.durations.length > 1) {
+      ctx.session.step = "duration";
+      return show(ctx, durationScreen(ctx, t));
+    }
+    return afterDuration(ctx, t);
+  }
+
+  /** From the length to the format, when the template offers several. */
+  async function afterDuration(ctx: BotContext, t: Template): Promise<void> {
+    if (t.formats.length > 1) {
+      ctx.session.step = "format";
+      return show(ctx, formatScreen(ctx, t));
+    }
+    return afterChoice(ctx, t);
+  }
+
+  /** With length and format settled: the own prompt, the wishes or the count. */
+  async function afterChoice(ctx: BotContext, t: Template): Promise<void> {
     if (t.kind === "own") {
       ctx.session.step = "own_prompt";
       return show(ctx, ownScreen(ctx));
@@ -213,6 +301,8 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       case "repeat":
         return repeat(ctx, cb.job);
       case "tpl":
+      case "dur":
+      case "fmt":
       case "skip":
       case "own":
       case "count":
@@ -239,10 +329,17 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     // A template removed from the catalogue since: choose another one for the same product.
     if (!t || (t.kind === "own" && !job.ownPrompt)) return again(ctx, jobId);
     await ctx.answerCallbackQuery();
+    // The same length and format, while the template still offers them (priced as it is today).
+    const { seconds, format } = orderOf(
+      { seconds: job.durationSeconds ?? undefined, format: job.aspectRatio },
+      t,
+    );
     startFlow(ctx, "confirm", {
       photoFileId: job.photoFileId,
       productText: job.productText,
       template: t.id,
+      seconds,
+      format,
       wishes: job.wishes,
       ...(t.kind === "own" && job.ownPrompt ? { ownPrompt: job.ownPrompt } : {}),
       count: 1,
@@ -259,8 +356,28 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
         const t = catalogue.get(cb.id);
         if (!t || s.step === "photo" || s.step === "description") return outdated(ctx);
         await ctx.answerCallbackQuery();
-        s.draft = { photoFileId: s.draft.photoFileId, productText: s.draft.productText, template: t.id };
+        s.draft = {
+          photoFileId: s.draft.photoFileId,
+          productText: s.draft.productText,
+          template: t.id,
+          ...defaultChoice(t),
+        };
         return afterTemplate(ctx, t);
+      }
+      case "dur": {
+        const t = currentTemplate(ctx);
+        if (s.step !== "duration" || !t || !priceOf(t, cb.s)) return outdated(ctx);
+        await ctx.answerCallbackQuery();
+        s.draft.seconds = cb.s;
+        return afterDuration(ctx, t);
+      }
+      case "fmt": {
+        const t = currentTemplate(ctx);
+        const format = t ? offeredFormat(t, formatByName(cb.f)) : undefined;
+        if (s.step !== "format" || !t || !format) return outdated(ctx);
+        await ctx.answerCallbackQuery();
+        s.draft.format = format;
+        return afterChoice(ctx, t);
       }
       case "skip": {
         const t = currentTemplate(ctx);
@@ -312,6 +429,7 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     // Asked before anything is charged: an order that cannot be rendered is refused, not paid and refunded.
     const ready = await queue.availability();
     if (!ready.ok) return notReady(ctx, ready);
+    const order = orderOf(s.draft, t);
     const jobs: NewJob[] = Array.from({ length: count }, (_, i) => ({
       chatId,
       template: t.id,
@@ -321,7 +439,9 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       productText: s.draft.productText ?? "",
       wishes: s.draft.wishes ?? null,
       ownPrompt: t.kind === "own" ? (s.draft.ownPrompt ?? null) : null,
-      cost: t.cost,
+      durationSeconds: order.seconds,
+      aspectRatio: order.format,
+      cost: order.cost,
       idempotencyKey: `${batch}:${i}`,
       batchKey: batch,
     }));
@@ -351,7 +471,7 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       });
     }
     await ctx.answerCallbackQuery();
-    if (res.created) deps.metrics.creditsCharged.inc(t.cost * count);
+    if (res.created) deps.metrics.creditsCharged.inc(order.cost * count);
     s.step = null;
     s.draft = {};
     ctx.user.credits = res.balance;

@@ -43,7 +43,7 @@ export async function termsScreen(ctx: BotContext, deps: FeatureDeps): Promise<S
 /** /terms: what is sold and how credits work, with the documents that exist. */
 function fullTermsScreen(ctx: BotContext, deps: FeatureDeps): Screen {
   const { offerUrl, privacyUrl } = deps.config.bot;
-  const cheapest = Math.min(...deps.catalogue.all.map((t) => t.cost));
+  const cheapest = deps.catalogue.cheapest();
   const text = [
     ctx.t("terms-full", { n: cheapest }),
     ...(offerUrl ? [ctx.t("terms-offer", { url: offerUrl })] : []),

@@ -4,6 +4,7 @@ credits = { $n ->
     [one] { $n } credit
    *[other] { $n } credits
 }
+credits-from = from { credits }
 
 ## Commands (the command list in the Telegram menu)
 cmd-start = Start and main menu
@@ -62,10 +63,10 @@ help =
 
     1. Send a photo of the product (JPG, PNG or WebP up to 20 MB).
     2. Describe the product: what it is, for whom, its benefits.
-    3. Pick a template: a UGC blogger, an ad B-roll or your own prompt.
+    3. Pick a template (UGC blogger, voice-over ad, cinematic product shots, product in motion or your own prompt) and, where it offers several, the length and format.
     4. Confirm — the video arrives in this chat in a few minutes.
 
-    One video costs the template's price in credits. If a video fails, the credits come back automatically.
+    One video costs the template's price in credits for the length you pick. If a video fails, the credits come back automatically.
     /menu — main menu, /cancel — leave the current step, /lang — language, /terms — terms, /paysupport — help with a payment.
 support = Questions, ideas or problems? Write to support: { $url }
 support-none = Questions, ideas or problems? Reply here with /help, the owner reads the logs.
@@ -102,8 +103,33 @@ tpl-ask =
     <b>Step 3 of 5 — template</b>
 
     { $list }
-tpl-line = <b>{ $name }</b> — { $description } ({ credits })
+tpl-line = <b>{ $name }</b> — { $description } ({ $seconds } s, { $from ->
+    [yes] { credits-from }
+   *[no] { credits }
+})
 tpl-expected = Please pick a template with the buttons above.
+dur-ask =
+    <b>Step 3 of 5 — length</b>
+
+    “{ $template }”: how long should the video be? Prices are per video.
+btn-duration = { $seconds } s · { credits }
+dur-expected = Please choose the length with the buttons above.
+fmt-ask =
+    <b>Step 3 of 5 — format</b>
+
+    “{ $template }”: which format do you need? Vertical suits the product card, Reels and Stories; horizontal suits YouTube and websites.
+btn-format = { $format ->
+    [vertical] 📱 Vertical 9:16
+    [horizontal] 🖥 Horizontal 16:9
+   *[square] ⬜ Square 1:1
+}
+fmt-expected = Please choose the format with the buttons above.
+format-name = { $format ->
+    [vertical] vertical 9:16
+    [horizontal] horizontal 16:9
+    [square] square 1:1
+   *[photo] as your photo
+}
 wishes-ask =
     <b>Step 4 of 5 — wishes</b>
 
@@ -148,6 +174,8 @@ confirm =
     <b>Check and confirm</b>
 
     Template: <b>{ $template }</b>
+    Length: <b>{ $seconds } s</b>
+    Format: <b>{ format-name }</b>
     Videos: <b>{ $count }</b>
     Total: <b>{ $total ->
         [one] { $total } credit

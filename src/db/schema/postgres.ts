@@ -62,6 +62,10 @@ export const jobs = pgTable(
     productText: text("product_text").notNull().default(""),
     wishes: text("wishes"),
     ownPrompt: text("own_prompt"),
+    /** Length the seller bought (seconds); null: the template's default, for jobs from before the choice. */
+    durationSeconds: integer("duration_seconds"),
+    /** Format the seller bought ("9:16", "16:9", "1:1"); null: the template's default. */
+    aspectRatio: text("aspect_ratio"),
     generatedPrompt: text("generated_prompt"),
     provider: text("provider"),
     providerTaskId: text("provider_task_id"),

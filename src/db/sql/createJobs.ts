@@ -32,8 +32,8 @@ with u as materialized (
 want as (
   select * from json_to_recordset($2::json) as w(
     ord int, chat_id bigint, template text, model text, language text, photo_file_id text,
-    photo_path text, product_text text, wishes text, own_prompt text, cost int,
-    idempotency_key text, batch_key text)
+    photo_path text, product_text text, wishes text, own_prompt text, duration_seconds int,
+    aspect_ratio text, cost int, idempotency_key text, batch_key text)
 ),
 found as materialized (
   select j.* from jobs j where j.idempotency_key in (select idempotency_key from want)
@@ -45,11 +45,11 @@ go as materialized (
 ),
 ins as (
   insert into jobs (user_id, chat_id, template, model, language, photo_file_id, photo_path,
-    product_text, wishes, own_prompt, credits_charged, idempotency_key, batch_key, run_at,
-    created_at, updated_at)
+    product_text, wishes, own_prompt, duration_seconds, aspect_ratio, credits_charged, idempotency_key,
+    batch_key, run_at, created_at, updated_at)
   select $1::bigint, w.chat_id, w.template, w.model, w.language, w.photo_file_id, w.photo_path,
-    w.product_text, w.wishes, w.own_prompt, w.cost, w.idempotency_key, w.batch_key, $3::timestamptz,
-    $3::timestamptz, $3::timestamptz
+    w.product_text, w.wishes, w.own_prompt, w.duration_seconds, w.aspect_ratio, w.cost, w.idempotency_key,
+    w.batch_key, $3::timestamptz, $3::timestamptz, $3::timestamptz
   from want w, go
   order by w.ord
   returning *
@@ -104,6 +104,8 @@ export async function createJobsPostgres(
     product_text: j.productText,
     wishes: j.wishes ?? null,
     own_prompt: j.ownPrompt ?? null,
+    duration_seconds: j.durationSeconds ?? null,
+    aspect_ratio: j.aspectRatio ?? null,
     cost: j.cost,
     idempotency_key: j.idempotencyKey,
     batch_key: j.batchKey ?? null,

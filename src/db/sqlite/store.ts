@@ -164,8 +164,9 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
       .pluck(),
     insertJob: raw.prepare(
       `insert into jobs (user_id, chat_id, template, model, language, photo_file_id, photo_path, product_text, wishes,
-        own_prompt, credits_charged, idempotency_key, batch_key, run_at, created_at, updated_at)
-      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`,
+        own_prompt, duration_seconds, aspect_ratio, credits_charged, idempotency_key, batch_key, run_at, created_at,
+        updated_at)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`,
     ),
     insertLedger: raw.prepare(
       `insert into credit_ledger (user_id, delta, balance_after, reason, job_id, payment_id, reference, note, created_at)
@@ -259,6 +260,8 @@ function createSqliteStore(raw: Database.Database, opts: SqliteStoreOptions): St
           j.productText,
           j.wishes ?? null,
           j.ownPrompt ?? null,
+          j.durationSeconds ?? null,
+          j.aspectRatio ?? null,
           j.cost,
           j.idempotencyKey,
           j.batchKey ?? null,

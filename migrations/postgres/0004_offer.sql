@@ -28,8 +28,29 @@ CREATE TABLE "promo_redemptions" (
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "templates" (
+	"id" text PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"name_ru" text NOT NULL,
+	"name_en" text NOT NULL,
+	"description_ru" text NOT NULL,
+	"description_en" text NOT NULL,
+	"model" text NOT NULL,
+	"durations" text NOT NULL,
+	"formats" text NOT NULL,
+	"ask_wishes" boolean NOT NULL,
+	"instructions" text NOT NULL,
+	"fallback_prompt" text NOT NULL,
+	"position" integer NOT NULL,
+	"enabled" boolean DEFAULT true NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
+	"updated_by" text NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "promo_redemptions" ADD CONSTRAINT "promo_redemptions_promo_id_promo_codes_id_fk" FOREIGN KEY ("promo_id") REFERENCES "public"."promo_codes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "promo_redemptions" ADD CONSTRAINT "promo_redemptions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "promo_codes_code_uq" ON "promo_codes" USING btree ("code");--> statement-breakpoint
 CREATE UNIQUE INDEX "promo_redemptions_promo_user_uq" ON "promo_redemptions" USING btree ("promo_id","user_id");--> statement-breakpoint
-CREATE INDEX "promo_redemptions_user_idx" ON "promo_redemptions" USING btree ("user_id");
+CREATE INDEX "promo_redemptions_user_idx" ON "promo_redemptions" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "templates_position_idx" ON "templates" USING btree ("position");

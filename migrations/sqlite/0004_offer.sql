@@ -32,4 +32,25 @@ CREATE TABLE `promo_redemptions` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `promo_redemptions_promo_user_uq` ON `promo_redemptions` (`promo_id`,`user_id`);--> statement-breakpoint
-CREATE INDEX `promo_redemptions_user_idx` ON `promo_redemptions` (`user_id`);
+CREATE INDEX `promo_redemptions_user_idx` ON `promo_redemptions` (`user_id`);--> statement-breakpoint
+CREATE TABLE `templates` (
+	`id` text PRIMARY KEY NOT NULL,
+	`kind` text NOT NULL,
+	`name_ru` text NOT NULL,
+	`name_en` text NOT NULL,
+	`description_ru` text NOT NULL,
+	`description_en` text NOT NULL,
+	`model` text NOT NULL,
+	`durations` text NOT NULL,
+	`formats` text NOT NULL,
+	`ask_wishes` integer NOT NULL,
+	`instructions` text NOT NULL,
+	`fallback_prompt` text NOT NULL,
+	`position` integer NOT NULL,
+	`enabled` integer DEFAULT true NOT NULL,
+	`revision` integer DEFAULT 1 NOT NULL,
+	`updated_by` text NOT NULL,
+	`updated_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `templates_position_idx` ON `templates` (`position`);
