@@ -66,8 +66,10 @@ describe("neurocards costs", () => {
     expect((await cli("list")).out).toBe(
       "sora-2-image-to-video\t2.5 ⭐\tper second\tby cli\nveo3\t0.4 USD\tper video\tby cli",
     );
-    // A per-second price needs the video's length: until jobs record one, it is not guessed.
-    expect((await cli("margin", "--days", "7")).out).toContain("no cost recorded for: sora-2-image-to-video");
+    // A job without a recorded length was rendered at the model's first one: Sora 2's 10 s.
+    expect((await cli("margin", "--days", "7")).out).toContain(
+      "ugc\t1 made\trevenue 50 ⭐\tcost 25 ⭐\tmargin 25 ⭐ (50%)",
+    );
     await cli("set", "sora-2-image-to-video", "20", "XTR");
     expect((await cli("margin", "--days", "7")).out).toContain(
       "ugc\t1 made\trevenue 50 ⭐\tcost 20 ⭐\tmargin 30 ⭐ (60%)",

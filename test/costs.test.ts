@@ -206,5 +206,30 @@ for (const factory of storeFactories()) {
       const future = { from: new Date(Date.now() + 60_000), to: new Date(Date.now() + 120_000) };
       expect((await ops.margin(future)).templates).toEqual([]);
     });
+
+    it("charges a per-second price by each video's own length, the model's first for jobs without one", async () => {
+      await ops.set(
+        { model: "kling-2.6/image-to-video", amount: "0.5", currency: "XTR", unit: "second" },
+        owner,
+      );
+      const { user } = await store.getOrCreateUser({ tgId: 502 });
+      await store.addCredits({ userId: user.id, amount: 5, reason: "admin_grant", reference: "t-502" });
+      for (const [key, seconds] of [
+        ["k5", 5],
+        ["k10", 10],
+        ["knull", null],
+      ] as const) {
+        const r = await store.createJobAndConsumeCredit(user.id, {
+          ...job(key, "kling", "kling-2.6/image-to-video"),
+          durationSeconds: seconds,
+        });
+        if (!r.ok) throw new Error("job refused");
+        await store.updateJobStatus(r.job.id, "processing");
+        await store.updateJobStatus(r.job.id, "succeeded");
+      }
+      const kling = (await ops.margin()).templates.find((t) => t.template === "kling");
+      // 5 s + 10 s + Kling's first length (5 s), at 0.5 Stars a second.
+      expect(kling).toMatchObject({ videos: 3, cost: [{ currency: "XTR", amount: 10 }], uncosted: 0 });
+    });
   });
 }

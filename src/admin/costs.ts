@@ -13,6 +13,7 @@ import type { CostsRepo, MarginFigures } from "../db/ops/costs.ts";
 import type { Actor, ModelCost } from "../db/types.ts";
 import { actorLabel } from "../db/util.ts";
 import type { Logger } from "../logger.ts";
+import { models } from "../models/index.ts";
 import { currencyExponent } from "../payments/packages.ts";
 
 export const COST_LIMITS = {
@@ -170,7 +171,10 @@ export interface CostInput {
 export interface CostOperationsDeps {
   repo: CostsRepo;
   logger: Logger;
-  /** A model's length for jobs that recorded none (per-second prices). */
+  /**
+   * A model's length for jobs that recorded none (per-second prices). Default: the model's first
+   * length (src/models), which is what such a job was rendered with.
+   */
   defaultSeconds?: (model: string) => number | undefined;
   now?: () => Date;
 }
@@ -178,7 +182,7 @@ export interface CostOperationsDeps {
 export function createCostOperations(deps: CostOperationsDeps) {
   const { repo, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const defaultSeconds = deps.defaultSeconds ?? (() => undefined);
+  const defaultSeconds = deps.defaultSeconds ?? ((model: string) => models.get(model)?.durations[0]);
 
   return {
     list: (): Promise<ModelCost[]> => repo.list(),

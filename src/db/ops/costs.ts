@@ -56,12 +56,13 @@ export function* removeModelCost(model: string): Op<boolean> {
  */
 export function* marginFigures(range?: { from: Date; to: Date }): Op<MarginFigures> {
   const within = range ? sql`and created_at >= ${range.from} and created_at < ${range.to}` : sql``;
-  const made = (yield* rows(sql`select template, model, count(*) as n, sum(credits_charged) as credits
+  const made = (yield* rows(sql`select template, model, duration_seconds as seconds, count(*) as n,
+      sum(credits_charged) as credits
     from jobs where status = 'succeeded' ${within}
-    group by template, model order by template, model`)).map((r) => ({
+    group by template, model, duration_seconds order by template, model, duration_seconds`)).map((r) => ({
     template: String(r.template),
     model: String(r.model),
-    seconds: null,
+    seconds: r.seconds === null || r.seconds === undefined ? null : num(r.seconds),
     videos: num(r.n),
     credits: num(r.credits),
   }));

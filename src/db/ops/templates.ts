@@ -56,7 +56,8 @@ export function* seedTemplates(rows: readonly NewTemplateRow[], now: Date): Op<n
   if (num(r?.n) > 0) return 0;
   let written = 0;
   for (const t of rows) {
-    written += yield* run(sql`insert into templates (id, kind, name_ru, name_en, description_ru, description_en,
+    written +=
+      yield* run(sql`insert into templates (id, kind, name_ru, name_en, description_ru, description_en,
         model, durations, formats, ask_wishes, instructions, fallback_prompt, position, enabled, revision,
         updated_by, updated_at)
       values (${t.id}, ${t.kind}, ${t.nameRu}, ${t.nameEn}, ${t.descriptionRu}, ${t.descriptionEn}, ${t.model},
@@ -72,7 +73,12 @@ export function* saveTemplate(t: NewTemplateRow, now: Date): Op<TemplateRow> {
   return yield* upsert(t, now);
 }
 
-export function* setTemplateEnabled(id: string, enabled: boolean, by: string, now: Date): Op<TemplateRow | null> {
+export function* setTemplateEnabled(
+  id: string,
+  enabled: boolean,
+  by: string,
+  now: Date,
+): Op<TemplateRow | null> {
   return yield* first(
     sql`update templates set enabled = ${enabled}, revision = revision + 1, updated_by = ${by}, updated_at = ${now}
       where id = ${id} returning *`,
