@@ -12,6 +12,7 @@ import type { Config } from "./config/index.ts";
 import { createStore } from "./db/index.ts";
 import { costsRepo } from "./db/ops/costs.ts";
 import { promoRepo } from "./db/ops/promo.ts";
+import { templatesRepo } from "./db/ops/templates.ts";
 import type { Store } from "./db/store.ts";
 import { createGeneration, type GenerationDeps, type GenerationOptions } from "./generation/index.ts";
 import { reportProviders } from "./generation/readiness.ts";
@@ -31,7 +32,7 @@ import type { WorkerInfo } from "./queue/worker.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
 import { createTelegram } from "./telegram/index.ts";
-import { createCatalogue } from "./templates/index.ts";
+import { openLiveCatalogue } from "./templates/live.ts";
 import { SHUTDOWN } from "./timing/index.ts";
 
 export interface AppOptions {
@@ -112,7 +113,13 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const mode = opts.mode ?? "all";
   const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
   const metrics = createMetrics();
-  const catalogue = createCatalogue();
+  // Seeded from the built-in catalogue on the first start, then the owner's (src/templates).
+  const catalogue = await openLiveCatalogue({ repo: templatesRepo(store.driver), logger }).catch(
+    async (err: unknown) => {
+      await store.close();
+      throw err;
+    },
+  );
   const storage = createStorage(config, logger);
   const telegram = createTelegram({ config, store, logger });
   const queue = createJobQueue({ config, store, logger, metrics, telegram, storage, catalogue });

@@ -110,6 +110,11 @@ export function createBot(deps: BotDeps) {
     }),
   );
   bot.use(loadUser(fd));
+  // The owner's template edits reach the next update: one small query when nothing changed.
+  bot.use(async (_ctx, next) => {
+    await deps.catalogue.refresh();
+    await next();
+  });
   bot.use(i18n.middleware());
   bot.use(chatMember(fd));
   bot.use(blockedGate());

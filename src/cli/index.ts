@@ -20,6 +20,7 @@ import {
 import { registerPromoCommands } from "./promo.ts";
 import { registerRunCommands } from "./run.ts";
 import { registerServiceCommands } from "./service.ts";
+import { registerTemplateCommands } from "./templates.ts";
 import { registerUpdate } from "./update.ts";
 
 /**
@@ -70,6 +71,7 @@ export function buildProgram(io: CliIo): Command {
   registerAdminCommands(program, io);
   registerPromoCommands(program, io);
   registerCostCommands(program, io);
+  registerTemplateCommands(program, io);
   registerDataCommands(program, io);
   registerServiceCommands(program, io);
   registerUpdate(program, io);
