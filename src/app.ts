@@ -5,13 +5,18 @@
 // anything points at them) → workers → Telegram polling last (users' taps need all of the above).
 // Stop order is the reverse where it matters: polling stops first so no new jobs arrive, workers
 // get a grace period to reach a safe point, then the HTTP server and the database close.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createAdminFeature, createBroadcasts, createCostOperations } from "./admin/index.ts";
+import { createAdminOperations } from "./admin/operations.ts";
 import { startBackupSchedule } from "./backup/index.ts";
 import { createBot } from "./bot/index.ts";
 import type { Config } from "./config/index.ts";
+import type { ConsoleDeps, ConsoleHandler } from "./console/index.ts";
+import { createConsoleLinks } from "./console/login.ts";
 import { createStore } from "./db/index.ts";
 import { costsRepo } from "./db/ops/costs.ts";
 import { promoRepo } from "./db/ops/promo.ts";
+import { supportRepo } from "./db/ops/support.ts";
 import { templatesRepo } from "./db/ops/templates.ts";
 import type { Store } from "./db/store.ts";
 import { createGeneration, type GenerationDeps, type GenerationOptions } from "./generation/index.ts";
@@ -25,12 +30,14 @@ import {
   createPaymentsService,
   createStarsReconciler,
 } from "./payments/index.ts";
+import { createPhotoCheck } from "./photo-check/index.ts";
 import { createPromoFeature, createPromoOperations } from "./promo/index.ts";
 import { createQueue, type QueueOptions } from "./queue/index.ts";
 import type { QueueHandle } from "./queue/types.ts";
 import type { WorkerInfo } from "./queue/worker.ts";
 import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
+import { createSupportFeature } from "./support/index.ts";
 import { createTelegram } from "./telegram/index.ts";
 import { openLiveCatalogue } from "./templates/live.ts";
 import { SHUTDOWN } from "./timing/index.ts";
@@ -109,6 +116,18 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   };
 }
 
+/**
+ * The console is loaded on its first request: a bot whose owner never opens it does not hold its
+ * pages, texts and chart assets in memory.
+ */
+function lazyConsole(deps: ConsoleDeps) {
+  let handler: Promise<ConsoleHandler> | undefined;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    handler ??= import("./console/index.ts").then((m) => m.createConsole(deps));
+    await (await handler)(req, res);
+  };
+}
+
 export async function createApp(config: Config, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const mode = opts.mode ?? "all";
   const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
@@ -137,17 +156,28 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const promos = promoRepo(store.driver);
   const promoOperations = createPromoOperations({ repo: promos, logger });
   const costs = createCostOperations({ repo: costsRepo(store.driver), logger });
+  const consoleLinks = createConsoleLinks({ config, driver: store.driver });
   const bot = broadcasts
     ? createBot({
         ...base,
         catalogue,
         queue,
+        photoCheck: createPhotoCheck({ config, api: telegram.api, logger, metrics }),
         early: [gate.composer],
         beforeStart: [createPromoFeature({ config, repo: promos, logger })],
         ingest: (updates, o) => gate.intake.save(updates, o),
+        ungated: [createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) })],
         features: [
           createPaymentsFeature({ ...base, service: payments }),
-          createAdminFeature({ ...base, queue, broadcasts, payments, promos: promoOperations, costs }),
+          createAdminFeature({
+            ...base,
+            queue,
+            broadcasts,
+            payments,
+            promos: promoOperations,
+            costs,
+            consoleLink: consoleLinks.issue,
+          }),
         ],
       })
     : undefined;
@@ -159,7 +189,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     logger,
     health: {
       database: () => store.ping(),
-      storage: async () => (await storage.freeBytes()) > 0,
+      storage: () => storage.healthy(),
       // Updates flow when polling runs; in webhook mode Telegram pushes them, and a worker has none.
       polling: () => !bot || Boolean(config.telegram.webhook) || bot.isPolling(),
     },
@@ -170,6 +200,17 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     },
     // Webhook mode (WEBHOOK_URL) instead of polling: the route exists only then.
     webhook: bot && config.telegram.webhook ? bot.handleWebhookUpdate : undefined,
+    // Served by the process that polls, where its links point and broadcasts are sent.
+    console: broadcasts
+      ? lazyConsole({
+          config,
+          store,
+          logger,
+          catalogue,
+          storage,
+          ops: createAdminOperations({ ...base, queue, payments, api: telegram.api, broadcasts }),
+        })
+      : undefined,
   });
   const sweeper = createRetentionSweeper({ config, store, storage, logger, telegram });
 
@@ -195,6 +236,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     await step("backups", () => stopBackups?.());
     await step("workers", () => queue.stop(opts.stopGraceMs));
     await step("http", () => http.close());
+    await step("storage", () => storage.close());
     await step("database", () => store.close());
   }
 

@@ -43,6 +43,12 @@ export function createMetrics() {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),
+    photoChecks: new Counter({
+      name: "neurocards_photo_checks_total",
+      help: "Product photos checked before an order: ok, problems found, or skipped (no OpenAI, too large, an error)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
     creditsCharged: new Counter({
       name: "neurocards_credits_charged_total",
       help: "Credits consumed by jobs",

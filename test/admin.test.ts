@@ -64,6 +64,7 @@ describe("admin panel", () => {
       "adm:bc",
       "adm:fid",
       "adm:promo",
+      "adm:console",
       "adm:stats",
     ]);
   });
@@ -99,6 +100,15 @@ describe("admin panel", () => {
     expect(panel.text).toContain("· ugc: 2 videos · revenue 90 ⭐ · cost 30 ⭐ · margin 60 ⭐ (67%)");
     expect(panel.text).toContain("· broll: 1 video · revenue 45 ⭐ · cost none · margin —");
     expect(panel.text).toContain("⚠️ No cost recorded for veo3_fast");
+  });
+
+  it("/console without PUBLIC_BASE_URL tells the admin which setting the console needs; no link", async () => {
+    h = await startPaymentsBot();
+    const { admin, panel } = await openAdmin();
+    admin.tap(panel, "adm:console");
+    const m = await admin.next("PUBLIC_BASE_URL");
+    expect(m.text).toContain("Set PUBLIC_BASE_URL (for example https://bot.example.com) in .env");
+    expect(m.text).not.toContain("/console/login/");
   });
 
   it("finds a user by Telegram id or @username and shows balance, ledger, jobs and payments", async () => {

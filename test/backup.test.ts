@@ -15,6 +15,7 @@ import {
 import { createStore } from "../src/db/index.ts";
 import { costsRepo } from "../src/db/ops/costs.ts";
 import { promoRepo } from "../src/db/ops/promo.ts";
+import { supportRepo } from "../src/db/ops/support.ts";
 import type { Store } from "../src/db/store.ts";
 import { PG_URL, pgNotice, quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
 
@@ -89,6 +90,20 @@ async function seed(s: Sandbox, st: Store): Promise<number[]> {
     currency: "USD",
     updatedBy: "cli",
   });
+  // A support thread: the seller's message, its copy in an admin's chat, the admin's answer.
+  const support = supportRepo(st.driver);
+  const msg = { userId: ids[0]!, senderTgId: 1000, chatId: 1000, messageId: 7, fileId: null };
+  const asked = await support.receive({ ...msg, kind: "text", text: "где моё видео?" }, []);
+  if (asked.status !== "accepted") throw new Error("support message refused");
+  await support.addCopies(asked.message.id, [{ chatId: 4242, messageId: 12 }]);
+  await support.answer(asked.thread.id, {
+    ...msg,
+    senderTgId: 4242,
+    chatId: 4242,
+    messageId: 13,
+    kind: "text",
+    text: "Уже едет",
+  });
   putFile(s, "results/2026/11/25/aa.mp4", Buffer.from("video bytes \u0000\u00ff".repeat(5000)));
   putFile(s, "inputs/2026/11/25/bb.jpg", Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
   putFile(s, "inputs/2026/11/25/.tmp-partial", Buffer.from("in-flight write, not a file yet"));
@@ -102,10 +117,19 @@ async function snapshotOf(st: Store, userIds: number[]) {
     users.push({ tgId: u?.tgId, credits: u?.credits, ledger: await st.ledgerSum(id), blocked: u?.blocked });
   }
   const jobs = await st.listLastJobs({ limit: 1000 });
+  const repo = supportRepo(st.driver);
+  const support = [];
+  for (const id of userIds)
+    for (const thread of await repo.threadsOf(id)) {
+      const messages = await repo.messages(thread.id);
+      const copies = await Promise.all(messages.map((m) => repo.copiesOf(m.id)));
+      support.push({ thread, messages, copies });
+    }
   const promos = promoRepo(st.driver);
   return {
     users,
     jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id),
+    support,
     promos: await promos.list({ limit: 10 }),
     redeemed: await promos.inspect("SEED5", userIds[1]!),
     costs: await costsRepo(st.driver).list(),
@@ -218,6 +242,7 @@ describe("backup and restore", () => {
     const userIds = await seed(src, st);
     for (let i = 0; i < 7; i++) await st.createJobAndConsumeCredit(userIds[i % 5]!, job(i));
     const before = await snapshotOf(st, userIds);
+    expect(before.support.map((x) => x.messages.map((m) => m.direction))).toEqual([["in", "out"]]);
     let archive = (await createBackup({ config: src.config, logger })).path;
     if (PG_URL) {
       const pgBox = await box({ postgres: true });

@@ -14,7 +14,7 @@ afterEach(async () => {
 const names = (list: Array<{ command: string }> | undefined) => list?.map((c) => c.command);
 
 describe("command lists", () => {
-  it("advertise /admin only in the admins' chats; an admin who never opened the bot is logged and skipped", async () => {
+  it("advertise /admin and /console only in the admins' chats, and /support where there are admins to read it; an admin who never opened the bot is logged and skipped", async () => {
     tg = await startFakeTelegram();
     const admin = tg.user({ id: 4242, language_code: "ru" });
     const someone = tg.user({ id: 5151 });
@@ -27,17 +27,20 @@ describe("command lists", () => {
       "menu",
       "cancel",
       "help",
+      "support",
       "promo",
       "lang",
       "terms",
       "paysupport",
       "admin",
+      "console",
     ]);
-    expect(tg.commandsFor(adminChat)?.at(-1)?.description).toBe("Admin panel");
-    expect(tg.commandsFor(adminChat, "ru")?.at(-1)).toEqual({
-      command: "admin",
-      description: "Панель администратора",
-    });
+    expect(tg.commandsFor(adminChat)?.at(-2)?.description).toBe("Admin panel");
+    expect(tg.commandsFor(adminChat)?.at(-1)?.description).toBe("Console in the browser");
+    expect(tg.commandsFor(adminChat, "ru")?.slice(-2)).toEqual([
+      { command: "admin", description: "Панель администратора" },
+      { command: "console", description: "Консоль в браузере" },
+    ]);
 
     for (const lang of ["", "ru", "uk", "be", "kk"]) {
       expect(names(tg.commandsFor(undefined, lang))).toEqual([
@@ -45,6 +48,7 @@ describe("command lists", () => {
         "menu",
         "cancel",
         "help",
+        "support",
         "promo",
         "lang",
         "terms",

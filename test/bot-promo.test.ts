@@ -62,7 +62,7 @@ const T = {
       "🎟 Promo code SPRING5 gives you 5 credits: they are added as soon as you accept the terms below.",
     terms: /accept/,
     agree: "✅ I accept",
-    cabinet: /My cabinet/,
+    cabinet: /My account/,
     button: "🎟 Promo code",
     ask: "🎟 Send your promo code as a message, for example SPRING25.",
     cancelled: /Cancelled|cancel/i,

@@ -61,7 +61,7 @@ describe("bot robustness", () => {
     const second = h.tg.callbackQuery(u.profile, confirm, buttonsOf(confirm)[0]?.callback_data ?? "");
     await u.next(/Accepted/);
     expect((await h.tg.callbackAnswer(second.queryId)).text).toBe(
-      "Already accepted, the videos are on their way.",
+      "This order is already accepted and being made.",
     );
     await h.tg.callbackAnswer(first);
     h.tg.replay(second.update);

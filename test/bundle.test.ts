@@ -1,14 +1,17 @@
 // The executable's bundle options (build/bundle.ts) swap out code that can never run here. These
 // tests bundle small programs with those options, run them, and check that what the program uses
 // of the swapped modules still behaves: node-fetch parses URLs, zod validates and explains in
-// English, and the HTTP server's files get their right content types.
+// English, the HTTP server's files get their right content types, and the console serves its
+// scripts and styles from the bundle itself.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundleOptions } from "../build/bundle.ts";
+import { bundleOptions, S3_SDK_ASSET } from "../build/bundle.ts";
+import { ASSET_SOURCES, type AssetName } from "../src/console/asset-sources.ts";
+import { asset } from "../src/console/assets.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "nc-bundle-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,5 +90,60 @@ describe("the executable's bundle", () => {
       "text/plain; charset=utf-8",
       "none",
     ]);
+  });
+
+  it("carries the console's scripts and styles (uPlot's too), the same as the files, and reads no folder for them", async () => {
+    const entry = join(process.cwd(), "src", "console", "assets.ts");
+    const { out } = await runBundled(
+      "console-assets",
+      `import { asset } from ${JSON.stringify(entry)};
+       const names = ${JSON.stringify(Object.keys(ASSET_SOURCES))};
+       console.log(JSON.stringify(names.map((n) => [n, asset(n).version, asset(n).body.length, asset(n).type])));`,
+    );
+    const expected = (Object.keys(ASSET_SOURCES) as AssetName[]).map((n) => [
+      n,
+      asset(n).version,
+      asset(n).body.length,
+      asset(n).type,
+    ]);
+    expect(JSON.parse(out)).toEqual(expected);
+    expect(asset("uplot.js").body.toString("utf8")).toContain("uPlot");
+  });
+
+  it("keeps the AWS SDK out of the main script: the bucket code reads it from its own asset, which bundles whole", async () => {
+    const outfile = join(dir, "bucket.cjs");
+    const main = await build({
+      ...bundleOptions,
+      entryPoints: [join(process.cwd(), "src", "s3", "bucket.ts")],
+      outfile,
+      format: "cjs",
+      target: "node24",
+      logLevel: "silent",
+      metafile: true,
+    });
+    const text = readFileSync(outfile, "utf8");
+    expect(text).toContain(`getAsset("${S3_SDK_ASSET}","utf8")`);
+    expect(Object.keys(main.metafile.inputs).some((f) => f.includes("@aws-sdk"))).toBe(false);
+    expect(Object.values(main.metafile.outputs)[0]!.bytes).toBeLessThan(20_000);
+
+    const sdk = join(dir, S3_SDK_ASSET);
+    await build({
+      ...bundleOptions,
+      entryPoints: [join(process.cwd(), "src", "s3", "sdk.ts")],
+      outfile: sdk,
+      format: "cjs",
+      target: "node24",
+      logLevel: "silent",
+    });
+    const exported = execFileSync(
+      process.execPath,
+      ["-p", `Object.keys(require(${JSON.stringify(sdk)})).sort().join()`],
+      {
+        encoding: "utf8",
+      },
+    ).trim();
+    expect(exported).toBe(
+      "DeleteObjectCommand,GetObjectCommand,HeadBucketCommand,HeadObjectCommand,ListObjectsV2Command,S3Client,Upload",
+    );
   });
 });

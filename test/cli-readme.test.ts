@@ -82,6 +82,7 @@ describe("README commands (§6 to §8 and admin from the shell) exist as written
     "### 6. Back up and restore",
     "### 7. Move to PostgreSQL",
     "### 8. Extra workers",
+    "### 9. Files in object storage",
     "### Admin from the shell",
   ];
   const commands = sections.flatMap((s) => shBlock(s).flatMap(invocations));
@@ -92,6 +93,7 @@ describe("README commands (§6 to §8 and admin from the shell) exist as written
         "backup --out",
         "restore /backups/neurocards-….tar.gz",
         "worker",
+        "storage migrate",
         "users grant",
         "jobs refund",
         "import-supabase --users",

@@ -93,6 +93,32 @@ describe("TIMEZONE", () => {
   });
 });
 
+describe("54-FZ receipt settings (RECEIPT_*)", () => {
+  it("are off by default and on with RECEIPT_VAT_CODE", () => {
+    expect(parseConfig({ BOT_TOKEN: TOKEN }).payments.receipt).toBeUndefined();
+    expect(parseConfig({ BOT_TOKEN: TOKEN, RECEIPT_VAT_CODE: "4" }).payments.receipt).toEqual({
+      vatCode: 4,
+      taxSystemCode: undefined,
+      paymentSubject: undefined,
+      paymentMode: undefined,
+    });
+  });
+
+  it("refuse a VAT code YooKassa does not have, with an example", () => {
+    expect(problems({ BOT_TOKEN: TOKEN, RECEIPT_VAT_CODE: "20" })[0]).toMatch(
+      /^RECEIPT_VAT_CODE is not valid: .*\(example: RECEIPT_VAT_CODE=1\)$/,
+    );
+  });
+
+  it("refuse the other receipt settings without RECEIPT_VAT_CODE, which every receipt item needs", () => {
+    expect(
+      problems({ BOT_TOKEN: TOKEN, RECEIPT_TAX_SYSTEM_CODE: "2", RECEIPT_PAYMENT_MODE: "full_prepayment" }),
+    ).toEqual([
+      "RECEIPT_VAT_CODE is required with RECEIPT_TAX_SYSTEM_CODE, RECEIPT_PAYMENT_MODE: every receipt item needs its VAT code (example: RECEIPT_VAT_CODE=1)",
+    ]);
+  });
+});
+
 describe("old .env names from the previous bot", () => {
   it("KIE_API_KEY and KIE_API_KEY_1..N become the key list, each with a one-line deprecation warning that shows no key", () => {
     const c = parseConfig({
@@ -150,5 +176,84 @@ describe("old .env names from the previous bot", () => {
 
   it("a configuration without old names has no warnings", () => {
     expect(parseConfig({ BOT_TOKEN: TOKEN }).deprecations).toEqual([]);
+  });
+});
+
+describe("object storage and off-site backup settings", () => {
+  const S3 = {
+    S3_ENDPOINT: "https://s3.example.com/",
+    S3_BUCKET: "neurocards-files",
+    S3_ACCESS_KEY_ID: "key-id",
+    S3_SECRET_ACCESS_KEY: "secret-access-key",
+  };
+
+  it("stays on local storage by default, with no bucket and no off-site copies", () => {
+    const c = parseConfig({ BOT_TOKEN: TOKEN });
+    expect(c.storage).toMatchObject({ type: "local", path: "./data/files", s3: undefined });
+    expect(c.backup).toMatchObject({ s3: undefined, connection: undefined });
+  });
+
+  it("STORAGE_TYPE=s3 names each missing S3_ variable on its own line", () => {
+    expect(problems({ BOT_TOKEN: TOKEN, STORAGE_TYPE: "s3" })).toEqual([
+      "S3_BUCKET is required with STORAGE_TYPE=s3 (example: S3_BUCKET=neurocards-files)",
+      "S3_ACCESS_KEY_ID is required with STORAGE_TYPE=s3",
+      "S3_SECRET_ACCESS_KEY is required with STORAGE_TYPE=s3",
+    ]);
+    expect(problems({ BOT_TOKEN: TOKEN, STORAGE_TYPE: "disk" })).toEqual([
+      "STORAGE_TYPE is not valid: local or s3 (example: STORAGE_TYPE=s3)",
+    ]);
+    expect(problems({ BOT_TOKEN: TOKEN, ...S3, S3_BUCKET: "Has_Capitals" })[0]).toMatch(
+      /^S3_BUCKET is not valid: 3-63 lowercase letters/,
+    );
+  });
+
+  it("reads the bucket (also with local storage, for `storage migrate --to s3`), and backups reuse its connection", () => {
+    const c = parseConfig({
+      BOT_TOKEN: TOKEN,
+      ...S3,
+      S3_FORCE_PATH_STYLE: "true",
+      BACKUP_S3_BUCKET: "nc-backups",
+    });
+    expect(c.storage.type).toBe("local");
+    expect(c.storage.s3).toEqual({
+      endpoint: "https://s3.example.com",
+      region: "us-east-1",
+      bucket: "neurocards-files",
+      accessKeyId: "key-id",
+      secretAccessKey: "secret-access-key",
+      forcePathStyle: true,
+    });
+    expect(c.backup.s3).toEqual({ ...c.storage.s3, bucket: "nc-backups", prefix: "neurocards-backups/" });
+  });
+
+  it("BACKUP_S3_ACCESS_KEY_ID switches backups to their own service; the prefix always ends with a slash", () => {
+    const c = parseConfig({
+      BOT_TOKEN: TOKEN,
+      ...S3,
+      BACKUP_S3_BUCKET: "offsite",
+      BACKUP_S3_PREFIX: "/bot/daily",
+      BACKUP_S3_ACCESS_KEY_ID: "backup-id",
+      BACKUP_S3_SECRET_ACCESS_KEY: "backup-secret",
+      BACKUP_S3_REGION: "auto",
+    });
+    expect(c.backup.s3).toEqual({
+      endpoint: undefined,
+      region: "auto",
+      bucket: "offsite",
+      prefix: "bot/daily/",
+      accessKeyId: "backup-id",
+      secretAccessKey: "backup-secret",
+      forcePathStyle: false,
+    });
+    expect(problems({ BOT_TOKEN: TOKEN, BACKUP_S3_BUCKET: "offsite" })).toEqual([
+      "BACKUP_S3_ACCESS_KEY_ID is required with BACKUP_S3_BUCKET (or the S3_* keys)",
+    ]);
+  });
+
+  it("never shows the secret keys", () => {
+    const env = { BOT_TOKEN: TOKEN, ...S3, BACKUP_S3_SECRET_ACCESS_KEY: "backup-secret" };
+    expect(redactSecrets("signed with secret-access-key and backup-secret", env)).toBe(
+      "signed with *** and ***",
+    );
   });
 });

@@ -209,12 +209,12 @@ describe("kie.ai client", () => {
 
   it("uploads a photo by multipart and returns kie's download URL", async () => {
     const { client } = await setup({ k1: true });
-    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { writeFileSync, mkdtempSync, openAsBlob } = await import("node:fs");
     const { join } = await import("node:path");
     const { tmpdir } = await import("node:os");
     const path = join(mkdtempSync(join(tmpdir(), "nc-up-")), "p.jpg");
     writeFileSync(path, Buffer.alloc(5000, 3));
-    const url = await client.uploadFile(path, "p.jpg", "image/jpeg");
+    const url = await client.uploadFile(await openAsBlob(path, { type: "image/jpeg" }), "p.jpg");
     expect(url).toBe(`${kie.url}/uploads/neurocards/p.jpg`);
     expect(kie.uploads.get("neurocards/p.jpg")?.length).toBe(5000);
   });

@@ -56,7 +56,7 @@ for (const factory of storeFactories()) {
       const storage = createStorage(config, silentLogger());
       const health: HealthSources = {
         database: () => store.ping(),
-        storage: async () => (await storage.freeBytes()) > 0,
+        storage: () => storage.healthy(),
         polling: () => polling,
       };
       const metrics = createMetrics();

@@ -6,12 +6,14 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EMBEDDED as ADMIN } from "../src/admin/locales/embedded.ts";
 import { LOCALES as BOT } from "../src/bot/locales.generated.ts";
+import { EMBEDDED as CONSOLE } from "../src/console/locales/embedded.ts";
 import { EMBEDDED as GENERATION } from "../src/generation/locales/embedded.ts";
 import { failureText, messages } from "../src/generation/messages.ts";
 import { EMBEDDED as COMMON } from "../src/i18n/locales/embedded.ts";
 import { createTexts } from "../src/i18n/texts.ts";
 import { EMBEDDED as PAYMENTS } from "../src/payments/locales/embedded.ts";
 import { EMBEDDED as PROMO } from "../src/promo/locales/embedded.ts";
+import { EMBEDDED as SUPPORT } from "../src/support/locales/embedded.ts";
 
 const SRC = join(import.meta.dirname, "..", "src");
 const LANGS = ["en", "ru"] as const;
@@ -30,10 +32,12 @@ function localeDirs(dir = SRC): string[] {
 const EMBEDDED_BY_DIR: Record<string, Record<string, string>> = {
   "admin/locales": ADMIN,
   "bot/locales": BOT,
+  "console/locales": CONSOLE,
   "generation/locales": GENERATION,
   "i18n/locales": COMMON,
   "payments/locales": PAYMENTS,
   "promo/locales": PROMO,
+  "support/locales": SUPPORT,
 };
 
 /** Each message (and term) of a Fluent source with its pattern. */

@@ -23,12 +23,12 @@ describe("buying credits with Telegram Stars", () => {
     expect(start.message_id).toBeLessThan(screen.message_id);
     expect(screen.text).toContain("Your balance: 1");
     expect(buttonsOf(screen).map((b) => b.text)).toEqual([
-      "5 videos — 250 ⭐ (50 ⭐ per video)",
-      "10 videos — 450 ⭐ (45 ⭐ per video)",
+      "5 credits — 250 ⭐ (50 ⭐ per credit)",
+      "10 credits — 450 ⭐ (45 ⭐ per credit)",
       "← Back",
     ]);
 
-    const q = u.tap(screen, /^10 videos/);
+    const q = u.tap(screen, /^10 credits/);
     await h.tg.callbackAnswer(q);
     const invoice = await u.next(isInvoice);
     expect(invoice.invoice).toMatchObject({
@@ -43,7 +43,7 @@ describe("buying credits with Telegram Stars", () => {
     const paid = await u.pay(invoice);
     expect(paid.answer.ok).toBe(true);
     const receipt = await u.next("Payment received");
-    expect(receipt.text).toBe("✅ Payment received: +10 credits.\nBalance: 11.");
+    expect(receipt.text).toBe("✅ Payment received: +10 credits.\nBalance: 11 credits.");
     expect((await h.store.getUserById(user.id))?.credits).toBe(11);
     const history = await h.store.getUserPayments(user.id, { limit: 10 });
     expect(history).toMatchObject([
@@ -64,14 +64,14 @@ describe("buying credits with Telegram Stars", () => {
     u.tap(menu, "buy");
     const screen = await u.next("Купить кредиты");
     expect(screen.message_id).toBe(menu.message_id);
-    expect(buttonsOf(screen)[0]?.text).toBe("5 видео — 250 ⭐ (50 ⭐ за видео)");
+    expect(buttonsOf(screen)[0]?.text).toBe("5 кредитов — 250 ⭐ (50 ⭐ за кредит)");
   });
 
   it("a replayed successful_payment credits once", async () => {
     h = await startPaymentsBot();
     const { u, user } = await h.member({ id: 102 });
     u.command("buy");
-    u.tap(await u.next("Buy credits"), /^5 videos/);
+    u.tap(await u.next("Buy credits"), /^5 credits/);
     const paid = await u.pay(await u.next(isInvoice));
     await u.next("Payment received");
     h.tg.replay(paid.update!);
@@ -119,7 +119,7 @@ describe("buying credits with Telegram Stars", () => {
     const u = h.tg.user({ id: 201 });
     await h.store.getOrCreateUser({ tgId: 201, languageCode: "en" }, { referralCode: referrer.referralCode });
     await h.store.setConsent((await h.store.getUserByTgId(201))!.id, new Date());
-    for (const pkg of [/^5 videos/, /^10 videos/]) {
+    for (const pkg of [/^5 credits/, /^10 credits/]) {
       u.command("buy");
       u.tap(await u.next("Buy credits"), pkg);
       await u.pay(await u.next(isInvoice));
@@ -172,7 +172,7 @@ describe("payments when the database fails", () => {
     );
     const { u, user } = await h.member({ id: 121 });
     u.command("buy");
-    u.tap(await u.next("Buy credits"), /^5 videos/);
+    u.tap(await u.next("Buy credits"), /^5 credits/);
     await u.pay(await u.next(isInvoice));
     expect((await u.next("Payment received: +5")).text).toContain("Balance: 6");
     expect(await h.store.countUserPayments(user.id)).toBe(1);
@@ -183,7 +183,7 @@ describe("payments when the database fails", () => {
     const { u: admin } = await h.member({ id: ADMIN_ID, language_code: "ru" });
     const { u, user } = await h.member({ id: 122 });
     u.command("buy");
-    u.tap(await u.next("Buy credits"), /^5 videos/);
+    u.tap(await u.next("Buy credits"), /^5 credits/);
     const invoice = await u.next(isInvoice);
     // Pre-checkout passed; the database goes away before Telegram reports the charge.
     const inv = h.tg.invoiceOf(invoice);
@@ -200,7 +200,7 @@ describe("payments when the database fails", () => {
     expect(pending.text).not.toMatch(/try again|went wrong/i);
     const alert = await admin.next("database does not answer");
     expect(alert.text).toContain(chargeId);
-    expect(alert.text).toContain("user 122 (250 XTR");
+    expect(alert.text).toContain("user 122 (250 ⭐");
     // Not confirmed to Telegram while it is not saved: a crash now would get it delivered again.
     await new Promise((r) => setTimeout(r, 300));
     expect(h.tg.pendingUpdates()).toBeGreaterThan(0);
@@ -216,7 +216,7 @@ describe("payments when the database fails", () => {
     h = await startPaymentsBot();
     const { u, user } = await h.member({ id: 123 });
     u.command("buy");
-    u.tap(await u.next("Buy credits"), /^5 videos/);
+    u.tap(await u.next("Buy credits"), /^5 credits/);
     const invoice = await u.next(isInvoice);
     h.database.down();
     const paid = await u.pay(invoice).catch(() => null);
@@ -230,7 +230,7 @@ describe("payments when the database fails", () => {
 
     // Second purchase: the database goes away after the charge, then the process goes down.
     u.command("buy");
-    u.tap(await u.next("Buy credits"), /^5 videos/);
+    u.tap(await u.next("Buy credits"), /^5 credits/);
     const second = await u.next(isInvoice);
     const inv = h.tg.invoiceOf(second);
     h.database.down();
@@ -299,7 +299,7 @@ describe("Stars reconciliation with Telegram's own record", () => {
     const { u, user } = await h.member({ id: 130, language_code: "ru" });
     // A payment that went through the bot, and one whose update was lost with a crashed process.
     u.command("buy");
-    u.tap(await u.next("Купить кредиты"), /^5 видео/);
+    u.tap(await u.next("Купить кредиты"), /^5 кредитов/);
     const invoice = await u.next(isInvoice);
     await u.pay(invoice);
     await u.next("Оплата получена: +5");
@@ -425,8 +425,8 @@ describe("buying credits through a fiat provider", () => {
     const { u, user } = await h.member({ id: 150, language_code: "ru" });
     u.command("buy");
     const screen = await u.next("Купить кредиты");
-    expect(buttonsOf(screen)[0]?.text).toBe("5 видео — 390 RUB (78 RUB за видео)");
-    u.tap(screen, /^5 видео/);
+    expect(buttonsOf(screen)[0]?.text).toBe("5 кредитов — 390\u00a0₽ (78\u00a0₽ за кредит)");
+    u.tap(screen, /^5 кредитов/);
     const invoice = await u.next(isInvoice);
     expect(invoice.invoice).toMatchObject({
       currency: "RUB",
@@ -436,7 +436,9 @@ describe("buying credits through a fiat provider", () => {
     expect(h.tg.callsTo("sendInvoice")[0]?.params.provider_token).toBe("381764678:TEST:100500");
     const paid = await u.pay(invoice);
     expect(paid.answer.ok).toBe(true);
-    expect((await u.next("Оплата получена")).text).toBe("✅ Оплата получена: +5 кредитов.\nБаланс: 6.");
+    expect((await u.next("Оплата получена")).text).toBe(
+      "✅ Оплата получена: +5 кредитов.\nБаланс: 6 кредитов.",
+    );
     const [payment] = await h.store.getUserPayments(user.id, { limit: 1 });
     expect(payment).toMatchObject({
       currency: "RUB",
@@ -446,12 +448,143 @@ describe("buying credits through a fiat provider", () => {
   });
 });
 
+describe("54-FZ receipts through YooKassa", () => {
+  const yookassa = {
+    PAYMENT_PROVIDER_TOKEN: "381764678:TEST:100500",
+    PAYMENT_CURRENCY: "RUB",
+    CREDIT_PACKAGES: "5:39000,10:69050",
+  };
+
+  for (const lang of ["ru", "en"] as const) {
+    it(`(${lang}) with RECEIPT_VAT_CODE the invoice asks the buyer's email for the provider and carries the receipt item`, async () => {
+      h = await startPaymentsBot({
+        ...yookassa,
+        RECEIPT_VAT_CODE: "1",
+        RECEIPT_TAX_SYSTEM_CODE: "2",
+        RECEIPT_PAYMENT_SUBJECT: "service",
+        RECEIPT_PAYMENT_MODE: "full_prepayment",
+      });
+      const { u } = await h.member({ id: 180 + lang.length, language_code: lang });
+      u.command("buy");
+      u.tap(await u.next(/Купить кредиты|Buy credits/), /^10 /);
+      const invoice = await u.next(isInvoice);
+      const params = h.tg.callsTo("sendInvoice")[0]?.params ?? {};
+      expect(params).toMatchObject({ need_email: true, send_email_to_provider: true });
+      // The receipt is a Russian fiscal document: the item is named in Russian for every buyer.
+      expect(JSON.parse(String(params.provider_data))).toEqual({
+        receipt: {
+          items: [
+            {
+              description: "10 кредитов Neurocards",
+              quantity: "1.00",
+              amount: { value: "690.50", currency: "RUB" },
+              vat_code: 1,
+              payment_subject: "service",
+              payment_mode: "full_prepayment",
+            },
+          ],
+          tax_system_code: 2,
+        },
+      });
+      expect((await u.pay(invoice)).answer.ok).toBe(true);
+      await u.next(/Оплата получена|Payment received/);
+    });
+  }
+
+  it("with only RECEIPT_VAT_CODE the item has the VAT code and nothing YooKassa would otherwise default", async () => {
+    h = await startPaymentsBot({ ...yookassa, RECEIPT_VAT_CODE: "4" });
+    const { u } = await h.member({ id: 185, language_code: "ru" });
+    u.command("buy");
+    u.tap(await u.next("Купить кредиты"), /^5 /);
+    await u.next(isInvoice);
+    const data = JSON.parse(String(h.tg.callsTo("sendInvoice")[0]?.params.provider_data));
+    expect(data).toEqual({
+      receipt: {
+        items: [
+          {
+            description: "5 кредитов Neurocards",
+            quantity: "1.00",
+            amount: { value: "390.00", currency: "RUB" },
+            vat_code: 4,
+          },
+        ],
+      },
+    });
+  });
+
+  it("without RECEIPT_VAT_CODE the invoice carries no email request and no provider data", async () => {
+    h = await startPaymentsBot(yookassa);
+    const { u } = await h.member({ id: 186, language_code: "ru" });
+    u.command("buy");
+    u.tap(await u.next("Купить кредиты"), /^5 /);
+    await u.next(isInvoice);
+    const params = h.tg.callsTo("sendInvoice")[0]?.params ?? {};
+    expect(params.provider_token).toBe(yookassa.PAYMENT_PROVIDER_TOKEN);
+    expect(params).not.toHaveProperty("provider_data");
+    expect(params).not.toHaveProperty("need_email");
+    expect(params).not.toHaveProperty("send_email_to_provider");
+  });
+
+  it("Stars invoices never carry receipt data, even with RECEIPT_VAT_CODE set", async () => {
+    h = await startPaymentsBot({ RECEIPT_VAT_CODE: "1" });
+    const { u } = await h.member({ id: 187, language_code: "ru" });
+    u.command("buy");
+    u.tap(await u.next("Купить кредиты"), /^5 /);
+    await u.next(isInvoice);
+    const params = h.tg.callsTo("sendInvoice")[0]?.params ?? {};
+    expect(params.currency).toBe("XTR");
+    expect(params).not.toHaveProperty("provider_data");
+    expect(params).not.toHaveProperty("need_email");
+  });
+});
+
+describe("prices in rubles and other currencies, as the seller reads them", () => {
+  for (const [lang, button, line] of [
+    ["ru", "5 кредитов — 390\u00a0₽ (78\u00a0₽ за кредит)", /\+5 кредитов · 390\u00a0₽/],
+    ["en", "5 credits — 390\u00a0₽ (78\u00a0₽ per credit)", /\+5 credits · 390\u00a0₽/],
+  ] as const) {
+    it(`(${lang}) rubles read “390 ₽” on the buy screen and in the cabinet's payments, not “39000” or “390.00 RUB”`, async () => {
+      h = await startPaymentsBot({
+        PAYMENT_PROVIDER_TOKEN: "381764678:TEST:100500",
+        PAYMENT_CURRENCY: "RUB",
+        CREDIT_PACKAGES: "5:39000",
+      });
+      const { u } = await h.member({ id: 160 + lang.length, language_code: lang });
+      u.command("buy");
+      const screen = await u.next(/Купить кредиты|Buy credits/);
+      expect(buttonsOf(screen)[0]?.text).toBe(button);
+      u.tap(screen, button);
+      await u.pay(await u.next(isInvoice));
+      await u.next(/Оплата получена|Payment received/);
+      u.command("cabinet");
+      u.tap(await u.next(/Баланс|Balance/), encode({ a: "pays", page: 0 }));
+      expect((await u.next(line)).text).not.toMatch(/39000|RUB/);
+    });
+  }
+
+  it("other currencies follow the seller's language: “$3.99” in English, “3,99 $” in Russian", async () => {
+    h = await startPaymentsBot({
+      PAYMENT_PROVIDER_TOKEN: "381764678:TEST:100500",
+      PAYMENT_CURRENCY: "USD",
+      CREDIT_PACKAGES: "1:399",
+    });
+    const { u: en } = await h.member({ id: 170, language_code: "en" });
+    en.command("buy");
+    expect(buttonsOf(await en.next("Buy credits"))[0]?.text).toBe("1 credit — $3.99 ($3.99 per credit)");
+    const { u: ru } = await h.member({ id: 171, language_code: "ru" });
+    ru.command("buy");
+    expect(buttonsOf(await ru.next("Купить кредиты"))[0]?.text).toBe(
+      "1 кредит — 3,99\u00a0$ (3,99\u00a0$ за кредит)",
+    );
+  });
+});
+
 describe("Stars refund by an admin", () => {
   it("refunds through Telegram, takes the credits back and marks the payment refunded", async () => {
     h = await startPaymentsBot();
     const { u, user } = await h.member({ id: 300, username: "buyer" });
     u.command("buy");
-    u.tap(await u.next("Buy credits"), /^10 videos/);
+    u.tap(await u.next("Buy credits"), /^10 credits/);
     const paid = await u.pay(await u.next(isInvoice));
     await u.next("Payment received");
 

@@ -73,7 +73,7 @@ describe("a seller is never charged for what cannot run", () => {
     en: (back: string) =>
       new RegExp(`paused right now\\. Nothing was charged\\.\\nIt should be back in about ${back}`),
     ru: (back: string) =>
-      new RegExp(`на паузе\\. Кредиты не списаны\\.\\nОн должен вернуться примерно через ${back}`),
+      new RegExp(`на паузе\\. Кредиты не списаны\\.\\nРабота должна возобновиться примерно через ${back}`),
   };
   const MENU = { en: /Main menu/, ru: /Главное меню/ };
 

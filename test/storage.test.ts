@@ -236,8 +236,8 @@ describe("local storage", () => {
   it("reports free bytes of the volume", async () => {
     const free = await storage.freeBytes();
     expect(free).toBeGreaterThan(0);
-    expect(statSync(storage.root).isDirectory()).toBe(true);
-    expect(existsSync(storage.root)).toBe(true);
+    expect(statSync(storage.root!).isDirectory()).toBe(true);
+    expect(await storage.healthy()).toBe(true);
   });
 });
 

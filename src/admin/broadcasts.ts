@@ -6,10 +6,8 @@ import type { BotContext } from "../bot/context.ts";
 import { entitiesToHtml } from "../broadcast/html.ts";
 import type { AdminKit, InputHandler } from "./kit.ts";
 
-const ACTIVE_WINDOW_MS = 7 * 24 * 3600_000;
-
 export function installBroadcasts(admin: Composer<BotContext>, kit: AdminKit) {
-  const { store, logger, broadcasts, now, tr, show, ask, state } = kit;
+  const { store, ops, tr, show, ask, state } = kit;
 
   admin.callbackQuery("adm:bc", async (ctx) => {
     const t = tr(ctx);
@@ -42,13 +40,12 @@ export function installBroadcasts(admin: Composer<BotContext>, kit: AdminKit) {
     // The confirmation message becomes the progress message the sender keeps editing.
     await ctx.editMessageText(tr(ctx)("adm-bc-started", { id }));
     const messageId = ctx.callbackQuery.message?.message_id ?? null;
-    await broadcasts.launch(id, new Date(now().getTime() - ACTIVE_WINDOW_MS), messageId);
-    logger.info({ admin: ctx.from.id, broadcastId: id }, "broadcast launched");
+    await ops.launchBroadcast(id, messageId, { via: "bot", adminTgId: ctx.from.id });
   });
   admin.callbackQuery(/^adm:bcx:(\d+)$/, async (ctx) => {
     const id = Number(ctx.match[1]);
     if (!(await draftOr(ctx, id))) return;
-    await store.updateBroadcast(id, { status: "cancelled", finishedAt: now() });
+    await ops.cancelBroadcast(id, { via: "bot", adminTgId: ctx.from.id });
     await ctx.answerCallbackQuery();
     await show(ctx, { text: tr(ctx)("adm-bc-cancelled") });
   });
@@ -66,7 +63,7 @@ export function installBroadcasts(admin: Composer<BotContext>, kit: AdminKit) {
       return;
     }
     await state.clear(ctx.from!.id);
-    const b = await store.createBroadcast({
+    const b = await ops.createBroadcast({
       adminTgId: ctx.from!.id,
       audience: s.audience,
       text: html,

@@ -10,11 +10,11 @@
 // where revenue and cost are in one currency and every video's model has a price; otherwise the
 // report says which is missing instead of adding up currencies.
 import type { CostsRepo, MarginFigures } from "../db/ops/costs.ts";
-import type { Actor, ModelCost } from "../db/types.ts";
+import type { Actor, Language, ModelCost } from "../db/types.ts";
 import { actorLabel } from "../db/util.ts";
+import { formatMoney, isStars, minorDigits } from "../i18n/money.ts";
 import type { Logger } from "../logger.ts";
 import { models } from "../models/index.ts";
-import { currencyExponent } from "../payments/packages.ts";
 
 export const COST_LIMITS = {
   /** Largest price of one video or second, in whole units of its currency. */
@@ -37,16 +37,10 @@ export function parseAmount(text: string): number | null {
   return micros > 0 && micros <= COST_LIMITS.maxAmount * MICROS ? micros : null;
 }
 
-/** An amount in whole units, rounded to `decimals` with trailing zeros dropped: "0.15 USD", "11.5 ⭐". */
-export function formatMoney(amount: number, currency: string, decimals = 2): string {
-  const rounded = Number(amount.toFixed(decimals));
-  const text = String(rounded);
-  return currency === "XTR" ? `${text} ⭐` : `${text} ${currency}`;
-}
-
-/** A recorded price: "0.15 USD per video", with all its digits. */
+/** A recorded price with all its digits ("0.028 USD", "11.5 ⭐"): per-second prices are fractions of a cent. */
 export function costText(c: Pick<ModelCost, "amountMicros" | "currency">): string {
-  return formatMoney(c.amountMicros / MICROS, c.currency, COST_LIMITS.decimals);
+  const figure = String(c.amountMicros / MICROS);
+  return isStars(c.currency) ? `${figure} ⭐` : `${figure} ${c.currency}`;
 }
 
 export interface Money {
@@ -71,16 +65,24 @@ export interface TemplateMargin {
   share: number | null;
 }
 
-/** "240 ⭐ (44%)", or null without a margin. */
-export function marginFigure(m: Pick<TemplateMargin, "margin" | "share">): string | null {
-  if (!m.margin) return null;
-  const share = m.share === null ? "" : ` (${Math.round(m.share * 100)}%)`;
-  return `${formatMoney(m.margin.amount, m.margin.currency)}${share}`;
+/** An amount in whole units as the one money formatter writes it ("$0.12", "90 ⭐", "1 200 ₽"). */
+export function moneyText(m: Money, lang: Language = "en"): string {
+  return formatMoney(m.amount * 10 ** minorDigits(m.currency), m.currency, lang);
 }
 
-/** "0.12 USD + 3 ⭐", or null for none. */
-export function moneyList(list: readonly Money[]): string | null {
-  return list.length ? list.map((m) => formatMoney(m.amount, m.currency)).join(" + ") : null;
+/** "240 ⭐ (44%)", or null without a margin. */
+export function marginFigure(
+  m: Pick<TemplateMargin, "margin" | "share">,
+  lang: Language = "en",
+): string | null {
+  if (!m.margin) return null;
+  const share = m.share === null ? "" : ` (${Math.round(m.share * 100)}%)`;
+  return `${moneyText(m.margin, lang)}${share}`;
+}
+
+/** "$0.12 + 3 ⭐", or null for none. */
+export function moneyList(list: readonly Money[], lang: Language = "en"): string | null {
+  return list.length ? list.map((m) => moneyText(m, lang)).join(" + ") : null;
 }
 
 export interface MarginReport {
@@ -111,7 +113,7 @@ export function marginReport(
     sold > 0
       ? figures.sales.map((s) => ({
           currency: s.currency,
-          amount: s.amount / 10 ** currencyExponent(s.currency) / sold,
+          amount: s.amount / 10 ** minorDigits(s.currency) / sold,
         }))
       : [];
   const price = new Map(costs.map((c) => [c.model, c]));

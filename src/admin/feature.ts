@@ -5,6 +5,7 @@
 // Typed input (amounts, reasons, queries, broadcast text) waits in the database (./state.ts).
 import { Composer } from "grammy";
 import type { BotContext } from "../bot/context.ts";
+import { localeOfUser } from "../i18n/language.ts";
 import { installBroadcasts } from "./broadcasts.ts";
 import { installFileIds } from "./fileids.ts";
 import { isAdmin } from "./filter.ts";
@@ -19,7 +20,7 @@ export type { AdminFeatureDeps } from "./kit.ts";
 
 export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext> {
   const kit = createAdminKit(deps);
-  const { state, views, tr, show } = kit;
+  const { state, views, tr, show, logger } = kit;
   const composer = new Composer<BotContext>();
   const admin = composer.filter(isAdmin(deps.config.admins));
 
@@ -41,6 +42,23 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
   admin.callbackQuery("adm:stats", async (ctx) => {
     await ctx.answerCallbackQuery();
     await show(ctx, await views.stats(tr(ctx)));
+  });
+  // The console in the browser: a one-time login link, never shown as a preview (a preview fetch
+  // does not use it up, but the link should not sit in a card either).
+  const consoleLink = async (ctx: BotContext) => {
+    const t = tr(ctx);
+    const url = deps.consoleLink
+      ? await deps.consoleLink({ tgId: ctx.from!.id, language: localeOfUser(ctx.user) })
+      : null;
+    logger.info({ admin: ctx.from!.id, issued: url !== null }, "console link asked for");
+    await ctx.reply(url ? t("adm-console-link", { url }) : t("adm-console-no-url"), {
+      link_preview_options: { is_disabled: true },
+    });
+  };
+  admin.command("console", consoleLink);
+  admin.callbackQuery("adm:console", async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await consoleLink(ctx);
   });
   admin.callbackQuery("adm:x", async (ctx) => {
     await state.clear(ctx.from.id);
@@ -69,6 +87,9 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
     const handle = inputs[pending.await] as InputHandler<AdminState["await"]>;
     await handle(ctx, tr(ctx), pending, next);
   });
+
+  // Everyone else hears the truth instead of "I did not understand that".
+  composer.command("console", (ctx) => ctx.reply(tr(ctx)("adm-console-not-admin")));
 
   return composer;
 }

@@ -35,6 +35,7 @@ const REASON_KEYS: Record<LedgerReason, string> = {
 };
 
 export const jobStatus = (t: Translate, s: JobStatus): string => t(STATUS_KEYS[s]);
+export const ledgerReason = (t: Translate, r: LedgerReason): string => t(REASON_KEYS[r]);
 
 function byStatus(t: Translate, counts: Record<JobStatus, number>): string {
   return JOB_STATUSES.map((s) => `${jobStatus(t, s)} ${counts[s] ?? 0}`).join(" · ");
@@ -99,7 +100,7 @@ export function userCard(t: Translate, u: User): string {
 export function ledgerLine(t: Translate, e: LedgerEntry): string {
   const delta = e.delta > 0 ? `+${e.delta}` : String(e.delta);
   const note = e.note ? ` — ${escapeHtml(e.note)}` : "";
-  return `${stamp(e.createdAt)} ${delta} → ${e.balanceAfter} · ${t(REASON_KEYS[e.reason])}${note}`;
+  return `${stamp(e.createdAt)} ${delta} → ${e.balanceAfter} · ${ledgerReason(t, e.reason)}${note}`;
 }
 
 export function jobLine(t: Translate, j: Job): string {

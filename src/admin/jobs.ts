@@ -4,7 +4,7 @@ import type { BotContext } from "../bot/context.ts";
 import type { AdminKit } from "./kit.ts";
 
 export function installJobs(admin: Composer<BotContext>, kit: AdminKit): void {
-  const { store, logger, metrics, queue, views, tr, show } = kit;
+  const { store, ops, views, tr, show } = kit;
 
   admin.callbackQuery("adm:failed", async (ctx) => {
     await ctx.answerCallbackQuery();
@@ -18,9 +18,7 @@ export function installJobs(admin: Composer<BotContext>, kit: AdminKit): void {
   admin.callbackQuery(/^adm:jr:(\d+)$/, async (ctx) => {
     const id = Number(ctx.match[1]);
     const t = tr(ctx);
-    const job = await store.requeueJob(id);
-    if (job) queue.wake();
-    logger.info({ admin: ctx.from.id, jobId: id, requeued: job !== null }, "admin retry of a job");
+    const job = await ops.retryJob(id, { via: "bot", adminTgId: ctx.from.id });
     await ctx.answerCallbackQuery({
       text: t(job ? "adm-job-requeued" : "adm-job-not-requeued", { id }),
       show_alert: !job,
@@ -31,10 +29,8 @@ export function installJobs(admin: Composer<BotContext>, kit: AdminKit): void {
   admin.callbackQuery(/^adm:jf:(\d+)$/, async (ctx) => {
     const id = Number(ctx.match[1]);
     const t = tr(ctx);
-    const r = await store.refundCredit(id);
-    logger.info({ admin: ctx.from.id, jobId: id, refunded: r.refunded }, "admin refund of a job");
+    const r = await ops.refundJob(id, { via: "bot", adminTgId: ctx.from.id });
     const job = await store.getJobById(id);
-    if (r.refunded && job) metrics.creditsRefunded.inc(job.creditsCharged);
     const text = r.refunded
       ? t("adm-job-refund-done", { id, balance: r.balance })
       : t("adm-job-refund-refused", { id, reason: t(`adm-refund-reason-${r.reason}`) });

@@ -7,7 +7,7 @@ import type { Config } from "../config/index.ts";
 import { costsRepo } from "../db/ops/costs.ts";
 import { promoRepo } from "../db/ops/promo.ts";
 import type { Store } from "../db/store.ts";
-import type { User } from "../db/types.ts";
+import type { Language, User } from "../db/types.ts";
 import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -18,6 +18,7 @@ import { isNotModified, type Telegram } from "../telegram/types.ts";
 import { type CostOperations, createCostOperations } from "./costs.ts";
 import type { Translate } from "./format.ts";
 import { adminTexts } from "./locales.ts";
+import { createAdminOperations } from "./operations.ts";
 import { type AdminState, createAdminState } from "./state.ts";
 import { createAdminViews, type View } from "./views.ts";
 
@@ -35,6 +36,8 @@ export interface AdminFeatureDeps {
   promos?: PromoOperations;
   /** Model costs and the margin (./costs.ts); built on the store's driver when not given. */
   costs?: CostOperations;
+  /** A one-time console login link for an admin (src/console/login.ts); null without PUBLIC_BASE_URL. */
+  consoleLink?: (admin: { tgId: number; language: Language }) => Promise<string | null>;
   now?: () => Date;
 }
 
@@ -53,6 +56,8 @@ export function createAdminKit(deps: AdminFeatureDeps) {
   const state = createAdminState(store, () => now().getTime());
   const costs = deps.costs ?? createCostOperations({ repo: costsRepo(store.driver), logger, now });
   const tr = (ctx: BotContext): Translate => texts.bind(localeOfUser(ctx.user));
+  const payments = deps.payments ?? createPaymentsService(deps);
+  const ops = createAdminOperations({ ...deps, payments, api: deps.telegram.api, now });
 
   /** Edits the message whose button was tapped, or sends the view anew. */
   async function show(ctx: BotContext, view: View): Promise<void> {
@@ -88,7 +93,8 @@ export function createAdminKit(deps: AdminFeatureDeps) {
 
   return {
     ...deps,
-    payments: deps.payments ?? createPaymentsService(deps),
+    payments,
+    ops,
     promos: deps.promos ?? createPromoOperations({ repo: promoRepo(store.driver), logger, now }),
     costs,
     now,

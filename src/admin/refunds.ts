@@ -8,7 +8,7 @@ import type { AdminKit } from "./kit.ts";
 import { backTo } from "./views.ts";
 
 export function installRefunds(admin: Composer<BotContext>, kit: AdminKit): void {
-  const { store, logger, payments, tr, show } = kit;
+  const { store, ops, tr, show } = kit;
 
   // The button names the user too, so the payment is looked up among that user's only.
   async function paymentOf(paymentId: number, userId: number) {
@@ -40,8 +40,7 @@ export function installRefunds(admin: Composer<BotContext>, kit: AdminKit): void
     const p = await paymentOf(Number(ctx.match[1]), uid);
     await ctx.answerCallbackQuery();
     if (!p) return;
-    const r = await payments.refundStars(ctx.api, p.telegramChargeId);
-    logger.info({ admin: ctx.from.id, paymentId: p.id, ok: r.ok }, "admin refund of a payment");
+    const r = await ops.refundPayment(p.telegramChargeId, { via: "bot", adminTgId: ctx.from.id });
     let text: string;
     if (r.ok && r.alreadyRefunded) text = t("adm-refund-already", { id: p.id });
     else if (r.ok) {

@@ -4,14 +4,11 @@ import { type Composer, InlineKeyboard } from "grammy";
 import type { BotContext } from "../bot/context.ts";
 import { displayName } from "./format.ts";
 import type { AdminKit, InputHandler } from "./kit.ts";
+import { ADMIN_LIMITS } from "./operations.ts";
 import { backTo } from "./views.ts";
 
-const MAX_AMOUNT = 100_000;
-const MAX_REASON = 200;
-const MAX_QUERY = 64;
-
 export function installUsers(admin: Composer<BotContext>, kit: AdminKit) {
-  const { store, logger, views, tr, show, ask, withUser, state } = kit;
+  const { ops, views, tr, show, ask, withUser, state } = kit;
 
   admin.callbackQuery("adm:find", async (ctx) => {
     await ctx.answerCallbackQuery();
@@ -39,22 +36,21 @@ export function installUsers(admin: Composer<BotContext>, kit: AdminKit) {
   admin.callbackQuery(/^adm:(blk|ublk):(\d+)$/, (ctx) =>
     withUser(ctx, ctx.match[2], async (u) => {
       const block = ctx.match[1] === "blk";
-      await store.setBlocked(u.id, block);
-      logger.info({ admin: ctx.from.id, userId: u.id, block }, "admin changed a user's block");
+      const now = await ops.setBlocked(u.id, block, { via: "bot", adminTgId: ctx.from.id });
       const t = tr(ctx);
-      await show(ctx, views.user(t, (await store.getUserById(u.id)) ?? u));
+      await show(ctx, views.user(t, now ?? u));
       const done = t(block ? "adm-blocked-done" : "adm-unblocked-done", { name: displayName(u) });
       await ctx.reply(done, { parse_mode: "HTML" });
     }),
   );
 
   const onUserQuery: InputHandler<"user_query"> = async (ctx, t) => {
-    const query = (ctx.message?.text ?? "").trim().slice(0, MAX_QUERY);
+    const query = (ctx.message?.text ?? "").trim().slice(0, ADMIN_LIMITS.maxQuery);
     if (!query) {
       await ctx.reply(t("adm-ask-user"));
       return;
     }
-    const found = await store.findUsers(query, 10);
+    const found = await ops.searchUsers(query, 10);
     if (found.length === 0) {
       await ctx.reply(t("adm-not-found", { query }), {
         reply_markup: new InlineKeyboard().text(t("btn-cancel"), "adm:x"),
@@ -77,7 +73,7 @@ export function installUsers(admin: Composer<BotContext>, kit: AdminKit) {
   const onAmount: InputHandler<"amount"> = async (ctx, t, s) => {
     const text = (ctx.message?.text ?? "").trim();
     const amount = /^\d{1,6}$/.test(text) ? Number(text) : 0;
-    if (amount < 1 || amount > MAX_AMOUNT) {
+    if (amount < 1 || amount > ADMIN_LIMITS.maxAmount) {
       await ctx.reply(t("adm-bad-amount"));
       return;
     }
@@ -86,33 +82,31 @@ export function installUsers(admin: Composer<BotContext>, kit: AdminKit) {
 
   const onReason: InputHandler<"reason"> = async (ctx, t, s) => {
     const reason = (ctx.message?.text ?? "").trim();
-    if (reason.length < 1 || reason.length > MAX_REASON) {
+    if (reason.length < 1 || reason.length > ADMIN_LIMITS.maxReason) {
       await ctx.reply(t("adm-bad-reason"));
       return;
     }
-    const user = await store.getUserById(s.userId);
     await state.clear(ctx.from!.id);
-    if (!user) return;
-    const grant = s.op === "grant";
     // Keyed by the reason message: a re-delivered update cannot apply twice.
-    const r = await store.addCredits({
-      userId: user.id,
-      amount: grant ? s.amount : -s.amount,
-      reason: grant ? "admin_grant" : "admin_deduct",
+    const r = await ops.changeCredits({
+      userId: s.userId,
+      op: s.op,
+      amount: s.amount,
+      reason,
       reference: `admin:${ctx.chat!.id}:${ctx.message!.message_id}`,
-      note: `${reason} (admin ${ctx.from!.id})`,
-      floorAtZero: true,
+      actor: { via: "bot", adminTgId: ctx.from!.id },
     });
-    logger.info(
-      { admin: ctx.from!.id, userId: user.id, op: s.op, amount: s.amount, applied: r.applied },
-      "admin changed credits",
-    );
-    const name = displayName(user);
+    if (r.outcome === "not_found") return;
+    const name = displayName(r.user);
     const text =
-      !grant && !r.applied && r.balance < s.amount
+      r.outcome === "short"
         ? t("adm-deduct-short", { name, balance: r.balance })
-        : t(grant ? "adm-granted" : "adm-deducted", { name, amount: s.amount, balance: r.balance });
-    await ctx.reply(text, { parse_mode: "HTML", reply_markup: backTo(t, `adm:u:${user.id}`) });
+        : t(s.op === "grant" ? "adm-granted" : "adm-deducted", {
+            name,
+            amount: s.amount,
+            balance: r.balance,
+          });
+    await ctx.reply(text, { parse_mode: "HTML", reply_markup: backTo(t, `adm:u:${r.user.id}`) });
   };
 
   return { user_query: onUserQuery, amount: onAmount, reason: onReason };

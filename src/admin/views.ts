@@ -16,6 +16,7 @@ import {
   type Translate,
   userCard,
 } from "./format.ts";
+import { canRefund, canRetry } from "./operations.ts";
 
 export type View = { text: string; keyboard?: InlineKeyboard };
 
@@ -39,6 +40,7 @@ export function createAdminViews(store: Store, now: () => Date, costs: CostOpera
         .row()
         .text(t("adm-button-promo"), "adm:promo")
         .row()
+        .text(t("adm-button-console"), "adm:console")
         .text(t("adm-button-refresh"), "adm:stats");
       const range = { from: new Date(at.getTime() - MARGIN_DAYS * 86_400_000), to: at };
       const [stats, margin] = await Promise.all([store.getAdminStats(at), costs.margin(range)]);
@@ -106,12 +108,10 @@ export function createAdminViews(store: Store, now: () => Date, costs: CostOpera
     job(t: Translate, job: Job): View {
       const keyboard = new InlineKeyboard();
       if (job.status === "failed") {
-        const retriable = !job.idempotencyKey.startsWith("import:") && (job.photoFileId || job.photoPath);
         // Every job the pipeline fails is refunded at once, so a retry after the refund is free.
-        if (retriable)
+        if (canRetry(job))
           keyboard.text(t(job.refundedAt ? "adm-button-retry-free" : "adm-button-retry"), `adm:jr:${job.id}`);
-        if (job.refundedAt === null && job.creditsCharged > 0)
-          keyboard.text(t("adm-button-refund-job"), `adm:jf:${job.id}`);
+        if (canRefund(job)) keyboard.text(t("adm-button-refund-job"), `adm:jf:${job.id}`);
         keyboard.row();
       }
       keyboard.text(t("btn-back"), `adm:u:${job.userId}`);

@@ -1,5 +1,8 @@
 // `neurocards backup`: one .tar.gz holding a neutral NDJSON export of every table (restorable into
-// either dialect), the stored files, and manifest.json (last entry) with counts and checksums.
+// either dialect), the stored files (with local storage; with S3 the manifest names the bucket
+// they stay in), and manifest.json (last entry) with counts and checksums. With BACKUP_S3_BUCKET
+// the finished archive is also uploaded there (./offsite.ts); a failed upload leaves the archive
+// on disk and throws OffsiteError.
 // The archive is written under a temporary name and renamed when complete, so a crash never
 // leaves a half archive that rotation would count as a backup.
 import { existsSync } from "node:fs";
@@ -13,6 +16,7 @@ import { exportPostgres } from "./export-postgres.ts";
 import { type DatabaseExport, exportSqliteSnapshot, snapshotSqlite } from "./export-sqlite.ts";
 import { listStoredFiles } from "./files.ts";
 import { FILES_PREFIX, FORMAT, FORMAT_VERSION, MANIFEST_NAME, type Manifest } from "./manifest.ts";
+import { type Uploaded, uploadBackup } from "./offsite.ts";
 import type { ProgressCallback } from "./progress.ts";
 import { archiveName, rotateArchives } from "./rotate.ts";
 
@@ -37,6 +41,8 @@ export interface BackupResult {
   bytes: number;
   /** Archives deleted by rotation. */
   rotated: string[];
+  /** The off-site copy (BACKUP_S3_BUCKET), rotated to the same `keep`. */
+  uploaded: Uploaded | undefined;
 }
 
 async function exportDatabase(o: BackupOptions, staging: string): Promise<DatabaseExport> {
@@ -84,7 +90,10 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   try {
     const exported = await exportDatabase(o, staging);
     const storageRoot = resolve(config.storage.path);
-    const keys = await listStoredFiles(storageRoot);
+    // With object storage the files stay in their bucket (see Manifest.storage); a backup of the
+    // database alone is what makes the bucket's keys meaningful again.
+    const bucket = config.storage.type === "s3" ? config.storage.s3 : undefined;
+    const keys = bucket ? [] : await listStoredFiles(storageRoot);
 
     const writer = createArchiveWriter(partial, signal);
     const entries: Manifest["entries"] = {};
@@ -120,6 +129,9 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       createdAt: createdAt.toISOString(),
       tables,
       files: { count: fileCount, bytes: fileBytes },
+      ...(bucket
+        ? { storage: { type: "s3" as const, bucket: bucket.bucket, endpoint: bucket.endpoint } }
+        : {}),
       entries,
     };
     await writer.addBuffer(MANIFEST_NAME, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
@@ -127,6 +139,8 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     await rename(partial, final);
     const { size } = await stat(final);
     const rotated = o.keep ? await rotateArchives(outDir, o.keep) : [];
+    const offsite = config.backup.s3;
+    const uploaded = offsite ? await uploadBackup(offsite, final, o.keep, signal) : undefined;
     logger.info(
       {
         path: final,
@@ -134,11 +148,12 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         tables: Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, v.rows])),
         files: fileCount,
         rotated: rotated.length,
+        uploaded: uploaded?.url,
         ms: Math.round(performance.now() - started),
       },
       "backup written",
     );
-    return { path: final, manifest, bytes: size, rotated };
+    return { path: final, manifest, bytes: size, rotated, uploaded };
   } catch (err) {
     await rm(partial, { force: true });
     throw err;

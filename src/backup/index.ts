@@ -3,6 +3,7 @@
 export { ArchiveError, verifyArchive } from "./archive.ts";
 export { type BackupOptions, type BackupResult, createBackup } from "./create.ts";
 export type { Manifest } from "./manifest.ts";
+export { OffsiteError, type Uploaded } from "./offsite.ts";
 export {
   createProgressBar,
   createProgressLines,

@@ -22,6 +22,13 @@ export const manifestSchema = z.object({
   createdAt: z.string(),
   tables: z.record(z.string(), z.object({ rows: z.number().int().min(0), entry: z.string() })),
   files: z.object({ count: z.number().int().min(0), bytes: z.number().int().min(0) }),
+  /**
+   * Made with object storage (STORAGE_TYPE=s3): the files are not in the archive, they stay in
+   * this bucket (whose own durability and versioning keep them). Absent: the files are inside.
+   */
+  storage: z
+    .object({ type: z.literal("s3"), bucket: z.string(), endpoint: z.string().optional() })
+    .optional(),
   entries: z.record(
     z.string(),
     z.object({ size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),

@@ -20,6 +20,7 @@ import { ArchiveError, extractArchive, verifyArchive } from "./archive.ts";
 import { listStorage } from "./files.ts";
 import { FILES_PREFIX, type Manifest } from "./manifest.ts";
 import { readNdjson } from "./ndjson.ts";
+import { downloadBackup } from "./offsite.ts";
 import type { ProgressCallback } from "./progress.ts";
 import { insertSql, openSqlConn, quote, type SqlConn } from "./sql.ts";
 import { DATA_TABLES, TABLES, type TableSpec, toDriver } from "./tables.ts";
@@ -27,6 +28,7 @@ import { DATA_TABLES, TABLES, type TableSpec, toDriver } from "./tables.ts";
 export interface RestoreOptions {
   config: Config;
   logger: Logger;
+  /** A .tar.gz file, or `s3://bucket/key` of an off-site copy. */
   archive: string;
   /** Overwrite a database (and storage folder) that already holds data. */
   force?: boolean;
@@ -175,7 +177,25 @@ async function fixSequences(conn: SqlConn, specs: TableSpec[]): Promise<void> {
   }
 }
 
+/**
+ * Restores `o.archive`: a file, or `s3://bucket/key` (downloaded next to BACKUP_DIR's archives
+ * first, and deleted afterwards; `s3://bucket/prefix/` takes the newest archive there).
+ */
 export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
+  if (!o.archive.startsWith("s3://")) return restoreFile(o);
+  const dir = resolve(o.config.backup.dir);
+  await mkdir(dir, { recursive: true });
+  // A ".staging-" folder: the next backup removes it if this process dies before it does.
+  const work = await mkdtemp(join(dir, ".staging-"));
+  try {
+    const file = await downloadBackup(o.config, o.archive, work, o.onProgress);
+    return await restoreFile({ ...o, archive: file });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function restoreFile(o: RestoreOptions): Promise<RestoreResult> {
   const { config, logger, onProgress } = o;
   const archive = resolve(o.archive);
   if (!existsSync(archive)) throw new ArchiveError(`${archive} does not exist`);
@@ -189,10 +209,18 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
       `the backup was made by a newer Neurocards (${manifest.program.version}, schema ${manifest.schema}); upgrade before restoring it`,
     );
 
+  const fileCount = Object.keys(manifest.entries).filter((e) => e.startsWith(FILES_PREFIX)).length;
+  // An archive of an object-storage install holds no files: the bucket still has them, and the
+  // storage folder here is left as it is. One with files restores them into STORAGE_PATH only.
+  const withFiles = !manifest.storage;
+  if (withFiles && fileCount > 0 && config.storage.type === "s3")
+    throw new RestoreRefusedError(
+      `the backup holds ${fileCount} stored file(s) and this install keeps files in ${config.storage.s3?.bucket ? `s3://${config.storage.s3.bucket}` : "a bucket"}: restore it with STORAGE_TYPE=local, then move the files with \`neurocards storage migrate --to s3\` and set STORAGE_TYPE=s3`,
+    );
   const storageRoot = resolve(config.storage.path);
   const identical = new Map<string, string>();
   const checkStorage = async () => {
-    if (o.force || (await isEmptyDir(storageRoot))) return;
+    if (!withFiles || o.force || (await isEmptyDir(storageRoot))) return;
     const foreign = await filesNotInArchive(storageRoot, manifest, identical, onProgress);
     if (foreign.length)
       throw new RestoreRefusedError(
@@ -217,7 +245,6 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     const dir = work;
     const specs = TABLES.filter((t) => !t.runtimeOnly);
     const filesIn = join(dir, FILES_PREFIX);
-    const fileCount = Object.keys(manifest.entries).filter((e) => e.startsWith(FILES_PREFIX)).length;
 
     // Set once the storage folder has been swapped, so a failed commit can swap it back.
     let aside: string | null | undefined;
@@ -236,6 +263,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
         }
         await fixSequences(c, specs);
 
+        if (!withFiles) return { tables, replaced };
         // Files last, by rename, while the rows are still uncommitted: if the swap fails the
         // transaction rolls back; if the commit fails the old folder is put back below.
         if (!existsSync(filesIn)) await mkdir(filesIn, { recursive: true });

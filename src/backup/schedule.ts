@@ -1,5 +1,6 @@
 // Automatic backups inside the running program (BACKUP_INTERVAL_HOURS > 0): one backup every
-// interval into BACKUP_DIR, rotated to BACKUP_KEEP. The next one is due an interval after the newest
+// interval into BACKUP_DIR, rotated to BACKUP_KEEP (and uploaded to BACKUP_S3_BUCKET, rotated there
+// to the same number). The next one is due an interval after the newest
 // archive in the folder, not after the program started: a bot restarted daily by updates would
 // otherwise never reach a 24-hour mark. A failure is logged and tried again next interval; it never
 // stops the bot. Runs never overlap.
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
 import { type BackupResult, createBackup } from "./create.ts";
+import { OffsiteError } from "./offsite.ts";
 import { listArchives } from "./rotate.ts";
 
 /** Never right at start: the bot has better things to do in its first minute. */
@@ -52,7 +54,12 @@ export function startBackupSchedule(o: BackupScheduleOptions): () => Promise<voi
       .then((r) => o.onBackup?.(r))
       .catch((err: unknown) => {
         if (abort.signal.aborted) return;
-        logger.error({ err }, "automatic backup failed; trying again at the next interval");
+        if (err instanceof OffsiteError)
+          logger.error(
+            { err },
+            "automatic backup written, but its off-site upload failed; trying again at the next interval",
+          );
+        else logger.error({ err }, "automatic backup failed; trying again at the next interval");
         o.onError?.(err);
       });
   const plan = (delayMs: number) => {

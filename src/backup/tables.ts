@@ -31,12 +31,17 @@ const ORDER: SQLiteTable[] = [
   schema.payments,
   schema.creditLedger,
   schema.broadcastRecipients,
+  schema.supportThreads,
+  schema.supportMessages,
+  schema.supportCopies,
   schema.sessions,
   schema.providerKeys,
   schema.promoCodes,
   schema.promoRedemptions,
   schema.modelCosts,
   schema.templates,
+  schema.consoleTokens,
+  schema.consoleSessions,
   schema.instanceLeases,
 ];
 

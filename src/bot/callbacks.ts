@@ -2,6 +2,8 @@
 // older release are recognised as outdated instead of misread, short (Telegram allows 64 bytes),
 // and every argument checked on the way in. Data is never trusted: handlers still check that a job
 // belongs to the caller and that a flow button belongs to the current flow.
+import type { InlineKeyboardButton } from "grammy/types";
+import type { Config } from "../config/index.ts";
 import type { Language } from "../db/types.ts";
 
 const PREFIX = "n";
@@ -13,6 +15,22 @@ export const BUY_CALLBACK = "buy";
 
 /** Asks for a promo code (the cabinet's button); owned by the promo feature (src/promo). */
 export const PROMO_CALLBACK = "promo";
+/** Opens the support inbox (write to support); owned by the support feature (src/support). */
+export const SUPPORT_CALLBACK = "sup";
+
+/**
+ * The Support button every screen shows (menu, cabinet, help, failure messages, the blocked-user
+ * notice): the inbox when there are admins to read it, else SUPPORT_URL, else none — a button
+ * that leads nowhere is worse than no button.
+ */
+export function supportButton(
+  config: Pick<Config, "admins"> & { bot: Pick<Config["bot"], "supportUrl"> },
+  text: string,
+): InlineKeyboardButton | undefined {
+  if (config.admins.length > 0) return { text, callback_data: SUPPORT_CALLBACK };
+  const url = config.bot.supportUrl;
+  return url ? { text, url } : undefined;
+}
 
 export type Callback =
   | { a: "menu" }
@@ -24,12 +42,16 @@ export type Callback =
   | { a: "lang"; lang: Language }
   | { a: "cabinet"; page: number }
   | { a: "pays"; page: number }
+  /** The seller's credit history (the ledger), newest first. */
+  | { a: "ledger"; page: number }
   | { a: "job"; job: number; page: number }
   | { a: "resend"; job: number }
   /** "Make another with this product" / "Repeat": the template step again from a stored job. */
   | { a: "again"; job: number }
   /** "Repeat this order": the same photo, description, template and wishes, at the confirm step. */
   | { a: "repeat"; job: number }
+  /** "Go on with this photo" after the photo check found problems with it. */
+  | { a: "keep"; flow: number }
   | { a: "tpl"; flow: number; id: string }
   /** A length of the chosen template, in seconds. */
   | { a: "dur"; flow: number; s: number }
@@ -64,6 +86,7 @@ const SPEC: Record<Action, Array<[string, Arg]>> = {
   lang: [["lang", oneOf("ru", "en")]],
   cabinet: [["page", int]],
   pays: [["page", int]],
+  ledger: [["page", int]],
   job: [
     ["job", int],
     ["page", int],
@@ -71,6 +94,7 @@ const SPEC: Record<Action, Array<[string, Arg]>> = {
   resend: [["job", int]],
   again: [["job", int]],
   repeat: [["job", int]],
+  keep: [["flow", int]],
   tpl: [
     ["flow", int],
     ["id", id],

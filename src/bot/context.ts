@@ -46,6 +46,8 @@ export interface SessionData {
   promoPending?: string;
   /** "Send your promo code" was asked: the next text is the code, until then (epoch ms). */
   promoAskUntil?: number;
+  /** Writing to support (src/support): the user's messages go to the support inbox until then (epoch ms). */
+  supportUntil?: number;
 }
 
 export const initialSession = (): SessionData => ({ step: null, draft: {}, flow: 0 });

@@ -8,10 +8,12 @@ import type { Store } from "../db/store.ts";
 import { telegramWebhookUrl } from "../http/paths.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { PhotoCheck } from "../photo-check/index.ts";
 import type { QueueHandle } from "../queue/types.ts";
 import { withRetry } from "../telegram/index.ts";
 import type { Telegram } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
+import { supportButton } from "./callbacks.ts";
 import { type BotContext, initialSession } from "./context.ts";
 import { createCabinetFeature } from "./features/cabinet.ts";
 import { createCreateFeature } from "./features/create.ts";
@@ -42,6 +44,8 @@ export interface BotDeps {
   telegram: Telegram;
   catalogue: Catalogue;
   queue: QueueHandle;
+  /** The photo check before an order (src/photo-check); absent: photos are taken as they are. */
+  photoCheck?: PhotoCheck;
   /** Composers of other subsystems (payments, admin), installed after the consent gate, before the bot's own flows. */
   features?: Composer<BotContext>[];
   /**
@@ -49,6 +53,11 @@ export interface BotDeps {
    * consent) and in any chat: the payment updates, which carry money already taken.
    */
   early?: Composer<BotContext>[];
+  /**
+   * Composers every user reaches, also one blocked by an admin or who has not accepted the terms
+   * yet: support. Installed after the session and the user are loaded, before those gates.
+   */
+  ungated?: Composer<BotContext>[];
   /**
    * Composers that see /start and the consent button before the start feature does (a promo deep
    * link is checked and kept until the terms are accepted). Installed after the admin-block gate and
@@ -70,7 +79,17 @@ export interface BotDeps {
 /** A webhook request waits this long for a payment to be saved; after it, Telegram's retry takes over. */
 const WEBHOOK_SAVE_DEADLINE_MS = 8_000;
 
-const COMMANDS = ["start", "menu", "cancel", "help", "promo", "lang", "terms", "paysupport"] as const;
+const COMMANDS = [
+  "start",
+  "menu",
+  "cancel",
+  "help",
+  "support",
+  "promo",
+  "lang",
+  "terms",
+  "paysupport",
+] as const;
 /** Telegram shows the command list by the client's language: the Russian list for these too. */
 const RUSSIAN_CLIENTS = ["ru", "uk", "be", "kk"] as const;
 
@@ -89,6 +108,7 @@ export function createBot(deps: BotDeps) {
     metrics: deps.metrics,
     catalogue: deps.catalogue,
     queue: deps.queue,
+    photoCheck: deps.photoCheck,
   };
 
   // Updates of one user in order, of different users in parallel (under the runner).
@@ -117,7 +137,8 @@ export function createBot(deps: BotDeps) {
   });
   bot.use(i18n.middleware());
   bot.use(chatMember(fd));
-  bot.use(blockedGate());
+  for (const f of deps.ungated ?? []) bot.use(f);
+  bot.use(blockedGate(fd));
   for (const f of deps.beforeStart ?? []) bot.use(f);
   bot.use(createStartFeature(fd));
   bot.use(consentGate(fd));
@@ -142,13 +163,15 @@ export function createBot(deps: BotDeps) {
       { username: bot.botInfo.username, id: bot.botInfo.id },
       `bot @${bot.botInfo.username} started`,
     );
-    const list = (lang: string, commands: readonly string[] = COMMANDS) =>
+    // /support is advertised when it leads somewhere (an admin to read it, or SUPPORT_URL).
+    const offered = COMMANDS.filter((c) => c !== "support" || supportButton(config, c));
+    const list = (lang: string, commands: readonly string[] = offered) =>
       commands.map((command) => ({ command, description: i18n.t(lang, `cmd-${command}`) }));
     await bot.api.setMyCommands(list("en"));
     for (const code of RUSSIAN_CLIENTS) await bot.api.setMyCommands(list("ru"), { language_code: code });
-    // /admin is advertised only in the admins' own chats (scope "chat"); everyone else's lists
+    // /admin and /console are advertised only in the admins' own chats (scope "chat"); everyone else's lists
     // above do not mention it.
-    const withAdmin = [...COMMANDS, "admin"];
+    const withAdmin = [...offered, "admin", "console"];
     for (const adminId of config.admins) {
       const scope = { type: "chat" as const, chat_id: adminId };
       try {

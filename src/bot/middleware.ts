@@ -1,7 +1,7 @@
 // Middleware that runs around every feature: the error boundary that also guarantees an answer to
 // every callback query, the user loader, admin-block and consent gates, and the fallback.
-import { Composer, type NextFunction } from "grammy";
-import { decode } from "./callbacks.ts";
+import { Composer, InlineKeyboard, type NextFunction } from "grammy";
+import { decode, supportButton } from "./callbacks.ts";
 import type { BotContext } from "./context.ts";
 import { expectedText } from "./features/create.ts";
 import { termsScreen } from "./features/start.ts";
@@ -120,20 +120,25 @@ export function chatMember(deps: FeatureDeps): Composer<BotContext> {
 /** Payment updates pass every gate: Telegram needs a pre-checkout answer, and paid money must be credited. */
 const isPayment = (ctx: BotContext) => Boolean(ctx.preCheckoutQuery || ctx.message?.successful_payment);
 
-/** Users blocked by an admin get one short notice, then silence (callback queries are still answered). */
-export function blockedGate() {
+/**
+ * Users blocked by an admin get one short notice, then silence (callback queries are still
+ * answered). Support stays open to them (it is installed before this gate): the notice offers it.
+ */
+export function blockedGate(deps: FeatureDeps) {
   return async (ctx: BotContext, next: NextFunction): Promise<void> => {
     if (!ctx.user.blocked || isPayment(ctx)) {
       if (!ctx.user.blocked && ctx.session.blockedNoticeSent) ctx.session.blockedNoticeSent = undefined;
       return next();
     }
+    const support = supportButton(deps.config, ctx.t("btn-support"));
+    const notice = ctx.t(support ? "blocked-notice" : "blocked-notice-plain");
     if (ctx.callbackQuery) {
-      await ctx.answerCallbackQuery({ text: ctx.t("blocked-notice") });
+      await ctx.answerCallbackQuery({ text: notice });
       return;
     }
     if (ctx.session.blockedNoticeSent) return;
     ctx.session.blockedNoticeSent = true;
-    await ctx.reply(ctx.t("blocked-notice"));
+    await ctx.reply(notice, { reply_markup: support ? new InlineKeyboard().add(support) : undefined });
   };
 }
 

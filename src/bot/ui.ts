@@ -5,10 +5,11 @@ import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { PhotoCheck } from "../photo-check/index.ts";
 import type { QueueHandle } from "../queue/types.ts";
 import { isNotModified } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
-import { BUY_CALLBACK, encode } from "./callbacks.ts";
+import { BUY_CALLBACK, encode, supportButton } from "./callbacks.ts";
 import type { BotContext } from "./context.ts";
 
 export interface FeatureDeps {
@@ -18,6 +19,8 @@ export interface FeatureDeps {
   metrics: Metrics;
   catalogue: Catalogue;
   queue: QueueHandle;
+  /** Looks at a product photo before the seller goes on (src/photo-check); absent: no check. */
+  photoCheck?: PhotoCheck;
 }
 
 export interface Screen {
@@ -62,7 +65,8 @@ export function menuScreen(ctx: BotContext, deps: FeatureDeps, balance = ctx.use
     .text(ctx.t("btn-buy"), BUY_CALLBACK)
     .row()
     .text(ctx.t("btn-help"), encode({ a: "help" }));
-  if (deps.config.bot.supportUrl) kb.url(ctx.t("btn-support"), deps.config.bot.supportUrl);
+  const support = supportButton(deps.config, ctx.t("btn-support"));
+  if (support) kb.add(support);
   return { text: ctx.t("menu", { n: balance }), keyboard: kb };
 }
 

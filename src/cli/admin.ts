@@ -2,6 +2,7 @@
 // owners who would rather ssh than tap. Each one opens the store, does one thing, closes it.
 import { randomUUID } from "node:crypto";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { type AdminOperations, createAdminOperations } from "../admin/operations.ts";
 import type { Store } from "../db/store.ts";
 import { JOB_STATUSES, type Job, type JobStatus, type User } from "../db/types.ts";
 import { CliError, type CliIo, commandLogger, readConfig } from "./io.ts";
@@ -41,13 +42,17 @@ function jobLine(j: Job): string {
     .join("\t");
 }
 
-/** A command's action: opens the store, runs `fn`, always closes it. */
-export function action(io: CliIo, fn: (store: Store, ...args: never[]) => Promise<void>) {
+const CLI = { via: "cli" } as const;
+
+/** Runs a command with an open store and the admin operations on it (the panel's and the console's). */
+function action(io: CliIo, fn: (store: Store, ops: AdminOperations, ...args: never[]) => Promise<void>) {
   return async (...args: unknown[]) => {
     const config = readConfig(io);
     const logger = commandLogger(io, config, false);
     const { withStore } = await import("./context.ts");
-    await withStore(config, logger, io.env, (store) => fn(store, ...(args as never[])));
+    await withStore(config, logger, io.env, (store) =>
+      fn(store, createAdminOperations({ store, logger }), ...(args as never[])),
+    );
   };
 }
 
@@ -61,7 +66,7 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
     .option("--limit <n>", "how many", positiveInt, 50)
     .option("--offset <n>", "skip this many", (v) => positiveInt(String(Number(v) + 1)) - 1, 0)
     .action(
-      action(io, async (store, opts: { limit: number; offset: number }) => {
+      action(io, async (store, _ops, opts: { limit: number; offset: number }) => {
         const list = await store.listUsers({ limit: opts.limit, offset: opts.offset });
         io.out(`${await store.countUsers()} users`);
         for (const u of list) io.out(userLine(u));
@@ -73,7 +78,7 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
     .description("balance, ledger, jobs and payments of one user")
     .argument("<user>", who)
     .action(
-      action(io, async (store, whoArg: string) => {
+      action(io, async (store, _ops, whoArg: string) => {
         const u = await findUser(store, whoArg);
         io.out(userLine(u));
         io.out(
@@ -117,24 +122,27 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
           io,
           async (
             store,
+            ops,
             whoArg: string,
             credits: number,
             opts: { reason?: string; ref?: string; allowNegative?: boolean },
           ) => {
             const u = await findUser(store, whoArg);
-            const r = await store.addCredits({
+            const r = await ops.changeCredits({
               userId: u.id,
-              amount: name === "grant" ? credits : -credits,
-              reason: name === "grant" ? "admin_grant" : "admin_deduct",
+              op: name,
+              amount: credits,
+              reason: opts.reason ?? "from the command line",
               reference: `cli:${opts.ref ?? randomUUID()}`,
-              note: opts.reason ?? "from the command line",
-              floorAtZero: !opts.allowNegative,
+              actor: CLI,
+              allowNegative: opts.allowNegative,
             });
-            if (r.applied) {
+            if (r.outcome === "not_found") throw new CliError(`no user ${whoArg}`);
+            if (r.outcome === "applied") {
               io.out(
                 `${name === "grant" ? "granted" : "deducted"} ${credits} credit(s): #${u.id} now has ${r.balance}`,
               );
-            } else if (name === "deduct" && !opts.allowNegative && r.balance < credits) {
+            } else if (r.outcome === "short") {
               throw new CliError(
                 `not deducted: #${u.id} has only ${r.balance} (--allow-negative to go below zero)`,
               );
@@ -156,9 +164,9 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
       .description(blocked ? "block a user: the bot answers with one short notice" : "unblock a user")
       .argument("<user>", who)
       .action(
-        action(io, async (store, whoArg: string) => {
+        action(io, async (store, ops, whoArg: string) => {
           const u = await findUser(store, whoArg);
-          await store.setBlocked(u.id, blocked);
+          await ops.setBlocked(u.id, blocked, CLI);
           io.out(`#${u.id} ${blocked ? "blocked" : "unblocked"}`);
         }),
       );
@@ -171,7 +179,7 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
     .addOption(new Option("--status <status>", "only jobs in this status").choices(JOB_STATUSES))
     .option("--limit <n>", "how many", positiveInt, 50)
     .action(
-      action(io, async (store, opts: { status?: JobStatus; limit: number }) => {
+      action(io, async (store, _ops, opts: { status?: JobStatus; limit: number }) => {
         const list = await store.listLastJobs({ limit: opts.limit, status: opts.status });
         for (const j of list) io.out(jobLine(j));
         if (list.length === 0) io.out("no jobs");
@@ -183,7 +191,7 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
     .description("everything about one job, including its prompt and error")
     .argument("<id>", "job id", positiveInt)
     .action(
-      action(io, async (store, id: number) => {
+      action(io, async (store, _ops, id: number) => {
         const j = await store.getJobById(id);
         if (!j) throw new CliError(`no job ${id}`);
         io.out(jobLine(j));
@@ -202,8 +210,8 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
     )
     .argument("<id>", "job id", positiveInt)
     .action(
-      action(io, async (store, id: number) => {
-        const j = await store.requeueJob(id);
+      action(io, async (_store, ops, id: number) => {
+        const j = await ops.retryJob(id, CLI);
         if (!j)
           throw new CliError(
             `job ${id} cannot be retried: only a failed job with a product photo can (not one imported from the old bot)`,
@@ -217,8 +225,8 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
     .description("give a failed job's credits back (exactly once)")
     .argument("<id>", "job id", positiveInt)
     .action(
-      action(io, async (store, id: number) => {
-        const r = await store.refundCredit(id);
+      action(io, async (_store, ops, id: number) => {
+        const r = await ops.refundJob(id, CLI);
         if (r.refunded) io.out(`job ${id} refunded: the user now has ${r.balance}`);
         else throw new CliError(`job ${id} not refunded: ${r.reason.replaceAll("_", " ")}`);
       }),

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { type Dispatcher, fetch, ProxyAgent } from "undici";
-import { type Config, ConfigError, parseConfig, redactSecrets } from "../config/index.ts";
+import { type Config, ConfigError, parseConfig, redactSecrets, type S3Bucket } from "../config/index.ts";
 import { MIGRATIONS_TABLE, NewerDatabaseError, pendingMigrations } from "../db/migrate.ts";
 import { MIGRATIONS } from "../db/migrations.generated.ts";
 import { keyHash } from "../generation/keys.ts";
@@ -143,7 +143,84 @@ export async function checkDatabase(config: Config, env: NodeJS.ProcessEnv): Pro
   }
 }
 
-export async function checkStorage(config: Config): Promise<CheckResult> {
+/** The variables behind a bucket, for the fixes doctor suggests. */
+interface BucketVars {
+  bucket: string;
+  /** Prefix of the connection's variables: `S3_` or `BACKUP_S3_`. */
+  connection: string;
+}
+
+/**
+ * Reach, credentials and rights, each failure told apart: HeadBucket first (unreachable, keys
+ * refused, no such bucket, wrong region), then a probe object written, read back and deleted.
+ */
+export async function checkBucket(
+  name: string,
+  b: S3Bucket,
+  vars: BucketVars,
+  env: NodeJS.ProcessEnv,
+  probePrefix = "",
+): Promise<CheckResult> {
+  const { openBucket, explainS3Error } = await import("../s3/bucket.ts");
+  const bucket = await openBucket(b, { maxAttempts: 1 });
+  const where = bucket.location;
+  const c = vars.connection;
+  try {
+    try {
+      await bucket.check();
+    } catch (err) {
+      const { problem, detail } = explainS3Error(err);
+      const said = redactSecrets(detail, env);
+      if (problem === "unreachable")
+        return fail(
+          name,
+          `cannot reach ${b.endpoint ?? "AWS S3"}: ${said}`,
+          `check ${c}ENDPOINT and that this machine can reach it`,
+        );
+      if (problem === "credentials")
+        return fail(
+          name,
+          `${where}: ${said}`,
+          `check ${c}ACCESS_KEY_ID and ${c}SECRET_ACCESS_KEY, and that this key may use the bucket`,
+        );
+      if (problem === "no-bucket")
+        return fail(
+          name,
+          `${where}: the bucket does not exist`,
+          `create the bucket, or correct ${vars.bucket} (and ${c}FORCE_PATH_STYLE=true for MinIO-like servers)`,
+        );
+      if (problem === "region")
+        return fail(name, `${where}: ${said}`, `set ${c}REGION to the bucket's region`);
+      return fail(name, `${where}: ${said}`, "try again later, or check the service's status");
+    }
+    const probe = `${probePrefix}neurocards-doctor/${randomBytes(8).toString("hex")}.txt`;
+    const text = `neurocards doctor ${new Date().toISOString()}`;
+    let step = "written";
+    try {
+      await bucket.put(probe, Buffer.from(text), { contentType: "text/plain" });
+      step = "read back";
+      const body = await bucket.get(probe);
+      const got = body ? Buffer.concat(await body.toArray()).toString() : null;
+      if (got !== text) throw new Error(got === null ? "it is not there" : "it came back different");
+      step = "deleted";
+      await bucket.remove(probe);
+      if (await bucket.head(probe)) throw new Error("it is still there");
+    } catch (err) {
+      return fail(
+        name,
+        `${where}: a probe object could not be ${step}: ${redactSecrets(explainS3Error(err).detail, env)}`,
+        "give this key the right to write, read and delete objects in the bucket",
+      );
+    }
+    return ok(name, `${where}: reachable, keys accepted, a probe object written, read back and deleted`);
+  } finally {
+    bucket.close();
+  }
+}
+
+export async function checkStorage(config: Config, env: NodeJS.ProcessEnv = {}): Promise<CheckResult> {
+  if (config.storage.type === "s3" && config.storage.s3)
+    return checkBucket("storage", config.storage.s3, { bucket: "S3_BUCKET", connection: "S3_" }, env);
   const root = resolve(config.storage.path);
   try {
     await mkdir(root, { recursive: true });
@@ -386,14 +463,28 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
     ok("config", `valid${envFile ? ` (${envFile})` : " (environment only, no .env found)"}`),
     ...checkDeprecations(config),
   ];
-  const [database, storage, port, telegram, kie, openai] = await Promise.all([
+  const backupBucket = config.backup.s3;
+  const [database, storage, backups, port, telegram, kie, openai] = await Promise.all([
     checkDatabase(config, io.env),
-    checkStorage(config),
+    checkStorage(config, io.env),
+    backupBucket
+      ? checkBucket(
+          "backup bucket",
+          backupBucket,
+          {
+            bucket: "BACKUP_S3_BUCKET",
+            connection: io.env.BACKUP_S3_ACCESS_KEY_ID ? "BACKUP_S3_" : "S3_",
+          },
+          io.env,
+          backupBucket.prefix,
+        )
+      : null,
     checkPort(config),
     checkTelegram(config, io.env),
     readKeyRests(config, io.env).then((rests) => checkKie(config, io.env, rests)),
     checkOpenAi(config, io.env),
   ]);
-  results.push(database, storage, port, telegram, ...kie, openai, ...checkLegalDocuments(config));
+  results.push(database, storage, ...(backups ? [backups] : []), port, telegram, ...kie, openai);
+  results.push(...checkLegalDocuments(config));
   return results;
 }

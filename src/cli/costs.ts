@@ -2,10 +2,10 @@
 // margin per template, through the same operations as /admin and the console (src/admin/costs.ts).
 import { type Command, Option } from "commander";
 import { type CostField, costText, createCostOperations, marginFigure, moneyList } from "../admin/costs.ts";
-import { costsRepo } from "../db/ops/costs.ts";
 import type { Store } from "../db/store.ts";
-import { action, positiveInt } from "./admin.ts";
-import { CliError, type CliIo, commandLogger, readConfig } from "./io.ts";
+import type { Logger } from "../logger.ts";
+import { positiveInt } from "./admin.ts";
+import { CliError, type CliIo, storeAction } from "./io.ts";
 
 const FIELD_PROBLEM: Record<CostField, string> = {
   model: "the model must be a kie.ai model id (letters, digits and . _ : / -)",
@@ -15,8 +15,10 @@ const FIELD_PROBLEM: Record<CostField, string> = {
 };
 
 export function registerCostCommands(program: Command, io: CliIo): void {
-  const ops = (store: Store) =>
-    createCostOperations({ repo: costsRepo(store.driver), logger: commandLogger(io, readConfig(io), false) });
+  const ops = async (store: Store, logger: Logger) => {
+    const { costsRepo } = await import("../db/ops/costs.ts");
+    return createCostOperations({ repo: costsRepo(store.driver), logger });
+  };
   const cli = { via: "cli" } as const;
   const costs = program
     .command("costs")
@@ -26,8 +28,8 @@ export function registerCostCommands(program: Command, io: CliIo): void {
     .command("list")
     .description("the recorded prices: model, price, per, updated by")
     .action(
-      action(io, async (store) => {
-        const list = await ops(store).list();
+      storeAction(io, async (store, logger) => {
+        const list = await (await ops(store, logger)).list();
         for (const c of list) io.out([c.model, costText(c), `per ${c.unit}`, `by ${c.updatedBy}`].join("\t"));
         if (list.length === 0) io.out("no model costs recorded");
       }),
@@ -45,11 +47,14 @@ export function registerCostCommands(program: Command, io: CliIo): void {
         .default("video"),
     )
     .action(
-      action(io, async (store, model: string, amount: string, currency: string, o: { per: string }) => {
-        const r = await ops(store).set({ model, amount, currency, unit: o.per }, cli);
-        if (!r.ok) throw new CliError(`not recorded: ${FIELD_PROBLEM[r.field]}`, 2);
-        io.out(`${r.cost.model} costs ${costText(r.cost)} per ${r.cost.unit}`);
-      }),
+      storeAction(
+        io,
+        async (store, logger, model: string, amount: string, currency: string, o: { per: string }) => {
+          const r = await (await ops(store, logger)).set({ model, amount, currency, unit: o.per }, cli);
+          if (!r.ok) throw new CliError(`not recorded: ${FIELD_PROBLEM[r.field]}`, 2);
+          io.out(`${r.cost.model} costs ${costText(r.cost)} per ${r.cost.unit}`);
+        },
+      ),
     );
 
   costs
@@ -57,8 +62,9 @@ export function registerCostCommands(program: Command, io: CliIo): void {
     .description("forget a model's price (its videos show no margin until one is recorded)")
     .argument("<model>", "kie.ai model id")
     .action(
-      action(io, async (store, model: string) => {
-        if (!(await ops(store).remove(model, cli))) throw new CliError(`no cost recorded for ${model}`);
+      storeAction(io, async (store, logger, model: string) => {
+        if (!(await (await ops(store, logger)).remove(model, cli)))
+          throw new CliError(`no cost recorded for ${model}`);
         io.out(`${model}: cost removed`);
       }),
     );
@@ -68,10 +74,10 @@ export function registerCostCommands(program: Command, io: CliIo): void {
     .description("per template: videos made, revenue of their credits, their cost and the margin")
     .option("--days <n>", "orders of the last n days (default: all)", positiveInt)
     .action(
-      action(io, async (store, o: { days?: number }) => {
+      storeAction(io, async (store, logger, o: { days?: number }) => {
         const to = new Date();
         const range = o.days ? { from: new Date(to.getTime() - o.days * 86_400_000), to } : undefined;
-        const r = await ops(store).margin(range);
+        const r = await (await ops(store, logger)).margin(range);
         io.out(`average price of a credit: ${moneyList(r.perCredit) ?? "- (nothing sold)"}`);
         for (const m of r.templates) {
           const cells = [

@@ -11,12 +11,16 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 function summary(m: Manifest): string {
   const rows = (t: string) => m.tables[t]?.rows ?? 0;
-  return `${rows("users")} users, ${rows("jobs")} jobs, ${rows("credit_ledger")} ledger rows, ${rows("payments")} payments, ${m.files.count} files (${mb(m.files.bytes)})`;
+  const files = m.storage
+    ? `files staying in s3://${m.storage.bucket}`
+    : `${m.files.count} files (${mb(m.files.bytes)})`;
+  return `${rows("users")} users, ${rows("jobs")} jobs, ${rows("credit_ledger")} ledger rows, ${rows("payments")} payments, ${files}`;
 }
 
 /** A bar on a terminal, plain lines otherwise (journald, pipes). */
-async function progress(io: CliIo) {
-  const { createProgressBar, createProgressLines } = await import("../backup/index.ts");
+export async function progress(io: CliIo) {
+  // The renderers alone: the backup module (tar, both database drivers) is not needed to draw a bar.
+  const { createProgressBar, createProgressLines } = await import("../backup/progress.ts");
   if (io.isTTY) return createProgressBar(process.stderr);
   return createProgressLines({
     write: (s: string) => {
@@ -34,7 +38,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .action(async (opts: { out?: string; keep?: number }) => {
       const config = readConfig(io);
       const logger = commandLogger(io, config, false);
-      const [{ createBackup }, { sqliteBinding }] = await Promise.all([
+      const [{ createBackup, OffsiteError }, { sqliteBinding }] = await Promise.all([
         import("../backup/index.ts"),
         import("./context.ts"),
       ]);
@@ -46,16 +50,26 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         keep: opts.keep,
         onProgress: bar,
         nativeBinding: sqliteBinding(config, io.env),
-      }).finally(() => bar.end());
+      })
+        .catch((err: unknown) => {
+          if (err instanceof OffsiteError) throw new CliError(err.message);
+          throw err;
+        })
+        .finally(() => bar.end());
       io.out(`backup written: ${r.path} (${mb(r.bytes)})`);
       io.out(`  ${summary(r.manifest)}`);
       for (const old of r.rotated) io.out(`  removed old backup ${old}`);
+      if (r.uploaded) io.out(`  uploaded to ${r.uploaded.url}`);
+      for (const old of r.uploaded?.rotated ?? []) io.out(`  removed old backup ${old}`);
     });
 
   program
     .command("restore")
     .description("restore a backup into the configured database (SQLite or Postgres) and storage folder")
-    .argument("<archive>", "a .tar.gz made by `neurocards backup`")
+    .argument(
+      "<archive>",
+      "a .tar.gz made by `neurocards backup`, or its off-site copy s3://bucket/key (s3://bucket/prefix/ takes the newest)",
+    )
     .option("--force", "replace a database (and files) that already hold data")
     .action(async (archive: string, opts: { force?: boolean }) => {
       const config = readConfig(io);
@@ -70,7 +84,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         const r = await restoreBackup({
           config,
           logger,
-          archive: resolve(io.cwd, archive),
+          archive: archive.startsWith("s3://") ? archive : resolve(io.cwd, archive),
           force: opts.force,
           onProgress: bar,
           nativeBinding: sqliteBinding(config, io.env),
@@ -78,6 +92,11 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         io.out(
           `restored ${summary(r.manifest)} from neurocards ${r.manifest.program.version} (${r.manifest.dialect}) into ${config.database.type}${r.replaced ? ", replacing the old data" : ""}`,
         );
+        const kept = r.manifest.storage?.bucket;
+        if (kept && (config.storage.type !== "s3" || config.storage.s3?.bucket !== kept))
+          io.out(
+            `  the files are in s3://${kept}: set STORAGE_TYPE=s3 and S3_BUCKET=${kept} (with its S3_* connection), or copy them here with \`neurocards storage migrate --to local\``,
+          );
       } catch (err) {
         if (err instanceof RestoreRefusedError) throw new CliError(err.message);
         if (err instanceof ArchiveError) throw new CliError(`the archive cannot be used: ${err.message}`);

@@ -20,6 +20,7 @@ import {
 import { registerPromoCommands } from "./promo.ts";
 import { registerRunCommands } from "./run.ts";
 import { registerServiceCommands } from "./service.ts";
+import { registerStorageCommands } from "./storage.ts";
 import { registerTemplateCommands } from "./templates.ts";
 import { registerUpdate } from "./update.ts";
 
@@ -73,6 +74,7 @@ export function buildProgram(io: CliIo): Command {
   registerCostCommands(program, io);
   registerTemplateCommands(program, io);
   registerDataCommands(program, io);
+  registerStorageCommands(program, io);
   registerServiceCommands(program, io);
   registerUpdate(program, io);
   return program;

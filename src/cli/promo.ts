@@ -1,12 +1,13 @@
 // `neurocards promo create|list|disable|enable`: promo codes from the shell, through the same
 // operations as /admin and the console (src/promo).
 import { type Command, InvalidArgumentError } from "commander";
-import { promoRepo } from "../db/ops/promo.ts";
 import type { Store } from "../db/store.ts";
 import type { PromoCode } from "../db/types.ts";
-import { createPromoOperations, PROMO_LIMITS, type PromoField, promoState } from "../promo/index.ts";
-import { action, positiveInt } from "./admin.ts";
-import { CliError, type CliIo, commandLogger, readConfig } from "./io.ts";
+import type { Logger } from "../logger.ts";
+import { PROMO_LIMITS } from "../promo/limits.ts";
+import { createPromoOperations, type PromoField, promoState } from "../promo/operations.ts";
+import { positiveInt } from "./admin.ts";
+import { CliError, type CliIo, storeAction } from "./io.ts";
 
 const FIELD_PROBLEM: Record<PromoField, string> = {
   code: `the code must be ${PROMO_LIMITS.codeMin}-${PROMO_LIMITS.codeMax} Latin letters, digits, "-" or "_"`,
@@ -43,11 +44,10 @@ function promoLine(p: PromoCode, now: Date): string {
 }
 
 export function registerPromoCommands(program: Command, io: CliIo): void {
-  const ops = (store: Store) =>
-    createPromoOperations({
-      repo: promoRepo(store.driver),
-      logger: commandLogger(io, readConfig(io), false),
-    });
+  const ops = async (store: Store, logger: Logger) => {
+    const { promoRepo } = await import("../db/ops/promo.ts");
+    return createPromoOperations({ repo: promoRepo(store.driver), logger });
+  };
   const cli = { via: "cli" } as const;
   const promo = program.command("promo").description("promo codes: create, list, turn off or on");
 
@@ -61,15 +61,16 @@ export function registerPromoCommands(program: Command, io: CliIo): void {
     .option("--expires <instant>", "valid until this ISO-8601 instant, instead of --days", instant)
     .option("--note <text>", "for yourself: where the code was published")
     .action(
-      action(
+      storeAction(
         io,
         async (
           store,
+          logger,
           code: string,
           o: { credits: number; uses?: number; days?: number; expires?: Date; note?: string },
         ) => {
           if (o.days !== undefined && o.expires) throw new CliError("give --days or --expires, not both", 2);
-          const r = await ops(store).create(
+          const r = await (await ops(store, logger)).create(
             {
               code,
               credits: o.credits,
@@ -96,8 +97,8 @@ export function registerPromoCommands(program: Command, io: CliIo): void {
     .option("--active", "only codes not turned off")
     .option("--limit <n>", "how many", positiveInt, 50)
     .action(
-      action(io, async (store, o: { active?: boolean; limit: number }) => {
-        const list = await ops(store).list({ limit: o.limit, activeOnly: o.active });
+      storeAction(io, async (store, logger, o: { active?: boolean; limit: number }) => {
+        const list = await (await ops(store, logger)).list({ limit: o.limit, activeOnly: o.active });
         const now = new Date();
         for (const p of list) io.out(promoLine(p, now));
         if (list.length === 0) io.out("no promo codes");
@@ -117,8 +118,8 @@ export function registerPromoCommands(program: Command, io: CliIo): void {
       )
       .argument("<code>", "the code (any case)")
       .action(
-        action(io, async (store, code: string) => {
-          const o = ops(store);
+        storeAction(io, async (store, logger, code: string) => {
+          const o = await ops(store, logger);
           const p = off ? await o.disable(code, cli) : await o.enable(code, cli);
           if (!p) throw new CliError(`no promo code ${code.trim().toUpperCase()}`);
           io.out(`${p.code} ${off ? "disabled" : "enabled"}`);

@@ -6,20 +6,18 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { templatesRepo } from "../db/ops/templates.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import { seedTemplates } from "../templates/live.ts";
 import { createTemplateOperations } from "../templates/operations.ts";
-import { action } from "./admin.ts";
-import { CliError, type CliIo, commandLogger, readConfig } from "./io.ts";
+import { CliError, type CliIo, storeAction } from "./io.ts";
 
 const cli = { via: "cli" } as const;
 
 export function registerTemplateCommands(program: Command, io: CliIo): void {
   /** The operations on this database, its templates seeded if it never ran. */
-  async function ops(store: Store) {
-    const logger: Logger = commandLogger(io, readConfig(io), false);
+  async function ops(store: Store, logger: Logger) {
+    const { templatesRepo } = await import("../db/ops/templates.ts");
     const repo = templatesRepo(store.driver);
     await seedTemplates(repo, logger);
     return createTemplateOperations({ repo, logger });
@@ -32,8 +30,8 @@ export function registerTemplateCommands(program: Command, io: CliIo): void {
     .command("list")
     .description("in the sellers' order: id, on/off, model, lengths with their prices, formats, name")
     .action(
-      action(io, async (store) => {
-        const { templates: list, broken } = await (await ops(store)).list();
+      storeAction(io, async (store, logger) => {
+        const { templates: list, broken } = await (await ops(store, logger)).list();
         for (const t of list) {
           const lengths = t.durations.map((d) => `${d.seconds}s=${d.cost}cr`).join(",");
           io.out(
@@ -56,9 +54,9 @@ export function registerTemplateCommands(program: Command, io: CliIo): void {
     .description("write every template (on and off, in order) to a JSON file to edit and import")
     .argument("<file>", "where to write it")
     .action(
-      action(io, async (store, file: string) => {
+      storeAction(io, async (store, logger, file: string) => {
         const path = resolve(io.cwd, file);
-        const text = await (await ops(store)).exportFile();
+        const text = await (await ops(store, logger)).exportFile();
         // Through a temporary file: an interrupted export never leaves half a catalogue behind.
         writeFileSync(`${path}.tmp`, text);
         renameSync(`${path}.tmp`, path);
@@ -75,7 +73,7 @@ export function registerTemplateCommands(program: Command, io: CliIo): void {
     )
     .argument("<file>", "the catalogue file")
     .action(
-      action(io, async (store, file: string) => {
+      storeAction(io, async (store, logger, file: string) => {
         const path = resolve(io.cwd, file);
         let text: string;
         try {
@@ -83,7 +81,7 @@ export function registerTemplateCommands(program: Command, io: CliIo): void {
         } catch (err) {
           throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         }
-        const r = await (await ops(store)).importFile(text, cli);
+        const r = await (await ops(store, logger)).importFile(text, cli);
         if (!r.ok) {
           for (const p of r.problems) io.err(`${file}: ${p}`);
           throw new CliError(`nothing imported: ${r.problems.length} problem(s) in ${file}`);
@@ -106,8 +104,8 @@ export function registerTemplateCommands(program: Command, io: CliIo): void {
       )
       .argument("<id>", "template id")
       .action(
-        action(io, async (store, id: string) => {
-          const r = await (await ops(store)).setEnabled(id, enabled, cli);
+        storeAction(io, async (store, logger, id: string) => {
+          const r = await (await ops(store, logger)).setEnabled(id, enabled, cli);
           if (!r.ok) throw new CliError(r.problems.join("; "));
           io.out(`${id} ${enabled ? "enabled" : "disabled"}`);
         }),

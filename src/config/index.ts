@@ -9,6 +9,28 @@ export type DatabaseConfig =
   | { type: "sqlite"; path: string }
   | { type: "postgres"; url: string; poolSize: number };
 
+/** What a 54-FZ receipt item carries besides the package (YooKassa's names). */
+export interface ReceiptConfig {
+  vatCode: number;
+  taxSystemCode: number | undefined;
+  paymentSubject: string | undefined;
+  paymentMode: string | undefined;
+}
+
+/** How to reach an S3-compatible service. */
+export interface S3Connection {
+  /** Empty for AWS S3 itself. */
+  endpoint: string | undefined;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+}
+
+export interface S3Bucket extends S3Connection {
+  bucket: string;
+}
+
 export interface CreditPackage {
   id: string;
   credits: number;
@@ -36,7 +58,15 @@ export interface Config {
     privacyUrl: string | undefined;
     supportUrl: string | undefined;
   };
-  storage: { path: string; retentionDays: number; diskFreeWarnBytes: number };
+  storage: {
+    type: "local" | "s3";
+    /** The local folder: the files themselves with local storage, this machine's bookkeeping with s3. */
+    path: string;
+    /** The bucket (S3_*): where files live with s3, the target of `storage migrate --to s3` otherwise. */
+    s3: S3Bucket | undefined;
+    retentionDays: number;
+    diskFreeWarnBytes: number;
+  };
   http: {
     port: number;
     host: string;
@@ -58,8 +88,18 @@ export interface Config {
     providerToken: string | undefined;
     currency: string;
     referralBonus: number;
+    /** Receipt data sent with fiat invoices (RECEIPT_VAT_CODE set); never with Stars. */
+    receipt: ReceiptConfig | undefined;
   };
-  backup: { intervalHours: number; dir: string; keep: number };
+  backup: {
+    intervalHours: number;
+    dir: string;
+    keep: number;
+    /** Off-site copies (BACKUP_S3_*): every backup is uploaded under `prefix` and rotated there too. */
+    s3: (S3Bucket & { prefix: string }) | undefined;
+    /** The connection `restore s3://…` downloads with: BACKUP_S3_*'s own, else S3_*'s. */
+    connection: S3Connection | undefined;
+  };
   /** One line per old .env name found (from the previous bot), for the log and doctor. */
   deprecations: string[];
 }
@@ -78,7 +118,9 @@ function describe(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
     given === undefined || given === ""
       ? issue.code === "invalid_union" || issue.code === "invalid_value"
         ? `${issue.message.toLowerCase()}`
-        : "is required"
+        : issue.code === "custom" && issue.message.startsWith("is required")
+          ? issue.message
+          : "is required"
       : `is not valid: ${issue.message}`;
   const example = EXAMPLES[name] ? ` (example: ${name}=${EXAMPLES[name]})` : "";
   return `${name} ${what}${example}`;
@@ -135,6 +177,33 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(problems);
   }
   const e = result.data;
+  const receiptExtras = (
+    ["RECEIPT_TAX_SYSTEM_CODE", "RECEIPT_PAYMENT_SUBJECT", "RECEIPT_PAYMENT_MODE"] as const
+  ).filter((k) => e[k] !== undefined);
+  if (e.RECEIPT_VAT_CODE === undefined && receiptExtras.length > 0)
+    throw new ConfigError([
+      `RECEIPT_VAT_CODE is required with ${receiptExtras.join(", ")}: every receipt item needs its VAT code (example: RECEIPT_VAT_CODE=${EXAMPLES.RECEIPT_VAT_CODE})`,
+    ]);
+  const s3Connection: S3Connection | undefined =
+    e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+      ? {
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        }
+      : undefined;
+  const backupConnection: S3Connection | undefined =
+    e.BACKUP_S3_ACCESS_KEY_ID && e.BACKUP_S3_SECRET_ACCESS_KEY
+      ? {
+          endpoint: e.BACKUP_S3_ENDPOINT,
+          region: e.BACKUP_S3_REGION,
+          accessKeyId: e.BACKUP_S3_ACCESS_KEY_ID,
+          secretAccessKey: e.BACKUP_S3_SECRET_ACCESS_KEY,
+          forcePathStyle: e.BACKUP_S3_FORCE_PATH_STYLE,
+        }
+      : s3Connection;
   const database: DatabaseConfig =
     e.DATABASE_TYPE === "postgres"
       ? { type: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
@@ -162,7 +231,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       supportUrl: e.SUPPORT_URL,
     },
     storage: {
+      type: e.STORAGE_TYPE,
       path: e.STORAGE_PATH,
+      s3: s3Connection && e.S3_BUCKET ? { ...s3Connection, bucket: e.S3_BUCKET } : undefined,
       retentionDays: e.RETENTION_DAYS,
       diskFreeWarnBytes: e.DISK_FREE_WARN_MB * 1024 * 1024,
     },
@@ -192,8 +263,26 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       providerToken: e.PAYMENT_PROVIDER_TOKEN,
       currency: e.PAYMENT_PROVIDER_TOKEN ? e.PAYMENT_CURRENCY : "XTR",
       referralBonus: e.REFERRAL_BONUS,
+      receipt:
+        e.RECEIPT_VAT_CODE === undefined
+          ? undefined
+          : {
+              vatCode: e.RECEIPT_VAT_CODE,
+              taxSystemCode: e.RECEIPT_TAX_SYSTEM_CODE,
+              paymentSubject: e.RECEIPT_PAYMENT_SUBJECT,
+              paymentMode: e.RECEIPT_PAYMENT_MODE,
+            },
     },
-    backup: { intervalHours: e.BACKUP_INTERVAL_HOURS, dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP },
+    backup: {
+      intervalHours: e.BACKUP_INTERVAL_HOURS,
+      dir: e.BACKUP_DIR,
+      keep: e.BACKUP_KEEP,
+      s3:
+        backupConnection && e.BACKUP_S3_BUCKET
+          ? { ...backupConnection, bucket: e.BACKUP_S3_BUCKET, prefix: e.BACKUP_S3_PREFIX }
+          : undefined,
+      connection: backupConnection,
+    },
     deprecations,
   };
 }

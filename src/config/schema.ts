@@ -37,6 +37,20 @@ const url = (def: string) =>
     .transform((s) => s.replace(/\/+$/, ""))
     .pipe(z.url());
 
+/** `true`/`false` (also `1`/`0`, `yes`/`no`), for switches. */
+const flag = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"], "true or false")
+    .default(def ? "true" : "false")
+    .transform((s) => s === "true" || s === "1" || s === "yes");
+
+/** An S3 bucket name as every S3-compatible service accepts it. */
+const bucketName = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "3-63 lowercase letters, digits, dots or hyphens")
+  .optional();
+
 const idList = z
   .string()
   .optional()
@@ -73,8 +87,24 @@ const common = z.object({
   }),
   /** Where the database file lives (SQLite). */
   DATABASE_PATH: z.string().default("./data/neurocards.db"),
-  /** Folder for product photos and results. */
+  /**
+   * Folder for product photos and results (local storage); with s3 it keeps only this machine's
+   * own bookkeeping (the delivery journal, `storage migrate`'s progress).
+   */
   STORAGE_PATH: z.string().default("./data/files"),
+  /** Where photos and results live: `local` (STORAGE_PATH) or `s3` (an S3-compatible bucket). */
+  STORAGE_TYPE: z.enum(["local", "s3"], "local or s3").default("local"),
+  /** S3 API endpoint; empty for AWS S3 itself (MinIO, R2, Supabase Storage give theirs). */
+  S3_ENDPOINT: optionalUrl,
+  /** Region the requests are signed for (`auto` on R2; MinIO takes any). */
+  S3_REGION: z.string().trim().min(1).default("us-east-1"),
+  /** Bucket of the files (required with STORAGE_TYPE=s3; also the target of `storage migrate --to s3`). */
+  S3_BUCKET: bucketName,
+  S3_ACCESS_KEY_ID: z.string().trim().optional(),
+  /** Secret. */
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** Path-style URLs (endpoint/bucket/key) instead of bucket.endpoint: MinIO and most self-hosted servers. */
+  S3_FORCE_PATH_STYLE: flag(false),
   /** Public https URL of the built-in HTTP server; without it kie.ai's upload API is used. */
   PUBLIC_BASE_URL: optionalUrl,
   /** Port and interface of the built-in HTTP server. */
@@ -126,6 +156,23 @@ const common = z.object({
     .string()
     .regex(/^[A-Z]{3}$/, "a 3-letter currency code like XTR or RUB")
     .default("XTR"),
+  /**
+   * 54-FZ receipt data for YooKassa (fiat through PAYMENT_PROVIDER_TOKEN only): set the VAT code of
+   * your shop (1 no VAT, 2 0%, 3 10%, 4 20%, … as YooKassa numbers them) and each invoice asks the
+   * buyer's email for the receipt and sends the item to the provider. Empty: no receipt data.
+   */
+  RECEIPT_VAT_CODE: z.coerce.number().int().min(1).max(12).optional(),
+  /** The shop's tax system (YooKassa's 1–6); only needed when the shop has more than one. */
+  RECEIPT_TAX_SYSTEM_CODE: z.coerce.number().int().min(1).max(6).optional(),
+  /** The item's payment_subject (e.g. service) and payment_mode (e.g. full_prepayment); YooKassa's defaults when empty. */
+  RECEIPT_PAYMENT_SUBJECT: z
+    .string()
+    .regex(/^[a-z_-]+$/, "a YooKassa payment_subject like service")
+    .optional(),
+  RECEIPT_PAYMENT_MODE: z
+    .string()
+    .regex(/^[a-z_-]+$/, "a YooKassa payment_mode like full_prepayment")
+    .optional(),
   /** Credits a referrer gets when a referred user pays for the first time; 0 turns referrals off. */
   REFERRAL_BONUS: intFrom(0, 0, 1000),
   RETENTION_DAYS: intFrom(30, 1, 3650),
@@ -137,6 +184,26 @@ const common = z.object({
   BACKUP_INTERVAL_HOURS: intFrom(0, 0, 24 * 30),
   BACKUP_DIR: z.string().default("./data/backups"),
   BACKUP_KEEP: intFrom(7, 1, 1000),
+  /** Off-site copies: every backup is also uploaded here (and rotated to BACKUP_KEEP) when set. */
+  BACKUP_S3_BUCKET: bucketName,
+  /** Key prefix of the uploaded archives in that bucket. */
+  BACKUP_S3_PREFIX: z
+    .string()
+    .trim()
+    .default("neurocards-backups/")
+    .transform((s) => s.replace(/^\/+/, ""))
+    .transform((s) => (s === "" || s.endsWith("/") ? s : `${s}/`))
+    .pipe(z.string().regex(/^[A-Za-z0-9!_.*'()/-]*$/, "letters, digits, slashes and !_.*'()-")),
+  /**
+   * Another S3 service or account for backups: with BACKUP_S3_ACCESS_KEY_ID set, these five are
+   * used as they are; without it, the S3_* connection (endpoint, region, keys, path style) is.
+   */
+  BACKUP_S3_ENDPOINT: optionalUrl,
+  BACKUP_S3_REGION: z.string().trim().min(1).default("us-east-1"),
+  BACKUP_S3_ACCESS_KEY_ID: z.string().trim().optional(),
+  /** Secret. */
+  BACKUP_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  BACKUP_S3_FORCE_PATH_STYLE: flag(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -148,10 +215,26 @@ const postgresMode = z.object({
   DATABASE_POOL_SIZE: intFrom(10, 1, 200),
 });
 
-export const envSchema = z.intersection(
-  common,
-  z.discriminatedUnion("DATABASE_TYPE", [sqliteMode, postgresMode]),
-);
+/** What S3_* and BACKUP_S3_* need together; each missing one is its own line. */
+function checkS3(env: z.infer<typeof common>, ctx: z.RefinementCtx): void {
+  const need = (name: keyof typeof env, why: string) => {
+    if (env[name] === undefined)
+      ctx.addIssue({ code: "custom", path: [name], message: `is required ${why}` });
+  };
+  if (env.STORAGE_TYPE === "s3") need("S3_BUCKET", "with STORAGE_TYPE=s3");
+  if (env.STORAGE_TYPE === "s3" || env.S3_BUCKET) {
+    const why = env.STORAGE_TYPE === "s3" ? "with STORAGE_TYPE=s3" : "with S3_BUCKET";
+    need("S3_ACCESS_KEY_ID", why);
+    need("S3_SECRET_ACCESS_KEY", why);
+  }
+  if (env.BACKUP_S3_ACCESS_KEY_ID) need("BACKUP_S3_SECRET_ACCESS_KEY", "with BACKUP_S3_ACCESS_KEY_ID");
+  else if (env.BACKUP_S3_BUCKET && !env.S3_ACCESS_KEY_ID)
+    need("BACKUP_S3_ACCESS_KEY_ID", "with BACKUP_S3_BUCKET (or the S3_* keys)");
+}
+
+export const envSchema = z
+  .intersection(common, z.discriminatedUnion("DATABASE_TYPE", [sqliteMode, postgresMode]))
+  .superRefine(checkS3);
 export type Env = z.infer<typeof envSchema>;
 
 /** Example values printed next to each error, so the owner sees what a good value looks like. */
@@ -164,8 +247,17 @@ export const EXAMPLES: Record<string, string> = {
   CREDIT_PACKAGES: "5:250,10:450,30:1200,100:3500",
   PAYMENT_CURRENCY: "XTR",
   TIMEZONE: "Europe/Moscow",
+  RECEIPT_VAT_CODE: "1",
+  RECEIPT_TAX_SYSTEM_CODE: "2",
+  RECEIPT_PAYMENT_SUBJECT: "service",
+  RECEIPT_PAYMENT_MODE: "full_prepayment",
   HTTP_PORT: "8080",
   LOG_LEVEL: "info",
+  STORAGE_TYPE: "s3",
+  S3_BUCKET: "neurocards-files",
+  S3_ENDPOINT: "https://s3.example.com",
+  S3_FORCE_PATH_STYLE: "true",
+  BACKUP_S3_BUCKET: "neurocards-backups",
 };
 
 /** Names whose values are never printed or logged. */
@@ -178,4 +270,6 @@ export const SECRET_KEYS = [
   "WEBHOOK_SECRET",
   "LINK_SECRET",
   "METRICS_TOKEN",
+  "S3_SECRET_ACCESS_KEY",
+  "BACKUP_S3_SECRET_ACCESS_KEY",
 ] as const;

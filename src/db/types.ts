@@ -151,8 +151,9 @@ export interface Broadcast {
 }
 
 /**
- * Who changes the offer (promo codes, model costs, templates), through which surface: kept on the
- * row as "cli", "bot:<admin tg id>" or "console:<admin tg id>" (actorLabel) and logged.
+ * Who acts as an admin, through which surface (src/admin/operations.ts, promo codes, model costs,
+ * templates): logged, and kept on the rows of the offer as "cli", "bot:<admin tg id>" or
+ * "console:<admin tg id>" (actorLabel).
  */
 export type Actor = { via: "bot" | "console"; adminTgId: number } | { via: "cli" };
 
@@ -221,6 +222,25 @@ export interface TemplateRow {
   updatedAt: Date;
 }
 
+/** A one-time console login link (src/console): only the hash of its secret is stored. */
+export interface ConsoleToken {
+  tokenHash: string;
+  adminTgId: number;
+  language: Language;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+/** A console session a login link opened; the cookie holds the secret, the table its hash. */
+export interface ConsoleSession {
+  idHash: string;
+  adminTgId: number;
+  language: Language;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
 export interface AdminStats {
   users: { total: number; newToday: number; new7d: number; active7d: number };
   /** "today" is the current UTC day; 7d is the 7×24 hours before `now`. */
@@ -231,4 +251,49 @@ export interface AdminStats {
   credits: { sold: number; spent: number; refunded: number };
   /** Paid, not refunded, per currency (amount in the currency's smallest unit, or Stars). */
   revenue: Array<{ currency: string; amount: number }>;
+}
+
+/** A seller's conversation with support: one `open` thread per seller at a time. */
+export interface SupportThread {
+  id: number;
+  userId: number;
+  status: "open" | "closed";
+  createdAt: Date;
+  /** The last message in either direction. */
+  updatedAt: Date;
+  /** The last admin answer. */
+  answeredAt: Date | null;
+  closedAt: Date | null;
+  /** Telegram id of the admin who closed it. */
+  closedBy: number | null;
+}
+
+/** `pending` until sent; an answer to a seller who blocked the bot is `blocked`. */
+export type SupportDelivery = "pending" | "sent" | "failed" | "blocked";
+
+export interface SupportMessage {
+  id: number;
+  threadId: number;
+  /** The seller the thread belongs to. */
+  userId: number;
+  /** `in`: the seller wrote to support; `out`: an admin answered. */
+  direction: "in" | "out";
+  senderTgId: number;
+  /** The chat and message id the message was written as (the seller's or the admin's chat). */
+  chatId: number;
+  messageId: number;
+  /** text, photo, document, voice, video, audio, animation, sticker, video_note, location, contact. */
+  kind: string;
+  /** The text or the caption. */
+  text: string | null;
+  fileId: string | null;
+  delivery: SupportDelivery;
+  createdAt: Date;
+}
+
+/** A message a support message was copied as, in another chat (an admin's, or the seller's for an answer). */
+export interface SupportCopy {
+  chatId: number;
+  messageId: number;
+  supportMessageId: number;
 }

@@ -4,7 +4,7 @@
 // is best effort: a hiccup there never fails a paid job.
 import { InputFile } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import { encode } from "../bot/callbacks.ts";
+import { encode, supportButton } from "../bot/callbacks.ts";
 import type { Config } from "../config/index.ts";
 import type { JobPatch } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
@@ -60,10 +60,20 @@ export function createDelivery({ config, telegram, storage, logger, progressEver
     return msg.video?.file_id ?? null;
   }
 
-  function upload(key: string): InputFile | null {
+  function upload(key: string): InputFile {
     const path = storage.localPath(key);
-    // A path (not a stream) lets the HTTP client re-open the file if Telegram asks to retry.
-    return path ? new InputFile(path, "video.mp4") : null;
+    // A path (not a stream) lets the HTTP client re-open the file if Telegram asks to retry; from
+    // object storage a function does the same: each attempt streams the object anew.
+    if (path) return new InputFile(path, "video.mp4");
+    return new InputFile(async () => {
+      const stream = await storage.open(key);
+      if (!stream) throw new Error("the result file is gone");
+      // Handed over as a bare iterable: grammY takes any object with a `url` property (the SDK's
+      // body is an http.IncomingMessage, which has one) for a link to fetch instead of bytes.
+      return (async function* () {
+        yield* stream as AsyncIterable<Uint8Array>;
+      })();
+    }, "video.mp4");
   }
 
   return {
@@ -141,10 +151,13 @@ export function createDelivery({ config, telegram, storage, logger, progressEver
       }
     },
 
-    /** The apology for a failed job, in the user's language. Never throws. */
+    /** The apology for a failed job, in the user's language, with the way to support. Never throws. */
     async apologize(job: Job, text: string): Promise<void> {
+      const support = supportButton(config, messages(job.language)("btn-support"));
+      const base = keyboard(job);
+      const markup = support ? { inline_keyboard: [...base.inline_keyboard, [support]] } : base;
       await telegram
-        .send(job.chatId, (api) => api.sendMessage(job.chatId, text, { reply_markup: keyboard(job) }))
+        .send(job.chatId, (api) => api.sendMessage(job.chatId, text, { reply_markup: markup }))
         .catch((e: unknown) =>
           logger.warn({ err: e, jobId: job.id }, "could not tell the user about a failed job"),
         );

@@ -156,17 +156,14 @@ export function createKieClient({
       return api === "veo" ? veoStatus(data) : marketStatus(data);
     },
 
-    /** Streams a local file to kie.ai's upload host; returns the URL to put in image_urls. */
-    async uploadFile(
-      path: string,
-      fileName: string,
-      contentType: string,
-      signal?: AbortSignal,
-    ): Promise<string> {
+    /**
+     * Sends a photo to kie.ai's upload host; returns the URL to put in image_urls. A file-backed
+     * Blob (openAsBlob) is read lazily while the body is sent: the photo is never whole in memory.
+     */
+    async uploadFile(file: Blob, fileName: string, signal?: AbortSignal): Promise<string> {
       const { value } = await withKeys(async (k) => {
-        // openAsBlob reads the file lazily while the body is sent: the photo is never whole in memory.
         const form = new FormData();
-        form.set("file", await openAsBlob(path, { type: contentType }), fileName);
+        form.set("file", file, fileName);
         form.set("uploadPath", "neurocards");
         form.set("fileName", fileName);
         const data = (await call(

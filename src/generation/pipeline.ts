@@ -11,8 +11,9 @@
 // (for the KIE_TIMEOUT_MINUTES deadline and the poll backoff) in the step itself, because the job
 // row has no column for it. Waiting for the render is a release with a later run_at: no worker
 // slot, connection or transaction is held meanwhile.
-import { readFile } from "node:fs/promises";
+import { openAsBlob } from "node:fs";
 import { extname } from "node:path";
+import { buffer } from "node:stream/consumers";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/index.ts";
 import type { JobPatch, Store } from "../db/store.ts";
@@ -46,6 +47,12 @@ export const DEFAULT_TIMING: PipelineTiming = { firstPollMs: 5_000, pollMinMs: 5
 /** Photos up to this size go to OpenAI inline as a data URL when there is no public URL. */
 const INLINE_IMAGE_MAX = 4 * 1024 * 1024;
 const PHOTO_LINK_TTL_SECONDS = 24 * 3600;
+
+/** A small stored file (a product photo) whole, or null when it is gone. */
+async function readStored(storage: Storage, key: string): Promise<Buffer | null> {
+  const stream = await storage.open(key);
+  return stream && buffer(stream);
+}
 
 export class LeaseLostError extends Error {
   constructor(readonly jobId: number) {
@@ -117,21 +124,24 @@ export function createPipeline(d: PipelineDeps) {
     if (!job.photoPath) return null;
     const url = storage.publicUrl(job.photoPath, 3600);
     if (url) return url;
-    const path = storage.localPath(job.photoPath);
     const stat = await storage.stat(job.photoPath);
-    if (!path || !stat || stat.size > INLINE_IMAGE_MAX) return null;
-    return `data:${mimeOf(job.photoPath)};base64,${(await readFile(path)).toString("base64")}`;
+    if (!stat || stat.size > INLINE_IMAGE_MAX) return null;
+    const bytes = await readStored(storage, job.photoPath);
+    return bytes && `data:${mimeOf(job.photoPath)};base64,${bytes.toString("base64")}`;
   }
 
   async function providerImageUrl(job: Job, ctx: StepContext): Promise<string> {
     if (!job.photoPath) throw new GenerationError("unknown", "no_photo", "the job has no product photo");
     const url = storage.publicUrl(job.photoPath, PHOTO_LINK_TTL_SECONDS);
     if (url) return url;
+    const type = mimeOf(job.photoPath);
     const path = storage.localPath(job.photoPath);
-    if (!path)
-      throw new GenerationError("unknown", "no_photo", "the product photo has no local file to upload");
+    // Object storage: the photo (at most Telegram's 20 MB download limit) is read into memory.
+    const bytes = path ? null : await readStored(storage, job.photoPath);
+    if (!path && !bytes) throw new GenerationError("unknown", "no_photo", "the product photo is gone");
+    const file = path ? await openAsBlob(path, { type }) : new Blob([bytes!], { type });
     const ext = extname(job.photoPath) || ".jpg";
-    return d.kie.uploadFile(path, `job-${job.id}${ext}`, mimeOf(job.photoPath), ctx.signal);
+    return d.kie.uploadFile(file, `job-${job.id}${ext}`, ctx.signal);
   }
 
   const steps: Record<string, (job: Job, ctx: StepContext, since: number | null) => Promise<StepOutcome>> = {

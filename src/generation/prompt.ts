@@ -3,14 +3,14 @@
 // vision input — into one video prompt. The answer is structured; only `videoPrompt` goes to the
 // renderer. When OpenAI fails after its own retries, the template's fallback prompt is used, so a
 // paid job never fails because the script writer is down; without OPENAI_API_KEY it is always used.
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
-import { ProxyAgent } from "undici";
 import { z } from "zod";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Format } from "../models/index.ts";
+import { createOpenAiClient } from "../openai/client.ts";
 import type { Template } from "../templates/index.ts";
 
 /** Longest prompt we send to the renderer (kie.ai models accept a few thousand characters). */
@@ -74,15 +74,7 @@ const limit = (input: PromptInput) => Math.min(MAX_PROMPT_CHARS, input.maxChars 
 export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: PromptWriterDeps) {
   // Built once: turning the zod schema into a strict JSON schema is not free.
   const responseFormat = zodResponseFormat(answerSchema, "video_prompt");
-  const client = openai.apiKey
-    ? new OpenAI({
-        apiKey: openai.apiKey,
-        baseURL: openai.baseUrl,
-        timeout: openai.timeoutMs,
-        maxRetries,
-        ...(openai.proxyUrl ? { fetchOptions: { dispatcher: new ProxyAgent(openai.proxyUrl) } } : {}),
-      })
-    : null;
+  const client = createOpenAiClient(openai, maxRetries);
 
   function fallback(input: PromptInput): PromptResult {
     const video = `The video: ${shapeOf(input)}. Any spoken words are in ${spokenIn(input.language)}.`;

@@ -1,5 +1,5 @@
-// The built-in HTTP server (node:http): signed file links, health, metrics, kie.ai callbacks and
-// optionally the Telegram webhook, on one port. Routing is by exact patterns on the raw path; the
+// The built-in HTTP server (node:http): signed file links, health, metrics, kie.ai callbacks,
+// optionally the Telegram webhook, and the owner's console (/console), on one port. Routing is by exact patterns on the raw path; the
 // path is never decoded, so encoded slashes, dots and NULs simply match nothing and get 404.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -42,6 +42,8 @@ export interface HttpServerDeps {
    * 200 when it resolves and 503 when it throws. The route exists only with it.
    */
   webhook?: UpdateDispatch | undefined;
+  /** The owner's console: every request under /console (src/console, loaded on first use). */
+  console?: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   /** For tests: how long /healthz results are shared (default limits.HEALTH_CACHE_MS). */
   healthCacheMs?: number;
   /** For tests: shorter slow-client timeouts than the defaults in ./limits.ts. */
@@ -110,6 +112,7 @@ export function createHttpServer(deps: HttpServerDeps) {
     const callback = KIE_ROUTE.exec(path);
     if (callback && method === "POST") return kie(req, res, callback[1]!);
     if (webhook && path === webhookPath && method === "POST") return webhook(req, res);
+    if (deps.console && (path === "/console" || path.startsWith("/console/"))) return deps.console(req, res);
     notFound(res);
   }
 

@@ -10,6 +10,7 @@ import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { isNotModified, type Telegram } from "../telegram/types.ts";
+import { fiscalFields } from "./fiscal.ts";
 import { paymentsTexts } from "./locales.ts";
 import { findPackage, formatPrice, formatPricePerCredit } from "./packages.ts";
 import { createPaymentsService, type PaymentsService } from "./service.ts";
@@ -34,13 +35,14 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
   const composer = new Composer<BotContext>();
 
   function buyScreen(ctx: BotContext): { text: string; keyboard: InlineKeyboard } {
-    const t = texts.bind(localeOfUser(ctx.user));
+    const lang = localeOfUser(ctx.user);
+    const t = texts.bind(lang);
     const keyboard = new InlineKeyboard();
     for (const p of service.packages) {
       const label = t("pay-package-button", {
         credits: p.credits,
-        price: formatPrice(p.price, service.currency),
-        per: formatPricePerCredit(p, service.currency),
+        price: formatPrice(p.price, service.currency, lang),
+        per: formatPricePerCredit(p, service.currency, lang),
       });
       keyboard.text(label, `buy:${p.id}`).row();
     }
@@ -80,13 +82,20 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
     }
     await ctx.answerCallbackQuery();
     const inv = service.invoiceFor(pkg, ctx.from.id, ctx.chat?.id);
+    // The receipt names the item in Russian whatever the buyer's language: a 54-FZ receipt is a
+    // Russian fiscal document.
+    const fiscal = fiscalFields(deps.config.payments.receipt, {
+      description: texts.t("ru", "pay-invoice-title", { credits: pkg.credits }),
+      amount: inv.amount,
+      currency: inv.currency,
+    });
     await ctx.replyWithInvoice(
       t("pay-invoice-title", { credits: pkg.credits }),
       t("pay-invoice-description", { credits: pkg.credits }),
       inv.payload,
       inv.currency,
       [{ label: t("pay-invoice-label", { credits: pkg.credits }), amount: inv.amount }],
-      inv.providerToken ? { provider_token: inv.providerToken } : {},
+      inv.providerToken ? { provider_token: inv.providerToken, ...fiscal } : {},
     );
   });
 

@@ -11,6 +11,7 @@ import type { Texts } from "../i18n/texts.ts";
 import type { Logger } from "../logger.ts";
 import type { AdminText } from "../telegram/types.ts";
 import { backoff } from "../timing/index.ts";
+import { formatPrice } from "./packages.ts";
 import type { PaymentOutcome, PaymentsService } from "./service.ts";
 
 export interface PaymentIntakeDeps {
@@ -83,8 +84,7 @@ export function createPaymentIntake(d: PaymentIntakeDeps) {
             .notifyAdmins((l) =>
               d.texts.t(l, "pay-admin-waiting", {
                 tgId: from.id,
-                amount: sp.total_amount,
-                currency: sp.currency,
+                price: formatPrice(sp.total_amount, sp.currency, l),
                 charge,
               }),
             )

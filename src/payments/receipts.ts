@@ -9,6 +9,7 @@ import { languageFromCode, localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Telegram } from "../telegram/types.ts";
 import { paymentsTexts } from "./locales.ts";
+import { formatPrice } from "./packages.ts";
 import type { PaymentOutcome } from "./service.ts";
 
 export function createReceipts({ telegram, logger }: { telegram: Telegram; logger: Logger }) {
@@ -40,8 +41,7 @@ export function createReceipts({ telegram, logger }: { telegram: Telegram; logge
       await telegram.notifyAdmins((l) =>
         texts.t(l, "pay-admin-unreadable", {
           tgId: from.id,
-          amount: sp.total_amount,
-          currency: sp.currency,
+          price: formatPrice(sp.total_amount, sp.currency, l),
           payload: sp.invoice_payload,
           charge: sp.telegram_payment_charge_id,
         }),

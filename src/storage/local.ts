@@ -1,4 +1,4 @@
-// Local-disk storage under STORAGE_PATH. Writes stream into a hidden temporary file in the target
+// Local-disk storage under STORAGE_PATH (STORAGE_TYPE=local, the default). Writes stream into a hidden temporary file in the target
 // folder, are fsynced, then renamed into place: rename within one folder is atomic, so a reader (or
 // a crash) sees either no file or the whole file under its key, never half of one.
 import { randomBytes } from "node:crypto";
@@ -75,9 +75,16 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
 
   async function put(kind: FileKind, source: Readable | Uint8Array, o: PutOptions): Promise<StoredFile> {
     if (!FILE_KINDS.includes(kind)) throw new Error(`unknown file kind: ${kind}`);
-    const key = newKey(kind, o.ext, now());
+    return putAt(newKey(kind, o.ext, now()), source, o);
+  }
+
+  async function putAt(
+    key: string,
+    source: Readable | Uint8Array,
+    o: { maxBytes?: number } = {},
+  ): Promise<StoredFile> {
     const target = pathOf(key);
-    if (!target) throw new Error(`made an invalid key: ${key}`);
+    if (!target) throw new Error(`not a storage key: ${key.slice(0, 300)}`);
     const dir = dirname(target);
     const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
     const limit = o.maxBytes ?? Number.POSITIVE_INFINITY;
@@ -198,9 +205,27 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
     return s.bavail * s.bsize;
   }
 
+  async function* list(): AsyncIterable<{ key: string; size: number }> {
+    for (const kind of FILE_KINDS) {
+      const days = (await dayFolders(join(root, kind))).sort((a, b) => a.rel.localeCompare(b.rel));
+      for (const dayDir of days) {
+        const names = (await readDir(dayDir.path)).filter((e) => e.isFile()).map((e) => e.name);
+        for (const name of names.sort()) {
+          const key = `${kind}/${dayDir.rel}/${name}`;
+          if (!isValidKey(key)) continue;
+          const s = await fs.lstat(join(dayDir.path, name)).catch(() => null);
+          if (s?.isFile()) yield { key, size: s.size };
+        }
+      }
+    }
+  }
+
   return {
     root,
+    location: root,
     put,
+    putAt,
+    list,
     open,
     stat,
     remove,
@@ -212,6 +237,8 @@ export function createLocalStorage(opts: LocalStorageOptions): Storage {
     },
     sweep,
     freeBytes,
+    healthy: async () => (await freeBytes()) > 0,
+    close: async () => {},
   };
 }
 

@@ -81,9 +81,11 @@ export function createRetention(deps: RetentionDeps) {
     return { deletedFiles: deleted.size, forgottenPaths };
   }
 
-  async function checkDisk(): Promise<{ freeBytes: number; low: boolean }> {
+  // Object storage has no disk of its own to fill (freeBytes is null): nothing to watch.
+  async function checkDisk(): Promise<{ freeBytes: number | null; low: boolean }> {
     const freeBytes = await storage.freeBytes();
     const threshold = config.storage.diskFreeWarnBytes;
+    if (freeBytes === null) return { freeBytes, low: false };
     const low = threshold > 0 && freeBytes < threshold;
     if (!low) {
       lastDiskWarnAt = 0;
@@ -93,7 +95,7 @@ export function createRetention(deps: RetentionDeps) {
     if (lastDiskWarnAt === 0 || t - lastDiskWarnAt >= DISK_WARN_REPEAT_MS) {
       lastDiskWarnAt = t;
       const mb = (n: number) => Math.floor(n / 1024 / 1024);
-      const vars = { free: mb(freeBytes), root: storage.root, threshold: mb(threshold) };
+      const vars = { free: mb(freeBytes), root: storage.location, threshold: mb(threshold) };
       const text = (l: Language) => sharedTexts.t(l, "alert-low-disk", vars);
       log.warn({ freeBytes, threshold }, "low disk space");
       try {

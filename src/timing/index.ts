@@ -57,3 +57,12 @@ export const QUEUE_DEFAULTS = {
   /** Render time assumed before any job finished in this process. */
   renderMinutes: 4,
 } as const;
+
+/**
+ * The photo check before an order (src/photo-check): the seller waits for it, so it gets one quick
+ * retry and a hard deadline; past it the photo is taken as it is (the check fails open).
+ */
+export const PHOTO_CHECK = {
+  timeoutMs: 15_000,
+  maxRetries: 1,
+} as const;

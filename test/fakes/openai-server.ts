@@ -1,6 +1,11 @@
-// A fake OpenAI Chat Completions endpoint (`POST /v1/chat/completions`) for the prompt writer: it
-// checks the bearer key, accepts text and image_url content parts, and answers structured output
-// (`response_format: { type: "json_schema" }`) with an object that fits the requested schema.
+// A fake OpenAI Chat Completions endpoint (`POST /v1/chat/completions`) for the prompt writer and
+// the photo check: it checks the bearer key, accepts text and image_url content parts, and answers
+// structured output (`response_format: { type: "json_schema" }`) with an object that fits the
+// requested schema — strings quote the user's text, enums take their first value, arrays are empty.
+//
+// Vision answers are decided by the image: an inline (data:) image whose bytes contain
+// `FAKE-VISION:{…json…}` followed by a newline gets that JSON laid over the answer, e.g. a photo
+// made with `visionMarker({ problems: ["people"] })` is seen with people in it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -14,9 +19,29 @@ interface ChatRequest {
 
 interface JsonSchema {
   type?: string;
+  enum?: unknown[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
   items?: JsonSchema;
+}
+
+const MARKER = "FAKE-VISION:";
+
+/** Bytes to put into a fake image so that the fake's vision sees `answer` in it. */
+export function visionMarker(answer: Record<string, unknown>): Buffer {
+  return Buffer.from(`\n${MARKER}${JSON.stringify(answer)}\n`);
+}
+
+/** The answer a marker in an inline image asks for, if any. */
+function markedAnswer(imageUrl: string): Record<string, unknown> | undefined {
+  const m = /^data:[^;,]*;base64,(.*)$/s.exec(imageUrl);
+  if (!m) return undefined;
+  const bytes = Buffer.from(m[1] ?? "", "base64").toString("latin1");
+  const at = bytes.indexOf(MARKER);
+  if (at < 0) return undefined;
+  const end = bytes.indexOf("\n", at);
+  const json = Buffer.from(bytes.slice(at + MARKER.length, end < 0 ? undefined : end), "latin1");
+  return JSON.parse(json.toString("utf8")) as Record<string, unknown>;
 }
 
 export interface SeenRequest {
@@ -48,7 +73,8 @@ export function createOpenAiServer(opts: { apiKey?: string } = {}) {
       for (const [k, v] of Object.entries(schema.properties ?? {})) out[k] = fill(v, k, text);
       return out;
     }
-    if (schema.type === "array") return [fill(schema.items, name, text)];
+    if (schema.enum) return schema.enum[0];
+    if (schema.type === "array") return [];
     if (schema.type === "number" || schema.type === "integer") return 1;
     if (schema.type === "boolean") return true;
     return `FAKE-OPENAI ${name}: ${text.replace(/\s+/g, " ").slice(0, 120)}`;
@@ -105,14 +131,12 @@ export function createOpenAiServer(opts: { apiKey?: string } = {}) {
       return send(res, 400, { error: { message: "this fake only answers structured output" } });
     }
     const userText = texts.slice(1).join("\n") || texts.join("\n");
+    const filled = fill(rf.json_schema.schema, "root", userText) as Record<string, unknown>;
+    const marked = imageUrls.map(markedAnswer).find((x) => x !== undefined);
     const message =
       mode === "refusal"
         ? { role: "assistant", content: null, refusal: "I can't help with that." }
-        : {
-            role: "assistant",
-            content: JSON.stringify(fill(rf.json_schema.schema, "root", userText)),
-            refusal: null,
-          };
+        : { role: "assistant", content: JSON.stringify({ ...filled, ...marked }), refusal: null };
     send(res, 200, {
       id: `chatcmpl-${seen.length}`,
       object: "chat.completion",

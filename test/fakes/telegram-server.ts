@@ -1051,6 +1051,15 @@ export class FakeTelegram extends EventEmitter {
     } else if (!optStr(p, "provider_token")) throw bad("PAYMENT_PROVIDER_INVALID");
     const total = prices.reduce((s, x) => s + Number(x.amount), 0);
     if (total <= 0) throw bad("PRICE_INVALID");
+    // provider_data is handed to the provider as it is, but it must be JSON (a YooKassa receipt).
+    const providerData = optStr(p, "provider_data");
+    if (providerData !== undefined) {
+      try {
+        JSON.parse(providerData);
+      } catch {
+        throw bad("DATA_JSON_INVALID");
+      }
+    }
     const msg = this.store(
       "sendInvoice",
       c,
@@ -1326,8 +1335,11 @@ export class FakeUser {
     return this.send(payload ? `/${name} ${payload}` : `/${name}`);
   }
 
-  /** A compressed photo; `size` is the largest size's bytes (default: a tiny real PNG). */
-  photo(opts: { bytes?: Buffer; size?: number; caption?: string } = {}): {
+  /**
+   * A compressed photo; `size` is the largest size's bytes (default: a tiny real PNG), `width` and
+   * `height` its pixels (default 1280×1280).
+   */
+  photo(opts: { bytes?: Buffer; size?: number; caption?: string; width?: number; height?: number } = {}): {
     message: FakeMessage;
     file: StoredFile;
   } {
@@ -1343,8 +1355,8 @@ export class FakeUser {
       {
         file_id: file.fileId,
         file_unique_id: file.uniqueId,
-        width: 1280,
-        height: 1280,
+        width: opts.width ?? 1280,
+        height: opts.height ?? 1280,
         file_size: file.size,
       },
     ];

@@ -14,6 +14,7 @@ import { parseConfig } from "../../src/config/index.ts";
 import type { Store } from "../../src/db/store.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { createPhotoCheck } from "../../src/photo-check/index.ts";
 import type { QueueHandle } from "../../src/queue/types.ts";
 import { createTelegram } from "../../src/telegram/index.ts";
 import { createCatalogue } from "../../src/templates/index.ts";
@@ -40,7 +41,7 @@ export function recordingQueue(): QueueHandle & { wakes: number } {
 }
 
 /** What the bot gets from the harness (everything but its features and poller tuning). */
-export type HarnessDeps = Omit<BotDeps, "features" | "beforeStart" | "polling">;
+export type HarnessDeps = Omit<BotDeps, "features" | "beforeStart" | "ungated" | "polling">;
 
 export interface BotHarnessOptions {
   /** Extra environment for parseConfig (FREE_CREDITS, WELCOME_VIDEO_FILE_IDS, ...). */
@@ -49,12 +50,16 @@ export interface BotHarnessOptions {
   features?: (deps: HarnessDeps) => Composer<BotContext>[];
   /** Composers that see /start and the consent first (createBot's `beforeStart`). */
   beforeStart?: (deps: HarnessDeps) => Composer<BotContext>[];
+  /** Features every user reaches, before the block and consent gates (support). */
+  ungated?: (deps: HarnessDeps) => Composer<BotContext>[];
   queue?: QueueHandle;
   /** Reuse a fake / store (e.g. a second bot process on the same database). */
   tg?: FakeTelegram;
   store?: Store;
   /** Wait until the bot polls (default true). */
   waitForPolling?: boolean;
+  /** The photo check's deadline and retries (it is on when env has OPENAI_API_KEY, as in the app). */
+  photoCheck?: { timeoutMs?: number; maxRetries?: number };
 }
 
 export interface BotHarness extends HarnessDeps {
@@ -102,13 +107,24 @@ export async function startBotHarness(opts: BotHarnessOptions = {}): Promise<Bot
   const metrics = createMetrics();
   const telegram = createTelegram({ config, store, logger });
   const queue = opts.queue ?? recordingQueue();
-  const deps: HarnessDeps = { config, store, logger, metrics, telegram, catalogue: createCatalogue(), queue };
+  const photoCheck = createPhotoCheck({ config, api: telegram.api, logger, metrics, ...opts.photoCheck });
+  const deps: HarnessDeps = {
+    config,
+    store,
+    logger,
+    metrics,
+    telegram,
+    catalogue: createCatalogue(),
+    queue,
+    photoCheck,
+  };
 
   const launch = async () => {
     const bot = createBot({
       ...deps,
       features: opts.features?.(deps),
       beforeStart: opts.beforeStart?.(deps),
+      ungated: opts.ungated?.(deps),
       polling: { leaseTtlMs: 3000, backoffMs: { first: 50, max: 500 } },
     });
     await bot.start();

@@ -1,7 +1,9 @@
 // Smoke test of the built executable: starts it against the fake providers and walks one user
 // from /start to the delivered video, then stops it with SIGTERM.
 //   npx tsx test/smoke/flow.ts build/neurocards
-// With SMOKE_DATA_DIR set, the run's data directory is that folder and is kept. SMOKE_SLOWDOWN=N
+// With SMOKE_DATA_DIR set, the run's data directory is that folder and is kept. SMOKE_S3=1 keeps
+// the files in an S3-protocol server (s3rver) instead: STORAGE_TYPE=s3, the SDK as bundled, and the
+// photo and the video must end up in the bucket. SMOKE_SLOWDOWN=N
 // gives each wait N times as long (an executable for another CPU runs under qemu in smoke.sh).
 // Prints the start-up time to polling and the time from Confirm to the video; exits non-zero on
 // any failure with the executable's output.
@@ -10,8 +12,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { type FakeS3, startFakeS3 } from "../fakes/s3-server.ts";
 import { startFakes } from "./fakes.ts";
-import { makeOneVideo } from "./user-flow.ts";
+import { makeOneVideo, signInToConsole } from "./user-flow.ts";
+
+const ADMIN = 7100;
 
 const exe = resolve(process.argv[2] ?? "build/neurocards");
 const slowdown = Number(process.env.SMOKE_SLOWDOWN ?? "1");
@@ -34,6 +39,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 async function main(): Promise<void> {
   const fakes = await startFakes();
+  const s3: FakeS3 | null = process.env.SMOKE_S3 === "1" ? await startFakeS3(["files"]) : null;
   // SMOKE_DATA_DIR keeps the data afterwards (smoke.sh backs it up and restores it).
   const keep = process.env.SMOKE_DATA_DIR;
   const dir = keep ?? mkdtempSync(join(tmpdir(), "neurocards-smoke-"));
@@ -52,6 +58,9 @@ async function main(): Promise<void> {
       HTTP_PORT: String(port),
       SEND_RATE_PER_SECOND: "0",
       LOG_LEVEL: "info",
+      ADMIN_IDS: String(ADMIN),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      ...s3?.env("files"),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -85,6 +94,18 @@ async function main(): Promise<void> {
     if (/\(node:\d+\)|Warning:/.test(stderr)) await fail(`neurocards printed a warning on start: ${stderr}`);
 
     const toVideo = await makeOneVideo(fakes.telegram, 7001, 60_000 * slowdown);
+    const consoleOk = await signInToConsole(
+      fakes.telegram,
+      ADMIN,
+      `http://127.0.0.1:${port}`,
+      15_000 * slowdown,
+    );
+    if (consoleOk !== true) await fail(consoleOk);
+    if (s3) {
+      const kinds = (await s3.keys("files")).map((k) => k.split("/")[0]).sort();
+      if (kinds.join() !== "inputs,results")
+        await fail(`the bucket holds ${kinds.join() || "nothing"}, not a photo and a video`);
+    }
 
     const t2 = performance.now();
     child.kill("SIGTERM");
@@ -96,13 +117,14 @@ async function main(): Promise<void> {
     if (code !== 0) await fail(`neurocards exited with ${code} after SIGTERM`);
     const toExit = performance.now() - t2;
     process.stdout.write(
-      `smoke flow ok: polling after ${toPolling.toFixed(0)} ms, video ${toVideo.toFixed(0)} ms after Confirm, exit ${toExit.toFixed(0)} ms after SIGTERM\n`,
+      `smoke flow${s3 ? " (object storage)" : ""} ok: polling after ${toPolling.toFixed(0)} ms, video ${toVideo.toFixed(0)} ms after Confirm, console signed in, exit ${toExit.toFixed(0)} ms after SIGTERM\n`,
     );
   } catch (err) {
     if (child.exitCode === null) await fail(String(err));
     throw err;
   } finally {
     await fakes.close().catch(() => {});
+    await s3?.close().catch(() => {});
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -47,3 +47,34 @@ export async function makeOneVideo(
   await videoDelivered(user, videoTimeoutMs);
   return performance.now() - t0;
 }
+
+/**
+ * The admin asks the bot for the console, opens the link and signs in; the overview and uPlot
+ * (embedded in the executable) come back. True, or what went wrong.
+ */
+export async function signInToConsole(
+  tg: FakeTelegram,
+  adminId: number,
+  base: string,
+  timeoutMs: number,
+): Promise<true | string> {
+  const admin = tg.user({ id: adminId, first_name: "Owner", language_code: "en" });
+  admin.command("start");
+  admin.tap(await admin.next(hasButton(/accept/i), timeoutMs), /accept/i);
+  await admin.next(hasButton(/create a video/i), timeoutMs);
+  admin.command("console");
+  const answer = await admin.next(/console/i, timeoutMs);
+  const link = /https?:\/\/\S+\/console\/login\/\S+/.exec(answer.text ?? "")?.[0];
+  if (!link) return `no console link in the bot's answer: ${answer.text}`;
+  const login = await fetch(link, { method: "POST", redirect: "manual" });
+  const cookie = login.headers.get("set-cookie")?.split(";")[0];
+  if (login.status !== 303 || !cookie) return `signing in answered ${login.status}`;
+  const overview = await (await fetch(`${base}/console`, { headers: { cookie } })).text();
+  const script = /src="(\/console\/assets\/uplot\.js\?v=\w+)"/.exec(overview)?.[1];
+  if (!overview.includes("<h1>Overview") || !script)
+    return `the overview did not render: ${overview.slice(0, 300)}`;
+  const uplot = await fetch(`${base}${script}`);
+  if (uplot.status !== 200 || !(await uplot.text()).includes("uPlot"))
+    return `uPlot answered ${uplot.status}`;
+  return true;
+}

@@ -1,8 +1,7 @@
 // The seller's journeys the transcripts show, in order, played by one seller per language: the
-// first start, an order delivered, a purchase, an order that fails, the cabinet, help, a promo
-// code. Each starts where the one before left the chat. A new journey is one more entry at the
-// end — support, once the inbox exists, is a few lines: `s.seller.send("/support")`,
-// `s.seller.send(question)`, then `s.admin.reply(answer)` (or `s.admin.tap(...)`); both chats are
+// first start, an order delivered, a purchase, an order that fails, the cabinet, help, support,
+// a promo code. Each starts where the one before left the chat. A new journey is one more entry at
+// the end; the admin is an actor too (`s.admin.reply(answer)`, `s.admin.tap(...)`), both chats are
 // written down.
 //
 // Buttons are found by the key of their text (`btn-confirm`), a template id or their callback data,
@@ -18,15 +17,22 @@ export interface Journey {
 }
 
 /** What the seller types, in their language. */
-const SAYS: Record<Language, { offTopic: string; product: string; wishes: string }> = {
+const SAYS: Record<
+  Language,
+  { offTopic: string; product: string; wishes: string; question: string; answer: string }
+> = {
   en: {
     offTopic: "hi, what do I do now?",
+    question: "My last video failed. Can I get a 15-second one instead?",
+    answer: "Yes — pick the UGC template and 15 s. Your credit for the failed video is already back.",
     product:
       "Ceramic mug 350 ml, matte black. Keeps coffee hot for 2 hours, dishwasher safe. A gift for coffee lovers.",
     wishes: "Cozy kitchen, morning light, steam over the cup",
   },
   ru: {
     offTopic: "здравствуйте, а что дальше?",
+    question: "Последнее видео не получилось. Можно сделать вместо него на 15 секунд?",
+    answer: "Да — выберите шаблон UGC и 15 с. Кредит за неудачное видео уже вернулся.",
     product:
       "Керамическая кружка 350 мл, матовая чёрная. Держит тепло два часа, можно мыть в посудомойке. Подарок для кофемана.",
     wishes: "Уютная кухня, утренний свет, пар над кружкой",
@@ -60,6 +66,7 @@ export const JOURNEYS: Journey[] = [
       await s.seller.photo();
       await s.seller.send(says.product);
       await s.seller.tap({ template: "ugc" });
+      await s.seller.tap({ text: /^15/ });
       await s.seller.send(says.wishes);
       await s.seller.tap({ text: "1" });
       await s.seller.tap({ key: "btn-confirm" });
@@ -84,6 +91,7 @@ export const JOURNEYS: Journey[] = [
       s.world.q.kie.nextTasks({ outcome: "fail", polls: 1 });
       await s.seller.tap({ key: "btn-again" });
       await s.seller.tap({ template: "broll" });
+      await s.seller.tap({ text: /9:16/ });
       await s.seller.tap({ key: "btn-skip" });
       await s.seller.tap({ text: "1" });
       await s.seller.tap({ key: "btn-confirm" });
@@ -108,6 +116,17 @@ export const JOURNEYS: Journey[] = [
       await s.seller.send("/help");
       await s.seller.send("/terms");
       await s.seller.send("/paysupport");
+    },
+  },
+  {
+    title: "Support: the seller writes, an admin answers",
+    about:
+      "/support, a question, what the admin sees, the admin's reply (a Telegram reply) and what the seller gets.",
+    async run(s) {
+      const says = SAYS[s.lang];
+      await s.seller.send("/support");
+      await s.seller.send(says.question);
+      await s.admin.reply(says.answer);
     },
   },
   {

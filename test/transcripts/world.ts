@@ -12,6 +12,7 @@ import { Composer } from "grammy";
 import { createAdminFeature, createBroadcasts } from "../../src/admin/index.ts";
 import { type BotContext, createBot, type NeurocardsBot } from "../../src/bot/index.ts";
 import { promoRepo } from "../../src/db/ops/promo.ts";
+import { supportRepo } from "../../src/db/ops/support.ts";
 import type { Language } from "../../src/db/types.ts";
 import {
   createPaymentsFeature,
@@ -20,6 +21,7 @@ import {
 } from "../../src/payments/index.ts";
 import { createPromoFeature, createPromoOperations } from "../../src/promo/index.ts";
 import type { QueueHandle } from "../../src/queue/types.ts";
+import { createSupportFeature } from "../../src/support/index.ts";
 import { createCatalogue } from "../../src/templates/index.ts";
 import { createKieServer } from "../fakes/kie-server.ts";
 import { createOpenAiServer } from "../fakes/openai-server.ts";
@@ -118,13 +120,15 @@ export async function startWorld(lang: Language): Promise<World> {
   const broadcasts = createBroadcasts({ store, telegram, logger });
   const handled = handledUpdates();
   const promos = promoRepo(store.driver);
+  const catalogue = createCatalogue();
   const bot = createBot({
     ...base,
-    catalogue: createCatalogue(),
+    catalogue,
     queue,
     early: [handled.composer, gate.composer],
     ingest: (updates, o) => gate.intake.save(updates, o),
     beforeStart: [createPromoFeature({ config, repo: promos, logger })],
+    ungated: [createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) })],
     features: [
       createPaymentsFeature({ ...base, service: payments }),
       createAdminFeature({

@@ -15,6 +15,13 @@ adm-button-failed = ⚠️ Failed jobs
 adm-button-broadcast = 📣 Broadcast
 adm-button-fileid = 📎 File ids
 adm-button-refresh = 🔄 Refresh
+adm-button-console = 🖥 Console
+adm-console-link =
+    🖥 Your sign-in link to the console:
+    { $url }
+    It works once, within 10 minutes, in the browser where you open it. Do not forward it: whoever opens it first is signed in as you.
+adm-console-no-url = The console is served by this bot's own HTTP server at PUBLIC_BASE_URL, which is not set. Set PUBLIC_BASE_URL (for example https://bot.example.com) in .env and restart the bot.
+adm-console-not-admin = The console is only for the bot's administrators.
 adm-ask-user = Send a user's Telegram id, internal id or @username.
 adm-not-found = Nobody found for “{ $query }”.
 adm-found-many = Found { $count }; pick one:
@@ -156,7 +163,7 @@ adm-promo-exists = Code { $code } already exists: pick another name, or /cancel.
 adm-promo-created =
     🎟 Created: { $line }
     Link: { $link }
-    Sellers can also send /promo with the code, or use the Promo code button in their cabinet.
+    Sellers can also send /promo with the code, or use the Promo code button in My account.
 adm-promo-disabled = Code { $code } is turned off.
 adm-promo-enabled = Code { $code } is turned on.
 adm-promo-missing = There is no code { $code }.

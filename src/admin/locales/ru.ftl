@@ -15,9 +15,16 @@ adm-button-failed = ⚠️ Ошибки задач
 adm-button-broadcast = 📣 Рассылка
 adm-button-fileid = 📎 File id
 adm-button-refresh = 🔄 Обновить
+adm-button-console = 🖥 Консоль
+adm-console-link =
+    🖥 Ваша ссылка для входа в консоль:
+    { $url }
+    Она срабатывает один раз, в течение 10 минут, в том браузере, где вы её откроете. Не пересылайте её: кто откроет первым, войдёт от вашего имени.
+adm-console-no-url = Консоль открывается на собственном HTTP-сервере бота по адресу PUBLIC_BASE_URL, а он не задан. Укажите PUBLIC_BASE_URL (например, https://bot.example.com) в .env и перезапустите бота.
+adm-console-not-admin = Консоль доступна только администраторам бота.
 adm-ask-user = Отправьте Telegram id, внутренний id или @username пользователя.
 adm-not-found = По запросу «{ $query }» никого нет.
-adm-found-many = Найдено { $count }; выберите:
+adm-found-many = Найдено пользователей: { $count }. Выберите:
 adm-user =
     <b>{ $name }</b> { $username }
     Telegram id <code>{ $tgId }</code> · id { $id } · язык { $lang }
@@ -44,8 +51,16 @@ adm-ask-amount-deduct = Сколько кредитов списать у { $nam
 adm-bad-amount = Отправьте целое число от 1 до 100000 или /cancel.
 adm-ask-reason = Причина? Коротко, для истории движений (до 200 символов).
 adm-bad-reason = Отправьте причину текстом, от 1 до 200 символов, или /cancel.
-adm-granted = ➕ { $name }: начислено { $amount }. Баланс: { $balance }.
-adm-deducted = ➖ { $name }: списано { $amount }. Баланс: { $balance }.
+adm-granted = ➕ { $name }: начислено { $amount } { $amount ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }. Баланс: { $balance }.
+adm-deducted = ➖ { $name }: списано { $amount } { $amount ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }. Баланс: { $balance }.
 adm-deduct-short = У { $name } только { $balance } { $balance ->
         [one] кредит
         [few] кредита

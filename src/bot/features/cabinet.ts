@@ -1,8 +1,10 @@
-// The cabinet: balance, the user's jobs (paged) with re-send and repeat, payment history, the
-// referral link. Every job id from a button is checked against the caller.
+// The cabinet: balance, the user's jobs (paged) with re-send and repeat and, for a failed one, why
+// it failed and that its credits came back; payment history; the credit history from the ledger;
+// the referral link. Every job id from a button is checked against the caller.
 import { Composer, InlineKeyboard } from "grammy";
-import type { Job } from "../../db/types.ts";
-import { BUY_CALLBACK, decode, encode, PROMO_CALLBACK } from "../callbacks.ts";
+import type { Job, LedgerEntry, LedgerReason } from "../../db/types.ts";
+import { formatMoney } from "../../i18n/money.ts";
+import { BUY_CALLBACK, decode, encode, PROMO_CALLBACK, supportButton } from "../callbacks.ts";
 import type { BotContext } from "../context.ts";
 import { clip, esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
@@ -10,6 +12,33 @@ import { type FeatureDeps, formatDate, show } from "../ui.ts";
 
 const JOBS_PER_PAGE = 5;
 const PAYMENTS_PER_PAGE = 10;
+const LEDGER_PER_PAGE = 10;
+
+// Keyed by the database's union, so a new ledger reason does not compile without its words.
+const LEDGER_KEYS: Record<LedgerReason, string> = {
+  signup_bonus: "ledger-signup_bonus",
+  job_charge: "ledger-job_charge",
+  refund: "ledger-refund",
+  payment: "ledger-payment",
+  payment_refund: "ledger-payment_refund",
+  admin_grant: "ledger-admin_grant",
+  admin_deduct: "ledger-admin_deduct",
+  referral_bonus: "ledger-referral_bonus",
+  import: "ledger-import",
+  promo: "ledger-promo",
+};
+
+/**
+ * Why a failed job failed, in the seller's words. The job keeps `<error class>:<code>` (the
+ * generation runner writes it); the class decides, and the render deadline has its own words.
+ * Anything else — an older code, a job imported from the old bot — reads as "unknown".
+ */
+function whyKey(job: Pick<Job, "errorCode">): string {
+  const [cls = "", code = ""] = (job.errorCode ?? "").split(":");
+  if (code === "deadline") return "job-why-deadline";
+  const known = ["transient", "content_refused", "provider_unavailable"];
+  return known.includes(cls) ? `job-why-${cls}` : "job-why-unknown";
+}
 
 export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
   const { store, catalogue, config } = deps;
@@ -54,16 +83,65 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
       kb.text(`#${j.id} · ${status(ctx, j)}`, encode({ a: "job", job: j.id, page: p })).row();
     pager(ctx, kb, p, pages, (x) => encode({ a: "cabinet", page: x }));
     kb.text(ctx.t("btn-payments"), encode({ a: "pays", page: 0 }))
+      .text(ctx.t("btn-ledger"), encode({ a: "ledger", page: 0 }))
+      .row()
       .text(ctx.t("btn-referral"), encode({ a: "ref" }))
       .row()
       .text(ctx.t("btn-promo"), PROMO_CALLBACK)
       .row()
       .text(ctx.t("btn-buy"), BUY_CALLBACK)
       .text(ctx.t("btn-menu"), encode({ a: "menu" }));
+    const support = supportButton(config, ctx.t("btn-support"));
+    if (support) kb.row().add(support);
     const text = [
       ctx.t("cabinet", { n: ctx.user.credits, jobs: total }),
       lines.length ? lines.join("\n") : ctx.t("cabinet-empty"),
       ...(pages > 1 ? [ctx.t("cabinet-page", { page: p + 1, pages })] : []),
+    ].join("\n\n");
+    await show(ctx, { text, keyboard: kb });
+  }
+
+  /** Why a failed job failed, and what became of its credits. */
+  function failure(ctx: BotContext, job: Job): string {
+    const credits =
+      job.creditsCharged === 0
+        ? ctx.t("job-nothing-charged")
+        : job.refundedAt
+          ? ctx.t("job-refunded", { n: job.creditsCharged, date: date(ctx, job.refundedAt) })
+          : // The runner refunds as it fails the job; the refund sweep catches one that was cut short.
+            ctx.t("job-refund-pending", { n: job.creditsCharged });
+    return `${ctx.t(whyKey(job))}\n${credits}`;
+  }
+
+  /** The credit history, newest first; one row more than a page tells whether an older page exists. */
+  async function ledger(ctx: BotContext, page: number): Promise<void> {
+    const rows = await store.getLedger(ctx.user.id, {
+      limit: LEDGER_PER_PAGE + 1,
+      offset: page * LEDGER_PER_PAGE,
+    });
+    // A page past the end (the history shrank? a hand-made button): back to the first one.
+    if (rows.length === 0 && page > 0) return ledger(ctx, 0);
+    const older = rows.length > LEDGER_PER_PAGE;
+    const lines = rows.slice(0, LEDGER_PER_PAGE).map((e: LedgerEntry) =>
+      ctx.t("ledger-line", {
+        date: date(ctx, e.createdAt),
+        sign: e.delta < 0 ? "−" : "+",
+        n: Math.abs(e.delta),
+        reason: ctx.t(LEDGER_KEYS[e.reason], { id: e.jobId ?? 0 }),
+      }),
+    );
+    const kb = new InlineKeyboard();
+    if (page > 0 || older) {
+      if (page > 0) kb.text(ctx.t("btn-prev"), encode({ a: "ledger", page: page - 1 }));
+      kb.text(String(page + 1), encode({ a: "ledger", page }));
+      if (older) kb.text(ctx.t("btn-next"), encode({ a: "ledger", page: page + 1 }));
+      kb.row();
+    }
+    kb.text(ctx.t("btn-back"), encode({ a: "cabinet", page: 0 }));
+    const text = [
+      ctx.t("ledger", { n: ctx.user.credits }),
+      lines.length ? lines.join("\n") : ctx.t("ledger-empty"),
+      ...(page > 0 || older ? [ctx.t("ledger-page", { page: page + 1 })] : []),
     ].join("\n\n");
     await show(ctx, { text, keyboard: kb });
   }
@@ -97,7 +175,10 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
           date: date(ctx, job.createdAt),
           product: esc(clip(job.productText, 300)),
         });
-        return show(ctx, { text, keyboard: kb });
+        return show(ctx, {
+          text: job.status === "failed" ? `${text}\n\n${failure(ctx, job)}` : text,
+          keyboard: kb,
+        });
       }
       case "resend": {
         const job = await ownJob(ctx, cb.job);
@@ -132,8 +213,7 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
                 ctx.t("payment-line", {
                   date: date(ctx, x.createdAt),
                   n: x.credits,
-                  amount: x.currency === "XTR" ? String(x.amount) : (x.amount / 100).toFixed(2),
-                  currency: x.currency === "XTR" ? "⭐" : x.currency,
+                  price: formatMoney(x.amount, x.currency, languageOf(ctx.user)),
                   refunded: x.status === "refunded" ? ctx.t("payment-refunded") : "",
                 }),
               )
@@ -144,6 +224,9 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
         kb.text(ctx.t("btn-back"), encode({ a: "cabinet", page: 0 }));
         return show(ctx, { text: ctx.t("payments", { list }), keyboard: kb });
       }
+      case "ledger":
+        await ctx.answerCallbackQuery();
+        return ledger(ctx, cb.page);
       case "ref": {
         await ctx.answerCallbackQuery();
         const link = `https://t.me/${ctx.me.username}?start=ref_${ctx.user.referralCode}`;

@@ -9,6 +9,7 @@ import type { Message } from "grammy/types";
 import type { NewJob } from "../../db/store.ts";
 import type { Job } from "../../db/types.ts";
 import type { Format } from "../../models/index.ts";
+import type { PhotoProblem } from "../../photo-check/index.ts";
 import type { KeyAvailability } from "../../queue/types.ts";
 import { defaultChoice, offeredFormat, priceOf, type Template } from "../../templates/index.ts";
 import { BUY_CALLBACK, type Callback, decode, encode, type FormatName } from "../callbacks.ts";
@@ -78,10 +79,19 @@ function skipsWishes(ctx: BotContext, text: string): boolean {
     .some((answer) => answer.trim().toLowerCase() === text.toLowerCase());
 }
 
+interface Image {
+  fileId: string;
+  size: number | undefined;
+  /** Pixel size of a photo (Telegram gives none for documents). */
+  width?: number;
+  height?: number;
+}
+
 /** The product image of a message: a photo, or a document that is an image; "not_image" for other files. */
-function imageOf(m: Message): { fileId: string; size: number | undefined } | "not_image" | undefined {
+function imageOf(m: Message): Image | "not_image" | undefined {
   const largest = m.photo?.at(-1);
-  if (largest) return { fileId: largest.file_id, size: largest.file_size };
+  if (largest)
+    return { fileId: largest.file_id, size: largest.file_size, width: largest.width, height: largest.height };
   if (!m.document) return undefined;
   const mime = (m.document.mime_type ?? "").toLowerCase();
   const byName = IMAGE_NAME.test(m.document.file_name ?? "");
@@ -297,6 +307,8 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     if (!d.ok) return next();
     const cb = d.cb;
     switch (cb.a) {
+      case "keep":
+        return keepPhoto(ctx, cb.flow);
       case "again":
         return again(ctx, cb.job);
       case "repeat":
@@ -601,8 +613,40 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     if (!image) return say(ctx.t("photo-expected"));
     if ((image.size ?? 0) > LIMITS.photoMaxBytes) return say(ctx.t("photo-too-big"));
     ctx.session.draft.photoFileId = image.fileId;
+    const problems = await photoProblems(ctx, image);
+    if (problems.length > 0) {
+      // The flow waits at the photo step: another photo is checked afresh, or the seller goes on.
+      ctx.session.step = "photo";
+      return reply(ctx, photoProblemsScreen(ctx, problems));
+    }
     ctx.session.step = "description";
     await reply(ctx, descriptionScreen(ctx));
+  }
+
+  /** What the photo check finds wrong with the photo; nothing when it is off or could not look. */
+  async function photoProblems(ctx: BotContext, image: Image): Promise<readonly PhotoProblem[]> {
+    const check = deps.photoCheck;
+    if (!check?.enabled) return [];
+    await ctx.replyWithChatAction("typing").catch(() => undefined);
+    const verdict = await check.check(image);
+    return verdict.kind === "problems" ? verdict.problems : [];
+  }
+
+  function photoProblemsScreen(ctx: BotContext, problems: readonly PhotoProblem[]): Screen {
+    const list = problems.map((p) => ctx.t(`photo-problem-${p}`)).join("\n");
+    const kb = new InlineKeyboard()
+      .text(ctx.t("btn-keep-photo"), encode({ a: "keep", flow: flow(ctx) }))
+      .row();
+    return { text: ctx.t("photo-check-problems", { list }), keyboard: cancelRow(ctx, kb) };
+  }
+
+  /** "Go on with this photo" despite the check: on to the description, the photo kept. */
+  async function keepPhoto(ctx: BotContext, flowOfButton: number): Promise<void> {
+    const s = ctx.session;
+    if (flowOfButton !== s.flow || s.step !== "photo" || !s.draft.photoFileId) return outdated(ctx);
+    await ctx.answerCallbackQuery();
+    s.step = "description";
+    await show(ctx, descriptionScreen(ctx));
   }
 
   /** A session that no longer makes sense (e.g. a template removed from the catalogue): start over. */

@@ -1,16 +1,20 @@
 // The main menu, help and /cancel — reachable from anywhere.
 import { Composer, InlineKeyboard } from "grammy";
-import { encode } from "../callbacks.ts";
+import { encode, supportButton } from "../callbacks.ts";
 import type { BotContext } from "../context.ts";
 import { type FeatureDeps, menuScreen, reply, type Screen, show } from "../ui.ts";
 
 function helpScreen(ctx: BotContext, deps: FeatureDeps): Screen {
   const url = deps.config.bot.supportUrl;
-  const text = `${ctx.t("help")}\n\n${url ? ctx.t("support", { url }) : ctx.t("support-none")}`;
+  const inbox = deps.config.admins.length > 0;
+  const support = inbox ? ctx.t("support-inbox") : url ? ctx.t("support", { url }) : ctx.t("support-none");
   const kb = new InlineKeyboard();
-  if (url) kb.url(ctx.t("btn-support"), url).row();
+  const button = supportButton(deps.config, ctx.t("btn-support"));
+  if (button) kb.add(button).row();
+  // With the inbox the Support button opens it; SUPPORT_URL is offered beside it.
+  if (inbox && url) kb.url(ctx.t("btn-support-url"), url).row();
   kb.text(ctx.t("btn-menu"), encode({ a: "menu" }));
-  return { text, keyboard: kb };
+  return { text: `${ctx.t("help")}\n\n${support}`, keyboard: kb };
 }
 
 function leaveFlow(ctx: BotContext): void {

@@ -1,7 +1,7 @@
 // /start, the terms and consent, the demo videos and the welcome; /terms, /paysupport, /lang.
 import { Composer, InlineKeyboard } from "grammy";
 import type { Language } from "../../db/types.ts";
-import { encode } from "../callbacks.ts";
+import { encode, supportButton } from "../callbacks.ts";
 import type { BotContext } from "../context.ts";
 import { type FeatureDeps, menuScreen, reply, type Screen, show } from "../ui.ts";
 
@@ -57,15 +57,18 @@ function fullTermsScreen(ctx: BotContext, deps: FeatureDeps): Screen {
 
 /**
  * /paysupport (Telegram requires it of bots that take payments): where to turn with a payment
- * problem — SUPPORT_URL, else the first admin's chat, else the truth that there is no contact.
+ * problem — SUPPORT_URL, else the support inbox (and the first admin's chat), else the truth that
+ * there is no contact; with the Support button when there is one.
  */
-function paySupportText(ctx: BotContext, deps: FeatureDeps): string {
+function paySupportScreen(ctx: BotContext, deps: FeatureDeps): Screen {
   const url = deps.config.bot.supportUrl;
-  if (url) return ctx.t("paysupport-url", { url });
   const owner = deps.config.admins[0];
+  const support = supportButton(deps.config, ctx.t("btn-support"));
+  const keyboard = support ? new InlineKeyboard().add(support) : undefined;
+  if (url) return { text: ctx.t("paysupport-url", { url }), keyboard };
   // A string: Fluent would group the digits of a number ("123,456").
-  if (owner !== undefined) return ctx.t("paysupport-owner", { id: String(owner) });
-  return ctx.t("paysupport-none");
+  if (owner !== undefined) return { text: ctx.t("paysupport-inbox", { id: String(owner) }), keyboard };
+  return { text: ctx.t("paysupport-none") };
 }
 
 async function sendDemos(ctx: BotContext, deps: FeatureDeps): Promise<void> {
@@ -91,7 +94,7 @@ export function createStartFeature(deps: FeatureDeps): Composer<BotContext> {
   });
   // Both answer before consent too: the terms are what the user is asked to accept.
   c.command("terms", (ctx) => reply(ctx, fullTermsScreen(ctx, deps)));
-  c.command("paysupport", (ctx) => reply(ctx, { text: paySupportText(ctx, deps) }));
+  c.command("paysupport", (ctx) => reply(ctx, paySupportScreen(ctx, deps)));
 
   c.callbackQuery(encode({ a: "consent" }), async (ctx) => {
     await ctx.answerCallbackQuery();

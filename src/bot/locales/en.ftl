@@ -15,7 +15,9 @@ cmd-promo = Redeem a promo code
 cmd-lang = Language / Язык
 cmd-terms = Terms of service
 cmd-paysupport = Help with a payment
+cmd-support = Write to support
 cmd-admin = Admin panel
+cmd-console = Console in the browser
 
 ## Terms and welcome
 terms-intro = <b>Neurocards</b> turns one photo of your product into a short vertical video for a marketplace card or reels.
@@ -29,18 +31,21 @@ terms-full =
     <b>Terms</b>
 
     • Neurocards makes short AI videos of your product from your photo and description.
-    • Videos are paid with credits: one video costs as many credits as its template shows (from { credits }).
+    • Videos are paid with credits: one video costs as many credits as its template shows (from { $n ->
+        [one] { $n } credit
+       *[other] { $n } credits
+    }).
     • If a video fails, its credits are refunded automatically.
     • Credits do not expire.
 terms-offer = Public offer: { $url }
 terms-privacy = Privacy policy: { $url }
 paysupport-url =
     Problem with a payment? Write to support: { $url }
-    Please add the date and the amount of the payment; your payments are listed in My cabinet → Payments.
-paysupport-owner =
-    Problem with a payment? Write to the <a href="tg://user?id={ $id }">bot's owner</a>.
-    Please add the date and the amount of the payment; your payments are listed in My cabinet → Payments.
-paysupport-none = Problem with a payment? The owner of this bot has not published a support contact yet. Your payments and the credits they brought are listed in My cabinet → Payments.
+    Please add the date and the amount of the payment; your payments are listed in My account → Payments.
+paysupport-inbox =
+    Problem with a payment? Tap “Support” below (or send /support) and write to us: a person answers here. You can also write to the <a href="tg://user?id={ $id }">bot's owner</a>.
+    Please add the date and the amount of the payment; your payments are listed in My account → Payments.
+paysupport-none = Problem with a payment? The owner of this bot has not published a support contact yet. Your payments and the credits they brought are listed in My account → Payments.
 btn-agree = ✅ I accept
 btn-offer = 📄 Public offer
 btn-privacy = 🔒 Privacy policy
@@ -49,32 +54,33 @@ welcome =
     Done! Your balance: <b>{ credits }</b>.
 
     Send a product photo and a description, pick a template, and in a few minutes you get a ready video.
-blocked-notice = Access to the bot is restricted. If you think this is a mistake, contact support.
+blocked-notice = Access to the bot is restricted. If you think this is a mistake, write to support: /support
+blocked-notice-plain = Access to the bot is restricted.
 
 ## Main menu
 menu = <b>Main menu</b>
     Balance: <b>{ credits }</b>
-btn-cabinet = 👤 My cabinet
+btn-cabinet = 👤 My account
 btn-buy = 💳 Buy credits
 btn-help = ❓ Help
-btn-support = 💬 Support
 help =
     <b>How it works</b>
 
     1. Send a photo of the product (JPG, PNG or WebP up to 20 MB).
     2. Describe the product: what it is, for whom, its benefits.
-    3. Pick a template (UGC blogger, voice-over ad, cinematic product shots, product in motion or your own prompt) and, where it offers several, the length and format.
+    3. Pick a template — a clip as if filmed by a blogger, an ad with a voice-over, cinematic shots of the product, the product in motion, or your own words — and, where it offers several, the length and format.
     4. Confirm — the video arrives in this chat in a few minutes.
 
-    One video costs the template's price in credits for the length you pick. If a video fails, the credits come back automatically.
-    /menu — main menu, /cancel — leave the current step, /lang — language, /terms — terms, /paysupport — help with a payment.
+    One video costs the template's price in credits. If a video fails, the credits come back automatically.
+    /menu — main menu, /cancel — leave the current step, /lang — language, /terms — terms, /support — write to support, /paysupport — help with a payment.
 support = Questions, ideas or problems? Write to support: { $url }
-support-none = Questions, ideas or problems? Reply here with /help, the owner reads the logs.
+support-inbox = Questions, ideas or problems? Tap “Support” below or send /support: a person reads every message and answers here.
+support-none = Questions, ideas or problems? The owner of this bot has not published a support contact yet.
 cancelled = Cancelled. Here is the menu.
 outdated = This menu is outdated.
 private-only = I work in private chats only. Write to me directly: @{ $bot }
 error-generic = Something went wrong, please try again.
-unknown = I did not understand that. Use the menu below.
+unknown = Sorry, I did not understand that. Choose what to do in the menu below.
 
 ## Create flow
 photo-ask =
@@ -88,6 +94,16 @@ photo-ask =
 photo-expected = Please send a photo of the product (JPG, PNG or WebP up to 20 MB).
 photo-not-image = This file is not a JPG, PNG or WebP image. Please send a photo of the product.
 photo-too-big = This image is larger than 20 MB. Please send a smaller one (up to 20 MB).
+photo-check-problems =
+    📷 This photo may not make a good video:
+    { $list }
+
+    What works best: a sharp photo with the whole product large in the frame, on a plain background, with no people. Send another photo — or go on with this one: if the video fails, the credits come back automatically.
+photo-problem-no_product = • no product can be seen in the photo
+photo-problem-people = • there are people or faces in the frame — the video service usually refuses such photos
+photo-problem-too_small = • the product takes up too little of the frame, or the photo itself is too small
+photo-problem-blurry = • the photo is blurred or too dark
+btn-keep-photo = ➡️ Go on with this photo
 desc-ask =
     <b>Step 2 of 5 — description</b>
 
@@ -142,8 +158,8 @@ btn-skip = Skip
 own-ask =
     <b>Step 4 of 5 — your prompt</b>
 
-    Describe what should happen in the video: scene, camera, mood, actions ({ $min }–{ $max } characters).
-    The video starts from your photo: the model keeps the product close to your photo, but details can differ.
+    Describe in your own words what should happen in the video: the place, the camera's movement, the mood, the actions ({ $min }–{ $max } characters). This description (the prompt) goes to the AI.
+    The video starts from your photo: the AI keeps the product close to your photo, but details can differ.
 own-review =
     Your prompt:
 
@@ -154,7 +170,7 @@ btn-replace = ✏️ Replace
 own-add-ask = Send what to add to the prompt.
 own-replace-ask = Send the new prompt.
 own-expected = Please send the prompt as text ({ $min }–{ $max } characters).
-own-review-expected = Please use the buttons under your prompt: Approve, Add to it or Replace.
+own-review-expected = Please use the buttons under your prompt: “Approve”, “Add to it” or “Replace”.
 count-ask =
     <b>Step 5 of 5 — how many videos?</b>
 
@@ -185,9 +201,15 @@ confirm =
 btn-confirm = ✅ Confirm
 confirm-expected = Please confirm with the button above, or /cancel.
 not-enough =
-    Not enough credits: this needs <b>{ $required }</b>, your balance is <b>{ credits }</b>.
-    Buy <b>{ $missing }</b> more.
-not-enough-fewer = Or choose fewer videos — your balance covers these:
+    Not enough credits: this needs <b>{ $required ->
+        [one] { $required } credit
+       *[other] { $required } credits
+    }</b>, your balance is <b>{ credits }</b>.
+    Buy <b>{ $missing } more { $missing ->
+        [one] credit
+       *[other] credits
+    }</b>.
+not-enough-fewer = Or order fewer videos — your balance covers these:
 accepted =
     ✅ Accepted: { $count ->
         [one] your video is
@@ -209,12 +231,12 @@ service-paused =
         [0] { $minutes } min
        *[other] { $hours } h
     }</b>: tap “Confirm” again then.
-already-accepted = Already accepted, the videos are on their way.
+already-accepted = This order is already accepted and being made.
 mid-flow-command = You are in the middle of creating a video. { $expected } Or /cancel to leave.
 
-## Cabinet
+## My account (the cabinet)
 cabinet =
-    <b>My cabinet</b>
+    <b>My account</b>
     Balance: <b>{ credits }</b>
     Videos ordered: { $jobs }
 cabinet-empty = No videos yet.
@@ -242,12 +264,37 @@ payments =
     <b>Payments</b>
     { $list }
 payments-empty = No payments yet.
-payment-line = { $date } · +{ credits } · { $amount } { $currency }{ $refunded }
+payment-line = { $date } · +{ credits } · { $price }{ $refunded }
 payment-refunded = { " " }(refunded)
+btn-ledger = 📒 Credit history
+job-why-transient = Why it failed: the video service did not answer.
+job-why-content_refused = Why it failed: the video service refused the photo or the description — usually because of people in the frame, other brands' logos or famous characters. Try a photo of the product alone on a plain background.
+job-why-provider_unavailable = Why it failed: the video service was unavailable.
+job-why-deadline = Why it failed: the video took too long, so we stopped it.
+job-why-unknown = Why it failed: an unexpected error while making the video.
+job-refunded = ↩️ { credits } returned to your balance on { $date }.
+job-refund-pending = ↩️ { credits } will come back to your balance automatically within a few minutes.
+job-nothing-charged = Nothing was charged for this video.
+ledger =
+    <b>Credit history</b>
+    Balance: <b>{ credits }</b>
+ledger-empty = No changes to your balance yet.
+ledger-page = Page { $page }
+ledger-line = { $date } · { $sign }{ credits } · { $reason }
+ledger-signup_bonus = welcome gift
+ledger-job_charge = video #{ $id } ordered
+ledger-refund = refund for video #{ $id }
+ledger-payment = credits bought
+ledger-payment_refund = payment refunded
+ledger-admin_grant = added by the admin
+ledger-admin_deduct = taken back by the admin
+ledger-referral_bonus = bonus for an invited friend
+ledger-import = balance moved from the previous bot
+ledger-promo = promo code
 referral =
     <b>Invite friends</b>
-    Share your link: { $link }
-referral-bonus = When a friend you invited pays for the first time, you get <b>{ credits }</b>.
+    Send your friends your link: { $link }
+referral-bonus = When a friend you invited buys credits for the first time, you get <b>{ credits }</b>.
 
 ## Language
 lang-ask = Choose the language:

@@ -63,6 +63,11 @@ const TABLES: Record<TableName, Table> = {
   promo_redemptions: schema.promoRedemptions,
   model_costs: schema.modelCosts,
   templates: schema.templates,
+  support_threads: schema.supportThreads,
+  support_messages: schema.supportMessages,
+  support_copies: schema.supportCopies,
+  console_tokens: schema.consoleTokens,
+  console_sessions: schema.consoleSessions,
 };
 const mappers = Object.fromEntries(
   Object.entries(TABLES).map(([name, table]) => [name, rowMapper(table)]),

@@ -52,6 +52,11 @@ const TABLES: Record<TableName, Table> = {
   promo_redemptions: schema.promoRedemptions,
   model_costs: schema.modelCosts,
   templates: schema.templates,
+  support_threads: schema.supportThreads,
+  support_messages: schema.supportMessages,
+  support_copies: schema.supportCopies,
+  console_tokens: schema.consoleTokens,
+  console_sessions: schema.consoleSessions,
 };
 
 /** Opens the file with the pragmas every connection needs (WAL, busy timeout, foreign keys). */

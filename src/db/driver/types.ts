@@ -14,6 +14,8 @@
 import type { Raw } from "../rows.ts";
 import type {
   Broadcast,
+  ConsoleSession,
+  ConsoleToken,
   Job,
   LedgerEntry,
   ModelCost,
@@ -21,6 +23,9 @@ import type {
   PromoCode,
   PromoRedemption,
   ProviderKeyState,
+  SupportCopy,
+  SupportMessage,
+  SupportThread,
   TemplateRow,
   User,
 } from "../types.ts";
@@ -43,6 +48,11 @@ export interface TableRows {
   promo_redemptions: PromoRedemption;
   model_costs: ModelCost;
   templates: TemplateRow;
+  support_threads: SupportThread;
+  support_messages: SupportMessage;
+  support_copies: SupportCopy;
+  console_tokens: ConsoleToken;
+  console_sessions: ConsoleSession;
 }
 export type TableName = keyof TableRows;
 

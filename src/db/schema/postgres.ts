@@ -43,6 +43,7 @@ export const users = pgTable(
     uniqueIndex("users_tg_id_uq").on(t.tgId),
     uniqueIndex("users_referral_code_uq").on(t.referralCode),
     index("users_username_idx").on(t.username),
+    index("users_created_idx").on(t.createdAt),
   ],
 );
 
@@ -97,6 +98,8 @@ export const jobs = pgTable(
     // finished jobs pile up (measured ~3x faster than a plain (status, id) index under SKIP LOCKED).
     index("jobs_ready_idx").on(t.runAt, t.id).where(sql`status in ('queued', 'processing')`),
     index("jobs_status_idx").on(t.status, t.createdAt),
+    // The console's charts read a date range of all jobs, whatever their status.
+    index("jobs_created_idx").on(t.createdAt),
     index("jobs_provider_task_idx").on(t.providerTaskId),
     // Only jobs whose files retention has not forgotten yet: a few days' worth, whatever the history.
     index("jobs_files_idx").on(t.createdAt).where(sql`photo_path is not null or result_path is not null`),
@@ -145,6 +148,7 @@ export const payments = pgTable(
   (t) => [
     uniqueIndex("payments_charge_uq").on(t.telegramChargeId),
     index("payments_user_idx").on(t.userId, t.id),
+    index("payments_created_idx").on(t.createdAt),
   ],
 );
 
@@ -287,3 +291,85 @@ export const templates = pgTable(
   },
   (t) => [index("templates_position_idx").on(t.position)],
 );
+// The support inbox: a seller's conversation with the admins, one open thread per seller at a time.
+export const supportThreads = pgTable(
+  "support_threads",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: id("user_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status").notNull().default("open"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    answeredAt: ts("answered_at"),
+    closedAt: ts("closed_at"),
+    closedBy: id("closed_by"),
+  },
+  (t) => [
+    uniqueIndex("support_threads_open_uq").on(t.userId).where(sql`status = 'open'`),
+    index("support_threads_user_idx").on(t.userId, t.id),
+  ],
+);
+
+/** One message of a thread, as it was sent: by the seller (`in`) or an admin's answer (`out`). */
+export const supportMessages = pgTable(
+  "support_messages",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    threadId: id("thread_id")
+      .notNull()
+      .references(() => supportThreads.id),
+    userId: id("user_id")
+      .notNull()
+      .references(() => users.id),
+    direction: text("direction").notNull(),
+    senderTgId: id("sender_tg_id").notNull(),
+    chatId: id("chat_id").notNull(),
+    messageId: integer("message_id").notNull(),
+    kind: text("kind").notNull(),
+    text: text("text"),
+    fileId: text("file_id"),
+    delivery: text("delivery").notNull().default("pending"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("support_messages_source_uq").on(t.chatId, t.messageId),
+    index("support_messages_thread_idx").on(t.threadId, t.id),
+    index("support_messages_user_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+/** Where a support message was copied to (an admin's chat, the seller's chat): replies map back by it. */
+export const supportCopies = pgTable(
+  "support_copies",
+  {
+    chatId: id("chat_id").notNull(),
+    messageId: integer("message_id").notNull(),
+    supportMessageId: id("support_message_id")
+      .notNull()
+      .references(() => supportMessages.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chatId, t.messageId] }),
+    index("support_copies_message_idx").on(t.supportMessageId),
+  ],
+);
+// The owner's console (src/console): one-time login links and the sessions they open. Both hold
+// only the SHA-256 of their secret, so a copy of the database (a backup) logs nobody in.
+export const consoleTokens = pgTable("console_tokens", {
+  tokenHash: text("token_hash").primaryKey(),
+  adminTgId: id("admin_tg_id").notNull(),
+  language: text("language").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  expiresAt: ts("expires_at").notNull(),
+  usedAt: ts("used_at"),
+});
+
+export const consoleSessions = pgTable("console_sessions", {
+  idHash: text("id_hash").primaryKey(),
+  adminTgId: id("admin_tg_id").notNull(),
+  language: text("language").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  expiresAt: ts("expires_at").notNull(),
+});

@@ -1,11 +1,15 @@
 pay-buy-title = <b>Buy credits</b>
 pay-buy-text =
-    One credit makes one video. Your balance: <b>{ $balance }</b>.
+    Videos are paid with credits: each template shows what its video costs. Credits never expire.
+    Your balance: <b>{ $balance ->
+        [one] { $balance } credit
+       *[other] { $balance } credits
+    }</b>.
     Choose a package:
 pay-package-button = { $credits } { $credits ->
-        [one] video
-       *[other] videos
-    } — { $price } ({ $per } per video)
+        [one] credit
+       *[other] credits
+    } — { $price } ({ $per } per credit)
 pay-invoice-title = { $credits } Neurocards { $credits ->
         [one] credit
        *[other] credits
@@ -13,7 +17,7 @@ pay-invoice-title = { $credits } Neurocards { $credits ->
 pay-invoice-description = { $credits } { $credits ->
         [one] credit
        *[other] credits
-    } for product videos: one credit makes one video. Credits never expire.
+    } for videos of your products. Credits never expire.
 pay-invoice-label = { $credits } { $credits ->
         [one] credit
        *[other] credits
@@ -29,20 +33,29 @@ pay-receipt =
         [one] credit
        *[other] credits
     }.
-    Balance: <b>{ $balance }</b>.
+    Balance: <b>{ $balance ->
+        [one] { $balance } credit
+       *[other] { $balance } credits
+    }</b>.
 pay-receipt-replay =
     This payment was already credited.
-    Balance: <b>{ $balance }</b>.
+    Balance: <b>{ $balance ->
+        [one] { $balance } credit
+       *[other] { $balance } credits
+    }</b>.
 pay-referral-bonus =
     🎁 A friend you invited made their first purchase: +{ $bonus } { $bonus ->
         [one] credit
        *[other] credits
     }.
-    Balance: <b>{ $balance }</b>.
+    Balance: <b>{ $balance ->
+        [one] { $balance } credit
+       *[other] { $balance } credits
+    }</b>.
 pay-pending = ✅ Payment received — crediting it now. Do not pay again: you will get a message as soon as the credits are on your balance.
 pay-pending-manual = ✅ Payment received. It needs a manual check: the owner has been told and will add your credits. Do not pay again.
-pay-admin-waiting = ⚠️ Payment from user { $tgId } ({ $amount } { $currency }, charge { $charge }) arrived while the database does not answer. It is being retried and will be credited as soon as the database is back.
-pay-admin-unreadable = ⚠️ Payment from user { $tgId } ({ $amount } { $currency }, charge { $charge }) has a payload the bot cannot read: { $payload }. Credit it by hand.
+pay-admin-waiting = ⚠️ Payment from user { $tgId } ({ $price }, charge { $charge }) arrived while the database does not answer. It is being retried and will be credited as soon as the database is back.
+pay-admin-unreadable = ⚠️ Payment from user { $tgId } ({ $price }, charge { $charge }) has a payload the bot cannot read: { $payload }. Credit it by hand.
 pay-admin-reconciled = ⚠️ Telegram had { $count } Stars { $count ->
         [one] payment
        *[other] payments

@@ -1,8 +1,17 @@
 pay-buy-title = <b>Купить кредиты</b>
 pay-buy-text =
-    Один кредит — одно видео. Ваш баланс: <b>{ $balance }</b>.
+    Видео оплачиваются кредитами: сколько стоит видео, написано у каждого шаблона. Кредиты не сгорают.
+    Ваш баланс: <b>{ $balance ->
+        [one] { $balance } кредит
+        [few] { $balance } кредита
+       *[many] { $balance } кредитов
+    }</b>.
     Выберите пакет:
-pay-package-button = { $credits } видео — { $price } ({ $per } за видео)
+pay-package-button = { $credits } { $credits ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    } — { $price } ({ $per } за кредит)
 pay-invoice-title = { $credits } { $credits ->
         [one] кредит
         [few] кредита
@@ -12,7 +21,7 @@ pay-invoice-description = { $credits } { $credits ->
         [one] кредит
         [few] кредита
        *[many] кредитов
-    } на видео для карточек товаров: один кредит — одно видео. Кредиты не сгорают.
+    } на видео о ваших товарах. Кредиты не сгорают.
 pay-invoice-label = { $credits } { $credits ->
         [one] кредит
         [few] кредита
@@ -30,21 +39,33 @@ pay-receipt =
         [few] кредита
        *[many] кредитов
     }.
-    Баланс: <b>{ $balance }</b>.
+    Баланс: <b>{ $balance ->
+        [one] { $balance } кредит
+        [few] { $balance } кредита
+       *[many] { $balance } кредитов
+    }</b>.
 pay-receipt-replay =
     Этот платёж уже зачислен.
-    Баланс: <b>{ $balance }</b>.
+    Баланс: <b>{ $balance ->
+        [one] { $balance } кредит
+        [few] { $balance } кредита
+       *[many] { $balance } кредитов
+    }</b>.
 pay-referral-bonus =
     🎁 Приглашённый вами друг совершил первую покупку: +{ $bonus } { $bonus ->
         [one] кредит
         [few] кредита
        *[many] кредитов
     }.
-    Баланс: <b>{ $balance }</b>.
-pay-pending = ✅ Оплата получена — зачисляем. Не платите повторно: мы напишем, как только кредиты появятся на балансе.
+    Баланс: <b>{ $balance ->
+        [one] { $balance } кредит
+        [few] { $balance } кредита
+       *[many] { $balance } кредитов
+    }</b>.
+pay-pending = ✅ Оплата получена, зачисляем кредиты. Не платите повторно: мы напишем, как только кредиты появятся на балансе.
 pay-pending-manual = ✅ Оплата получена. Её нужно проверить вручную: владелец бота уже знает и зачислит кредиты. Не платите повторно.
-pay-admin-waiting = ⚠️ Платёж пользователя { $tgId } ({ $amount } { $currency }, charge { $charge }) пришёл, когда база данных не отвечает. Бот повторяет запись и зачислит его, как только база вернётся.
-pay-admin-unreadable = ⚠️ У платежа пользователя { $tgId } ({ $amount } { $currency }, charge { $charge }) нечитаемый payload: { $payload }. Зачислите вручную.
+pay-admin-waiting = ⚠️ Платёж пользователя { $tgId } ({ $price }, charge { $charge }) пришёл, когда база данных не отвечает. Бот повторяет запись и зачислит его, как только база вернётся.
+pay-admin-unreadable = ⚠️ У платежа пользователя { $tgId } ({ $price }, charge { $charge }) нечитаемый payload: { $payload }. Зачислите вручную.
 pay-admin-reconciled = ⚠️ В Telegram { $count ->
         [one] нашёлся { $count } платёж
         [few] нашлось { $count } платежа

@@ -1,0 +1,83 @@
+// What a console page handler gets and gives back. Handlers return a page, a redirect or JSON;
+// ./index.ts turns that into a response with the console's headers.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AdminOperations } from "../admin/operations.ts";
+import type { Config } from "../config/index.ts";
+import type { AdminLists } from "../db/ops/admin.ts";
+import type { Store } from "../db/store.ts";
+import type { ConsoleSession, Language } from "../db/types.ts";
+import type { Logger } from "../logger.ts";
+import type { LinkSigner } from "../storage/links.ts";
+import type { Storage } from "../storage/types.ts";
+import type { Catalogue } from "../templates/index.ts";
+import type { Html } from "./html.ts";
+
+export type Translate = (key: string, vars?: Record<string, string | number>) => string;
+
+export interface ConsoleDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  /** The admin operations /admin and the CLI use. */
+  ops: AdminOperations;
+  catalogue: Catalogue;
+  storage: Storage;
+  now?: () => Date;
+}
+
+/** The dependencies every page shares, built once by ./index.ts. */
+export interface PageDeps extends ConsoleDeps {
+  lists: AdminLists;
+  signer: LinkSigner;
+  now: () => Date;
+  timeZone: string;
+}
+
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** Groups of the route's pattern. */
+  params: string[];
+  session: ConsoleSession;
+  lang: Language;
+  t: Translate;
+  /** The session's CSRF token, for forms. */
+  csrf: string;
+  /** The posted form (POST only). */
+  form: URLSearchParams;
+}
+
+export type Section = "overview" | "users" | "jobs" | "payments" | "broadcasts";
+
+export interface Notice {
+  kind: "ok" | "error";
+  text: string;
+}
+
+export type Reply =
+  | { kind: "page"; status?: number; title: string; section: Section; body: Html; notice?: Notice }
+  | { kind: "redirect"; to: string }
+  | { kind: "json"; value: unknown };
+
+export type Handler = (ctx: Ctx, deps: PageDeps) => Promise<Reply>;
+
+export interface Route {
+  method: "GET" | "POST";
+  path: RegExp;
+  handler: Handler;
+}
+
+export const page = (
+  section: Section,
+  title: string,
+  body: Html,
+  o: { status?: number; notice?: Notice } = {},
+): Reply => ({ kind: "page", section, title, body, ...o });
+
+/** Back to a page with a notice (`ok` names a con-ok-* message; `n` its number, if any). */
+export function redirect(to: string, ok?: string, n?: number): Reply {
+  if (!ok) return { kind: "redirect", to };
+  const sep = to.includes("?") ? "&" : "?";
+  return { kind: "redirect", to: `${to}${sep}ok=${ok}${n === undefined ? "" : `&n=${n}`}` };
+}

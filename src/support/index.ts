@@ -1,0 +1,2 @@
+export { createSupportFeature, type SupportFeatureDeps } from "./feature.ts";
+export { SUPPORT_LIMITS } from "./limits.ts";

@@ -1,0 +1,11 @@
+// The support inbox's texts, embedded from ./locales/*.ftl (see scripts/embed-locales.mjs).
+import { createTexts, type Texts } from "../i18n/texts.ts";
+import { EMBEDDED } from "./locales/embedded.ts";
+
+let texts: Texts | undefined;
+
+/** Parsed once per process. */
+export function supportTexts(): Texts {
+  texts ??= createTexts(EMBEDDED);
+  return texts;
+}
