@@ -84,7 +84,7 @@ export const catalogueSchema = z
   .superRefine((c, ctx) => {
     if (new Set(c.templates.map((t) => t.id)).size !== c.templates.length)
       ctx.addIssue({ code: "custom", message: "template ids must be unique" });
-    if (!c.templates.some((t) => t.enabled))
+    if (c.templates.length > 0 && !c.templates.some((t) => t.enabled))
       ctx.addIssue({
         code: "custom",
         message: "at least one template must be enabled: sellers need one to pick",

@@ -17,7 +17,7 @@ import { createMetrics, type Metrics } from "../../src/metrics.ts";
 import { createPhotoCheck } from "../../src/photo-check/index.ts";
 import type { QueueHandle } from "../../src/queue/types.ts";
 import { createTelegram } from "../../src/telegram/index.ts";
-import { createCatalogue } from "../../src/templates/index.ts";
+import { type Catalogue, createCatalogue } from "../../src/templates/index.ts";
 import {
   type FakeTelegram,
   type FakeUser,
@@ -53,6 +53,8 @@ export interface BotHarnessOptions {
   /** Features every user reaches, before the block and consent gates (support). */
   ungated?: (deps: HarnessDeps) => Composer<BotContext>[];
   queue?: QueueHandle;
+  /** The templates (default: the built-in catalogue, fixed); a live one to test the owner's edits. */
+  catalogue?: Catalogue;
   /** Reuse a fake / store (e.g. a second bot process on the same database). */
   tg?: FakeTelegram;
   store?: Store;
@@ -114,7 +116,7 @@ export async function startBotHarness(opts: BotHarnessOptions = {}): Promise<Bot
     logger,
     metrics,
     telegram,
-    catalogue: createCatalogue(),
+    catalogue: opts.catalogue ?? createCatalogue(),
     queue,
     photoCheck,
   };
