@@ -22,8 +22,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { createBackup, restoreBackup } from "../src/backup/index.ts";
 import { parseConfig } from "../src/config/index.ts";
-import { migrateDatabase } from "../src/db/index.ts";
-import { openSqliteStore } from "../src/db/sqlite/store.ts";
+import { migrateDatabase, openSqliteStore } from "../src/db/index.ts";
 import { createLogger } from "../src/logger.ts";
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import autocannon from "autocannon";
 import { parseConfig } from "../src/config/index.ts";
-import { openSqliteStore } from "../src/db/sqlite/store.ts";
+import { openSqliteStore } from "../src/db/index.ts";
 import { createHttpServer } from "../src/http/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics.ts";

@@ -4,11 +4,11 @@
 //     (src/queue/worker.ts: one claimJobs statement per free-slot refill, a runner that only marks
 //     the job succeeded) vs graphile-worker's run() with a task that does nothing;
 //   - add→start latency: a job added through a second pool, started by an idle worker woken by
-//     LISTEN/NOTIFY (the product: createJobAndConsumeCredit then the listener's NOTIFY, as
+//     LISTEN/NOTIFY (the product: an order of one job, createJobsAndConsumeCredits, then the listener's NOTIFY, as
 //     queue.wake() does; graphile-worker: addJob, whose NOTIFY is sent by its add_job function).
 import { Logger, makeWorkerUtils, type Runner, run } from "graphile-worker";
 import pg from "pg";
-import { openPostgresStore } from "../src/db/postgres/store.ts";
+import { openPostgresStore } from "../src/db/index.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
 import type { Job } from "../src/db/types.ts";
 import { createLogger } from "../src/logger.ts";
@@ -171,7 +171,7 @@ async function productLatency(store: Store, producer: Store, url: string, userId
       started = r;
     });
     const t0 = performance.now();
-    const r = await producer.createJobAndConsumeCredit(userId, job(`lat-${run}-${i}`));
+    const r = await producer.createJobsAndConsumeCredits(userId, [job(`lat-${run}-${i}`)]);
     if (!r.ok) throw new Error("bench job not created");
     producerListener.notify();
     out.push((await start) - t0);

@@ -3,7 +3,7 @@
 // TEST_DATABASE_URL is set (or the local default answers), in a schema of its own.
 //
 //   SQLite (file, WAL, synchronous NORMAL), one process:
-//     createJobAndConsumeCredit      vs a bare better-sqlite3 immediate transaction
+//     an order of one job            vs a bare better-sqlite3 immediate transaction
 //     claim + complete               vs bare BEGIN IMMEDIATE claim + status UPDATE
 //   Postgres (loopback, 8 connections):
 //     claim + complete               vs a bare FOR UPDATE SKIP LOCKED loop on 8 clients
@@ -15,8 +15,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { openPostgresStore } from "../src/db/postgres/store.ts";
-import { openSqliteStore } from "../src/db/sqlite/store.ts";
+import { openPostgresStore, openSqliteStore } from "../src/db/index.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
 import { createLogger } from "../src/logger.ts";
 import { type QueueRow, queueVsGraphile } from "./pg-queue.ts";
@@ -219,7 +218,7 @@ async function sqliteBench() {
 
     // Warm both paths (statement caches, JIT) before measuring.
     for (let i = 0; i < 300; i++) {
-      await store.createJobAndConsumeCredit(user.id, jobInput(`w-ours-${run}-${i}`));
+      await store.createJobsAndConsumeCredits(user.id, [jobInput(`w-ours-${run}-${i}`)]);
       base.consume(user.id, jobInput(`w-base-${run}-${i}`));
     }
     const n = ROUNDS * SQLITE_OPS;
@@ -227,14 +226,14 @@ async function sqliteBench() {
       "SQLite createJobAndConsumeCredit",
       n,
       (i) => base.consume(user.id, jobInput(`b-${run}-${i}`)),
-      (i) => store.createJobAndConsumeCredit(user.id, jobInput(`o-${run}-${i}`)),
+      (i) => store.createJobsAndConsumeCredits(user.id, [jobInput(`o-${run}-${i}`)]),
     );
     report(ours, bare);
 
     // Claim + complete drains the jobs created above (2 × (300 + n) of them); both sides take
     // from the same queue.
     for (let i = 0; i < 300; i++) {
-      const j = await store.claimNextJob("warm", 60_000);
+      const j = (await store.claimJobs("warm", 60_000, 1))[0];
       if (j) await store.updateJobStatus(j.id, "succeeded", { leaseOwner: "warm" });
       base.claimAndComplete("warm-b");
     }
@@ -243,7 +242,7 @@ async function sqliteBench() {
       n,
       () => base.claimAndComplete("b"),
       async () => {
-        const j = await store.claimNextJob("o", 60_000);
+        const j = (await store.claimJobs("o", 60_000, 1))[0];
         if (!j) throw new Error("queue empty");
         await store.updateJobStatus(j.id, "succeeded", { leaseOwner: "o" });
       },
@@ -344,7 +343,7 @@ async function postgresBench(url: string) {
     const ours = (batch: number) => async (w: number) => {
       const jobs =
         batch === 1
-          ? [await store.claimNextJob(`o${w}`, 60_000)].filter((j) => j !== null)
+          ? await store.claimJobs(`o${w}`, 60_000, 1)
           : await store.claimJobs(`o${w}`, 60_000, batch);
       for (const j of jobs) await store.updateJobStatus(j.id, "succeeded", { leaseOwner: `o${w}` });
       return jobs.length;

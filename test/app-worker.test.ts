@@ -11,6 +11,7 @@ import { parseConfig } from "../src/config/index.ts";
 import { createStore } from "../src/db/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { TINY_PNG } from "./fakes/telegram-server.ts";
+import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
 import { type Fakes, startFakes } from "./smoke/fakes.ts";
 
 const url = process.env.TEST_DATABASE_URL;
@@ -81,7 +82,7 @@ describe.skipIf(!url)("`neurocards worker` on Postgres", () => {
       const { user } = await store.getOrCreateUser({ tgId: 6060, firstName: "Remote" });
       // The seller's photo, as they sent it to the polling bot elsewhere (it also opens the chat).
       const { file: photo } = fakes.telegram.user({ id: 6060 }).photo({ bytes: TINY_PNG });
-      const created = await store.createJobAndConsumeCredit(user.id, {
+      const created = await createJobAndConsumeCredit(store, user.id, {
         chatId: 6060,
         template: "broll",
         model: "sora-2-image-to-video",

@@ -1,6 +1,7 @@
 // Off-site backups and object storage in backups, against a real S3-protocol server (s3rver):
 // archives uploaded and rotated in the bucket, `restore s3://…` restoring from it, and the archive
 // of an object-storage install stating that its files stay in their bucket.
+
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -11,6 +12,7 @@ import { createStorage } from "../src/storage/index.ts";
 import { type FakeS3, startFakeS3 } from "./fakes/s3-server.ts";
 import { quietLogger, type Sandbox, sandbox, TEST_TOKEN } from "./fixtures/ops.ts";
 import { runCliIn } from "./helpers/cli.ts";
+import { safeGetBalance } from "./helpers/store-ops.ts";
 
 const logger = quietLogger();
 let s3: FakeS3;
@@ -59,7 +61,7 @@ async function balanceOf(b: Sandbox, tgId: number): Promise<number | null> {
   const st = await createStore(b.config, logger);
   try {
     const user = await st.getUserByTgId(tgId);
-    return user && st.safeGetBalance(user.id);
+    return user && safeGetBalance(st, user.id);
   } finally {
     await st.close();
   }

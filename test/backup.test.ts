@@ -18,6 +18,7 @@ import { promoRepo } from "../src/db/ops/promo.ts";
 import { supportRepo } from "../src/db/ops/support.ts";
 import type { Store } from "../src/db/store.ts";
 import { PG_URL, pgNotice, quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
+import { createJobAndConsumeCredit, ledgerSum } from "./helpers/store-ops.ts";
 
 const logger = quietLogger();
 const open: Array<{ close(): Promise<void> } | Sandbox> = [];
@@ -75,7 +76,7 @@ async function seed(s: Sandbox, st: Store): Promise<number[]> {
     ids.push(user.id);
   }
   await st.setBlocked(ids[4]!, true);
-  const failed = await st.createJobAndConsumeCredit(ids[0]!, { ...job(900), idempotencyKey: "failed-1" });
+  const failed = await createJobAndConsumeCredit(st, ids[0]!, { ...job(900), idempotencyKey: "failed-1" });
   if (!failed.ok) throw new Error("seed job refused");
   await st.updateJobStatus(failed.job.id, "failed", { errorCode: "x", errorMessage: "boom" });
   await st.refundCredit(failed.job.id);
@@ -114,7 +115,7 @@ async function snapshotOf(st: Store, userIds: number[]) {
   const users = [];
   for (const id of userIds) {
     const u = await st.getUserById(id);
-    users.push({ tgId: u?.tgId, credits: u?.credits, ledger: await st.ledgerSum(id), blocked: u?.blocked });
+    users.push({ tgId: u?.tgId, credits: u?.credits, ledger: await ledgerSum(st, id), blocked: u?.blocked });
   }
   const jobs = await st.listLastJobs({ limit: 1000 });
   const repo = supportRepo(st.driver);
@@ -150,7 +151,7 @@ describe("backup and restore", () => {
       const made = [];
       for (let i = 0; i < 50; i++) {
         await tick();
-        made.push(st.createJobAndConsumeCredit(userIds[i % 5]!, job(i)));
+        made.push(createJobAndConsumeCredit(st, userIds[i % 5]!, job(i)));
       }
       return Promise.all(made);
     })();
@@ -199,7 +200,7 @@ describe("backup and restore", () => {
       const { user } = await restored.getOrCreateUser({ tgId: 5555 });
       expect(user.id).toBeGreaterThan(Math.max(...userIds));
       await restored.addCredits({ userId: user.id, amount: 3, reason: "admin_grant", reference: "new" });
-      const made = await restored.createJobAndConsumeCredit(user.id, job(777));
+      const made = await createJobAndConsumeCredit(restored, user.id, job(777));
       expect(made.ok && made.job.id).toBeGreaterThan(Math.max(...copy.jobs.map((j) => j.id)));
     }
   });
@@ -213,7 +214,7 @@ describe("backup and restore", () => {
       const creating = Promise.all(
         Array.from({ length: 50 }, async (_, i) => {
           await new Promise((r) => setTimeout(r, i * 4));
-          return st.createJobAndConsumeCredit(userIds[i % 5]!, job(i));
+          return createJobAndConsumeCredit(st, userIds[i % 5]!, job(i));
         }),
       );
       const [backup, created] = await Promise.all([createBackup({ config: src.config, logger }), creating]);
@@ -226,7 +227,7 @@ describe("backup and restore", () => {
       let charged = 0;
       for (const id of userIds) {
         const u = await copy.getUserById(id);
-        expect(await copy.ledgerSum(id)).toBe(u!.credits);
+        expect(await ledgerSum(copy, id)).toBe(u!.credits);
         charged += (await copy.getLedger(id, { limit: 1000 })).filter(
           (l) => l.reason === "job_charge",
         ).length;
@@ -240,7 +241,7 @@ describe("backup and restore", () => {
     const src = await box();
     const st = await store(src);
     const userIds = await seed(src, st);
-    for (let i = 0; i < 7; i++) await st.createJobAndConsumeCredit(userIds[i % 5]!, job(i));
+    for (let i = 0; i < 7; i++) await createJobAndConsumeCredit(st, userIds[i % 5]!, job(i));
     const before = await snapshotOf(st, userIds);
     expect(before.support.map((x) => x.messages.map((m) => m.direction))).toEqual([["in", "out"]]);
     let archive = (await createBackup({ config: src.config, logger })).path;

@@ -44,7 +44,7 @@ const T = {
     limited: /many messages in a short time, so this one was not passed on[\s\S]*write again in 1 minute\./,
     restricted: /Access to the bot is restricted/,
     closed: (n: number) => new RegExp(`Your request #${n} is closed`),
-    cabinet: "👤 My cabinet",
+    cabinet: "👤 My account",
     external: /Support answers at https:\/\/t\.me\/help_desk/,
     contact: "🌐 Support contact",
     help: "❓ Help",

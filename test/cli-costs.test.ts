@@ -8,6 +8,7 @@ import { parseConfig } from "../src/config/index.ts";
 import { createStore } from "../src/db/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { runCliIn } from "./helpers/cli.ts";
+import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
 let dir: string;
@@ -32,7 +33,7 @@ describe("neurocards costs", () => {
       credits: 5,
       packageId: "p5",
     });
-    const r = await store.createJobAndConsumeCredit(user.id, {
+    const r = await createJobAndConsumeCredit(store, user.id, {
       chatId: 1,
       template: "ugc",
       model: "sora-2-image-to-video",

@@ -86,6 +86,11 @@ describe("TIMEZONE", () => {
     expect(parseConfig({ BOT_TOKEN: TOKEN, TIMEZONE: "Asia/Vladivostok" }).timeZone).toBe("Asia/Vladivostok");
   });
 
+  it("takes the aliases Intl formats with but does not list (UTC, Etc/GMT-3)", () => {
+    expect(parseConfig({ BOT_TOKEN: TOKEN, TIMEZONE: "UTC" }).timeZone).toBe("UTC");
+    expect(parseConfig({ BOT_TOKEN: TOKEN, TIMEZONE: "Etc/GMT-3" }).timeZone).toBe("Etc/GMT-3");
+  });
+
   it("refuses a zone Intl does not know, with an example", () => {
     expect(problems({ BOT_TOKEN: TOKEN, TIMEZONE: "Moscow" })).toEqual([
       "TIMEZONE is not valid: not a time zone Intl knows (example: TIMEZONE=Europe/Moscow)",

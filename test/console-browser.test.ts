@@ -3,12 +3,15 @@
 // seeded week, and act — grant credits, retry and refund jobs, refund a Stars payment, run a
 // broadcast — then the refusals: no session, a used or expired link, a missing CSRF token, a
 // non-admin.
+
 import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashSecret } from "../src/console/login.ts";
 import { run, sql } from "../src/db/driver/index.ts";
+import { formatMoney } from "../src/i18n/money.ts";
 import { ADMIN_ID, CHROMIUM, type ConsoleApp, linkIn, startConsoleApp } from "./helpers/console-app.ts";
+import { ledgerSum } from "./helpers/store-ops.ts";
 
 const present = existsSync(CHROMIUM);
 if (!present) {
@@ -133,10 +136,10 @@ describe.skipIf(!present)("the console in a browser", () => {
     }
     const total = (id: string) => page.locator(`[data-total="${id}"]`).textContent();
     expect(await total("revenue-XTR")).toBe(
-      `Total ${s.revenue.XTR} ⭐ from ${s.revenue.xtrPayments} payments`,
+      `Total ${formatMoney(s.revenue.XTR, "XTR", "en")} from ${s.revenue.xtrPayments} payments`,
     );
     expect(await total("revenue-RUB")).toBe(
-      `Total ${s.revenue.RUB / 100} RUB from ${s.revenue.rubPayments} payment`,
+      `Total ${formatMoney(s.revenue.RUB, "RUB", "en")} from ${s.revenue.rubPayments} payment`,
     );
     const { ordered, succeeded, failed } = s.orders;
     const rate = ((succeeded / (succeeded + failed)) * 100).toFixed(1);
@@ -194,7 +197,7 @@ describe.skipIf(!present)("the console in a browser", () => {
     await expect(page.getByRole("alert").textContent()).resolves.toBe(
       `Nothing was taken: the user has only ${before + 5} credits.`,
     );
-    expect(await c.app.store.ledgerSum(c.seeded.seller.id)).toBe(before + 5);
+    expect(await ledgerSum(c.app.store, c.seeded.seller.id)).toBe(before + 5);
   });
 
   it("retries a failed job, which then runs to a delivered video, and refunds another one once", async () => {
@@ -309,7 +312,7 @@ describe.skipIf(!present)("the console in a browser", () => {
 
     it("an action without the session's CSRF token, changing nothing", async () => {
       const page = await signedIn();
-      const sum = await c.app.store.ledgerSum(c.seeded.seller.id);
+      const sum = await ledgerSum(c.app.store, c.seeded.seller.id);
       const action = `${c.base}/console/users/${c.seeded.seller.id}/credits`;
       const form = {
         op: "grant",
@@ -322,7 +325,7 @@ describe.skipIf(!present)("the console in a browser", () => {
       expect(await missing.text()).toContain("Nothing was changed");
       const wrong = await page.request.post(action, { form: { ...form, csrf: "A".repeat(43) } });
       expect(wrong.status()).toBe(403);
-      expect(await c.app.store.ledgerSum(c.seeded.seller.id)).toBe(sum);
+      expect(await ledgerSum(c.app.store, c.seeded.seller.id)).toBe(sum);
     });
 
     it("a non-admin who asks the bot for the console: a truthful answer and no link", async () => {

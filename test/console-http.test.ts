@@ -1,5 +1,6 @@
 // The console's HTTP side without a browser: what it sends back for hostile input, over https,
 // for link previews, for odd forms, for an admin removed from ADMIN_IDS, and in Russian.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +15,7 @@ import type { Store } from "../src/db/store.ts";
 import { createStorage } from "../src/storage/index.ts";
 import { createCatalogue } from "../src/templates/index.ts";
 import { FAKE_BOT_TOKEN } from "./fakes/telegram-server.ts";
+import { ledgerSum } from "./helpers/store-ops.ts";
 import { silentLogger, sqliteFactory } from "./helpers/stores.ts";
 
 const ADMIN = 777;
@@ -155,7 +157,7 @@ describe("the console over HTTP", () => {
         redirect: "manual",
       });
     const ref = "0b8e1c52-6d1e-4a4e-9a51-3c9f0e2d7a10";
-    const start = await c.store.ledgerSum(user.id);
+    const start = await ledgerSum(c.store, user.id);
     const zero = await post({ op: "grant", amount: "0", reason: "x", ref });
     expect(zero.status).toBe(422);
     expect(await zero.text()).toContain("Enter a whole number of credits from 1 to 100000.");
@@ -167,7 +169,7 @@ describe("the console over HTTP", () => {
     // The same form sent again (a double click, a resubmit): one ledger row.
     const again = await post({ op: "grant", amount: "3", reason: "gift", ref });
     expect(again.headers.get("location")).toBe(`/console/users/${user.id}?ok=repeated&n=3`);
-    expect(await c.store.ledgerSum(user.id)).toBe(start + 3);
+    expect(await ledgerSum(c.store, user.id)).toBe(start + 3);
   });
 
   it("an admin removed from ADMIN_IDS: the session and any link they still hold open nothing", async () => {

@@ -6,6 +6,7 @@ import { type CostOperations, createCostOperations, marginReport } from "../src/
 import { costsRepo, type MarginFigures } from "../src/db/ops/costs.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
 import type { ModelCost } from "../src/db/types.ts";
+import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
 import { silentLogger, storeFactories } from "./helpers/stores.ts";
 
 const cost = (
@@ -184,7 +185,7 @@ for (const factory of storeFactories()) {
         packageId: "p10",
       });
       const made = async (key: string, template: string, model: string, status: "succeeded" | "failed") => {
-        const r = await store.createJobAndConsumeCredit(user.id, job(key, template, model));
+        const r = await createJobAndConsumeCredit(store, user.id, job(key, template, model));
         if (!r.ok) throw new Error("job refused");
         await store.updateJobStatus(r.job.id, "processing");
         await store.updateJobStatus(r.job.id, status);
@@ -219,7 +220,7 @@ for (const factory of storeFactories()) {
         ["k10", 10],
         ["knull", null],
       ] as const) {
-        const r = await store.createJobAndConsumeCredit(user.id, {
+        const r = await createJobAndConsumeCredit(store, user.id, {
           ...job(key, "kling", "kling-2.6/image-to-video"),
           durationSeconds: seconds,
         });

@@ -1,4 +1,7 @@
 // The driver layer: one operation, written once, runs on both engines with the same result.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { all, type Driver, first, rows, sql } from "../src/db/driver/index.ts";
 import { openSqliteDriver } from "../src/db/driver/sqlite.ts";
@@ -52,6 +55,17 @@ for (const factory of driverFactories()) {
     });
   });
 }
+
+describe("opening a database", () => {
+  it("happens only in src/db/driver: the store, backups, the import, doctor and LISTEN all go through it", () => {
+    const root = fileURLToPath(new URL("../src", import.meta.url));
+    const opening = /new (pg\.(Pool|Client)|Database)\(/;
+    const offenders = readdirSync(root, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".ts") && !f.startsWith(join("db", "driver")))
+      .filter((f) => opening.test(readFileSync(join(root, f), "utf8")));
+    expect(offenders).toEqual([]);
+  });
+});
 
 describe("driver: sqlite without a file", () => {
   it("works in memory", async () => {

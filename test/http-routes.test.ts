@@ -12,6 +12,7 @@ import {
 import { createMetrics } from "../src/metrics.ts";
 import { createStorage } from "../src/storage/index.ts";
 import { raw, silentLogger, tempDir, testConfig, testHttpServer } from "./helpers/http.ts";
+import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
 import { storeFactories } from "./helpers/stores.ts";
 
 /**
@@ -116,7 +117,7 @@ for (const factory of storeFactories()) {
     it("serves metrics as Prometheus text with jobs by status and queue depth from the store", async () => {
       const { user } = await store.getOrCreateUser({ tgId: 42 });
       for (const n of [1, 2]) {
-        await store.createJobAndConsumeCredit(user.id, {
+        await createJobAndConsumeCredit(store, user.id, {
           chatId: 42,
           template: "ugc",
           model: "sora-2",

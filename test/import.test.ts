@@ -6,6 +6,7 @@ import { createStore } from "../src/db/index.ts";
 import type { Store } from "../src/db/store.ts";
 import { formatImportReport, importSupabase } from "../src/import/index.ts";
 import { PG_URL, pgNotice, quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
+import { claimNextJob, ledgerSum } from "./helpers/store-ops.ts";
 
 const logger = quietLogger();
 const fixtures = join(import.meta.dirname, "fixtures", "old-bot");
@@ -90,7 +91,7 @@ for (const d of dialects) {
         const u = await st.getUserByTgId(tg);
         expect(u, `user ${tg}`).not.toBeNull();
         balances[tg] = u!.credits;
-        expect(await st.ledgerSum(u!.id)).toBe(u!.credits);
+        expect(await ledgerSum(st, u!.id)).toBe(u!.credits);
       }
       expect(balances).toEqual({ 100001: 5, 100002: 4, 100004: 0, 100009: 1, 100011: 4 });
       const maria = await st.getUserByTgId(100004);
@@ -145,7 +146,7 @@ for (const d of dialects) {
         creditsCharged: 1,
       });
       // Nothing imported is ever picked up by the workers.
-      expect(await st.claimNextJob("w1", 60_000)).toBeNull();
+      expect(await claimNextJob(st, "w1", 60_000)).toBeNull();
       expect((await st.getQueueStats()).queued).toBe(0);
     });
 
@@ -160,7 +161,7 @@ for (const d of dialects) {
       expect(await st.countUsers()).toBe(5);
       const alice = await st.getUserByTgId(100001);
       expect(alice?.credits).toBe(5);
-      expect(await st.ledgerSum(alice!.id)).toBe(5);
+      expect(await ledgerSum(st, alice!.id)).toBe(5);
       expect(await st.countUserJobs(alice!.id)).toBe(2);
     });
 

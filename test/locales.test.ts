@@ -191,3 +191,18 @@ describe.each([
     for (const k of used) expect(known, k).toContain(k);
   });
 });
+
+describe("texts helper", () => {
+  it("answers each call in the language asked for, however the calls alternate, and English for any other", () => {
+    const texts = createTexts({ en: "hello = Hello, { $name }", ru: "hello = Привет, { $name }" });
+    const said = ["ru", "en", "ru", "de", "en", "ru"].map((l) => texts.t(l, "hello", { name: "Ann" }));
+    expect(said).toEqual([
+      "Привет, Ann",
+      "Hello, Ann",
+      "Привет, Ann",
+      "Hello, Ann",
+      "Hello, Ann",
+      "Привет, Ann",
+    ]);
+  });
+});

@@ -7,9 +7,9 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { openSqliteStore } from "../src/db/index.ts";
 import { MIGRATIONS_TABLE, migratePostgres, migrateSqlite, NewerDatabaseError } from "../src/db/migrate.ts";
 import { MIGRATIONS } from "../src/db/migrations.generated.ts";
-import { openSqliteStore } from "../src/db/sqlite/store.ts";
 import { silentLogger } from "./helpers/stores.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

@@ -7,6 +7,7 @@ import { createMetrics } from "../src/metrics.ts";
 import { encodePayload } from "../src/payments/payload.ts";
 import { createPaymentsService, type PaymentsService } from "../src/payments/service.ts";
 import { FAKE_BOT_TOKEN, type FakeTelegram, startFakeTelegram } from "./fakes/telegram-server.ts";
+import { ledgerSum } from "./helpers/store-ops.ts";
 import { silentLogger, storeFactories } from "./helpers/stores.ts";
 
 const env = { BOT_TOKEN: FAKE_BOT_TOKEN, CREDIT_PACKAGES: "5:250,10:450", REFERRAL_BONUS: "3" };
@@ -105,7 +106,7 @@ for (const factory of storeFactories()) {
       const r = await service.applyPayment(payer(33), paid(33, "ch-new"));
       expect(r).toMatchObject({ ok: true, credited: true, balance: 11 });
       const user = await store.getUserByTgId(33);
-      expect(await store.ledgerSum(user!.id)).toBe(user!.credits);
+      expect(await ledgerSum(store, user!.id)).toBe(user!.credits);
     });
 
     it("declines at pre-checkout an invoice that was sent to a group, not the payer's private chat", async () => {

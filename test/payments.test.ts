@@ -7,6 +7,7 @@ import { encodePayload } from "../src/payments/payload.ts";
 import { buttonsOf, type FakeMessage } from "./fakes/telegram-server.ts";
 import { waitUntil } from "./helpers/bot-harness.ts";
 import { silentLogger } from "./helpers/http.ts";
+import { ledgerSum } from "./helpers/store-ops.ts";
 import { ADMIN_ID, type PaymentsBot, startPaymentsBot } from "./payments-harness.ts";
 
 let h: PaymentsBot;
@@ -79,7 +80,7 @@ describe("buying credits with Telegram Stars", () => {
     expect(again.text).toContain("Balance: 6");
     expect((await h.store.getUserById(user.id))?.credits).toBe(6);
     expect(await h.store.countUserPayments(user.id)).toBe(1);
-    expect(await h.store.ledgerSum(user.id)).toBe(6);
+    expect(await ledgerSum(h.store, user.id)).toBe(6);
   });
 
   it("pre-checkout declines a wrong amount, an unknown package and a blocked user, with a reason in the user's language", async () => {
@@ -208,7 +209,7 @@ describe("payments when the database fails", () => {
     h.database.up();
     expect((await u.next("Payment received: +5")).text).toContain("Balance: 6");
     expect(await h.store.countUserPayments(user.id)).toBe(1);
-    expect(await h.store.ledgerSum(user.id)).toBe(6);
+    expect(await ledgerSum(h.store, user.id)).toBe(6);
     expect(u.messages().filter((m) => /went wrong|try again/i.test(String(m.text ?? "")))).toEqual([]);
   });
 
@@ -244,7 +245,7 @@ describe("payments when the database fails", () => {
     await h.restart();
     expect((await u.next("Payment received: +5")).text).toContain("Balance: 11");
     expect(await h.store.countUserPayments(user.id)).toBe(2);
-    expect(await h.store.ledgerSum(user.id)).toBe(11);
+    expect(await ledgerSum(h.store, user.id)).toBe(11);
   });
 });
 
@@ -317,7 +318,7 @@ describe("Stars reconciliation with Telegram's own record", () => {
     expect((await h.reconcile()).credited).toEqual([]);
     h.tg.reportPayment(u.profile, inv, { chargeId: lost });
     await u.next("уже зачислен");
-    expect(await h.store.ledgerSum(user.id)).toBe(11);
+    expect(await ledgerSum(h.store, user.id)).toBe(11);
     expect((await h.store.getUserById(user.id))?.credits).toBe(11);
   });
 
@@ -337,13 +338,13 @@ describe("Stars reconciliation with Telegram's own record", () => {
     expect(report.read).toBe(131);
     expect(report.credited).toHaveLength(130);
     const last = (await h.store.getUserByTgId(3129))!;
-    expect([last.credits, await h.store.ledgerSum(last.id)]).toEqual([6, 6]);
+    expect([last.credits, await ledgerSum(h.store, last.id)]).toEqual([6, 6]);
     // A refund made outside the bot is an outgoing transaction: never credited.
     await h.bot.bot.api.refundStarPayment(3000, charges[0]!);
     const again = await h.reconcile();
     expect(again.credited).toEqual([]);
     expect(again.read).toBeGreaterThan(0);
-    expect(await h.store.ledgerSum(user.id)).toBe(1);
+    expect(await ledgerSum(h.store, user.id)).toBe(1);
     await h.reconcile();
     await admin.next("cannot read");
     await new Promise((r) => setTimeout(r, 300));

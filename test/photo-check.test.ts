@@ -114,6 +114,7 @@ for (const lang of ["en", "ru"] as const) {
       expect(buttonsOf(desc).map((b) => b.text)).toEqual([t.cancel]);
       u.send(PRODUCT);
       u.tap(await u.next(t.tpl), t.ugc);
+      u.tap(await u.next((m) => buttonsOf(m).some((b) => /^15/.test(b.text))), /^15/);
       u.tap(await u.next(/Step 4 of 5|Шаг 4 из 5/), /./);
       u.tap(await u.next((m) => buttonsOf(m).some((b) => b.text === "3")), "1");
       u.tap(await u.next((m) => buttonsOf(m).some((b) => /✅/.test(b.text))), /✅/);

@@ -1,10 +1,12 @@
 // The whole way a seller sees it: the real bot's create flow against the fake Bot API, the real
 // queue and pipeline against fake kie.ai and OpenAI, ending with the video in the chat and its
 // "Make another with this product" button working.
+
 import { afterEach, describe, expect, it } from "vitest";
 import { keyHash } from "../src/generation/keys.ts";
 import { buttonsOf } from "./fakes/telegram-server.ts";
 import { orderVideo, SELLER_TEXTS, type SellerWorld, startSellerWorld } from "./helpers/seller.ts";
+import { clearProviderKey, safeGetBalance } from "./helpers/store-ops.ts";
 
 let w: SellerWorld | null = null;
 
@@ -33,7 +35,7 @@ describe("a seller orders a video in the bot and gets it", () => {
       const job = await q.waitFor(created!.id, ["succeeded", "failed"]);
       expect(job).toMatchObject({ status: "succeeded", template, language: lang });
       expect(job.resultFileId).toBe((video.video as { file_id: string }).file_id);
-      expect(await store.safeGetBalance(user!.id)).toBe(0);
+      expect(await safeGetBalance(store, user!.id)).toBe(0);
       // The button under the video starts the template step again for the same product.
       u.tap(video, SELLER_TEXTS[lang].again);
       const again = await u.next((m) => buttonsOf(m).some((x) => x.text === SELLER_TEXTS[lang].names.ugc));
@@ -59,7 +61,7 @@ describe("the length a seller picks is the length kie.ai renders", () => {
       const [created] = await store.getUserJobs(user!.id, { limit: 1 });
       const job = await q.waitFor(created!.id, ["succeeded", "failed"]);
       expect(job).toMatchObject({ status: "succeeded", durationSeconds: 10, creditsCharged: 2 });
-      expect(await store.safeGetBalance(user!.id)).toBe(0);
+      expect(await safeGetBalance(store, user!.id)).toBe(0);
     });
   }
 });
@@ -89,7 +91,7 @@ describe("a seller is never charged for what cannot run", () => {
       expect(refusal.message_id).toBe(confirm.message_id);
       expect(await store.getUserJobs(user!.id, { limit: 5 })).toEqual([]);
       expect(await store.getLedger(user!.id, { limit: 10 })).toEqual(ledger);
-      expect(await store.safeGetBalance(user!.id)).toBe(1);
+      expect(await safeGetBalance(store, user!.id)).toBe(1);
       u.tap(refusal, /☰/);
       await u.next(MENU[lang]);
     });
@@ -116,17 +118,17 @@ describe("a seller is never charged for what cannot run", () => {
     await orderVideo(u, { lang: "ru" });
     const refusal = await u.next(PAUSED.ru("25 мин"));
     expect(await store.getUserJobs(user!.id, { limit: 5 })).toEqual([]);
-    expect(await store.safeGetBalance(user!.id)).toBe(1);
+    expect(await safeGetBalance(store, user!.id)).toBe(1);
     expect(q.kie.created).toBe(0);
 
     // The owner tops key-b up and clears its rest (admin panel); the key pool sees it within its cache.
-    await store.clearProviderKey(keyHash("key-b"));
+    await clearProviderKey(store, keyHash("key-b"));
     await new Promise((r) => setTimeout(r, 1100));
     u.tap(refusal, SELLER_TEXTS.ru.confirm);
     await u.next(/Принято/);
     const [job] = await store.getUserJobs(user!.id, { limit: 5 });
     expect(await q.waitFor(job!.id, ["succeeded", "failed"], 15_000)).toMatchObject({ status: "succeeded" });
-    expect(await store.safeGetBalance(user!.id)).toBe(0);
+    expect(await safeGetBalance(store, user!.id)).toBe(0);
   });
 
   it("en: every key rejected (resting for hours) — the wait is told in hours; the order can still go back to the menu", async () => {

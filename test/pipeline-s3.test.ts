@@ -2,10 +2,12 @@
 // seller orders in the real bot, the real queue stores the photo and the result in the bucket,
 // kie.ai gets the photo (through its upload API, or by our /f/ link relayed from the bucket), and
 // the video reaches the chat streamed from the object — or as a link when it is over the limit.
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FakeS3, startFakeS3 } from "./fakes/s3-server.ts";
 import { TINY_PNG } from "./fakes/telegram-server.ts";
 import { orderVideo, type SellerWorld, startSellerWorld } from "./helpers/seller.ts";
+import { safeGetBalance } from "./helpers/store-ops.ts";
 import { sqliteFactory } from "./helpers/stores.ts";
 import { type Harness, startHarness } from "./queue-harness.ts";
 
@@ -40,7 +42,7 @@ describe("a seller gets a video with files in object storage", () => {
     const [created] = await w.store.getUserJobs(user!.id, { limit: 5 });
     const job = await w.q.waitFor(created!.id, ["succeeded", "failed"]);
     expect(job).toMatchObject({ status: "succeeded", errorCode: null });
-    expect(await w.store.safeGetBalance(user!.id)).toBe(0);
+    expect(await safeGetBalance(w.store, user!.id)).toBe(0);
 
     // Database keys name objects in the bucket; nothing was written to the local folder.
     expect((await s3.keys("files")).sort()).toEqual([job.photoPath, job.resultPath].sort());

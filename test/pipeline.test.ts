@@ -3,6 +3,7 @@ import { decode } from "../src/bot/callbacks.ts";
 import { openSentJournal, sentJournalPath } from "../src/generation/sent-journal.ts";
 import { createCatalogue } from "../src/templates/index.ts";
 import { harnessPerTest } from "./helpers/harness-per-test.ts";
+import { clearProviderKey, ledgerSum, safeGetBalance } from "./helpers/store-ops.ts";
 import { ADMIN_ID, type Harness } from "./queue-harness.ts";
 
 const start = harnessPerTest();
@@ -54,8 +55,8 @@ describe("a paid job ends with the video in the chat", () => {
     expect(edits.some((t) => /Uploading/.test(t))).toBe(true);
     expect(h.tg.callsTo("sendChatAction", u.tgId).map((c) => c.params.action)).toContain("upload_video");
     // Charged once, nothing refunded.
-    expect(await h.store.safeGetBalance(u.id)).toBe(0);
-    expect(await h.store.ledgerSum(u.id)).toBe(0);
+    expect(await safeGetBalance(h.store, u.id)).toBe(0);
+    expect(await ledgerSum(h.store, u.id)).toBe(0);
   });
 
   it("Veo 3 with a public URL: kie.ai fetches the photo from our server and its callback triggers the check", async () => {
@@ -204,8 +205,8 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.errorCode).toBe("content_refused:task_400");
     expect(done.refundedAt).not.toBeNull();
     expect(h.kie.created).toBe(1);
-    expect(await h.store.safeGetBalance(u.id)).toBe(1);
-    expect(await h.store.ledgerSum(u.id)).toBe(1);
+    expect(await safeGetBalance(h.store, u.id)).toBe(1);
+    expect(await ledgerSum(h.store, u.id)).toBe(1);
     expect(await shows(h, u.tgId, (t) => /refused this photo/.test(t) && /credit is back/.test(t))).toBe(
       true,
     );
@@ -230,7 +231,7 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.status).toBe("succeeded");
     expect(done.attempts).toBe(0);
     expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(1);
-    expect(await h.store.ledgerSum(u.id)).toBe(0);
+    expect(await ledgerSum(h.store, u.id)).toBe(0);
   });
 
   it("a video this machine sent before a crash kept the database from hearing of it is recorded, not sent again", async () => {
@@ -243,7 +244,7 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.status).toBe("succeeded");
     expect(done.resultFileId).toBe("FILE_SENT_BEFORE");
     expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(0);
-    expect(await h.store.ledgerSum(u.id)).toBe(0);
+    expect(await ledgerSum(h.store, u.id)).toBe(0);
   });
 
   it("the same when the database last heard of an earlier step and the job has no attempts left", async () => {
@@ -257,7 +258,7 @@ describe("a failed job gives the credit back and says why", () => {
     expect([done.status, done.resultFileId]).toEqual(["succeeded", "FILE_SENT_BEFORE"]);
     expect(h.kie.created).toBe(0);
     expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(0);
-    expect(await h.store.ledgerSum(u.id)).toBe(0);
+    expect(await ledgerSum(h.store, u.id)).toBe(0);
   });
 
   it("each video handed to Telegram is written to this machine's journal before the database records it", async () => {
@@ -299,7 +300,7 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.status).toBe("failed");
     expect(done.errorCode).toBe("transient:kie_500");
     expect(done.attempts).toBe(2);
-    expect(await h.store.safeGetBalance(u.id)).toBe(2);
+    expect(await safeGetBalance(h.store, u.id)).toBe(2);
     expect(
       await shows(h, u.tgId, (t) => /сервис генерации не отвечал\. 2 кредита вернули на баланс/.test(t)),
     ).toBe(true);
@@ -316,7 +317,7 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.status).toBe("failed");
     expect(done.errorCode).toBe("unknown:task_400");
     expect(h.kie.created).toBe(2);
-    expect(await h.store.safeGetBalance(u.id)).toBe(1);
+    expect(await safeGetBalance(h.store, u.id)).toBe(1);
     expect(await shows(h, u.tgId, (t) => /Something went wrong/.test(t))).toBe(true);
   });
 
@@ -334,7 +335,7 @@ describe("a failed job gives the credit back and says why", () => {
     expect(done.status).toBe("failed");
     expect(done.errorCode).toBe("transient:deadline");
     expect(h.kie.created).toBe(1);
-    expect(await h.store.safeGetBalance(u.id)).toBe(1);
+    expect(await safeGetBalance(h.store, u.id)).toBe(1);
     expect(await shows(h, u.tgId, (t) => /took too long/.test(t))).toBe(true);
   });
 
@@ -376,7 +377,7 @@ describe("Telegram trouble while delivering", () => {
     const done = await h.waitFor(job.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
     expect(done.resultPath).toBeTruthy();
-    expect(await h.store.safeGetBalance(u.id)).toBe(0);
+    expect(await safeGetBalance(h.store, u.id)).toBe(0);
   });
 });
 
@@ -396,14 +397,14 @@ describe("provider out of money", () => {
     // The owner tops up key-b and clears its rest (admin panel); the job goes on.
     h.kie.setKey("key-b", true);
     const b = (await h.store.getProviderKeys()).find((k) => k.label.includes("#2"))!;
-    await h.store.clearProviderKey(b.keyHash);
+    await clearProviderKey(h.store, b.keyHash);
     await new Promise((r) => setTimeout(r, 1100)); // the key pool's cache
     await h.store.patchJob(job.id, { runAt: new Date() });
     h.queue.wake();
     const done = await h.waitFor(job.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
     expect([...h.kie.tasks.values()][0]!.key).toBe("key-b");
-    expect(await h.store.safeGetBalance(u.id)).toBe(0);
+    expect(await safeGetBalance(h.store, u.id)).toBe(0);
   });
 });
 

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCatalogue } from "../src/templates/index.ts";
+import { ledgerSum, safeGetBalance } from "./helpers/store-ops.ts";
 import { type SharedStores, sqliteFactory } from "./helpers/stores.ts";
 import { FAST, type Harness, startHarness } from "./queue-harness.ts";
 
@@ -101,8 +102,8 @@ describe("a worker process killed with SIGKILL mid-render", () => {
     const ledger = await h.store.getLedger(u.id, { limit: 50 });
     expect(ledger.filter((e) => e.reason === "job_charge")).toHaveLength(1);
     expect(ledger.filter((e) => e.reason === "refund")).toHaveLength(0);
-    expect(await h.store.safeGetBalance(u.id)).toBe(0);
-    expect(await h.store.ledgerSum(u.id)).toBe(0);
+    expect(await safeGetBalance(h.store, u.id)).toBe(0);
+    expect(await ledgerSum(h.store, u.id)).toBe(0);
   });
 
   it("SIGTERM in the middle of a step: the step finishes, the job is given back, the next process renders it once", async () => {

@@ -21,6 +21,7 @@ import { createKieServer, type FakeKie, type FakeKieOptions } from "./fakes/kie-
 import { createOpenAiServer, type FakeOpenAi } from "./fakes/openai-server.ts";
 import { type FakeTelegram, startFakeTelegram, TINY_PNG } from "./fakes/telegram-server.ts";
 import { ALL_HEALTHY } from "./helpers/http.ts";
+import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
 
 export const ADMIN_ID = 900_001;
 
@@ -180,7 +181,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
         dir: "photos",
         fileName: "p.png",
       });
-      const r = await o.store.createJobAndConsumeCredit(userId, {
+      const r = await createJobAndConsumeCredit(o.store, userId, {
         chatId: tgId,
         template: template.id,
         model: template.model,

@@ -5,6 +5,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Job } from "../src/db/types.ts";
 import { harnessPerTest } from "./helpers/harness-per-test.ts";
+import { ledgerSum } from "./helpers/store-ops.ts";
 import { postgresFactory, storeFactories } from "./helpers/stores.ts";
 import { type Harness, startHarness } from "./queue-harness.ts";
 
@@ -49,7 +50,7 @@ async function allFinished(h: Harness, jobs: Job[], timeoutMs: number): Promise<
 async function expectBalanced(h: Harness, userIds: number[], perUser: number): Promise<void> {
   for (const id of userIds) {
     const user = await h.store.getUserById(id);
-    expect(await h.store.ledgerSum(id)).toBe(user!.credits);
+    expect(await ledgerSum(h.store, id)).toBe(user!.credits);
     const ledger = await h.store.getLedger(id, { limit: 100 });
     expect(ledger.filter((e) => e.reason === "job_charge")).toHaveLength(perUser);
     expect(ledger.filter((e) => e.reason === "refund")).toHaveLength(0);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Store } from "../src/db/store.ts";
 import { createWaker } from "../src/queue/waker.ts";
 import { harnessPerTest } from "./helpers/harness-per-test.ts";
+import { ledgerSum, safeGetBalance } from "./helpers/store-ops.ts";
 
 const start = harnessPerTest();
 
@@ -97,13 +98,13 @@ describe("refund sweep", () => {
       errorCode: "transient:network",
       errorMessage: "fetch failed",
     });
-    expect(await store.safeGetBalance(u.id)).toBe(0);
+    expect(await safeGetBalance(store, u.id)).toBe(0);
     h.queue.start();
     const end = Date.now() + 5000;
-    while ((await store.safeGetBalance(u.id)) !== 1 && Date.now() < end)
+    while ((await safeGetBalance(store, u.id)) !== 1 && Date.now() < end)
       await new Promise((r) => setTimeout(r, 20));
-    expect(await store.safeGetBalance(u.id)).toBe(1);
-    expect(await store.ledgerSum(u.id)).toBe(1);
+    expect(await safeGetBalance(store, u.id)).toBe(1);
+    expect(await ledgerSum(store, u.id)).toBe(1);
     await new Promise((r) => setTimeout(r, 200));
     expect((await store.getLedger(u.id, { limit: 10 })).filter((e) => e.reason === "refund")).toHaveLength(1);
   });

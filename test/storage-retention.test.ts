@@ -5,6 +5,7 @@ import { createLocalStorage } from "../src/storage/local.ts";
 import { createRetention } from "../src/storage/retention.ts";
 import type { Storage } from "../src/storage/types.ts";
 import { silentLogger, tempDir, testConfig } from "./helpers/http.ts";
+import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
 import { storeFactories } from "./helpers/stores.ts";
 
 const DAY = 86400_000;
@@ -35,7 +36,7 @@ for (const factory of storeFactories()) {
     async function jobWith(photoPath: string | null, resultPath: string | null, n: number, at: Date) {
       const { user } = await store.getOrCreateUser({ tgId: 1000 + n });
       vi.useFakeTimers({ toFake: ["Date"], now: at });
-      const r = await store.createJobAndConsumeCredit(user.id, {
+      const r = await createJobAndConsumeCredit(store, user.id, {
         chatId: 1000 + n,
         template: "ugc",
         model: "sora-2",

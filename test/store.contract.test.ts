@@ -6,6 +6,14 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { NewJob, Store } from "../src/db/store.ts";
+import {
+  claimNextJob,
+  clearProviderKey,
+  createJobAndConsumeCredit,
+  getUserByReferralCode,
+  ledgerSum,
+  safeGetBalance,
+} from "./helpers/store-ops.ts";
 import { type StoreFactory, storeFactories } from "./helpers/stores.ts";
 
 const run = promisify(execFile);
@@ -39,7 +47,7 @@ function newJob(over: Partial<NewJob> = {}): NewJob {
 async function expectBalanceMatchesLedger(store: Store, userId: number): Promise<number> {
   const user = await store.getUserById(userId);
   expect(user).not.toBeNull();
-  expect(await store.ledgerSum(userId)).toBe(user?.credits);
+  expect(await ledgerSum(store, userId)).toBe(user?.credits);
   return user?.credits ?? Number.NaN;
 }
 
@@ -111,7 +119,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect(a.referralCode).toMatch(/^[a-z0-9]{6,10}$/);
         expect(b.referralCode).not.toBe(a.referralCode);
         expect(b).toMatchObject({ referredBy: a.id, referralSource: "ad1" });
-        expect((await store.getUserByReferralCode(a.referralCode))?.id).toBe(a.id);
+        expect((await getUserByReferralCode(store, a.referralCode))?.id).toBe(a.id);
       });
 
       it("finds users by Telegram id, internal id and username prefix", async () => {
@@ -146,7 +154,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
           applied: false,
           balance: 5,
         });
-        expect(await store.safeGetBalance(u.id)).toBe(5);
+        expect(await safeGetBalance(store, u.id)).toBe(5);
         await expectBalanceMatchesLedger(store, u.id);
       });
     });
@@ -172,7 +180,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect(await store.getUserByTgId(12)).toBeNull();
         expect(await store.getUserById(999_999)).toBeNull();
 
-        const r = await store.createJobAndConsumeCredit(user.id, newJob());
+        const r = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!r.ok) throw new Error("setup");
         await store.patchJob(r.job.id, { providerTaskId: "t-9", progressMessageId: 5 });
         const [lastJob] = await store.listLastJobs({ limit: 1 });
@@ -188,7 +196,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const user = await userWith(store, 5);
         const results = await Promise.all(
           Array.from({ length: 200 }, (_, i) =>
-            (stores[i % stores.length] as Store).createJobAndConsumeCredit(user.id, newJob()),
+            createJobAndConsumeCredit(stores[i % stores.length] as Store, user.id, newJob()),
           ),
         );
         expect(results.filter((r) => r.ok)).toHaveLength(5);
@@ -204,7 +212,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const job = newJob();
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) =>
-            (stores[i % stores.length] as Store).createJobAndConsumeCredit(user.id, job),
+            createJobAndConsumeCredit(stores[i % stores.length] as Store, user.id, job),
           ),
         );
         const ok = results.filter((r) => r.ok);
@@ -223,9 +231,9 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
       it("refuses with a typed result when the balance is below the cost", async () => {
         const store = await make();
         const user = await userWith(store, 1);
-        const r = await store.createJobAndConsumeCredit(user.id, newJob({ cost: 2 }));
+        const r = await createJobAndConsumeCredit(store, user.id, newJob({ cost: 2 }));
         expect(r).toEqual({ ok: false, reason: "insufficient_credits", balance: 1, required: 2 });
-        expect(await store.createJobAndConsumeCredit(999_999, newJob())).toEqual({
+        expect(await createJobAndConsumeCredit(store, 999_999, newJob())).toEqual({
           ok: false,
           reason: "user_not_found",
         });
@@ -273,7 +281,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const { stores } = await shared(4);
         const store = stores[0] as Store;
         const user = await userWith(store, 3);
-        const created = await store.createJobAndConsumeCredit(user.id, newJob({ cost: 2 }));
+        const created = await createJobAndConsumeCredit(store, user.id, newJob({ cost: 2 }));
         if (!created.ok) throw new Error("setup");
         const id = created.job.id;
         expect((await store.refundCredit(id)).refunded).toBe(false); // still queued
@@ -292,11 +300,11 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
       it("refuses illegal transitions and stamps finished jobs", async () => {
         const store = await make();
         const user = await userWith(store, 5);
-        const r = await store.createJobAndConsumeCredit(user.id, newJob());
+        const r = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!r.ok) throw new Error("setup");
         const id = r.job.id;
         expect(await store.updateJobStatus(id, "succeeded")).toBeNull();
-        const claimed = await store.claimNextJob("w1", 60_000);
+        const claimed = await claimNextJob(store, "w1", 60_000);
         expect(claimed?.id).toBe(id);
         expect(await store.updateJobStatus(id, "succeeded", { leaseOwner: "someone-else" })).toBeNull();
         const done = await store.updateJobStatus(id, "succeeded", {
@@ -308,7 +316,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         for (const to of ["queued", "processing", "failed", "succeeded"] as const) {
           expect(await store.updateJobStatus(id, to)).toBeNull();
         }
-        const other = await store.createJobAndConsumeCredit(user.id, newJob());
+        const other = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!other.ok) throw new Error("setup");
         expect(await store.updateJobStatus(other.job.id, "failed")).toMatchObject({ status: "failed" });
         expect(await store.updateJobStatus(other.job.id, "processing")).toBeNull();
@@ -321,8 +329,8 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
       it("finds the job a provider callback names by its task id, the newest when two share it", async () => {
         const store = await make();
         const user = await userWith(store, 3);
-        const a = await store.createJobAndConsumeCredit(user.id, newJob());
-        const b = await store.createJobAndConsumeCredit(user.id, newJob());
+        const a = await createJobAndConsumeCredit(store, user.id, newJob());
+        const b = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!a.ok || !b.ok) throw new Error("setup");
         expect(await store.getJobByProviderTaskId("task-1")).toBeNull();
         await store.patchJob(a.job.id, { providerTaskId: "task-1" });
@@ -343,7 +351,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const at = async (iso: string, over: Partial<NewJob>, result?: string) => {
           vi.useFakeTimers({ toFake: ["Date"], now: new Date(iso) });
           try {
-            const r = await store.createJobAndConsumeCredit(user.id, newJob(over));
+            const r = await createJobAndConsumeCredit(store, user.id, newJob(over));
             if (!r.ok) throw new Error("setup");
             if (result) await store.patchJob(r.job.id, { resultPath: result });
             return r.job.id;
@@ -385,7 +393,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const store = await make();
         const user = await userWith(store, 5);
         const failed = async (over: Partial<NewJob>) => {
-          const r = await store.createJobAndConsumeCredit(user.id, newJob(over));
+          const r = await createJobAndConsumeCredit(store, user.id, newJob(over));
           if (!r.ok) throw new Error("setup");
           expect(await store.updateJobStatus(r.job.id, "failed")).not.toBeNull();
           return r.job.id;
@@ -405,7 +413,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
       it("starts a retried job over, and a retry after the refund is free and never refunded twice", async () => {
         const store = await make();
         const user = await userWith(store, 1);
-        const r = await store.createJobAndConsumeCredit(user.id, newJob());
+        const r = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!r.ok) throw new Error("setup");
         await store.updateJobStatus(r.job.id, "processing", {
           step: "poll@1",
@@ -424,26 +432,26 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
           attempts: 0,
           creditsCharged: 0,
         });
-        expect(await store.safeGetBalance(user.id)).toBe(1);
+        expect(await safeGetBalance(store, user.id)).toBe(1);
 
         await store.updateJobStatus(r.job.id, "processing");
         await store.updateJobStatus(r.job.id, "failed", { errorCode: "content_refused" });
         expect(await store.refundCredit(r.job.id)).toMatchObject({ refunded: false, balance: 1 });
-        expect(await store.safeGetBalance(user.id)).toBe(1);
-        expect(await store.ledgerSum(user.id)).toBe(1);
+        expect(await safeGetBalance(store, user.id)).toBe(1);
+        expect(await ledgerSum(store, user.id)).toBe(1);
       });
 
       it("keeps the charge of a retried job whose credits were not refunded", async () => {
         const store = await make();
         const user = await userWith(store, 1);
-        const r = await store.createJobAndConsumeCredit(user.id, newJob());
+        const r = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!r.ok) throw new Error("setup");
         await store.updateJobStatus(r.job.id, "failed");
         expect(await store.requeueJob(r.job.id)).toMatchObject({ status: "queued", creditsCharged: 1 });
         await store.updateJobStatus(r.job.id, "processing");
         await store.updateJobStatus(r.job.id, "failed");
         expect(await store.refundCredit(r.job.id)).toMatchObject({ refunded: true, balance: 1 });
-        expect(await store.ledgerSum(user.id)).toBe(1);
+        expect(await ledgerSum(store, user.id)).toBe(1);
       });
     });
 
@@ -490,20 +498,20 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
       it("claims oldest first, and re-claims a job whose lease expired with one more attempt", async () => {
         const store = await make();
         const user = await userWith(store, 5);
-        const a = await store.createJobAndConsumeCredit(user.id, newJob());
-        const b = await store.createJobAndConsumeCredit(user.id, newJob());
+        const a = await createJobAndConsumeCredit(store, user.id, newJob());
+        const b = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!a.ok || !b.ok) throw new Error("setup");
         const t0 = new Date(Date.now() + 1000);
-        const first = await store.claimNextJob("w1", 5_000, t0);
+        const first = await claimNextJob(store, "w1", 5_000, t0);
         expect(first).toMatchObject({ id: a.job.id, status: "processing", leaseOwner: "w1", attempts: 0 });
         expect(first?.startedAt).toBeInstanceOf(Date);
         expect(first?.leaseExpiresAt?.getTime()).toBe(t0.getTime() + 5_000);
-        expect((await store.claimNextJob("w2", 5_000, new Date(t0.getTime() + 1_000)))?.id).toBe(b.job.id);
-        expect(await store.claimNextJob("w3", 5_000, new Date(t0.getTime() + 4_000))).toBeNull();
+        expect((await claimNextJob(store, "w2", 5_000, new Date(t0.getTime() + 1_000)))?.id).toBe(b.job.id);
+        expect(await claimNextJob(store, "w3", 5_000, new Date(t0.getTime() + 4_000))).toBeNull();
         expect(await store.heartbeat(a.job.id, "w1", 5_000, new Date(t0.getTime() + 4_000))).toBe(true);
         expect(await store.heartbeat(a.job.id, "w2", 5_000, new Date(t0.getTime() + 4_000))).toBe(false);
         // w1 dies: its lease (extended to t0+9s) runs out and w3 takes the job over.
-        const retaken = await store.claimNextJob("w3", 5_000, new Date(t0.getTime() + 9_500));
+        const retaken = await claimNextJob(store, "w3", 5_000, new Date(t0.getTime() + 9_500));
         expect(retaken).toMatchObject({ id: a.job.id, leaseOwner: "w3", attempts: 1 });
         expect(retaken?.startedAt?.getTime()).toBe(first?.startedAt?.getTime());
         expect(await store.heartbeat(a.job.id, "w1", 5_000)).toBe(false);
@@ -513,21 +521,21 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
       it("never claims a finished job", async () => {
         const store = await make();
         const user = await userWith(store, 5);
-        const a = await store.createJobAndConsumeCredit(user.id, newJob());
+        const a = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!a.ok) throw new Error("setup");
-        const c = await store.claimNextJob("w1", 1_000);
+        const c = await claimNextJob(store, "w1", 1_000);
         await store.updateJobStatus(a.job.id, "failed", { leaseOwner: "w1", errorCode: "x" });
         expect(c?.id).toBe(a.job.id);
-        expect(await store.claimNextJob("w2", 1_000, new Date(Date.now() + 86_400_000))).toBeNull();
+        expect(await claimNextJob(store, "w2", 1_000, new Date(Date.now() + 86_400_000))).toBeNull();
         expect(await store.nextRunAt()).toBeNull();
       });
 
       it("a released job waits until its run_at, then is resumed without counting an attempt", async () => {
         const store = await make();
         const user = await userWith(store, 5);
-        const a = await store.createJobAndConsumeCredit(user.id, newJob());
+        const a = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!a.ok) throw new Error("setup");
-        await store.claimNextJob("w1", 60_000);
+        await claimNextJob(store, "w1", 60_000);
         const later = new Date(Date.now() + 30_000);
         expect(await store.releaseJob(a.job.id, "w2", later)).toBe(false);
         expect(
@@ -535,8 +543,8 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         ).toBe(true);
         expect(await store.getQueuePosition(a.job.id)).toBe(0);
         expect((await store.nextRunAt())?.getTime()).toBe(later.getTime());
-        expect(await store.claimNextJob("w2", 60_000)).toBeNull();
-        const resumed = await store.claimNextJob("w2", 60_000, new Date(later.getTime() + 1));
+        expect(await claimNextJob(store, "w2", 60_000)).toBeNull();
+        const resumed = await claimNextJob(store, "w2", 60_000, new Date(later.getTime() + 1));
         expect(resumed).toMatchObject({
           id: a.job.id,
           attempts: 0,
@@ -551,7 +559,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const user = await userWith(store, 10);
         const ids: number[] = [];
         for (let i = 0; i < 5; i++) {
-          const r = await store.createJobAndConsumeCredit(user.id, newJob());
+          const r = await createJobAndConsumeCredit(store, user.id, newJob());
           if (!r.ok) throw new Error("setup");
           ids.push(r.job.id);
         }
@@ -562,7 +570,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect(await positions()).toEqual([0, 0, 1, 2, 3]);
         await store.updateJobStatus(ids[0] as number, "succeeded");
         expect(await positions()).toEqual([0, 0, 1, 2, 3]);
-        await store.claimNextJob("w1", 60_000);
+        await claimNextJob(store, "w1", 60_000);
         expect(await positions()).toEqual([0, 0, 0, 1, 2]);
         expect(await store.getQueueStats()).toMatchObject({ queued: 2, processing: 2 });
         expect(await store.getQueuePosition(999_999)).toBe(0);
@@ -745,7 +753,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect(await store.getProviderKeys()).toMatchObject([
           { keyHash: "h1", label: "key 1", restedUntil: until, lastError: "402 no balance" },
         ]);
-        await store.clearProviderKey("h1");
+        await clearProviderKey(store, "h1");
         expect(await store.getProviderKeys()).toMatchObject([
           { keyHash: "h1", restedUntil: null, lastError: null },
         ]);
@@ -763,11 +771,11 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
           credits: 3,
           packageId: "p",
         });
-        const j = await store.createJobAndConsumeCredit(user.id, newJob());
+        const j = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!j.ok) throw new Error("setup");
         await store.updateJobStatus(j.job.id, "failed", { errorCode: "content_policy" });
         await store.refundCredit(j.job.id);
-        await store.createJobAndConsumeCredit(user.id, newJob());
+        await createJobAndConsumeCredit(store, user.id, newJob());
         const stats = await store.getAdminStats(new Date());
         expect(stats).toMatchObject({
           users: { total: 1, newToday: 1, new7d: 1, active7d: 1 },
@@ -796,12 +804,12 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
               [target],
             );
           await kill();
-          expect(await store.createJobAndConsumeCredit(user.id, newJob())).toMatchObject({
+          expect(await createJobAndConsumeCredit(store, user.id, newJob())).toMatchObject({
             ok: true,
             balance: 2,
           });
           await kill();
-          const [a, b] = await Promise.all([store.claimNextJob("w1", 60_000), store.getUserById(user.id)]);
+          const [a, b] = await Promise.all([claimNextJob(store, "w1", 60_000), store.getUserById(user.id)]);
           expect(a?.status).toBe("processing");
           expect(b?.credits).toBe(2);
           await kill();
@@ -820,7 +828,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const { stores, target } = await shared(1);
         const store = stores[0] as Store;
         const user = await userWith(store, 150);
-        const storeModule = fileURLToPath(new URL("../src/db/sqlite/store.ts", import.meta.url));
+        const storeModule = fileURLToPath(new URL("../src/db/index.ts", import.meta.url));
         const script = `
         const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
         const { pino } = await import("pino");
@@ -830,7 +838,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         for (let i = 0; i < 200; i++) {
           const job = { chatId: 1, template: "ugc", model: "m", language: "en", productText: "p", cost: 1,
             idempotencyKey: process.env.TAG + ":" + i };
-          const r = await store.createJobAndConsumeCredit(Number(process.env.USER_ID), job);
+          const r = await store.createJobsAndConsumeCredits(Number(process.env.USER_ID), [job]);
           if (r.ok) ok++; else refused++;
         }
         await store.close();

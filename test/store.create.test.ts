@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
 import { createStore, migrateDatabase, NewerDatabaseError } from "../src/db/index.ts";
 import { MIGRATIONS } from "../src/db/migrations.generated.ts";
+import { safeGetBalance } from "./helpers/store-ops.ts";
 import { silentLogger } from "./helpers/stores.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
@@ -38,7 +39,7 @@ describe("createStore", () => {
       await store.close();
     }
     expect(await store.ping()).toBe(false);
-    expect(await store.safeGetBalance(1)).toBeNull();
+    expect(await safeGetBalance(store, 1)).toBeNull();
     const db = new Database(path, { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     db.close();

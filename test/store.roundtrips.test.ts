@@ -2,8 +2,9 @@
 // is counted (node-postgres sends the next one only after the previous one's answer).
 import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { JOBS_CHANNEL } from "../src/db/sql/createJobs.ts";
+import { JOBS_CHANNEL } from "../src/db/ops/createJobs.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
+import { ledgerSum, safeGetBalance } from "./helpers/store-ops.ts";
 import { postgresFactory } from "./helpers/stores.ts";
 
 const url = process.env.TEST_DATABASE_URL;
@@ -54,7 +55,7 @@ describe.runIf(url)("ordering on Postgres", () => {
       roundTrips: 1,
       result: { ok: false, reason: "insufficient_credits", balance: 2, required: 3 },
     });
-    expect(await s.ledgerSum(user.id)).toBe(2);
+    expect(await ledgerSum(s, user.id)).toBe(2);
   });
 
   it("a new order wakes the workers listening in other processes by itself; a replay or a refusal does not", async () => {
@@ -99,8 +100,8 @@ describe.runIf(url)("ordering on Postgres", () => {
       const made = results.filter((r) => r.ok && r.created);
       const jobs = await first.getUserJobs(user.id, { limit: 100 });
       expect(jobs.length).toBe(2 * made.length);
-      expect(await first.safeGetBalance(user.id)).toBe(100 - jobs.length);
-      expect(await first.ledgerSum(user.id)).toBe(100 - jobs.length);
+      expect(await safeGetBalance(first, user.id)).toBe(100 - jobs.length);
+      expect(await ledgerSum(first, user.id)).toBe(100 - jobs.length);
       for (const r of results) {
         expect(r.ok).toBe(true);
         if (r.ok && !r.created) expect(r.jobs.length).toBeGreaterThan(0);

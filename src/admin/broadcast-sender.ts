@@ -2,14 +2,14 @@
 // resumeBroadcasts() continues what a restart interrupted. The texts are the admin panel's, so
 // this lives here and broadcast/ knows nothing of admin/.
 import { type Broadcaster, type BroadcasterDeps, createBroadcaster } from "../broadcast/broadcaster.ts";
-import type { Store } from "../db/store.ts";
+import type { BroadcastsRepository, UsersRepository } from "../db/store.ts";
 import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Telegram } from "../telegram/types.ts";
 import { adminTexts } from "./locales.ts";
 
 export interface BroadcastsDeps {
-  store: Store;
+  store: UsersRepository & BroadcastsRepository;
   telegram: Telegram;
   logger: Logger;
   /** Tuning for tests; see BroadcasterDeps. */

@@ -1,6 +1,6 @@
 // The admin panel's screens: text plus buttons, built from the store.
 import { InlineKeyboard } from "grammy";
-import type { Store } from "../db/store.ts";
+import type { JobsRepository, LedgerRepository, PaymentsRepository, StatsRepository } from "../db/store.ts";
 import type { Job, User } from "../db/types.ts";
 import { isStars } from "../payments/packages.ts";
 import type { CostOperations } from "./costs.ts";
@@ -27,7 +27,11 @@ const MARGIN_DAYS = 30;
 
 export const backTo = (t: Translate, data: string) => new InlineKeyboard().text(t("btn-back"), data);
 
-export function createAdminViews(store: Store, now: () => Date, costs: CostOperations) {
+export function createAdminViews(
+  store: StatsRepository & LedgerRepository & JobsRepository & PaymentsRepository,
+  now: () => Date,
+  costs: CostOperations,
+) {
   return {
     async stats(t: Translate): Promise<View> {
       const at = now();

@@ -2,7 +2,8 @@
 // so all tables come from the same snapshot while the bot keeps writing. Rows are paged by primary
 // key (keyset, not OFFSET) so each page costs the same however deep into a big table it is.
 import { join } from "node:path";
-import pg from "pg";
+import type pg from "pg";
+import { connectPostgres } from "../db/driver/postgres.ts";
 import { MIGRATIONS_TABLE } from "../db/migrate.ts";
 import type { DatabaseExport, TableExport } from "./export-sqlite.ts";
 import { tableEntry } from "./manifest.ts";
@@ -17,8 +18,7 @@ export async function exportPostgres(
   stagingDir: string,
   onProgress?: ProgressCallback,
 ): Promise<DatabaseExport> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await connectPostgres({ url, applicationName: "neurocards-backup" });
   try {
     await client.query("begin isolation level repeatable read read only");
     const reg = await client.query<{ t: string | null }>("select to_regclass($1)::text as t", [

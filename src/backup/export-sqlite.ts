@@ -6,7 +6,7 @@
 // is then read from the copy, holding nothing on the live database.
 import { join } from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import Database from "better-sqlite3";
+import { openSqliteDatabase } from "../db/driver/sqlite.ts";
 import { MIGRATIONS_TABLE } from "../db/migrate.ts";
 import { tableEntry } from "./manifest.ts";
 import { createNdjsonWriter } from "./ndjson.ts";
@@ -34,27 +34,14 @@ const PAGES_PER_STEP = 1024;
  */
 const SLICE_MS = 8;
 
-export function openSqlite(
-  path: string,
-  readonly: boolean,
-  nativeBinding?: string | object,
-): Database.Database {
-  return new Database(path, {
-    readonly,
-    fileMustExist: readonly,
-    ...(nativeBinding ? { nativeBinding: nativeBinding as string } : {}),
-  });
-}
-
 export async function snapshotSqlite(
   dbPath: string,
   snapshotFile: string,
   onProgress?: ProgressCallback,
   nativeBinding?: string | object,
 ): Promise<void> {
-  const src = openSqlite(dbPath, true, nativeBinding);
+  const src = openSqliteDatabase({ path: dbPath, readonly: true, nativeBinding });
   try {
-    src.pragma("busy_timeout = 5000");
     src.exec("begin");
     src.prepare("select count(*) from sqlite_master").get();
     await src.backup(snapshotFile, {
@@ -80,7 +67,7 @@ export async function exportSqliteSnapshot(
   onProgress?: ProgressCallback,
   nativeBinding?: string | object,
 ): Promise<DatabaseExport> {
-  const db = openSqlite(snapshotFile, true, nativeBinding);
+  const db = openSqliteDatabase({ path: snapshotFile, readonly: true, nativeBinding });
   try {
     const hasMigrations = db
       .prepare("select 1 from sqlite_master where type = 'table' and name = ?")

@@ -8,8 +8,8 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
-import { type BackupResult, createBackup } from "./create.ts";
-import { OffsiteError } from "./offsite.ts";
+import type { BackupResult } from "./create.ts";
+import type { OffsiteError } from "./offsite.ts";
 import { listArchives } from "./rotate.ts";
 
 /** Never right at start: the bot has better things to do in its first minute. */
@@ -42,19 +42,25 @@ export function startBackupSchedule(o: BackupScheduleOptions): () => Promise<voi
   let timer: NodeJS.Timeout | null = null;
   const abort = new AbortController();
 
+  // The archive code (tar, zlib, the Postgres export) is loaded when a backup is due, not with the
+  // schedule: the running bot keeps none of it between backups' first run.
   const run = (): Promise<void> =>
-    createBackup({
-      config,
-      logger,
-      outDir: config.backup.dir,
-      keep: config.backup.keep,
-      nativeBinding: o.nativeBinding,
-      signal: abort.signal,
-    })
+    import("./create.ts")
+      .then(({ createBackup }) =>
+        createBackup({
+          config,
+          logger,
+          outDir: config.backup.dir,
+          keep: config.backup.keep,
+          nativeBinding: o.nativeBinding,
+          signal: abort.signal,
+        }),
+      )
       .then((r) => o.onBackup?.(r))
       .catch((err: unknown) => {
         if (abort.signal.aborted) return;
-        if (err instanceof OffsiteError)
+        // By name: the off-site code (../s3, the archive) is loaded only with a backup.
+        if ((err as OffsiteError | null)?.name === "OffsiteError")
           logger.error(
             { err },
             "automatic backup written, but its off-site upload failed; trying again at the next interval",

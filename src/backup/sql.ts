@@ -1,12 +1,12 @@
-// A narrow SQL connection of its own for backup restore and the old-bot import: bulk inserts with
+// A narrow SQL connection of its own for restoring a backup: bulk inserts with
 // given ids, statuses and timestamps are beyond the Store interface (which only makes rows the way
 // the bot does). One connection, one dialect-neutral API: `?` placeholders, rewritten to $n for
 // Postgres; transactions that may await (SQLite gets BEGIN IMMEDIATE on its single connection).
+// The connection itself is opened by src/db/driver, like every other.
 
 import type Database from "better-sqlite3";
-import pg from "pg";
 import type { Config } from "../config/index.ts";
-import { openSqlite } from "./export-sqlite.ts";
+import { openSqliteDatabase } from "../db/driver/sqlite.ts";
 
 export interface SqlConn {
   readonly dialect: "sqlite" | "postgres";
@@ -21,10 +21,7 @@ export interface SqlConn {
 export const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export function openSqliteConn(path: string, nativeBinding?: string | object): SqlConn {
-  const db = openSqlite(path, false, nativeBinding);
-  db.pragma("journal_mode = WAL");
-  db.pragma("busy_timeout = 5000");
-  db.pragma("foreign_keys = ON");
+  const db = openSqliteDatabase({ path, nativeBinding });
   const cache = new Map<string, Database.Statement<unknown[]>>();
   const prep = (sql: string) => {
     let s = cache.get(sql);
@@ -61,8 +58,8 @@ export function openSqliteConn(path: string, nativeBinding?: string | object): S
 }
 
 export async function openPostgresConn(url: string): Promise<SqlConn> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const { connectPostgres } = await import("../db/driver/postgres.ts");
+  const client = await connectPostgres({ url, applicationName: "neurocards-data" });
   const dollar = (sql: string) => {
     let i = 0;
     return sql.replace(/\?/g, () => `$${++i}`);

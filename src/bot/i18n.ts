@@ -2,7 +2,7 @@
 // texts of src/i18n, so nothing is read from disk at run time. The language rule is src/i18n's.
 import { I18n } from "@grammyjs/i18n";
 import { LANGUAGES, languageFromCode, languageOf } from "../i18n/language.ts";
-import { withCommon } from "../i18n/texts.ts";
+import { keepLocaleMatches, withCommon } from "../i18n/texts.ts";
 import type { BotContext } from "./context.ts";
 import { LOCALES } from "./locales.generated.ts";
 
@@ -21,5 +21,6 @@ export function createI18n(): I18n<BotContext> {
     if (!source) throw new Error(`locale ${lang} is not embedded`);
     i18n.loadLocaleSync(lang, { source: withCommon(lang, source), bundleOptions: { useIsolating: false } });
   }
+  keepLocaleMatches(i18n);
   return i18n;
 }

@@ -2,7 +2,8 @@
 // it in the store; the position notifier (../generation/positions.ts) edits it while the order
 // waits, with the same words and buttons.
 import { InlineKeyboard } from "grammy";
-import type { Store } from "../db/store.ts";
+import { type Entries, jsonEntries } from "../db/kv.ts";
+import type { KeyValueRepository } from "../db/store.ts";
 import { encode } from "./callbacks.ts";
 
 export interface AcceptedNotice {
@@ -24,11 +25,17 @@ export interface QueueNotice extends Omit<AcceptedNotice, "minutes"> {
   language: string;
 }
 
-/** Where a batch's notice lives in the store's key-value table, so every process sees it. */
-export const queueNoticeKey = (batchKey: string) => `queue-notice:${batchKey}`;
+/** A batch's notice, by batch key, in the store's key-value table: every process sees it. */
+export function queueNotices(kv: KeyValueRepository): Entries<QueueNotice> {
+  return jsonEntries<QueueNotice>(kv, "queue-notice:");
+}
 
-export function saveQueueNotice(store: Store, batchKey: string, notice: QueueNotice): Promise<void> {
-  return store.writeSession(queueNoticeKey(batchKey), JSON.stringify(notice));
+export function saveQueueNotice(
+  kv: KeyValueRepository,
+  batchKey: string,
+  notice: QueueNotice,
+): Promise<void> {
+  return queueNotices(kv).set(batchKey, notice);
 }
 
 type Translate = (key: string, vars?: Record<string, string | number>) => string;

@@ -13,7 +13,7 @@ import {
 } from "@grammyjs/runner";
 import { type Bot, type BotError, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
-import type { Store } from "../db/store.ts";
+import type { LeasesRepository } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import { TELEGRAM_TIMEOUTS } from "../telegram/timeouts.ts";
 import { backoff } from "../timing/index.ts";
@@ -23,7 +23,7 @@ export const ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query
 
 export interface PollerOptions {
   bot: Bot<BotContext>;
-  store: Store;
+  store: LeasesRepository;
   logger: Logger;
   /** Lease time to live; renewed every third of it (default 30 s). */
   leaseTtlMs?: number;

@@ -5,12 +5,12 @@
 // value, and a restart starts from the database. That saves a database read on every update and
 // every write that would not change anything (grammY writes back each session it read).
 import type { StorageAdapter } from "grammy";
-import type { Store } from "../db/store.ts";
+import type { KeyValueRepository } from "../db/store.ts";
 import type { SessionData } from "./context.ts";
 
 const REMEMBERED = 10_000;
 
-export function createSessionStorage(store: Store): StorageAdapter<SessionData> {
+export function createSessionStorage(store: KeyValueRepository): StorageAdapter<SessionData> {
   const known = new Map<string, string>();
   const remember = (key: string, json: string) => {
     known.delete(key);

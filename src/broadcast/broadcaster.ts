@@ -2,7 +2,7 @@
 // recipient right after its message, and edits one progress message. All state is in the store,
 // so a restart resumes exactly where the last marked recipient left off.
 import { GrammyError } from "grammy";
-import type { Store } from "../db/store.ts";
+import type { BroadcastsRepository } from "../db/store.ts";
 import type { Broadcast, RecipientStatus } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import { isNotModified, type Telegram, UserBlockedBotError } from "../telegram/types.ts";
@@ -11,7 +11,7 @@ import { isNotModified, type Telegram, UserBlockedBotError } from "../telegram/t
 export type ProgressText = (b: Broadcast, done: boolean) => Promise<string>;
 
 export interface BroadcasterDeps {
-  store: Store;
+  store: BroadcastsRepository;
   telegram: Telegram;
   logger: Logger;
   progressText: ProgressText;

@@ -4,13 +4,13 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
-import Database from "better-sqlite3";
-import pg from "pg";
 import { type Dispatcher, fetch, ProxyAgent } from "undici";
 import { type Config, ConfigError, parseConfig, redactSecrets, type S3Bucket } from "../config/index.ts";
+import { openSqliteDatabase } from "../db/driver/sqlite.ts";
 import { MIGRATIONS_TABLE, NewerDatabaseError, pendingMigrations } from "../db/migrate.ts";
 import { MIGRATIONS } from "../db/migrations.generated.ts";
 import { keyHash } from "../generation/keys.ts";
+import { listenUrl, POLLING_NOTE } from "../queue/listen.ts";
 import { sqliteBinding } from "./context.ts";
 import type { CliIo } from "./io.ts";
 
@@ -72,12 +72,10 @@ async function readTable<T>(
 ): Promise<T[]> {
   const db = config.database;
   if (db.type === "sqlite") {
-    const binding = sqliteBinding(config, env);
-    const conn = new Database(db.path, {
+    const conn = openSqliteDatabase({
+      path: db.path,
       readonly: true,
-      fileMustExist: true,
-      // @types/better-sqlite3 only knows the path form; the library also takes the addon object.
-      ...(binding ? { nativeBinding: binding as unknown as string } : {}),
+      nativeBinding: sqliteBinding(config, env),
     });
     try {
       const has = conn.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(table);
@@ -86,8 +84,12 @@ async function readTable<T>(
       conn.close();
     }
   }
-  const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: TIMEOUT_MS });
-  await client.connect();
+  const { connectPostgres } = await import("../db/driver/postgres.ts");
+  const client = await connectPostgres({
+    url: db.url,
+    connectionTimeoutMs: TIMEOUT_MS,
+    applicationName: "neurocards-doctor",
+  });
   try {
     const t = await client.query<{ t: string | null }>("select to_regclass($1) as t", [table]);
     return t.rows[0]?.t ? (await client.query(select)).rows : [];
@@ -140,6 +142,46 @@ export async function checkDatabase(config: Config, env: NodeJS.ProcessEnv): Pro
       );
     }
     throw err;
+  }
+}
+
+/**
+ * Behind a transaction-mode pooler: whether LISTEN has a session to run on (DATABASE_DIRECT_URL,
+ * tried here with a real LISTEN) or wake-ups fall back to polling. Nothing to say otherwise.
+ */
+export async function checkPooler(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult | null> {
+  const db = config.database;
+  if (db.type !== "postgres" || !db.transactionPooler) return null;
+  const name = "database pooler";
+  const url = listenUrl(db);
+  if (!url) {
+    return note(
+      name,
+      POLLING_NOTE,
+      "set DATABASE_DIRECT_URL to the direct connection (Supabase: db.<project>.supabase.co:5432) for instant wake-ups",
+    );
+  }
+  const { postgresClient } = await import("../db/driver/postgres.ts");
+  const client = postgresClient({
+    url,
+    connectionTimeoutMs: TIMEOUT_MS,
+    applicationName: "neurocards-doctor",
+  });
+  try {
+    await client.connect();
+    await client.query("listen neurocards_doctor");
+    return ok(
+      name,
+      `transaction pooler: no named statements; LISTEN through DATABASE_DIRECT_URL (${new URL(url).host})`,
+    );
+  } catch (err) {
+    return fail(
+      name,
+      `cannot LISTEN through DATABASE_DIRECT_URL: ${reason(err, env)}`,
+      "check DATABASE_DIRECT_URL (a direct or session-mode connection, not the transaction pooler), or unset it to poll",
+    );
+  } finally {
+    await client.end().catch(() => {});
   }
 }
 
@@ -464,8 +506,9 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
     ...checkDeprecations(config),
   ];
   const backupBucket = config.backup.s3;
-  const [database, storage, backups, port, telegram, kie, openai] = await Promise.all([
+  const [database, pooler, storage, backups, port, telegram, kie, openai] = await Promise.all([
     checkDatabase(config, io.env),
+    checkPooler(config, io.env),
     checkStorage(config, io.env),
     backupBucket
       ? checkBucket(
@@ -484,7 +527,16 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
     readKeyRests(config, io.env).then((rests) => checkKie(config, io.env, rests)),
     checkOpenAi(config, io.env),
   ]);
-  results.push(database, storage, ...(backups ? [backups] : []), port, telegram, ...kie, openai);
+  results.push(
+    database,
+    ...(pooler ? [pooler] : []),
+    storage,
+    ...(backups ? [backups] : []),
+    port,
+    telegram,
+    ...kie,
+    openai,
+  );
   results.push(...checkLegalDocuments(config));
   return results;
 }

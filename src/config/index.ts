@@ -7,7 +7,15 @@ import { type Env, EXAMPLES, envSchema, SECRET_KEYS } from "./schema.ts";
 
 export type DatabaseConfig =
   | { type: "sqlite"; path: string }
-  | { type: "postgres"; url: string; poolSize: number };
+  | {
+      type: "postgres";
+      url: string;
+      poolSize: number;
+      /** DATABASE_URL is a transaction-mode pooler: session state does not survive a transaction. */
+      transactionPooler: boolean;
+      /** DATABASE_DIRECT_URL: a session connection for LISTEN beside the pooler. */
+      directUrl?: string;
+    };
 
 /** What a 54-FZ receipt item carries besides the package (YooKassa's names). */
 export interface ReceiptConfig {
@@ -206,7 +214,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       : s3Connection;
   const database: DatabaseConfig =
     e.DATABASE_TYPE === "postgres"
-      ? { type: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      ? {
+          type: "postgres",
+          url: e.DATABASE_URL,
+          poolSize: e.DATABASE_POOL_SIZE,
+          transactionPooler: (e.DATABASE_POOLER ?? poolerByPort(e.DATABASE_URL)) === "transaction",
+          directUrl: e.DATABASE_DIRECT_URL,
+        }
       : { type: "sqlite", path: e.DATABASE_PATH };
   return {
     botToken: e.BOT_TOKEN,
@@ -285,6 +299,15 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     },
     deprecations,
   };
+}
+
+/** Supabase's transaction-mode pooler listens on 6543 (its session mode and direct Postgres on 5432). */
+function poolerByPort(url: string): "none" | "transaction" {
+  try {
+    return new URL(url).port === "6543" ? "transaction" : "none";
+  } catch {
+    return "none";
+  }
 }
 
 function derive(token: string, purpose: string): string {

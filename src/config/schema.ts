@@ -10,7 +10,13 @@ const csv = (s: string | undefined) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+/**
+ * A zone from Intl's list of canonical names (Europe/Moscow) is checked without a formatter: the
+ * first Intl.DateTimeFormat of a process maps ~6 MB of ICU's locale data, which a bot that only
+ * polls would then keep resident for nothing. Aliases (UTC, Etc/GMT-3) take the formatter.
+ */
 function isTimeZone(zone: string): boolean {
+  if (Intl.supportedValuesOf("timeZone").includes(zone)) return true;
   try {
     new Intl.DateTimeFormat("en", { timeZone: zone });
     return true;
@@ -213,6 +219,17 @@ const postgresMode = z.object({
   /** postgres://user:pass@host:5432/db. Secret. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "postgres://user:password@host:5432/database"),
   DATABASE_POOL_SIZE: intFrom(10, 1, 200),
+  /**
+   * `transaction` when DATABASE_URL is a transaction-mode pooler (PgBouncer pool_mode=transaction,
+   * Supabase's pooler): no named statements, no LISTEN through it. Default: `transaction` when
+   * DATABASE_URL's port is 6543 (Supabase's pooler), else `none`.
+   */
+  DATABASE_POOLER: z.enum(["none", "transaction"]).optional(),
+  /** A direct (session) connection beside the pooler, for LISTEN. Optional. Secret. */
+  DATABASE_DIRECT_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "postgres://user:password@host:5432/database")
+    .optional(),
 });
 
 /** What S3_* and BACKUP_S3_* need together; each missing one is its own line. */
@@ -266,6 +283,7 @@ export const SECRET_KEYS = [
   "KIE_API_KEYS",
   "OPENAI_API_KEY",
   "DATABASE_URL",
+  "DATABASE_DIRECT_URL",
   "PAYMENT_PROVIDER_TOKEN",
   "WEBHOOK_SECRET",
   "LINK_SECRET",

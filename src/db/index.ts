@@ -1,40 +1,41 @@
 // Opens the configured database, applies the embedded migrations and returns the Store. The
-// Postgres driver and store are imported on demand, so the default SQLite setup never loads them.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+// Postgres driver is imported on demand, so the default SQLite setup never loads pg.
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
+import { type OpenDriverOptions, openDriver } from "./driver/index.ts";
+import type { PostgresDriverOptions } from "./driver/postgres.ts";
+import { openSqliteDatabase, openSqliteDriver, type SqliteDriverOptions } from "./driver/sqlite.ts";
 import { type MigrationResult, migratePostgres, migrateSqlite } from "./migrate.ts";
-import { openSqliteStore } from "./sqlite/store.ts";
-import type { Store } from "./store.ts";
+import { createStoreOn, type Store, type StoreOptions } from "./store.ts";
 
 export { type MigrationResult, NewerDatabaseError } from "./migrate.ts";
-export { openSqliteStore, type SqliteStoreOptions } from "./sqlite/store.ts";
-export type { Store } from "./store.ts";
+export { createStoreOn, type Store } from "./store.ts";
 
-export interface CreateStoreOptions {
-  /** The better-sqlite3 addon object when the program cannot load it from node_modules (single executable). */
-  nativeBinding?: string | object;
-}
+export type CreateStoreOptions = Pick<OpenDriverOptions, "nativeBinding">;
 
 export async function createStore(
   config: Config,
   logger: Logger,
   o: CreateStoreOptions = {},
 ): Promise<Store> {
-  const db = config.database;
-  if (db.type === "postgres") {
-    // Loaded only in Postgres mode: a SQLite install (the default) never evaluates pg.
-    const { openPostgresStore } = await import("./postgres/store.ts");
-    return openPostgresStore({ url: db.url, poolSize: db.poolSize, freeCredits: config.freeCredits, logger });
-  }
-  return openSqliteStore({
-    path: db.path,
-    freeCredits: config.freeCredits,
-    logger,
-    nativeBinding: o.nativeBinding,
-  });
+  const driver = await openDriver(config, logger, { nativeBinding: o.nativeBinding });
+  return createStoreOn(driver, { freeCredits: config.freeCredits });
+}
+
+export type SqliteStoreOptions = SqliteDriverOptions & StoreOptions;
+
+/** A store on a SQLite file (tests and benches; the program goes through `createStore`). */
+export async function openSqliteStore(o: SqliteStoreOptions): Promise<Store> {
+  return createStoreOn(openSqliteDriver(o), o);
+}
+
+export type PostgresStoreOptions = Omit<PostgresDriverOptions, "poolSize"> &
+  StoreOptions & { poolSize?: number };
+
+/** A store on Postgres (tests and benches); loads pg on first use. */
+export async function openPostgresStore(o: PostgresStoreOptions): Promise<Store> {
+  const { openPostgresDriver } = await import("./driver/postgres.ts");
+  return createStoreOn(await openPostgresDriver({ ...o, poolSize: o.poolSize ?? 10 }), o);
 }
 
 /** `neurocards migrate`: applies pending migrations and reports which, without starting a store. */
@@ -45,21 +46,16 @@ export async function migrateDatabase(
 ): Promise<MigrationResult> {
   const db = config.database;
   if (db.type === "postgres") {
-    const { default: pg } = await import("pg");
-    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
-    pool.on("error", (err) => logger.warn({ err }, "postgres connection lost"));
+    const { openPostgresDriver } = await import("./driver/postgres.ts");
+    const driver = await openPostgresDriver({ url: db.url, poolSize: 1, logger, migrate: false });
     try {
-      return await migratePostgres(pool, logger);
+      return await migratePostgres(driver.pool, logger);
     } finally {
-      await pool.end();
+      await driver.close();
     }
   }
-  if (db.path !== ":memory:") mkdirSync(dirname(db.path), { recursive: true });
-  const nativeBinding = o.nativeBinding as string | undefined;
-  const sqlite = new Database(db.path, nativeBinding ? { nativeBinding } : {});
+  const sqlite = openSqliteDatabase({ path: db.path, nativeBinding: o.nativeBinding });
   try {
-    sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("busy_timeout = 5000");
     return migrateSqlite(sqlite, logger);
   } finally {
     sqlite.close();

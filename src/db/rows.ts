@@ -32,6 +32,11 @@ export function columnsOf(table: Table): ColumnInfo[] {
   return describeTable(table).list;
 }
 
+/** The column name of a table's key (`progressMessageId` → `progress_message_id`), or undefined. */
+export function columnName(table: Table, key: string): string | undefined {
+  return describeTable(table).byKey.get(key)?.name;
+}
+
 export function rowMapper<T>(table: Table): (raw: Raw) => T {
   const cols = columnsOf(table);
   return (raw) => {
@@ -42,26 +47,4 @@ export function rowMapper<T>(table: Table): (raw: Raw) => T {
     }
     return out as T;
   };
-}
-
-/**
- * `SET` assignments for the defined keys of `patch` (unknown keys are ignored), values encoded for
- * the driver. `param(i)` renders the i-th (0-based, counted from `offset`) placeholder.
- */
-export function assignments(
-  table: Table,
-  patch: object,
-  param: (i: number) => string,
-  offset = 0,
-): { sql: string[]; values: unknown[] } {
-  const { byKey } = describeTable(table);
-  const sql: string[] = [];
-  const values: unknown[] = [];
-  for (const [key, value] of Object.entries(patch)) {
-    const c = byKey.get(key);
-    if (!c || value === undefined) continue;
-    sql.push(`${c.name} = ${param(offset + values.length)}`);
-    values.push(value === null ? null : c.column.mapToDriverValue(value));
-  }
-  return { sql, values };
 }

@@ -1,8 +1,26 @@
-// The store: the one interface through which the program touches the database. Two
-// implementations (./sqlite/store.ts, ./postgres/store.ts) behave identically; the contract suite
-// in test/store.contract.test.ts proves it. Every method is async so callers never care which
-// dialect runs underneath.
-import type { Driver } from "./driver/types.ts";
+// The store: the one way the program touches its database, as repositories a feature can name
+// (users, ledger, jobs, queue, payments, key-value, leases, provider keys, broadcasts, stats) — a
+// feature's dependencies list only the ones it uses. One implementation over either driver: every
+// method runs an operation of ./ops, written once for SQLite and Postgres; the contract suite in
+// test/store.contract.test.ts holds both engines to the same answers.
+import { atomically, type Dialect, type Driver, isUniqueViolation } from "./driver/index.ts";
+import { adminStats } from "./ops/adminStats.ts";
+import * as broadcasts from "./ops/broadcasts.ts";
+import { claimJobs } from "./ops/claimJobs.ts";
+import { createJobs } from "./ops/createJobs.ts";
+import { getOrCreateUser } from "./ops/getOrCreateUser.ts";
+import * as jobs from "./ops/jobs.ts";
+import { acquireLease, releaseLease } from "./ops/leases.ts";
+import { addCredits, balanceOf, ledgerOf } from "./ops/ledger.ts";
+import { patchJob } from "./ops/patchJob.ts";
+import * as payments from "./ops/payments.ts";
+import { providerKeys, restProviderKey } from "./ops/providerKeys.ts";
+import * as queue from "./ops/queue.ts";
+import { refundCredit, requeueJob } from "./ops/refundCredit.ts";
+import { releaseJob } from "./ops/releaseJob.ts";
+import { deleteValue, readValue, writeValue } from "./ops/sessions.ts";
+import { setJobStatus } from "./ops/setJobStatus.ts";
+import * as users from "./ops/users.ts";
 import type {
   AdminStats,
   Broadcast,
@@ -127,12 +145,7 @@ export interface QueueStats {
   oldestQueuedAt: Date | null;
 }
 
-export interface Store {
-  readonly dialect: "sqlite" | "postgres";
-  /** The connection the store runs on, for repositories of other features (src/db/ops). */
-  readonly driver: Driver;
-
-  // --- users ---
+export interface UsersRepository {
   /** Creates the user on first contact (granting `freeCredits` once, in the ledger) or refreshes the profile. */
   getOrCreateUser(
     profile: TelegramProfile,
@@ -141,7 +154,6 @@ export interface Store {
   getUserByTgId(tgId: number): Promise<User | null>;
   getUserById(id: number): Promise<User | null>;
   getUserByUsername(username: string): Promise<User | null>;
-  getUserByReferralCode(code: string): Promise<User | null>;
   setUserLanguage(userId: number, language: Language | null): Promise<void>;
   setConsent(userId: number, at: Date): Promise<void>;
   setBlocked(userId: number, blocked: boolean): Promise<void>;
@@ -151,15 +163,16 @@ export interface Store {
   /** Newest first (by id: the order they joined). */
   listUsers(page: Page): Promise<User[]>;
   countUsers(): Promise<number>;
-  /** Never throws: null when the database cannot answer. */
-  safeGetBalance(userId: number): Promise<number | null>;
-  getLedger(userId: number, page: Page): Promise<LedgerEntry[]>;
-  /** Sum of the user's ledger deltas, for invariant checks. */
-  ledgerSum(userId: number): Promise<number>;
-  addCredits(input: AddCreditsInput): Promise<AddCreditsResult>;
+  /** By Telegram id, internal id, or username prefix (with or without "@"). */
+  findUsers(query: string, limit: number): Promise<User[]>;
+}
 
-  // --- jobs ---
-  createJobAndConsumeCredit(userId: number, job: NewJob): Promise<CreateJobResult>;
+export interface LedgerRepository {
+  getLedger(userId: number, page: Page): Promise<LedgerEntry[]>;
+  addCredits(input: AddCreditsInput): Promise<AddCreditsResult>;
+}
+
+export interface JobsRepository {
   /** N jobs for the sum of their costs in one transaction: all or none. */
   createJobsAndConsumeCredits(userId: number, jobs: NewJob[]): Promise<CreateJobsResult>;
   getJobById(id: number): Promise<Job | null>;
@@ -185,11 +198,11 @@ export interface Store {
    * already refunded runs free of charge. Null for other statuses, imported jobs and jobs without a photo.
    */
   requeueJob(jobId: number): Promise<Job | null>;
+}
 
-  // --- queue (hand-written SQL in ./sql) ---
+export interface QueueRepository {
   /** Claims up to `limit` runnable jobs (queued, or processing with run_at due and no live lease) and leases them. */
   claimJobs(workerId: string, leaseMs: number, limit: number, now?: Date): Promise<Job[]>;
-  claimNextJob(workerId: string, leaseMs: number, now?: Date): Promise<Job | null>;
   /** Extends the lease; false when the worker no longer holds it. */
   heartbeat(jobId: number, workerId: string, leaseMs: number, now?: Date): Promise<boolean>;
   /** Gives the job back without finishing it: it runs again at `runAt` (a scheduled status check). */
@@ -202,30 +215,40 @@ export interface Store {
   countJobsByStatus(since?: Date): Promise<Record<JobStatus, number>>;
   /** The earliest run_at among runnable jobs, to sleep exactly until it. */
   nextRunAt(): Promise<Date | null>;
+}
 
-  // --- payments ---
+export interface PaymentsRepository {
   /** Credits the package once per Telegram charge id, in one transaction with the payment row. */
   recordPayment(input: RecordPaymentInput): Promise<RecordPaymentResult>;
   refundPayment(telegramChargeId: string, opts?: { allowNegative?: boolean }): Promise<RefundPaymentResult>;
   getPaymentByChargeId(telegramChargeId: string): Promise<Payment | null>;
   getUserPayments(userId: number, page: Page): Promise<Payment[]>;
   countUserPayments(userId: number): Promise<number>;
+}
 
-  // --- sessions (grammY StorageAdapter) ---
+/**
+ * The key-value table: grammY sessions (the bot's StorageAdapter) and, through `jsonEntries`
+ * (./kv.ts), the typed entries of other features.
+ */
+export interface KeyValueRepository {
   readSession(key: string): Promise<string | undefined>;
   writeSession(key: string, value: string): Promise<void>;
   deleteSession(key: string): Promise<void>;
+}
 
-  // --- singleton lease: one bot per database ---
+/** Named leases between processes: one bot per database. */
+export interface LeasesRepository {
   acquireInstanceLease(name: string, owner: string, ttlMs: number, now?: Date): Promise<InstanceLeaseResult>;
   releaseInstanceLease(name: string, owner: string): Promise<void>;
+}
 
-  // --- provider keys (shared by all processes) ---
+/** Provider keys' rest periods, shared by all processes. */
+export interface ProviderKeysRepository {
   getProviderKeys(): Promise<ProviderKeyState[]>;
   restProviderKey(keyHash: string, label: string, until: Date, error: string): Promise<void>;
-  clearProviderKey(keyHash: string): Promise<void>;
+}
 
-  // --- broadcasts ---
+export interface BroadcastsRepository {
   createBroadcast(
     input: Pick<Broadcast, "adminTgId" | "audience" | "text" | "photoFileId" | "chatId">,
   ): Promise<Broadcast>;
@@ -243,14 +266,146 @@ export interface Store {
     id: number,
     patch: Partial<Pick<Broadcast, "status" | "progressMessageId" | "finishedAt">>,
   ): Promise<Broadcast | null>;
+}
 
-  // --- admin ---
+export interface StatsRepository {
   getAdminStats(now: Date): Promise<AdminStats>;
-  /** By Telegram id, internal id, or username prefix (with or without "@"). */
-  findUsers(query: string, limit: number): Promise<User[]>;
+}
 
-  // --- lifecycle ---
+export interface Store
+  extends UsersRepository,
+    LedgerRepository,
+    JobsRepository,
+    QueueRepository,
+    PaymentsRepository,
+    KeyValueRepository,
+    LeasesRepository,
+    ProviderKeysRepository,
+    BroadcastsRepository,
+    StatsRepository {
+  readonly dialect: Dialect;
+  /** The connection the store runs on, for operations of other features (src/db/ops). */
+  readonly driver: Driver;
   /** Cheap round trip for /healthz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Credits a new user is granted once (FREE_CREDITS). */
+  freeCredits: number;
+}
+
+/** The store over an open driver; closing the store closes the driver. */
+export function createStoreOn(driver: Driver, o: StoreOptions): Store {
+  const run = driver.run.bind(driver);
+  const tx = driver.transaction.bind(driver);
+  const done = async (p: Promise<unknown>) => {
+    await p;
+  };
+  const store: Store = {
+    dialect: driver.dialect,
+    driver,
+
+    getOrCreateUser: (profile, opts = {}) =>
+      tx(() => getOrCreateUser(profile, opts, o.freeCredits, new Date()), { retryOnUnique: 3 }),
+    getUserByTgId: (tgId) => run(() => users.userByTgId(tgId)),
+    getUserById: (id) => run(() => users.userById(id)),
+    getUserByUsername: (username) => run(() => users.userByUsername(username)),
+    setUserLanguage: (userId, language) => done(run(() => users.setLanguage(userId, language, new Date()))),
+    setConsent: (userId, at) => done(run(() => users.setConsent(userId, at, new Date()))),
+    setBlocked: (userId, blocked) => done(run(() => users.setBlocked(userId, blocked, new Date()))),
+    setBotBlocked: (userId, at) => done(run(() => users.setBotBlocked(userId, at, new Date()))),
+    touchUser: (userId, at) => done(run(() => users.touchUser(userId, at))),
+    listUsers: (page) => run(() => users.listUsers(page)),
+    countUsers: () => run(() => users.countUsers()),
+    findUsers: (query, limit) => run(() => users.findUsers(query, limit)),
+
+    getLedger: (userId, page) => run(() => ledgerOf(userId, page)),
+    async addCredits(input) {
+      try {
+        return await tx(() => addCredits(input, new Date()));
+      } catch (err) {
+        // The same reference applied for another user concurrently: it is taken, nothing to do.
+        if (!isUniqueViolation(err)) throw err;
+        return { applied: false, balance: (await run(() => balanceOf(input.userId))) ?? 0 };
+      }
+    },
+
+    createJobsAndConsumeCredits: (userId, list) => createJobs(driver, userId, list, new Date()),
+    getJobById: (id) => run(() => jobs.jobById(id)),
+    getJobByIdempotencyKey: (key) => run(() => jobs.jobByIdempotencyKey(key)),
+    getJobByProviderTaskId: (taskId) => run(() => jobs.jobByProviderTaskId(taskId)),
+    updateJobStatus(id, to, patch = {}) {
+      const { leaseOwner, ...rest } = patch;
+      return run(() => setJobStatus(id, to, new Date(), rest, leaseOwner));
+    },
+    patchJob: (id, patch, leaseOwner) => run(() => patchJob(id, patch, new Date(), leaseOwner)),
+    getUserJobs: (userId, page) => run(() => jobs.userJobs(userId, page)),
+    countUserJobs: (userId) => run(() => jobs.countUserJobs(userId)),
+    listLastJobs: (page) => run(() => jobs.lastJobs(page)),
+    listJobsWithFilesBefore: (before, limit, afterId = 0) =>
+      run(() => jobs.jobsWithFilesBefore(before, limit, afterId)),
+    refundCredit: (jobId) => tx(() => refundCredit(jobId, new Date())),
+    requeueJob: (jobId) => run(() => requeueJob(jobId, new Date())),
+
+    claimJobs: (workerId, leaseMs, limit, now = new Date()) =>
+      atomically(driver, () => claimJobs(workerId, now, leaseMs, limit)),
+    heartbeat: (jobId, workerId, leaseMs, now = new Date()) =>
+      run(() => queue.heartbeat(jobId, workerId, now, leaseMs)),
+    releaseJob: (jobId, workerId, runAt, patch) =>
+      run(() => releaseJob(jobId, workerId, runAt, new Date(), patch)),
+    getQueuePosition: (jobId) => run(() => queue.queuePosition(jobId)),
+    listQueuedBatchKeys: (limit) => run(() => queue.queuedBatchKeys(limit)),
+    getQueueStats: () => run(() => queue.queueStats()),
+    countJobsByStatus: (since) => run(() => queue.statusCounts(since)),
+    nextRunAt: () => run(() => queue.nextRunAt()),
+
+    async recordPayment(input) {
+      try {
+        return await tx(() => payments.recordPayment(input, new Date()));
+      } catch (err) {
+        // The same charge recorded by a concurrent call that committed first.
+        if (!isUniqueViolation(err)) throw err;
+        const p = await store.getPaymentByChargeId(input.telegramChargeId);
+        if (!p) throw err;
+        return { credited: false, payment: p, balance: (await run(() => balanceOf(p.userId))) ?? 0 };
+      }
+    },
+    refundPayment: (chargeId, opts = {}) =>
+      tx(() => payments.refundPayment(chargeId, opts.allowNegative ?? false, new Date())),
+    getPaymentByChargeId: (chargeId) => run(() => payments.paymentByChargeId(chargeId)),
+    getUserPayments: (userId, page) => run(() => payments.userPayments(userId, page)),
+    countUserPayments: (userId) => run(() => payments.countUserPayments(userId)),
+
+    readSession: (key) => run(() => readValue(key)),
+    writeSession: (key, value) => done(run(() => writeValue(key, value, new Date()))),
+    deleteSession: (key) => done(run(() => deleteValue(key))),
+
+    acquireInstanceLease: (name, owner, ttlMs, now = new Date()) =>
+      atomically(driver, () => acquireLease(name, owner, ttlMs, now)),
+    releaseInstanceLease: (name, owner) => done(run(() => releaseLease(name, owner))),
+
+    getProviderKeys: () => run(() => providerKeys()),
+    restProviderKey: (keyHash, label, until, error) =>
+      done(run(() => restProviderKey(keyHash, label, until, error, new Date()))),
+
+    async createBroadcast(input) {
+      const b = await run(() => broadcasts.createBroadcast(input, new Date()));
+      if (!b) throw new Error("broadcast insert returned nothing");
+      return b;
+    },
+    startBroadcast: (id, activeSince) => tx(() => broadcasts.startBroadcast(id, activeSince)),
+    getBroadcast: (id) => run(() => broadcasts.broadcastById(id)),
+    listRunningBroadcasts: () => run(() => broadcasts.runningBroadcasts()),
+    nextBroadcastRecipients: (id, limit) => run(() => broadcasts.nextRecipients(id, limit)),
+    markBroadcastRecipient: (id, userId, status) => tx(() => broadcasts.markRecipient(id, userId, status)),
+    updateBroadcast: (id, patch) => run(() => broadcasts.updateBroadcast(id, patch)),
+
+    getAdminStats: (now) => run(() => adminStats(now)),
+
+    ping: () => driver.ping(),
+    close: () => driver.close(),
+  };
+  return store;
 }

@@ -1,6 +1,5 @@
-// Small pieces both store implementations share.
+// Small pieces the store's operations share.
 import { randomBytes } from "node:crypto";
-import { type AnyColumn, type SQL, sql } from "drizzle-orm";
 import { type Actor, JOB_STATUSES, type JobStatus } from "./types.ts";
 
 const REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
@@ -40,34 +39,6 @@ export function errorCode(err: unknown): string | undefined {
     e = e.cause as typeof e;
   }
   return undefined;
-}
-
-/**
- * The columns an admin retry resets, for either dialect's `jobs` table. A retry starts the pipeline
- * over with a fresh budget: resuming would poll the failed provider task again, and a job failed by
- * JOB_MAX_ATTEMPTS would fail again at once. The pipeline refunds every failed job, so a retry
- * after the refund is on the house: the job then owes nothing, and a second failure has nothing to
- * refund (refunded_at stays).
- */
-export function requeueFields(now: Date, t: { refundedAt: AnyColumn; creditsCharged: AnyColumn }) {
-  return {
-    status: "queued",
-    runAt: now,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    finishedAt: null,
-    errorCode: null,
-    errorMessage: null,
-    step: null,
-    provider: null,
-    providerTaskId: null,
-    providerKey: null,
-    resultPath: null,
-    progressMessageId: null,
-    attempts: 0,
-    creditsCharged: sql`case when ${t.refundedAt} is null then ${t.creditsCharged} else 0 end` as SQL<number>,
-    updatedAt: now,
-  };
 }
 
 /** How an actor is recorded on the rows it changes: "cli", "bot:<tg id>", "console:<tg id>". */

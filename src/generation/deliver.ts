@@ -153,6 +153,11 @@ export function createDelivery({ config, telegram, storage, logger, progressEver
 
     /** The apology for a failed job, in the user's language, with the way to support. Never throws. */
     async apologize(job: Job, text: string): Promise<void> {
+      // The progress message must not go on promising a video ("Rendering…") above the apology.
+      if (job.progressMessageId) {
+        await edits.show(job, job.progressMessageId, messages(job.language)("gen-failed"));
+        await edits.flush();
+      }
       const support = supportButton(config, messages(job.language)("btn-support"));
       const base = keyboard(job);
       const markup = support ? { inline_keyboard: [...base.inline_keyboard, [support]] } : base;

@@ -3,7 +3,7 @@
 // process (bot + extra workers) skips the same rested keys; a short cache keeps the store out of
 // the hot path.
 import { createHash } from "node:crypto";
-import type { Store } from "../db/store.ts";
+import type { ProviderKeysRepository } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import type { KeyAvailability } from "../queue/types.ts";
 import type { Telegram } from "../telegram/types.ts";
@@ -26,7 +26,7 @@ export function keyHash(key: string): string {
 
 export interface KeyPoolDeps {
   keys: string[];
-  store: Pick<Store, "getProviderKeys" | "restProviderKey">;
+  store: ProviderKeysRepository;
   telegram: Pick<Telegram, "notifyAdmins">;
   logger: Logger;
   now?: () => number;

@@ -2,11 +2,11 @@
 // upload host, and the credit endpoint — exactly as /work/shared/reference/kie-ai.md documents.
 // Each model's own request fields come from src/models. HTTP 200 with a non-200 `code` is an error
 // like any other.
-import { openAsBlob } from "node:fs";
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { type KieApi, type ModelSpec, models, type RenderParams, renderChoice } from "../models/index.ts";
+import { undici } from "../undici.ts";
 import { classifyTaskFailure, GenerationError, KieApiError, TaskFailedError } from "./errors.ts";
 import type { KeyPool, KieKey } from "./keys.ts";
 
@@ -216,6 +216,7 @@ async function send(
     const res = await fetch(url, { method: init.method, headers, body: init.form, signal });
     return { status: res.status, text: await res.text() };
   }
+  const { request } = await undici();
   const res = await request(url, {
     method: init.method as Dispatcher.HttpMethod,
     headers,

@@ -16,7 +16,7 @@ import { extname } from "node:path";
 import { buffer } from "node:stream/consumers";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/index.ts";
-import type { JobPatch, Store } from "../db/store.ts";
+import type { JobPatch, JobsRepository } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import { apiOf, models, renderChoice } from "../models/index.ts";
@@ -75,7 +75,7 @@ export interface StepContext {
 
 export interface PipelineDeps {
   config: Config;
-  store: Store;
+  store: JobsRepository;
   storage: Storage;
   telegram: Telegram;
   catalogue: Catalogue;

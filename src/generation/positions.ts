@@ -6,8 +6,8 @@
 // A batch (3 or 5 videos) shares one notice showing its best position, and "being made" once none
 // of its jobs waits. Notices live in the store's key-value table, so every process sees them.
 import { createI18n } from "../bot/i18n.ts";
-import { acceptedScreen, queueNoticeKey as key, type QueueNotice, saveQueueNotice } from "../bot/notice.ts";
-import type { Store } from "../db/store.ts";
+import { acceptedScreen, type QueueNotice, queueNotices } from "../bot/notice.ts";
+import type { JobsRepository, KeyValueRepository, QueueRepository } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import { languageFromCode } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
@@ -15,7 +15,7 @@ import { isNotModified, type Telegram, UserBlockedBotError } from "../telegram/t
 import { QUEUE_DEFAULTS } from "../timing/index.ts";
 
 export interface PositionNotifierDeps {
-  store: Store;
+  store: QueueRepository & Pick<JobsRepository, "patchJob"> & KeyValueRepository;
   telegram: Telegram;
   logger: Logger;
   estimateMinutes: (position: number) => number;
@@ -47,6 +47,7 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
   /** Edits in flight, so a claim waits for one instead of racing the worker's first progress edit. */
   const editing = new Map<string, Promise<boolean>>();
   let timer: NodeJS.Timeout | null = null;
+  const saved = queueNotices(d.store);
   let soon: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let again = false;
@@ -55,21 +56,20 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
     const known = notices.get(batchKey);
     if (known) return known;
     if ((misses.get(batchKey) ?? 0) > Date.now()) return null;
-    const raw = await d.store.readSession(key(batchKey));
-    if (!raw) {
+    const notice = await saved.get(batchKey);
+    if (!notice) {
       // An expired miss is still in the map when it is looked up again: only that second miss holds.
       misses.set(batchKey, Date.now() + (misses.has(batchKey) ? MISS_TTL_MS : noticeGraceMs));
       return null;
     }
     misses.delete(batchKey);
-    const notice = JSON.parse(raw) as QueueNotice;
     notices.set(batchKey, notice);
     return notice;
   }
 
   async function forget(batchKey: string): Promise<void> {
     notices.delete(batchKey);
-    await d.store.deleteSession(key(batchKey));
+    await saved.delete(batchKey);
   }
 
   /** Edits the notice; false when it can never be edited again (deleted, chat gone). */
@@ -110,12 +110,12 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
       // Gone from `notices`: a worker claimed the job meanwhile and owns the message now.
       if (!n || w.best >= n.position || notices.get(batchKey) !== n) continue;
       // Another process (a second worker machine) may have shown this position already.
-      const saved = await d.store.readSession(key(batchKey));
-      if (!saved) {
+      const shown = await saved.get(batchKey);
+      if (!shown) {
         notices.delete(batchKey);
         continue;
       }
-      n.position = Math.min(n.position, (JSON.parse(saved) as QueueNotice).position);
+      n.position = Math.min(n.position, shown.position);
       if (w.best >= n.position || notices.get(batchKey) !== n) continue;
       const edited = edit(n, w.best, w.worst);
       editing.set(batchKey, edited);
@@ -126,7 +126,7 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
       }
       n.position = w.best;
       // Unless a claim took the message over during the edit (its record is gone for good).
-      if (notices.get(batchKey) === n) await saveQueueNotice(d.store, batchKey, n);
+      if (notices.get(batchKey) === n) await saved.set(batchKey, n);
     }
     // Orders none of whose jobs waits any more: a batch says it is being made; a single video's
     // notice already became its progress message (see `claimed`).

@@ -4,13 +4,13 @@
 // renderer. When OpenAI fails after its own retries, the template's fallback prompt is used, so a
 // paid job never fails because the script writer is down; without OPENAI_API_KEY it is always used.
 import type OpenAI from "openai";
-import { zodResponseFormat } from "openai/helpers/zod";
+import type { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Format } from "../models/index.ts";
-import { createOpenAiClient } from "../openai/client.ts";
+import { type OpenAiSdk, openAiClient } from "../openai/client.ts";
 import type { Template } from "../templates/index.ts";
 
 /** Longest prompt we send to the renderer (kie.ai models accept a few thousand characters). */
@@ -73,8 +73,7 @@ const limit = (input: PromptInput) => Math.min(MAX_PROMPT_CHARS, input.maxChars 
 
 export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: PromptWriterDeps) {
   // Built once: turning the zod schema into a strict JSON schema is not free.
-  const responseFormat = zodResponseFormat(answerSchema, "video_prompt");
-  const client = createOpenAiClient(openai, maxRetries);
+  const client = openAiClient(openai, maxRetries);
 
   function fallback(input: PromptInput): PromptResult {
     const video = `The video: ${shapeOf(input)}. Any spoken words are in ${spokenIn(input.language)}.`;
@@ -87,7 +86,16 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
     };
   }
 
-  async function ask(client: OpenAI, input: PromptInput, signal?: AbortSignal): Promise<string> {
+  // Made once, with the SDK's first load: turning the zod schema into a strict JSON schema is not free.
+  let responseFormat: ReturnType<typeof zodResponseFormat<typeof answerSchema>> | undefined;
+
+  async function ask(
+    load: () => Promise<OpenAiSdk>,
+    input: PromptInput,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const sdk = await load();
+    responseFormat ??= sdk.zodResponseFormat(answerSchema, "video_prompt");
     const system =
       "You write prompts for an image-to-video model that animates a product photo for a marketplace card. " +
       "The first frame is the given photo. Write the final prompt in English; any spoken lines in " +
@@ -106,7 +114,7 @@ export function createPromptWriter({ openai, logger, metrics, maxRetries = 2 }: 
       content.push({ type: "image_url", image_url: { url: input.imageUrl, detail: "low" } });
     const stop = metrics.providerLatency.startTimer({ provider: "openai", operation: "prompt" });
     try {
-      const completion = await client.chat.completions.parse(
+      const completion = await sdk.client.chat.completions.parse(
         {
           model: openai.model,
           messages: [

@@ -1,6 +1,6 @@
 // Gives back credits of failed jobs whose refund was cut off (crash or lost database between
 // marking failed and refunding). refundCredit pays back at most once, so racing the runner is safe.
-import type { Store } from "../db/store.ts";
+import type { JobsRepository } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Delivery } from "./deliver.ts";
@@ -8,7 +8,7 @@ import type { ErrorClass } from "./errors.ts";
 import { failureText } from "./messages.ts";
 
 export interface RefundSweepDeps {
-  store: Store;
+  store: JobsRepository;
   delivery: Pick<Delivery, "apologize">;
   logger: Logger;
   metrics: Pick<Metrics, "creditsRefunded">;

@@ -1,14 +1,15 @@
 // Downloads a rendered video from the provider's URL into storage: streamed to a temp file and
 // renamed (Storage.put), size-checked, with a deadline — result URLs expire, so this runs at once.
-import { getGlobalDispatcher, interceptors, request } from "undici";
+import type { Dispatcher } from "undici";
 import type { Storage, StoredFile } from "../storage/types.ts";
+import { undici } from "../undici.ts";
 import { HttpStatusError } from "./errors.ts";
 
 /** Larger than any 10–15 s video a model returns; guards the disk against a runaway response. */
 export const RESULT_MAX_BYTES = 1024 * 1024 * 1024;
 const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 /** Result links may redirect to a CDN (fetch followed them; undici's request needs this). */
-let redirecting: ReturnType<typeof getGlobalDispatcher> | undefined;
+let redirecting: Dispatcher | undefined;
 
 export async function downloadResult(
   url: string,
@@ -17,6 +18,7 @@ export async function downloadResult(
 ): Promise<StoredFile> {
   const timeout = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
   // undici's request API, whose body is already a Node stream (see src/telegram/fetch.ts).
+  const { getGlobalDispatcher, interceptors, request } = await undici();
   redirecting ??= getGlobalDispatcher().compose(interceptors.redirect({ maxRedirections: 5 }));
   const res = await request(url, {
     signal: signal ? AbortSignal.any([signal, timeout]) : timeout,

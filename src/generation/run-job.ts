@@ -6,7 +6,7 @@
 // A job ends `failed` only together with its refund; a crash between the two is healed by the
 // refund sweep (./refund-sweep.ts), because refundCredit pays back exactly once whenever it runs.
 import type { Config } from "../config/index.ts";
-import type { JobPatch, Store } from "../db/store.ts";
+import type { JobPatch, JobsRepository, QueueRepository } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -20,7 +20,7 @@ import { LeaseLostError, type Pipeline } from "./pipeline.ts";
 
 export interface RunnerDeps {
   config: Config;
-  store: Store;
+  store: JobsRepository & Pick<QueueRepository, "releaseJob">;
   pipeline: Pipeline;
   delivery: Delivery;
   telegram: Pick<Telegram, "notifyAdmins">;

@@ -3,7 +3,7 @@
 // setting the route does not exist (404). Job gauges are recounted from the store on scrape, at most
 // every METRICS_REFRESH_MS, and a failing store never fails the scrape.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Store } from "../db/store.ts";
+import type { QueueRepository } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { sameSecret } from "./kie.ts";
@@ -11,7 +11,7 @@ import { METRICS_REFRESH_MS } from "./limits.ts";
 import { notFound, sendText } from "./reply.ts";
 
 export function createMetricsHandler(deps: {
-  store: Store;
+  store: QueueRepository;
   metrics: Metrics;
   logger: Logger;
   token: string | undefined;

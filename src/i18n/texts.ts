@@ -35,6 +35,32 @@ function plainNumbers(vars: Vars): Vars {
   return out;
 }
 
+/** More distinct locale lists than the program ever asks for (ru, en): past it nothing more is kept. */
+const MATCHES_KEPT = 16;
+
+/**
+ * @grammyjs/i18n matches the requested locale against every loaded bundle each time it formats a
+ * message (@fluent/langneg's negotiation: Locale objects, likely-subtag lookups, arrays): ~4% of
+ * the bot's CPU per update in bench:bot, six times for one menu, plus the garbage. Once the
+ * sources are loaded the bundles never change, so the match for each locale list is kept.
+ * Call after the last loadLocaleSync. (`matchBundles` is private in the plugin's typings; its
+ * translate() is the only caller, and the bot's texts tests fail if that ever changes.)
+ */
+export function keepLocaleMatches(i18n: Pick<I18n, "fluent">): void {
+  const fluent = i18n.fluent as unknown as { matchBundles(locales: string[]): unknown };
+  const match = fluent.matchBundles.bind(fluent);
+  const kept = new Map<string, unknown>();
+  fluent.matchBundles = (locales) => {
+    const key = locales.join(",");
+    let bundles = kept.get(key);
+    if (bundles === undefined) {
+      bundles = match(locales);
+      if (kept.size < MATCHES_KEPT) kept.set(key, bundles);
+    }
+    return bundles;
+  };
+}
+
 /** A feature's Fluent source with the shared texts added (one bundle per language, so it can use them). */
 export function withCommon(lang: Language, source: string): string {
   return `${COMMON[lang]}\n${source}`;
@@ -45,6 +71,7 @@ export function createTexts(sources: Record<Language, string>) {
   const i18n = new I18n({ defaultLocale: "en", fluentBundleOptions: { useIsolating: false } });
   for (const [locale, source] of Object.entries(sources) as [Language, string][])
     i18n.loadLocaleSync(locale, { source: withCommon(locale, source) });
+  keepLocaleMatches(i18n);
   return {
     t(locale: string, key: string, vars?: Vars): string {
       return i18n.t(locale === "ru" ? "ru" : "en", key, vars && plainNumbers(vars));

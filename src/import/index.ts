@@ -2,12 +2,13 @@
 // CSV exports into our database. Idempotent: a user's opening balance is one ledger row with the
 // reference `import:user:<tg id>` (unique), and each job keeps the old idempotency key prefixed
 // with `import:` (unique) — a second run finds both and changes nothing. Rows that cannot be read
-// are skipped and reported with their line and the reason; they never stop the import.
+// are skipped and reported with their line and the reason; they never stop the import. Opening
+// balances go through the ledger's own `move`, like every other balance change.
 
 import type { ProgressCallback } from "../backup/progress.ts";
-import { insertSql, openSqlConn, type SqlConn } from "../backup/sql.ts";
 import type { Config } from "../config/index.ts";
-import { migrateDatabase } from "../db/index.ts";
+import { type Driver, join, type Op, one, openDriver, raw, run, sql } from "../db/driver/index.ts";
+import { lockBalance, move, referenceTaken } from "../db/ops/ledger.ts";
 import { newReferralCode } from "../db/util.ts";
 import type { Logger } from "../logger.ts";
 import { type Catalogue, createCatalogue } from "../templates/index.ts";
@@ -82,25 +83,18 @@ function mapUser(r: CsvRecord, now: Date): OldUser {
   };
 }
 
-const ts = (conn: SqlConn, d: Date | null) =>
-  d === null ? null : conn.dialect === "sqlite" ? d.getTime() : d.toISOString();
-
-async function userByTg(conn: SqlConn, tg: number): Promise<{ id: number; credits: number } | null> {
-  const [row] = await conn.all<{ id: number | string; credits: number | string }>(
-    "select id, credits from users where tg_id = ?",
-    [tg],
-  );
+function* userByTg(tg: number): Op<{ id: number; credits: number } | null> {
+  const row = yield* one(sql`select id, credits from users where tg_id = ${tg}`);
   return row ? { id: Number(row.id), credits: Number(row.credits) } : null;
 }
 
 type UserOutcome = "created" | "merged" | "already" | { rejected: string };
 
 /** Creates the user (when new) and credits the opening balance once; returns what happened. */
-async function importUser(conn: SqlConn, u: OldUser, now: Date): Promise<UserOutcome> {
+function* importUser(u: OldUser, now: Date): Op<UserOutcome> {
   const reference = `import:user:${u.tgId}`;
-  const [done] = await conn.all("select 1 as one from credit_ledger where reference = ?", [reference]);
-  if (done) return "already";
-  const existing = await userByTg(conn, u.tgId);
+  if (yield* referenceTaken(reference)) return "already";
+  const existing = yield* userByTg(u.tgId);
   // Checked before anything is written, so the rest of the batch goes on without this row.
   if (existing && existing.credits + u.credits > MAX_INTEGER_COLUMN)
     return {
@@ -108,61 +102,29 @@ async function importUser(conn: SqlConn, u: OldUser, now: Date): Promise<UserOut
     };
   let id = existing?.id ?? null;
   if (id === null) {
-    const [row] = await conn.all<{ id: number | string }>(
-      `insert into users (tg_id, username, first_name, last_name, credits, referral_code, created_at, updated_at)
-       values (?, ?, ?, ?, 0, ?, ?, ?) on conflict (tg_id) do nothing returning id`,
-      [
-        u.tgId,
-        u.username,
-        u.firstName,
-        u.lastName,
-        newReferralCode(),
-        ts(conn, u.createdAt),
-        ts(conn, u.updatedAt),
-      ],
+    const row = yield* one(
+      sql`insert into users (tg_id, username, first_name, last_name, credits, referral_code, created_at, updated_at)
+        values (${u.tgId}, ${u.username}, ${u.firstName}, ${u.lastName}, 0, ${newReferralCode()}, ${u.createdAt}, ${u.updatedAt})
+        on conflict (tg_id) do nothing returning id`,
     );
-    id = row ? Number(row.id) : ((await userByTg(conn, u.tgId))?.id ?? null);
+    id = row ? Number(row.id) : ((yield* userByTg(u.tgId))?.id ?? null);
     if (id === null) throw new Error(`user ${u.tgId} could not be created`);
   }
-  const [bal] = await conn.all<{ credits: number | string }>(
-    "update users set credits = credits + ?, updated_at = ? where id = ? returning credits",
-    [u.credits, ts(conn, now), id],
-  );
-  await conn.run(
-    "insert into credit_ledger (user_id, delta, balance_after, reason, reference, note, created_at) values (?, ?, ?, 'import', ?, ?, ?)",
-    [id, u.credits, Number(bal?.credits), reference, "opening balance from the old bot", ts(conn, now)],
-  );
+  // Written even for a zero balance: the row is what marks the user imported.
+  yield* lockBalance(id);
+  yield* move(id, u.credits, "import", { reference, note: "opening balance from the old bot" }, now);
   return existing ? "merged" : "created";
 }
 
-const JOB_COLUMNS = [
-  "user_id",
-  "chat_id",
-  "template",
-  "model",
-  "language",
-  "product_text",
-  "wishes",
-  "own_prompt",
-  "generated_prompt",
-  "provider",
-  "provider_task_id",
-  "status",
-  "attempts",
-  "run_at",
-  "error_code",
-  "error_message",
-  "result_file_id",
-  "credits_charged",
-  "idempotency_key",
-  "created_at",
-  "started_at",
-  "finished_at",
-  "updated_at",
-];
+const JOB_COLUMNS = raw(
+  "user_id, chat_id, template, model, language, product_text, wishes, own_prompt, generated_prompt, provider, " +
+    "provider_task_id, status, attempts, run_at, error_code, error_message, result_file_id, credits_charged, " +
+    "idempotency_key, created_at, started_at, finished_at, updated_at",
+);
 
-function jobParams(conn: SqlConn, userId: number, j: ImportedJob): unknown[] {
-  return [
+/** Inserts an old job once (its `import:` key is unique); true when it was new. */
+function* importJob(userId: number, j: ImportedJob): Op<boolean> {
+  const values = [
     userId,
     j.tgId,
     j.template,
@@ -177,17 +139,21 @@ function jobParams(conn: SqlConn, userId: number, j: ImportedJob): unknown[] {
     j.providerTaskId,
     j.status,
     j.attempts,
-    ts(conn, j.createdAt),
+    j.createdAt,
     j.errorCode,
     j.errorMessage,
     j.resultFileId,
     j.creditsCharged,
     j.idempotencyKey,
-    ts(conn, j.createdAt),
-    ts(conn, j.startedAt),
-    ts(conn, j.finishedAt),
-    ts(conn, j.updatedAt),
+    j.createdAt,
+    j.startedAt,
+    j.finishedAt,
+    j.updatedAt,
   ];
+  const changed = yield* run(
+    sql`insert into jobs (${JOB_COLUMNS}) values (${join(values)}) on conflict (idempotency_key) do nothing`,
+  );
+  return changed > 0;
 }
 
 export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
@@ -210,9 +176,8 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
     throw err;
   };
 
-  // Migrate first: importing into a brand-new database is the common case.
-  await migrateDatabase(o.config, o.logger, { nativeBinding: o.nativeBinding });
-  const conn = await openSqlConn(o.config, o.nativeBinding);
+  // Opening migrates: importing into a brand-new database is the common case.
+  const driver: Driver = await openDriver(o.config, o.logger, { nativeBinding: o.nativeBinding });
   try {
     // --- users ---
     const seen = new Map<number, number>();
@@ -221,15 +186,18 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
     const flushUsers = async () => {
       const rows = batch;
       batch = [];
-      await conn.transaction(async () => {
-        for (const u of rows) {
-          const what = await importUser(conn, u, now);
-          if (what === "already") report.users.alreadyImported++;
-          else if (typeof what === "object") reject("users", u.line, what.rejected);
-          else {
-            report.users[what]++;
-            report.creditsGranted += u.credits;
-          }
+      const outcomes = await driver.transaction(function* () {
+        const list: UserOutcome[] = [];
+        for (const u of rows) list.push(yield* importUser(u, now));
+        return list;
+      });
+      rows.forEach((u, i) => {
+        const what = outcomes[i] as UserOutcome;
+        if (what === "already") report.users.alreadyImported++;
+        else if (typeof what === "object") reject("users", u.line, what.rejected);
+        else {
+          report.users[what]++;
+          report.creditsGranted += u.credits;
         }
       });
     };
@@ -263,17 +231,16 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
     const flushJobs = async () => {
       const rows = jobs;
       jobs = [];
-      await conn.transaction(async () => {
-        for (const { userId, job } of rows) {
-          const changed = await conn.run(
-            insertSql("jobs", JOB_COLUMNS, 1, "on conflict (idempotency_key) do nothing"),
-            jobParams(conn, userId, job),
-          );
-          if (changed) {
-            report.jobs.imported++;
-            report.jobs[job.status]++;
-          } else report.jobs.alreadyImported++;
-        }
+      const inserted = await driver.transaction(function* () {
+        const list: boolean[] = [];
+        for (const { userId, job } of rows) list.push(yield* importJob(userId, job));
+        return list;
+      });
+      rows.forEach(({ job }, i) => {
+        if (inserted[i]) {
+          report.jobs.imported++;
+          report.jobs[job.status]++;
+        } else report.jobs.alreadyImported++;
       });
     };
     for await (const item of readCsv(o.jobsCsv, progress("import jobs"))) {
@@ -284,7 +251,8 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
       }
       try {
         const job = mapJob(item.record, catalogue, now);
-        if (!userIds.has(job.tgId)) userIds.set(job.tgId, (await userByTg(conn, job.tgId))?.id ?? null);
+        if (!userIds.has(job.tgId))
+          userIds.set(job.tgId, (await driver.run(() => userByTg(job.tgId)))?.id ?? null);
         const userId = userIds.get(job.tgId);
         if (userId == null)
           throw new RowError(`no user with tg_user_id ${job.tgId} (not in the users export)`);
@@ -336,7 +304,7 @@ export async function importSupabase(o: ImportOptions): Promise<ImportReport> {
       }
     }
   } finally {
-    await conn.close();
+    await driver.close();
   }
   // The parser reports unreadable records ahead of the rows before them: file order, then line.
   const order = ["users", "jobs", "credits_history"];

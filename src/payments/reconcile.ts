@@ -6,7 +6,8 @@
 // admins. The position read so far is kept in the store, so a run reads only what is new plus a
 // margin of the last page.
 import type { StarTransaction, SuccessfulPayment, User as TelegramUser } from "grammy/types";
-import type { Store } from "../db/store.ts";
+import { jsonEntries } from "../db/kv.ts";
+import type { KeyValueRepository, PaymentsRepository } from "../db/store.ts";
 import type { Language } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Telegram } from "../telegram/types.ts";
@@ -16,7 +17,7 @@ import type { PaymentsService } from "./service.ts";
 
 export interface StarsReconcilerDeps {
   telegram: Telegram;
-  store: Pick<Store, "getPaymentByChargeId" | "readSession" | "writeSession">;
+  store: Pick<PaymentsRepository, "getPaymentByChargeId"> & KeyValueRepository;
   service: Pick<PaymentsService, "applyPayment">;
   /** The same receipts a live payment gets (shared with the payments gate). */
   receipts: Receipts;
@@ -37,7 +38,6 @@ export interface ReconcileReport {
   credited: Array<{ chargeId: string; tgId: number; credits: number }>;
 }
 
-const CURSOR_KEY = "sys:stars-reconcile";
 const PAGE = 100;
 
 function missedPayment(tx: StarTransaction): { from: TelegramUser; payload: string } | null {
@@ -48,12 +48,13 @@ function missedPayment(tx: StarTransaction): { from: TelegramUser; payload: stri
 
 export function createStarsReconciler(d: StarsReconcilerDeps) {
   const texts = paymentsTexts();
+  // How far Telegram's transactions were read (key "sys:stars-reconcile", as before).
+  const cursor = jsonEntries<{ offset?: unknown }>(d.store, "sys:");
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<ReconcileReport> | undefined;
 
   async function readCursor(): Promise<number> {
-    const raw = await d.store.readSession(CURSOR_KEY);
-    const n = raw ? Number((JSON.parse(raw) as { offset?: unknown }).offset) : 0;
+    const n = Number((await cursor.get("stars-reconcile"))?.offset ?? 0);
     return Number.isInteger(n) && n >= 0 ? n : 0;
   }
 
@@ -88,7 +89,7 @@ export function createStarsReconciler(d: StarsReconcilerDeps) {
       }
       report.read += transactions.length;
       offset += transactions.length;
-      await d.store.writeSession(CURSOR_KEY, JSON.stringify({ offset }));
+      await cursor.set("stars-reconcile", { offset });
       if (transactions.length < PAGE) break;
     }
     if (report.credited.length > 0) await d.telegram.notifyAdmins((l) => summary(l, report.credited));

@@ -4,7 +4,7 @@
 import type { Api } from "grammy";
 import type { PreCheckoutQuery, SuccessfulPayment, User as TelegramUser } from "grammy/types";
 import type { Config, CreditPackage } from "../config/index.ts";
-import type { Store } from "../db/store.ts";
+import type { LedgerRepository, PaymentsRepository, UsersRepository } from "../db/store.ts";
 import type { Payment, User } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -13,7 +13,7 @@ import { creditsOfPackageId, decodePayload, encodePayload } from "./payload.ts";
 
 export interface PaymentsServiceDeps {
   config: Config;
-  store: Store;
+  store: UsersRepository & LedgerRepository & PaymentsRepository;
   logger: Logger;
   metrics: Metrics;
 }

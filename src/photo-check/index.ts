@@ -6,13 +6,14 @@
 //
 // It never stands between a seller and an order: without OPENAI_API_KEY it is off, and a download
 // or OpenAI failure, or an answer later than PHOTO_CHECK.timeoutMs, lets the photo through (logged).
+
 import type { Api } from "grammy";
-import { zodResponseFormat } from "openai/helpers/zod";
+import type { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import { createOpenAiClient } from "../openai/client.ts";
+import { openAiClient } from "../openai/client.ts";
 import { FileTooLargeError } from "../storage/types.ts";
 import { readTelegramFile } from "../telegram/download.ts";
 import { PHOTO_CHECK } from "../timing/index.ts";
@@ -82,15 +83,17 @@ export interface PhotoCheckDeps {
 export function createPhotoCheck(deps: PhotoCheckDeps): PhotoCheck {
   const { config, logger, metrics } = deps;
   const timeoutMs = deps.timeoutMs ?? PHOTO_CHECK.timeoutMs;
-  const client = createOpenAiClient(config.openai, deps.maxRetries ?? PHOTO_CHECK.maxRetries);
-  // Built once: turning the zod schema into a strict JSON schema is not free.
-  const responseFormat = zodResponseFormat(verdictSchema, "photo_check");
+  const client = openAiClient(config.openai, deps.maxRetries ?? PHOTO_CHECK.maxRetries);
+  // Made once, with the SDK's first load: turning the zod schema into a strict JSON schema is not free.
+  let responseFormat: ReturnType<typeof zodResponseFormat<typeof verdictSchema>> | undefined;
 
   async function look(imageUrl: string, signal: AbortSignal): Promise<PhotoProblem[]> {
     if (!client) return [];
+    const sdk = await client();
+    responseFormat ??= sdk.zodResponseFormat(verdictSchema, "photo_check");
     const stop = metrics.providerLatency.startTimer({ provider: "openai", operation: "photo_check" });
     try {
-      const completion = await client.chat.completions.parse(
+      const completion = await sdk.client.chat.completions.parse(
         {
           model: config.openai.model,
           messages: [

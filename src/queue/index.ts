@@ -8,7 +8,7 @@ import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../logger.ts";
 import { QUEUE_DEFAULTS, SHUTDOWN } from "../timing/index.ts";
-import { createListener, type Listener } from "./listen.ts";
+import { createListener, type Listener, listenUrl, POLLING_NOTE } from "./listen.ts";
 import type { JobRunner } from "./types.ts";
 import { createWaker } from "./waker.ts";
 import { createWorkers, type WorkerInfo } from "./worker.ts";
@@ -95,7 +95,9 @@ export function createQueue(deps: QueueDeps) {
       if (started) return;
       started = true;
       if (o.listen && config.database.type === "postgres") {
-        listener = createListener(config.database.url, () => waker.notify(), log);
+        const url = listenUrl(config.database);
+        if (url) listener = createListener(url, () => waker.notify(), log);
+        else log.warn(POLLING_NOTE);
       }
       workers.start();
     },

@@ -2,10 +2,27 @@
 // connection (pool connections cannot LISTEN: they are handed to other queries). The connection is
 // re-opened with backoff when it drops (server restart, pg_terminate_backend); notifications sent
 // while it was down are covered by the workers' short idle polling.
-import pg from "pg";
-import { JOBS_CHANNEL } from "../db/sql/createJobs.ts";
+import type pg from "pg";
+import { JOBS_CHANNEL } from "../db/ops/createJobs.ts";
 import type { Logger } from "../logger.ts";
 import { backoff, QUEUE_DEFAULTS } from "../timing/index.ts";
+
+/**
+ * Where LISTEN can run. A transaction-mode pooler hands each transaction to any server connection,
+ * so a LISTEN through it is lost: DATABASE_DIRECT_URL (a session) is used when given; without it
+ * there is no listener and other processes' workers find new jobs by their idle polling.
+ * (NOTIFY itself is fine through the pooler: createJobs sends pg_notify inside its statement.)
+ */
+export function listenUrl(db: {
+  url: string;
+  transactionPooler: boolean;
+  directUrl?: string;
+}): string | null {
+  return db.directUrl ?? (db.transactionPooler ? null : db.url);
+}
+
+/** Said once at start (log) and by doctor when a transaction pooler runs without a direct URL. */
+export const POLLING_NOTE = `DATABASE_URL is a transaction-mode pooler and DATABASE_DIRECT_URL is unset: workers in other processes find new jobs by polling every ${QUEUE_DEFAULTS.idleMs.postgres / 1000} s instead of LISTEN/NOTIFY`;
 
 export interface Listener {
   /** Tells every process (this one included) that jobs are waiting. */
@@ -25,7 +42,10 @@ export function createListener(url: string, onNotify: () => void, logger: Logger
 
   async function connect(): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, application_name: "neurocards-listen" });
+    // Loaded here, not at the top: a SQLite install builds the queue too and never needs pg.
+    const { postgresClient } = await import("../db/driver/postgres.ts");
+    if (closed) return;
+    const c = postgresClient({ url, applicationName: "neurocards-listen" });
     c.on("notification", () => onNotify());
     c.on("error", (e) => {
       logger.warn({ err: e }, "LISTEN connection lost; reconnecting");

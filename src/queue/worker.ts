@@ -3,7 +3,7 @@
 // burst of work costs one claim per free-slot refill instead of one per job; each job runs under a
 // heartbeat-extended lease, and the loops sleep when the queue is empty. They never die: a failed
 // claim (database gone, SQLite busy) is recorded as lastError and retried after a jittered backoff.
-import type { Store } from "../db/store.ts";
+import type { QueueRepository } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import { backoff } from "../timing/index.ts";
@@ -16,7 +16,7 @@ export interface WorkersDeps {
   /** Names the slots (`<prefix>:<i>`) and the leases (`<prefix>:c<claim>`). */
   prefix: string;
   slots: number;
-  store: Store;
+  store: QueueRepository;
   runner: JobRunner;
   waker: Waker;
   logger: Logger;

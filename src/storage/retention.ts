@@ -2,7 +2,7 @@
 // database forget their paths (the jobs themselves stay for history and accounting); a periodic
 // free-space check warns admins before the disk fills up.
 import type { Config } from "../config/index.ts";
-import type { Store } from "../db/store.ts";
+import type { JobsRepository } from "../db/store.ts";
 import type { Job, Language } from "../db/types.ts";
 import type { AdminText } from "../i18n/texts.ts";
 import { sharedTexts } from "../i18n/texts.ts";
@@ -12,7 +12,7 @@ import type { Storage } from "./types.ts";
 
 export interface RetentionDeps {
   config: Config;
-  store: Store;
+  store: JobsRepository;
   storage: Storage;
   logger: Logger;
   /** Where low-disk warnings go: `warn(text)`, or else `telegram.notifyAdmins`. Failures are logged. */

@@ -5,8 +5,8 @@ import { createReadStream } from "node:fs";
 import { extname } from "node:path";
 import type { Readable } from "node:stream";
 import type { Api } from "grammy";
-import { request } from "undici";
 import { type FileKind, FileTooLargeError, type Storage, type StoredFile } from "../storage/types.ts";
+import { undici } from "../undici.ts";
 import { TELEGRAM_TIMEOUTS } from "./timeouts.ts";
 
 /** getFile refuses larger files (no file_path). */
@@ -41,6 +41,7 @@ async function openTelegramFile(o: FileSource): Promise<{ ext: string; body: Rea
   if (file.file_path.startsWith("/")) return { ext, body: createReadStream(file.file_path), maxBytes };
   const url = `${o.apiRoot}/file/bot${o.token}/${file.file_path}`;
   // undici's request API: its body is already a Node stream (see ./fetch.ts for the CPU it saves).
+  const { request } = await undici();
   const res = await request(url, {
     signal: o.signal ?? AbortSignal.timeout(TELEGRAM_TIMEOUTS.downloadSeconds * 1000),
   });

@@ -5,6 +5,7 @@
 // global fetch ~0.6 ms, and the queue makes about eight Bot API calls per video.
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { undici } from "../undici.ts";
 import { TELEGRAM_TIMEOUTS, type TelegramTimeouts } from "./timeouts.ts";
 
 /** What grammY passes to its fetch (plus node-fetch options such as `agent`, ignored here). */
@@ -20,9 +21,6 @@ export interface GrammyFetchResponse {
   json(): Promise<unknown>;
 }
 
-/** Loaded on the first call: a process that only polls (no queue sends) never pays for undici. */
-let undici: Promise<typeof import("undici")> | undefined;
-
 /**
  * A fetch for grammY over undici. Calls without a file are timed by ./timeouts.ts; undici's own
  * timers bound uploads by silence: its headers timer restarts with every chunk Telegram accepts.
@@ -30,8 +28,8 @@ let undici: Promise<typeof import("undici")> | undefined;
 export function telegramFetch(limits: TelegramTimeouts = TELEGRAM_TIMEOUTS) {
   const silenceMs = limits.uploadSilenceSeconds * 1000;
   return async (url: string, init: GrammyFetchInit = {}): Promise<GrammyFetchResponse> => {
-    undici ??= import("undici");
-    const { request } = await undici;
+    // Loaded on the first call: a process that only polls (no queue sends) never pays for undici.
+    const { request } = await undici();
     const res = await request(url, {
       method: (init.method ?? "GET") as Dispatcher.HttpMethod,
       headers: init.headers,

@@ -3,7 +3,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { Api, GrammyError, HttpError, type Transformer } from "grammy";
 import type { Config } from "../config/index.ts";
-import type { Store } from "../db/store.ts";
+import type { UsersRepository } from "../db/store.ts";
 import type { Language } from "../db/types.ts";
 import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
@@ -67,7 +67,7 @@ export function isUnreachable(e: unknown): boolean {
   return e instanceof GrammyError && e.error_code === 403;
 }
 
-export function createTelegram(deps: { config: Config; store: Store; logger: Logger }): Telegram {
+export function createTelegram(deps: { config: Config; store: UsersRepository; logger: Logger }): Telegram {
   const { config, store, logger } = deps;
   const api = withRetry(new Api(config.botToken, telegramClient(config.telegram.apiRoot)));
   const pacer = createPacer({ ratePerSecond: config.telegram.sendRatePerSecond });

@@ -9,8 +9,7 @@ import pg from "pg";
 import { openPostgresDriver } from "../../src/db/driver/postgres.ts";
 import { openSqliteDriver } from "../../src/db/driver/sqlite.ts";
 import type { Driver } from "../../src/db/driver/types.ts";
-import { openPostgresStore } from "../../src/db/postgres/store.ts";
-import { openSqliteStore } from "../../src/db/sqlite/store.ts";
+import { openPostgresStore, openSqliteStore } from "../../src/db/index.ts";
 import type { Store } from "../../src/db/store.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
 

@@ -4,7 +4,6 @@
 // different users never wait on each other. A whole operation (one statement or one whole
 // transaction) is run again on a fresh connection when the connection is lost (./retry.ts).
 
-import type { Table } from "drizzle-orm";
 import pg from "pg";
 import type { Logger } from "../../logger.ts";
 import { migratePostgres } from "../migrate.ts";
@@ -12,14 +11,7 @@ import { type Raw, rowMapper } from "../rows.ts";
 import * as schema from "../schema/postgres.ts";
 import { createRetry, isRetryable } from "./retry.ts";
 import { render, statementName } from "./sql.ts";
-import {
-  type Driver,
-  isUniqueViolation,
-  type Op,
-  type RunOptions,
-  type Step,
-  type TableName,
-} from "./types.ts";
+import { type Driver, type Op, type Step, type TableName, tablesOf, withUniqueRetry } from "./types.ts";
 
 export interface PostgresConnectOptions {
   url: string;
@@ -51,24 +43,7 @@ export interface PostgresDriver extends Driver {
   connect(o?: { applicationName?: string }): Promise<pg.Client>;
 }
 
-const TABLES: Record<TableName, Table> = {
-  users: schema.users,
-  jobs: schema.jobs,
-  credit_ledger: schema.creditLedger,
-  payments: schema.payments,
-  broadcasts: schema.broadcasts,
-  provider_keys: schema.providerKeys,
-  instance_leases: schema.instanceLeases,
-  promo_codes: schema.promoCodes,
-  promo_redemptions: schema.promoRedemptions,
-  model_costs: schema.modelCosts,
-  templates: schema.templates,
-  support_threads: schema.supportThreads,
-  support_messages: schema.supportMessages,
-  support_copies: schema.supportCopies,
-  console_tokens: schema.consoleTokens,
-  console_sessions: schema.consoleSessions,
-};
+const TABLES = tablesOf(schema);
 const mappers = Object.fromEntries(
   Object.entries(TABLES).map(([name, table]) => [name, rowMapper(table)]),
 ) as Record<TableName, (r: Raw) => unknown>;
@@ -84,9 +59,14 @@ export function clientConfig(o: PostgresConnectOptions): pg.ClientConfig {
   };
 }
 
-/** One connection, connected: for LISTEN, backups, doctor and migrations. The caller ends it. */
+/** One connection, not yet connected, for a caller that handles its events itself (LISTEN). */
+export function postgresClient(o: PostgresConnectOptions): pg.Client {
+  return new pg.Client(clientConfig(o));
+}
+
+/** One connection, connected: for backups, restores, imports and doctor. The caller ends it. */
 export async function connectPostgres(o: PostgresConnectOptions, logger?: Logger): Promise<pg.Client> {
-  const client = new pg.Client(clientConfig(o));
+  const client = postgresClient(o);
   // Unhandled, an 'error' on a dropped connection would kill the process.
   client.on("error", (err) => logger?.warn({ err }, "postgres connection lost"));
   await client.connect();
@@ -177,18 +157,6 @@ export function createPostgresDriver(
       throw err;
     } finally {
       client.release(broken);
-    }
-  }
-
-  async function withUniqueRetry<T>(fn: () => Promise<T>, ro: RunOptions | undefined): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        // A key another transaction committed while this one waited: the next run sees it.
-        if (attempt < (ro?.retryOnUnique ?? 0) && isUniqueViolation(err)) continue;
-        throw err;
-      }
     }
   }
 

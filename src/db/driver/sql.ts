@@ -60,6 +60,25 @@ export function join(parts: readonly unknown[], separator = ", "): Sql {
   return sql(strings, ...parts);
 }
 
+/**
+ * A flat fragment from text assembled at run time (a column list, a literal LIMIT): `parts` are the
+ * pieces of text around the values, one more than there are values. The parts array is memoized
+ * per `shape`, so — like a template literal's strings — it renders to text once per dialect, and a
+ * statement built from a patch costs a map look-up rather than a walk over nested fragments.
+ */
+export function shaped(shape: string, parts: () => string[], values: unknown[]): Sql {
+  let strings = shapes.get(shape);
+  if (strings === undefined) {
+    strings = parts();
+    if (strings.length !== values.length + 1) throw new Error(`sql shape ${shape}: parts do not fit values`);
+    shapes.set(shape, strings);
+  }
+  return sql(strings, ...values);
+}
+
+// Bounded like the statement caches: call sites times the shapes of their patches.
+const shapes = new Map<string, readonly string[]>();
+
 /** `for update` on Postgres; nothing on SQLite, whose BEGIN IMMEDIATE already holds the write lock. */
 export const forUpdate = dialect({ sqlite: "", postgres: "for update" });
 
@@ -84,14 +103,25 @@ const textCache: Record<Dialect, WeakMap<readonly string[], string>> = {
   postgres: new WeakMap(),
 };
 
-function isFlat(q: Sql): boolean {
-  for (const v of q.values) if (isSql(v) || isChoice(v)) return false;
-  return true;
+/** A nested fragment or dialect choice (one property read, not two: this runs for every value). */
+function isFragment(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as Sql)[FRAGMENT] !== undefined;
 }
 
 export function render(d: Dialect, q: Sql): Rendered {
-  if (isFlat(q)) {
-    const values = q.values.map((v) => encodeValue(d, v));
+  // One pass encodes the values and finds out whether the fragment is flat (the common case).
+  const n = q.values.length;
+  const values: unknown[] = new Array(n);
+  let flat = true;
+  for (let i = 0; i < n; i++) {
+    const v = q.values[i];
+    if (isFragment(v)) {
+      flat = false;
+      break;
+    }
+    values[i] = encodeValue(d, v);
+  }
+  if (flat) {
     let text = textCache[d].get(q.strings);
     if (text === undefined) {
       text = q.strings[0] ?? "";
@@ -100,6 +130,10 @@ export function render(d: Dialect, q: Sql): Rendered {
     }
     return { text, values };
   }
+  return renderNested(d, q);
+}
+
+function renderNested(d: Dialect, q: Sql): Rendered {
   const values: unknown[] = [];
   const walk = (f: Sql): string => {
     let text = f.strings[0] ?? "";

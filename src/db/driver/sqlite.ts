@@ -12,14 +12,7 @@ import { migrateSqlite } from "../migrate.ts";
 import { columnsOf } from "../rows.ts";
 import * as schema from "../schema/sqlite.ts";
 import { render } from "./sql.ts";
-import {
-  type Driver,
-  isUniqueViolation,
-  type Op,
-  type RunOptions,
-  type Step,
-  type TableName,
-} from "./types.ts";
+import { type Driver, type Op, type Step, type TableName, tablesOf, withUniqueRetry } from "./types.ts";
 
 export interface SqliteDriverOptions {
   /** Database file (created with its directory), or ":memory:". */
@@ -40,24 +33,7 @@ export interface SqliteDriver extends Driver {
   readonly db: Database.Database;
 }
 
-const TABLES: Record<TableName, Table> = {
-  users: schema.users,
-  jobs: schema.jobs,
-  credit_ledger: schema.creditLedger,
-  payments: schema.payments,
-  broadcasts: schema.broadcasts,
-  provider_keys: schema.providerKeys,
-  instance_leases: schema.instanceLeases,
-  promo_codes: schema.promoCodes,
-  promo_redemptions: schema.promoRedemptions,
-  model_costs: schema.modelCosts,
-  templates: schema.templates,
-  support_threads: schema.supportThreads,
-  support_messages: schema.supportMessages,
-  support_copies: schema.supportCopies,
-  console_tokens: schema.consoleTokens,
-  console_sessions: schema.consoleSessions,
-};
+const TABLES = tablesOf(schema);
 
 /** Opens the file with the pragmas every connection needs (WAL, busy timeout, foreign keys). */
 export function openSqliteDatabase(o: SqliteDriverOptions): Database.Database {
@@ -88,15 +64,21 @@ export function openSqliteDriver(o: SqliteDriverOptions): SqliteDriver {
 }
 
 export function createSqliteDriver(db: Database.Database): SqliteDriver {
-  // Prepared once per text: a statement is compiled on first use and reused ever after.
-  const statements = new Map<string, Database.Statement>();
+  // Prepared once per text: a statement is compiled on first use and reused ever after. One map
+  // per decoding (raw, or a table's rows), keyed by the rendered text itself: that string is the
+  // same object on every call (the renderer caches it), so a look-up never hashes a new string.
+  const statements = new Map<TableName | "", Map<string, Database.Statement>>();
   const decoders = new WeakMap<Database.Statement, (row: unknown[]) => unknown>();
   const prepare = (text: string, table?: TableName): Database.Statement => {
-    const key = table ? `${table}\u0000${text}` : text;
-    let s = statements.get(key);
+    let byText = statements.get(table ?? "");
+    if (!byText) {
+      byText = new Map();
+      statements.set(table ?? "", byText);
+    }
+    let s = byText.get(text);
     if (!s) {
       s = db.prepare(text);
-      statements.set(key, s);
+      byText.set(text, s);
       if (table) {
         decoders.set(s, rowDecoder(s, TABLES[table]));
         s.raw(true);
@@ -156,28 +138,18 @@ export function createSqliteDriver(db: Database.Database): SqliteDriver {
     }
   }
 
-  function withUniqueRetry<T>(fn: () => T, o: RunOptions | undefined): T {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return fn();
-      } catch (err) {
-        if (attempt < (o?.retryOnUnique ?? 0) && isUniqueViolation(err)) continue;
-        throw err;
-      }
-    }
-  }
-
   return {
     dialect: "sqlite",
     db,
     get closed() {
       return closed;
     },
+    // Without a retry asked for, no retry wrapper: one promise per call on the hot paths.
     async transaction(make, o) {
-      return withUniqueRetry(() => immediate(make), o);
+      return o?.retryOnUnique ? withUniqueRetry(() => immediate(make), o) : immediate(make);
     },
     async run(make, o) {
-      return withUniqueRetry(() => drive(make()), o);
+      return o?.retryOnUnique ? withUniqueRetry(() => drive(make()), o) : drive(make());
     },
     async ping() {
       try {

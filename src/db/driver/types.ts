@@ -11,6 +11,7 @@
 // Postgres awaits each step on one pooled connection inside BEGIN … COMMIT. The same code, two
 // engines — the model is pg-boss's dialect layer, with generators instead of callbacks so that
 // SQLite can stay synchronous.
+import type { Table } from "drizzle-orm";
 import type { Raw } from "../rows.ts";
 import type {
   Broadcast,
@@ -56,6 +57,45 @@ export interface TableRows {
 }
 export type TableName = keyof TableRows;
 
+/** Each decodable table of a dialect's schema module, by its SQL name. */
+export function tablesOf(schema: {
+  users: Table;
+  jobs: Table;
+  creditLedger: Table;
+  payments: Table;
+  broadcasts: Table;
+  providerKeys: Table;
+  instanceLeases: Table;
+  supportThreads: Table;
+  supportMessages: Table;
+  supportCopies: Table;
+  consoleTokens: Table;
+  consoleSessions: Table;
+  promoCodes: Table;
+  promoRedemptions: Table;
+  modelCosts: Table;
+  templates: Table;
+}): Record<TableName, Table> {
+  return {
+    users: schema.users,
+    jobs: schema.jobs,
+    credit_ledger: schema.creditLedger,
+    payments: schema.payments,
+    broadcasts: schema.broadcasts,
+    provider_keys: schema.providerKeys,
+    instance_leases: schema.instanceLeases,
+    support_threads: schema.supportThreads,
+    support_messages: schema.supportMessages,
+    support_copies: schema.supportCopies,
+    console_tokens: schema.consoleTokens,
+    console_sessions: schema.consoleSessions,
+    promo_codes: schema.promoCodes,
+    promo_redemptions: schema.promoRedemptions,
+    model_costs: schema.modelCosts,
+    templates: schema.templates,
+  };
+}
+
 export type Step =
   | { kind: "all"; q: Sql; table?: TableName }
   | { kind: "one"; q: Sql; table?: TableName }
@@ -85,6 +125,12 @@ export function* rows(q: Sql): Op<Raw[]> {
 
 export function* one(q: Sql): Op<Raw | null> {
   return (yield { kind: "one", q }) as Raw | null;
+}
+
+/** The number a `select count(*) as n …` statement counts. */
+export function* count(q: Sql): Op<number> {
+  const [r] = yield* rows(q);
+  return num(r?.n);
 }
 
 /** Runs a statement; returns how many rows it changed. */
@@ -129,6 +175,22 @@ export interface Driver {
   ping(): Promise<boolean>;
   close(): Promise<void>;
   readonly closed: boolean;
+}
+
+/**
+ * Runs `fn` again (up to `o.retryOnUnique` times) when a unique constraint refused its write: a key
+ * another transaction committed while this one waited, which the next run sees. SQLite's `fn`
+ * answers synchronously: the operation still runs whole, awaiting only its result.
+ */
+export async function withUniqueRetry<T>(fn: () => T | Promise<T>, o: RunOptions | undefined): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt < (o?.retryOnUnique ?? 0) && isUniqueViolation(err)) continue;
+      throw err;
+    }
+  }
 }
 
 export function isUniqueViolation(err: unknown): boolean {

@@ -1,8 +1,7 @@
 // Balances and the ledger: the one place a balance changes. Every change writes its ledger row in
 // the same transaction, with the balance after it; a reference makes a change idempotent.
-import { type Op, one, run, sql } from "../driver/index.ts";
-import { forUpdate } from "../driver/sql.ts";
-import type { AddCreditsInput, AddCreditsResult } from "../store.ts";
+import { all, dialectOf, type Op, one, run, sql } from "../driver/index.ts";
+import type { AddCreditsInput, AddCreditsResult, Page } from "../store.ts";
 import type { LedgerReason } from "../types.ts";
 
 export interface LedgerRef {
@@ -12,9 +11,22 @@ export interface LedgerRef {
   note?: string | null;
 }
 
-/** The balance, locking the user row on Postgres (callers are inside a transaction). */
+/** The balance, or null for no such user. */
+export function* balanceOf(userId: number): Op<number | null> {
+  const r = yield* one(sql`select credits from users where id = ${userId}`);
+  return r ? Number(r.credits) : null;
+}
+
+/**
+ * The balance, locking the user row on Postgres (callers are inside a transaction); SQLite's BEGIN
+ * IMMEDIATE already holds the write lock. Two flat statements rather than `${forUpdate}`: every
+ * order and payment runs this, and a flat statement's text is cached.
+ */
 export function* lockBalance(userId: number): Op<number | null> {
-  const r = yield* one(sql`select credits from users where id = ${userId} ${forUpdate}`);
+  const r =
+    (yield* dialectOf()) === "postgres"
+      ? yield* one(sql`select credits from users where id = ${userId} for update`)
+      : yield* one(sql`select credits from users where id = ${userId}`);
   return r ? Number(r.credits) : null;
 }
 
@@ -36,12 +48,16 @@ export function* move(
   return after;
 }
 
+/** Whether a change with this reference was written (to anyone). */
+export function* referenceTaken(reference: string): Op<boolean> {
+  return (yield* one(sql`select id from credit_ledger where reference = ${reference}`)) !== null;
+}
+
 /** Grants or deducts once per reference (admin, referral, import, signup). Run in a transaction. */
 export function* addCredits(input: AddCreditsInput, now: Date): Op<AddCreditsResult> {
   const balance = yield* lockBalance(input.userId);
   if (balance === null) throw new Error(`user ${input.userId} not found`);
-  const seen = yield* one(sql`select id from credit_ledger where reference = ${input.reference}`);
-  if (seen || input.amount === 0) return { applied: false, balance };
+  if ((yield* referenceTaken(input.reference)) || input.amount === 0) return { applied: false, balance };
   if (input.amount < 0 && (input.floorAtZero ?? true) && balance + input.amount < 0)
     return { applied: false, balance };
   const after = yield* move(
@@ -53,3 +69,10 @@ export function* addCredits(input: AddCreditsInput, now: Date): Op<AddCreditsRes
   );
   return { applied: true, balance: after };
 }
+
+/** A user's ledger, newest first. */
+export const ledgerOf = (userId: number, page: Page) =>
+  all(
+    sql`select * from credit_ledger where user_id = ${userId} order by id desc limit ${page.limit} offset ${page.offset ?? 0}`,
+    "credit_ledger",
+  );

@@ -7,6 +7,7 @@ gen-render = 🎬 Rendering your video, about { $minutes } min. We'll send it he
 gen-wait-provider = ⏳ The video service is unavailable right now. Your video stays in the queue and will be made as soon as it's back.
 gen-upload = 📤 Uploading your video…
 gen-done = ✅ Done!
+gen-failed = ❌ This video did not work out — see the message below.
 
 ## The result
 gen-caption = Your video is ready 🎉

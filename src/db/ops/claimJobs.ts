@@ -1,0 +1,96 @@
+// Claims up to `limit` runnable jobs for one worker and leases them — as many as the worker has free
+// slots, in one statement.
+//
+// Runnable: status queued or processing, run_at due, and no live lease. A `processing` job with no
+// lease is one a worker gave back to be resumed later (releaseJob: a provider status check); a
+// `processing` job whose lease expired belongs to a worker that died, so claiming it counts one
+// more attempt — the queue gives up on jobs that keep killing workers.
+//
+// Order: (run_at, id). run_at is the moment a job became runnable (creation for new jobs, the
+// scheduled check for resumed ones), so ordering by it serves jobs in the order they became ready
+// — FIFO by readiness — and id breaks ties in creation order. It is also exactly the key of the
+// partial index jobs_ready_idx, so the scan stops after `limit` index entries however many
+// finished jobs the table holds.
+//
+// A dialect pair: Postgres lets N claimers skip each other's rows (SKIP LOCKED); SQLite has one
+// writer at a time, so the claim runs inside BEGIN IMMEDIATE and needs no row locks at all.
+import { all, dialectOf, first, type Op, shaped, sql } from "../driver/index.ts";
+import type { Job } from "../types.ts";
+
+/** The most jobs one claim takes. */
+export const MAX_CLAIM = 1000;
+
+function byReadiness(a: Job, b: Job): number {
+  return a.runAt.getTime() - b.runAt.getTime() || a.id - b.id;
+}
+
+export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: number): Op<Job[]> {
+  const n = Math.max(1, Math.min(MAX_CLAIM, Math.floor(limit)));
+  const expires = new Date(now.getTime() + leaseMs);
+  if ((yield* dialectOf()) === "postgres") {
+    // SKIP LOCKED lets N workers each take different rows without waiting on each other; the
+    // re-check of the lease in the outer WHERE is not needed because the row lock taken by the CTE
+    // is held until the UPDATE ends, and a concurrent claimer skips it.
+    const list = yield* all(
+      sql`with picked as (
+        select id from jobs
+        where status in ('queued', 'processing') and run_at <= ${now}
+          and (lease_expires_at is null or lease_expires_at < ${now})
+        order by run_at, id
+        limit ${n}
+        for update skip locked
+      )
+      update jobs j set
+        status = 'processing',
+        attempts = j.attempts + (case when j.lease_expires_at is not null then 1 else 0 end),
+        started_at = coalesce(j.started_at, ${now}),
+        lease_owner = ${owner},
+        lease_expires_at = ${expires},
+        updated_at = ${now}
+      from picked
+      where j.id = picked.id
+      returning j.*`,
+      "jobs",
+    );
+    return list.sort(byReadiness);
+  }
+  // The `status in (...)` term is spelled exactly like the partial index's predicate: SQLite only
+  // uses a partial index when the query repeats the predicate's terms. INDEXED BY pins the plan:
+  // without statistics SQLite prefers jobs_status_idx and sorts every queued job on each claim
+  // (measured 1.7 ms per claim with 30k queued jobs instead of ~0.05 ms). The LIMIT is a literal,
+  // not a bound parameter: with `limit ?` SQLite plans the IN-subquery without knowing it stops
+  // after a few rows, and each claim costs ~3× more (measured). One cached statement per limit.
+  const q = shaped(
+    `claim|sqlite|${n}`,
+    () => [
+      `update jobs set
+        status = 'processing',
+        attempts = attempts + (lease_expires_at is not null),
+        started_at = coalesce(started_at, `,
+      `),
+        lease_owner = `,
+      `,
+        lease_expires_at = `,
+      `,
+        updated_at = `,
+      `
+      where id in (
+        select id from jobs indexed by jobs_ready_idx
+        where status in ('queued', 'processing') and run_at <= `,
+      `
+          and (lease_expires_at is null or lease_expires_at < `,
+      `)
+        order by run_at, id
+        limit ${n}
+      )
+      returning *`,
+    ],
+    [now, owner, expires, now, now, now],
+  );
+  // `.get()` for the single job (see the SQLite driver): most claims take one.
+  if (n === 1) {
+    const job = yield* first(q, "jobs");
+    return job ? [job] : [];
+  }
+  return (yield* all(q, "jobs")).sort(byReadiness);
+}

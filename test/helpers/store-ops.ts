@@ -1,0 +1,63 @@
+// What only tests ask of a store, as operations over its driver rather than methods every store
+// must carry: one job as an order of one, the ledger's sum beside the balance, a single claim.
+import { first, type Op, rows, run, sql } from "../../src/db/driver/index.ts";
+import { balanceOf } from "../../src/db/ops/ledger.ts";
+import type { CreateJobResult, NewJob, Store } from "../../src/db/store.ts";
+import type { Job } from "../../src/db/types.ts";
+
+const on = <T>(store: Store, op: () => Op<T>) => store.driver.run(op);
+
+/** One job for its cost: an order of one. */
+export async function createJobAndConsumeCredit(
+  store: Store,
+  userId: number,
+  job: NewJob,
+): Promise<CreateJobResult> {
+  const r = await store.createJobsAndConsumeCredits(userId, [job]);
+  if (!r.ok) return r;
+  const [created] = r.jobs;
+  if (!created) throw new Error("no job returned");
+  return { ok: true, job: created, created: r.created, balance: r.balance };
+}
+
+/** Sum of the user's ledger deltas: equal to the balance while the books are right. */
+export async function ledgerSum(store: Store, userId: number): Promise<number> {
+  return on(store, function* () {
+    const [r] = yield* rows(
+      sql`select coalesce(sum(delta), 0) as s from credit_ledger where user_id = ${userId}`,
+    );
+    return Number(r?.s ?? 0);
+  });
+}
+
+/** The balance; null for no such user, or when the database cannot answer (never throws). */
+export async function safeGetBalance(store: Store, userId: number): Promise<number | null> {
+  try {
+    return await on(store, () => balanceOf(userId));
+  } catch {
+    return null;
+  }
+}
+
+export async function claimNextJob(
+  store: Store,
+  workerId: string,
+  leaseMs: number,
+  now?: Date,
+): Promise<Job | null> {
+  const [job] = await store.claimJobs(workerId, leaseMs, 1, now);
+  return job ?? null;
+}
+
+/** Ends a provider key's rest at once. */
+export async function clearProviderKey(store: Store, keyHash: string): Promise<void> {
+  await on(store, () =>
+    run(
+      sql`update provider_keys set rested_until = null, last_error = null, updated_at = ${new Date()} where key_hash = ${keyHash}`,
+    ),
+  );
+}
+
+export function getUserByReferralCode(store: Store, code: string) {
+  return on(store, () => first(sql`select * from users where referral_code = ${code}`, "users"));
+}
