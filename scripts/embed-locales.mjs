@@ -3,7 +3,7 @@
 // `node scripts/embed-locales.mjs`. test/bot-locales.test.ts and test/locales.test.ts fail when an
 // embedded copy drifts from its files.
 //   src/bot/locales/*.ftl → src/bot/locales.generated.ts (LOCALES)
-//   src/{i18n,payments,admin,generation,support,console}/locales/{en,ru}.ftl → ./embedded.ts beside them (EMBEDDED)
+//   src/{i18n,payments,admin,generation,support,console,promo}/locales/{en,ru}.ftl → ./embedded.ts beside them (EMBEDDED)
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -37,7 +37,7 @@ embed(
   "src/bot/locales/*.ftl",
   "export const LOCALES: Record<string, string>",
 );
-const features = ["i18n", "payments", "admin", "generation", "support", "console"];
+const features = ["i18n", "payments", "admin", "generation", "support", "console", "promo"];
 for (const feature of features) {
   const dir = join(src, feature, "locales");
   embed(dir, join(dir, "embedded.ts"), "./*.ftl", 'export const EMBEDDED: Record<"en" | "ru", string>');

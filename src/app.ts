@@ -6,7 +6,7 @@
 // Stop order is the reverse where it matters: polling stops first so no new jobs arrive, workers
 // get a grace period to reach a safe point, then the HTTP server and the database close.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createAdminFeature, createBroadcasts } from "./admin/index.ts";
+import { createAdminFeature, createBroadcasts, createCostOperations } from "./admin/index.ts";
 import { createAdminOperations } from "./admin/operations.ts";
 import { startBackupSchedule } from "./backup/schedule.ts";
 import { createBot } from "./bot/index.ts";
@@ -14,7 +14,10 @@ import type { Config } from "./config/index.ts";
 import type { ConsoleDeps, ConsoleHandler } from "./console/index.ts";
 import { createConsoleLinks } from "./console/login.ts";
 import { createStore } from "./db/index.ts";
+import { costsRepo } from "./db/ops/costs.ts";
+import { promoRepo } from "./db/ops/promo.ts";
 import { supportRepo } from "./db/ops/support.ts";
+import { templatesRepo } from "./db/ops/templates.ts";
 import type { Store } from "./db/store.ts";
 import { createGeneration, type GenerationDeps, type GenerationOptions } from "./generation/index.ts";
 import { reportProviders } from "./generation/readiness.ts";
@@ -28,6 +31,7 @@ import {
   createStarsReconciler,
 } from "./payments/index.ts";
 import { createPhotoCheck } from "./photo-check/index.ts";
+import { createPromoFeature, createPromoOperations } from "./promo/index.ts";
 import { createQueue, type QueueOptions } from "./queue/index.ts";
 import type { QueueHandle } from "./queue/types.ts";
 import type { WorkerInfo } from "./queue/worker.ts";
@@ -35,7 +39,7 @@ import { createStorage } from "./storage/index.ts";
 import { createRetentionSweeper } from "./storage/retention.ts";
 import { createSupportFeature } from "./support/index.ts";
 import { createTelegram } from "./telegram/index.ts";
-import { createCatalogue } from "./templates/index.ts";
+import { openLiveCatalogue } from "./templates/live.ts";
 import { SHUTDOWN } from "./timing/index.ts";
 
 export interface AppOptions {
@@ -144,7 +148,13 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const mode = opts.mode ?? "all";
   const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
   const metrics = createMetrics({ processMetrics: Boolean(config.http.metricsToken) });
-  const catalogue = createCatalogue();
+  // Seeded from the built-in catalogue on the first start, then the owner's (src/templates).
+  const catalogue = await openLiveCatalogue({ repo: templatesRepo(store.driver), logger }).catch(
+    async (err: unknown) => {
+      await store.close();
+      throw err;
+    },
+  );
   const storage = createStorage(config, logger);
   const telegram = createTelegram({ config, store, logger });
   const queue = createJobQueue({ config, store, logger, metrics, telegram, storage, catalogue });
@@ -159,6 +169,9 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
     mode === "all"
       ? createStarsReconciler({ telegram, store, service: payments, receipts: gate.receipts, logger })
       : undefined;
+  const promos = promoRepo(store.driver);
+  const promoOperations = createPromoOperations({ repo: promos, logger });
+  const costs = createCostOperations({ repo: costsRepo(store.driver), logger });
   const consoleLinks = createConsoleLinks({ config, driver: store.driver });
   const bot = broadcasts
     ? createBot({
@@ -167,11 +180,20 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
         queue,
         photoCheck: createPhotoCheck({ config, api: telegram.api, logger, metrics }),
         early: [gate.composer],
+        beforeStart: [createPromoFeature({ config, repo: promos, logger })],
         ingest: (updates, o) => gate.intake.save(updates, o),
         ungated: [createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) })],
         features: [
           createPaymentsFeature({ ...base, service: payments }),
-          createAdminFeature({ ...base, queue, broadcasts, payments, consoleLink: consoleLinks.issue }),
+          createAdminFeature({
+            ...base,
+            queue,
+            broadcasts,
+            payments,
+            promos: promoOperations,
+            costs,
+            consoleLink: consoleLinks.issue,
+          }),
         ],
       })
     : undefined;

@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { createCostOperations } from "../src/admin/index.ts";
 import { encode } from "../src/bot/callbacks.ts";
+import { costsRepo } from "../src/db/ops/costs.ts";
 import type { NewJob } from "../src/db/store.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
 import { createJobAndConsumeCredit, ledgerSum } from "./helpers/store-ops.ts";
+import { silentLogger } from "./helpers/stores.ts";
 import { ADMIN_ID, type PaymentsBot, startPaymentsBot } from "./payments-harness.ts";
 
 let h: PaymentsBot;
@@ -61,9 +64,43 @@ describe("admin panel", () => {
       "adm:failed",
       "adm:bc",
       "adm:fid",
+      "adm:promo",
       "adm:console",
       "adm:stats",
     ]);
+  });
+
+  it("the totals show each template's margin over 30 days, and which models have no cost recorded", async () => {
+    h = await startPaymentsBot();
+    const { user } = await h.member({ id: 12 });
+    await h.store.recordPayment({
+      userId: user.id,
+      telegramChargeId: "c-margin",
+      currency: "XTR",
+      amount: 450,
+      credits: 10,
+      packageId: "p10",
+    });
+    for (const [key, template, model] of [
+      ["m1", "ugc", "sora-2-image-to-video"],
+      ["m2", "ugc", "sora-2-image-to-video"],
+      ["m3", "broll", "veo3_fast"],
+    ] as const) {
+      const r = await createJobAndConsumeCredit(h.store, user.id, { ...job(key), template, model });
+      if (!r.ok) throw new Error("job not created");
+      await h.store.updateJobStatus(r.job.id, "processing");
+      await h.store.updateJobStatus(r.job.id, "succeeded");
+    }
+    const costs = createCostOperations({ repo: costsRepo(h.store.driver), logger: silentLogger() });
+    await costs.set(
+      { model: "sora-2-image-to-video", amount: "15", currency: "XTR", unit: "video" },
+      { via: "cli" },
+    );
+    const { panel } = await openAdmin();
+    expect(panel.text).toContain("Margin, 30 days · average price of a credit: 45 ⭐");
+    expect(panel.text).toContain("· ugc: 2 videos · revenue 90 ⭐ · cost 30 ⭐ · margin 60 ⭐ (67%)");
+    expect(panel.text).toContain("· broll: 1 video · revenue 45 ⭐ · cost none · margin —");
+    expect(panel.text).toContain("⚠️ No cost recorded for veo3_fast");
   });
 
   it("/console without PUBLIC_BASE_URL tells the admin which setting the console needs; no link", async () => {

@@ -13,6 +13,8 @@ import {
   startBackupSchedule,
 } from "../src/backup/index.ts";
 import { createStore } from "../src/db/index.ts";
+import { costsRepo } from "../src/db/ops/costs.ts";
+import { promoRepo } from "../src/db/ops/promo.ts";
 import { supportRepo } from "../src/db/ops/support.ts";
 import type { Store } from "../src/db/store.ts";
 import { PG_URL, pgNotice, quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
@@ -79,6 +81,16 @@ async function seed(s: Sandbox, st: Store): Promise<number[]> {
   await st.updateJobStatus(failed.job.id, "failed", { errorCode: "x", errorMessage: "boom" });
   await st.refundCredit(failed.job.id);
   await st.writeSession("1000", JSON.stringify({ step: "menu" }));
+  const promos = promoRepo(st.driver);
+  await promos.create({ code: "SEED5", credits: 5, maxUses: 10, expiresAt: null, createdBy: "cli" });
+  await promos.redeem("SEED5", ids[1]!);
+  await costsRepo(st.driver).set({
+    model: "veo3_fast",
+    unit: "second",
+    amountMicros: 50_000,
+    currency: "USD",
+    updatedBy: "cli",
+  });
   // A support thread: the seller's message, its copy in an admin's chat, the admin's answer.
   const support = supportRepo(st.driver);
   const msg = { userId: ids[0]!, senderTgId: 1000, chatId: 1000, messageId: 7, fileId: null };
@@ -114,7 +126,15 @@ async function snapshotOf(st: Store, userIds: number[]) {
       const copies = await Promise.all(messages.map((m) => repo.copiesOf(m.id)));
       support.push({ thread, messages, copies });
     }
-  return { users, jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id), support };
+  const promos = promoRepo(st.driver);
+  return {
+    users,
+    jobs: jobs.map((j) => ({ ...j })).sort((a, b) => a.id - b.id),
+    support,
+    promos: await promos.list({ limit: 10 }),
+    redeemed: await promos.inspect("SEED5", userIds[1]!),
+    costs: await costsRepo(st.driver).list(),
+  };
 }
 
 pgNotice("backup while jobs are created");

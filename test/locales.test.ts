@@ -12,6 +12,7 @@ import { failureText, messages } from "../src/generation/messages.ts";
 import { EMBEDDED as COMMON } from "../src/i18n/locales/embedded.ts";
 import { createTexts } from "../src/i18n/texts.ts";
 import { EMBEDDED as PAYMENTS } from "../src/payments/locales/embedded.ts";
+import { EMBEDDED as PROMO } from "../src/promo/locales/embedded.ts";
 import { EMBEDDED as SUPPORT } from "../src/support/locales/embedded.ts";
 
 const SRC = join(import.meta.dirname, "..", "src");
@@ -35,6 +36,7 @@ const EMBEDDED_BY_DIR: Record<string, Record<string, string>> = {
   "generation/locales": GENERATION,
   "i18n/locales": COMMON,
   "payments/locales": PAYMENTS,
+  "promo/locales": PROMO,
   "support/locales": SUPPORT,
 };
 

@@ -1,6 +1,7 @@
 // The admin panel (/admin): stats, users (balance, ledger, jobs, payments, grant/deduct, block),
-// failed jobs (error, retry, refund), Stars refunds, broadcasts and a file_id echo. Only ADMIN_IDS
-// reach it; for everyone else these commands and buttons fall through to the bot's fallback.
+// failed jobs (error, retry, refund), Stars refunds, broadcasts, promo codes and a file_id echo.
+// Only ADMIN_IDS reach it; for everyone else these commands and buttons fall through to the bot's
+// fallback.
 // Typed input (amounts, reasons, queries, broadcast text) waits in the database (./state.ts).
 import { Composer } from "grammy";
 import type { BotContext } from "../bot/context.ts";
@@ -10,6 +11,7 @@ import { installFileIds } from "./fileids.ts";
 import { isAdmin } from "./filter.ts";
 import { installJobs } from "./jobs.ts";
 import { type AdminFeatureDeps, createAdminKit, type InputHandler } from "./kit.ts";
+import { installPromos } from "./promo.ts";
 import { installRefunds } from "./refunds.ts";
 import type { AdminState } from "./state.ts";
 import { installUsers } from "./users.ts";
@@ -69,6 +71,7 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
     ...installUsers(admin, kit),
     ...installBroadcasts(admin, kit),
     ...installFileIds(admin, kit),
+    ...installPromos(admin, kit),
   };
   installJobs(admin, kit);
   installRefunds(admin, kit);

@@ -5,6 +5,7 @@ import { escapeHtml } from "../broadcast/html.ts";
 import type { AdminStats, Job, JobStatus, LedgerEntry, LedgerReason, Payment, User } from "../db/types.ts";
 import { JOB_STATUSES } from "../db/types.ts";
 import { formatPrice } from "../payments/packages.ts";
+import { type MarginReport, marginFigure, moneyList } from "./costs.ts";
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
@@ -30,6 +31,7 @@ const REASON_KEYS: Record<LedgerReason, string> = {
   admin_deduct: "adm-reason-admin_deduct",
   referral_bonus: "adm-reason-referral_bonus",
   import: "adm-reason-import",
+  promo: "adm-reason-promo",
 };
 
 export const jobStatus = (t: Translate, s: JobStatus): string => t(STATUS_KEYS[s]);
@@ -126,4 +128,31 @@ export function paymentLine(t: Translate, p: Payment): string {
   const refunded =
     p.status === "refunded" ? ` · ${t("adm-payment-refunded", { at: stamp(p.refundedAt) })}` : "";
   return `#${p.id} ${stamp(p.createdAt)} · ${formatPrice(p.amount, p.currency)} · +${p.credits}${refunded}\n<code>${escapeHtml(p.telegramChargeId)}</code>`;
+}
+
+/** Templates the totals list the margin of (the busiest); the console shows them all. */
+const MARGIN_ROWS = 5;
+
+/** The margin block of the totals: per template, revenue less what its videos cost. */
+export function marginText(t: Translate, r: MarginReport, days: number): string {
+  const head = t("adm-margin", {
+    days,
+    perCredit: moneyList(r.perCredit) ?? t("adm-margin-no-sales"),
+  });
+  if (r.templates.length === 0) return `${head}\n${t("adm-margin-empty")}`;
+  const lines = r.templates.slice(0, MARGIN_ROWS).map((m) =>
+    t("adm-margin-line", {
+      template: escapeHtml(m.template),
+      count: m.videos,
+      revenue: moneyList(m.revenue) ?? t("adm-none"),
+      cost: moneyList(m.cost) ?? t("adm-none"),
+      margin: marginFigure(m) ?? "—",
+    }),
+  );
+  const notes: string[] = [];
+  if (r.unpriced.length)
+    notes.push(t("adm-margin-unpriced", { models: r.unpriced.map(escapeHtml).join(", ") }));
+  if (r.templates.some((m) => m.uncosted === 0 && m.margin === null && m.videos > 0))
+    notes.push(t("adm-margin-currencies", { currency: r.perCredit.map((m) => m.currency).join(", ") }));
+  return [head, ...lines, ...notes].join("\n");
 }

@@ -4,14 +4,18 @@ import { InlineKeyboard } from "grammy";
 import type { BotContext } from "../bot/context.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { Config } from "../config/index.ts";
+import { costsRepo } from "../db/ops/costs.ts";
+import { promoRepo } from "../db/ops/promo.ts";
 import type { Store } from "../db/store.ts";
 import type { Language, User } from "../db/types.ts";
 import { localeOfUser } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { createPaymentsService, type PaymentsService } from "../payments/service.ts";
+import { createPromoOperations, type PromoOperations } from "../promo/index.ts";
 import type { QueueHandle } from "../queue/types.ts";
 import { isNotModified, type Telegram } from "../telegram/types.ts";
+import { type CostOperations, createCostOperations } from "./costs.ts";
 import type { Translate } from "./format.ts";
 import { adminTexts } from "./locales.ts";
 import { createAdminOperations } from "./operations.ts";
@@ -28,6 +32,10 @@ export interface AdminFeatureDeps {
   /** The broadcast sender (createBroadcasts); the CLI resumes and stops the same instance. */
   broadcasts: Broadcaster;
   payments?: PaymentsService;
+  /** Promo codes (src/promo); built on the store's driver when not given. */
+  promos?: PromoOperations;
+  /** Model costs and the margin (./costs.ts); built on the store's driver when not given. */
+  costs?: CostOperations;
   /** A one-time console login link for an admin (src/console/login.ts); null without PUBLIC_BASE_URL. */
   consoleLink?: (admin: { tgId: number; language: Language }) => Promise<string | null>;
   now?: () => Date;
@@ -46,6 +54,7 @@ export function createAdminKit(deps: AdminFeatureDeps) {
   const texts = adminTexts();
   const now = deps.now ?? (() => new Date());
   const state = createAdminState(store, () => now().getTime());
+  const costs = deps.costs ?? createCostOperations({ repo: costsRepo(store.driver), logger, now });
   const tr = (ctx: BotContext): Translate => texts.bind(localeOfUser(ctx.user));
   const payments = deps.payments ?? createPaymentsService(deps);
   const ops = createAdminOperations({ ...deps, payments, api: deps.telegram.api, now });
@@ -86,9 +95,11 @@ export function createAdminKit(deps: AdminFeatureDeps) {
     ...deps,
     payments,
     ops,
+    promos: deps.promos ?? createPromoOperations({ repo: promoRepo(store.driver), logger, now }),
+    costs,
     now,
     state,
-    views: createAdminViews(store, now),
+    views: createAdminViews(store, now, costs),
     tr,
     show,
     ask,

@@ -4,7 +4,7 @@
 import type { Api } from "grammy";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { RefundJobResult, Store } from "../db/store.ts";
-import type { Broadcast, Job, User } from "../db/types.ts";
+import type { Actor, Broadcast, Job, User } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { PaymentsService, StarsRefundOutcome } from "../payments/service.ts";
@@ -25,8 +25,8 @@ export const ADMIN_LIMITS = {
 /** "Active" audience of a broadcast: users seen in this many days. */
 export const ACTIVE_WINDOW_MS = 7 * 24 * 3600_000;
 
-/** Who acts, through which surface (for the ledger note and the log). */
-export type Actor = { via: "bot" | "console"; adminTgId: number } | { via: "cli" };
+/** Who acts, through which surface (for the ledger note and the log): one type for every admin operation. */
+export type { Actor } from "../db/types.ts";
 
 export interface AdminOperationsDeps {
   store: Store;

@@ -9,7 +9,8 @@ export type AdminState =
   | { await: "amount"; op: "grant" | "deduct"; userId: number }
   | { await: "reason"; op: "grant" | "deduct"; userId: number; amount: number }
   | { await: "broadcast"; audience: "all" | "active" }
-  | { await: "media" };
+  | { await: "media" }
+  | { await: "promo" };
 
 /**
  * A question left unanswered this long is forgotten: /cancel, any command and any button outside

@@ -3,12 +3,14 @@ import { InlineKeyboard } from "grammy";
 import type { JobsRepository, LedgerRepository, PaymentsRepository, StatsRepository } from "../db/store.ts";
 import type { Job, User } from "../db/types.ts";
 import { isStars } from "../payments/packages.ts";
+import type { CostOperations } from "./costs.ts";
 import {
   displayName,
   jobCard,
   jobLine,
   jobStatus,
   ledgerLine,
+  marginText,
   paymentLine,
   statsText,
   type Translate,
@@ -20,12 +22,15 @@ export type View = { text: string; keyboard?: InlineKeyboard };
 
 const LEDGER_ROWS = 15;
 const LIST_ROWS = 10;
+/** The margin in the totals covers the orders of this many days. */
+const MARGIN_DAYS = 30;
 
 export const backTo = (t: Translate, data: string) => new InlineKeyboard().text(t("btn-back"), data);
 
 export function createAdminViews(
   store: StatsRepository & LedgerRepository & JobsRepository & PaymentsRepository,
   now: () => Date,
+  costs: CostOperations,
 ) {
   return {
     async stats(t: Translate): Promise<View> {
@@ -37,9 +42,13 @@ export function createAdminViews(
         .text(t("adm-button-broadcast"), "adm:bc")
         .text(t("adm-button-fileid"), "adm:fid")
         .row()
+        .text(t("adm-button-promo"), "adm:promo")
+        .row()
         .text(t("adm-button-console"), "adm:console")
         .text(t("adm-button-refresh"), "adm:stats");
-      return { text: statsText(t, await store.getAdminStats(at), at), keyboard };
+      const range = { from: new Date(at.getTime() - MARGIN_DAYS * 86_400_000), to: at };
+      const [stats, margin] = await Promise.all([store.getAdminStats(at), costs.margin(range)]);
+      return { text: `${statsText(t, stats, at)}\n${marginText(t, margin, MARGIN_DAYS)}`, keyboard };
     },
 
     user(t: Translate, u: User): View {

@@ -13,6 +13,8 @@ const HEAD = `${PREFIX}${VERSION}:`;
 /** Opens the credit packages screen; owned by the payments feature (src/payments). */
 export const BUY_CALLBACK = "buy";
 
+/** Asks for a promo code (the cabinet's button); owned by the promo feature (src/promo). */
+export const PROMO_CALLBACK = "promo";
 /** Opens the support inbox (write to support); owned by the support feature (src/support). */
 export const SUPPORT_CALLBACK = "sup";
 

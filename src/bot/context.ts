@@ -42,6 +42,10 @@ export interface SessionData {
   flow: number;
   /** An admin-blocked user got the one notice. */
   blockedNoticeSent?: boolean;
+  /** A promo code (src/promo) from a link or /promo, redeemed once the terms are accepted. */
+  promoPending?: string;
+  /** "Send your promo code" was asked: the next text is the code, until then (epoch ms). */
+  promoAskUntil?: number;
   /** Writing to support (src/support): the user's messages go to the support inbox until then (epoch ms). */
   supportUntil?: number;
 }

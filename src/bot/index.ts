@@ -59,6 +59,12 @@ export interface BotDeps {
    */
   ungated?: Composer<BotContext>[];
   /**
+   * Composers that see /start and the consent button before the start feature does (a promo deep
+   * link is checked and kept until the terms are accepted). Installed after the admin-block gate and
+   * before the consent gate: users who have not accepted the terms reach them, and must be passed on.
+   */
+  beforeStart?: Composer<BotContext>[];
+  /**
    * Saves what must not be lost (payments) from a batch of updates before Telegram is told they
    * arrived: the poller calls it before confirming the offset, the webhook before answering 200.
    * Rejects when it could not save by the deadline or the signal aborted.
@@ -73,7 +79,17 @@ export interface BotDeps {
 /** A webhook request waits this long for a payment to be saved; after it, Telegram's retry takes over. */
 const WEBHOOK_SAVE_DEADLINE_MS = 8_000;
 
-const COMMANDS = ["start", "menu", "cancel", "help", "support", "lang", "terms", "paysupport"] as const;
+const COMMANDS = [
+  "start",
+  "menu",
+  "cancel",
+  "help",
+  "support",
+  "promo",
+  "lang",
+  "terms",
+  "paysupport",
+] as const;
 /** Telegram shows the command list by the client's language: the Russian list for these too. */
 const RUSSIAN_CLIENTS = ["ru", "uk", "be", "kk"] as const;
 
@@ -114,10 +130,16 @@ export function createBot(deps: BotDeps) {
     }),
   );
   bot.use(loadUser(fd));
+  // The owner's template edits reach the next update: one small query when nothing changed.
+  bot.use(async (_ctx, next) => {
+    await deps.catalogue.refresh();
+    await next();
+  });
   bot.use(i18n.middleware());
   bot.use(chatMember(fd));
   for (const f of deps.ungated ?? []) bot.use(f);
   bot.use(blockedGate(fd));
+  for (const f of deps.beforeStart ?? []) bot.use(f);
   bot.use(createStartFeature(fd));
   bot.use(consentGate(fd));
   // Features (payments, admin) come before the bot's own flows: their commands and pending

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.ts";
 import { registerAdminCommands } from "./admin.ts";
+import { registerCostCommands } from "./costs.ts";
 import { registerDataCommands } from "./data.ts";
 import { registerDoctor } from "./doctor.ts";
 import {
@@ -16,9 +17,11 @@ import {
   loadEnvFile,
   printConfigError,
 } from "./io.ts";
+import { registerPromoCommands } from "./promo.ts";
 import { registerRunCommands } from "./run.ts";
 import { registerServiceCommands } from "./service.ts";
 import { registerStorageCommands } from "./storage.ts";
+import { registerTemplateCommands } from "./templates.ts";
 import { registerUpdate } from "./update.ts";
 
 /**
@@ -67,6 +70,9 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommands(program, io);
   registerDoctor(program, io);
   registerAdminCommands(program, io);
+  registerPromoCommands(program, io);
+  registerCostCommands(program, io);
+  registerTemplateCommands(program, io);
   registerDataCommands(program, io);
   registerStorageCommands(program, io);
   registerServiceCommands(program, io);

@@ -91,3 +91,19 @@ export function commandLogger(
 }
 
 export { ConfigError, loadEnvFile };
+
+/**
+ * A command's action with the store open (closed after, also on failure) and the command's logger.
+ * The database code is loaded only when a command runs, not for `--help`.
+ */
+export function storeAction<A extends unknown[]>(
+  io: CliIo,
+  fn: (store: import("../db/store.ts").Store, logger: Logger, ...args: A) => Promise<void>,
+) {
+  return async (...args: unknown[]): Promise<void> => {
+    const config = readConfig(io);
+    const logger = commandLogger(io, config, false);
+    const { withStore } = await import("./context.ts");
+    await withStore(config, logger, io.env, (store) => fn(store, logger, ...(args as A)));
+  };
+}

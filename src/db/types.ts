@@ -89,7 +89,9 @@ export type LedgerReason =
   | "admin_grant"
   | "admin_deduct"
   | "referral_bonus"
-  | "import";
+  | "import"
+  /** A promo code redeemed (src/promo); the reference is `promo:<code id>:<user id>`. */
+  | "promo";
 
 export interface LedgerEntry {
   id: number;
@@ -146,6 +148,78 @@ export interface Broadcast {
   blocked: number;
   createdAt: Date;
   finishedAt: Date | null;
+}
+
+/**
+ * Who acts as an admin, through which surface (src/admin/operations.ts, promo codes, model costs,
+ * templates): logged, and kept on the rows of the offer as "cli", "bot:<admin tg id>" or
+ * "console:<admin tg id>" (actorLabel).
+ */
+export type Actor = { via: "bot" | "console"; adminTgId: number } | { via: "cli" };
+
+/** A promo code (src/promo): credits, at most `maxUses` users (null: any number), once per user. */
+export interface PromoCode {
+  id: number;
+  /** Upper-case: codes are typed and matched case-insensitively. */
+  code: string;
+  credits: number;
+  maxUses: number | null;
+  uses: number;
+  expiresAt: Date | null;
+  disabledAt: Date | null;
+  /** Who created it: "cli", "bot:<admin tg id>", "console:<admin tg id>". */
+  createdBy: string;
+  note: string | null;
+  createdAt: Date;
+}
+
+export interface PromoRedemption {
+  id: number;
+  promoId: number;
+  userId: number;
+  credits: number;
+  createdAt: Date;
+}
+
+/** What one render with a model costs the owner (src/admin/costs.ts). */
+export interface ModelCost {
+  model: string;
+  unit: "video" | "second";
+  /** Millionths of the currency's whole unit: 0.15 USD is 150000, 11.5 Stars 11500000. */
+  amountMicros: number;
+  currency: string;
+  /** "cli", "bot:<admin tg id>", "console:<admin tg id>". */
+  updatedBy: string;
+  updatedAt: Date;
+}
+
+/**
+ * A template as stored (src/templates reads it into a Template and checks it): the lengths and
+ * formats are JSON text, the names and descriptions one column per language.
+ */
+export interface TemplateRow {
+  id: string;
+  kind: string;
+  nameRu: string;
+  nameEn: string;
+  descriptionRu: string;
+  descriptionEn: string;
+  model: string;
+  /** JSON array in the order the seller sees them. */
+  durations: string;
+  /** JSON array of formats ("9:16"…), the first the default; [] when the model takes the photo's shape. */
+  formats: string;
+  askWishes: boolean;
+  instructions: string;
+  fallbackPrompt: string;
+  /** Order in the seller's list, smallest first. */
+  position: number;
+  /** Offered to sellers; a disabled template still names past jobs and finishes confirmed ones. */
+  enabled: boolean;
+  /** Grows with every change of the row (see templateVersion). */
+  revision: number;
+  updatedBy: string;
+  updatedAt: Date;
 }
 
 /** A one-time console login link (src/console): only the hash of its secret is stored. */

@@ -1,6 +1,6 @@
 // Small pieces the store's operations share.
 import { randomBytes } from "node:crypto";
-import { JOB_STATUSES, type JobStatus } from "./types.ts";
+import { type Actor, JOB_STATUSES, type JobStatus } from "./types.ts";
 
 const REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
 
@@ -39,4 +39,9 @@ export function errorCode(err: unknown): string | undefined {
     e = e.cause as typeof e;
   }
   return undefined;
+}
+
+/** How an actor is recorded on the rows it changes: "cli", "bot:<tg id>", "console:<tg id>". */
+export function actorLabel(a: Actor): string {
+  return a.via === "cli" ? "cli" : `${a.via}:${a.adminTgId}`;
 }

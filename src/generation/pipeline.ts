@@ -167,6 +167,9 @@ export function createPipeline(d: PipelineDeps) {
       if (job.generatedPrompt) {
         return { kind: "next", job: await patch(job, { photoPath: job.photoPath, step: "render" }, ctx) };
       }
+      // The template as the owner keeps it now (instructions, fallback); the model, length,
+      // format and price are the job's own, as bought.
+      await d.catalogue.refresh();
       const template = d.catalogue.get(job.template);
       if (!template)
         throw new GenerationError(

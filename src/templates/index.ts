@@ -1,7 +1,11 @@
 // The template catalogue: what a seller can pick in the create flow and what the generation
-// pipeline needs to make the video. The JSON is bundled into the executable. Each template names a
-// kie.ai model (src/models) and offers some of the lengths and formats that model renders, each
-// length at its own price in credits.
+// pipeline needs to make the video. Each template names a kie.ai model (src/models) and offers some
+// of the lengths and formats that model renders, each length at its own price in credits.
+//
+// The templates are data the owner edits (./operations.ts; the console, `neurocards templates`):
+// they live in the database, seeded on first start from the built-in catalogue.json bundled into
+// the executable, and the running program reads them through ./live.ts. The same schema checks
+// the built-in file, an imported file and every row read back.
 import { z } from "zod";
 import type { Language } from "../db/types.ts";
 import { FORMATS, type Format, models } from "../models/index.ts";
@@ -39,8 +43,8 @@ export const templateSchema = z.object({
 
 export type Template = z.infer<typeof templateSchema>;
 
-/** Why a template cannot be offered with its model, or nothing. */
-function modelProblems(t: Template): string[] {
+/** Why a template cannot be offered with its model (src/models), or nothing. */
+export function templateProblems(t: Template): string[] {
   const m = models.get(t.model);
   if (!m) return [`template ${t.id}: unknown model ${t.model}`];
   const problems: string[] = [];
@@ -61,13 +65,37 @@ function modelProblems(t: Template): string[] {
   return problems;
 }
 
+/** "templates[1].durations[0].cost: Too small: expected number to be >=1", one line per problem. */
+export function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => (i.path.length ? `${z.core.toDotPath(i.path)}: ${i.message}` : i.message));
+}
+
+/** A template as the owner keeps it: offered or not; its place is its position in the list. */
+export const storedTemplateSchema = templateSchema.extend({
+  /** Offered to sellers (default true). One switched off still names past jobs and finishes confirmed ones. */
+  enabled: z.boolean().default(true),
+});
+
+export type StoredTemplate = z.infer<typeof storedTemplateSchema>;
+
+/** The catalogue file (the built-in one, an export, an import): templates in the sellers' order. */
 export const catalogueSchema = z
-  .object({ templates: z.array(templateSchema).min(1) })
+  .object({ templates: z.array(storedTemplateSchema).min(1) })
   .superRefine((c, ctx) => {
     if (new Set(c.templates.map((t) => t.id)).size !== c.templates.length)
       ctx.addIssue({ code: "custom", message: "template ids must be unique" });
-    for (const message of c.templates.flatMap(modelProblems)) ctx.addIssue({ code: "custom", message });
+    if (c.templates.length > 0 && !c.templates.some((t) => t.enabled))
+      ctx.addIssue({
+        code: "custom",
+        message: "at least one template must be enabled: sellers need one to pick",
+      });
+    for (const message of c.templates.flatMap(templateProblems)) ctx.addIssue({ code: "custom", message });
   });
+
+export type CatalogueFile = z.infer<typeof catalogueSchema>;
+
+/** The catalogue bundled into the executable: what a new database is seeded with. */
+export const BUILT_IN_CATALOGUE: unknown = raw;
 
 /** What the seller orders of a template: a length and, when the model has formats, a format. */
 export interface Choice {
@@ -94,21 +122,39 @@ export function offeredFormat(t: Template, format: string | null | undefined): F
 }
 
 export interface Catalogue {
-  all: Template[];
+  /** The templates sellers can pick now, in their order. */
+  readonly all: Template[];
+  /** Any template by id, offered or not: a confirmed job runs with it, a past job is named by it. */
   get(id: string): Template | undefined;
+  /** A template sellers can pick now; undefined for one switched off (or never there). */
+  offered(id: string): Template | undefined;
   name(t: Template, lang: Language): string;
-  /** The lowest price of any video, for "from N credits". */
+  /** The lowest price of any video offered, for "from N credits". */
   cheapest(): number;
+  /** Catches up with the owner's changes (./live.ts); a fixed catalogue has none. Never throws. */
+  refresh(): Promise<void>;
 }
 
-export function createCatalogue(input: unknown = raw): Catalogue {
-  const { templates } = catalogueSchema.parse(input);
+/** A fixed catalogue of these templates (in the sellers' order). */
+export function catalogueOf(templates: readonly StoredTemplate[]): Catalogue {
   const byId = new Map(templates.map((t) => [t.id, t]));
-  const cheapest = Math.min(...templates.flatMap((t) => t.durations.map((d) => d.cost)));
+  const offered = templates.filter((t) => t.enabled);
+  const prices = (offered.length ? offered : templates).flatMap((t) => t.durations.map((d) => d.cost));
+  const cheapest = prices.length ? Math.min(...prices) : 1;
   return {
-    all: templates,
+    all: offered,
     get: (id) => byId.get(id),
+    offered: (id) => {
+      const t = byId.get(id);
+      return t?.enabled ? t : undefined;
+    },
     name: (t, lang) => t.name[lang],
     cheapest: () => cheapest,
+    refresh: async () => {},
   };
+}
+
+/** A fixed catalogue from a catalogue file (default: the built-in one); throws on a bad file. */
+export function createCatalogue(input: unknown = raw): Catalogue {
+  return catalogueOf(catalogueSchema.parse(input).templates);
 }

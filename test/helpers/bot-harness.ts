@@ -17,7 +17,7 @@ import { createMetrics, type Metrics } from "../../src/metrics.ts";
 import { createPhotoCheck } from "../../src/photo-check/index.ts";
 import type { QueueHandle } from "../../src/queue/types.ts";
 import { createTelegram } from "../../src/telegram/index.ts";
-import { createCatalogue } from "../../src/templates/index.ts";
+import { type Catalogue, createCatalogue } from "../../src/templates/index.ts";
 import {
   type FakeTelegram,
   type FakeUser,
@@ -41,16 +41,20 @@ export function recordingQueue(): QueueHandle & { wakes: number } {
 }
 
 /** What the bot gets from the harness (everything but its features and poller tuning). */
-export type HarnessDeps = Omit<BotDeps, "features" | "ungated" | "polling">;
+export type HarnessDeps = Omit<BotDeps, "features" | "beforeStart" | "ungated" | "polling">;
 
 export interface BotHarnessOptions {
   /** Extra environment for parseConfig (FREE_CREDITS, WELCOME_VIDEO_FILE_IDS, ...). */
   env?: Record<string, string>;
   /** Other subsystems' features, built from the same dependencies the bot gets. */
   features?: (deps: HarnessDeps) => Composer<BotContext>[];
+  /** Composers that see /start and the consent first (createBot's `beforeStart`). */
+  beforeStart?: (deps: HarnessDeps) => Composer<BotContext>[];
   /** Features every user reaches, before the block and consent gates (support). */
   ungated?: (deps: HarnessDeps) => Composer<BotContext>[];
   queue?: QueueHandle;
+  /** The templates (default: the built-in catalogue, fixed); a live one to test the owner's edits. */
+  catalogue?: Catalogue;
   /** Reuse a fake / store (e.g. a second bot process on the same database). */
   tg?: FakeTelegram;
   store?: Store;
@@ -112,7 +116,7 @@ export async function startBotHarness(opts: BotHarnessOptions = {}): Promise<Bot
     logger,
     metrics,
     telegram,
-    catalogue: createCatalogue(),
+    catalogue: opts.catalogue ?? createCatalogue(),
     queue,
     photoCheck,
   };
@@ -121,6 +125,7 @@ export async function startBotHarness(opts: BotHarnessOptions = {}): Promise<Bot
     const bot = createBot({
       ...deps,
       features: opts.features?.(deps),
+      beforeStart: opts.beforeStart?.(deps),
       ungated: opts.ungated?.(deps),
       polling: { leaseTtlMs: 3000, backoffMs: { first: 50, max: 500 } },
     });

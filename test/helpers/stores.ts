@@ -146,6 +146,11 @@ export interface DriverFactory {
   name: "sqlite" | "postgres";
   /** A fresh, migrated database (temp file or own schema), removed again on close. */
   make(): Promise<Driver>;
+  /**
+   * `n` drivers on one fresh database — separate connections (SQLite) or pools (Postgres), as
+   * separate processes would have — for concurrency tests. `close` closes them all and removes it.
+   */
+  makeShared(n: number): Promise<{ drivers: Driver[]; close(): Promise<void> }>;
 }
 
 /** Drivers on fresh databases: SQLite always; Postgres too when TEST_DATABASE_URL is set. */
@@ -162,6 +167,18 @@ export function driverFactories(): DriverFactory[] {
           rmSync(dir, { recursive: true, force: true });
         },
       });
+    },
+    async makeShared(n) {
+      const dir = mkdtempSync(join(tmpdir(), "nc-driver-"));
+      const drivers: Driver[] = [];
+      for (let i = 0; i < n; i++) drivers.push(openSqliteDriver({ path: join(dir, "test.db") }));
+      return {
+        drivers,
+        async close() {
+          for (const d of drivers) await d.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
     },
   };
   const url = process.env.TEST_DATABASE_URL;
@@ -182,6 +199,23 @@ export function driverFactories(): DriverFactory[] {
           await admin.end();
         },
       });
+    },
+    async makeShared(n) {
+      const schema = `t_${randomBytes(6).toString("hex")}`;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`create schema ${schema}`);
+      const drivers: Driver[] = [];
+      for (let i = 0; i < n; i++)
+        drivers.push(await openPostgresDriver({ url, schema, poolSize: 4, logger: silentLogger() }));
+      return {
+        drivers,
+        async close() {
+          for (const d of drivers) await d.close();
+          await admin.query(`drop schema if exists ${schema} cascade`);
+          await admin.end();
+        },
+      };
     },
   };
   return [sqlite, postgres];

@@ -1,7 +1,8 @@
 // The seller's journeys the transcripts show, in order, played by one seller per language: the
-// first start, an order delivered, a purchase, an order that fails, the cabinet, help, support.
-// Each starts where the one before left the chat. A new journey is one more entry at the end; the
-// admin is an actor too (`s.admin.reply(answer)`, `s.admin.tap(...)`), both chats are written down.
+// first start, an order delivered, a purchase, an order that fails, the cabinet, help, support,
+// a promo code. Each starts where the one before left the chat. A new journey is one more entry at
+// the end; the admin is an actor too (`s.admin.reply(answer)`, `s.admin.tap(...)`), both chats are
+// written down.
 //
 // Buttons are found by the key of their text (`btn-confirm`), a template id or their callback data,
 // never by the words: texts change without the journeys having to.
@@ -126,6 +127,22 @@ export const JOURNEYS: Journey[] = [
       await s.seller.send("/support");
       await s.seller.send(says.question);
       await s.admin.reply(says.answer);
+    },
+  },
+  {
+    title: "A promo code: created by the owner, redeemed by the seller",
+    about:
+      "The owner makes a code in /admin; the seller types it after the cabinet's Promo code button (a typo first), then tries it a second time.",
+    async run(s) {
+      await s.admin.send("/admin");
+      await s.admin.tap({ data: "adm:promo" });
+      await s.admin.tap({ data: "adm:pn" });
+      await s.admin.send("SPRING25 5 100 30");
+      await s.seller.send("/cabinet");
+      await s.seller.tap({ key: "btn-promo" });
+      await s.seller.send("spring52");
+      await s.seller.send("spring25");
+      await s.seller.send("/promo SPRING25");
     },
   },
 ];

@@ -1,7 +1,7 @@
 // The program a transcript is taken from: the bot with the features src/app.ts gives it (the
-// payments gate before everything, the payments and admin features; a feature wired there must be
-// added here too, or the transcripts cannot show it) and the real job queue, on one SQLite store,
-// against the fake Bot API, kie.ai and OpenAI (test/queue-harness.ts).
+// payments gate before everything, promo codes before /start, the payments and admin features; a
+// feature wired there must be added here too, or the transcripts cannot show it) and the real job
+// queue, on one SQLite store, against the fake Bot API, kie.ai and OpenAI (test/queue-harness.ts).
 //
 // Two things are held still so that every run writes the same transcript:
 // - the queue works only when the scene lets it (`work()`): a seller's tap never races a worker,
@@ -11,6 +11,7 @@
 import { Composer } from "grammy";
 import { createAdminFeature, createBroadcasts } from "../../src/admin/index.ts";
 import { type BotContext, createBot, type NeurocardsBot } from "../../src/bot/index.ts";
+import { promoRepo } from "../../src/db/ops/promo.ts";
 import { supportRepo } from "../../src/db/ops/support.ts";
 import type { Language } from "../../src/db/types.ts";
 import {
@@ -18,6 +19,7 @@ import {
   createPaymentsGate,
   createPaymentsService,
 } from "../../src/payments/index.ts";
+import { createPromoFeature, createPromoOperations } from "../../src/promo/index.ts";
 import type { QueueHandle } from "../../src/queue/types.ts";
 import { createSupportFeature } from "../../src/support/index.ts";
 import { createCatalogue } from "../../src/templates/index.ts";
@@ -117,6 +119,7 @@ export async function startWorld(lang: Language): Promise<World> {
   const gate = createPaymentsGate({ ...base, service: payments });
   const broadcasts = createBroadcasts({ store, telegram, logger });
   const handled = handledUpdates();
+  const promos = promoRepo(store.driver);
   const catalogue = createCatalogue();
   const bot = createBot({
     ...base,
@@ -124,10 +127,17 @@ export async function startWorld(lang: Language): Promise<World> {
     queue,
     early: [handled.composer, gate.composer],
     ingest: (updates, o) => gate.intake.save(updates, o),
+    beforeStart: [createPromoFeature({ config, repo: promos, logger })],
     ungated: [createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) })],
     features: [
       createPaymentsFeature({ ...base, service: payments }),
-      createAdminFeature({ ...base, queue, broadcasts, payments }),
+      createAdminFeature({
+        ...base,
+        queue,
+        broadcasts,
+        payments,
+        promos: createPromoOperations({ repo: promos, logger }),
+      }),
     ],
     polling: { pollTimeoutSeconds: 1, leaseTtlMs: 3000, backoffMs: { first: 50, max: 200 } },
   });

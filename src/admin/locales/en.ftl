@@ -136,3 +136,45 @@ adm-reason-admin_grant = granted by an admin
 adm-reason-admin_deduct = deducted by an admin
 adm-reason-referral_bonus = referral bonus
 adm-reason-import = imported from the old bot
+adm-reason-promo = promo code
+
+## Promo codes
+adm-button-promo = 🎟 Promo codes
+adm-promo-title = <b>Promo codes</b> (newest { $count }):
+adm-promo-empty = No promo codes yet.
+adm-promo-until = until { $date }
+adm-promo-state-active = ✅ active
+adm-promo-state-disabled = ⛔ off
+adm-promo-state-expired = ⌛ expired
+adm-promo-state-used_up = 🔚 used up
+adm-promo-button-new = ➕ New code
+adm-promo-button-disable = ⛔ Turn off { $code }
+adm-promo-button-enable = ✅ Turn on { $code }
+adm-promo-ask =
+    Send the new code in one line: “CODE CREDITS PEOPLE DAYS”
+    For example “SPRING25 5 100 30”: 5 credits each for up to 100 people, for 30 days. PEOPLE 0: any number; DAYS 0 or left out: no end. Each person can use a code once.
+adm-promo-bad-format = Send one line: <code>CODE CREDITS PEOPLE DAYS</code> with whole numbers, e.g. <code>SPRING25 5 100 30</code>, or /cancel.
+adm-promo-bad-code = “{ $code }” cannot be a code: 3 to 32 Latin letters, digits, “-” or “_”. Send the line again, or /cancel.
+adm-promo-bad-credits = Credits: a whole number from 1 to 1000. Send the line again, or /cancel.
+adm-promo-bad-uses = People: 0 (any number) or a whole number up to 1000000. Send the line again, or /cancel.
+adm-promo-bad-expiry = Days: 0 (no end) or a whole number from 1 to 3650. Send the line again, or /cancel.
+adm-promo-bad-note = The note is too long. Send the line again, or /cancel.
+adm-promo-exists = Code { $code } already exists: pick another name, or /cancel.
+adm-promo-created =
+    🎟 Created: { $line }
+    Link: { $link }
+    Sellers can also send /promo with the code, or use the Promo code button in My account.
+adm-promo-disabled = Code { $code } is turned off.
+adm-promo-enabled = Code { $code } is turned on.
+adm-promo-missing = There is no code { $code }.
+
+## The margin in the totals (src/admin/costs.ts)
+adm-margin = <b>Margin, { $days } days</b> · average price of a credit: { $perCredit }
+adm-margin-no-sales = none yet (nothing sold)
+adm-margin-empty = No videos made in these days.
+adm-margin-line = · { $template }: { $count } { $count ->
+        [one] video
+       *[other] videos
+    } · revenue { $revenue } · cost { $cost } · margin { $margin }
+adm-margin-unpriced = ⚠️ No cost recorded for { $models }: record what a video (or a second) costs you with <code>neurocards costs set</code>.
+adm-margin-currencies = ⚠️ Revenue and costs are in different currencies: record the costs in { $currency } to see the margin.

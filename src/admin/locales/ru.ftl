@@ -141,3 +141,42 @@ adm-reason-admin_grant = начислил администратор
 adm-reason-admin_deduct = списал администратор
 adm-reason-referral_bonus = реферальный бонус
 adm-reason-import = перенос из старого бота
+adm-reason-promo = промокод
+
+## Promo codes
+adm-button-promo = 🎟 Промокоды
+adm-promo-title = <b>Промокоды</b> (последние { $count }):
+adm-promo-empty = Промокодов пока нет.
+adm-promo-until = до { $date }
+adm-promo-state-active = ✅ действует
+adm-promo-state-disabled = ⛔ выключен
+adm-promo-state-expired = ⌛ истёк
+adm-promo-state-used_up = 🔚 закончился
+adm-promo-button-new = ➕ Новый код
+adm-promo-button-disable = ⛔ Выключить { $code }
+adm-promo-button-enable = ✅ Включить { $code }
+adm-promo-ask =
+    Отправьте новый код одной строкой: «КОД КРЕДИТЫ ЛЮДЕЙ ДНЕЙ»
+    Например «SPRING25 5 100 30»: по 5 кредитов для 100 человек, на 30 дней. ЛЮДЕЙ 0 — без ограничения; ДНЕЙ 0 или не указано — бессрочно. Каждый человек может использовать код один раз.
+adm-promo-bad-format = Отправьте одну строку: <code>КОД КРЕДИТЫ ЛЮДЕЙ ДНЕЙ</code> с целыми числами, например <code>SPRING25 5 100 30</code>, или /cancel.
+adm-promo-bad-code = «{ $code }» не подходит для кода: 3–32 латинских буквы, цифры, «-» или «_». Отправьте строку ещё раз или /cancel.
+adm-promo-bad-credits = Кредиты: целое число от 1 до 1000. Отправьте строку ещё раз или /cancel.
+adm-promo-bad-uses = Людей: 0 (без ограничения) или целое число до 1000000. Отправьте строку ещё раз или /cancel.
+adm-promo-bad-expiry = Дней: 0 (бессрочно) или целое число от 1 до 3650. Отправьте строку ещё раз или /cancel.
+adm-promo-bad-note = Слишком длинная заметка. Отправьте строку ещё раз или /cancel.
+adm-promo-exists = Код { $code } уже есть: выберите другое название или /cancel.
+adm-promo-created =
+    🎟 Создан: { $line }
+    Ссылка: { $link }
+    Продавцы также могут отправить /promo с кодом или нажать «Промокод» в кабинете.
+adm-promo-disabled = Код { $code } выключен.
+adm-promo-enabled = Код { $code } включён.
+adm-promo-missing = Кода { $code } нет.
+
+## The margin in the totals (src/admin/costs.ts)
+adm-margin = <b>Маржа за { $days } дн.</b> · средняя цена кредита: { $perCredit }
+adm-margin-no-sales = пока нет (продаж не было)
+adm-margin-empty = За эти дни видео не сделано.
+adm-margin-line = · { $template }: { $count } видео · выручка { $revenue } · затраты { $cost } · маржа { $margin }
+adm-margin-unpriced = ⚠️ Не указана стоимость для { $models }: запишите, сколько вам стоит видео (или секунда), командой <code>neurocards costs set</code>.
+adm-margin-currencies = ⚠️ Выручка и затраты в разных валютах: укажите затраты в { $currency }, чтобы увидеть маржу.

@@ -4,7 +4,7 @@
 import { Composer, InlineKeyboard } from "grammy";
 import type { Job, LedgerEntry, LedgerReason } from "../../db/types.ts";
 import { formatMoney } from "../../i18n/money.ts";
-import { BUY_CALLBACK, decode, encode, supportButton } from "../callbacks.ts";
+import { BUY_CALLBACK, decode, encode, PROMO_CALLBACK, supportButton } from "../callbacks.ts";
 import type { BotContext } from "../context.ts";
 import { clip, esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
@@ -25,6 +25,7 @@ const LEDGER_KEYS: Record<LedgerReason, string> = {
   admin_deduct: "ledger-admin_deduct",
   referral_bonus: "ledger-referral_bonus",
   import: "ledger-import",
+  promo: "ledger-promo",
 };
 
 /**
@@ -85,6 +86,8 @@ export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
       .text(ctx.t("btn-ledger"), encode({ a: "ledger", page: 0 }))
       .row()
       .text(ctx.t("btn-referral"), encode({ a: "ref" }))
+      .row()
+      .text(ctx.t("btn-promo"), PROMO_CALLBACK)
       .row()
       .text(ctx.t("btn-buy"), BUY_CALLBACK)
       .text(ctx.t("btn-menu"), encode({ a: "menu" }));

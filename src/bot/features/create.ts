@@ -291,7 +291,8 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     return show(ctx, countScreen(ctx, t));
   }
 
-  const currentTemplate = (ctx: BotContext) => catalogue.get(ctx.session.draft.template ?? "");
+  // Only a template still offered: one the owner switched off mid-flow makes the flow start over.
+  const currentTemplate = (ctx: BotContext) => catalogue.offered(ctx.session.draft.template ?? "");
 
   // ---- buttons
 
@@ -337,8 +338,8 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
   async function repeat(ctx: BotContext, jobId: number): Promise<void> {
     const job = await store.getJobById(jobId);
     if (!job || job.userId !== ctx.user.id || !job.photoFileId) return outdated(ctx);
-    const t = catalogue.get(job.template);
-    // A template removed from the catalogue since: choose another one for the same product.
+    const t = catalogue.offered(job.template);
+    // A template removed from the catalogue (or switched off) since: choose another one for the same product.
     if (!t || (t.kind === "own" && !job.ownPrompt)) return again(ctx, jobId);
     await ctx.answerCallbackQuery();
     // The same length and format, while the template still offers them (priced as it is today).
@@ -365,7 +366,7 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     if (cb.flow !== s.flow || !s.step || !s.draft.photoFileId || !s.draft.productText) return outdated(ctx);
     switch (cb.a) {
       case "tpl": {
-        const t = catalogue.get(cb.id);
+        const t = catalogue.offered(cb.id);
         if (!t || s.step === "photo" || s.step === "description") return outdated(ctx);
         await ctx.answerCallbackQuery();
         s.draft = {

@@ -11,6 +11,7 @@ cmd-start = Start and main menu
 cmd-menu = Main menu
 cmd-cancel = Leave the current step
 cmd-help = How it works
+cmd-promo = Redeem a promo code
 cmd-lang = Language / Язык
 cmd-terms = Terms of service
 cmd-paysupport = Help with a payment
@@ -256,6 +257,7 @@ btn-repeat = 🔁 Repeat this order
 btn-prev = ←
 btn-next = →
 btn-referral = 🎁 Invite friends
+btn-promo = 🎟 Promo code
 resend-missing = This video is no longer available.
 resend-caption = Video #{ $id }
 payments =
@@ -288,6 +290,7 @@ ledger-admin_grant = added by the admin
 ledger-admin_deduct = taken back by the admin
 ledger-referral_bonus = bonus for an invited friend
 ledger-import = balance moved from the previous bot
+ledger-promo = promo code
 referral =
     <b>Invite friends</b>
     Send your friends your link: { $link }

@@ -15,6 +15,7 @@ cmd-start = Запуск и главное меню
 cmd-menu = Главное меню
 cmd-cancel = Выйти из текущего шага
 cmd-help = Как это работает
+cmd-promo = Ввести промокод
 cmd-lang = Язык / Language
 cmd-terms = Условия сервиса
 cmd-paysupport = Помощь с оплатой
@@ -259,6 +260,7 @@ btn-repeat = 🔁 Повторить заказ
 btn-prev = ←
 btn-next = →
 btn-referral = 🎁 Пригласить друзей
+btn-promo = 🎟 Промокод
 resend-missing = Это видео больше недоступно.
 resend-caption = Видео #{ $id }
 payments =
@@ -294,6 +296,7 @@ ledger-admin_grant = начисление от администратора
 ledger-admin_deduct = списание администратором
 ledger-referral_bonus = бонус за приглашённого друга
 ledger-import = перенос баланса из прежнего бота
+ledger-promo = промокод
 referral =
     <b>Пригласите друзей</b>
     Отправьте друзьям вашу ссылку: { $link }

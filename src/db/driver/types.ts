@@ -19,11 +19,15 @@ import type {
   ConsoleToken,
   Job,
   LedgerEntry,
+  ModelCost,
   Payment,
+  PromoCode,
+  PromoRedemption,
   ProviderKeyState,
   SupportCopy,
   SupportMessage,
   SupportThread,
+  TemplateRow,
   User,
 } from "../types.ts";
 import { errorCode } from "../util.ts";
@@ -41,6 +45,10 @@ export interface TableRows {
   broadcasts: Broadcast;
   provider_keys: ProviderKeyState;
   instance_leases: { name: string; owner: string; acquiredAt: Date; expiresAt: Date };
+  promo_codes: PromoCode;
+  promo_redemptions: PromoRedemption;
+  model_costs: ModelCost;
+  templates: TemplateRow;
   support_threads: SupportThread;
   support_messages: SupportMessage;
   support_copies: SupportCopy;
@@ -63,6 +71,10 @@ export function tablesOf(schema: {
   supportCopies: Table;
   consoleTokens: Table;
   consoleSessions: Table;
+  promoCodes: Table;
+  promoRedemptions: Table;
+  modelCosts: Table;
+  templates: Table;
 }): Record<TableName, Table> {
   return {
     users: schema.users,
@@ -77,6 +89,10 @@ export function tablesOf(schema: {
     support_copies: schema.supportCopies,
     console_tokens: schema.consoleTokens,
     console_sessions: schema.consoleSessions,
+    promo_codes: schema.promoCodes,
+    promo_redemptions: schema.promoRedemptions,
+    model_costs: schema.modelCosts,
+    templates: schema.templates,
   };
 }
 

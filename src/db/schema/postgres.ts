@@ -207,6 +207,90 @@ export const broadcastRecipients = pgTable(
   ],
 );
 
+/**
+ * Promo codes the owner hands out (src/promo). `code` is stored upper-case; `max_uses` null means
+ * no limit; `uses` counts redemptions and is raised in the redeeming transaction.
+ */
+export const promoCodes = pgTable(
+  "promo_codes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    code: text("code").notNull(),
+    credits: integer("credits").notNull(),
+    maxUses: integer("max_uses"),
+    uses: integer("uses").notNull().default(0),
+    expiresAt: ts("expires_at"),
+    disabledAt: ts("disabled_at"),
+    createdBy: text("created_by").notNull(),
+    note: text("note"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("promo_codes_code_uq").on(t.code)],
+);
+
+/** One row per code and user: the unique pair is what makes a code once-per-user. */
+export const promoRedemptions = pgTable(
+  "promo_redemptions",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    promoId: id("promo_id")
+      .notNull()
+      .references(() => promoCodes.id),
+    userId: id("user_id")
+      .notNull()
+      .references(() => users.id),
+    credits: integer("credits").notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("promo_redemptions_promo_user_uq").on(t.promoId, t.userId),
+    index("promo_redemptions_user_idx").on(t.userId),
+  ],
+);
+
+/**
+ * What a render costs the owner, per model (src/admin/costs.ts): per video or per second of video,
+ * in millionths of the currency's whole unit (0.15 USD = 150000) so fractions of a cent stay exact.
+ */
+export const modelCosts = pgTable("model_costs", {
+  model: text("model").primaryKey(),
+  unit: text("unit").notNull(),
+  amountMicros: bigint("amount_micros", { mode: "number" }).notNull(),
+  currency: text("currency").notNull(),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * The video templates sellers pick (src/templates): seeded from the built-in catalogue on first
+ * start, then the owner's to edit. `durations` and `formats` are JSON arrays, validated by
+ * src/templates on every read; `revision` grows with every change of the row, so the sum over the
+ * table tells a process whether its cached copy is current. Rows are never deleted — past jobs
+ * keep the name of the template they were made with — only disabled.
+ */
+export const templates = pgTable(
+  "templates",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    nameRu: text("name_ru").notNull(),
+    nameEn: text("name_en").notNull(),
+    descriptionRu: text("description_ru").notNull(),
+    descriptionEn: text("description_en").notNull(),
+    model: text("model").notNull(),
+    durations: text("durations").notNull(),
+    formats: text("formats").notNull(),
+    askWishes: boolean("ask_wishes").notNull(),
+    instructions: text("instructions").notNull(),
+    fallbackPrompt: text("fallback_prompt").notNull(),
+    position: integer("position").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    revision: integer("revision").notNull().default(1),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("templates_position_idx").on(t.position)],
+);
 // The support inbox: a seller's conversation with the admins, one open thread per seller at a time.
 export const supportThreads = pgTable(
   "support_threads",
