@@ -312,6 +312,7 @@ describe("bot robustness", () => {
       "menu",
       "cancel",
       "help",
+      "promo",
       "lang",
       "terms",
       "paysupport",
