@@ -10,7 +10,7 @@ import type { Logger } from "../logger.ts";
 import type { LinkSigner } from "../storage/links.ts";
 import type { Storage } from "../storage/types.ts";
 import type { Catalogue } from "../templates/index.ts";
-import type { Html } from "./html.ts";
+import { type Html, html } from "./html.ts";
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
@@ -68,12 +68,24 @@ export interface Route {
   handler: Handler;
 }
 
+/** A page; `error` shows as an error notice above it (the result of a refused action). */
 export const page = (
   section: Section,
   title: string,
   body: Html,
-  o: { status?: number; notice?: Notice } = {},
-): Reply => ({ kind: "page", section, title, body, ...o });
+  o: { status?: number; notice?: Notice; error?: string } = {},
+): Reply => ({
+  kind: "page",
+  section,
+  title,
+  body,
+  status: o.status,
+  notice: o.error ? { kind: "error", text: o.error } : o.notice,
+});
+
+/** 404 for a record that does not exist (a job, a user), with the section's own words for it. */
+export const notFound = (section: Section, ctx: Ctx, text: string): Reply =>
+  page(section, ctx.t("con-not-found-title"), html`<p>${text}</p>`, { status: 404 });
 
 /** Back to a page with a notice (`ok` names a con-ok-* message; `n` its number, if any). */
 export function redirect(to: string, ok?: string, n?: number): Reply {

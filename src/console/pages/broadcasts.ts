@@ -75,7 +75,7 @@ async function listPage(
   }</section>`;
   return page("broadcasts", t("con-nav-broadcasts"), body, {
     status: o.status,
-    notice: o.error ? { kind: "error", text: o.error } : undefined,
+    error: o.error,
   });
 }
 
@@ -100,7 +100,7 @@ async function broadcastPage(
 </section>`;
   return page("broadcasts", t("con-bc-title", { id: b.id }), body, {
     status: o.status,
-    notice: o.error ? { kind: "error", text: o.error } : undefined,
+    error: o.error,
   });
 }
 

@@ -7,6 +7,7 @@ import { JOB_STATUSES, type Job, type JobStatus } from "../../db/types.ts";
 import {
   type Ctx,
   type Handler,
+  notFound,
   type PageDeps,
   page,
   type Route,
@@ -131,16 +132,13 @@ async function jobPage(ctx: Ctx, deps: PageDeps, j: Job, o: { status?: number; e
 <section class="card"><h2>${t("con-job-result")}</h2>${result}</section>`;
   return page("jobs", t("con-job-title", { id: j.id }), body, {
     status: o.status,
-    notice: o.error ? { kind: "error", text: o.error } : undefined,
+    error: o.error,
   });
 }
 
 const show: Handler = async (ctx, deps) => {
   const j = await deps.store.getJobById(Number(ctx.params[0]));
-  if (!j)
-    return page("jobs", ctx.t("con-not-found-title"), html`<p>${ctx.t("adm-jobs-empty")}</p>`, {
-      status: 404,
-    });
+  if (!j) return notFound("jobs", ctx, ctx.t("adm-jobs-empty"));
   return jobPage(ctx, deps, j);
 };
 

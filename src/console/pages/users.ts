@@ -8,6 +8,7 @@ import { isStars } from "../../payments/packages.ts";
 import {
   type Ctx,
   type Handler,
+  notFound,
   type PageDeps,
   page,
   type Route,
@@ -121,16 +122,13 @@ async function userPage(ctx: Ctx, deps: PageDeps, u: User, o: { status?: number;
   }</section>`;
   return page("users", userName(u), body, {
     status: o.status,
-    notice: o.error ? { kind: "error", text: o.error } : undefined,
+    error: o.error,
   });
 }
 
 const show: Handler = async (ctx, deps) => {
   const u = await deps.store.getUserById(Number(ctx.params[0]));
-  if (!u)
-    return page("users", ctx.t("con-not-found-title"), html`<p>${ctx.t("con-users-none")}</p>`, {
-      status: 404,
-    });
+  if (!u) return notFound("users", ctx, ctx.t("con-users-none"));
   return userPage(ctx, deps, u);
 };
 
@@ -143,8 +141,7 @@ const credits: Handler = async (ctx, deps) => {
   const reason = (form.get("reason") ?? "").trim();
   const ref = form.get("ref") ?? "";
   const user = await deps.store.getUserById(id);
-  if (!user)
-    return page("users", t("con-not-found-title"), html`<p>${t("con-users-none")}</p>`, { status: 404 });
+  if (!user) return notFound("users", ctx, t("con-users-none"));
   if (amount < 1 || amount > ADMIN_LIMITS.maxAmount)
     return userPage(ctx, deps, user, {
       status: 422,
