@@ -91,6 +91,9 @@ SMOKE_DATA_DIR="$tmp/flow" node --import tsx test/smoke/flow.ts "$tmp/bin/neuroc
 # 3b. The same with the files in an S3-protocol server (the AWS SDK as bundled into the executable).
 SMOKE_S3=1 node --import tsx test/smoke/flow.ts "$tmp/bin/neurocards"
 
+# 3c. A Russian-speaking seller, through the Russian screens and buttons.
+SMOKE_LANG=ru node --import tsx test/smoke/flow.ts "$tmp/bin/neurocards"
+
 # 4. Backup of that install while nothing runs, restored into a fresh data directory (the archive
 #    code, tar and SQLite's backup API as bundled).
 fresh_env=(env -i PATH="$PATH" BOT_TOKEN=123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef)

@@ -14,12 +14,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type FakeS3, startFakeS3 } from "../fakes/s3-server.ts";
 import { startFakes } from "./fakes.ts";
-import { makeOneVideo, signInToConsole } from "./user-flow.ts";
+import { makeOneVideo, type SellerLanguage, signInToConsole } from "./user-flow.ts";
 
 const ADMIN = 7100;
 
 const exe = resolve(process.argv[2] ?? "build/neurocards");
 const slowdown = Number(process.env.SMOKE_SLOWDOWN ?? "1");
+// SMOKE_LANG=ru: the seller writes in Russian (language_code ru) and taps the Russian buttons.
+const lang: SellerLanguage = process.env.SMOKE_LANG === "ru" ? "ru" : "en";
 
 function freePort(): Promise<number> {
   return new Promise((done) => {
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
     // Node's own warnings (experimental SEA, deprecations) go to stderr as "(node:PID) ...Warning".
     if (/\(node:\d+\)|Warning:/.test(stderr)) await fail(`neurocards printed a warning on start: ${stderr}`);
 
-    const toVideo = await makeOneVideo(fakes.telegram, 7001, 60_000 * slowdown);
+    const toVideo = await makeOneVideo(fakes.telegram, 7001, 60_000 * slowdown, lang);
     const consoleOk = await signInToConsole(
       fakes.telegram,
       ADMIN,
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
     if (code !== 0) await fail(`neurocards exited with ${code} after SIGTERM`);
     const toExit = performance.now() - t2;
     process.stdout.write(
-      `smoke flow${s3 ? " (object storage)" : ""} ok: polling after ${toPolling.toFixed(0)} ms, video ${toVideo.toFixed(0)} ms after Confirm, console signed in, exit ${toExit.toFixed(0)} ms after SIGTERM\n`,
+      `smoke flow (${lang}${s3 ? ", object storage" : ""}) ok: polling after ${toPolling.toFixed(0)} ms, video ${toVideo.toFixed(0)} ms after Confirm, console signed in, exit ${toExit.toFixed(0)} ms after SIGTERM\n`,
     );
   } catch (err) {
     if (child.exitCode === null) await fail(String(err));

@@ -6,28 +6,56 @@ const STEP_MS = 15_000;
 const buttons = (m: FakeMessage) => (m.reply_markup?.inline_keyboard ?? []).flat();
 const hasButton = (re: RegExp) => (m: FakeMessage) => buttons(m).some((b) => re.test(b.text));
 
+/** What a seller taps and reads on the way to the confirmation screen, per language. */
+const WORDS = {
+  en: {
+    accept: /accept/i,
+    create: /create a video/i,
+    photo: /product photo/i,
+    description: /description/i,
+    product:
+      "Ceramic coffee mug, 350 ml, matte black. For coffee lovers: keeps heat for an hour, dishwasher safe, fits car holders. Price 990 rub.",
+    template: /cinematic product shots/i,
+    wishes: /wishes/i,
+    confirm: /confirm/i,
+  },
+  ru: {
+    accept: /принимаю/i,
+    create: /создать видео/i,
+    photo: /фото товара/i,
+    description: /описание/i,
+    product:
+      "Керамическая кружка 350 мл, матовая чёрная. Для кофеманов: держит тепло час, можно в посудомойку, подходит для подстаканника в машине. Цена 990 руб.",
+    template: /кинокадры товара/i,
+    wishes: /пожелания/i,
+    confirm: /подтвердить/i,
+  },
+} as const;
+
+export type SellerLanguage = keyof typeof WORDS;
+
 /** Walks a new seller from /start to the confirmation screen; returns the user and that message. */
 export async function reachConfirm(
   tg: FakeTelegram,
   userId: number,
+  lang: SellerLanguage = "en",
 ): Promise<{ user: FakeUser; confirm: FakeMessage }> {
-  const user = tg.user({ id: userId, first_name: "Smoke", language_code: "en" });
+  const w = WORDS[lang];
+  const user = tg.user({ id: userId, first_name: "Smoke", language_code: lang });
   user.command("start");
-  user.tap(await user.next(hasButton(/accept/i), STEP_MS), /accept/i);
-  user.tap(await user.next(hasButton(/create a video/i), STEP_MS), /create a video/i);
-  await user.next(/product photo/i, STEP_MS);
+  user.tap(await user.next(hasButton(w.accept), STEP_MS), w.accept);
+  user.tap(await user.next(hasButton(w.create), STEP_MS), w.create);
+  await user.next(w.photo, STEP_MS);
   user.photo({ bytes: TINY_PNG });
-  await user.next(/description/i, STEP_MS);
-  user.send(
-    "Ceramic coffee mug, 350 ml, matte black. For coffee lovers: keeps heat for an hour, dishwasher safe, fits car holders. Price 990 rub.",
-  );
-  user.tap(await user.next(hasButton(/cinematic product shots/i), STEP_MS), /cinematic product shots/i);
+  await user.next(w.description, STEP_MS);
+  user.send(w.product);
+  user.tap(await user.next(hasButton(w.template), STEP_MS), w.template);
   // Veo renders vertical or horizontal: the template's format step.
-  user.tap(await user.next(hasButton(/vertical 9:16/i), STEP_MS), /vertical 9:16/i);
-  await user.next(/wishes/i, STEP_MS);
+  user.tap(await user.next(hasButton(/9:16/), STEP_MS), /9:16/);
+  await user.next(w.wishes, STEP_MS);
   user.send("-");
   user.tap(await user.next(hasButton(/^\s*1\s*$/), STEP_MS), /^\s*1\s*$/);
-  return { user, confirm: await user.next(hasButton(/confirm/i), STEP_MS) };
+  return { user, confirm: await user.next(hasButton(w.confirm), STEP_MS) };
 }
 
 /** Waits for the video in the user's chat. */
@@ -40,10 +68,11 @@ export async function makeOneVideo(
   tg: FakeTelegram,
   userId: number,
   videoTimeoutMs = 60_000,
+  lang: SellerLanguage = "en",
 ): Promise<number> {
-  const { user, confirm } = await reachConfirm(tg, userId);
+  const { user, confirm } = await reachConfirm(tg, userId, lang);
   const t0 = performance.now();
-  user.tap(confirm, /confirm/i);
+  user.tap(confirm, WORDS[lang].confirm);
   await videoDelivered(user, videoTimeoutMs);
   return performance.now() - t0;
 }
