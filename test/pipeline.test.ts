@@ -214,6 +214,28 @@ describe("a failed job gives the credit back and says why", () => {
     expect((await h.metrics.creditsRefunded.get()).values[0]!.value).toBe(1);
   });
 
+  it("the admins' alert about a failed video names the template in each admin's language and counts the try that failed", async () => {
+    const RU_ADMIN = 900_002;
+    const h = await start({
+      env: { ADMIN_IDS: `${ADMIN_ID},${RU_ADMIN}` },
+      kie: { scenario: { outcome: "fail", polls: 1, failMsg: "Image contains a real person" } },
+    });
+    await h.user(RU_ADMIN, 0, "ru");
+    const u = await h.user(2007);
+    const job = await h.job(u.id, u.tgId);
+    const done = await h.waitFor(job.id, ["succeeded", "failed"]);
+    expect([done.status, done.attempts]).toEqual(["failed", 1]);
+    expect(
+      await shows(h, ADMIN_ID, (t) =>
+        t.includes(`Template UGC blogger, user #${u.id}, 1 attempt. 1 credit refunded.`),
+      ),
+    ).toBe(true);
+    expect(
+      await shows(h, RU_ADMIN, (t) => t.includes(`Шаблон UGC-блогер, пользователь #${u.id}, 1 попытка.`)),
+    ).toBe(true);
+    expect(texts(h, ADMIN_ID).some((t) => /Template ugc|0 attempts/.test(t))).toBe(false);
+  });
+
   it("a database that fails just after the video reached the chat: recorded once it answers, one video, no retry or refund", async () => {
     let failures = 3;
     const h = await start({

@@ -123,6 +123,7 @@ export function createGeneration(deps: GenerationDeps) {
     pipeline,
     delivery,
     telegram,
+    catalogue,
     logger: log,
     metrics,
     retryBackoffMs: o.retryBackoffMs,

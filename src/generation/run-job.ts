@@ -12,6 +12,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { JobRunner, RunContext, RunResult } from "../queue/types.ts";
 import type { AdminText, Telegram } from "../telegram/types.ts";
+import type { Catalogue } from "../templates/index.ts";
 import { backoff } from "../timing/index.ts";
 import type { Delivery } from "./deliver.ts";
 import { classify, type ErrorClass, GenerationError, TaskFailedError } from "./errors.ts";
@@ -24,6 +25,8 @@ export interface RunnerDeps {
   pipeline: Pipeline;
   delivery: Delivery;
   telegram: Pick<Telegram, "notifyAdmins">;
+  /** Names the job's template in each admin's language. */
+  catalogue: Pick<Catalogue, "get" | "name">;
   logger: Logger;
   metrics: Pick<Metrics, "jobsFinished" | "creditsRefunded">;
   retryBackoffMs: { base: number; max: number };
@@ -68,13 +71,15 @@ export function createJobRunner(d: RunnerDeps): JobRunner {
       "job failed",
     );
     await d.delivery.apologize(failed, failureText(failed, err.errorClass, err.code));
+    const template = d.catalogue.get(job.template);
     await d.telegram.notifyAdmins((l) => {
       const t = messages(l);
       return t("gen-admin-job-failed", {
         id: job.id,
         errorClass: err.errorClass,
         code: err.code,
-        template: job.template,
+        // A template deleted since the order is still named by its id.
+        template: template ? d.catalogue.name(template, l) : job.template,
         userId: job.userId,
         attempts: job.attempts,
         refund: refund.refunded
@@ -88,7 +93,10 @@ export function createJobRunner(d: RunnerDeps): JobRunner {
 
   async function handle(job: Job, err: GenerationError, ctx: RunContext): Promise<RunResult> {
     const cls: ErrorClass = err.errorClass;
-    if (cls === "content_refused" || err.code === "deadline") return fail(job, err, ctx);
+    // `attempts` counts the tries that failed (a retry adds one, an expired lease adds one): the
+    // try that just ended is one of them, so the stored row and the admins' alert count it.
+    if (cls === "content_refused" || err.code === "deadline")
+      return fail({ ...job, attempts: job.attempts + 1 }, err, ctx);
     if (cls === "provider_unavailable") {
       const runAt = err.retryAt ?? new Date(Date.now() + d.providerWaitMs);
       d.logger.warn({ jobId: job.id, code: err.code, runAt }, "provider unavailable; job waits");
