@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { BotContext } from "../src/bot/context.ts";
 import { createBot } from "../src/bot/index.ts";
 import { leaseOwner } from "../src/bot/polling.ts";
+import { supportRepo } from "../src/db/ops/support.ts";
 import type { Store } from "../src/db/store.ts";
+import { createSupportFeature } from "../src/support/index.ts";
 import { buttonsOf, type FakeMessage, type FakeUser, startFakeTelegram } from "./fakes/telegram-server.ts";
 import { type BotHarness, startBotHarness, waitUntil } from "./helpers/bot-harness.ts";
 import { chooseOptions } from "./helpers/seller.ts";
@@ -260,6 +262,44 @@ describe("bot robustness", () => {
         .map((e) => e.message.text ?? "")
         .join(),
     ).not.toMatch(/database is on fire|\.ts:\d+/);
+    await real.close();
+  });
+
+  it("“Something went wrong” comes with the Menu and Support buttons in the user's language, also when the failure came before the user was loaded", async () => {
+    const factory = sqliteFactory();
+    const real = await factory.make();
+    let fail: "jobs" | "users" | null = null;
+    const store = new Proxy(real, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        const failing =
+          (fail === "jobs" && prop === "countUserJobs") || (fail === "users" && prop === "getUserByTgId");
+        if (failing) return () => Promise.reject(new Error("database is on fire"));
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    }) as Store;
+    const h = await start({
+      store,
+      env: { ADMIN_IDS: "990001" },
+      ungated: (d) => [createSupportFeature({ ...d, repo: supportRepo(d.store.driver) })],
+    });
+    const u = await h.consentedUser({ id: nextId++, language_code: "ru" });
+    fail = "jobs";
+    u.tap(u.last() as FakeMessage, "n1:cabinet:0");
+    const sorry = await u.next(/^Что-то пошло не так, попробуйте ещё раз\.$/);
+    expect(buttonsOf(sorry).map((b) => b.text)).toEqual(["☰ Меню", "💬 Поддержка"]);
+    fail = null;
+    u.tap(sorry, "💬 Поддержка");
+    await u.next(/Напишите свой вопрос здесь/);
+
+    // The user's own row cannot be read: the Telegram client's language still speaks.
+    fail = "users";
+    u.command("menu");
+    const early = await u.next(/^Что-то пошло не так/);
+    expect(buttonsOf(early).map((b) => b.text)).toEqual(["☰ Меню", "💬 Поддержка"]);
+    fail = null;
+    u.tap(early, "☰ Меню");
+    await u.next(/Главное меню/);
     await real.close();
   });
 

@@ -119,7 +119,7 @@ export function createBot(deps: BotDeps) {
     });
     return next();
   });
-  bot.use(errorBoundary(fd));
+  bot.use(errorBoundary(fd, i18n));
   for (const f of deps.early ?? []) bot.use(f);
   bot.use(privateChatsOnly(i18n));
   bot.use(

@@ -1,18 +1,22 @@
 // Middleware that runs around every feature: the error boundary that also guarantees an answer to
 // every callback query, the user loader, admin-block and consent gates, and the fallback.
 import { Composer, InlineKeyboard, type NextFunction } from "grammy";
-import { decode, supportButton } from "./callbacks.ts";
+import { callbackData, decode, supportButton } from "./callbacks.ts";
 import type { BotContext } from "./context.ts";
 import { expectedText } from "./features/create.ts";
 import { termsScreen } from "./features/start.ts";
 import { languageFromCode } from "./i18n.ts";
 import { type FeatureDeps, menuScreen, reply } from "./ui.ts";
 
+/** Translates by a locale code (the bot's I18n); for what happens before the user is loaded. */
+export type Translator = { t(locale: string, key: string, vars?: Record<string, string>): string };
+
 /**
  * Answers every callback query even when no handler did (no endless spinner), and turns a handler
- * error into a log line with the update id plus a short "try again" for the user.
+ * error into a log line with the update id plus a short "try again" for the user, with the way
+ * on: the menu, and support when there is one (a failure that repeats has nowhere else to go).
  */
-export function errorBoundary(deps: FeatureDeps) {
+export function errorBoundary(deps: FeatureDeps, i18n: Translator) {
   return async (ctx: BotContext, next: NextFunction): Promise<void> => {
     let answered = false;
     if (ctx.callbackQuery) {
@@ -26,12 +30,13 @@ export function errorBoundary(deps: FeatureDeps) {
     } catch (err) {
       deps.metrics.handlerErrors.inc();
       deps.logger.error({ err, updateId: ctx.update.update_id, from: ctx.from?.id }, "update handler failed");
-      const text = safeT(ctx, "error-generic", "Something went wrong, please try again.");
+      const t = translator(ctx, i18n);
+      const text = t("error-generic") ?? "Something went wrong, please try again.";
       if (ctx.callbackQuery && !answered) {
         await ctx.answerCallbackQuery({ text }).catch(() => undefined);
         answered = true;
       } else if (ctx.chat && !ctx.preCheckoutQuery) {
-        await ctx.reply(text).catch(() => undefined);
+        await ctx.reply(text, { reply_markup: wayOn(deps, t) }).catch(() => undefined);
       }
     } finally {
       if (ctx.callbackQuery && !answered) await ctx.answerCallbackQuery().catch(() => undefined);
@@ -39,12 +44,31 @@ export function errorBoundary(deps: FeatureDeps) {
   };
 }
 
-function safeT(ctx: BotContext, key: string, fallback: string): string {
-  try {
-    return typeof ctx.t === "function" ? ctx.t(key) : fallback;
-  } catch {
-    return fallback;
-  }
+/**
+ * The user's texts: their chosen language once the user is loaded, else their Telegram client's
+ * (the failure may have come before); undefined when even that fails.
+ */
+function translator(ctx: BotContext, i18n: Translator): (key: string) => string | undefined {
+  return (key) => {
+    try {
+      return typeof ctx.t === "function"
+        ? ctx.t(key)
+        : i18n.t(languageFromCode(ctx.from?.language_code), key);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** Menu and Support under the apology; none when the texts themselves are not available. */
+function wayOn(deps: FeatureDeps, t: (key: string) => string | undefined): InlineKeyboard | undefined {
+  const menu = t("btn-menu");
+  const support = t("btn-support");
+  if (!menu || !support) return undefined;
+  const kb = new InlineKeyboard().text(menu, callbackData.menu());
+  const button = supportButton(deps.config, support);
+  if (button) kb.add(button);
+  return kb;
 }
 
 /**
@@ -52,9 +76,7 @@ function safeT(ctx: BotContext, key: string, fallback: string): string {
  * invoices there — except for one short pointer to the private chat when someone sends it a
  * command. Callback queries from old group messages are answered silently by the error boundary.
  */
-export function privateChatsOnly(i18n: {
-  t(locale: string, key: string, vars?: Record<string, string>): string;
-}) {
+export function privateChatsOnly(i18n: Translator) {
   return async (ctx: BotContext, next: NextFunction): Promise<void> => {
     const chat = ctx.chat;
     if (!chat || chat.type === "private") return next();
