@@ -206,6 +206,7 @@ describe("neurocards doctor", () => {
     expect(r.out).toMatch(/✓ telegram: token valid: @neurocards_test_bot/);
     expect(r.out).toMatch(/✓ kie\.ai key …-key: accepted, 1000 credits left/);
     expect(r.out).toMatch(/✓ openai: key accepted, model gpt-4o-mini/);
+    expect(r.out).toMatch(/! admins: ADMIN_IDS is empty: nobody can use \/admin or \/console/);
     expect(r.code).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDeprecations, checkLegalDocuments } from "../src/cli/checks.ts";
+import { checkAdmins, checkDeprecations, checkLegalDocuments } from "../src/cli/checks.ts";
 import { ConfigError, parseConfig, redactSecrets } from "../src/config/index.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
@@ -77,6 +77,17 @@ describe("doctor's warnings about the seller's terms", () => {
       parseConfig({ BOT_TOKEN: TOKEN, OFFER_URL: "https://e.com/o", PRIVACY_URL: "https://e.com/p" }),
     );
     expect(both.map((r) => r.status)).toEqual(["ok"]);
+  });
+});
+
+describe("doctor's warning about ADMIN_IDS", () => {
+  it("warns (!) without failing that nobody can use /admin or /console, and says how to set ADMIN_IDS", () => {
+    const none = checkAdmins(parseConfig({ BOT_TOKEN: TOKEN }));
+    expect(none.status).toBe("note");
+    expect(none.detail).toMatch(/ADMIN_IDS is empty: nobody can use \/admin or \/console/);
+    expect(none.fix).toMatch(/set ADMIN_IDS=<your Telegram id> in \.env/);
+    const two = checkAdmins(parseConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1,2" }));
+    expect([two.status, two.detail]).toEqual(["ok", "2 admins in ADMIN_IDS"]);
   });
 });
 

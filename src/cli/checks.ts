@@ -485,6 +485,20 @@ export function checkLegalDocuments(config: Config): CheckResult[] {
   );
 }
 
+/**
+ * ADMIN_IDS: without it the bot sells, but nobody reaches /admin or /console, gets the alerts or
+ * reads the support inbox — a (!), since a bot without an owner in the chat still works.
+ */
+export function checkAdmins(config: Config): CheckResult {
+  const n = config.admins.length;
+  if (n > 0) return ok("admins", `${n} admin${n === 1 ? "" : "s"} in ADMIN_IDS`);
+  return note(
+    "admins",
+    "ADMIN_IDS is empty: nobody can use /admin or /console, get the alerts or read the support inbox",
+    "set ADMIN_IDS=<your Telegram id> in .env (numeric; @userinfobot tells it, comma-separate several) and restart",
+  );
+}
+
 /** Old .env names of the previous bot, each a (!) with what to rename. */
 export function checkDeprecations(config: Config): CheckResult[] {
   return config.deprecations.map((d) => note("config", d, "update .env"));
@@ -504,6 +518,7 @@ export async function runDoctor(io: CliIo, envFile: string | undefined): Promise
   const results: CheckResult[] = [
     ok("config", `valid${envFile ? ` (${envFile})` : " (environment only, no .env found)"}`),
     ...checkDeprecations(config),
+    checkAdmins(config),
   ];
   const backupBucket = config.backup.s3;
   const [database, pooler, storage, backups, port, telegram, kie, openai] = await Promise.all([
