@@ -182,9 +182,10 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
         early: [gate.composer],
         beforeStart: [createPromoFeature({ config, repo: promos, logger })],
         ingest: (updates, o) => gate.intake.save(updates, o),
-        ungated: [createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) })],
-        features: [
-          createPaymentsFeature({ ...base, service: payments }),
+        // The terms are the sellers' (before an order); the admins' panel and console do not wait
+        // for them, nor does support. Both pass on whatever is not theirs.
+        ungated: [
+          createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) }),
           createAdminFeature({
             ...base,
             queue,
@@ -195,6 +196,7 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
             consoleLink: consoleLinks.issue,
           }),
         ],
+        features: [createPaymentsFeature({ ...base, service: payments })],
       })
     : undefined;
   const http = createHttpServer({

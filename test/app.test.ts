@@ -9,6 +9,7 @@ import type { CliIo } from "../src/cli/io.ts";
 import { parseConfig } from "../src/config/index.ts";
 import { telegramWebhookPath } from "../src/http/index.ts";
 import { createLogger } from "../src/logger.ts";
+import { buttonsOf } from "./fakes/telegram-server.ts";
 import { type Fakes, startFakes } from "./smoke/fakes.ts";
 import { makeOneVideo, reachConfirm, videoDelivered } from "./smoke/user-flow.ts";
 
@@ -86,6 +87,28 @@ describe("the whole app", () => {
     const polls = fakes.telegram.calls.filter((c) => c.method === "getUpdates").length;
     await new Promise((r) => setTimeout(r, 300));
     expect(fakes.telegram.calls.filter((c) => c.method === "getUpdates").length).toBe(polls);
+  });
+
+  it("an admin opens /admin and /console without accepting the sellers' terms; a seller who has not accepted them is shown the terms", async () => {
+    const port = await freePort();
+    const app = await createApp(
+      parseConfig({ ...env(port), ADMIN_IDS: "9101" }),
+      createLogger({ level: "silent" }),
+    );
+    await app.start();
+    try {
+      const admin = fakes.telegram.user({ id: 9101, language_code: "ru" });
+      admin.command("admin");
+      const panel = await admin.next(/Neurocards —/);
+      expect(buttonsOf(panel).map((b) => b.callback_data)).toContain("adm:console");
+      admin.command("console");
+      expect((await admin.next(/console|консоль/i)).text).toMatch(/\/console\/login/);
+      const seller = fakes.telegram.user({ id: 9102, language_code: "en" });
+      seller.command("admin");
+      expect((await seller.next()).text).toMatch(/terms/i);
+    } finally {
+      await app.stop();
+    }
   });
 
   it("`neurocards run` shuts down on SIGTERM with exit code 0 within 10 s", async () => {

@@ -78,10 +78,9 @@ export async function startPaymentsBot(env: Record<string, string> = {}, opts: H
       early: [gate.composer],
       webhookSaveDeadlineMs: opts.webhookSaveDeadlineMs,
       ingest: (updates, o) => gate.intake.save(updates, o),
-      features: [
-        createPaymentsFeature({ ...deps, store: paymentsStore, service: gate.service }),
-        createAdminFeature({ ...deps, broadcasts }),
-      ],
+      // As src/app.ts wires them: the admin panel does not wait for the sellers' terms.
+      ungated: [createAdminFeature({ ...deps, broadcasts })],
+      features: [createPaymentsFeature({ ...deps, store: paymentsStore, service: gate.service })],
       polling: { pollTimeoutSeconds: 1, leaseTtlMs: 3000, backoffMs: { first: 50, max: 200 } },
     });
     return { bot, broadcasts, reconciler };

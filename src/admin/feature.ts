@@ -1,7 +1,8 @@
 // The admin panel (/admin): stats, users (balance, ledger, jobs, payments, grant/deduct, block),
 // failed jobs (error, retry, refund), Stars refunds, broadcasts, promo codes and a file_id echo.
 // Only ADMIN_IDS reach it; for everyone else these commands and buttons fall through to the bot's
-// fallback.
+// fallback. Installed before the sellers' terms gate (createBot's `ungated`): an admin needs no
+// consent to the sellers' terms to run the bot.
 // Typed input (amounts, reasons, queries, broadcast text) waits in the database (./state.ts).
 import { Composer } from "grammy";
 import type { BotContext } from "../bot/context.ts";

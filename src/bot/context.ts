@@ -1,5 +1,5 @@
 // The context every bot handler receives, including features from other subsystems (payments,
-// admin) that are installed through createBot's `features`.
+// admin) that are installed through createBot's `features` and `ungated`.
 import type { I18nFlavor } from "@grammyjs/i18n";
 import type { Context, SessionFlavor } from "grammy";
 import type { User } from "../db/types.ts";

@@ -46,7 +46,7 @@ export interface BotDeps {
   queue: QueueHandle;
   /** The photo check before an order (src/photo-check); absent: photos are taken as they are. */
   photoCheck?: PhotoCheck;
-  /** Composers of other subsystems (payments, admin), installed after the consent gate, before the bot's own flows. */
+  /** Composers of other subsystems (payments), installed after the consent gate, before the bot's own flows. */
   features?: Composer<BotContext>[];
   /**
    * Composers that must see their updates before anything that reads the database (session, user,
@@ -55,7 +55,8 @@ export interface BotDeps {
   early?: Composer<BotContext>[];
   /**
    * Composers every user reaches, also one blocked by an admin or who has not accepted the terms
-   * yet: support. Installed after the session and the user are loaded, before those gates.
+   * yet: support, and the admin panel (its own ADMIN_IDS filter is its gate; the terms are the
+   * sellers'). Installed after the session and the user are loaded, before those gates.
    */
   ungated?: Composer<BotContext>[];
   /**
@@ -142,8 +143,9 @@ export function createBot(deps: BotDeps) {
   for (const f of deps.beforeStart ?? []) bot.use(f);
   bot.use(createStartFeature(fd));
   bot.use(consentGate(fd));
-  // Features (payments, admin) come before the bot's own flows: their commands and pending
-  // questions (an admin typing an amount) see the update first, and pass on what is not theirs.
+  // Features (payments) come before the bot's own flows: their commands see the update first, and
+  // pass on what is not theirs. (The admin panel is ungated, earlier still: an admin typing an
+  // amount is answered before any flow.)
   for (const f of deps.features ?? []) bot.use(f);
   bot.use(createMenuFeature(fd));
   bot.use(createCabinetFeature(fd));
