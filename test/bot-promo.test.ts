@@ -27,7 +27,7 @@ async function start(): Promise<{ h: BotHarness; repo: PromoRepo }> {
       repo = promoRepo(deps.store.driver);
       return [createPromoFeature({ config: deps.config, repo, logger: deps.logger })];
     },
-    features: (deps) => {
+    ungated: (deps) => {
       const broadcasts = createBroadcasts(deps);
       stopBroadcasts = () => broadcasts.stop();
       return [createAdminFeature({ ...deps, broadcasts })];

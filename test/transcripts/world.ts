@@ -128,9 +128,8 @@ export async function startWorld(lang: Language): Promise<World> {
     early: [handled.composer, gate.composer],
     ingest: (updates, o) => gate.intake.save(updates, o),
     beforeStart: [createPromoFeature({ config, repo: promos, logger })],
-    ungated: [createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) })],
-    features: [
-      createPaymentsFeature({ ...base, service: payments }),
+    ungated: [
+      createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) }),
       createAdminFeature({
         ...base,
         queue,
@@ -139,6 +138,7 @@ export async function startWorld(lang: Language): Promise<World> {
         promos: createPromoOperations({ repo: promos, logger }),
       }),
     ],
+    features: [createPaymentsFeature({ ...base, service: payments })],
     polling: { pollTimeoutSeconds: 1, leaseTtlMs: 3000, backoffMs: { first: 50, max: 200 } },
   });
   await bot.start();
