@@ -310,6 +310,48 @@ for (const lang of ["en", "ru"] as const) {
       expect(bob.since().filter((e) => /not for support/.test(texts(e.message)))).toEqual([]);
     });
 
+    it("an album of three photos reaches each admin under one header with all three photos, and the seller is told once", async () => {
+      const { anna, bob, repo } = await start();
+      const u = await seller();
+      u.command("support");
+      await u.next(t.ask);
+      const group = `album-${u.id}`;
+      for (let i = 0; i < 3; i++) {
+        const f = u.tg.registerFile({ size: 40_000, mimeType: "image/jpeg", dir: "photos" });
+        u.push({
+          photo: [
+            { file_id: f.fileId, file_unique_id: f.uniqueId, width: 800, height: 800, file_size: f.size },
+          ],
+          media_group_id: group,
+          ...(i === 0 ? { caption: "All three are scratched" } : {}),
+        });
+      }
+      const sent = await u.next(/#\d+/);
+      const n = Number(/#(\d+)/.exec(texts(sent))?.[1]);
+      expect(texts(sent)).toMatch(t.sent(n));
+
+      for (const [admin, title] of [
+        [bob, /Support · new request/],
+        [anna, /Поддержка · новое обращение/],
+      ] as const) {
+        const head = await admin.next(title);
+        for (let i = 0; i < 3; i++) await admin.next((m) => m.photo !== undefined);
+        const chat = admin.tg.messages(admin.id);
+        expect(chat.filter((m) => /Support ·|Поддержка ·/.test(texts(m)))).toHaveLength(1);
+        expect(chat.filter((m) => m.photo !== undefined)).toHaveLength(3);
+        // Every photo answers the one header: a reply to any of them reaches the seller.
+        const replies = h!.tg.callsTo("copyMessage", admin.id).map((c) => c.params.reply_parameters);
+        expect(replies.map((r) => (r as { message_id: number }).message_id)).toEqual([
+          head.message_id,
+          head.message_id,
+          head.message_id,
+        ]);
+      }
+      expect((await repo.messages(n)).map((m) => m.kind)).toEqual(["photo", "photo", "photo"]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(u.since().filter((e) => t.sent(n).test(texts(e.message)))).toEqual([]);
+    });
+
     it("the same message delivered twice by Telegram is stored once and reaches each admin once", async () => {
       const { bob, repo } = await start();
       const u = await seller();

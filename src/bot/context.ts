@@ -48,6 +48,20 @@ export interface SessionData {
   promoAskUntil?: number;
   /** Writing to support (src/support): the user's messages go to the support inbox until then (epoch ms). */
   supportUntil?: number;
+  /**
+   * The album (media_group_id) the user is sending to support: the header each admin got above its
+   * first item (admin chat id → message id), so the rest go under it instead of under new headers.
+   */
+  supportAlbum?: SupportAlbum;
+}
+
+/** See SessionData.supportAlbum. */
+export interface SupportAlbum {
+  group: string;
+  thread: number;
+  heads: Record<string, number>;
+  /** Whether the seller was told the album reached support (told again only if that changes). */
+  delivered: boolean;
 }
 
 export const initialSession = (): SessionData => ({ step: null, draft: {}, flow: 0 });

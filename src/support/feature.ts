@@ -5,6 +5,8 @@
 // is told whether it did, and the other admins see that it was answered. An admin closes a thread
 // with the button under its messages.
 //
+// An album (several photos sent at once) reaches each admin as one header and its items under it.
+//
 // Installed before the admin-block and consent gates (createBot's `ungated`): a blocked seller can
 // still write to support — the blocked-user notice offers it — and nothing else. Threads, messages
 // and where each was copied live in the database (src/db/ops/support.ts): a replayed update is
@@ -140,25 +142,44 @@ export function createSupportFeature(deps: SupportFeatureDeps): Composer<BotCont
 
   /**
    * Copies a seller's message to every admin who does not have it yet (a replayed update finds
-   * the copies made before), each under the header; a text fits into the header's message.
-   * Returns whether at least one admin has it.
+   * the copies made before), each under the header; a text fits into the header's message. An
+   * item of an album goes under the header its first item got (`heads`: admin chat id → header
+   * message id), and the headers it sends are added there. Returns whether at least one admin has it.
    */
-  async function forward(seller: User, thread: SupportThread, message: SupportMessage, opened: boolean) {
+  async function forward(
+    seller: User,
+    thread: SupportThread,
+    message: SupportMessage,
+    opened: boolean,
+    heads?: Record<string, number>,
+  ) {
     const have = new Set((await repo.copiesOf(message.id)).map((x) => x.chatId));
     let delivered = config.admins.filter((id) => have.has(id)).length;
     let jobs: Job[] | undefined;
     for (const admin of config.admins) {
       if (have.has(admin)) continue;
-      jobs ??= await store.getUserJobs(seller.id, { limit: SUPPORT_LIMITS.headerJobs, offset: 0 });
-      const lang = await languageOf(admin);
-      const head = header(lang, seller, thread, opened, jobs);
-      const keyboard = new InlineKeyboard().text(
-        texts.t(lang, "btn-support-close", { thread: thread.id }),
-        closeData(thread.id),
-      );
       const copies: Array<{ chatId: number; messageId: number }> = [];
       const sent = (messageId: number) => copies.push({ chatId: admin, messageId });
+      const under = (top: number) =>
+        telegram.send(admin, (api) =>
+          api.copyMessage(admin, message.chatId, message.messageId, {
+            reply_parameters: { message_id: top, allow_sending_without_reply: true },
+          }),
+        );
       try {
+        const albumHead = heads?.[admin];
+        if (albumHead !== undefined) {
+          sent((await under(albumHead)).message_id);
+          delivered++;
+          continue;
+        }
+        jobs ??= await store.getUserJobs(seller.id, { limit: SUPPORT_LIMITS.headerJobs, offset: 0 });
+        const lang = await languageOf(admin);
+        const head = header(lang, seller, thread, opened, jobs);
+        const keyboard = new InlineKeyboard().text(
+          texts.t(lang, "btn-support-close", { thread: thread.id }),
+          closeData(thread.id),
+        );
         const quoted =
           message.kind === "text" ? `${head}\n\n<blockquote>${esc(message.text ?? "")}</blockquote>` : null;
         if (quoted && quoted.length <= SUPPORT_LIMITS.textMax) {
@@ -174,12 +195,8 @@ export function createSupportFeature(deps: SupportFeatureDeps): Composer<BotCont
             api.sendMessage(admin, head, { ...HTML, reply_markup: keyboard }),
           );
           sent(top.message_id);
-          const copy = await telegram.send(admin, (api) =>
-            api.copyMessage(admin, message.chatId, message.messageId, {
-              reply_parameters: { message_id: top.message_id, allow_sending_without_reply: true },
-            }),
-          );
-          sent(copy.message_id);
+          if (heads) heads[admin] = top.message_id;
+          sent((await under(top.message_id)).message_id);
         }
         delivered++;
       } catch (e) {
@@ -288,7 +305,18 @@ export function createSupportFeature(deps: SupportFeatureDeps): Composer<BotCont
       await answer(t("support-limited", { minutes }));
       return;
     }
-    const delivered = await forward(ctx.user, r.thread, r.message, r.status === "accepted" && r.opened);
+    // An album arrives as one message per item: one header per admin above all of them, and one
+    // "sent" to the seller (again only if delivery changes between items).
+    const group = m.media_group_id;
+    const before = ctx.session.supportAlbum;
+    const album =
+      group !== undefined && before?.group === group && before.thread === r.thread.id ? before : undefined;
+    const heads = group === undefined ? undefined : { ...album?.heads };
+    const opened = r.status === "accepted" && r.opened;
+    const delivered = await forward(ctx.user, r.thread, r.message, opened, heads);
+    ctx.session.supportAlbum =
+      group === undefined || !heads ? undefined : { group, thread: r.thread.id, heads, delivered };
+    if (album && album.delivered === delivered) return;
     const url = config.bot.supportUrl;
     if (!delivered && url) keyboard.row().url(t("btn-support-url"), url);
     await answer(t(delivered ? "support-sent" : "support-not-delivered", { thread: r.thread.id }));
