@@ -52,6 +52,8 @@ const T = {
     helpNone: /has not published a support contact yet/,
     apology: /Something went wrong and the video was not made/,
     notDelivered: /could not be passed on to support right now/,
+    consent: /accept the terms first/,
+    terms: /read the terms/,
   },
   ru: {
     support: "💬 Поддержка",
@@ -77,6 +79,8 @@ const T = {
     helpNone: /Владелец бота пока не указал контакт поддержки/,
     apology: /Что-то пошло не так/,
     notDelivered: /не получилось передать сообщение в поддержку/,
+    consent: /Сначала примите условия/,
+    terms: /прочитайте, пожалуйста, условия/,
   },
 } as const;
 
@@ -403,6 +407,22 @@ for (const lang of ["en", "ru"] as const) {
       const toBob = bob.tg.messages(BOB.id).filter((m) => /message \d+/.test(texts(m)));
       expect(toBob.map(texts).some((x) => x.includes("message 11"))).toBe(false);
       expect(toBob).toHaveLength(10);
+    });
+
+    it("a seller who has not accepted the terms yet writes to support, then taps Menu: told to accept the terms, with the terms right below", async () => {
+      const { bob } = await start();
+      const u = h!.user({ id: nextId++, language_code: lang, first_name: "Ivan" });
+      u.command("support");
+      await u.next(t.ask);
+      u.send("Is this a real person?");
+      const sent = await u.next(/#\d+/);
+      await bob.next(/Support · new request/);
+      u.tap(sent, t.done);
+      const left = await u.next(t.left);
+      const q = u.tap(left, t.menu);
+      expect((await h!.tg.callbackAnswer(q)).text).toMatch(t.consent);
+      const terms = await u.next(t.terms);
+      expect(buttonsOf(terms).some((b) => b.callback_data === "n1:consent")).toBe(true);
     });
 
     it("a blocked seller: the notice offers Support, the seller can write and admins see the block; nothing else opens", async () => {

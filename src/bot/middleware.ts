@@ -1,7 +1,7 @@
 // Middleware that runs around every feature: the error boundary that also guarantees an answer to
 // every callback query, the user loader, admin-block and consent gates, and the fallback.
 import { Composer, InlineKeyboard, type NextFunction } from "grammy";
-import { callbackData, decode, supportButton } from "./callbacks.ts";
+import { callbackData, decode, encode, supportButton } from "./callbacks.ts";
 import type { BotContext } from "./context.ts";
 import { expectedText } from "./features/create.ts";
 import { termsScreen } from "./features/start.ts";
@@ -170,6 +170,14 @@ export function consentGate(deps: FeatureDeps) {
     if (ctx.user.consentAt || isPayment(ctx)) return next();
     if (ctx.callbackQuery) {
       await ctx.answerCallbackQuery({ text: ctx.t("consent-needed"), show_alert: true });
+      // "Tap “I accept” below": a button of another message (Menu under support's replies or
+      // under "Something went wrong") has no terms below it, so they are sent.
+      const consent = encode({ a: "consent" });
+      const rows = ctx.callbackQuery.message?.reply_markup?.inline_keyboard ?? [];
+      const onTerms = rows.some((row) =>
+        row.some((b) => "callback_data" in b && b.callback_data === consent),
+      );
+      if (!onTerms && ctx.chat) await reply(ctx, await termsScreen(ctx, deps));
       return;
     }
     if (ctx.message) await reply(ctx, await termsScreen(ctx, deps));
