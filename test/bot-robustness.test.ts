@@ -173,7 +173,7 @@ describe("bot robustness", () => {
     expect(h.tg.calls.filter((c) => c.status === 400)).toEqual([]);
   });
 
-  it("forged and stale callback data act on nothing and answer “outdated”", async () => {
+  it("forged and stale callback data act on nothing and answer “outdated: send /menu for a fresh one”", async () => {
     const h = await start({ env: { FREE_CREDITS: "3" } });
     const owner = await h.consentedUser({ id: nextId++ });
     const confirm = await toConfirm(owner);
@@ -205,7 +205,9 @@ describe("bot robustness", () => {
     ];
     for (const data of forged) {
       const q = thief.forgeTap(menu, data);
-      expect((await h.tg.callbackAnswer(q)).text, data).toBe("This menu is outdated.");
+      expect((await h.tg.callbackAnswer(q)).text, data).toBe(
+        "This menu is outdated: send /menu for a fresh one.",
+      );
     }
     expect(thief.since().filter((e) => e.type === "send")).toEqual([]);
     expect(h.tg.message(thief.id, menu.message_id)?.text).toBe(menu.text);
@@ -217,7 +219,7 @@ describe("bot robustness", () => {
     thief.command("menu");
     await thief.next(/Main menu/);
     const q = thief.tap(old, "✅ Confirm");
-    expect((await h.tg.callbackAnswer(q)).text).toBe("This menu is outdated.");
+    expect((await h.tg.callbackAnswer(q)).text).toBe("This menu is outdated: send /menu for a fresh one.");
     expect(await h.store.getUserJobs((await userRow(h, thief)).id, { limit: 5 })).toHaveLength(0);
   });
 

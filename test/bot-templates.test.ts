@@ -32,7 +32,7 @@ const T = {
     ugcLine: /UGC blogger.*\(10 or 15 s, 3 credits\)/,
     duration: /Step 3 of 5 — length/,
     fifteen: "15 s · 3 credits",
-    outdated: "This menu is outdated.",
+    outdated: "This menu is outdated: send /menu for a fresh one.",
     wishes: /Step 4 of 5/,
     count: /Step 5 of 5/,
     confirm: /Check and confirm/,
@@ -47,7 +47,7 @@ const T = {
     ugcLine: /UGC-блогер.*\(10 или 15 с, 3 кредита\)/,
     duration: /Шаг 3 из 5 — длительность/,
     fifteen: "15 с · 3 кредита",
-    outdated: "Это меню устарело.",
+    outdated: "Это меню устарело: отправьте /menu, чтобы открыть новое.",
     wishes: /Шаг 4 из 5/,
     count: /Шаг 5 из 5/,
     confirm: /Проверьте и подтвердите/,
@@ -120,7 +120,7 @@ for (const lang of ["en", "ru"] as const) {
       expect(again.text).toMatch(t.ugcLine);
     });
 
-    it("a template switched off leaves the list at once; its old button says the menu is outdated", async () => {
+    it("a template switched off leaves the list at once; its old button says the menu is outdated and points to /menu", async () => {
       const { h, ops } = await start();
       const u = await h.consentedUser({ id: nextId++, language_code: lang });
       const before = await toTemplates(u, t);

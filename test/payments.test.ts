@@ -649,7 +649,9 @@ describe("someone who is not an admin", () => {
     ];
     for (const data of forged) {
       const q = u.forgeTap(reply, data);
-      expect((await h.tg.callbackAnswer(q)).text, data).toBe("This menu is outdated.");
+      expect((await h.tg.callbackAnswer(q)).text, data).toBe(
+        "This menu is outdated: send /menu for a fresh one.",
+      );
     }
     u.send("5");
     expect((await u.next()).text).toContain("I did not understand that");
