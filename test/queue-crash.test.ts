@@ -91,7 +91,9 @@ describe("a worker process killed with SIGKILL mid-render", () => {
     h.kie.setHang(false);
     const taskId = leased!.providerTaskId!;
     h.kie.complete(taskId);
-    await spawnWorker(env);
+    // The first lease (1 s) has run out; the second process holds its own long one, so a slow
+    // heartbeat on a loaded machine cannot expire it mid-delivery and count a second attempt.
+    await spawnWorker({ ...env, QUEUE_TEST_OPTIONS: JSON.stringify({ ...FAST, leaseMs: 30_000 }) });
     const done = await h.waitFor(job.id, ["succeeded", "failed"], 20_000);
 
     expect(done.status).toBe("succeeded");
