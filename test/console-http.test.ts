@@ -7,13 +7,19 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { createCostOperations } from "../src/admin/costs.ts";
 import { createAdminOperations } from "../src/admin/operations.ts";
 import { parseConfig } from "../src/config/index.ts";
 import { createConsole } from "../src/console/index.ts";
 import { createConsoleLinks } from "../src/console/login.ts";
+import { costsRepo } from "../src/db/ops/costs.ts";
+import { promoRepo } from "../src/db/ops/promo.ts";
+import { templatesRepo } from "../src/db/ops/templates.ts";
 import type { Store } from "../src/db/store.ts";
+import { createPromoOperations } from "../src/promo/operations.ts";
 import { createStorage } from "../src/storage/index.ts";
-import { createCatalogue } from "../src/templates/index.ts";
+import { openLiveCatalogue } from "../src/templates/live.ts";
+import { createTemplateOperations } from "../src/templates/operations.ts";
 import { FAKE_BOT_TOKEN } from "./fakes/telegram-server.ts";
 import { ledgerSum } from "./helpers/store-ops.ts";
 import { silentLogger, sqliteFactory } from "./helpers/stores.ts";
@@ -25,7 +31,9 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function consoleServer(o: { publicBaseUrl?: string; admins?: string; store?: Store } = {}) {
+async function consoleServer(
+  o: { publicBaseUrl?: string; admins?: string; store?: Store; botUsername?: string } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "nc-console-http-"));
   const config = parseConfig({
     BOT_TOKEN: FAKE_BOT_TOKEN,
@@ -36,12 +44,18 @@ async function consoleServer(o: { publicBaseUrl?: string; admins?: string; store
   });
   const logger = silentLogger();
   const store = o.store ?? (await sqliteFactory().make());
+  const repo = templatesRepo(store.driver);
+  const catalogue = await openLiveCatalogue({ repo, logger });
   const handler = createConsole({
     config,
     store,
     logger,
     ops: createAdminOperations({ store, logger }),
-    catalogue: createCatalogue(),
+    catalogue,
+    templates: createTemplateOperations({ repo, logger, catalogue }),
+    promos: createPromoOperations({ repo: promoRepo(store.driver), logger }),
+    costs: createCostOperations({ repo: costsRepo(store.driver), logger }),
+    botUsername: async () => o.botUsername ?? null,
     storage: createStorage(config, logger),
   });
   const server: Server = createServer((req, res) => void handler(req, res));
@@ -56,6 +70,7 @@ async function consoleServer(o: { publicBaseUrl?: string; admins?: string; store
   return {
     base,
     store,
+    catalogue,
     /** A session cookie ("name=value") for the admin, through a fresh link. */
     async signIn(language: "en" | "ru" = "en"): Promise<string> {
       const link = (await links.issue({ tgId: ADMIN, language }))!;
