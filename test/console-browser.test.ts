@@ -171,6 +171,24 @@ describe.skipIf(!present)("the console in a browser", () => {
     expect(overflow).toBeLessThanOrEqual(0);
   });
 
+  it("on a phone the templates, a template's form and the promo codes fit the screen too", async () => {
+    const page = await signedIn();
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of [
+      "/console/templates",
+      "/console/templates/motion",
+      "/console/promos",
+      "/console/costs",
+    ]) {
+      await page.goto(`${c.base}${path}`);
+      const overflow = await page.evaluate(() => {
+        const w = globalThis as unknown as InPage;
+        return w.document.documentElement.scrollWidth - w.innerWidth;
+      });
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+  });
+
   it("grants credits to a user found by @username, and the ledger shows the row with the reason", async () => {
     const page = await signedIn();
     await page.getByRole("link", { name: "Users" }).click();

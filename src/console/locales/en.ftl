@@ -142,6 +142,7 @@ con-col-cost = Cost
 con-col-margin = Margin
 con-margin-per-credit = Revenue is estimated from the average price of a credit: { $price }. Only videos made count; failed ones are refunded and not charged.
 con-margin-no-sales = Nothing sold yet: no revenue to set against the costs.
+con-margin-currencies = A margin is shown where a template's revenue and its cost are in one currency: here they are not.
 con-margin-unpriced = { $n ->
     [one] No cost recorded for the model { $models }: its videos show no margin.
    *[other] No cost recorded for the models { $models }: their videos show no margin.

@@ -45,7 +45,7 @@ ${missing.length ? html`<p class="notice error">${t("con-cost-missing", { models
 <section class="card"><h2>${t("con-cost-recorded")}</h2>${
     costs.length === 0
       ? html`<p>${t("con-cost-none")}</p>`
-      : html`<table class="list costs"><thead><tr><th>${t("con-tpl-model")}</th><th class="num">${t("con-cost-amount")}</th><th>${t("con-cost-per")}</th><th>${t("con-col-time")}</th><th></th></tr></thead><tbody>${costs.map(
+      : html`<table class="costs"><thead><tr><th>${t("con-tpl-model")}</th><th class="num">${t("con-cost-amount")}</th><th>${t("con-cost-per")}</th><th>${t("con-col-time")}</th><th></th></tr></thead><tbody>${costs.map(
           (c) =>
             html`<tr data-cost="${c.model}"><td>${models.get(c.model)?.label ?? c.model} <code>${c.model}</code></td><td class="num">${costText(c)}</td><td>${t(c.unit === "second" ? "con-cost-per-second" : "con-cost-per-video")}</td><td>${when(c.updatedAt, deps.timeZone)} · ${c.updatedBy}</td><td>${actionButton(ctx, "/console/costs/remove", t("con-cost-remove"), { fields: { model: c.model }, danger: true, confirm: t("con-cost-remove-confirm", { model: c.model }) })}</td></tr>`,
         )}</tbody></table>`

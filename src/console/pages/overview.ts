@@ -172,8 +172,9 @@ function templates(t: Translate, s: OverviewStats, m: MarginReport, deps: PageDe
     m.unpriced.length
       ? t("con-margin-unpriced", { models: m.unpriced.join(", "), n: m.unpriced.length })
       : "",
+    m.templates.some((x) => x.uncosted === 0 && x.margin === null) ? t("con-margin-currencies") : "",
   ].filter(Boolean);
-  return html`<div class="scroll">${table}</div>${notes.map((n) => html`<p class="muted">${n}</p>`)}${m.unpriced.length ? html`<p><a href="/console/costs">${t("con-nav-costs")} →</a></p>` : ""}`;
+  return html`${table}${notes.map((n) => html`<p class="muted">${n}</p>`)}${m.unpriced.length ? html`<p><a href="/console/costs">${t("con-nav-costs")} →</a></p>` : ""}`;
 }
 
 const overview: Handler = async (ctx, deps) => {
@@ -219,7 +220,7 @@ const overview: Handler = async (ctx, deps) => {
   <section class="card"><h2>${t("con-failures-title")}</h2>${failuresTable(t, s)}</section>
   <section class="card"><h2>${t("con-funnel-title")}</h2>${funnel(t, s)}</section>
   <section class="card"><h2>${t("con-sources-title")}</h2>${sources(t, s)}</section>
-  <section class="card"><h2>${t("con-templates-title")}</h2>${templates(t, s, margin, deps, ctx.lang)}</section>
+  <section class="card wide"><h2>${t("con-templates-title")}</h2>${templates(t, s, margin, deps, ctx.lang)}</section>
 </div>
 ${jsonScript("nc-charts", {
   timeZone: deps.timeZone,

@@ -69,7 +69,7 @@ async function listPage(
 ${
   codes.length === 0
     ? html`<p>${t("con-promo-none")}</p>`
-    : html`<table class="list promos"><thead><tr><th>${t("con-promo-code")}</th><th class="num">${t("con-col-credits")}</th><th>${t("con-col-status")}</th><th class="num">${t("con-promo-redemptions")}</th><th class="num">${t("con-promo-left")}</th><th>${t("con-promo-until")}</th><th>${t("con-promo-link")}</th><th></th></tr></thead><tbody>${codes.map(
+    : html`<table class="promos"><thead><tr><th>${t("con-promo-code")}</th><th class="num">${t("con-col-credits")}</th><th>${t("con-col-status")}</th><th class="num">${t("con-promo-redemptions")}</th><th class="num">${t("con-promo-left")}</th><th>${t("con-promo-until")}</th><th>${t("con-promo-link")}</th><th></th></tr></thead><tbody>${codes.map(
         (p) => row(ctx, deps, p, bot, at),
       )}</tbody></table>${codes.length === PAGE_ROWS ? html`<p><a href="/console/promos?offset=${offset + PAGE_ROWS}">${t("con-older")}</a></p>` : ""}`
 }</section>`;

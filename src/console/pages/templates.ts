@@ -64,7 +64,7 @@ async function listPage(
   );
   const body = html`<p class="filters"><a href="/console/templates/new">${t("con-tpl-new")}</a> <a href="/console/templates/export" download="templates.json">${t("con-tpl-export")}</a> <a href="/console/costs">${t("con-nav-costs")}</a></p>
 <section class="card"><h2>${t("con-tpl-list")}</h2><p class="muted">${t("con-tpl-live")}</p>
-<table class="list templates"><thead><tr><th class="num">#</th><th>${t("con-col-template")}</th><th>${t("con-col-status")}</th><th>${t("con-tpl-prices")}</th><th>${t("con-tpl-model")}</th><th>${t("con-tpl-formats")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>
+<table class="templates"><thead><tr><th class="num">#</th><th>${t("con-col-template")}</th><th>${t("con-col-status")}</th><th>${t("con-tpl-prices")}</th><th>${t("con-tpl-model")}</th><th>${t("con-tpl-formats")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>
 ${broken.length ? html`<h3>${t("con-tpl-broken")}</h3><ul class="problems">${broken.map((b) => html`<li><code>${b.id}</code>: ${b.problems.join("; ")}</li>`)}</ul>` : ""}
 </section>
 <section class="card"><h2>${t("con-tpl-import")}</h2><p class="muted">${t("con-tpl-import-how")}</p>
