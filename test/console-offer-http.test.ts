@@ -94,7 +94,7 @@ describe("templates in the console", () => {
     expect(bad.status).toBe(422);
     const text = await bad.text();
     expect(text).toContain("Nothing was saved: see what to fix next to the form.");
-    expect(text).toContain("Write the Name in Russian.");
+    expect(text).toContain("Write the name in Russian.");
     expect(text).toContain("The price of 5 s must be a whole number of credits, at least 1.");
     // The form keeps what was typed.
     expect(text).toMatch(/name="cost_10" value="2"/);
@@ -124,6 +124,11 @@ describe("templates in the console", () => {
     const again = await s.post("/console/templates/new", form);
     expect(again.status).toBe(422);
     expect(await again.text()).toContain("A template with the id “spin” already exists.");
+    for (const id of ["new", "Spin!", ""]) {
+      const bad = await s.post("/console/templates/new", { ...form, id });
+      expect(bad.status, id).toBe(422);
+      expect(await bad.text()).toContain("The id must be 1 to 20 of a–z, 0–9");
+    }
   });
 
   it("moves a template up, switches one off and on; the last one offered cannot be switched off", async () => {

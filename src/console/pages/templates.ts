@@ -31,6 +31,8 @@ import { actionButton, csrfField, when } from "../layout.ts";
 /** Every length any model renders, shortest first: the rows of a template's price table. */
 const ALL_SECONDS = [...new Set(models.all.flatMap((m) => m.durations))].sort((a, b) => a - b);
 const KINDS = templateSchema.shape.kind.options;
+/** Ids that would name one of the pages beside the templates' own (/console/templates/new …). */
+const RESERVED_IDS = ["new", "export", "import"];
 /** Digits a price may have: a video costs at most 999 999 credits. */
 const PRICE = /^\d{1,6}$/;
 
@@ -151,7 +153,8 @@ function readDraft(form: URLSearchParams, id: string): Draft {
 /** The template a draft describes, or what is wrong with it, in the admin's language. */
 function checkDraft(t: Translate, d: Draft): { template: StoredTemplate } | { problems: string[] } {
   const problems: string[] = [];
-  if (!templateSchema.shape.id.safeParse(d.id).success) problems.push(t("con-tpl-bad-id"));
+  if (!templateSchema.shape.id.safeParse(d.id).success || RESERVED_IDS.includes(d.id))
+    problems.push(t("con-tpl-bad-id"));
   const kind = KINDS.find((k) => k === d.kind);
   if (!kind) problems.push(t("con-tpl-bad-kind"));
   for (const [field, value] of [
@@ -159,7 +162,7 @@ function checkDraft(t: Translate, d: Draft): { template: StoredTemplate } | { pr
     ["description", d.description],
   ] as const)
     for (const l of ["en", "ru"] as const)
-      if (!value[l]) problems.push(t("con-tpl-need-text", { field: t(`con-tpl-${field}`), lang: l }));
+      if (!value[l]) problems.push(t("con-tpl-need-text", { field: t(`con-tpl-field-${field}`), lang: l }));
   const durations: StoredTemplate["durations"] = [];
   for (const [seconds, p] of d.prices) {
     if (!p.on) continue;
@@ -229,8 +232,8 @@ function editForm(ctx: Ctx, d: Draft, o: { isNew: boolean; problems?: string[] }
   return html`<form method="post" action="${action}" class="compose template">${csrfField(ctx)}
   ${problemList(o.problems)}
   ${o.isNew ? html`<label>${t("con-tpl-id")}<input type="text" name="id" value="${d.id}" pattern="[a-z0-9_-]{1,20}" maxlength="20" required><span class="muted">${t("con-tpl-id-hint")}</span></label>` : ""}
-  <fieldset><legend>${t("con-tpl-name")}</legend>${text("name_en", "English", d.name.en)}${text("name_ru", "Русский", d.name.ru)}</fieldset>
-  <fieldset><legend>${t("con-tpl-description")}</legend>${text("description_en", "English", d.description.en)}${text("description_ru", "Русский", d.description.ru)}</fieldset>
+  <fieldset><legend>${t("con-tpl-name")}</legend>${text("name_en", t("con-tpl-in-en"), d.name.en)}${text("name_ru", t("con-tpl-in-ru"), d.name.ru)}</fieldset>
+  <fieldset><legend>${t("con-tpl-description")}</legend>${text("description_en", t("con-tpl-in-en"), d.description.en)}${text("description_ru", t("con-tpl-in-ru"), d.description.ru)}</fieldset>
   <label>${t("con-tpl-kind")}<select name="kind">${KINDS.map((k) => html`<option value="${k}" ${d.kind === k ? html`selected` : ""}>${t(`con-tpl-kind-${k}`)}</option>`)}</select></label>
   <label>${t("con-tpl-model")}<select name="model">${models.all.map((m) => html`<option value="${m.id}" ${d.model === m.id ? html`selected` : ""}>${m.label} — ${t("con-tpl-model-renders", { lengths: m.durations.join(", "), formats: m.formats.join(", ") || t("con-tpl-photo-shape") })}</option>`)}</select></label>
   <fieldset class="lengths"><legend>${t("con-tpl-prices")}</legend><table><thead><tr><th>${t("con-tpl-length")}</th><th>${t("con-tpl-price")}</th><th></th><th>${t("con-tpl-rendered-by")}</th></tr></thead><tbody>${lengthRows}</tbody></table></fieldset>
