@@ -43,6 +43,10 @@ async function signedIn(c: ConsoleServer, lang: "en" | "ru" = "en") {
   return { cookie, get, post, csrf };
 }
 
+/** The table row of a record (`<tr data-template="motion">…</tr>`) in a page, or "". */
+const rowOf = (page: string, kind: string, id: string) =>
+  new RegExp(`<tr data-${kind}="${id}">.*?</tr>`).exec(page)?.[0] ?? "";
+
 /** Where the offer stands: each template's id, on/off and lengths with prices, in order. */
 async function offer(c: ConsoleServer) {
   await c.catalogue.refresh();
@@ -57,7 +61,7 @@ describe("templates in the console", () => {
     expect(page.status).toBe(200);
     const ids = [...page.text.matchAll(/<tr data-template="([^"]+)"/g)].map((m) => m[1]);
     expect(ids).toEqual(c.catalogue.all.map((t) => t.id));
-    const motion = /<tr data-template="motion">.*?<\/tr>/.exec(page.text)?.[0] ?? "";
+    const motion = rowOf(page.text, "template", "motion");
     expect(motion).toContain("5 s: 1 credit · 10 s: 2 credits");
     expect(motion).toContain("Kling 2.6");
     expect(motion).toContain("the photo&#39;s shape");
@@ -212,7 +216,7 @@ describe("promo codes in the console", () => {
     expect(res.headers.get("location")).toBe("/console/promos?ok=promo-created");
     const page = await s.get("/console/promos?ok=promo-created");
     expect(page.text).toContain("The promo code is created");
-    const row = /<tr data-promo="SPRING25">.*?<\/tr>/.exec(page.text)?.[0] ?? "";
+    const row = rowOf(page.text, "promo", "SPRING25");
     expect(row).toContain('data-state="active"');
     expect(row).toContain("+5");
     expect(row).toContain('<td class="num" data-redemptions>0</td>');
@@ -270,9 +274,11 @@ describe("promo codes in the console", () => {
     expect((await c.promos.get("WINTER"))?.disabledAt).toBeNull();
     const off = await s.post("/console/promos/WINTER/disable", {});
     expect(off.headers.get("location")).toBe("/console/promos?ok=promo-disabled");
-    expect((await s.get("/console/promos")).text).toMatch(/<tr data-promo="WINTER">.*data-state="disabled"/);
+    expect(rowOf((await s.get("/console/promos")).text, "promo", "WINTER")).toContain(
+      'data-state="disabled"',
+    );
     await s.post("/console/promos/WINTER/enable", {});
-    expect((await s.get("/console/promos")).text).toMatch(/<tr data-promo="WINTER">.*data-state="active"/);
+    expect(rowOf((await s.get("/console/promos")).text, "promo", "WINTER")).toContain('data-state="active"');
     expect((await s.post("/console/promos/NOPE/disable", {})).status).toBe(404);
     expect((await fetch(`${c.base}/console/promos`)).status).toBe(401);
   });
@@ -308,9 +314,7 @@ describe("model costs and the margin in the console", () => {
 
     const unpriced = await s.get("/console");
     expect(unpriced.text).toContain("No cost recorded for the model veo3_fast");
-    expect(/<tr data-template="broll">.*?<\/tr>/.exec(unpriced.text)?.[0]).toContain(
-      '<td class="num" data-margin>—</td>',
-    );
+    expect(rowOf(unpriced.text, "template", "broll")).toContain('<td class="num" data-margin>—</td>');
 
     const bad = await s.post("/console/costs", {
       model: "veo3_fast",
@@ -337,10 +341,10 @@ describe("model costs and the margin in the console", () => {
     });
     expect(ok.headers.get("location")).toBe("/console/costs?ok=cost-saved");
     const costs = await s.get("/console/costs");
-    expect(/<tr data-cost="veo3_fast">.*?<\/tr>/.exec(costs.text)?.[0]).toContain("3 ⭐");
+    expect(rowOf(costs.text, "cost", "veo3_fast")).toContain("3 ⭐");
 
     // Revenue 2 credits × 10 ⭐ = 20 ⭐, cost 3 ⭐: a margin of 17 ⭐, 85%.
-    const row = /<tr data-template="broll">.*?<\/tr>/.exec((await s.get("/console")).text)?.[0] ?? "";
+    const row = rowOf((await s.get("/console")).text, "template", "broll");
     expect(row).toMatch(
       /<td class="num" data-revenue>20 ⭐<\/td><td class="num" data-cost>3 ⭐<\/td><td class="num" data-margin>17 ⭐ \(85%\)<\/td>/,
     );
