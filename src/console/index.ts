@@ -27,6 +27,7 @@ import { jobRoutes } from "./pages/jobs.ts";
 import { overviewRoutes } from "./pages/overview.ts";
 import { paymentRoutes } from "./pages/payments.ts";
 import { promoRoutes } from "./pages/promos.ts";
+import { templateFormRoutes } from "./pages/template.ts";
 import { templateRoutes } from "./pages/templates.ts";
 import { userRoutes } from "./pages/users.ts";
 
@@ -75,7 +76,9 @@ const ROUTES: Route[] = [
   ...userRoutes,
   ...jobRoutes,
   ...paymentRoutes,
+  // The list's own routes (export, import) before the form's /console/templates/<id>.
   ...templateRoutes,
+  ...templateFormRoutes,
   ...costRoutes,
   ...promoRoutes,
   ...broadcastRoutes,
