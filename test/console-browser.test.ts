@@ -357,6 +357,35 @@ describe.skipIf(!present)("the console in a browser", () => {
     expect(await page.locator("table.ledger tbody tr").first().textContent()).toContain("promo code");
   });
 
+  it("imports an edited copy of the exported templates, picked as a file, and the list shows its prices", async () => {
+    const page = await signedIn();
+    await page.getByRole("link", { name: "Templates", exact: true }).click();
+    const exported = await page.request.get(`${c.base}/console/templates/export`);
+    const file = (await exported.json()) as {
+      templates: Array<{ id: string; durations: Array<{ cost: number }> }>;
+    };
+    const ugc = file.templates.find((t) => t.id === "ugc")!;
+    for (const d of ugc.durations) d.cost = 3;
+    await page.locator("input[type=file]").setInputFiles({
+      name: "templates.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(file)),
+    });
+    await page.waitForFunction(() => {
+      const doc = (
+        globalThis as unknown as { document: { getElementById(id: string): { value: string } | null } }
+      ).document;
+      return (doc.getElementById("import-text")?.value ?? "") !== "";
+    });
+    await page.getByRole("button", { name: "Import" }).click();
+    await expect(page.getByRole("status").textContent()).resolves.toBe(
+      `Imported: ${file.templates.length} templates created or replaced.`,
+    );
+    expect(await page.locator('tr[data-template="ugc"] [data-prices]').textContent()).toBe(
+      "15 s: 3 credits · 10 s: 3 credits",
+    );
+  });
+
   describe("refuses", () => {
     it("every page without a session, telling how to get in", async () => {
       const page = await fresh();
