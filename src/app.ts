@@ -40,6 +40,7 @@ import { createRetentionSweeper } from "./storage/retention.ts";
 import { createSupportFeature } from "./support/index.ts";
 import { createTelegram } from "./telegram/index.ts";
 import { openLiveCatalogue } from "./templates/live.ts";
+import { createTemplateOperations } from "./templates/operations.ts";
 import { SHUTDOWN } from "./timing/index.ts";
 
 export interface AppOptions {
@@ -149,12 +150,11 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
   const metrics = createMetrics({ processMetrics: Boolean(config.http.metricsToken) });
   // Seeded from the built-in catalogue on the first start, then the owner's (src/templates).
-  const catalogue = await openLiveCatalogue({ repo: templatesRepo(store.driver), logger }).catch(
-    async (err: unknown) => {
-      await store.close();
-      throw err;
-    },
-  );
+  const templates = templatesRepo(store.driver);
+  const catalogue = await openLiveCatalogue({ repo: templates, logger }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const storage = createStorage(config, logger);
   const telegram = createTelegram({ config, store, logger });
   const queue = createJobQueue({ config, store, logger, metrics, telegram, storage, catalogue });
@@ -227,6 +227,14 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
           catalogue,
           storage,
           ops: createAdminOperations({ ...base, queue, payments, api: telegram.api, broadcasts }),
+          templates: createTemplateOperations({ repo: templates, logger, catalogue }),
+          promos: promoOperations,
+          costs,
+          botUsername: async () => {
+            // Known once the bot introduced itself to Telegram; asked for when it has not yet.
+            if (bot?.bot.isInited()) return bot.bot.botInfo.username;
+            return (await telegram.api.getMe().catch(() => null))?.username ?? null;
+          },
         })
       : undefined,
   });

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashSecret } from "../src/console/login.ts";
 import { run, sql } from "../src/db/driver/index.ts";
 import { formatMoney } from "../src/i18n/money.ts";
+import { buttonsOf } from "./fakes/telegram-server.ts";
 import { ADMIN_ID, CHROMIUM, type ConsoleApp, linkIn, startConsoleApp } from "./helpers/console-app.ts";
+import { SELLER_TEXTS } from "./helpers/seller.ts";
 import { ledgerSum } from "./helpers/store-ops.ts";
 
 const present = existsSync(CHROMIUM);
@@ -169,6 +171,24 @@ describe.skipIf(!present)("the console in a browser", () => {
     expect(overflow).toBeLessThanOrEqual(0);
   });
 
+  it("on a phone the templates, a template's form and the promo codes fit the screen too", async () => {
+    const page = await signedIn();
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of [
+      "/console/templates",
+      "/console/templates/motion",
+      "/console/promos",
+      "/console/costs",
+    ]) {
+      await page.goto(`${c.base}${path}`);
+      const overflow = await page.evaluate(() => {
+        const w = globalThis as unknown as InPage;
+        return w.document.documentElement.scrollWidth - w.innerWidth;
+      });
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+  });
+
   it("grants credits to a user found by @username, and the ledger shows the row with the reason", async () => {
     const page = await signedIn();
     await page.getByRole("link", { name: "Users" }).click();
@@ -272,10 +292,112 @@ describe.skipIf(!present)("the console in a browser", () => {
     expect(inAdminChat).toContain(text);
   });
 
+  it("edits a template's price and a seller in the bot is offered the new price", async () => {
+    const page = await signedIn();
+    await page.getByRole("link", { name: "Templates", exact: true }).click();
+    const name = SELLER_TEXTS.en.names.motion;
+    await page.getByRole("link", { name }).click();
+    await page.getByLabel("Price of a 10 s video in credits").fill("7");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("status").textContent()).resolves.toBe(
+      "The template is saved: sellers see it at once.",
+    );
+    await page.getByRole("link", { name: "Templates", exact: true }).click();
+    expect(await page.locator('tr[data-template="motion"] [data-prices]').textContent()).toBe(
+      "5 s: 1 credit · 10 s: 7 credits",
+    );
+
+    const seller = await c.seller(6101);
+    seller.tap(seller.last()!, SELLER_TEXTS.en.create);
+    await seller.next(/1/);
+    seller.photo();
+    await seller.next(/2/);
+    seller.send(SELLER_TEXTS.en.product);
+    const templates = await seller.next((m) => buttonsOf(m).some((b) => b.text === name));
+    seller.tap(templates, name);
+    const lengths = await seller.next((m) => buttonsOf(m).some((b) => b.text.startsWith("10 s")));
+    expect(buttonsOf(lengths).map((b) => b.text)).toEqual([
+      "5 s · 1 credit",
+      "10 s · 7 credits",
+      expect.any(String),
+    ]);
+  });
+
+  it("creates a promo code, a seller redeems it through the bot, and the console shows the redemption", async () => {
+    const page = await signedIn();
+    await page.getByRole("link", { name: "Promo codes" }).click();
+    await page.getByLabel("Code", { exact: true }).fill("launch10");
+    await page.getByLabel("Credits", { exact: true }).fill("10");
+    await page.getByLabel("People", { exact: true }).fill("5");
+    await page.getByLabel("Note", { exact: true }).fill("Launch post");
+    await page.getByRole("button", { name: "Create" }).click();
+    await expect(page.getByRole("status").textContent()).resolves.toBe(
+      "The promo code is created: it is at the top of the list.",
+    );
+    const row = page.locator('tr[data-promo="LAUNCH10"]');
+    expect(await row.locator("[data-state]").textContent()).toBe("active");
+    expect(await row.locator("a.deeplink").getAttribute("href")).toBe(
+      `https://t.me/${c.fakes.telegram.bot.username}?start=promo_LAUNCH10`,
+    );
+
+    const seller = await c.seller(6102);
+    const before = (await c.app.store.getUserByTgId(6102))!;
+    seller.command("promo", "LAUNCH10");
+    const answer = await seller.next(/LAUNCH10/);
+    expect(answer.text).toContain("accepted: +10");
+    const after = (await c.app.store.getUserByTgId(6102))!;
+    expect(after.credits).toBe(before.credits + 10);
+    expect(await ledgerSum(c.app.store, after.id)).toBe(after.credits);
+
+    await page.reload();
+    expect(await row.locator("[data-redemptions]").textContent()).toBe("1");
+    expect(await row.locator("[data-left]").textContent()).toBe("4");
+    await page.goto(`${c.base}/console/users/${after.id}`);
+    expect(await page.locator("table.ledger tbody tr").first().textContent()).toContain("+10");
+    expect(await page.locator("table.ledger tbody tr").first().textContent()).toContain("promo code");
+  });
+
+  it("imports an edited copy of the exported templates, picked as a file, and the list shows its prices", async () => {
+    const page = await signedIn();
+    await page.getByRole("link", { name: "Templates", exact: true }).click();
+    const exported = await page.request.get(`${c.base}/console/templates/export`);
+    const file = (await exported.json()) as {
+      templates: Array<{ id: string; durations: Array<{ cost: number }> }>;
+    };
+    const ugc = file.templates.find((t) => t.id === "ugc")!;
+    for (const d of ugc.durations) d.cost = 3;
+    await page.locator("input[type=file]").setInputFiles({
+      name: "templates.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(file)),
+    });
+    await page.waitForFunction(() => {
+      const doc = (
+        globalThis as unknown as { document: { getElementById(id: string): { value: string } | null } }
+      ).document;
+      return (doc.getElementById("import-text")?.value ?? "") !== "";
+    });
+    await page.getByRole("button", { name: "Import" }).click();
+    await expect(page.getByRole("status").textContent()).resolves.toBe(
+      `Imported: ${file.templates.length} templates created or replaced.`,
+    );
+    expect(await page.locator('tr[data-template="ugc"] [data-prices]').textContent()).toBe(
+      "15 s: 3 credits · 10 s: 3 credits",
+    );
+  });
+
   describe("refuses", () => {
     it("every page without a session, telling how to get in", async () => {
       const page = await fresh();
-      for (const path of ["/console", "/console/users", "/console/jobs/1", "/console/payments"]) {
+      for (const path of [
+        "/console",
+        "/console/users",
+        "/console/jobs/1",
+        "/console/payments",
+        "/console/templates",
+        "/console/promos",
+        "/console/costs",
+      ]) {
         const res = await page.goto(`${c.base}${path}`);
         expect(res?.status()).toBe(401);
         expect(await page.textContent("main")).toContain("send /console to the bot");

@@ -1,71 +1,16 @@
 // The console's HTTP side without a browser: what it sends back for hostile input, over https,
 // for link previews, for odd forms, for an admin removed from ADMIN_IDS, and in Russian.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createAdminOperations } from "../src/admin/operations.ts";
-import { parseConfig } from "../src/config/index.ts";
-import { createConsole } from "../src/console/index.ts";
-import { createConsoleLinks } from "../src/console/login.ts";
-import type { Store } from "../src/db/store.ts";
-import { createStorage } from "../src/storage/index.ts";
-import { createCatalogue } from "../src/templates/index.ts";
-import { FAKE_BOT_TOKEN } from "./fakes/telegram-server.ts";
+import { ADMIN, consoleServer } from "./helpers/console-server.ts";
 import { ledgerSum } from "./helpers/store-ops.ts";
-import { silentLogger, sqliteFactory } from "./helpers/stores.ts";
+import { sqliteFactory } from "./helpers/stores.ts";
 
-const ADMIN = 777;
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const f of cleanup.reverse()) await f();
   cleanup = [];
 });
-
-async function consoleServer(o: { publicBaseUrl?: string; admins?: string; store?: Store } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "nc-console-http-"));
-  const config = parseConfig({
-    BOT_TOKEN: FAKE_BOT_TOKEN,
-    ADMIN_IDS: o.admins ?? String(ADMIN),
-    PUBLIC_BASE_URL: o.publicBaseUrl ?? "http://127.0.0.1:1",
-    STORAGE_PATH: join(dir, "files"),
-    TIMEZONE: "Europe/Moscow",
-  });
-  const logger = silentLogger();
-  const store = o.store ?? (await sqliteFactory().make());
-  const handler = createConsole({
-    config,
-    store,
-    logger,
-    ops: createAdminOperations({ store, logger }),
-    catalogue: createCatalogue(),
-    storage: createStorage(config, logger),
-  });
-  const server: Server = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cleanup.push(async () => {
-    await new Promise((r) => server.close(r));
-    if (!o.store) await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const links = createConsoleLinks({ config, driver: store.driver });
-  return {
-    base,
-    store,
-    /** A session cookie ("name=value") for the admin, through a fresh link. */
-    async signIn(language: "en" | "ru" = "en"): Promise<string> {
-      const link = (await links.issue({ tgId: ADMIN, language }))!;
-      const res = await fetch(`${base}${new URL(link).pathname}`, { method: "POST", redirect: "manual" });
-      expect(res.status).toBe(303);
-      return res.headers.get("set-cookie")!.split(";")[0]!;
-    },
-    links,
-  };
-}
 
 describe("the console over HTTP", () => {
   it("escapes what users typed: a name, a search and an error are shown as text, never as markup", async () => {

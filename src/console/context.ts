@@ -1,15 +1,18 @@
 // What a console page handler gets and gives back. Handlers return a page, a redirect or JSON;
 // ./index.ts turns that into a response with the console's headers.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CostOperations } from "../admin/costs.ts";
 import type { AdminOperations } from "../admin/operations.ts";
 import type { Config } from "../config/index.ts";
 import type { AdminLists } from "../db/ops/admin.ts";
 import type { Store } from "../db/store.ts";
 import type { ConsoleSession, Language } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
+import type { PromoOperations } from "../promo/operations.ts";
 import type { LinkSigner } from "../storage/links.ts";
 import type { Storage } from "../storage/types.ts";
 import type { Catalogue } from "../templates/index.ts";
+import type { TemplateOperations } from "../templates/operations.ts";
 import { type Html, html } from "./html.ts";
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
@@ -21,6 +24,14 @@ export interface ConsoleDeps {
   /** The admin operations /admin and the CLI use. */
   ops: AdminOperations;
   catalogue: Catalogue;
+  /** The template operations the CLI uses, told to refresh the bot's live catalogue on a change. */
+  templates: TemplateOperations;
+  /** The promo code operations /admin and the CLI use. */
+  promos: PromoOperations;
+  /** The model costs and margin operations /admin and the CLI use. */
+  costs: CostOperations;
+  /** The bot's @username, for promo deep links; null while Telegram has not told it. */
+  botUsername: () => Promise<string | null>;
   storage: Storage;
   now?: () => Date;
 }
@@ -48,7 +59,7 @@ export interface Ctx {
   form: URLSearchParams;
 }
 
-export type Section = "overview" | "users" | "jobs" | "payments" | "broadcasts";
+export type Section = "overview" | "users" | "jobs" | "payments" | "templates" | "promos" | "broadcasts";
 
 export interface Notice {
   kind: "ok" | "error";
@@ -58,7 +69,8 @@ export interface Notice {
 export type Reply =
   | { kind: "page"; status?: number; title: string; section: Section; body: Html; notice?: Notice }
   | { kind: "redirect"; to: string }
-  | { kind: "json"; value: unknown };
+  | { kind: "json"; value: unknown }
+  | { kind: "download"; name: string; type: string; body: string };
 
 export type Handler = (ctx: Ctx, deps: PageDeps) => Promise<Reply>;
 

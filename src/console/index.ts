@@ -19,12 +19,16 @@ import { type Auth, createAuth, TOKEN } from "./auth.ts";
 import type { ConsoleDeps, Ctx, PageDeps, Reply, Route, Translate } from "./context.ts";
 import { type Html, html } from "./html.ts";
 import { bare, layout } from "./layout.ts";
-import { FORM_MAX_BYTES } from "./limits.ts";
+import { FORM_MAX_BYTES, IMPORT_MAX_BYTES } from "./limits.ts";
 import { EMBEDDED } from "./locales/embedded.ts";
 import { broadcastRoutes } from "./pages/broadcasts.ts";
+import { costRoutes } from "./pages/costs.ts";
 import { jobRoutes } from "./pages/jobs.ts";
 import { overviewRoutes } from "./pages/overview.ts";
 import { paymentRoutes } from "./pages/payments.ts";
+import { promoRoutes } from "./pages/promos.ts";
+import { templateFormRoutes } from "./pages/template.ts";
+import { templateRoutes } from "./pages/templates.ts";
 import { userRoutes } from "./pages/users.ts";
 
 export type { ConsoleDeps } from "./context.ts";
@@ -43,6 +47,17 @@ const NOTICES = new Set([
   "broadcast-started",
   "broadcast-cancelled",
   "language",
+  "template-saved",
+  "template-created",
+  "template-on",
+  "template-off",
+  "template-moved",
+  "templates-imported",
+  "promo-created",
+  "promo-disabled",
+  "promo-enabled",
+  "cost-saved",
+  "cost-removed",
 ]);
 
 const SECURITY_HEADERS = {
@@ -61,6 +76,11 @@ const ROUTES: Route[] = [
   ...userRoutes,
   ...jobRoutes,
   ...paymentRoutes,
+  // The list's own routes (export, import) before the form's /console/templates/<id>.
+  ...templateRoutes,
+  ...templateFormRoutes,
+  ...costRoutes,
+  ...promoRoutes,
   ...broadcastRoutes,
 ];
 
@@ -113,10 +133,10 @@ export function createConsole(deps: ConsoleDeps) {
     sendBare(res, status, t, lang, t(`con-refused-${key}-title`), html`<p>${t(`con-refused-${key}`)}</p>`);
   }
 
-  async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
+  async function readForm(req: IncomingMessage, max: number): Promise<URLSearchParams | null> {
     const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
     if (type !== "application/x-www-form-urlencoded") return null;
-    return new URLSearchParams((await readBody(req, FORM_MAX_BYTES)).toString("utf8"));
+    return new URLSearchParams((await readBody(req, max)).toString("utf8"));
   }
 
   async function login(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
@@ -190,7 +210,10 @@ export function createConsole(deps: ConsoleDeps) {
     if (method === "POST") {
       let parsed: URLSearchParams | null;
       try {
-        parsed = await readForm(req);
+        parsed = await readForm(
+          req,
+          path === "/console/templates/import" ? IMPORT_MAX_BYTES : FORM_MAX_BYTES,
+        );
       } catch (err) {
         if (err instanceof BodyTooLargeError) return sendText(res, 413, "Request body too large");
         throw err;
@@ -262,6 +285,17 @@ export function createConsole(deps: ConsoleDeps) {
     if (reply.kind === "redirect") return redirectTo(ctx.res, reply.to);
     if (reply.kind === "json") {
       sendJson(ctx.res, 200, reply.value, SECURITY_HEADERS);
+      return;
+    }
+    if (reply.kind === "download") {
+      const buf = Buffer.from(reply.body, "utf8");
+      ctx.res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        "Content-Type": reply.type,
+        "Content-Length": buf.length,
+        "Content-Disposition": `attachment; filename="${reply.name}"`,
+      });
+      ctx.res.end(ctx.req.method === "HEAD" ? undefined : buf);
       return;
     }
     const ok = ctx.url.searchParams.get("ok");

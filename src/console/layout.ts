@@ -11,6 +11,8 @@ const SECTIONS: Array<{ id: Section; href: string; key: string }> = [
   { id: "users", href: "/console/users", key: "con-nav-users" },
   { id: "jobs", href: "/console/jobs", key: "con-nav-jobs" },
   { id: "payments", href: "/console/payments", key: "con-nav-payments" },
+  { id: "templates", href: "/console/templates", key: "con-nav-templates" },
+  { id: "promos", href: "/console/promos", key: "con-nav-promos" },
   { id: "broadcasts", href: "/console/broadcasts", key: "con-nav-broadcasts" },
 ];
 

@@ -6,6 +6,8 @@ export const LINK_TTL_MS = 10 * 60_000;
 export const SESSION_TTL_MS = 12 * 3600_000;
 /** Forms are a few short fields; a broadcast's text is the largest (4096 characters, UTF-8). */
 export const FORM_MAX_BYTES = 64 * 1024;
+/** A templates import carries the whole catalogue file (instructions and all), URL-encoded. */
+export const IMPORT_MAX_BYTES = 1024 * 1024;
 /** Rows of a list page (jobs, payments, users, ledger). */
 export const PAGE_ROWS = 50;
 /** Rows of a user's jobs and payments on the user's page. */

@@ -1,5 +1,5 @@
 export { createPromoFeature, type PromoFeatureDeps } from "./feature.ts";
-export { normalizePromoCode, PROMO_LIMITS, promoLink } from "./limits.ts";
+export { generatePromoCode, normalizePromoCode, PROMO_LIMITS, promoLink } from "./limits.ts";
 export {
   type CreatePromoOutcome,
   createPromoOperations,

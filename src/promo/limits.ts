@@ -1,5 +1,6 @@
 // What a promo code may look like and hold: one place that the bot, the admin panel, the command
 // line and the console check typed values against.
+import { randomInt } from "node:crypto";
 
 export const PROMO_LIMITS = {
   /** A code is 3-32 of A-Z, 0-9, "-" and "_": it must fit a /start deep link (`promo_<code>`, 64 bytes). */
@@ -23,6 +24,16 @@ const CODE = new RegExp(`^[A-Z0-9_-]{${PROMO_LIMITS.codeMin},${PROMO_LIMITS.code
 export function normalizePromoCode(input: string): string | null {
   const code = input.trim().toUpperCase();
   return CODE.test(code) ? code : null;
+}
+
+/** Letters and digits that cannot be mistaken for one another when typed from a post (no O/0, I/1). */
+const GENERATED_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/** A fresh code to hand out when the owner does not name one: 8 characters, ~40 bits. */
+export function generatePromoCode(length = 8): string {
+  let code = "";
+  for (let i = 0; i < length; i++) code += GENERATED_ALPHABET[randomInt(GENERATED_ALPHABET.length)];
+  return code;
 }
 
 /** The /start payload of a promo deep link: `t.me/<bot>?start=promo_<code>`. */

@@ -43,26 +43,58 @@ export const templateSchema = z.object({
 
 export type Template = z.infer<typeof templateSchema>;
 
-/** Why a template cannot be offered with its model (src/models), or nothing. */
-export function templateProblems(t: Template): string[] {
+/** Why a template cannot be offered with its model, as data: each surface words it in its language. */
+export type TemplateIssue =
+  | { kind: "unknown_model"; model: string }
+  | { kind: "length_twice" }
+  | { kind: "length_not_rendered"; model: string; seconds: number; renders: readonly number[] }
+  | { kind: "format_twice" }
+  | { kind: "no_formats"; model: string }
+  | { kind: "formats_needed"; model: string; renders: readonly Format[] }
+  | { kind: "format_not_rendered"; model: string; format: Format };
+
+/** What keeps a template from being offered with its model (src/models), or nothing. */
+export function templateIssues(t: Template): TemplateIssue[] {
   const m = models.get(t.model);
-  if (!m) return [`template ${t.id}: unknown model ${t.model}`];
-  const problems: string[] = [];
+  if (!m) return [{ kind: "unknown_model", model: t.model }];
+  const issues: TemplateIssue[] = [];
   const seconds = t.durations.map((d) => d.seconds);
-  if (new Set(seconds).size !== seconds.length) problems.push(`template ${t.id}: a length is listed twice`);
+  if (new Set(seconds).size !== seconds.length) issues.push({ kind: "length_twice" });
   for (const s of seconds)
     if (!m.durations.includes(s))
-      problems.push(`template ${t.id}: ${m.label} renders ${m.durations.join(", ")} s, not ${s} s`);
-  if (new Set(t.formats).size !== t.formats.length)
-    problems.push(`template ${t.id}: a format is listed twice`);
-  if (m.formats.length === 0 && t.formats.length > 0)
-    problems.push(`template ${t.id}: ${m.label} takes the photo's shape; list no formats`);
+      issues.push({ kind: "length_not_rendered", model: m.label, seconds: s, renders: m.durations });
+  if (new Set(t.formats).size !== t.formats.length) issues.push({ kind: "format_twice" });
+  if (m.formats.length === 0 && t.formats.length > 0) issues.push({ kind: "no_formats", model: m.label });
   if (m.formats.length > 0 && t.formats.length === 0)
-    problems.push(`template ${t.id}: list the formats to offer (${m.label}: ${m.formats.join(", ")})`);
+    issues.push({ kind: "formats_needed", model: m.label, renders: m.formats });
   for (const f of t.formats)
     if (m.formats.length > 0 && !m.formats.includes(f))
-      problems.push(`template ${t.id}: ${m.label} does not render ${f}`);
-  return problems;
+      issues.push({ kind: "format_not_rendered", model: m.label, format: f });
+  return issues;
+}
+
+function issueText(i: TemplateIssue): string {
+  switch (i.kind) {
+    case "unknown_model":
+      return `unknown model ${i.model}`;
+    case "length_twice":
+      return "a length is listed twice";
+    case "length_not_rendered":
+      return `${i.model} renders ${i.renders.join(", ")} s, not ${i.seconds} s`;
+    case "format_twice":
+      return "a format is listed twice";
+    case "no_formats":
+      return `${i.model} takes the photo's shape; list no formats`;
+    case "formats_needed":
+      return `list the formats to offer (${i.model}: ${i.renders.join(", ")})`;
+    case "format_not_rendered":
+      return `${i.model} does not render ${i.format}`;
+  }
+}
+
+/** Why a template cannot be offered with its model (src/models), or nothing. */
+export function templateProblems(t: Template): string[] {
+  return templateIssues(t).map((i) => `template ${t.id}: ${issueText(i)}`);
 }
 
 /** "templates[1].durations[0].cost: Too small: expected number to be >=1", one line per problem. */

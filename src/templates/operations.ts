@@ -173,6 +173,7 @@ export function createTemplateOperations(deps: TemplateOperationsDeps) {
   };
 }
 
-const LAST_ENABLED = "enabled: the last template offered cannot be switched off: sellers need one to pick";
+export const LAST_ENABLED =
+  "enabled: the last template offered cannot be switched off: sellers need one to pick";
 
 export type TemplateOperations = ReturnType<typeof createTemplateOperations>;

@@ -12,7 +12,7 @@ import { first, run, sql } from "../../src/db/driver/index.ts";
 import { dayStart, localDay, nextDay } from "../../src/db/ops/stats.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createStorage } from "../../src/storage/index.ts";
-import type { FakeMessage } from "../fakes/telegram-server.ts";
+import type { FakeMessage, FakeUser } from "../fakes/telegram-server.ts";
 import { type Fakes, startFakes } from "../smoke/fakes.ts";
 
 export const ADMIN_ID = 777;
@@ -54,6 +54,8 @@ export interface ConsoleApp {
   fakes: Fakes;
   base: string;
   seeded: Seeded;
+  /** A seller in the bot: this Telegram user, having sent /start and accepted the terms. */
+  seller(tgId: number, languageCode?: string): Promise<FakeUser>;
   /** Sends /console as this Telegram user and returns the bot's answer. */
   askConsole(tgId: number, languageCode?: string): Promise<FakeMessage>;
   /** A fresh login link for the admin, from the bot's answer to /console. */
@@ -124,6 +126,7 @@ export async function startConsoleApp(o: { now?: Date } = {}): Promise<ConsoleAp
     fakes,
     base: `http://127.0.0.1:${port}`,
     seeded,
+    seller: member,
     askConsole,
     async loginLink() {
       const m = await askConsole(ADMIN_ID);

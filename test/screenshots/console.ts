@@ -4,6 +4,11 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { createCostOperations } from "../../src/admin/costs.ts";
+import { costsRepo } from "../../src/db/ops/costs.ts";
+import { promoRepo } from "../../src/db/ops/promo.ts";
+import { createLogger } from "../../src/logger.ts";
+import { createPromoOperations } from "../../src/promo/operations.ts";
 import { CHROMIUM, startConsoleApp } from "../helpers/console-app.ts";
 
 const out = join(import.meta.dirname, "..", "..", "docs", "console");
@@ -11,6 +16,19 @@ mkdirSync(out, { recursive: true });
 
 async function main(): Promise<void> {
   const c = await startConsoleApp();
+  // A few promo codes and one model's cost, so those pages show what an owner would see.
+  const logger = createLogger({ level: "silent" });
+  const owner = { via: "cli" } as const;
+  const promos = createPromoOperations({ repo: promoRepo(c.app.store.driver), logger });
+  await promos.create(
+    { code: "SPRING25", credits: 5, maxUses: 100, days: 30, note: "Instagram post" },
+    owner,
+  );
+  await promos.create({ code: "BLOGGER_ANNA", credits: 3, maxUses: null, note: "Anna's channel" }, owner);
+  await promos.create({ code: "LAUNCH", credits: 10, maxUses: 50 }, owner);
+  await promos.disable("LAUNCH", owner);
+  const costs = createCostOperations({ repo: costsRepo(c.app.store.driver), logger });
+  await costs.set({ model: "veo3_fast", amount: "0.4", currency: "USD", unit: "video" }, owner);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
@@ -24,6 +42,10 @@ async function main(): Promise<void> {
       ["jobs", "/console/jobs"],
       ["job", `/console/jobs/${c.seeded.deliveredJob}`],
       ["payments", "/console/payments"],
+      ["templates", "/console/templates"],
+      ["template", "/console/templates/motion"],
+      ["promos", "/console/promos"],
+      ["costs", "/console/costs"],
       ["broadcasts", "/console/broadcasts"],
     ];
     for (const [name, path] of shots) {

@@ -4,6 +4,9 @@ con-nav-overview = Overview
 con-nav-users = Users
 con-nav-jobs = Jobs
 con-nav-payments = Payments
+con-nav-templates = Templates
+con-nav-promos = Promo codes
+con-nav-costs = Model costs
 con-nav-broadcasts = Broadcasts
 con-logout = Sign out
 con-lang-switch = Русский
@@ -51,6 +54,20 @@ con-ok-broadcast-started = { $n ->
 }
 con-ok-broadcast-cancelled = The broadcast draft is cancelled.
 con-ok-language = Language changed.
+con-ok-template-saved = The template is saved: sellers see it at once.
+con-ok-template-created = The template is created: sellers see it at once if it is on.
+con-ok-template-on = The template is on: sellers can pick it.
+con-ok-template-off = The template is off: sellers no longer see it; confirmed jobs still run.
+con-ok-template-moved = The order is changed.
+con-ok-templates-imported = { $n ->
+    [one] Imported: { $n } template created or replaced.
+   *[other] Imported: { $n } templates created or replaced.
+}
+con-ok-promo-created = The promo code is created: it is at the top of the list.
+con-ok-promo-disabled = The promo code is off: sellers are told it is no longer active.
+con-ok-promo-enabled = The promo code is on again.
+con-ok-cost-saved = The cost is recorded.
+con-ok-cost-removed = The cost is removed.
 
 ## Overview
 con-overview-title = Overview, { $from } – { $to }
@@ -106,7 +123,7 @@ con-sources-title = Traffic sources (/start payloads)
 con-source-direct = no payload
 con-source-referral = a friend's referral link
 con-no-users = Nobody joined in this range.
-con-templates-title = Volume per template
+con-templates-title = Volume and margin per template
 con-no-jobs = No jobs in this range.
 con-col-error = Error class
 con-col-count = Jobs
@@ -120,6 +137,16 @@ con-col-conversion = Conversion
 con-col-template = Template
 con-col-ordered = Ordered
 con-col-credits = Credits
+con-col-revenue = Revenue (est.)
+con-col-cost = Cost
+con-col-margin = Margin
+con-margin-per-credit = Revenue is estimated from the average price of a credit: { $price }. Only videos made count; failed ones are refunded and not charged.
+con-margin-no-sales = Nothing sold yet: no revenue to set against the costs.
+con-margin-currencies = A margin is shown where a template's revenue and its cost are in one currency: here they are not.
+con-margin-unpriced = { $n ->
+    [one] No cost recorded for the model { $models }: its videos show no margin.
+   *[other] No cost recorded for the models { $models }: their videos show no margin.
+}
 
 ## Users
 con-users-search-hint = Telegram id, id or @username
@@ -223,3 +250,132 @@ con-bc-status-draft = draft
 con-bc-status-running = sending
 con-bc-status-done = finished
 con-bc-status-cancelled = cancelled
+
+## Templates
+con-tpl-list = The offer, in the sellers' order
+con-tpl-live = Every change reaches the bot at once. Jobs already confirmed keep the price they were bought with.
+con-tpl-new = New template
+con-tpl-export = Export (JSON)
+con-tpl-edit = Template “{ $name }”
+con-tpl-missing = There is no such template.
+con-tpl-updated = Last changed { $at } by { $by }
+con-tpl-on = on
+con-tpl-off = off
+con-tpl-switch-on = Switch on
+con-tpl-switch-off = Switch off
+con-tpl-prices = Lengths and prices
+con-tpl-length-price = { $seconds } s: { $n ->
+    [one] { $n } credit
+   *[other] { $n } credits
+}
+con-tpl-model = Model
+con-tpl-formats = Formats
+con-tpl-photo-shape = the photo's shape
+con-tpl-broken = Stored templates that do not pass the checks (not offered)
+con-tpl-id = Id
+con-tpl-id-hint = 1 to 20 of a–z, 0–9, “-” and “_”; it names the template in jobs and cannot be changed later.
+con-tpl-name = Name
+con-tpl-description = Description
+con-tpl-in-en = English
+con-tpl-in-ru = Russian
+con-tpl-field-name = name
+con-tpl-field-description = description
+con-tpl-kind = Kind
+con-tpl-kind-ugc = a presenter shows the product
+con-tpl-kind-ad = the product alone
+con-tpl-kind-own = the seller's own prompt
+con-tpl-model-renders = { $lengths } s; { $formats }
+con-tpl-length = Length
+con-tpl-price = Price in credits
+con-tpl-seconds = { $seconds } s
+con-tpl-price-of = Price of a { $seconds } s video in credits
+con-tpl-default = preselected
+con-tpl-rendered-by = Models that render it
+con-tpl-formats-hint = Models that take the photo's shape need none.
+con-tpl-ask-wishes = Ask the seller for wishes
+con-tpl-instructions = Instructions for the prompt writer (it is told the length and format separately)
+con-tpl-fallback = Prompt used when the prompt writer fails
+con-tpl-enabled = Offered to sellers
+con-tpl-save = Save
+con-tpl-create = Create
+con-tpl-refused = Nothing was saved: see what to fix next to the form.
+con-tpl-bad-id = The id must be 1 to 20 of a–z, 0–9, “-” and “_”, and not “new”, “export” or “import”.
+con-tpl-id-taken = A template with the id “{ $id }” already exists.
+con-tpl-bad-kind = Pick the kind of the template.
+con-tpl-need-text = { $lang ->
+    [ru] Write the { $field } in Russian.
+   *[en] Write the { $field } in English.
+}
+con-tpl-bad-price = The price of { $seconds } s must be a whole number of credits, at least 1.
+con-tpl-no-lengths = Offer at least one length.
+con-tpl-issue-unknown-model = There is no model { $model }.
+con-tpl-issue-twice = A length or a format is listed twice.
+con-tpl-issue-length = { $model } renders { $renders } s, not { $seconds } s.
+con-tpl-issue-no-formats = { $model } takes the photo's shape: tick no format.
+con-tpl-issue-formats-needed = Tick the formats to offer ({ $model } renders { $renders }).
+con-tpl-issue-format = { $model } does not render { $format }.
+con-tpl-last-enabled = This is the last template offered: sellers need one to pick. Switch another one on first.
+con-tpl-import = Import
+con-tpl-import-how = Paste or pick a file as Export writes it (or `neurocards templates export`). Its templates are created or replaced in its order and the others switched off — all or nothing.
+con-tpl-import-file = File
+con-tpl-import-text = Catalogue (JSON)
+con-tpl-import-button = Import
+con-tpl-import-confirm = Make this file the offer? Templates missing from it are switched off.
+con-tpl-import-refused = Nothing was imported: the file has these problems.
+
+## Model costs
+con-cost-record = Record a cost
+con-cost-how = What one video, or one second of video, of a model costs you. The overview sets it against the revenue of each template's videos.
+con-cost-amount = Price
+con-cost-currency = Currency
+con-cost-per = Per
+con-cost-per-video = video
+con-cost-per-second = second
+con-cost-save = Record
+con-cost-recorded = Recorded costs
+con-cost-none = No costs recorded yet.
+con-cost-missing = { $n ->
+    [one] The offer uses a model without a cost: { $models }.
+   *[other] The offer uses models without a cost: { $models }.
+}
+con-cost-remove = Remove
+con-cost-remove-confirm = Forget the cost of { $model }? Its videos show no margin until one is recorded.
+con-cost-bad-model = Pick a model.
+con-cost-bad-amount = The price must be a positive number with at most { $decimals } decimals, up to { $max }, e.g. 0.15.
+con-cost-bad-currency = The currency must be a 3-letter code: USD, RUB, XTR (Stars)…
+con-cost-bad-unit = Pick per video or per second.
+
+## Promo codes
+con-promo-new = New promo code
+con-promo-list = Promo codes, newest first
+con-promo-how = Sellers redeem a code with /promo CODE, the link beside it, or the Promo code button in My account — once per user.
+con-promo-none = No promo codes yet.
+con-promo-code = Code
+con-promo-code-hint = empty: a generated one
+con-promo-credits = Credits
+con-promo-uses = People
+con-promo-uses-hint = empty: any number
+con-promo-days = Valid for days
+con-promo-days-hint = empty: no end
+con-promo-note = Note
+con-promo-note-hint = where it was published
+con-promo-create = Create
+con-promo-redemptions = Redeemed
+con-promo-left = Left
+con-promo-until = Valid until
+con-promo-no-expiry = no end
+con-promo-link = Link
+con-promo-state-active = active
+con-promo-state-disabled = off
+con-promo-state-expired = expired
+con-promo-state-used_up = used up
+con-promo-disable = Switch off
+con-promo-enable = Switch on
+con-promo-disable-confirm = Switch off { $code }? Sellers who try it are told it is no longer active; credits given stay.
+con-promo-missing = There is no code { $code }.
+con-promo-bad-code = “{ $code }” cannot be a code: 3 to 32 Latin letters, digits, “-” or “_”.
+con-promo-bad-credits = Credits: a whole number from 1 to { $maxCredits }.
+con-promo-bad-uses = People: empty for any number, or a whole number from 1 to { $maxUses }.
+con-promo-bad-expiry = Days: empty for no end, or a whole number from 1 to { $maxDays }.
+con-promo-bad-note = The note is too long: at most { $maxNote } characters.
+con-promo-bad-exists = The code { $code } already exists: pick another one.

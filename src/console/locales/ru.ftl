@@ -4,6 +4,9 @@ con-nav-overview = Обзор
 con-nav-users = Пользователи
 con-nav-jobs = Задачи
 con-nav-payments = Платежи
+con-nav-templates = Шаблоны
+con-nav-promos = Промокоды
+con-nav-costs = Стоимость моделей
 con-nav-broadcasts = Рассылки
 con-logout = Выйти
 con-lang-switch = English
@@ -54,6 +57,21 @@ con-ok-broadcast-started = { $n ->
 }
 con-ok-broadcast-cancelled = Черновик рассылки отменён.
 con-ok-language = Язык изменён.
+con-ok-template-saved = Шаблон сохранён: продавцы видят его сразу.
+con-ok-template-created = Шаблон создан: если он включён, продавцы видят его сразу.
+con-ok-template-on = Шаблон включён: продавцы могут его выбрать.
+con-ok-template-off = Шаблон выключен: продавцы его больше не видят; подтверждённые задачи выполнятся.
+con-ok-template-moved = Порядок изменён.
+con-ok-templates-imported = { $n ->
+    [one] Импортировано: создан или заменён { $n } шаблон.
+    [few] Импортировано: создано или заменено { $n } шаблона.
+   *[many] Импортировано: создано или заменено { $n } шаблонов.
+}
+con-ok-promo-created = Промокод создан: он вверху списка.
+con-ok-promo-disabled = Промокод выключен: продавцам ответят, что он больше не действует.
+con-ok-promo-enabled = Промокод снова включён.
+con-ok-cost-saved = Стоимость записана.
+con-ok-cost-removed = Стоимость удалена.
 
 ## Overview
 con-overview-title = Обзор, { $from } – { $to }
@@ -112,7 +130,7 @@ con-sources-title = Источники трафика (параметр /start)
 con-source-direct = без параметра
 con-source-referral = реферальная ссылка друга
 con-no-users = За этот период никто не пришёл.
-con-templates-title = Объём по шаблонам
+con-templates-title = Объём и маржа по шаблонам
 con-no-jobs = За этот период задач нет.
 con-col-error = Класс ошибки
 con-col-count = Задач
@@ -126,6 +144,16 @@ con-col-conversion = Конверсия
 con-col-template = Шаблон
 con-col-ordered = Заказано
 con-col-credits = Кредиты
+con-col-revenue = Выручка (оценка)
+con-col-cost = Затраты
+con-col-margin = Маржа
+con-margin-per-credit = Выручка оценена по средней цене кредита: { $price }. Считаются только сделанные видео; неудачные возвращаются и не оплачиваются.
+con-margin-no-sales = Продаж ещё не было: выручки для сравнения с затратами нет.
+con-margin-currencies = Маржа показывается, когда выручка шаблона и его затраты в одной валюте; здесь это не так.
+con-margin-unpriced = { $n ->
+    [one] Не записана стоимость модели { $models }: по её видео маржа не считается.
+   *[other] Не записана стоимость моделей { $models }: по их видео маржа не считается.
+}
 
 ## Users
 con-users-search-hint = Telegram id, id или @username
@@ -234,3 +262,133 @@ con-bc-status-draft = черновик
 con-bc-status-running = отправляется
 con-bc-status-done = завершена
 con-bc-status-cancelled = отменена
+
+## Templates
+con-tpl-list = Предложение в порядке, который видят продавцы
+con-tpl-live = Любое изменение сразу доходит до бота. Уже подтверждённые задачи сохраняют цену, по которой куплены.
+con-tpl-new = Новый шаблон
+con-tpl-export = Экспорт (JSON)
+con-tpl-edit = Шаблон «{ $name }»
+con-tpl-missing = Такого шаблона нет.
+con-tpl-updated = Изменён { $at }, кем: { $by }
+con-tpl-on = включён
+con-tpl-off = выключен
+con-tpl-switch-on = Включить
+con-tpl-switch-off = Выключить
+con-tpl-prices = Длительности и цены
+con-tpl-length-price = { $seconds } с: { $n ->
+    [one] { $n } кредит
+    [few] { $n } кредита
+   *[many] { $n } кредитов
+}
+con-tpl-model = Модель
+con-tpl-formats = Форматы
+con-tpl-photo-shape = по форме фото
+con-tpl-broken = Сохранённые шаблоны, не прошедшие проверку (не предлагаются)
+con-tpl-id = Идентификатор
+con-tpl-id-hint = От 1 до 20 символов a–z, 0–9, «-» и «_»; им шаблон назван в задачах, изменить его потом нельзя.
+con-tpl-name = Название
+con-tpl-description = Описание
+con-tpl-in-en = По-английски
+con-tpl-in-ru = По-русски
+con-tpl-field-name = Название
+con-tpl-field-description = Описание
+con-tpl-kind = Вид
+con-tpl-kind-ugc = ведущий показывает товар
+con-tpl-kind-ad = только товар
+con-tpl-kind-own = свой промпт продавца
+con-tpl-model-renders = { $lengths } с; { $formats }
+con-tpl-length = Длительность
+con-tpl-price = Цена в кредитах
+con-tpl-seconds = { $seconds } с
+con-tpl-price-of = Цена видео на { $seconds } с в кредитах
+con-tpl-default = выбрана сразу
+con-tpl-rendered-by = Какие модели её делают
+con-tpl-formats-hint = Моделям, которые берут форму фото, форматы не нужны.
+con-tpl-ask-wishes = Спрашивать пожелания продавца
+con-tpl-instructions = Инструкции для автора промпта (длительность и формат ему сообщаются отдельно)
+con-tpl-fallback = Промпт на случай, если автор промпта не ответил
+con-tpl-enabled = Предлагать продавцам
+con-tpl-save = Сохранить
+con-tpl-create = Создать
+con-tpl-refused = Ничего не сохранено: что исправить — рядом с формой.
+con-tpl-bad-id = Идентификатор — от 1 до 20 символов a–z, 0–9, «-» и «_», кроме «new», «export» и «import».
+con-tpl-id-taken = Шаблон с идентификатором «{ $id }» уже есть.
+con-tpl-bad-kind = Выберите вид шаблона.
+con-tpl-need-text = { $lang ->
+    [ru] Заполните поле «{ $field }» по-русски.
+   *[en] Заполните поле «{ $field }» по-английски.
+}
+con-tpl-bad-price = Цена { $seconds } с — целое число кредитов, не меньше 1.
+con-tpl-no-lengths = Предложите хотя бы одну длительность.
+con-tpl-issue-unknown-model = Модели { $model } нет.
+con-tpl-issue-twice = Длительность или формат указаны дважды.
+con-tpl-issue-length = { $model } делает видео на { $renders } с, а не на { $seconds } с.
+con-tpl-issue-no-formats = { $model } берёт форму фото: не отмечайте форматы.
+con-tpl-issue-formats-needed = Отметьте форматы ({ $model } делает { $renders }).
+con-tpl-issue-format = { $model } не делает формат { $format }.
+con-tpl-last-enabled = Это последний предлагаемый шаблон: продавцам нужно из чего выбрать. Сначала включите другой.
+con-tpl-import = Импорт
+con-tpl-import-how = Вставьте или выберите файл в том виде, в каком его пишет «Экспорт» (или `neurocards templates export`). Его шаблоны создаются или заменяются в его порядке, остальные выключаются — всё или ничего.
+con-tpl-import-file = Файл
+con-tpl-import-text = Каталог (JSON)
+con-tpl-import-button = Импортировать
+con-tpl-import-confirm = Сделать этот файл предложением? Шаблоны, которых в нём нет, будут выключены.
+con-tpl-import-refused = Ничего не импортировано: в файле такие ошибки.
+
+## Model costs
+con-cost-record = Записать стоимость
+con-cost-how = Сколько вам стоит одно видео или одна секунда видео модели. Обзор сравнивает это с выручкой от видео каждого шаблона.
+con-cost-amount = Цена
+con-cost-currency = Валюта
+con-cost-per = За
+con-cost-per-video = видео
+con-cost-per-second = секунду
+con-cost-save = Записать
+con-cost-recorded = Записанные стоимости
+con-cost-none = Стоимости ещё не записаны.
+con-cost-missing = { $n ->
+    [one] В предложении есть модель без стоимости: { $models }.
+   *[other] В предложении есть модели без стоимости: { $models }.
+}
+con-cost-remove = Удалить
+con-cost-remove-confirm = Забыть стоимость { $model }? Пока она не записана, маржа по её видео не считается.
+con-cost-bad-model = Выберите модель.
+con-cost-bad-amount = Цена — положительное число, не больше { $decimals } знаков после запятой и не больше { $max }, например 0,15.
+con-cost-bad-currency = Валюта — трёхбуквенный код: USD, RUB, XTR (звёзды)…
+con-cost-bad-unit = Выберите: за видео или за секунду.
+
+## Promo codes
+con-promo-new = Новый промокод
+con-promo-list = Промокоды, сначала новые
+con-promo-how = Продавец вводит код командой /promo КОД, по ссылке рядом с кодом или кнопкой «Промокод» в кабинете — один раз на человека.
+con-promo-none = Промокодов пока нет.
+con-promo-code = Код
+con-promo-code-hint = пусто — сгенерировать
+con-promo-credits = Кредиты
+con-promo-uses = Человек
+con-promo-uses-hint = пусто — без ограничения
+con-promo-days = Действует дней
+con-promo-days-hint = пусто — бессрочно
+con-promo-note = Заметка
+con-promo-note-hint = где опубликован
+con-promo-create = Создать
+con-promo-redemptions = Использован
+con-promo-left = Осталось
+con-promo-until = Действует до
+con-promo-no-expiry = бессрочно
+con-promo-link = Ссылка
+con-promo-state-active = действует
+con-promo-state-disabled = выключен
+con-promo-state-expired = истёк
+con-promo-state-used_up = исчерпан
+con-promo-disable = Выключить
+con-promo-enable = Включить
+con-promo-disable-confirm = Выключить { $code }? Тем, кто его введёт, ответят, что он больше не действует; выданные кредиты останутся.
+con-promo-missing = Кода { $code } нет.
+con-promo-bad-code = «{ $code }» не может быть кодом: от 3 до 32 латинских букв, цифр, «-» или «_».
+con-promo-bad-credits = Кредиты — целое число от 1 до { $maxCredits }.
+con-promo-bad-uses = Человек — пусто (без ограничения) или целое число от 1 до { $maxUses }.
+con-promo-bad-expiry = Дней — пусто (бессрочно) или целое число от 1 до { $maxDays }.
+con-promo-bad-note = Заметка слишком длинная: не больше { $maxNote } символов.
+con-promo-bad-exists = Код { $code } уже есть: выберите другой.

@@ -1,6 +1,8 @@
 // Overview: the business over a date range, day by day in TIMEZONE — revenue per currency,
 // orders and their outcomes, failures by class, the wait for a worker and the queue now, the
 // funnel from /start to the first payment, where users came from and what they ordered.
+
+import { type MarginReport, marginFigure, moneyList } from "../../admin/costs.ts";
 import {
   dayRange,
   dayStart,
@@ -151,24 +153,40 @@ function sources(t: Translate, s: OverviewStats): Html {
   )}</tbody></table>`;
 }
 
-function templates(t: Translate, s: OverviewStats, deps: PageDeps, lang: "ru" | "en"): Html {
+/** Volume per template, and its margin: revenue of the credits its videos were bought for less their cost. */
+function templates(t: Translate, s: OverviewStats, m: MarginReport, deps: PageDeps, lang: "ru" | "en"): Html {
   if (s.templates.length === 0) return html`<p>${t("con-no-jobs")}</p>`;
   const total = s.templates.reduce((a, r) => a + r.ordered, 0);
-  return html`<table><thead><tr><th>${t("con-col-template")}</th><th class="num">${t("con-col-ordered")}</th><th>${t("con-col-share")}</th><th class="num">${t("con-series-succeeded")}</th><th class="num">${t("con-series-failed")}</th><th class="num">${t("con-col-credits")}</th></tr></thead><tbody>${s.templates.map(
+  const margins = new Map(m.templates.map((x) => [x.template, x]));
+  const table = html`<table class="margins"><thead><tr><th>${t("con-col-template")}</th><th class="num">${t("con-col-ordered")}</th><th>${t("con-col-share")}</th><th class="num">${t("con-series-succeeded")}</th><th class="num">${t("con-series-failed")}</th><th class="num">${t("con-col-credits")}</th><th class="num">${t("con-col-revenue")}</th><th class="num">${t("con-col-cost")}</th><th class="num">${t("con-col-margin")}</th></tr></thead><tbody>${s.templates.map(
     (r) => {
       const tpl = deps.catalogue.get(r.template);
-      return html`<tr><td>${tpl ? deps.catalogue.name(tpl, lang) : r.template} <code>${r.template}</code></td><td class="num">${r.ordered}</td><td>${bar(r.ordered, total)} ${percent(r.ordered, total)}</td><td class="num">${r.succeeded}</td><td class="num">${r.failed}</td><td class="num">${r.credits}</td></tr>`;
+      const x = margins.get(r.template);
+      return html`<tr data-template="${r.template}"><td>${tpl ? deps.catalogue.name(tpl, lang) : r.template} <code>${r.template}</code></td><td class="num">${r.ordered}</td><td>${bar(r.ordered, total)} ${percent(r.ordered, total)}</td><td class="num">${r.succeeded}</td><td class="num">${r.failed}</td><td class="num">${r.credits}</td><td class="num" data-revenue>${(x && moneyList(x.revenue, lang)) ?? "—"}</td><td class="num" data-cost>${(x && moneyList(x.cost, lang)) ?? "—"}</td><td class="num" data-margin>${(x && marginFigure(x, lang)) ?? "—"}</td></tr>`;
     },
   )}</tbody></table>`;
+  const notes = [
+    m.perCredit.length
+      ? t("con-margin-per-credit", { price: moneyList(m.perCredit, lang) ?? "" })
+      : t("con-margin-no-sales"),
+    m.unpriced.length
+      ? t("con-margin-unpriced", { models: m.unpriced.join(", "), n: m.unpriced.length })
+      : "",
+    m.templates.some((x) => x.uncosted === 0 && x.margin === null) ? t("con-margin-currencies") : "",
+  ].filter(Boolean);
+  return html`${table}${notes.map((n) => html`<p class="muted">${n}</p>`)}${m.unpriced.length ? html`<p><a href="/console/costs">${t("con-nav-costs")} →</a></p>` : ""}`;
 }
 
 const overview: Handler = async (ctx, deps) => {
   const { t } = ctx;
   const r = readRange(ctx, deps);
   const range = dayRange(r.from, r.to, deps.timeZone);
-  const [s, queue] = await Promise.all([
+  // Template names as the owner last saved them.
+  await deps.catalogue.refresh();
+  const [s, queue, margin] = await Promise.all([
     deps.store.driver.run(() => overviewStats(range)),
     deps.store.getQueueStats(),
+    deps.costs.margin({ from: range.from, to: range.to }),
   ]);
   const { specs, cards } = charts(t, s);
   const today = localDay(deps.now(), deps.timeZone);
@@ -202,7 +220,7 @@ const overview: Handler = async (ctx, deps) => {
   <section class="card"><h2>${t("con-failures-title")}</h2>${failuresTable(t, s)}</section>
   <section class="card"><h2>${t("con-funnel-title")}</h2>${funnel(t, s)}</section>
   <section class="card"><h2>${t("con-sources-title")}</h2>${sources(t, s)}</section>
-  <section class="card"><h2>${t("con-templates-title")}</h2>${templates(t, s, deps, ctx.lang)}</section>
+  <section class="card wide"><h2>${t("con-templates-title")}</h2>${templates(t, s, margin, deps, ctx.lang)}</section>
 </div>
 ${jsonScript("nc-charts", {
   timeZone: deps.timeZone,

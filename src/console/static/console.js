@@ -17,6 +17,15 @@
     });
   }
 
+  // A picked file is read into the form's text field: forms post as text, never as uploads.
+  for (const input of document.querySelectorAll("input[type=file][data-into]")) {
+    input.addEventListener("change", async () => {
+      const target = document.getElementById(input.dataset.into);
+      const file = input.files?.[0];
+      if (target && file) target.value = await file.text();
+    });
+  }
+
   const data = document.getElementById("nc-charts");
   if (data && window.uPlot) drawCharts(JSON.parse(data.textContent));
 
