@@ -263,9 +263,10 @@ export class FakeTelegram extends EventEmitter {
     };
   }
 
-  async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.apiRoot = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  /** `host`: another address than loopback, for programs in other network namespaces. */
+  async listen(host = "127.0.0.1"): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, host, resolve));
+    this.apiRoot = `http://${host}:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
