@@ -9,7 +9,7 @@
 // jobs/s is from the orders' creation until the last one is delivered (photo download, prompt,
 // render, callback, result download, sendVideo). CPU per process from /proc, load average beside.
 //
-//   BENCH_JOBS (600)  BENCH_PROCS (1,2,3)  BENCH_SLOTS (WORKER_CONCURRENCY, default 3)
+//   BENCH_JOBS (600)  BENCH_PROCS (1,2,3)  BENCH_SLOTS (WORKER_CONCURRENCY, default 3)  BENCH_ROUNDS (1)
 //   BENCH_BIN (the built executable)  BENCH_PROFILE=dir (--cpu-prof of each worker into dir)
 //   TEST_DATABASE_URL (postgres://postgres@127.0.0.1:5432/test)
 import { type ChildProcess, spawn } from "node:child_process";
@@ -74,12 +74,25 @@ async function backendsCpu(admin: pg.Client, database: string): Promise<Map<numb
 const cpuBetween = (a: Map<number, number>, b: Map<number, number>) =>
   [...b].reduce((sum, [pid, t]) => sum + t - (a.get(pid) ?? 0), 0);
 
+/**
+ * The main thread's (where the JavaScript runs) time on a CPU and waiting in the run queue for
+ * one, in seconds (/proc/<pid>/schedstat). The rest of the wall time it slept: waiting for
+ * Postgres, the fakes or the disk.
+ */
+function schedOf(pid: number): { run: number; queued: number } {
+  const [run, queued] = readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ").map(Number);
+  return { run: run! / 1e9, queued: queued! / 1e9 };
+}
+
 interface Run {
   procs: number;
   jobs: number;
   seconds: number;
   jobsPerSecond: number;
   workerCpu: number[];
+  /** Summed over the workers' main threads: share of (wall time × processes) running, queued for a CPU. */
+  mainRunning: number;
+  mainQueued: number;
   fakesCpu: number;
   postgresCpu: number;
   load: number[];
@@ -185,6 +198,7 @@ async function run(procs: number): Promise<Run> {
     }
 
     const cpu0 = children.map((c) => cpuOf(c.child.pid!));
+    const sched0 = children.map((c) => schedOf(c.child.pid!));
     const fakes0 = process.cpuUsage();
     const pg0 = await backendsCpu(admin, database);
     const t0 = performance.now();
@@ -213,6 +227,10 @@ async function run(procs: number): Promise<Run> {
       await sleep(50);
     }
     const seconds = (performance.now() - t0) / 1000;
+    const sched = children.map((c, i) => {
+      const s = schedOf(c.child.pid!);
+      return { run: s.run - sched0[i]!.run, queued: s.queued - sched0[i]!.queued };
+    });
     const fakesUsage = process.cpuUsage(fakes0);
     const result: Run = {
       procs,
@@ -220,6 +238,8 @@ async function run(procs: number): Promise<Run> {
       seconds,
       jobsPerSecond: JOBS / seconds,
       workerCpu: children.map((c, i) => cpuOf(c.child.pid!) - cpu0[i]!),
+      mainRunning: sched.reduce((a, s) => a + s.run, 0) / (seconds * procs),
+      mainQueued: sched.reduce((a, s) => a + s.queued, 0) / (seconds * procs),
       fakesCpu: (fakesUsage.user + fakesUsage.system) / 1e6,
       postgresCpu: cpuBetween(pg0, await backendsCpu(admin, database)),
       load: [Math.min(...load, loadavg()[0]!), Math.max(...load, loadavg()[0]!)],
@@ -249,23 +269,29 @@ async function run(procs: number): Promise<Run> {
   }
 }
 
-const results: Run[] = [];
-for (const procs of PROCS) {
-  process.stderr.write(`[scale] ${procs} worker process(es), ${JOBS} jobs…\n`);
-  results.push(await run(procs));
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 1);
+const results: Array<Run & { round: number }> = [];
+// Rounds interleave the process counts (1, 2, 3, 1, 2, 3…) so a change in the machine's other load
+// hits every count alike; each ratio is to the same round's single process.
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const procs of PROCS) {
+    process.stderr.write(`[scale] round ${round}: ${procs} worker process(es), ${JOBS} jobs…\n`);
+    results.push({ ...(await run(procs)), round });
+  }
 }
-const one = results.find((r) => r.procs === 1);
 const f = (n: number, d = 1) => n.toFixed(d);
+const pct = (n: number) => `${Math.round(n * 100)}%`;
 process.stdout.write(
   `\n${JOBS} jobs, WORKER_CONCURRENCY ${SLOTS ?? "default (3)"} per process, instant fakes, ${
     env.BENCH_BIN ? "built executable" : "src via tsx"
-  }, ${cpus().length} cores\n\n| processes | jobs/s | × one | workers' CPU (cores each) | fakes / Postgres CPU (cores) | the run's CPU, all parties | per job: workers / all | load avg (1 min) |\n|---:|---:|---:|---|---|---:|---|---|\n`,
+  }, ${cpus().length} cores\n\n| round | processes | jobs/s | × one | workers' CPU (cores each) | main thread running / queued for a CPU | fakes / Postgres CPU (cores) | the run's CPU, all parties | per job: workers / all | load avg (1 min) |\n|---:|---:|---:|---:|---|---|---|---:|---|---|\n`,
 );
 for (const r of results) {
+  const one = results.find((x) => x.round === r.round && x.procs === 1);
   const app = r.workerCpu.reduce((a, b) => a + b, 0);
   const all = app + r.fakesCpu + r.postgresCpu;
   const cores = r.workerCpu.map((c) => f(c / r.seconds, 2)).join(" / ");
   process.stdout.write(
-    `| ${r.procs} | ${f(r.jobsPerSecond)} | ${one ? f(r.jobsPerSecond / one.jobsPerSecond, 2) : "–"} | ${cores} | ${f(r.fakesCpu / r.seconds, 2)} / ${f(r.postgresCpu / r.seconds, 2)} | ${f(all / r.seconds, 2)} cores | ${f((app / r.jobs) * 1000)} / ${f((all / r.jobs) * 1000)} ms | ${f(r.load[0]!)}–${f(r.load[1]!)} |\n`,
+    `| ${r.round} | ${r.procs} | ${f(r.jobsPerSecond)} | ${one ? f(r.jobsPerSecond / one.jobsPerSecond, 2) : "–"} | ${cores} | ${pct(r.mainRunning)} / ${pct(r.mainQueued)} | ${f(r.fakesCpu / r.seconds, 2)} / ${f(r.postgresCpu / r.seconds, 2)} | ${f(all / r.seconds, 2)} cores | ${f((app / r.jobs) * 1000)} / ${f((all / r.jobs) * 1000)} ms | ${f(r.load[0]!)}–${f(r.load[1]!)} |\n`,
   );
 }

@@ -48,7 +48,7 @@ export function createHosts(names: string[]): Hosts {
   const net = `10.213.${id % 250}`;
   const bridge = `ncb${id}`;
   const made: { netns: string[]; links: string[] } = { netns: [], links: [] };
-  const remove = () => {
+  const remove = (): void => {
     for (const ns of made.netns.splice(0)) {
       try {
         ip("netns", "del", ns);
@@ -63,6 +63,8 @@ export function createHosts(names: string[]): Hosts {
     }
   };
   const hosts: Record<string, Host> = {};
+  // A test runner that exits without its afterAll (a crash, a second Ctrl+C) still cleans up.
+  process.once("exit", remove);
   try {
     ip("link", "add", bridge, "type", "bridge");
     made.links.push(bridge);
