@@ -119,6 +119,8 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       engine.start();
       generation.start();
       log.info({ workers: engine.concurrency, callback: Boolean(generation.callbackUrl) }, "queue started");
+      if (engine.concurrency === 0)
+        log.info("WORKER_CONCURRENCY=0: this process renders nothing; `neurocards worker` machines do");
     },
     async stop(graceMs = SHUTDOWN.graceMs): Promise<void> {
       if (!started) return;

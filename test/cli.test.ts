@@ -114,6 +114,17 @@ describe("neurocards command line", () => {
     expect(r.err).toMatch(/needs DATABASE_TYPE=postgres/);
   });
 
+  it("refuses `worker` with WORKER_CONCURRENCY=0, which would render nothing", async () => {
+    const r = await cli(["worker"], {
+      BOT_TOKEN: TOKEN,
+      DATABASE_TYPE: "postgres",
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+      WORKER_CONCURRENCY: "0",
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/WORKER_CONCURRENCY=0 would render nothing/);
+  });
+
   it("reads --env-file, then .env next to the executable; a missing --env-file exits 2", async () => {
     writeFileSync(join(dir, "custom.env"), `BOT_TOKEN=${TOKEN}\nDATABASE_PATH=${join(dir, "a.db")}\n`);
     const r = await cli(["--env-file", "custom.env", "migrate"]);

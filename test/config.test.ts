@@ -29,6 +29,14 @@ describe("config", () => {
     expect(p[0]).toMatch(/^DATABASE_URL is required \(example: DATABASE_URL=postgres:\/\//);
   });
 
+  it("WORKER_CONCURRENCY=0 leaves rendering to `neurocards worker` machines: Postgres only", () => {
+    const pg = { BOT_TOKEN: TOKEN, DATABASE_TYPE: "postgres", DATABASE_URL: "postgres://u@h/db" };
+    expect(parseConfig({ ...pg, WORKER_CONCURRENCY: "0" }).queue.concurrency).toBe(0);
+    const p = problems({ BOT_TOKEN: TOKEN, WORKER_CONCURRENCY: "0" });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^WORKER_CONCURRENCY .*needs DATABASE_TYPE=postgres/);
+  });
+
   it("lists one line per problem and never echoes a secret value", () => {
     const badToken = "not-a-token-secret-value";
     const p = problems({ BOT_TOKEN: badToken, HTTP_PORT: "99999", CREDIT_PACKAGES: "5:abc" });

@@ -12,7 +12,11 @@ export interface PgProxy {
   close(): Promise<void>;
 }
 
-export async function startPgProxy(target: { host: string; port: number }): Promise<PgProxy> {
+/** `listenHost`: where clients connect (loopback by default; a bridge's address serves other network namespaces). */
+export async function startPgProxy(
+  target: { host: string; port: number },
+  listenHost = "127.0.0.1",
+): Promise<PgProxy> {
   const open = new Set<Socket>();
   let down = false;
   const reset = () => {
@@ -38,7 +42,7 @@ export async function startPgProxy(target: { host: string; port: number }): Prom
       });
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
   const { port } = server.address() as { port: number };
   return {
     port,

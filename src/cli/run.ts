@@ -104,6 +104,11 @@ export function registerRunCommands(program: Command, io: CliIo): void {
           "`neurocards worker` needs DATABASE_TYPE=postgres: with SQLite one process owns the database, and `neurocards run` already runs the workers",
         );
       }
+      if (config.queue.concurrency === 0) {
+        throw new CliError(
+          "`neurocards worker` with WORKER_CONCURRENCY=0 would render nothing: set it to 1 or more on worker machines",
+        );
+      }
       await serve(io, config, "worker");
     });
 

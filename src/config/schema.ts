@@ -146,7 +146,11 @@ const common = z.object({
   SEND_RATE_PER_SECOND: intFrom(30, 0, 1000),
   /** Delivery goes through this private channel first when set (a copy stays with the owner). */
   SERVICE_CHANNEL_ID: z.string().optional(),
-  WORKER_CONCURRENCY: intFrom(3, 1, 64),
+  /**
+   * Jobs worked on at once by this process. 0 (Postgres only): the bot renders nothing itself and
+   * leaves every job to `neurocards worker` processes on other machines.
+   */
+  WORKER_CONCURRENCY: intFrom(3, 0, 64),
   JOB_MAX_ATTEMPTS: intFrom(3, 1, 20),
   /** Up to 10 file_ids of demo videos shown after /start. */
   WELCOME_VIDEO_FILE_IDS: z.string().optional().transform(csv).pipe(z.array(z.string()).max(10)),
@@ -232,6 +236,17 @@ const postgresMode = z.object({
     .optional(),
 });
 
+/** With SQLite the bot's own workers are the only ones: none would leave every order waiting. */
+function checkWorkers(env: Env, ctx: z.RefinementCtx): void {
+  if (env.WORKER_CONCURRENCY === 0 && env.DATABASE_TYPE !== "postgres")
+    ctx.addIssue({
+      code: "custom",
+      path: ["WORKER_CONCURRENCY"],
+      message:
+        "0 (no workers in this process) needs DATABASE_TYPE=postgres and `neurocards worker` elsewhere",
+    });
+}
+
 /** What S3_* and BACKUP_S3_* need together; each missing one is its own line. */
 function checkS3(env: z.infer<typeof common>, ctx: z.RefinementCtx): void {
   const need = (name: keyof typeof env, why: string) => {
@@ -251,7 +266,8 @@ function checkS3(env: z.infer<typeof common>, ctx: z.RefinementCtx): void {
 
 export const envSchema = z
   .intersection(common, z.discriminatedUnion("DATABASE_TYPE", [sqliteMode, postgresMode]))
-  .superRefine(checkS3);
+  .superRefine(checkS3)
+  .superRefine(checkWorkers);
 export type Env = z.infer<typeof envSchema>;
 
 /** Example values printed next to each error, so the owner sees what a good value looks like. */

@@ -35,6 +35,8 @@ export interface FakeTask {
   callBackUrl: string | undefined;
   body: Record<string, unknown>;
   key: string;
+  /** The address the task was created from (which host rendered, when hosts have their own). */
+  from: string | undefined;
   scenario: TaskScenario;
   polls: number;
   createdAt: number;
@@ -135,7 +137,12 @@ export function createKieServer(options: FakeKieOptions = {}) {
     };
   }
 
-  async function createTask(api: "market" | "veo", body: Record<string, unknown>, key: string) {
+  async function createTask(
+    api: "market" | "veo",
+    body: Record<string, unknown>,
+    key: string,
+    from: string | undefined,
+  ) {
     const input = (api === "market" ? body.input : body) as Record<string, unknown> | undefined;
     const imageUrls = imagesOf(api, input ?? {});
     const task: FakeTask = {
@@ -147,6 +154,7 @@ export function createKieServer(options: FakeKieOptions = {}) {
       callBackUrl: typeof body.callBackUrl === "string" ? body.callBackUrl : undefined,
       body,
       key,
+      from,
       scenario: queued.shift() ?? scenario,
       polls: 0,
       createdAt: Date.now(),
@@ -190,7 +198,7 @@ export function createKieServer(options: FakeKieOptions = {}) {
       }
       const refused = checkMarketInput(body.model, input);
       if (refused) return envelope(res, 422, refused);
-      const task = await createTask("market", body, key);
+      const task = await createTask("market", body, key, req.socket.remoteAddress);
       envelope(res, 200, "success", { taskId: task.taskId });
     },
     "GET /api/v1/jobs/recordInfo": (_req, res, url) => {
@@ -210,7 +218,7 @@ export function createKieServer(options: FakeKieOptions = {}) {
       if (!Array.isArray(body.imageUrls) || body.imageUrls.length === 0) {
         return envelope(res, 422, "imageUrls is required for image-to-video");
       }
-      const task = await createTask("veo", body, key);
+      const task = await createTask("veo", body, key, req.socket.remoteAddress);
       envelope(res, 200, "success", { taskId: task.taskId });
     },
     "GET /api/v1/veo/record-info": (_req, res, url) => {
@@ -325,14 +333,15 @@ export function createKieServer(options: FakeKieOptions = {}) {
     get created() {
       return tasks.size;
     },
-    async start(port = 0): Promise<string> {
+    /** `host`: another address than loopback, for programs in other network namespaces. */
+    async start(port = 0, host = "127.0.0.1"): Promise<string> {
       server = createServer((req, res) => {
         handle(req, res).catch((e: unknown) => {
           if (!res.headersSent) send(res, 500, { code: 500, msg: String(e), data: null });
         });
       });
-      await new Promise<void>((resolve) => server!.listen(port, "127.0.0.1", resolve));
-      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await new Promise<void>((resolve) => server!.listen(port, host, resolve));
+      baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
       return baseUrl;
     },
     async close(): Promise<void> {

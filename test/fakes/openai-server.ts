@@ -156,12 +156,12 @@ export function createOpenAiServer(opts: { apiKey?: string } = {}) {
     setMode(m: OpenAiMode): void {
       mode = m;
     },
-    async start(): Promise<string> {
+    async start(host = "127.0.0.1"): Promise<string> {
       server = createServer((req, res) => {
         handle(req, res).catch((e: unknown) => send(res, 500, { error: { message: String(e) } }));
       });
-      await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      await new Promise<void>((resolve) => server!.listen(0, host, resolve));
+      url = `http://${host}:${(server.address() as AddressInfo).port}/v1`;
       return url;
     },
     async close(): Promise<void> {

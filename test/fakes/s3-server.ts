@@ -25,10 +25,11 @@ export interface FakeS3 {
   close(): Promise<void>;
 }
 
-export async function startFakeS3(buckets: string[]): Promise<FakeS3> {
+/** `host`: the address to listen on (loopback by default; a bridge's serves other network namespaces). */
+export async function startFakeS3(buckets: string[], host = "127.0.0.1"): Promise<FakeS3> {
   const dir = mkdtempSync(join(tmpdir(), "nc-s3-"));
   const server = new S3rver({
-    address: "127.0.0.1",
+    address: host,
     port: 0,
     silent: true,
     directory: dir,
@@ -36,7 +37,7 @@ export async function startFakeS3(buckets: string[]): Promise<FakeS3> {
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const { port } = await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${host}:${port}`;
   const clients: Bucket[] = [];
   const bucket = (name: string): S3Bucket => ({
     endpoint,

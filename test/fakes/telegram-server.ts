@@ -43,6 +43,8 @@ export interface CallRecord {
   /** performance.now() when the request arrived, for pacing measurements. */
   hr: number;
   status: number;
+  /** The caller's address (which host made the call, when hosts have their own). */
+  from: string | undefined;
 }
 
 export interface InlineButton {
@@ -263,9 +265,10 @@ export class FakeTelegram extends EventEmitter {
     };
   }
 
-  async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.apiRoot = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  /** `host`: another address than loopback, for programs in other network namespaces. */
+  async listen(host = "127.0.0.1"): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, host, resolve));
+    this.apiRoot = `http://${host}:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -610,6 +613,7 @@ export class FakeTelegram extends EventEmitter {
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     const hr = performance.now();
     const at = Date.now();
+    const from = req.socket.remoteAddress;
     let method = m?.[2] ?? "";
     let params: Json = {};
     let chatId: number | undefined;
@@ -624,7 +628,7 @@ export class FakeTelegram extends EventEmitter {
       chatId = params.chat_id === undefined ? undefined : Number(params.chat_id);
       const injected = this.takeInjection(method, chatId);
       if (injected === "drop") {
-        this.record(method, params, chatId, at, hr, 0);
+        this.record(method, params, chatId, at, hr, 0, from);
         req.socket.destroy();
         return;
       }
@@ -634,13 +638,13 @@ export class FakeTelegram extends EventEmitter {
       if (SEND_METHODS.has(method) && chatId !== undefined) this.checkFlood(chatId);
       const handlerResult = this.handle(method, params, parsed.files, req);
       // getUpdates is recorded when it arrives; others after they are validated.
-      if (method === "getUpdates") this.record(method, params, chatId, at, hr, 200);
+      if (method === "getUpdates") this.record(method, params, chatId, at, hr, 200, from);
       const result = await handlerResult;
-      if (method !== "getUpdates") this.record(method, params, chatId, at, hr, 200);
+      if (method !== "getUpdates") this.record(method, params, chatId, at, hr, 200, from);
       send(res, 200, { ok: true, result });
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, `Internal Server Error: ${String(e)}`);
-      this.record(method, params, chatId, at, hr, err.code);
+      this.record(method, params, chatId, at, hr, err.code, from);
       const body: Json = { ok: false, error_code: err.code, description: err.description };
       if (err.parameters) body.parameters = err.parameters;
       send(res, err.code, body);
@@ -654,8 +658,9 @@ export class FakeTelegram extends EventEmitter {
     at: number,
     hr: number,
     status: number,
+    from: string | undefined,
   ) {
-    const rec: CallRecord = { method, params, chatId, at, hr, status };
+    const rec: CallRecord = { method, params, chatId, at, hr, status, from };
     if (this.opts.recordCalls) this.calls.push(rec);
     this.emit("call", rec);
   }

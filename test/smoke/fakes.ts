@@ -6,7 +6,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createKieServer, type FakeKie, type TaskScenario } from "../fakes/kie-server.ts";
 import { createOpenAiServer, type FakeOpenAi } from "../fakes/openai-server.ts";
-import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram-server.ts";
+import { FakeTelegram } from "../fakes/telegram-server.ts";
 
 export const KIE_KEY = "smoke-kie-key";
 export const OPENAI_KEY = "sk-smoke";
@@ -24,7 +24,11 @@ export interface Fakes {
  * `neurocards doctor` checks the OpenAI key with `GET /models`, which the prompt-writer fake does
  * not serve: this front answers it (with the same key check) and forwards everything else.
  */
-async function modelsFront(target: string, apiKey: string): Promise<{ url: string; server: Server }> {
+async function modelsFront(
+  target: string,
+  apiKey: string,
+  host: string,
+): Promise<{ url: string; server: Server }> {
   const upstream = new URL(target);
   const server = createServer((req, res) => {
     if (req.method === "GET" && req.url?.endsWith("/models")) {
@@ -53,20 +57,24 @@ async function modelsFront(target: string, apiKey: string): Promise<{ url: strin
     fwd.on("error", () => res.destroy());
     req.pipe(fwd);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${upstream.pathname}`, server };
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return { url: `http://${host}:${(server.address() as AddressInfo).port}${upstream.pathname}`, server };
 }
 
-/** `kieScenario`: how renders end (default: done at the second status check). */
-export async function startFakes(opts: { kieScenario?: TaskScenario } = {}): Promise<Fakes> {
-  const telegram = await startFakeTelegram();
+/**
+ * `kieScenario`: how renders end (default: done at the second status check). `host`: the address
+ * the fakes listen on (loopback by default; a bridge's address serves other network namespaces).
+ */
+export async function startFakes(opts: { kieScenario?: TaskScenario; host?: string } = {}): Promise<Fakes> {
+  const host = opts.host ?? "127.0.0.1";
+  const telegram = await new FakeTelegram().listen(host);
   const kie = createKieServer({
     keys: { [KIE_KEY]: true },
     scenario: opts.kieScenario ?? { outcome: "success", polls: 1 },
   });
-  await kie.start();
+  await kie.start(0, host);
   const openai = createOpenAiServer({ apiKey: OPENAI_KEY });
-  const front = await modelsFront(await openai.start(), OPENAI_KEY);
+  const front = await modelsFront(await openai.start(host), OPENAI_KEY, host);
   return {
     telegram,
     kie,
