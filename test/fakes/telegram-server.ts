@@ -262,6 +262,12 @@ export class FakeTelegram extends EventEmitter {
       flood: opts.flood,
     };
     this.server.keepAliveTimeout = this.opts.keepAliveTimeoutMs;
+    // Node counts a kept-alive connection's idle time towards the next request's headers timeout
+    // (60 s) and answers 408 past it, possibly to a request just sent: both follow a longer keep-alive.
+    if (this.opts.keepAliveTimeoutMs > this.server.headersTimeout) {
+      this.server.headersTimeout = this.opts.keepAliveTimeoutMs + 1_000;
+      this.server.requestTimeout = 0;
+    }
     this.token = this.opts.token;
     this.bot = {
       id: this.opts.botId,
