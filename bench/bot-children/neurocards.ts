@@ -19,7 +19,9 @@ const config = parseConfig({
 });
 const logger = createLogger({ level: "warn", pretty: false });
 const store = await createStore(config, logger);
-const metrics = createMetrics();
+// As src/app.ts wires it without METRICS_TOKEN (the default): no process metrics, which sample
+// the event loop every 10 ms and watch every GC.
+const metrics = createMetrics({ processMetrics: false });
 const bot = createBot({
   config,
   store,

@@ -1,7 +1,8 @@
 // Middleware that runs around every feature: the error boundary that also guarantees an answer to
 // every callback query, the user loader, admin-block and consent gates, and the fallback.
-import { Composer, InlineKeyboard, type NextFunction } from "grammy";
+import { type Composer, InlineKeyboard, type NextFunction } from "grammy";
 import { callbackData, decode, encode, supportButton } from "./callbacks.ts";
+import { FeatureComposer } from "./composer.ts";
 import type { BotContext } from "./context.ts";
 import { expectedText } from "./features/create.ts";
 import { termsScreen } from "./features/start.ts";
@@ -129,7 +130,7 @@ export function loadUser(deps: FeatureDeps) {
 
 /** my_chat_member: the user blocked (kicked) or unblocked the bot. */
 export function chatMember(deps: FeatureDeps): Composer<BotContext> {
-  const c = new Composer<BotContext>();
+  const c = new FeatureComposer<BotContext>();
   c.on("my_chat_member", async (ctx) => {
     if (ctx.chat.type !== "private") return;
     const status = ctx.myChatMember.new_chat_member.status;
@@ -186,7 +187,7 @@ export function consentGate(deps: FeatureDeps) {
 
 /** The last middleware: what nobody handled. */
 export function unhandled(deps: FeatureDeps): Composer<BotContext> {
-  const c = new Composer<BotContext>();
+  const c = new FeatureComposer<BotContext>();
   c.on("callback_query", async (ctx) => {
     const d = decode(ctx.callbackQuery.data);
     deps.logger.debug(

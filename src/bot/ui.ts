@@ -3,6 +3,8 @@
 import { GrammyError, InlineKeyboard } from "grammy";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
+import type { Language } from "../db/types.ts";
+import { languageOf } from "../i18n/language.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { PhotoCheck } from "../photo-check/index.ts";
@@ -57,7 +59,41 @@ export async function dropKeyboard(ctx: BotContext): Promise<void> {
   await ctx.editMessageReplyMarkup({ reply_markup: undefined }).catch(() => undefined);
 }
 
-export function menuScreen(ctx: BotContext, deps: FeatureDeps, balance = ctx.user.credits): Screen {
+/**
+ * What depends on the user's language and the configuration alone (the menu's buttons, the help
+ * screen), built once for each instead of on every update that shows it: four translations, three
+ * callback encodings and a keyboard per menu. Shared by every update, so frozen: a handler that
+ * changed one would change everyone's menu, and throws instead.
+ */
+export function perLanguage<T extends Screen | InlineKeyboard>(
+  build: (ctx: BotContext, deps: FeatureDeps) => T,
+): (ctx: BotContext, deps: FeatureDeps) => T {
+  const built = new WeakMap<Config, Map<Language, T>>();
+  return (ctx, deps) => {
+    let byLanguage = built.get(deps.config);
+    if (!byLanguage) {
+      byLanguage = new Map();
+      built.set(deps.config, byLanguage);
+    }
+    const lang = languageOf(ctx.user);
+    let value = byLanguage.get(lang);
+    if (!value) {
+      value = deepFreeze(build(ctx, deps));
+      byLanguage.set(lang, value);
+    }
+    return value;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+const menuKeyboard = perLanguage((ctx, deps) => {
   const kb = new InlineKeyboard()
     .text(ctx.t("btn-create"), encode({ a: "create" }))
     .row()
@@ -67,7 +103,11 @@ export function menuScreen(ctx: BotContext, deps: FeatureDeps, balance = ctx.use
     .text(ctx.t("btn-help"), encode({ a: "help" }));
   const support = supportButton(deps.config, ctx.t("btn-support"));
   if (support) kb.add(support);
-  return { text: ctx.t("menu", { n: balance }), keyboard: kb };
+  return kb;
+});
+
+export function menuScreen(ctx: BotContext, deps: FeatureDeps, balance = ctx.user.credits): Screen {
+  return { text: ctx.t("menu", { n: balance }), keyboard: menuKeyboard(ctx, deps) };
 }
 
 export const menuButton = (ctx: BotContext) =>

@@ -32,6 +32,12 @@ export interface FakeTelegramOptions {
   flood?: { perChatPerSecond: number; globalPerSecond: number; retryAfter?: number };
   /** Keep the full call log (default true; benches turn it off to save memory). */
   recordCalls?: boolean;
+  /**
+   * How long an idle keep-alive connection stays open (default: Node's 5 s). Telegram keeps them
+   * far longer; a client reusing a socket the server is closing at that moment gets ECONNRESET, so
+   * benches that leave a bot idle for seconds raise it.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface CallRecord {
@@ -254,8 +260,16 @@ export class FakeTelegram extends EventEmitter {
       callbackQueryTtlMs: opts.callbackQueryTtlMs ?? 15 * 60_000,
       preCheckoutTtlMs: opts.preCheckoutTtlMs ?? 10_000,
       recordCalls: opts.recordCalls ?? true,
+      keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5_000,
       flood: opts.flood,
     };
+    this.server.keepAliveTimeout = this.opts.keepAliveTimeoutMs;
+    // Node counts a kept-alive connection's idle time towards the next request's headers timeout
+    // (60 s) and answers 408 past it, possibly to a request just sent: both follow a longer keep-alive.
+    if (this.opts.keepAliveTimeoutMs > this.server.headersTimeout) {
+      this.server.headersTimeout = this.opts.keepAliveTimeoutMs + 1_000;
+      this.server.requestTimeout = 0;
+    }
     this.token = this.opts.token;
     this.bot = {
       id: this.opts.botId,

@@ -1,10 +1,11 @@
 // The cabinet: balance, the user's jobs (paged) with re-send and repeat and, for a failed one, why
 // it failed and that its credits came back; payment history; the credit history from the ledger;
 // the referral link. Every job id from a button is checked against the caller.
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import type { Job, LedgerEntry, LedgerReason } from "../../db/types.ts";
 import { formatMoney } from "../../i18n/money.ts";
 import { BUY_CALLBACK, decode, encode, PROMO_CALLBACK, supportButton } from "../callbacks.ts";
+import { FeatureComposer } from "../composer.ts";
 import type { BotContext } from "../context.ts";
 import { clip, esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
@@ -42,7 +43,7 @@ function whyKey(job: Pick<Job, "errorCode">): string {
 
 export function createCabinetFeature(deps: FeatureDeps): Composer<BotContext> {
   const { store, catalogue, config } = deps;
-  const c = new Composer<BotContext>();
+  const c = new FeatureComposer<BotContext>();
 
   const templateName = (ctx: BotContext, id: string) => {
     const t = catalogue.get(id);

@@ -4,7 +4,7 @@
 // State lives in the session (database); the step buttons carry the flow number so a button of an
 // older flow answers "outdated"; Confirm derives idempotency keys from the confirmation message so
 // a double tap, a replayed callback or a retry creates each job once.
-import { Composer, GrammyError, InlineKeyboard } from "grammy";
+import { type Composer, GrammyError, InlineKeyboard } from "grammy";
 import type { Message } from "grammy/types";
 import type { NewJob } from "../../db/store.ts";
 import type { Job } from "../../db/types.ts";
@@ -13,6 +13,7 @@ import type { PhotoProblem } from "../../photo-check/index.ts";
 import type { KeyAvailability } from "../../queue/types.ts";
 import { defaultChoice, offeredFormat, priceOf, type Template } from "../../templates/index.ts";
 import { BUY_CALLBACK, type Callback, decode, encode, type FormatName } from "../callbacks.ts";
+import { FeatureComposer } from "../composer.ts";
 import type { BotContext, Step } from "../context.ts";
 import { esc } from "../html.ts";
 import { languageOf } from "../i18n.ts";
@@ -133,7 +134,7 @@ const cancelRow = (ctx: BotContext, kb = new InlineKeyboard()) =>
 
 export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
   const { store, catalogue, queue, logger } = deps;
-  const c = new Composer<BotContext>();
+  const c = new FeatureComposer<BotContext>();
 
   const lang = (ctx: BotContext) => languageOf(ctx.user);
   const flow = (ctx: BotContext) => ctx.session.flow;

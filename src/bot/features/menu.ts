@@ -1,10 +1,11 @@
 // The main menu, help and /cancel — reachable from anywhere.
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import { encode, supportButton } from "../callbacks.ts";
+import { FeatureComposer } from "../composer.ts";
 import type { BotContext } from "../context.ts";
-import { type FeatureDeps, menuScreen, reply, type Screen, show } from "../ui.ts";
+import { type FeatureDeps, menuScreen, perLanguage, reply, type Screen, show } from "../ui.ts";
 
-function helpScreen(ctx: BotContext, deps: FeatureDeps): Screen {
+const helpScreen = perLanguage((ctx: BotContext, deps: FeatureDeps): Screen => {
   const url = deps.config.bot.supportUrl;
   const inbox = deps.config.admins.length > 0;
   const support = inbox ? ctx.t("support-inbox") : url ? ctx.t("support", { url }) : ctx.t("support-none");
@@ -15,7 +16,7 @@ function helpScreen(ctx: BotContext, deps: FeatureDeps): Screen {
   if (inbox && url) kb.url(ctx.t("btn-support-url"), url).row();
   kb.text(ctx.t("btn-menu"), encode({ a: "menu" }));
   return { text: `${ctx.t("help")}\n\n${support}`, keyboard: kb };
-}
+});
 
 function leaveFlow(ctx: BotContext): void {
   ctx.session.step = null;
@@ -23,7 +24,7 @@ function leaveFlow(ctx: BotContext): void {
 }
 
 export function createMenuFeature(deps: FeatureDeps): Composer<BotContext> {
-  const c = new Composer<BotContext>();
+  const c = new FeatureComposer<BotContext>();
   c.command("menu", (ctx) => {
     leaveFlow(ctx);
     return reply(ctx, menuScreen(ctx, deps));

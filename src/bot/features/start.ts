@@ -1,7 +1,8 @@
 // /start, the terms and consent, the demo videos and the welcome; /terms, /paysupport, /lang.
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import type { Language } from "../../db/types.ts";
 import { encode, supportButton } from "../callbacks.ts";
+import { FeatureComposer } from "../composer.ts";
 import type { BotContext } from "../context.ts";
 import { type FeatureDeps, menuScreen, reply, type Screen, show } from "../ui.ts";
 
@@ -84,7 +85,7 @@ async function sendDemos(ctx: BotContext, deps: FeatureDeps): Promise<void> {
 }
 
 export function createStartFeature(deps: FeatureDeps): Composer<BotContext> {
-  const c = new Composer<BotContext>();
+  const c = new FeatureComposer<BotContext>();
 
   c.command("start", async (ctx) => {
     ctx.session.step = null;
