@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { rows, sql } from "../src/db/driver/index.ts";
 import { claimJobs } from "../src/db/ops/claimJobs.ts";
-import { createStoreOn } from "../src/db/store.ts";
+import { createStoreOn, type NewJob } from "../src/db/store.ts";
 import { driverFactories } from "./helpers/stores.ts";
 
 const postgres = driverFactories().find((f) => f.name === "postgres");
@@ -16,15 +16,17 @@ describe.runIf(postgres)("claiming on Postgres", () => {
     try {
       const store = createStoreOn(driver, { freeCredits: 0 });
       const { user } = await store.getOrCreateUser({ tgId: 1 });
-      const order = ["a", "b", "c"].map((key) => ({
-        chatId: 1,
-        template: "ugc",
-        model: "veo3_fast",
-        language: "en",
-        productText: "A ceramic mug",
-        cost: 0,
-        idempotencyKey: `hot:${key}`,
-      }));
+      const order = ["a", "b", "c"].map(
+        (key): NewJob => ({
+          chatId: 1,
+          template: "ugc",
+          model: "veo3_fast",
+          language: "en",
+          productText: "A ceramic mug",
+          cost: 0,
+          idempotencyKey: `hot:${key}`,
+        }),
+      );
       expect(await store.createJobsAndConsumeCredits(user.id, order)).toMatchObject({ ok: true });
       // The transaction's own counters: what this claim did, nobody else's updates.
       const seen = await driver.transaction(function* () {
