@@ -4,8 +4,9 @@
 //     (src/queue/worker.ts: one claimJobs statement per free-slot refill, a runner that only marks
 //     the job succeeded) vs graphile-worker's run() with a task that does nothing;
 //   - add→start latency: a job added through a second pool, started by an idle worker woken by
-//     LISTEN/NOTIFY (the product: an order of one job, createJobsAndConsumeCredits, then the listener's NOTIFY, as
-//     queue.wake() does; graphile-worker: addJob, whose NOTIFY is sent by its add_job function).
+//     LISTEN/NOTIFY (the product: an order of one job, createJobsAndConsumeCredits, whose statement
+//     sends the NOTIFY — the bot's queue.wake({ order: true }) adds none when the listener is up;
+//     graphile-worker: addJob, whose NOTIFY is sent by its add_job function).
 import { Logger, makeWorkerUtils, type Runner, run } from "graphile-worker";
 import pg from "pg";
 import { openPostgresStore } from "../src/db/index.ts";
@@ -160,8 +161,7 @@ async function productLatency(store: Store, producer: Store, url: string, userId
     () => {},
   );
   const listener = createListener(url, () => w.waker.notify(), logger);
-  const producerListener = createListener(url, () => {}, logger);
-  while (!listener.connected || !producerListener.connected) await pause(10);
+  while (!listener.connected) await pause(10);
   w.start();
   await pause(100);
   const out: number[] = [];
@@ -173,13 +173,11 @@ async function productLatency(store: Store, producer: Store, url: string, userId
     const t0 = performance.now();
     const r = await producer.createJobsAndConsumeCredits(userId, [job(`lat-${run}-${i}`)]);
     if (!r.ok) throw new Error("bench job not created");
-    producerListener.notify();
     out.push((await start) - t0);
     await pause(5);
   }
   await w.stop();
   await listener.close();
-  await producerListener.close();
   return out;
 }
 

@@ -257,8 +257,9 @@ async function sqliteBench() {
 
 // ---------------------------------------------------------------- Postgres
 
+// The store's claim, by hand: `finished_at is null` is jobs_ready_idx's predicate on Postgres.
 const PG_CLAIM = `with picked as (
-  select id from jobs where status in ('queued', 'processing') and run_at <= $1
+  select id from jobs where finished_at is null and status in ('queued', 'processing') and run_at <= $1
     and (lease_expires_at is null or lease_expires_at < $1)
   order by run_at, id limit $4 for update skip locked)
 update jobs j set status = 'processing', attempts = j.attempts + (case when j.lease_expires_at is not null then 1 else 0 end),

@@ -70,7 +70,8 @@ export function createQueue(deps: QueueDeps) {
     concurrency: o.concurrency,
 
     /** New jobs were created: wake an idle worker here and, through NOTIFY, in other processes. */
-    wake(): void {
+    wake(o: { order?: boolean } = {}): void {
+      if (o.order && listener?.connected) return;
       waker.notify();
       listener?.notify();
     },

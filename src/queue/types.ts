@@ -13,8 +13,13 @@ export type KeyAvailability =
   | { ok: false; reason: "keys_rested"; until: Date };
 
 export interface QueueHandle {
-  /** New jobs were created: wake an idle worker at once. */
-  wake(): void;
+  /**
+   * New jobs were created: wake an idle worker at once. `order`: they came from
+   * createJobsAndConsumeCredits, whose statement NOTIFYs every listening process on Postgres (this
+   * one included) at commit, so a process whose listener is connected sends no second NOTIFY —
+   * it only woke a second claim loop to claim nothing.
+   */
+  wake(o?: { order?: boolean }): void;
   /** kie.ai called back for this task: check its status now instead of at the next scheduled poll. */
   checkProviderTask(taskId: string): Promise<void>;
   /** Rough wait for a new job in the queue at `position`, in minutes. */

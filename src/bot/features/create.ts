@@ -493,9 +493,10 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       await showAccepted(ctx, batch, res.jobs, res.balance);
     } finally {
       // After the notice is recorded, so the worker that claims a single video finds it and
-      // carries on in the same message.
+      // carries on in the same message. (On Postgres the order's own NOTIFY woke the workers at
+      // commit already: this sends no second one.)
       try {
-        queue.wake();
+        queue.wake({ order: true });
       } catch (e) {
         logger.warn({ err: e }, "queue wake failed; the workers will find the jobs on their next poll");
       }

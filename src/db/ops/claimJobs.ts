@@ -10,7 +10,9 @@
 // scheduled check for resumed ones), so ordering by it serves jobs in the order they became ready
 // — FIFO by readiness — and id breaks ties in creation order. It is also exactly the key of the
 // partial index jobs_ready_idx, so the scan stops after `limit` index entries however many
-// finished jobs the table holds.
+// finished jobs the table holds. The index's predicate is `finished_at is null` on Postgres (a
+// claim changes no indexed column there: a HOT update, see schema/postgres.ts) and the status
+// terms on SQLite; each query names the terms its dialect's index needs, and checks the status.
 //
 // A dialect pair: Postgres lets N claimers skip each other's rows (SKIP LOCKED); SQLite has one
 // writer at a time, so the claim runs inside BEGIN IMMEDIATE and needs no row locks at all.
@@ -34,7 +36,7 @@ export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: num
     const list = yield* all(
       sql`with picked as (
         select id from jobs
-        where status in ('queued', 'processing') and run_at <= ${now}
+        where finished_at is null and status in ('queued', 'processing') and run_at <= ${now}
           and (lease_expires_at is null or lease_expires_at < ${now})
         order by run_at, id
         limit ${n}

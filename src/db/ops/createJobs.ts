@@ -116,7 +116,7 @@ export function* createJobsSqlite(userId: number, list: NewJob[], now: Date): Op
 //   something.
 // - New jobs NOTIFY the queue's channel from inside the statement: Postgres delivers it at commit,
 //   so idle workers of every process start claiming one round trip sooner than after a separate
-//   NOTIFY (queue.wake() still sends one; a spare wake-up costs one empty claim).
+//   NOTIFY (the bot's queue.wake({ order: true }) then sends none).
 const ORDER_POSTGRES = [
   `with args as materialized (
   select `,

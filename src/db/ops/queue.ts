@@ -24,15 +24,18 @@ export function* heartbeat(id: number, owner: string, now: Date, leaseMs: number
 export function* queuePosition(id: number): Op<number> {
   const [r] = yield* rows(sql`select case when j.status = 'queued' then (
       select count(*) from jobs q
-      where q.status = 'queued' and (q.run_at < j.run_at or (q.run_at = j.run_at and q.id <= j.id))
+      where q.finished_at is null and q.status = 'queued' and (q.run_at < j.run_at or (q.run_at = j.run_at and q.id <= j.id))
     ) else 0 end as position
     from jobs j where j.id = ${id}`);
   return num(r?.position);
 }
 
-// The `status in (...)` term repeats the partial index's predicate, which SQLite needs before it
-// uses a partial index; INDEXED BY pins the plan (see claimJobs.ts), so the scan walks the index in
-// claim order and stops after `limit` queued rows. Postgres proves the implication by itself.
+// Runnable jobs are found through jobs_ready_idx, whose predicate differs between the dialects
+// (`status in ('queued', 'processing')` on SQLite, `finished_at is null` on Postgres, where no index
+// names `status` so that claims are HOT updates — see schema/postgres.ts): every query on it
+// repeats both terms, as SQLite needs before it uses a partial index and as lets Postgres prove the
+// implication. INDEXED BY pins SQLite's plan (see claimJobs.ts), so the scan walks the index in
+// claim order and stops after `limit` queued rows.
 const readyIndex = dialect({ sqlite: "indexed by jobs_ready_idx", postgres: "" });
 
 /**
@@ -42,7 +45,7 @@ const readyIndex = dialect({ sqlite: "indexed by jobs_ready_idx", postgres: "" }
  */
 export function* queuedBatchKeys(limit: number): Op<(string | null)[]> {
   const list = yield* rows(sql`select batch_key from jobs ${readyIndex}
-    where status in ('queued', 'processing') and status = 'queued'
+    where finished_at is null and status in ('queued', 'processing') and status = 'queued'
     order by run_at, id limit ${limit}`);
   return list.map((r) => (r.batch_key ?? null) as string | null);
 }
@@ -55,13 +58,13 @@ export function* queuedBatchKeys(limit: number): Op<(string | null)[]> {
 export function* nextRunAt(): Op<Date | null> {
   const [r] =
     yield* rows(sql`select min(case when lease_expires_at > run_at then lease_expires_at else run_at end) as at
-    from jobs where status in ('queued', 'processing')`);
+    from jobs where finished_at is null and status in ('queued', 'processing')`);
   return date(r?.at);
 }
 
 export function* queueStats(): Op<QueueStats> {
   const list = yield* rows(sql`select status, count(*) as n, min(created_at) as oldest from jobs
-    where status in ('queued', 'processing') group by status`);
+    where finished_at is null and status in ('queued', 'processing') group by status`);
   const queued = list.find((r) => r.status === "queued");
   const processing = list.find((r) => r.status === "processing");
   return { queued: num(queued?.n), processing: num(processing?.n), oldestQueuedAt: date(queued?.oldest) };

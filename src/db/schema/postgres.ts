@@ -96,11 +96,16 @@ export const jobs = pgTable(
     index("jobs_user_idx").on(t.userId, t.id),
     // The claim query scans only runnable jobs: a partial index keeps it small however many
     // finished jobs pile up (measured ~3x faster than a plain (status, id) index under SKIP LOCKED).
-    index("jobs_ready_idx").on(t.runAt, t.id).where(sql`status in ('queued', 'processing')`),
-    index("jobs_status_idx").on(t.status, t.createdAt),
+    // Unlike SQLite's, its predicate is `finished_at is null` (set exactly when a job reaches
+    // succeeded or failed, cleared when it is queued again) and no index names `status`: a claim
+    // then changes no indexed column, so Postgres writes it as a HOT update — no new entry in any
+    // of the table's indexes, and the claimed row's entry here stays the one the next claims walk
+    // past instead of a second, dead one. The job's status is still checked by every query.
+    index("jobs_ready_idx").on(t.runAt, t.id).where(sql`finished_at is null`),
     // The console's charts read a date range of all jobs, whatever their status.
     index("jobs_created_idx").on(t.createdAt),
-    index("jobs_provider_task_idx").on(t.providerTaskId),
+    // Most rows have no provider task yet (or never, when they fail first): they stay out.
+    index("jobs_provider_task_idx").on(t.providerTaskId).where(sql`provider_task_id is not null`),
     // Only jobs whose files retention has not forgotten yet: a few days' worth, whatever the history.
     index("jobs_files_idx").on(t.createdAt).where(sql`photo_path is not null or result_path is not null`),
   ],
