@@ -7,16 +7,17 @@
 // its task is created and kie.ai's callback reaches the worker's HTTP server right away: the bench
 // measures the CPU each job costs); otherwise kie.ai's task succeeds (status and callback) that many
 // ms after its creation. Waiting for a render holds no worker slot (a release with a later run_at),
-// so render time alone still leaves a big backlog CPU-bound; BENCH_PROMPT_MS makes OpenAI take that
-// long per completion in the render modes, a step that holds a slot as in real use (the prompt,
-// the downloads and sendVideo take seconds), so a process is bound by its slots, not its CPU.
+// so render time alone still leaves a big backlog CPU-bound; BENCH_PROMPT_MS (default "0,1000": a
+// render mode each) makes OpenAI take that long per completion, a step that holds a slot as in real
+// use (the prompt, the downloads and sendVideo take seconds), so a process is bound by its slots,
+// not its CPU.
 // Files live in one local STORAGE_PATH (the processes share the machine).
 // For each run a fresh database gets BENCH_JOBS jobs (default 600 instant, 450 with renders,
 // 90 000 / BENCH_PROMPT_MS with a prompt latency) in one go once the workers are up;
 // jobs/s is from the orders' creation until the last one is delivered (photo download, prompt,
 // render, callback, result download, sendVideo). CPU per process from /proc, load average beside.
 //
-//   BENCH_RENDER_MS (0,1000)  BENCH_PROMPT_MS (0)
+//   BENCH_RENDER_MS (0,1000)  BENCH_PROMPT_MS (0,1000)
 //   BENCH_JOBS (by mode)  BENCH_PROCS (1,2,3)  BENCH_SLOTS (WORKER_CONCURRENCY, default 3)  BENCH_ROUNDS (1)
 //   BENCH_BIN (the built executable)  BENCH_PROFILE=dir (--cpu-prof of each worker into dir)
 //   TEST_DATABASE_URL (postgres://postgres@127.0.0.1:5432/test)
@@ -38,10 +39,14 @@ import { startFakes } from "../test/smoke/fakes.ts";
 
 const env = process.env;
 const RENDER_MS = (env.BENCH_RENDER_MS ?? "0,1000").split(",").map(Number);
-const PROMPT_MS = Number(env.BENCH_PROMPT_MS ?? 0);
+const PROMPT_MS = (env.BENCH_PROMPT_MS ?? "0,1000").split(",").map(Number);
+/** The modes: instant fakes, and each render time with each prompt latency. */
+const MODES = RENDER_MS.flatMap((renderMs) =>
+  renderMs ? PROMPT_MS.map((promptMs) => ({ renderMs, promptMs })) : [{ renderMs, promptMs: 0 }],
+);
 /** Jobs per run, by mode: sized so a run lasts ~10–30 s on this 2-core machine. */
-const jobsFor = (renderMs: number) =>
-  Number(env.BENCH_JOBS ?? (renderMs && PROMPT_MS ? Math.round(90_000 / PROMPT_MS) : renderMs ? 450 : 600));
+const jobsFor = (renderMs: number, promptMs: number) =>
+  Number(env.BENCH_JOBS ?? (promptMs ? Math.round(90_000 / promptMs) : renderMs ? 450 : 600));
 const PROCS = (env.BENCH_PROCS ?? "1,2,3").split(",").map(Number);
 const SLOTS = env.BENCH_SLOTS;
 const PG_URL = env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -112,8 +117,7 @@ interface Run {
   load: number[];
 }
 
-async function run(procs: number, renderMs: number, JOBS: number): Promise<Run> {
-  const promptMs = renderMs ? PROMPT_MS : 0;
+async function run(procs: number, renderMs: number, promptMs: number, JOBS: number): Promise<Run> {
   // A database of its own, so its backends' CPU can be told apart from other users of the server.
   const database = `bench_scale_${randomBytes(4).toString("hex")}`;
   const server = new pg.Client({ connectionString: PG_URL });
@@ -293,14 +297,14 @@ const ROUNDS = Number(env.BENCH_ROUNDS ?? 1);
 const results: Array<Run & { round: number }> = [];
 // Rounds interleave the process counts (1, 2, 3, 1, 2, 3…) so a change in the machine's other load
 // hits every count alike; each ratio is to the same round's single process.
-for (const renderMs of RENDER_MS) {
+for (const { renderMs, promptMs } of MODES) {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const procs of PROCS) {
-      const jobs = jobsFor(renderMs);
+      const jobs = jobsFor(renderMs, promptMs);
       process.stderr.write(
-        `[scale] render ${renderMs} ms, prompt ${renderMs ? PROMPT_MS : 0} ms, round ${round}: ${procs} worker process(es), ${jobs} jobs…\n`,
+        `[scale] render ${renderMs} ms, prompt ${promptMs} ms, round ${round}: ${procs} worker process(es), ${jobs} jobs…\n`,
       );
-      results.push({ ...(await run(procs, renderMs, jobs)), round });
+      results.push({ ...(await run(procs, renderMs, promptMs, jobs)), round });
     }
   }
 }
