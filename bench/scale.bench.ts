@@ -2,14 +2,23 @@
 // worker` processes sharing one Postgres queue, the 1-process run as the baseline in the same run.
 // Each worker is the real program (src/main.ts via tsx, with the executable's V8 flags; or the
 // built file with BENCH_BIN) in a process of its own, with the default WORKER_CONCURRENCY unless
-// BENCH_SLOTS says otherwise. The fake Bot API, kie.ai and OpenAI run in this process and answer
-// at once: a render is done when its task is created and kie.ai's callback reaches the worker's
-// HTTP server right away. Files live in one local STORAGE_PATH (the processes share the machine).
-// For each run a fresh database gets BENCH_JOBS jobs (default 600) in one go once the workers are up;
+// BENCH_SLOTS says otherwise. The fake Bot API, kie.ai and OpenAI run in this process. Each run of
+// BENCH_RENDER_MS (default "0,1000") is a mode of its own: 0 answers at once (a render is done when
+// its task is created and kie.ai's callback reaches the worker's HTTP server right away: the bench
+// measures the CPU each job costs); otherwise kie.ai's task succeeds (status and callback) that many
+// ms after its creation. Waiting for a render holds no worker slot (a release with a later run_at),
+// so render time alone still leaves a big backlog CPU-bound; BENCH_PROMPT_MS (default "0,1000": a
+// render mode each) makes OpenAI take that long per completion, a step that holds a slot as in real
+// use (the prompt, the downloads and sendVideo take seconds), so a process is bound by its slots,
+// not its CPU.
+// Files live in one local STORAGE_PATH (the processes share the machine).
+// For each run a fresh database gets BENCH_JOBS jobs (default 600 instant, 450 with renders,
+// 90 000 / BENCH_PROMPT_MS with a prompt latency) in one go once the workers are up;
 // jobs/s is from the orders' creation until the last one is delivered (photo download, prompt,
 // render, callback, result download, sendVideo). CPU per process from /proc, load average beside.
 //
-//   BENCH_JOBS (600)  BENCH_PROCS (1,2,3)  BENCH_SLOTS (WORKER_CONCURRENCY, default 3)  BENCH_ROUNDS (1)
+//   BENCH_RENDER_MS (0,1000)  BENCH_PROMPT_MS (0,1000)
+//   BENCH_JOBS (by mode)  BENCH_PROCS (1,2,3)  BENCH_SLOTS (WORKER_CONCURRENCY, default 3)  BENCH_ROUNDS (1)
 //   BENCH_BIN (the built executable)  BENCH_PROFILE=dir (--cpu-prof of each worker into dir)
 //   TEST_DATABASE_URL (postgres://postgres@127.0.0.1:5432/test)
 import { type ChildProcess, spawn } from "node:child_process";
@@ -29,7 +38,15 @@ import { TINY_PNG } from "../test/fakes/telegram-server.ts";
 import { startFakes } from "../test/smoke/fakes.ts";
 
 const env = process.env;
-const JOBS = Number(env.BENCH_JOBS ?? 600);
+const RENDER_MS = (env.BENCH_RENDER_MS ?? "0,1000").split(",").map(Number);
+const PROMPT_MS = (env.BENCH_PROMPT_MS ?? "0,1000").split(",").map(Number);
+/** The modes: instant fakes, and each render time with each prompt latency. */
+const MODES = RENDER_MS.flatMap((renderMs) =>
+  renderMs ? PROMPT_MS.map((promptMs) => ({ renderMs, promptMs })) : [{ renderMs, promptMs: 0 }],
+);
+/** Jobs per run, by mode: sized so a run lasts ~10–30 s on this 2-core machine. */
+const jobsFor = (renderMs: number, promptMs: number) =>
+  Number(env.BENCH_JOBS ?? (promptMs ? Math.round(90_000 / promptMs) : renderMs ? 450 : 600));
 const PROCS = (env.BENCH_PROCS ?? "1,2,3").split(",").map(Number);
 const SLOTS = env.BENCH_SLOTS;
 const PG_URL = env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -86,6 +103,8 @@ function schedOf(pid: number): { run: number; queued: number } {
 
 interface Run {
   procs: number;
+  renderMs: number;
+  promptMs: number;
   jobs: number;
   seconds: number;
   jobsPerSecond: number;
@@ -98,7 +117,7 @@ interface Run {
   load: number[];
 }
 
-async function run(procs: number): Promise<Run> {
+async function run(procs: number, renderMs: number, promptMs: number, JOBS: number): Promise<Run> {
   // A database of its own, so its backends' CPU can be told apart from other users of the server.
   const database = `bench_scale_${randomBytes(4).toString("hex")}`;
   const server = new pg.Client({ connectionString: PG_URL });
@@ -109,7 +128,10 @@ async function run(procs: number): Promise<Run> {
   const admin = new pg.Client({ connectionString: dbUrl.toString() });
   await admin.connect();
   const dir = mkdtempSync(join(tmpdir(), "nc-bench-scale-"));
-  const fakes = await startFakes({ kieScenario: { outcome: "success", afterMs: 0, resultBytes: 100_000 } });
+  const fakes = await startFakes({
+    kieScenario: { outcome: "success", afterMs: renderMs, resultBytes: 100_000 },
+    openAiLatencyMs: promptMs,
+  });
   const base = {
     PATH: env.PATH ?? "",
     HOME: dir,
@@ -234,6 +256,8 @@ async function run(procs: number): Promise<Run> {
     const fakesUsage = process.cpuUsage(fakes0);
     const result: Run = {
       procs,
+      renderMs,
+      promptMs,
       jobs: JOBS,
       seconds,
       jobsPerSecond: JOBS / seconds,
@@ -273,25 +297,32 @@ const ROUNDS = Number(env.BENCH_ROUNDS ?? 1);
 const results: Array<Run & { round: number }> = [];
 // Rounds interleave the process counts (1, 2, 3, 1, 2, 3…) so a change in the machine's other load
 // hits every count alike; each ratio is to the same round's single process.
-for (let round = 1; round <= ROUNDS; round++) {
-  for (const procs of PROCS) {
-    process.stderr.write(`[scale] round ${round}: ${procs} worker process(es), ${JOBS} jobs…\n`);
-    results.push({ ...(await run(procs)), round });
+for (const { renderMs, promptMs } of MODES) {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const procs of PROCS) {
+      const jobs = jobsFor(renderMs, promptMs);
+      process.stderr.write(
+        `[scale] render ${renderMs} ms, prompt ${promptMs} ms, round ${round}: ${procs} worker process(es), ${jobs} jobs…\n`,
+      );
+      results.push({ ...(await run(procs, renderMs, promptMs, jobs)), round });
+    }
   }
 }
 const f = (n: number, d = 1) => n.toFixed(d);
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 process.stdout.write(
-  `\n${JOBS} jobs, WORKER_CONCURRENCY ${SLOTS ?? "default (3)"} per process, instant fakes, ${
+  `\nWORKER_CONCURRENCY ${SLOTS ?? "default (3)"} per process, ${
     env.BENCH_BIN ? "built executable" : "src via tsx"
-  }, ${cpus().length} cores\n\n| round | processes | jobs/s | × one | workers' CPU (cores each) | main thread running / queued for a CPU | fakes / Postgres CPU (cores) | the run's CPU, all parties | per job: workers / all | load avg (1 min) |\n|---:|---:|---:|---:|---|---|---|---:|---|---|\n`,
+  }, ${cpus().length} cores; render: 0 = instant fakes, else kie.ai's task succeeds that many ms after its creation (and OpenAI answers after BENCH_PROMPT_MS)\n\n| render | jobs | round | processes | jobs/s | × one | workers' CPU (cores each) | main thread running / queued for a CPU | fakes / Postgres CPU (cores) | the run's CPU, all parties | per job: workers / all | load avg (1 min) |\n|---:|---:|---:|---:|---:|---:|---|---|---|---:|---|---|\n`,
 );
 for (const r of results) {
-  const one = results.find((x) => x.round === r.round && x.procs === 1);
+  const one = results.find(
+    (x) => x.renderMs === r.renderMs && x.promptMs === r.promptMs && x.round === r.round && x.procs === 1,
+  );
   const app = r.workerCpu.reduce((a, b) => a + b, 0);
   const all = app + r.fakesCpu + r.postgresCpu;
   const cores = r.workerCpu.map((c) => f(c / r.seconds, 2)).join(" / ");
   process.stdout.write(
-    `| ${r.round} | ${r.procs} | ${f(r.jobsPerSecond)} | ${one ? f(r.jobsPerSecond / one.jobsPerSecond, 2) : "–"} | ${cores} | ${pct(r.mainRunning)} / ${pct(r.mainQueued)} | ${f(r.fakesCpu / r.seconds, 2)} / ${f(r.postgresCpu / r.seconds, 2)} | ${f(all / r.seconds, 2)} cores | ${f((app / r.jobs) * 1000)} / ${f((all / r.jobs) * 1000)} ms | ${f(r.load[0]!)}–${f(r.load[1]!)} |\n`,
+    `| ${r.renderMs} ms${r.promptMs ? `, prompt ${r.promptMs} ms` : ""} | ${r.jobs} | ${r.round} | ${r.procs} | ${f(r.jobsPerSecond)} | ${one ? f(r.jobsPerSecond / one.jobsPerSecond, 2) : "–"} | ${cores} | ${pct(r.mainRunning)} / ${pct(r.mainQueued)} | ${f(r.fakesCpu / r.seconds, 2)} / ${f(r.postgresCpu / r.seconds, 2)} | ${f(all / r.seconds, 2)} cores | ${f((app / r.jobs) * 1000)} / ${f((all / r.jobs) * 1000)} ms | ${f(r.load[0]!)}–${f(r.load[1]!)} |\n`,
   );
 }

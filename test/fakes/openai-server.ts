@@ -51,7 +51,8 @@ export interface SeenRequest {
   schemaName: string | undefined;
 }
 
-export function createOpenAiServer(opts: { apiKey?: string } = {}) {
+/** `latencyMs`: how long the model "thinks" before a completion (default 0: at once). */
+export function createOpenAiServer(opts: { apiKey?: string; latencyMs?: number } = {}) {
   const apiKey = opts.apiKey ?? "sk-test";
   const seen: SeenRequest[] = [];
   let mode: OpenAiMode = "ok";
@@ -130,6 +131,7 @@ export function createOpenAiServer(opts: { apiKey?: string } = {}) {
     if (rf?.type !== "json_schema" || !rf.json_schema?.schema) {
       return send(res, 400, { error: { message: "this fake only answers structured output" } });
     }
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const userText = texts.slice(1).join("\n") || texts.join("\n");
     const filled = fill(rf.json_schema.schema, "root", userText) as Record<string, unknown>;
     const marked = imageUrls.map(markedAnswer).find((x) => x !== undefined);

@@ -64,8 +64,11 @@ async function modelsFront(
 /**
  * `kieScenario`: how renders end (default: done at the second status check). `host`: the address
  * the fakes listen on (loopback by default; a bridge's address serves other network namespaces).
+ * `openAiLatencyMs`: how long each completion takes (default: at once).
  */
-export async function startFakes(opts: { kieScenario?: TaskScenario; host?: string } = {}): Promise<Fakes> {
+export async function startFakes(
+  opts: { kieScenario?: TaskScenario; host?: string; openAiLatencyMs?: number } = {},
+): Promise<Fakes> {
   const host = opts.host ?? "127.0.0.1";
   const telegram = await new FakeTelegram().listen(host);
   const kie = createKieServer({
@@ -73,7 +76,7 @@ export async function startFakes(opts: { kieScenario?: TaskScenario; host?: stri
     scenario: opts.kieScenario ?? { outcome: "success", polls: 1 },
   });
   await kie.start(0, host);
-  const openai = createOpenAiServer({ apiKey: OPENAI_KEY });
+  const openai = createOpenAiServer({ apiKey: OPENAI_KEY, latencyMs: opts.openAiLatencyMs });
   const front = await modelsFront(await openai.start(host), OPENAI_KEY, host);
   return {
     telegram,
