@@ -203,7 +203,9 @@ async function restoreFile(o: RestoreOptions): Promise<RestoreResult> {
   const { manifest } = await verifyArchive(archive, (done, total) =>
     onProgress?.({ phase: "verify", done, total, unit: "bytes" }),
   );
-  const known = MIGRATIONS[config.database.type].map((m) => m.name);
+  // Named against the migrations of the database the backup was made from: the two dialects'
+  // migration lists need not be the same length (an index-only change may exist in one alone).
+  const known = MIGRATIONS[manifest.dialect].map((m) => m.name);
   if (manifest.schema && !known.includes(manifest.schema))
     throw new RestoreRefusedError(
       `the backup was made by a newer Neurocards (${manifest.program.version}, schema ${manifest.schema}); upgrade before restoring it`,
