@@ -105,5 +105,16 @@ export async function signInToConsole(
   const uplot = await fetch(`${base}${script}`);
   if (uplot.status !== 200 || !(await uplot.text()).includes("uPlot"))
     return `uPlot answered ${uplot.status}`;
+  // The offer's pages, built from the live catalogue, the promo codes and the model costs.
+  for (const [path, title] of [
+    ["/console/templates", "Templates"],
+    ["/console/promos", "Promo codes"],
+    ["/console/costs", "Model costs"],
+  ]) {
+    const res = await fetch(`${base}${path}`, { headers: { cookie } });
+    const body = await res.text();
+    if (res.status !== 200 || !body.includes(`<h1>${title}`))
+      return `${path} answered ${res.status}: ${body.slice(0, 300)}`;
+  }
   return true;
 }
