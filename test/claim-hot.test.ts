@@ -2,13 +2,40 @@
 // and no index names `status`), so Postgres writes it as a HOT update: no new entry in any of the
 // jobs table's indexes, and the ready index the next claims walk gains no second, dead entry per
 // job. An index that names a column the claim changes would silently undo that.
+//
+// A claim of jobs never started before commits without waiting for the disk; any other claim waits
+// (src/db/ops/claimJobs.ts, "Durability of a first claim"): a job resuming at its render, poll or
+// delivery step must not be claimed by a commit a server crash could take back.
 import { describe, expect, it } from "vitest";
 import { rows, sql } from "../src/db/driver/index.ts";
+import type { Driver } from "../src/db/driver/types.ts";
 import { claimJobs } from "../src/db/ops/claimJobs.ts";
 import { createStoreOn, type NewJob } from "../src/db/store.ts";
 import { driverFactories } from "./helpers/stores.ts";
 
 const postgres = driverFactories().find((f) => f.name === "postgres");
+
+const order = (keys: string[]) =>
+  keys.map(
+    (key): NewJob => ({
+      chatId: 1,
+      template: "ugc",
+      model: "veo3_fast",
+      language: "en",
+      productText: "A ceramic mug",
+      cost: 0,
+      idempotencyKey: `claim:${key}`,
+    }),
+  );
+
+/** Claims `n` jobs inside a transaction and reads the commit mode the claim left for it. */
+function claimAndReadCommitMode(driver: Driver, owner: string, n: number) {
+  return driver.transaction(function* () {
+    const claimed = yield* claimJobs(owner, new Date(), 60_000, n);
+    const [r] = yield* rows(sql`select current_setting('synchronous_commit') as mode`);
+    return { claimed: claimed.map((j) => j.id), mode: String(r?.mode) };
+  });
+}
 
 describe.runIf(postgres)("claiming on Postgres", () => {
   it("rewrites no index entry: every claimed job is a HOT update", async () => {
@@ -16,18 +43,9 @@ describe.runIf(postgres)("claiming on Postgres", () => {
     try {
       const store = createStoreOn(driver, { freeCredits: 0 });
       const { user } = await store.getOrCreateUser({ tgId: 1 });
-      const order = ["a", "b", "c"].map(
-        (key): NewJob => ({
-          chatId: 1,
-          template: "ugc",
-          model: "veo3_fast",
-          language: "en",
-          productText: "A ceramic mug",
-          cost: 0,
-          idempotencyKey: `hot:${key}`,
-        }),
-      );
-      expect(await store.createJobsAndConsumeCredits(user.id, order)).toMatchObject({ ok: true });
+      expect(await store.createJobsAndConsumeCredits(user.id, order(["a", "b", "c"]))).toMatchObject({
+        ok: true,
+      });
       // The transaction's own counters: what this claim did, nobody else's updates.
       const seen = await driver.transaction(function* () {
         const claimed = yield* claimJobs("worker:c1", new Date(), 60_000, 3);
@@ -36,6 +54,47 @@ describe.runIf(postgres)("claiming on Postgres", () => {
         return { claimed: claimed.map((j) => j.status), updated: Number(r?.updated), hot: Number(r?.hot) };
       });
       expect(seen).toEqual({ claimed: ["processing", "processing", "processing"], updated: 3, hot: 3 });
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it("a first claim of new jobs does not wait for the disk", async () => {
+    const driver = await (postgres as NonNullable<typeof postgres>).make();
+    try {
+      const store = createStoreOn(driver, { freeCredits: 0 });
+      const { user } = await store.getOrCreateUser({ tgId: 1 });
+      expect(await store.createJobsAndConsumeCredits(user.id, order(["a", "b"]))).toMatchObject({ ok: true });
+      const seen = await claimAndReadCommitMode(driver, "worker:c1", 2);
+      expect(seen.claimed).toHaveLength(2);
+      expect(seen.mode).toBe("off");
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it("a claim that takes a job started before waits for the disk, also beside a new one", async () => {
+    const driver = await (postgres as NonNullable<typeof postgres>).make();
+    try {
+      const store = createStoreOn(driver, { freeCredits: 0 });
+      const { user } = await store.getOrCreateUser({ tgId: 1 });
+      expect(await store.createJobsAndConsumeCredits(user.id, order(["resumed"]))).toMatchObject({
+        ok: true,
+      });
+      // Started, then given back to be resumed (a render waiting for its next poll).
+      const [first] = await store.claimJobs("worker:c1", 60_000, 1);
+      if (!first) throw new Error("nothing claimed");
+      expect(
+        await store.releaseJob(first.id, "worker:c1", new Date(Date.now() - 1000), { step: "poll@1" }),
+      ).toBe(true);
+      const resumed = await claimAndReadCommitMode(driver, "worker:c2", 1);
+      expect(resumed).toEqual({ claimed: [first.id], mode: "on" });
+
+      expect(await store.releaseJob(first.id, "worker:c2", new Date(Date.now() - 1000))).toBe(true);
+      expect(await store.createJobsAndConsumeCredits(user.id, order(["new"]))).toMatchObject({ ok: true });
+      const mixed = await claimAndReadCommitMode(driver, "worker:c3", 2);
+      expect(mixed.claimed).toHaveLength(2);
+      expect(mixed.mode).toBe("on");
     } finally {
       await driver.close();
     }

@@ -59,6 +59,35 @@ describe("a paid job ends with the video in the chat", () => {
     expect(await ledgerSum(h.store, u.id)).toBe(0);
   });
 
+  it("a new job is written under its lease before kie.ai is asked for a render (its first claim may not be on disk yet)", async () => {
+    // What kie.ai had been asked for when each write under the lease came back, in order.
+    const tasksAtWrite: Array<{ write: string; tasks: number }> = [];
+    let kie: Harness["kie"] | null = null;
+    const h = await start({
+      wrapStore: (store) => {
+        const note =
+          <A extends unknown[], R>(write: string, f: (...a: A) => Promise<R>) =>
+          async (...a: A) => {
+            const r = await f(...a);
+            tasksAtWrite.push({ write, tasks: kie?.created ?? 0 });
+            return r;
+          };
+        return {
+          ...store,
+          patchJob: note("patchJob", store.patchJob),
+          updateJobStatus: note("updateJobStatus", store.updateJobStatus),
+          releaseJob: note("releaseJob", store.releaseJob),
+        };
+      },
+    });
+    kie = h.kie;
+    const u = await h.user(1002);
+    const job = await h.job(u.id, u.tgId);
+    expect((await h.waitFor(job.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    expect(h.kie.created).toBe(1);
+    expect(tasksAtWrite[0]).toEqual({ write: "patchJob", tasks: 0 });
+  });
+
   it("Veo 3 with a public URL: kie.ai fetches the photo from our server and its callback triggers the check", async () => {
     // The task finishes by time, not by polls; the scheduled poll is far away, so only the
     // callback can make the job finish quickly.

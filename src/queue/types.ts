@@ -42,7 +42,14 @@ export interface RunContext {
   stopping: () => boolean;
 }
 
-/** Runs one claimed job under its lease until it finishes or is given back. */
+/**
+ * Runs one claimed job under its lease until it finishes or is given back.
+ *
+ * Contract: before any effect that must not happen twice (a paid render, a delivered video, a
+ * refund), the runner has made at least one write under the lease and awaited it. A job's first
+ * claim may not be on disk yet when the runner gets it (src/db/ops/claimJobs.ts, "Durability of a
+ * first claim"); the first awaited write makes it so, or fails because the claim was lost.
+ */
 export interface JobRunner {
   run(job: Job, ctx: RunContext): Promise<RunResult>;
 }

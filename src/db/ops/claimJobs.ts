@@ -16,6 +16,23 @@
 //
 // A dialect pair: Postgres lets N claimers skip each other's rows (SKIP LOCKED); SQLite has one
 // writer at a time, so the claim runs inside BEGIN IMMEDIATE and needs no row locks at all.
+//
+// Durability of a first claim (Postgres). A claim that takes only jobs never started before
+// (started_at is null) commits without waiting for its WAL to reach the disk
+// (synchronous_commit off for that one transaction); any other claim waits, as every other write
+// does. What this can lose, and only when the Postgres server itself crashes within a fraction of a
+// second of the claim (the WAL writer flushes every 200 ms, and any later synchronous commit by
+// anyone flushes it too), is the claim alone: the job is queued again exactly as it was, with no
+// lease and no attempt counted, and the worker that held it can write nothing more under that lease.
+// That is harmless as long as a runner makes a durable write before any effect that must not
+// happen twice (JobRunner's contract in src/queue/types.ts). The generation pipeline's first
+// durable write is the prompt step's: before it only the photo download, the "writing the
+// script" message and the prompt request happen, so the worst case is a second prompt request and a
+// second progress message; never a second paid render or a second video. A job that has been
+// started before may be resuming at its render, poll or delivery step, so its claim is durable.
+// Why bother: the flush is most of a claim's cost on a busy server — the drain bench gains about a
+// third (BENCHMARKS.md, "First claims without waiting for the flush") and every new order starts
+// that much sooner.
 import { all, dialectOf, first, type Op, shaped, sql } from "../driver/index.ts";
 import type { Job } from "../types.ts";
 
@@ -35,12 +52,16 @@ export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: num
     // is held until the UPDATE ends, and a concurrent claimer skips it.
     const list = yield* all(
       sql`with picked as (
-        select id from jobs
+        select id, started_at is null as fresh from jobs
         where finished_at is null and status in ('queued', 'processing') and run_at <= ${now}
           and (lease_expires_at is null or lease_expires_at < ${now})
         order by run_at, id
         limit ${n}
         for update skip locked
+      ),
+      durability as (
+        select set_config('synchronous_commit', case when bool_and(fresh) then 'off' else current_setting('synchronous_commit') end, true)
+        from picked
       )
       update jobs j set
         status = 'processing',
@@ -49,7 +70,7 @@ export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: num
         lease_owner = ${owner},
         lease_expires_at = ${expires},
         updated_at = ${now}
-      from picked
+      from picked, durability
       where j.id = picked.id
       returning j.*`,
       "jobs",
