@@ -1,6 +1,6 @@
 // FeatureComposer (src/bot/composer.ts): the bot's features' handlers see exactly the updates
 // grammY's own Composer would give them, in the same order.
-import { Api, Context } from "grammy";
+import { Api, Composer, Context } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import { describe, expect, it } from "vitest";
 import { FeatureComposer } from "../src/bot/composer.ts";
@@ -82,5 +82,125 @@ describe("the features' composer", () => {
     expect(await handle(c, text("/help"))).toEqual(["help"]);
     expect(await handle(c, text("hi"))).toEqual(["other text"]);
     expect(await handle(c, tap("x"))).toEqual(["passed on"]);
+  });
+});
+
+/**
+ * The same tree of middleware built on grammY's Composer and on FeatureComposer: every update must
+ * see the same layers in the same order, with the same outcome (resolved or the same rejection).
+ */
+describe("the flat chain against grammY's own Composer", () => {
+  type Log = string[];
+  type Build = <K extends Composer<Context>>(c: K) => K;
+
+  async function trace(c: Composer<Context>, ctx: Context): Promise<Log> {
+    const seen: Log = [];
+    (ctx as Context & { seen: Log }).seen = seen;
+    try {
+      await c.middleware()(ctx, async () => {
+        seen.push("passed on");
+      });
+      seen.push("resolved");
+    } catch (e) {
+      seen.push(`rejected: ${(e as Error).message}`);
+    }
+    return seen;
+  }
+
+  const both = async (build: Build, ...updates: Array<() => Context>) => {
+    for (const update of updates) {
+      const theirs = await trace(build(new Composer<Context>()), update());
+      const ours = await trace(build(new FeatureComposer<Context>()), update());
+      expect(ours).toEqual(theirs);
+    }
+  };
+
+  it("layers, nested composers, filters and handlers added later run in the same order", async () => {
+    await both(
+      (c) => {
+        c.use(async (ctx, next) => {
+          note("outer before")(ctx);
+          await next();
+          note("outer after")(ctx);
+        });
+        const nested = new Composer<Context>();
+        nested.command("pay", note("pay"));
+        c.use(nested);
+        const texts = c.on("message:text", async (ctx, next) => {
+          note("text 1")(ctx);
+          await next();
+        });
+        c.callbackQuery("help", note("help"));
+        c.use(note("last"));
+        // Added to the composers after they were installed: grammY runs them too.
+        texts.use(note("text 2"));
+        nested.command("late", note("late"));
+        return c;
+      },
+      () => text("/pay"),
+      () => text("/late"),
+      () => text("hello"),
+      () => tap("help"),
+      () => tap("other"),
+    );
+  });
+
+  it("a layer that does not call next ends the chain; one that calls it twice is rejected", async () => {
+    await both(
+      (c) => {
+        c.use(async (_ctx, next) => {
+          await next();
+          await next();
+        });
+        c.use(note("once"));
+        return c;
+      },
+      () => text("hi"),
+    );
+    await both(
+      (c) => {
+        c.on("message", note("stop"));
+        c.use(note("never"));
+        return c;
+      },
+      () => text("hi"),
+      () => tap("x"),
+    );
+  });
+
+  it("an error thrown in a layer, synchronously or not, rejects the whole chain", async () => {
+    await both(
+      (c) => {
+        c.use(async (ctx, next) => {
+          note("before")(ctx);
+          await next();
+        });
+        c.command("sync", () => {
+          throw new Error("sync");
+        });
+        c.command("async", async () => {
+          throw new Error("async");
+        });
+        c.filter(async () => {
+          throw new Error("predicate");
+        });
+        return c;
+      },
+      () => text("/sync"),
+      () => text("/async"),
+      () => text("other"),
+    );
+  });
+
+  it("add() installs plain middleware as its own layer, in order with use() and filters", async () => {
+    const c = new FeatureComposer<Context>();
+    c.add(async (ctx, next) => {
+      note("a")(ctx);
+      await next();
+    });
+    c.command("x", note("x"));
+    c.add(note("b"), note("never: b did not call next"));
+    expect(await handle(c, text("/x"))).toEqual(["a", "x"]);
+    expect(await handle(c, text("y"))).toEqual(["a", "b"]);
   });
 });

@@ -2,6 +2,7 @@
 // retried within bounds, a silent Telegram is given up after a bounded time.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { AbortController as PolyfillAbortController } from "abort-controller";
 import { Api, HttpError, InputFile } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
@@ -309,5 +310,21 @@ describe("a Telegram that never answers", () => {
       }),
     ).toBeUndefined();
     expect(callLimitSeconds("sendVideo", { chat_id: 1, video: "file-id" })).toBe(30);
+    // Methods that cannot carry a file are not scanned for one.
+    expect(callLimitSeconds("sendMessage", { chat_id: 1, text: new InputFile(Buffer.alloc(1)) })).toBe(30);
+  });
+
+  it.each([
+    ["Node's AbortController", () => new AbortController()],
+    ["the runner's polyfill", () => new PolyfillAbortController() as unknown as AbortController],
+  ])("a caller's abort (%s) ends a limited call at once", async (_name, make) => {
+    server = await silentTelegram();
+    const api = new Api(TOKEN, { apiRoot: server.apiRoot });
+    api.config.use(timeLimit(TELEGRAM_TIMEOUTS));
+    const controller = make();
+    setTimeout(() => controller.abort(), 200);
+    const { ms, error } = await elapsed(api.getUpdates({ timeout: 30 }, controller.signal as never));
+    expect(error).toBeInstanceOf(HttpError);
+    expect(ms).toBeLessThan(5000);
   });
 });

@@ -1,41 +1,11 @@
-// Our bot as bench:bot measures it: all the middleware, users and sessions on SQLite, i18n and the
-// runner; no queue and no generation; send pacing off so the bot's own ceiling shows. Bundled on
-// its own like the executable. Started by bench/bot.bench.ts; prints "ready" once polling.
-import { createBot } from "../../src/bot/index.ts";
-import { parseConfig } from "../../src/config/index.ts";
-import { createStore } from "../../src/db/index.ts";
-import { createLogger } from "../../src/logger.ts";
-import { createMetrics } from "../../src/metrics.ts";
-import { createTelegram } from "../../src/telegram/index.ts";
-import { createCatalogue } from "../../src/templates/index.ts";
+// Our bot as bench:bot measures it (./wiring.ts: the composers src/app.ts installs, users and
+// sessions on SQLite, i18n) and the runner; send pacing off so the bot's own ceiling shows.
+// Bundled on its own like the executable. Started by bench/bot.bench.ts; prints "ready" once polling.
 import { childEnv, signalReady } from "./env.ts";
+import { wireBot } from "./wiring.ts";
 
 const env = childEnv();
-const config = parseConfig({
-  BOT_TOKEN: env.token,
-  TELEGRAM_API_ROOT: env.apiRoot,
-  DATABASE_PATH: env.db,
-  SEND_RATE_PER_SECOND: "0",
-});
-const logger = createLogger({ level: "warn", pretty: false });
-const store = await createStore(config, logger);
-// As src/app.ts wires it without METRICS_TOKEN (the default): no process metrics, which sample
-// the event loop every 10 ms and watch every GC.
-const metrics = createMetrics({ processMetrics: false });
-const bot = createBot({
-  config,
-  store,
-  logger,
-  metrics,
-  telegram: createTelegram({ config, store, logger }),
-  catalogue: createCatalogue(),
-  queue: {
-    wake() {},
-    async checkProviderTask() {},
-    estimateMinutes: (p) => p * 2,
-    availability: async () => ({ ok: true }),
-  },
-});
+const { bot, store, metrics } = await wireBot(env);
 await bot.start();
 while (!bot.isPolling()) await new Promise((r) => setTimeout(r, 10));
 if (env.debug) {

@@ -4,7 +4,8 @@
 // fallback. Installed before the sellers' terms gate (createBot's `ungated`): an admin needs no
 // consent to the sellers' terms to run the bot.
 // Typed input (amounts, reasons, queries, broadcast text) waits in the database (./state.ts).
-import { Composer } from "grammy";
+import type { Composer } from "grammy";
+import { FeatureComposer } from "../bot/composer.ts";
 import type { BotContext } from "../bot/context.ts";
 import { localeOfUser } from "../i18n/language.ts";
 import { installBroadcasts } from "./broadcasts.ts";
@@ -22,7 +23,7 @@ export type { AdminFeatureDeps } from "./kit.ts";
 export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext> {
   const kit = createAdminKit(deps);
   const { state, views, tr, show, logger } = kit;
-  const composer = new Composer<BotContext>();
+  const composer = new FeatureComposer<BotContext>();
   const admin = composer.filter(isAdmin(deps.config.admins));
 
   admin.command("admin", async (ctx) => {

@@ -14,6 +14,7 @@ import { withRetry } from "../telegram/index.ts";
 import type { Telegram } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
 import { supportButton } from "./callbacks.ts";
+import { FeatureComposer } from "./composer.ts";
 import { type BotContext, initialSession } from "./context.ts";
 import { createCabinetFeature } from "./features/cabinet.ts";
 import { createCreateFeature } from "./features/create.ts";
@@ -112,45 +113,48 @@ export function createBot(deps: BotDeps) {
     photoCheck: deps.photoCheck,
   };
 
+  // One flat list of layers (./composer.ts): grammY's `bot.use` nests a composer per call.
+  const chain = new FeatureComposer<BotContext>();
   // Updates of one user in order, of different users in parallel (under the runner).
-  bot.use(sequentialize((ctx: BotContext) => String(ctx.from?.id ?? ctx.chat?.id ?? "")));
-  bot.use((ctx, next) => {
+  chain.add(sequentialize((ctx: BotContext) => String(ctx.from?.id ?? ctx.chat?.id ?? "")));
+  chain.add((ctx, next) => {
     deps.metrics.updatesHandled.inc({
       type: Object.keys(ctx.update).find((k) => k !== "update_id") ?? "unknown",
     });
     return next();
   });
-  bot.use(errorBoundary(fd, i18n));
-  for (const f of deps.early ?? []) bot.use(f);
-  bot.use(privateChatsOnly(i18n));
-  bot.use(
+  chain.add(errorBoundary(fd, i18n));
+  chain.add(...(deps.early ?? []));
+  chain.add(privateChatsOnly(i18n));
+  chain.add(
     session({
       initial: initialSession,
       storage: createSessionStorage(deps.store),
       getSessionKey: (ctx) => (ctx.from ? `u${ctx.from.id}` : undefined),
     }),
   );
-  bot.use(loadUser(fd));
+  chain.add(loadUser(fd));
   // The owner's template edits reach the next update: one small query when nothing changed.
-  bot.use(async (_ctx, next) => {
+  chain.add(async (_ctx, next) => {
     await deps.catalogue.refresh();
     await next();
   });
-  bot.use(i18n.middleware());
-  bot.use(chatMember(fd));
-  for (const f of deps.ungated ?? []) bot.use(f);
-  bot.use(blockedGate(fd));
-  for (const f of deps.beforeStart ?? []) bot.use(f);
-  bot.use(createStartFeature(fd));
-  bot.use(consentGate(fd));
+  chain.add(i18n.middleware());
+  chain.add(chatMember(fd));
+  chain.add(...(deps.ungated ?? []));
+  chain.add(blockedGate(fd));
+  chain.add(...(deps.beforeStart ?? []));
+  chain.add(createStartFeature(fd));
+  chain.add(consentGate(fd));
   // Features (payments) come before the bot's own flows: their commands see the update first, and
   // pass on what is not theirs. (The admin panel is ungated, earlier still: an admin typing an
   // amount is answered before any flow.)
-  for (const f of deps.features ?? []) bot.use(f);
-  bot.use(createMenuFeature(fd));
-  bot.use(createCabinetFeature(fd));
-  bot.use(createCreateFeature(fd));
-  bot.use(unhandled(fd));
+  chain.add(...(deps.features ?? []));
+  chain.add(createMenuFeature(fd));
+  chain.add(createCabinetFeature(fd));
+  chain.add(createCreateFeature(fd));
+  chain.add(unhandled(fd));
+  bot.use(chain);
   bot.catch((e) => logger.error({ err: e.error, updateId: e.ctx.update.update_id }, "unhandled bot error"));
 
   let announced = false;

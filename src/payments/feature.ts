@@ -1,8 +1,9 @@
 // The payments feature: the "Buy credits" screen (callback `buy`, also /buy) and invoices in
 // Telegram Stars or a fiat provider. The pre-checkout verdict and the receipt are in ./gate.ts: they
 // run before the session, so a payment is handled whatever else is failing.
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import { BUY_CALLBACK, callbackData } from "../bot/callbacks.ts";
+import { FeatureComposer } from "../bot/composer.ts";
 import type { BotContext } from "../bot/context.ts";
 import type { Config } from "../config/index.ts";
 import type { Store } from "../db/store.ts";
@@ -32,7 +33,7 @@ export function createPaymentsFeature(deps: PaymentsFeatureDeps): Composer<BotCo
   const { logger } = deps;
   const service = deps.service ?? createPaymentsService(deps);
   const texts = paymentsTexts();
-  const composer = new Composer<BotContext>();
+  const composer = new FeatureComposer<BotContext>();
 
   function buyScreen(ctx: BotContext): { text: string; keyboard: InlineKeyboard } {
     const lang = localeOfUser(ctx.user);

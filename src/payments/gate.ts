@@ -3,7 +3,7 @@
 // Telegram wants within 10 s, and the receipt of a successful payment that the intake has already
 // recorded. Installed by the bot ahead of its own middleware; payments arriving in a group are
 // still recorded (the money is taken), and their receipt goes to the payer's private chat.
-import { Composer } from "grammy";
+import { FeatureComposer } from "../bot/composer.ts";
 import type { BotContext } from "../bot/context.ts";
 import { languageFromCode, localeOfUser } from "../i18n/language.ts";
 import type { PaymentsFeatureDeps } from "./feature.ts";
@@ -44,7 +44,7 @@ export function createPaymentsGate(deps: PaymentsGateDeps) {
     retryMs: deps.retryMs,
   });
   const receipts = createReceipts({ telegram, logger });
-  const composer = new Composer<BotContext>();
+  const composer = new FeatureComposer<BotContext>();
 
   composer.on("pre_checkout_query", async (ctx) => {
     const q = ctx.preCheckoutQuery;

@@ -6,8 +6,9 @@
 // Installed before the start feature and the consent gate (createBot's `beforeStart`): a link opened
 // by someone who has not accepted the terms yet is checked at once and kept in the session, and the
 // credits arrive right after the consent; everything else passes on to the bot.
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import { callbackData, encode, PROMO_CALLBACK } from "../bot/callbacks.ts";
+import { FeatureComposer } from "../bot/composer.ts";
 import type { BotContext } from "../bot/context.ts";
 import { clip, esc } from "../bot/html.ts";
 import { formatDate } from "../bot/ui.ts";
@@ -35,7 +36,7 @@ export function createPromoFeature(deps: PromoFeatureDeps): Composer<BotContext>
   const { repo, logger, config } = deps;
   const now = deps.now ?? (() => new Date());
   const texts = promoTexts();
-  const c = new Composer<BotContext>();
+  const c = new FeatureComposer<BotContext>();
 
   const t = (ctx: BotContext, key: string, vars?: Vars) => texts.t(languageOf(ctx.user), key, vars);
   const date = (ctx: BotContext, d: Date) => formatDate(d, languageOf(ctx.user), config.timeZone);

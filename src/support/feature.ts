@@ -12,9 +12,10 @@
 // and where each was copied live in the database (src/db/ops/support.ts): a replayed update is
 // neither stored nor forwarded twice, the rate limit holds across restarts, and a reply to any copy
 // finds its thread.
-import { Composer, GrammyError, InlineKeyboard } from "grammy";
+import { type Composer, GrammyError, InlineKeyboard } from "grammy";
 import type { Message } from "grammy/types";
 import { callbackData, SUPPORT_CALLBACK } from "../bot/callbacks.ts";
+import { FeatureComposer } from "../bot/composer.ts";
 import type { BotContext } from "../bot/context.ts";
 import { clip, esc } from "../bot/html.ts";
 import type { Config } from "../config/index.ts";
@@ -97,7 +98,7 @@ export function createSupportFeature(deps: SupportFeatureDeps): Composer<BotCont
   const admins = new Set(config.admins);
   const isAdmin = (ctx: BotContext) => ctx.from !== undefined && admins.has(ctx.from.id);
   const tr = (ctx: BotContext) => texts.bind(localeOfUser(ctx.user));
-  const c = new Composer<BotContext>();
+  const c = new FeatureComposer<BotContext>();
 
   /** An admin's language as the store knows it (English for one who never opened the bot). */
   async function languageOf(tgId: number): Promise<Language> {

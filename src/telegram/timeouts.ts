@@ -24,6 +24,31 @@ export const TELEGRAM_TIMEOUTS = {
 
 export type TelegramTimeouts = { [K in keyof typeof TELEGRAM_TIMEOUTS]: number };
 
+/**
+ * Methods whose parameters cannot hold an InputFile (Bot API 9): a handler's calls, the poll and
+ * the admins' command lists. Their payloads are not scanned for files on every call; any other
+ * method is (a method missing here only costs the scan).
+ */
+const FILELESS_METHODS: ReadonlySet<string> = new Set([
+  "getUpdates",
+  "getMe",
+  "sendMessage",
+  "editMessageText",
+  "editMessageReplyMarkup",
+  "editMessageCaption",
+  "answerCallbackQuery",
+  "answerPreCheckoutQuery",
+  "deleteMessage",
+  "copyMessage",
+  "forwardMessage",
+  "sendInvoice",
+  "sendChatAction",
+  "setMyCommands",
+  "getFile",
+  "getStarTransactions",
+  "refundStarPayment",
+]);
+
 /** grammY sends a payload holding an InputFile as a multipart upload (its own check is not exported). */
 function carriesFile(value: unknown): boolean {
   if (value instanceof InputFile) return true;
@@ -41,7 +66,44 @@ export function callLimitSeconds(
     const poll = Number((payload as { timeout?: unknown } | undefined)?.timeout ?? 0);
     return (Number.isFinite(poll) ? poll : 0) + limits.pollMarginSeconds;
   }
-  return carriesFile(payload) ? undefined : limits.callSeconds;
+  return FILELESS_METHODS.has(method) || !carriesFile(payload) ? limits.callSeconds : undefined;
+}
+
+/**
+ * One limited call: its AbortController, its timer, and (only when the caller passed a signal)
+ * the listener that follows the caller's abort. A class rather than closures: a call makes no
+ * function objects (the bundle's keepNames would also name each closure, an Object.defineProperty
+ * per call), the timer gets a module-level function and the listener is the object itself.
+ */
+class LimitedCall {
+  readonly controller = new AbortController();
+  timedOut = false;
+  readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly signal: AbortSignal | undefined,
+    seconds: number,
+  ) {
+    this.timer = setTimeout(expire, seconds * 1000, this);
+    if (signal === undefined) return;
+    if (signal.aborted) this.controller.abort();
+    signal.addEventListener("abort", this);
+  }
+
+  /** The caller's signal aborted (EventTarget calls `handleEvent` on a listener object). */
+  handleEvent(): void {
+    this.controller.abort();
+  }
+
+  done(): void {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this);
+  }
+}
+
+function expire(call: LimitedCall): void {
+  call.timedOut = true;
+  call.controller.abort();
 }
 
 /**
@@ -55,26 +117,17 @@ export function timeLimit(limits: TelegramTimeouts = TELEGRAM_TIMEOUTS): Transfo
     if (seconds === undefined) return prev(method, payload, signal);
     // The caller's signal may be the abort-controller polyfill (the runner's), which
     // AbortSignal.any does not accept: it is followed by hand.
-    const controller = new AbortController();
-    const follow = () => controller.abort();
-    if (signal?.aborted) follow();
-    signal?.addEventListener("abort", follow);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, seconds * 1000);
+    const call = new LimitedCall(signal as AbortSignal | undefined, seconds);
     try {
-      return await prev(method, payload, controller.signal as unknown as typeof signal);
+      return await prev(method, payload, call.controller.signal as unknown as typeof signal);
     } catch (e) {
-      if (!timedOut) throw e;
+      if (!call.timedOut) throw e;
       throw new HttpError(
         `Network request for '${method}' failed!`,
         new Error(`Request to '${method}' timed out after ${seconds} seconds`),
       );
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", follow);
+      call.done();
     }
   };
 }

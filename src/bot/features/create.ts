@@ -567,7 +567,7 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       startFlow(ctx, "photo", {});
       return onPhoto(ctx, m, (text) => reply(ctx, { text }));
     }
-    const say = (text: string) => reply(ctx, { text });
+    const say = sayTo(ctx);
     switch (step) {
       case "photo":
         return onPhoto(ctx, m, say);
@@ -658,4 +658,12 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
   }
 
   return c;
+}
+
+/**
+ * A plain text reply to this update. Made by a function so that the closure is anonymous: the
+ * bundle's keepNames would name a `const say = …` arrow with an Object.defineProperty per update.
+ */
+function sayTo(ctx: BotContext): (text: string) => Promise<void> {
+  return (text) => reply(ctx, { text });
 }
