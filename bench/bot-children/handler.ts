@@ -42,7 +42,8 @@ for (let n = 0; n < UPDATES; n++) {
   else tg.callbackQuery(u.profile, last, taps[turn - 1] as string);
   await bot.handleUpdate(pushed as never);
 }
-if (process.env.BENCH_DEBUG) for (const m of tg.messages(10_001).slice(-3)) process.stdout.write(`${String(m.text).slice(0, 60)}\n`);
+if (process.env.BENCH_DEBUG)
+  for (const m of tg.messages(10_001).slice(-3)) process.stdout.write(`${String(m.text).slice(0, 60)}\n`);
 await store.close();
 await tg.close();
 rmSync(dir, { recursive: true, force: true });
