@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { bundleOptions } from "../build/bundle.ts";
 import NODE_FLAGS from "../build/node-flags.json" with { type: "json" };
+import { childBundleOptions } from "./child-bundle.ts";
 
 const FEW = Number(process.env.BENCH_FEW ?? 2000);
 const MANY = Number(process.env.BENCH_MANY ?? 6000);
@@ -21,18 +21,7 @@ const dir = mkdtempSync(join(process.cwd(), "node_modules", ".cache", "nc-bench-
 try {
   await build({
     entryPoints: [fileURLToPath(new URL("./bot-children/handler.ts", import.meta.url))],
-    ...bundleOptions,
-    format: "esm",
-    target: "node24",
-    external: ["better-sqlite3", "pg-native"],
-    banner: {
-      js: [
-        "import { createRequire as __cr } from 'node:module';",
-        "const require = __cr(import.meta.url);",
-        "const __filename = new URL(import.meta.url).pathname;",
-        "const __dirname = new URL('.', import.meta.url).pathname;",
-      ].join(" "),
-    },
+    ...childBundleOptions,
     outfile: join(dir, "handler.mjs"),
     logLevel: "warning",
   });

@@ -15,7 +15,6 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { bundleOptions } from "../build/bundle.ts";
 import NODE_FLAGS from "../build/node-flags.json" with { type: "json" };
 import { encode } from "../src/bot/callbacks.ts";
 import { parseConfig } from "../src/config/index.ts";
@@ -27,6 +26,8 @@ import {
   type FakeUser,
   startFakeTelegram,
 } from "../test/fakes/telegram-server.ts";
+import { seedUsers } from "./bot-children/users.ts";
+import { childBundleOptions } from "./child-bundle.ts";
 
 const USERS = Number(process.env.BENCH_USERS ?? 500);
 const BURST = Number(process.env.BENCH_BURST ?? 3000);
@@ -56,20 +57,7 @@ async function bundleChildren(): Promise<Record<string, string>> {
   await build({
     entryPoints: kinds.map((k) => fileURLToPath(new URL(`./bot-children/${k}.ts`, import.meta.url))),
     // The executable's own esbuild options (build/bundle.ts): minified, without dead weight.
-    ...bundleOptions,
-    format: "esm",
-    target: "node24",
-    // Native addons stay outside; the bundles are loaded from the repo so they resolve.
-    external: ["better-sqlite3", "pg-native"],
-    // CommonJS dependencies use require(), __filename and __dirname, which an ES module bundle must provide.
-    banner: {
-      js: [
-        "import { createRequire as __cr } from 'node:module';",
-        "const require = __cr(import.meta.url);",
-        "const __filename = new URL(import.meta.url).pathname;",
-        "const __dirname = new URL('.', import.meta.url).pathname;",
-      ].join(" "),
-    },
+    ...childBundleOptions,
     // With BENCH_PROFILE, a source map beside each bundle (not linked: the code stays byte for
     // byte what is measured) maps the profile's minified positions back to the sources.
     sourcemap: process.env.BENCH_PROFILE ? "external" : false,
@@ -345,17 +333,7 @@ async function startOurs(): Promise<Target> {
   const db = join(dir, "bench.db");
   const config = parseConfig({ BOT_TOKEN: tg.token, DATABASE_PATH: db });
   const store = await createStore(config, createLogger({ level: "warn", pretty: false }));
-  const users: FakeUser[] = [];
-  for (let i = 0; i < USERS; i++) {
-    const profile = { id: 10_000 + i, language_code: i % 2 ? "ru" : "en", first_name: `U${i}` };
-    const { user } = await store.getOrCreateUser({
-      tgId: profile.id,
-      firstName: profile.first_name,
-      languageCode: profile.language_code,
-    });
-    await store.setConsent(user.id, new Date());
-    users.push(tg.user(profile));
-  }
+  const users: FakeUser[] = await seedUsers(store, tg, USERS, new Date());
   await store.close();
   const proc = await spawnBot("neurocards", tg, db);
   const push = driver(tg, [encode({ a: "help" }), encode({ a: "menu" })]);

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createAdminFeature, createBroadcasts, createCostOperations } from "./admin/index.ts";
 import { createAdminOperations } from "./admin/operations.ts";
 import { startBackupSchedule } from "./backup/schedule.ts";
-import { createBot } from "./bot/index.ts";
+import { type BotDeps, createBot } from "./bot/index.ts";
 import type { Config } from "./config/index.ts";
 import type { ConsoleDeps, ConsoleHandler } from "./console/index.ts";
 import { createConsoleLinks } from "./console/login.ts";
@@ -29,6 +29,7 @@ import {
   createPaymentsGate,
   createPaymentsService,
   createStarsReconciler,
+  type PaymentsService,
 } from "./payments/index.ts";
 import { createPhotoCheck } from "./photo-check/index.ts";
 import { createPromoFeature, createPromoOperations } from "./promo/index.ts";
@@ -147,6 +148,52 @@ function lazyConsole(deps: ConsoleDeps) {
   };
 }
 
+export type SellerBotDeps = Omit<BotDeps, "early" | "beforeStart" | "ingest" | "ungated" | "features"> & {
+  gate: ReturnType<typeof createPaymentsGate>;
+  payments: PaymentsService;
+  broadcasts: ReturnType<typeof createBroadcasts>;
+  promos: ReturnType<typeof promoRepo>;
+  promoOperations: ReturnType<typeof createPromoOperations>;
+  costs: ReturnType<typeof createCostOperations>;
+  consoleLink: ReturnType<typeof createConsoleLinks>["issue"];
+};
+
+/**
+ * The bot of the process that polls: the sellers' features behind the payments gate, promo codes,
+ * support and the admins' panel. bench:bot builds its bot here too, so it measures what users run.
+ */
+export function createSellerBot(d: SellerBotDeps) {
+  const { gate, payments, broadcasts, promos, promoOperations, costs, consoleLink, ...deps } = d;
+  const base = {
+    config: d.config,
+    store: d.store,
+    logger: d.logger,
+    metrics: d.metrics,
+    telegram: d.telegram,
+  };
+  return createBot({
+    ...deps,
+    early: [gate.composer],
+    beforeStart: [createPromoFeature({ config: d.config, repo: promos, logger: d.logger })],
+    ingest: (updates, o) => gate.intake.save(updates, o),
+    // The terms are the sellers' (before an order); the admins' panel and console do not wait
+    // for them, nor does support. Both pass on whatever is not theirs.
+    ungated: [
+      createSupportFeature({ ...base, catalogue: d.catalogue, repo: supportRepo(d.store.driver) }),
+      createAdminFeature({
+        ...base,
+        queue: d.queue,
+        broadcasts,
+        payments,
+        promos: promoOperations,
+        costs,
+        consoleLink,
+      }),
+    ],
+    features: [createPaymentsFeature({ ...base, service: payments })],
+  });
+}
+
 export async function createApp(config: Config, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const mode = opts.mode ?? "all";
   const store = await createStore(config, logger, { nativeBinding: opts.nativeBinding });
@@ -176,29 +223,18 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
   const costs = createCostOperations({ repo: costsRepo(store.driver), logger });
   const consoleLinks = createConsoleLinks({ config, driver: store.driver });
   const bot = broadcasts
-    ? createBot({
+    ? createSellerBot({
         ...base,
         catalogue,
         queue,
         photoCheck: createPhotoCheck({ config, api: telegram.api, logger, metrics }),
-        early: [gate.composer],
-        beforeStart: [createPromoFeature({ config, repo: promos, logger })],
-        ingest: (updates, o) => gate.intake.save(updates, o),
-        // The terms are the sellers' (before an order); the admins' panel and console do not wait
-        // for them, nor does support. Both pass on whatever is not theirs.
-        ungated: [
-          createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) }),
-          createAdminFeature({
-            ...base,
-            queue,
-            broadcasts,
-            payments,
-            promos: promoOperations,
-            costs,
-            consoleLink: consoleLinks.issue,
-          }),
-        ],
-        features: [createPaymentsFeature({ ...base, service: payments })],
+        gate,
+        payments,
+        broadcasts,
+        promos,
+        promoOperations,
+        costs,
+        consoleLink: consoleLinks.issue,
       })
     : undefined;
   const http = createHttpServer({

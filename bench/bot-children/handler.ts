@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encode } from "../../src/bot/callbacks.ts";
 import { startFakeTelegram } from "../../test/fakes/telegram-server.ts";
+import { seedUsers } from "./users.ts";
 import { wireBot } from "./wiring.ts";
 
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 2000);
@@ -16,17 +17,14 @@ const tg = await startFakeTelegram({ recordCalls: false });
 const dir = mkdtempSync(join(tmpdir(), "nc-bench-handler-"));
 const { bot, store } = await wireBot({ apiRoot: tg.apiRoot, token: tg.token, db: join(dir, "bench.db") });
 const later = new Date(Date.now() + 86_400_000);
-const users = [];
-for (let i = 0; i < USERS; i++) {
-  const profile = { id: 10_000 + i, language_code: i % 2 ? "ru" : "en", first_name: `U${i}` };
+const users = await seedUsers(store, tg, USERS, later);
+for (const u of users) {
   const { user } = await store.getOrCreateUser({
-    tgId: profile.id,
-    firstName: profile.first_name,
-    languageCode: profile.language_code,
+    tgId: u.id,
+    firstName: u.profile.first_name,
+    languageCode: u.profile.language_code,
   });
-  await store.setConsent(user.id, later);
   await store.touchUser(user.id, later);
-  users.push(tg.user(profile));
 }
 // The fake queues each update for getUpdates; here it is handed to the bot as it is made.
 let pushed: Record<string, unknown> | undefined;

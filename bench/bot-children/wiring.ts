@@ -1,23 +1,17 @@
 // The bot as bench:bot's child and bench:bot-instructions run it: the composers src/app.ts installs
 // for the process that polls (payments gate and feature, promo, support, the admin panel), users
 // and sessions on SQLite, i18n; no queue and no generation; send pacing off.
-import { createAdminFeature, createBroadcasts, createCostOperations } from "../../src/admin/index.ts";
-import { createBot } from "../../src/bot/index.ts";
+import { createBroadcasts, createCostOperations } from "../../src/admin/index.ts";
+import { createSellerBot } from "../../src/app.ts";
 import { parseConfig } from "../../src/config/index.ts";
 import { createConsoleLinks } from "../../src/console/login.ts";
 import { createStore } from "../../src/db/index.ts";
 import { costsRepo } from "../../src/db/ops/costs.ts";
 import { promoRepo } from "../../src/db/ops/promo.ts";
-import { supportRepo } from "../../src/db/ops/support.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createMetrics } from "../../src/metrics.ts";
-import {
-  createPaymentsFeature,
-  createPaymentsGate,
-  createPaymentsService,
-} from "../../src/payments/index.ts";
-import { createPromoFeature, createPromoOperations } from "../../src/promo/index.ts";
-import { createSupportFeature } from "../../src/support/index.ts";
+import { createPaymentsGate, createPaymentsService } from "../../src/payments/index.ts";
+import { createPromoOperations } from "../../src/promo/index.ts";
 import { createTelegram } from "../../src/telegram/index.ts";
 import { createCatalogue } from "../../src/templates/index.ts";
 
@@ -35,37 +29,27 @@ export async function wireBot(env: { apiRoot: string; token: string; db: string 
   const metrics = createMetrics({ processMetrics: false });
   const telegram = createTelegram({ config, store, logger });
   const catalogue = createCatalogue();
-  const queue: Parameters<typeof createBot>[0]["queue"] = {
+  const queue: Parameters<typeof createSellerBot>[0]["queue"] = {
     wake() {},
     async checkProviderTask() {},
     estimateMinutes: (p) => p * 2,
     availability: async () => ({ ok: true }),
   };
-  // The rest as src/app.ts wires it for the process that polls (its createApp with mode "all").
+  // The bot src/app.ts builds for the process that polls (its createApp with mode "all").
   const base = { config, store, logger, metrics, telegram };
   const payments = createPaymentsService(base);
-  const gate = createPaymentsGate({ ...base, service: payments });
   const promos = promoRepo(store.driver);
-  const bot = createBot({
+  const bot = createSellerBot({
     ...base,
     catalogue,
     queue,
-    early: [gate.composer],
-    beforeStart: [createPromoFeature({ config, repo: promos, logger })],
-    ingest: (updates, o) => gate.intake.save(updates, o),
-    ungated: [
-      createSupportFeature({ ...base, catalogue, repo: supportRepo(store.driver) }),
-      createAdminFeature({
-        ...base,
-        queue,
-        broadcasts: createBroadcasts({ store, telegram, logger }),
-        payments,
-        promos: createPromoOperations({ repo: promos, logger }),
-        costs: createCostOperations({ repo: costsRepo(store.driver), logger }),
-        consoleLink: createConsoleLinks({ config, driver: store.driver }).issue,
-      }),
-    ],
-    features: [createPaymentsFeature({ ...base, service: payments })],
+    gate: createPaymentsGate({ ...base, service: payments }),
+    payments,
+    broadcasts: createBroadcasts({ store, telegram, logger }),
+    promos,
+    promoOperations: createPromoOperations({ repo: promos, logger }),
+    costs: createCostOperations({ repo: costsRepo(store.driver), logger }),
+    consoleLink: createConsoleLinks({ config, driver: store.driver }).issue,
   });
   return { bot, store, metrics };
 }
