@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../src/config/index.ts";
 import type { Store } from "../src/db/store.ts";
 import { telegramClient } from "../src/telegram/fetch.ts";
+import { pollingClient } from "../src/telegram/http-fetch.ts";
 import { createTelegram, RETRY, withRetry } from "../src/telegram/index.ts";
 import { createPacer } from "../src/telegram/pacer.ts";
 import { callLimitSeconds, TELEGRAM_TIMEOUTS, timeLimit } from "../src/telegram/timeouts.ts";
@@ -242,7 +243,7 @@ describe("a Telegram that never answers", () => {
   const callLimit = { ...short, callSeconds: 1, uploadSilenceSeconds: 10 };
 
   it.each([
-    ["grammY's own client (the bot's)", (root: string) => ({ apiRoot: root })],
+    ["node:http (the bot's)", (root: string) => pollingClient(root, callLimit)],
     ["the undici client (the queue's)", (root: string) => telegramClient(root, callLimit)],
   ])(
     "a call through %s fails as a network error after the call limit, its connection closed",
@@ -264,13 +265,13 @@ describe("a Telegram that never answers", () => {
 
   it("long polling's getUpdates is waited for its own timeout plus the margin, then given up", async () => {
     server = await silentTelegram(1000);
-    const api = new Api(TOKEN, { apiRoot: server.apiRoot });
+    const api = new Api(TOKEN, pollingClient(server.apiRoot));
     api.config.use(timeLimit(short));
     // Telegram answers a 1-second long poll after 1 s: well past the 0.3 s call limit.
     expect(await api.getUpdates({ timeout: 1 })).toEqual([]);
     await server.close();
     server = await silentTelegram();
-    const given = new Api(TOKEN, { apiRoot: server.apiRoot });
+    const given = new Api(TOKEN, pollingClient(server.apiRoot));
     given.config.use(timeLimit(short));
     const { ms, error } = await elapsed(given.getUpdates({ timeout: 1 }));
     expect(error).toBeInstanceOf(HttpError);
@@ -278,9 +279,12 @@ describe("a Telegram that never answers", () => {
     expect(ms).toBeLessThan(4000);
   });
 
-  it("an upload Telegram stops answering is given up after the silence limit (undici client)", async () => {
+  it.each([
+    ["node:http (the bot's)", pollingClient],
+    ["undici (the queue's)", telegramClient],
+  ])("an upload Telegram stops answering is given up after the silence limit (%s)", async (_name, client) => {
     server = await silentTelegram();
-    const api = new Api(TOKEN, telegramClient(server.apiRoot, short));
+    const api = new Api(TOKEN, client(server.apiRoot, short));
     api.config.use(timeLimit(short));
     const { ms, error } = await elapsed(api.sendDocument(1, new InputFile(Buffer.alloc(200_000), "a.mp4")));
     expect(error).toBeInstanceOf(HttpError);
@@ -290,7 +294,7 @@ describe("a Telegram that never answers", () => {
 
   it("the bot's and the queue's Api (withRetry) give a silent Telegram up after a few timed attempts", async () => {
     server = await silentTelegram();
-    const api = withRetry(new Api(TOKEN, { apiRoot: server.apiRoot }), short);
+    const api = withRetry(new Api(TOKEN, pollingClient(server.apiRoot)), short);
     const { ms, error } = await elapsed(api.getMe());
     expect(error).toBeInstanceOf(HttpError);
     expect(server.seen.requests).toBe(RETRY.networkAttempts + 1);
@@ -317,14 +321,15 @@ describe("a Telegram that never answers", () => {
   it.each([
     ["Node's AbortController", () => new AbortController()],
     ["the runner's polyfill", () => new PolyfillAbortController() as unknown as AbortController],
-  ])("a caller's abort (%s) ends a limited call at once", async (_name, make) => {
+  ])("a caller's abort (%s) ends a limited call at once, its connection closed", async (_name, make) => {
     server = await silentTelegram();
-    const api = new Api(TOKEN, { apiRoot: server.apiRoot });
+    const api = new Api(TOKEN, pollingClient(server.apiRoot));
     api.config.use(timeLimit(TELEGRAM_TIMEOUTS));
     const controller = make();
     setTimeout(() => controller.abort(), 200);
     const { ms, error } = await elapsed(api.getUpdates({ timeout: 30 }, controller.signal as never));
     expect(error).toBeInstanceOf(HttpError);
     expect(ms).toBeLessThan(5000);
+    await vi.waitFor(() => expect(server?.seen.closed).toBe(server?.seen.connections), { timeout: 1000 });
   });
 });

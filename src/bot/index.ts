@@ -10,6 +10,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { PhotoCheck } from "../photo-check/index.ts";
 import type { QueueHandle } from "../queue/types.ts";
+import { pollingClient } from "../telegram/http-fetch.ts";
 import { withRetry } from "../telegram/index.ts";
 import type { Telegram } from "../telegram/types.ts";
 import type { Catalogue } from "../templates/index.ts";
@@ -97,10 +98,9 @@ const RUSSIAN_CLIENTS = ["ru", "uk", "be", "kk"] as const;
 
 export function createBot(deps: BotDeps) {
   const { config, logger } = deps;
-  // grammY's own HTTP client (node-fetch) here, not ../telegram/fetch.ts: the polling process
-  // stays ~15 MB lighter without the undici package (bench:bot peak RSS ~160 → ~145 MB) and
-  // handlers make one or two calls per update, where the queue's sender makes eight per video.
-  const bot = new Bot<BotContext>(config.botToken, { client: { apiRoot: config.telegram.apiRoot } });
+  // Node's own HTTP client (../telegram/http-fetch.ts), neither grammY's node-fetch (the bot's
+  // largest cost per update) nor the queue's undici (~15 MB more for a process that only polls).
+  const bot = new Bot<BotContext>(config.botToken, { client: pollingClient(config.telegram.apiRoot) });
   withRetry(bot.api);
   const i18n = createI18n();
   const fd: FeatureDeps = {
