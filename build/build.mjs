@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
-import { bundleOptions, S3_SDK_ASSET } from "./bundle.ts";
+import { bundleOptions, firstWideCharacter, S3_SDK_ASSET } from "./bundle.ts";
 import { fetchNodePackage, nodePackageFor, root } from "./node-bin.mjs";
 import { makeSea } from "./sea.ts";
 
@@ -93,6 +93,12 @@ const result = await build({
   metafile: true,
 });
 writeFileSync(join(work, "meta.json"), JSON.stringify(result.metafile));
+const wide = firstWideCharacter(readFileSync(bundle, "utf8"));
+if (wide !== undefined) {
+  throw new Error(
+    `the bundle holds a character beyond Latin-1, which doubles the memory V8 keeps for its source (build/bundle.ts, firstWideCharacter): …${wide}…`,
+  );
+}
 // The AWS SDK on its own, an asset the main script compiles only when object storage is used.
 const sdkBundle = join(work, S3_SDK_ASSET);
 await build({

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { adminTexts } from "../src/admin/locales.ts";
 import { createI18n, languageFromCode, languageOf } from "../src/bot/i18n.ts";
 import { LOCALES } from "../src/bot/locales.generated.ts";
 
@@ -17,6 +18,11 @@ describe("bot locales", () => {
         .map((f) => [f.replace(/\.ftl$/, ""), readFileSync(join(dir, f), "utf8")]),
     );
     expect(LOCALES).toEqual(files);
+  });
+
+  it("are parsed once per process: the bot, the queue notices and the admin panel share one copy", () => {
+    expect(createI18n()).toBe(createI18n());
+    expect(adminTexts()).toBe(adminTexts());
   });
 
   it("Russian and English define the same messages", () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundleOptions, S3_SDK_ASSET } from "../build/bundle.ts";
+import { bundleOptions, firstWideCharacter, S3_SDK_ASSET } from "../build/bundle.ts";
 import { ASSET_SOURCES, type AssetName } from "../src/console/asset-sources.ts";
 import { asset } from "../src/console/assets.ts";
 
@@ -108,6 +108,23 @@ describe("the executable's bundle", () => {
     ]);
     expect(JSON.parse(out)).toEqual(expected);
     expect(asset("uplot.js").body.toString("utf8")).toContain("uPlot");
+  });
+
+  it("writes the main script in Latin-1 only, so V8 holds its source at one byte a character", async () => {
+    const outfile = join(dir, "main.cjs");
+    await build({
+      ...bundleOptions,
+      entryPoints: [join(process.cwd(), "src", "main.ts")],
+      outfile,
+      format: "cjs",
+      target: "node24",
+      logLevel: "silent",
+    });
+    const text = readFileSync(outfile, "utf8");
+    expect(text.length).toBeGreaterThan(1_000_000);
+    expect(firstWideCharacter(text)).toBeUndefined();
+    // The check itself: one arrow in a console page's template would make the whole script wide.
+    expect(firstWideCharacter(`${text.slice(0, 100)}html\`<a>→</a>\``)).toContain("→");
   });
 
   it("keeps the AWS SDK out of the main script: the bucket code reads it from its own asset, which bundles whole", async () => {

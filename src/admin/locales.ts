@@ -2,6 +2,10 @@
 import { createTexts, type Texts } from "../i18n/texts.ts";
 import { EMBEDDED } from "./locales/embedded.ts";
 
+let texts: Texts | undefined;
+
+/** Parsed once per process: the panel and the broadcast sender share it. */
 export function adminTexts(): Texts {
-  return createTexts(EMBEDDED);
+  texts ??= createTexts(EMBEDDED);
+  return texts;
 }

@@ -8,7 +8,20 @@ import { LOCALES } from "./locales.generated.ts";
 
 export { LANGUAGES, languageFromCode, languageOf };
 
+let shared: I18n<BotContext> | undefined;
+
+/**
+ * The bot's translations, parsed once per process: the bot and the queue-position notices share
+ * them (their bundles never change once loaded). Parsing them twice kept a second copy on the heap
+ * and was enough Fluent parsing at start-up to wake V8's optimising compiler, whose code pages
+ * then stayed resident (BENCHMARKS.md, idle memory).
+ */
 export function createI18n(): I18n<BotContext> {
+  shared ??= loadI18n();
+  return shared;
+}
+
+function loadI18n(): I18n<BotContext> {
   const i18n = new I18n<BotContext>({
     defaultLocale: "en",
     // Without this Fluent wraps every variable in Unicode isolation marks, which end up in the

@@ -39,7 +39,7 @@ async function costsPage(
   <select name="unit" aria-label="${t("con-cost-per")}"><option value="video" ${v.unit === "video" ? html`selected` : ""}>${t("con-cost-per-video")}</option><option value="second" ${v.unit === "second" ? html`selected` : ""}>${t("con-cost-per-second")}</option></select>
   <button type="submit">${t("con-cost-save")}</button>
 </form>`;
-  const body = html`<p><a href="/console/templates">← ${t("con-nav-templates")}</a></p>
+  const body = html`<p><a href="/console/templates">&larr; ${t("con-nav-templates")}</a></p>
 <section class="card"><h2>${t("con-cost-record")}</h2><p class="muted">${t("con-cost-how")}</p>${form}
 ${missing.length ? html`<p class="notice error">${t("con-cost-missing", { models: missing.map((m) => models.get(m)?.label ?? m).join(", "), n: missing.length })}</p>` : ""}</section>
 <section class="card"><h2>${t("con-cost-recorded")}</h2>${

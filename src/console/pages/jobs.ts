@@ -127,7 +127,7 @@ async function jobPage(ctx: Ctx, deps: PageDeps, j: Job, o: { status?: number; e
   <p class="actions">${actions}</p>
 </section>
 <section class="card"><h2>${t("con-job-product")}</h2><pre>${j.productText}</pre>${j.wishes ? html`<h3>${t("con-job-wishes")}</h3><pre>${j.wishes}</pre>` : ""}</section>
-<section class="card"><h2>${t("con-job-prompt")}</h2>${prompt ? html`<pre>${prompt}</pre>` : html`<p class="muted">—</p>`}</section>
+<section class="card"><h2>${t("con-job-prompt")}</h2>${prompt ? html`<pre>${prompt}</pre>` : html`<p class="muted">&mdash;</p>`}</section>
 <section class="card"><h2>${t("con-job-timeline")}</h2><ol class="timeline">${timeline.map(([at, what]) => html`<li><time>${when(at, tz)}</time> ${what}</li>`)}</ol></section>
 <section class="card"><h2>${t("con-job-result")}</h2>${result}</section>`;
   return page("jobs", t("con-job-title", { id: j.id }), body, {

@@ -174,7 +174,7 @@ function templates(t: Translate, s: OverviewStats, m: MarginReport, deps: PageDe
       : "",
     m.templates.some((x) => x.uncosted === 0 && x.margin === null) ? t("con-margin-currencies") : "",
   ].filter(Boolean);
-  return html`${table}${notes.map((n) => html`<p class="muted">${n}</p>`)}${m.unpriced.length ? html`<p><a href="/console/costs">${t("con-nav-costs")} →</a></p>` : ""}`;
+  return html`${table}${notes.map((n) => html`<p class="muted">${n}</p>`)}${m.unpriced.length ? html`<p><a href="/console/costs">${t("con-nav-costs")} &rarr;</a></p>` : ""}`;
 }
 
 const overview: Handler = async (ctx, deps) => {

@@ -188,7 +188,7 @@ function editForm(ctx: Ctx, d: Draft, o: { isNew: boolean; problems?: string[] }
   <fieldset><legend>${t("con-tpl-name")}</legend>${text("name_en", t("con-tpl-in-en"), d.name.en)}${text("name_ru", t("con-tpl-in-ru"), d.name.ru)}</fieldset>
   <fieldset><legend>${t("con-tpl-description")}</legend>${text("description_en", t("con-tpl-in-en"), d.description.en)}${text("description_ru", t("con-tpl-in-ru"), d.description.ru)}</fieldset>
   <label>${t("con-tpl-kind")}<select name="kind">${KINDS.map((k) => html`<option value="${k}" ${d.kind === k ? html`selected` : ""}>${t(`con-tpl-kind-${k}`)}</option>`)}</select></label>
-  <label>${t("con-tpl-model")}<select name="model">${models.all.map((m) => html`<option value="${m.id}" ${d.model === m.id ? html`selected` : ""}>${m.label} — ${t("con-tpl-model-renders", { lengths: m.durations.join(", "), formats: m.formats.join(", ") || t("con-tpl-photo-shape") })}</option>`)}</select></label>
+  <label>${t("con-tpl-model")}<select name="model">${models.all.map((m) => html`<option value="${m.id}" ${d.model === m.id ? html`selected` : ""}>${m.label} &mdash; ${t("con-tpl-model-renders", { lengths: m.durations.join(", "), formats: m.formats.join(", ") || t("con-tpl-photo-shape") })}</option>`)}</select></label>
   <fieldset class="lengths"><legend>${t("con-tpl-prices")}</legend><table><thead><tr><th>${t("con-tpl-length")}</th><th>${t("con-tpl-price")}</th><th></th><th>${t("con-tpl-rendered-by")}</th></tr></thead><tbody>${lengthRows}</tbody></table></fieldset>
   <fieldset><legend>${t("con-tpl-formats")}</legend>${formatRows}<span class="muted">${t("con-tpl-formats-hint")}</span></fieldset>
   <label class="check"><input type="checkbox" name="ask_wishes" ${checked(d.askWishes)}> ${t("con-tpl-ask-wishes")}</label>
@@ -202,7 +202,7 @@ function editForm(ctx: Ctx, d: Draft, o: { isNew: boolean; problems?: string[] }
 function formPage(ctx: Ctx, d: Draft, o: { isNew: boolean; problems?: string[]; updated?: string }): Reply {
   const { t } = ctx;
   const title = o.isNew ? t("con-tpl-new") : t("con-tpl-edit", { name: d.name[ctx.lang] || d.id });
-  const body = html`<p><a href="/console/templates">← ${t("con-nav-templates")}</a>${o.updated ? html` · <span class="muted">${o.updated}</span>` : ""}</p><section class="card">${editForm(ctx, d, o)}</section>`;
+  const body = html`<p><a href="/console/templates">&larr; ${t("con-nav-templates")}</a>${o.updated ? html` · <span class="muted">${o.updated}</span>` : ""}</p><section class="card">${editForm(ctx, d, o)}</section>`;
   return page("templates", title, body, {
     status: o.problems?.length ? 422 : undefined,
     error: o.problems?.length ? t("con-tpl-refused") : undefined,
