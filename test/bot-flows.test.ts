@@ -22,6 +22,8 @@ const T = {
     create: "🎬 Create a video",
     photo: /Step 1 of 5 — product photo[\s\S]*JPG, PNG or WebP, up to 20 MB[\s\S]*no people/,
     desc: /Step 2 of 5 — description[\s\S]*10–5000 characters[\s\S]*3–5 key benefits/,
+    album: /You sent an album: I'm using its first photo — one video is made from one photo\./,
+    descExpected: /Please send the product description as text/,
     tpl: /Step 3 of 5 — template[\s\S]*UGC blogger[\s\S]*Voice-over ad[\s\S]*Cinematic product shots[\s\S]*Product in motion[\s\S]*Own prompt/,
     names: {
       ugc: "UGC blogger",
@@ -76,6 +78,8 @@ const T = {
     create: "🎬 Создать видео",
     photo: /Шаг 1 из 5 — фото товара[\s\S]*JPG, PNG или WebP, до 20 МБ[\s\S]*без людей/,
     desc: /Шаг 2 из 5 — описание[\s\S]*10–5000 символов[\s\S]*3–5 главных преимуществ/,
+    album: /Вы прислали альбом: беру из него первое фото — одно видео делается из одного фото\./,
+    descExpected: /Пришлите описание товара текстом/,
     tpl: /Шаг 3 из 5 — шаблон[\s\S]*UGC-блогер[\s\S]*Реклама с голосом[\s\S]*Кинокадры товара[\s\S]*Оживший товар[\s\S]*Свой промпт/,
     names: {
       ugc: "UGC-блогер",
@@ -306,6 +310,39 @@ for (const lang of ["en", "ru"] as const) {
         expect(j.photoFileId).toMatch(/^FILE/);
       }
       expect(user?.credits).toBe(2);
+    });
+
+    it("an album at the photo step: its first photo is taken with one answer that says so, the rest get none, and the order goes on", async () => {
+      h = await startBotHarness({ queue: recordingQueue() });
+      const u = await h.consentedUser({ id: nextId++, language_code: t.code });
+      const menu = u.last();
+      if (!menu) throw new Error("no menu");
+      u.tap(menu, t.create);
+      await u.next(t.photo);
+      const album = u.album(3, { caption: "front, side and back" });
+      const desc = await u.next(t.desc);
+      expect(desc.text).toMatch(t.album);
+      // A second album at the description step: one "send the description as text", not three.
+      u.album(2);
+      await u.next(t.descExpected);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(u.since()).toEqual([]);
+      u.send(PRODUCT);
+      const tpl = await u.next(t.tpl);
+      u.tap(tpl, t.names.ugc);
+      const wishes = await chooseOptions(u, {});
+      u.tap(wishes, /./);
+      const count = await u.next(t.count);
+      u.tap(count, "1");
+      const confirm = await u.next(t.confirm(1, 1));
+      u.tap(confirm, t.confirmBtn);
+      await u.next(t.accepted(1, 2, 0));
+
+      const user = await h.store.getUserByTgId(u.id);
+      const jobs = await h.store.getUserJobs(user?.id ?? 0, { limit: 10 });
+      const firstPhoto = (album[0]?.photo as Array<{ file_id: string }> | undefined)?.at(-1)?.file_id;
+      expect(firstPhoto).toMatch(/^FILE/);
+      expect(jobs.map((j) => j.photoFileId)).toEqual([firstPhoto]);
     });
 
     it("picks a length and sees its price: the count step, the counts the balance covers and the charge use it", async () => {

@@ -32,6 +32,11 @@ export interface Draft {
   wishes?: string | null;
   ownPrompt?: string;
   count?: number;
+  /**
+   * The album (media_group_id) this flow already answered: Telegram delivers an album as one
+   * message per item, and its other items get no answer of their own (see the create flow).
+   */
+  album?: string;
 }
 
 /** Conversation state, stored in the database so a restart mid-flow continues where the user was. */

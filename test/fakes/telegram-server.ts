@@ -1358,7 +1358,17 @@ export class FakeUser {
    * A compressed photo; `size` is the largest size's bytes (default: a tiny real PNG), `width` and
    * `height` its pixels (default 1280×1280).
    */
-  photo(opts: { bytes?: Buffer; size?: number; caption?: string; width?: number; height?: number } = {}): {
+  photo(
+    opts: {
+      bytes?: Buffer;
+      size?: number;
+      caption?: string;
+      width?: number;
+      height?: number;
+      /** The album it belongs to (media_group_id), as each item of an album arrives: one message each. */
+      album?: string;
+    } = {},
+  ): {
     message: FakeMessage;
     file: StoredFile;
   } {
@@ -1381,7 +1391,17 @@ export class FakeUser {
     ];
     const content: Json = { photo };
     if (opts.caption) content.caption = opts.caption;
+    if (opts.album) content.media_group_id = opts.album;
     return { message: this.push(content), file };
+  }
+
+  /** An album of `n` photos, sent as Telegram delivers one: a message per photo, the caption on the first. */
+  album(n: number, opts: { caption?: string } = {}): FakeMessage[] {
+    const album = `album-${this.id}-${Math.random().toString(36).slice(2, 8)}`;
+    return Array.from(
+      { length: n },
+      (_, i) => this.photo({ album, ...(i === 0 && opts.caption ? { caption: opts.caption } : {}) }).message,
+    );
   }
 
   document(opts: { fileName: string; mimeType: string; size?: number; bytes?: Buffer }): {

@@ -565,7 +565,15 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       // A product photo sent without pressing "Create" (the welcome asks for one) starts the flow.
       if (typeof imageOf(m) !== "object") return next();
       startFlow(ctx, "photo", {});
+      ctx.session.draft.album = m.media_group_id;
       return onPhoto(ctx, m, (text) => reply(ctx, { text }));
+    }
+    // An album arrives as one message per item. Its first item gets the answer (the photo is taken,
+    // or the step says what it expects); the others get none: one photo makes one video, and each
+    // item would otherwise be checked, or refused, again.
+    if (m.media_group_id) {
+      if (m.media_group_id === ctx.session.draft.album) return;
+      ctx.session.draft.album = m.media_group_id;
     }
     const say = sayTo(ctx);
     switch (step) {
@@ -616,13 +624,12 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     if ((image.size ?? 0) > LIMITS.photoMaxBytes) return say(ctx.t("photo-too-big"));
     ctx.session.draft.photoFileId = image.fileId;
     const problems = await photoProblems(ctx, image);
-    if (problems.length > 0) {
-      // The flow waits at the photo step: another photo is checked afresh, or the seller goes on.
-      ctx.session.step = "photo";
-      return reply(ctx, photoProblemsScreen(ctx, problems));
-    }
-    ctx.session.step = "description";
-    await reply(ctx, descriptionScreen(ctx));
+    const screen = problems.length > 0 ? photoProblemsScreen(ctx, problems) : descriptionScreen(ctx);
+    // The flow waits at the photo step after problems: another photo is checked afresh, or the
+    // seller goes on.
+    ctx.session.step = problems.length > 0 ? "photo" : "description";
+    if (m.media_group_id) screen.text += `\n\n${ctx.t("photo-album-first")}`;
+    await reply(ctx, screen);
   }
 
   /** What the photo check finds wrong with the photo; nothing when it is off or could not look. */

@@ -104,6 +104,7 @@ photo-problem-people = • there are people or faces in the frame — the video 
 photo-problem-too_small = • the product takes up too little of the frame, or the photo itself is too small
 photo-problem-blurry = • the photo is blurred or too dark
 btn-keep-photo = ➡️ Go on with this photo
+photo-album-first = 📎 You sent an album: I'm using its first photo — one video is made from one photo.
 desc-ask =
     <b>Step 2 of 5 — description</b>
 
