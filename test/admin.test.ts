@@ -3,6 +3,8 @@ import { createCostOperations } from "../src/admin/index.ts";
 import { encode } from "../src/bot/callbacks.ts";
 import { costsRepo } from "../src/db/ops/costs.ts";
 import type { NewJob } from "../src/db/store.ts";
+import { openJobButton } from "../src/generation/run-job.ts";
+import { createTelegram } from "../src/telegram/index.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
 import { createJobAndConsumeCredit, ledgerSum } from "./helpers/store-ops.ts";
 import { silentLogger } from "./helpers/stores.ts";
@@ -268,6 +270,29 @@ describe("admin panel", () => {
     admin.tap(again, `adm:ublk:${user.id}`);
     await admin.next("Max is unblocked.");
     expect((await h.store.getUserById(user.id))?.blocked).toBe(false);
+  });
+
+  it("the alert about a failed video opens that job's card with one tap: its error, Retry and Refund credits", async () => {
+    h = await startPaymentsBot();
+    const { user } = await h.member({ id: 51 });
+    const r = await createJobAndConsumeCredit(h.store, user.id, job("alert"));
+    if (!r.ok) throw new Error("job not created");
+    const id = r.job.id;
+    await h.store.updateJobStatus(id, "failed", {
+      errorCode: "content_refused:task_400",
+      errorMessage: "a real person",
+    });
+    const { admin } = await openAdmin();
+    // The alert as the pipeline sends it (src/generation/run-job.ts).
+    const telegram = createTelegram({ config: h.config, store: h.store, logger: silentLogger() });
+    await telegram.notifyAdmins(`❌ Job #${id} failed`, { buttons: (l) => openJobButton(l, id) });
+    const alert = await admin.next(`❌ Job #${id} failed`);
+    admin.tap(alert, `🔎 Open job #${id}`);
+    const card = await admin.next(
+      (m) => m.message_id === alert.message_id && /Job #/.test(m.text ?? "") && m.text !== alert.text,
+    );
+    expect(card.text).toContain("Error: content_refused:task_400: a real person");
+    expect(buttonsOf(card).map((b) => b.text)).toEqual(["🔁 Retry", "↩️ Refund credits", "← Back"]);
   });
 
   it("shows a failed job's error, retries it through the queue, refunds its credit once and retries it free after the refund", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decode } from "../src/bot/callbacks.ts";
 import { openSentJournal, sentJournalPath } from "../src/generation/sent-journal.ts";
 import { createCatalogue } from "../src/templates/index.ts";
+import { buttonsOf } from "./fakes/telegram-server.ts";
 import { harnessPerTest } from "./helpers/harness-per-test.ts";
 import { clearProviderKey, ledgerSum, safeGetBalance } from "./helpers/store-ops.ts";
 import { ADMIN_ID, type Harness } from "./queue-harness.ts";
@@ -263,6 +264,16 @@ describe("a failed job gives the credit back and says why", () => {
       await shows(h, RU_ADMIN, (t) => t.includes(`Шаблон UGC-блогер, пользователь #${u.id}, 1 попытка.`)),
     ).toBe(true);
     expect(texts(h, ADMIN_ID).some((t) => /Template ugc|0 attempts/.test(t))).toBe(false);
+    // One tap from the alert to the job's card in the admin panel (its Retry and Refund), labelled
+    // in each admin's language.
+    const alertButtons = (chatId: number) =>
+      buttonsOf(h.tg.messages(chatId).find((m) => (m.text ?? "").includes(`#${job.id}`))!);
+    expect(alertButtons(ADMIN_ID)).toEqual([
+      { text: `🔎 Open job #${job.id}`, callback_data: `adm:job:${job.id}` },
+    ]);
+    expect(alertButtons(RU_ADMIN)).toEqual([
+      { text: `🔎 Открыть задачу #${job.id}`, callback_data: `adm:job:${job.id}` },
+    ]);
   });
 
   it("a database that fails just after the video reached the chat: recorded once it answers, one video, no retry or refund", async () => {

@@ -1,6 +1,7 @@
 // Failed jobs: the list, one job's error, retry through the queue, refund of its credits.
 import type { Composer } from "grammy";
 import type { BotContext } from "../bot/context.ts";
+import { OPEN_JOB } from "./callbacks.ts";
 import type { AdminKit } from "./kit.ts";
 
 export function installJobs(admin: Composer<BotContext>, kit: AdminKit): void {
@@ -10,7 +11,7 @@ export function installJobs(admin: Composer<BotContext>, kit: AdminKit): void {
     await ctx.answerCallbackQuery();
     await show(ctx, await views.failed(tr(ctx)));
   });
-  admin.callbackQuery(/^adm:job:(\d+)$/, async (ctx) => {
+  admin.callbackQuery(OPEN_JOB, async (ctx) => {
     const job = await store.getJobById(Number(ctx.match[1]));
     await ctx.answerCallbackQuery();
     if (job) await show(ctx, views.job(tr(ctx), job));

@@ -3,6 +3,7 @@ import { InlineKeyboard } from "grammy";
 import type { JobsRepository, LedgerRepository, PaymentsRepository, StatsRepository } from "../db/store.ts";
 import type { Job, User } from "../db/types.ts";
 import { isStars } from "../payments/packages.ts";
+import { openJobData } from "./callbacks.ts";
 import type { CostOperations } from "./costs.ts";
 import {
   displayName,
@@ -79,7 +80,7 @@ export function createAdminViews(
     async jobs(t: Translate, u: User): Promise<View> {
       const jobs = await store.getUserJobs(u.id, { limit: LIST_ROWS });
       const keyboard = new InlineKeyboard();
-      for (const j of jobs) keyboard.text(`#${j.id} ${jobStatus(t, j.status)}`, `adm:job:${j.id}`).row();
+      for (const j of jobs) keyboard.text(`#${j.id} ${jobStatus(t, j.status)}`, openJobData(j.id)).row();
       keyboard.text(t("btn-back"), `adm:u:${u.id}`);
       const body = jobs.length ? jobs.map((j) => jobLine(t, j)).join("\n") : t("adm-jobs-empty");
       const title = t("adm-jobs-title", { name: displayName(u), count: jobs.length });
@@ -89,7 +90,7 @@ export function createAdminViews(
     async failed(t: Translate): Promise<View> {
       const jobs = await store.listLastJobs({ limit: LIST_ROWS, status: "failed" });
       const keyboard = new InlineKeyboard();
-      for (const j of jobs) keyboard.text(`#${j.id} ${j.errorCode ?? "?"}`, `adm:job:${j.id}`).row();
+      for (const j of jobs) keyboard.text(`#${j.id} ${j.errorCode ?? "?"}`, openJobData(j.id)).row();
       keyboard.text(t("btn-back"), "adm:stats");
       const body = jobs.length ? jobs.map((j) => jobLine(t, j)).join("\n") : t("adm-jobs-empty");
       return { text: `${t("adm-failed-title", { count: jobs.length })}\n${body}`, keyboard };

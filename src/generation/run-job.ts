@@ -5,9 +5,12 @@
 // - transient / unknown → one more attempt, retried with backoff; past JOB_MAX_ATTEMPTS → failed.
 // A job ends `failed` only together with its refund; a crash between the two is healed by the
 // refund sweep (./refund-sweep.ts), because refundCredit pays back exactly once whenever it runs.
+
+import { InlineKeyboard } from "grammy";
+import { openJobData } from "../admin/callbacks.ts";
 import type { Config } from "../config/index.ts";
 import type { JobPatch, JobsRepository, QueueRepository } from "../db/store.ts";
-import type { Job } from "../db/types.ts";
+import type { Job, Language } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { JobRunner, RunContext, RunResult } from "../queue/types.ts";
@@ -18,6 +21,11 @@ import type { Delivery } from "./deliver.ts";
 import { classify, type ErrorClass, GenerationError, TaskFailedError } from "./errors.ts";
 import { failureText, messages } from "./messages.ts";
 import { LeaseLostError, type Pipeline } from "./pipeline.ts";
+
+/** The admins' alert's button: one tap to the job's card in the admin panel (its error, Retry, Refund credits). */
+export function openJobButton(locale: Language, id: number): InlineKeyboard {
+  return new InlineKeyboard().text(messages(locale)("gen-admin-open-job", { id }), openJobData(id));
+}
 
 export interface RunnerDeps {
   config: Config;
@@ -72,22 +80,27 @@ export function createJobRunner(d: RunnerDeps): JobRunner {
     );
     await d.delivery.apologize(failed, failureText(failed, err.errorClass, err.code));
     const template = d.catalogue.get(job.template);
-    await d.telegram.notifyAdmins((l) => {
-      const t = messages(l);
-      return t("gen-admin-job-failed", {
-        id: job.id,
-        errorClass: err.errorClass,
-        code: err.code,
-        // A template deleted since the order is still named by its id.
-        template: template ? d.catalogue.name(template, l) : job.template,
-        userId: job.userId,
-        attempts: job.attempts,
-        refund: refund.refunded
-          ? t("gen-admin-refunded", { credits: failed.creditsCharged })
-          : t(`gen-admin-refund-${refund.reason}`),
-        message: err.message.slice(0, 300),
-      });
-    });
+    await d.telegram.notifyAdmins(
+      (l) => {
+        const t = messages(l);
+        return t("gen-admin-job-failed", {
+          id: job.id,
+          errorClass: err.errorClass,
+          code: err.code,
+          // A template deleted since the order is still named by its id.
+          template: template ? d.catalogue.name(template, l) : job.template,
+          userId: job.userId,
+          attempts: job.attempts,
+          refund: refund.refunded
+            ? t("gen-admin-refunded", { credits: failed.creditsCharged })
+            : t(`gen-admin-refund-${refund.reason}`),
+          message: err.message.slice(0, 300),
+        });
+      },
+      {
+        buttons: (l) => openJobButton(l, job.id),
+      },
+    );
     return "failed";
   }
 

@@ -1,7 +1,7 @@
 // The Telegram sender used outside update handlers: a grammY Api against TELEGRAM_API_ROOT with
 // bounded auto-retry, the send pacer, and 403 handling that marks the user unreachable.
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Api, GrammyError, HttpError, type Transformer } from "grammy";
+import { Api, GrammyError, HttpError, type InlineKeyboard, type Transformer } from "grammy";
 import type { Config } from "../config/index.ts";
 import type { UsersRepository } from "../db/store.ts";
 import type { Language } from "../db/types.ts";
@@ -106,18 +106,26 @@ export function createTelegram(deps: { config: Config; store: UsersRepository; l
     }
   }
 
-  async function notifyAdmin(id: number, text: AdminText): Promise<void> {
-    const body = typeof text === "string" ? text : text(await adminLanguage(id));
-    await send(id, (a) => a.sendMessage(id, body, { link_preview_options: { is_disabled: true } }));
+  async function notifyAdmin(
+    id: number,
+    text: AdminText,
+    buttons?: (locale: Language) => InlineKeyboard,
+  ): Promise<void> {
+    const locale = typeof text === "string" && !buttons ? "en" : await adminLanguage(id);
+    const body = typeof text === "string" ? text : text(locale);
+    const markup = buttons ? { reply_markup: buttons(locale) } : {};
+    await send(id, (a) =>
+      a.sendMessage(id, body, { link_preview_options: { is_disabled: true }, ...markup }),
+    );
   }
 
   return {
     api,
     send,
-    async notifyAdmins(text: AdminText): Promise<void> {
+    async notifyAdmins(text, o = {}): Promise<void> {
       await Promise.all(
         config.admins.map((id) =>
-          notifyAdmin(id, text).catch((e: unknown) =>
+          notifyAdmin(id, text, o.buttons).catch((e: unknown) =>
             logger.warn({ err: e, adminId: id }, "admin notice not delivered"),
           ),
         ),

@@ -1,6 +1,7 @@
 // What the rest of the program uses to talk to Telegram outside of an update handler (workers
 // delivering videos, broadcasts, admin alerts). Built by createTelegram() in ./index.ts.
-import { type Api, GrammyError } from "grammy";
+import { type Api, GrammyError, type InlineKeyboard } from "grammy";
+import type { Language } from "../db/types.ts";
 import type { AdminText } from "../i18n/texts.ts";
 
 export class UserBlockedBotError extends Error {
@@ -33,5 +34,5 @@ export interface Telegram {
    * Messages every admin (ADMIN_IDS) through the pacer, each in the language the store knows for
    * them (English when it does not know or does not answer in time); never throws.
    */
-  notifyAdmins(text: AdminText): Promise<void>;
+  notifyAdmins(text: AdminText, o?: { buttons?: (locale: Language) => InlineKeyboard }): Promise<void>;
 }

@@ -43,6 +43,7 @@ gen-admin-refund-already_refunded = Credits were already refunded.
 gen-admin-refund-not_failed = No refund: the job has not failed.
 gen-admin-refund-not_found = No refund: the job is gone.
 gen-admin-refund-nothing_charged = No refund: nothing was charged.
+gen-admin-open-job = 🔎 Open job #{ $id }
 gen-admin-kie-unavailable = ⚠️ kie.ai is unavailable ({ $code }): { $message }. Jobs wait and retry.
 gen-admin-key-rested-402 = ⚠️ { $label } has no balance left (402). It rests until { $until } UTC; jobs use the other keys or wait.
 gen-admin-key-rested-401 = ⚠️ { $label } was rejected (401). It rests until { $until } UTC; jobs use the other keys or wait.

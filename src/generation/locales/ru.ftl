@@ -50,6 +50,7 @@ gen-admin-refund-already_refunded = Кредиты уже были возвра�
 gen-admin-refund-not_failed = Без возврата: задача не завершилась ошибкой.
 gen-admin-refund-not_found = Без возврата: задачи больше нет.
 gen-admin-refund-nothing_charged = Без возврата: ничего не списано.
+gen-admin-open-job = 🔎 Открыть задачу #{ $id }
 gen-admin-kie-unavailable = ⚠️ kie.ai недоступен ({ $code }): { $message }. Задачи ждут и повторятся.
 gen-admin-key-rested-402 = ⚠️ На ключе { $label } закончился баланс (402). Ключ не используется до { $until } UTC; задачи идут через другие ключи или ждут.
 gen-admin-key-rested-401 = ⚠️ Ключ { $label } отклонён (401). Он не используется до { $until } UTC; задачи идут через другие ключи или ждут.
