@@ -10,23 +10,13 @@ import { describe, expect, it } from "vitest";
 import { rows, sql } from "../src/db/driver/index.ts";
 import type { Driver } from "../src/db/driver/types.ts";
 import { claimJobs } from "../src/db/ops/claimJobs.ts";
-import { createStoreOn, type NewJob } from "../src/db/store.ts";
+import { createStoreOn } from "../src/db/store.ts";
+import { newJob } from "./helpers/store-ops.ts";
 import { driverFactories } from "./helpers/stores.ts";
 
 const postgres = driverFactories().find((f) => f.name === "postgres");
 
-const order = (keys: string[]) =>
-  keys.map(
-    (key): NewJob => ({
-      chatId: 1,
-      template: "ugc",
-      model: "veo3_fast",
-      language: "en",
-      productText: "A ceramic mug",
-      cost: 0,
-      idempotencyKey: `claim:${key}`,
-    }),
-  );
+const order = (keys: string[]) => keys.map((key) => newJob({ cost: 0, idempotencyKey: `claim:${key}` }));
 
 /** Claims `n` jobs inside a transaction and reads the commit mode the claim left for it. */
 function claimAndReadCommitMode(driver: Driver, owner: string, n: number) {

@@ -10,25 +10,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Config } from "../src/config/index.ts";
 import { openPostgresStore } from "../src/db/index.ts";
 import { JOBS_CHANNEL } from "../src/db/ops/createJobs.ts";
-import type { NewJob, Store } from "../src/db/store.ts";
+import type { Store } from "../src/db/store.ts";
 import { createQueue } from "../src/queue/index.ts";
 import type { JobRunner } from "../src/queue/types.ts";
+import { newJob } from "./helpers/store-ops.ts";
 import { silentLogger } from "./helpers/stores.ts";
 
 const url = process.env.TEST_DATABASE_URL;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function order(key: string): NewJob {
-  return {
-    chatId: 1,
-    template: "ugc",
-    model: "veo3_fast",
-    language: "en",
-    productText: "A ceramic mug",
-    cost: 0,
-    idempotencyKey: key,
-  };
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -107,7 +96,7 @@ describe.runIf(url)("an order's wake-up on Postgres", () => {
     });
     await sleep(100); // the claim the listener makes when it connects
 
-    const r = await t.store.createJobsAndConsumeCredits(t.userId, [order("wake-1")]);
+    const r = await t.store.createJobsAndConsumeCredits(t.userId, [newJob({ cost: 0 })]);
     if (!r.ok) throw new Error(r.reason);
     t.queue.wake({ order: true });
     await until("the job to start", () => t.started.length === 1);
@@ -122,7 +111,7 @@ describe.runIf(url)("an order's wake-up on Postgres", () => {
   it("without a listener, an order's wake-up still starts the job in this process at once", async () => {
     const t = await setUp({ listen: false });
     await sleep(100);
-    const r = await t.store.createJobsAndConsumeCredits(t.userId, [order("wake-2")]);
+    const r = await t.store.createJobsAndConsumeCredits(t.userId, [newJob({ cost: 0 })]);
     if (!r.ok) throw new Error(r.reason);
     t.queue.wake({ order: true });
     await until("the job to start", () => t.started.length === 1, 3000);

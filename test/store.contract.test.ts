@@ -12,6 +12,7 @@ import {
   createJobAndConsumeCredit,
   getUserByReferralCode,
   ledgerSum,
+  newJob,
   safeGetBalance,
 } from "./helpers/store-ops.ts";
 import { type StoreFactory, storeFactories } from "./helpers/stores.ts";
@@ -26,22 +27,6 @@ if (!process.env.TEST_DATABASE_URL) {
   describe.skip("store contract: postgres (TEST_DATABASE_URL not set)", () => {
     it("runs the whole contract against Postgres", () => {});
   });
-}
-
-let seq = 0;
-function newJob(over: Partial<NewJob> = {}): NewJob {
-  seq++;
-  return {
-    chatId: 1000,
-    template: "ugc",
-    model: "veo3_fast",
-    language: "en",
-    productText: "A ceramic mug",
-    photoFileId: "photo-1",
-    cost: 1,
-    idempotencyKey: `key-${seq}-${Math.random()}`,
-    ...over,
-  };
 }
 
 async function expectBalanceMatchesLedger(store: Store, userId: number): Promise<number> {

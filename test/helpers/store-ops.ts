@@ -7,6 +7,24 @@ import type { Job } from "../../src/db/types.ts";
 
 const on = <T>(store: Store, op: () => Op<T>) => store.driver.run(op);
 
+let jobSeq = 0;
+
+/** A job as an order names it: a mug for one credit, with a fresh idempotency key unless given. */
+export function newJob(over: Partial<NewJob> = {}): NewJob {
+  jobSeq++;
+  return {
+    chatId: 1000,
+    template: "ugc",
+    model: "veo3_fast",
+    language: "en",
+    productText: "A ceramic mug",
+    photoFileId: "photo-1",
+    cost: 1,
+    idempotencyKey: `key-${jobSeq}-${Math.random()}`,
+    ...over,
+  };
+}
+
 /** One job for its cost: an order of one. */
 export async function createJobAndConsumeCredit(
   store: Store,
