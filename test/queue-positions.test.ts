@@ -8,7 +8,7 @@ import { createPositionNotifier } from "../src/generation/positions.ts";
 import type { Telegram } from "../src/telegram/types.ts";
 import { buttonsOf, type FakeUser } from "./fakes/telegram-server.ts";
 import { orderVideo, type SellerWorld, startSellerWorld } from "./helpers/seller.ts";
-import { silentLogger, sqliteFactory } from "./helpers/stores.ts";
+import { postgresFactory, silentLogger, sqliteFactory } from "./helpers/stores.ts";
 import type { Harness } from "./queue-harness.ts";
 
 let w: SellerWorld | null = null;
@@ -63,6 +63,37 @@ describe("the accepted notice follows the queue", () => {
     await edited(q, c, noticeB.message_id, seq, /Done/, 15_000);
     expect(q.tg.calls.filter((x) => x.method === "editMessageText" && x.status !== 200)).toEqual([]);
   }, 30_000);
+
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    "on Postgres, where the order's NOTIFY brings a worker at commit, a single video's notice still becomes its progress message",
+    async () => {
+      const url = process.env.TEST_DATABASE_URL as string;
+      // Workers running and listening, as on a Postgres install: the order's own NOTIFY wakes them
+      // the moment it commits, before the bot has shown (and recorded) the accepted notice.
+      w = await startSellerWorld(
+        3,
+        { env: { DATABASE_URL: url, OPENAI_TIMEOUT_SECONDS: "1" }, queue: { concurrency: 1 } },
+        postgresFactory(url),
+      );
+      const { q, b } = w;
+      await new Promise((r) => setTimeout(r, 300)); // the LISTEN connection
+      for (const [i, id] of [7321, 7322, 7323].entries()) {
+        const u = await b.consentedUser({ id, language_code: "en" });
+        const seq = q.tg.lastSeq();
+        // The edit that shows the accepted notice takes as long as it can over the internet.
+        q.tg.inject({ method: "editMessageText", chatId: id, times: 20, error: { status: "slow", ms: 300 } });
+        const notice = await orderVideo(u);
+        await edited(q, u, notice.message_id, seq, /Writing the script|Rendering/);
+        await u.next((m) => m.video !== undefined, 15_000);
+        const progress = u.messages().filter((m) => /Writing the script|Rendering|Done/.test(m.text ?? ""));
+        expect({ order: i, progress: progress.map((m) => m.message_id) }).toEqual({
+          order: i,
+          progress: [notice.message_id],
+        });
+      }
+    },
+    45_000,
+  );
 
   it("a batch shares one notice with its best position, then says it is being made; nothing is re-sent unchanged", async () => {
     // No workers in this process: another process claims (store.claimJobs), the passes notice it.

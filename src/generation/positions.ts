@@ -35,6 +35,8 @@ export interface PositionNotifierDeps {
 const SCAN_LIMIT = 1000;
 /** A batch with no notice (made outside the bot) is looked up again after this long. */
 const MISS_TTL_MS = 60_000;
+/** How often a claim looks for the notice of an order made a moment ago. */
+const NOTICE_POLL_MS = 25;
 
 export function createPositionNotifier(d: PositionNotifierDeps) {
   const i18n = createI18n();
@@ -65,6 +67,31 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
     misses.delete(batchKey);
     notices.set(batchKey, notice);
     return notice;
+  }
+
+  /**
+   * The notice of a claimed job's order. The bot records it once Telegram has shown it, a moment
+   * after the order committed, and on Postgres the order's own NOTIFY brings a worker here at that
+   * commit. So a job ordered less than noticeGraceMs ago waits for its notice, up to then: its
+   * start waits one Telegram round trip, and the seller watches one message go from "accepted" to
+   * "writing the script" instead of getting a second one under a notice left at "position 1". A
+   * miss the passes keep is no answer here: a pass in that same moment finds no notice yet.
+   */
+  async function noticeAtClaim(job: Job & { batchKey: string }): Promise<QueueNotice | null> {
+    const until = job.createdAt.getTime() + noticeGraceMs;
+    for (;;) {
+      const known = notices.get(job.batchKey);
+      if (known) return known;
+      const notice = await saved.get(job.batchKey);
+      if (notice) {
+        misses.delete(job.batchKey);
+        notices.set(job.batchKey, notice);
+        return notice;
+      }
+      const left = until - Date.now();
+      if (left <= 0) return null;
+      await new Promise((r) => setTimeout(r, Math.min(NOTICE_POLL_MS, left)));
+    }
   }
 
   async function forget(batchKey: string): Promise<void> {
@@ -183,7 +210,7 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
       }
       if (!job.batchKey || job.progressMessageId) return job;
       try {
-        const n = await load(job.batchKey);
+        const n = await noticeAtClaim({ ...job, batchKey: job.batchKey });
         if (n?.count !== 1) return job;
         await forget(job.batchKey);
         await editing.get(job.batchKey);

@@ -109,7 +109,9 @@ export type Injection =
   | { status: 429; retryAfter: number }
   | { status: 500 | 502 | 503 | 504; description?: string }
   | { status: 400 | 403; description: string }
-  | { status: "drop" };
+  | { status: "drop" }
+  /** Answers normally, after a pause: a real Bot API round trip is tens to hundreds of ms. */
+  | { status: "slow"; ms: number };
 
 export interface InjectRule {
   /** Method name (e.g. "sendMessage") or a pattern; all methods when omitted. */
@@ -641,12 +643,12 @@ export class FakeTelegram extends EventEmitter {
       method = m[2] ?? "";
       chatId = params.chat_id === undefined ? undefined : Number(params.chat_id);
       const injected = this.takeInjection(method, chatId);
-      if (injected === "drop") {
+      if (typeof injected === "number") await new Promise((r) => setTimeout(r, injected));
+      else if (injected === "drop") {
         this.record(method, params, chatId, at, hr, 0, from);
         req.socket.destroy();
         return;
-      }
-      if (injected) throw injected;
+      } else if (injected) throw injected;
       if (chatId !== undefined && this.blocked.has(chatId) && method !== "getChat")
         throw new ApiError(403, BLOCKED);
       if (SEND_METHODS.has(method) && chatId !== undefined) this.checkFlood(chatId);
@@ -679,7 +681,8 @@ export class FakeTelegram extends EventEmitter {
     this.emit("call", rec);
   }
 
-  private takeInjection(method: string, chatId: number | undefined): ApiError | "drop" | null {
+  /** The error to answer with, "drop", the pause in ms before a normal answer, or null. */
+  private takeInjection(method: string, chatId: number | undefined): ApiError | "drop" | number | null {
     const rule = this.injections.find(
       (r) =>
         r.times > 0 &&
@@ -691,6 +694,7 @@ export class FakeTelegram extends EventEmitter {
     rule.times--;
     const e = rule.error;
     if (e.status === "drop") return "drop";
+    if (e.status === "slow") return e.ms;
     if (e.status === 429)
       return new ApiError(429, `Too Many Requests: retry after ${e.retryAfter}`, {
         retry_after: e.retryAfter,

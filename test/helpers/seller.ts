@@ -5,7 +5,7 @@ import type { Store } from "../../src/db/store.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "../fakes/telegram-server.ts";
 import { type Harness, type HarnessOptions, startHarness } from "../queue-harness.ts";
 import { type BotHarness, startBotHarness } from "./bot-harness.ts";
-import { sqliteFactory } from "./stores.ts";
+import { type StoreFactory, sqliteFactory } from "./stores.ts";
 
 /** Button texts of the create flow, as the locale files say them. */
 export const SELLER_TEXTS = {
@@ -90,8 +90,9 @@ export interface SellerWorld {
 export async function startSellerWorld(
   freeCredits: number,
   queue: Omit<HarnessOptions, "store"> = {},
+  factory: StoreFactory = sqliteFactory(),
 ): Promise<SellerWorld> {
-  const store = await sqliteFactory().make({ freeCredits });
+  const store = await factory.make({ freeCredits });
   const q = await startHarness({ store, ...queue });
   const b = await startBotHarness({ tg: q.tg, store, queue: q.queue });
   return {

@@ -13,6 +13,7 @@ import { createAdminFeature, createBroadcasts } from "../../src/admin/index.ts";
 import { type BotContext, createBot, type NeurocardsBot } from "../../src/bot/index.ts";
 import { promoRepo } from "../../src/db/ops/promo.ts";
 import { supportRepo } from "../../src/db/ops/support.ts";
+import type { Store } from "../../src/db/store.ts";
 import type { Language } from "../../src/db/types.ts";
 import {
   createPaymentsFeature,
@@ -98,8 +99,16 @@ export async function startWorld(lang: Language): Promise<World> {
   const owner = await store.getOrCreateUser({ tgId: ADMIN_ID, firstName: "Owner", languageCode: lang });
   // The owner set the bot up and accepted its terms long ago: /admin and replies work at once.
   await store.setConsent(owner.user.id, new Date());
+  // The queue claims only inside work(): a worker woken at any other moment (a timer left by an
+  // earlier job's poll step, say) finds nothing, so it can never take an order between the
+  // seller's Confirm and the moment the bot records its queue notice.
+  let working = false;
+  const queueStore: Store = {
+    ...store,
+    claimJobs: (...a) => (working ? store.claimJobs(...a) : Promise.resolve([])),
+  };
   const q = await startHarness({
-    store,
+    store: queueStore,
     fakes: { tg, kie, openai },
     env: { ...TRANSCRIPT_ENV },
     queue: {
@@ -152,15 +161,20 @@ export async function startWorld(lang: Language): Promise<World> {
     bot,
     handled: (id) => handled.wait(id),
     async work() {
-      q.queue.wake();
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const stats = await store.getQueueStats();
-        const busy = q.queue.workers().some((w) => w.jobId !== null);
-        if (stats.queued === 0 && stats.processing === 0 && !busy) return;
-        if (Date.now() > deadline)
-          throw new Error(`the queue did not finish: ${JSON.stringify(stats)}, busy ${busy}`);
-        await new Promise((r) => setTimeout(r, 20));
+      working = true;
+      try {
+        q.queue.wake();
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          const stats = await store.getQueueStats();
+          const busy = q.queue.workers().some((w) => w.jobId !== null);
+          if (stats.queued === 0 && stats.processing === 0 && !busy) return;
+          if (Date.now() > deadline)
+            throw new Error(`the queue did not finish: ${JSON.stringify(stats)}, busy ${busy}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } finally {
+        working = false;
       }
     },
     async close() {

@@ -494,7 +494,8 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     } finally {
       // After the notice is recorded, so the worker that claims a single video finds it and
       // carries on in the same message. (On Postgres the order's own NOTIFY woke the workers at
-      // commit already: this sends no second one.)
+      // commit already: this sends no second one, and a claim made before the notice was
+      // recorded waits for it, see noticeAtClaim in generation/positions.ts.)
       try {
         queue.wake({ order: true });
       } catch (e) {
