@@ -80,8 +80,10 @@ describe("the accepted notice follows the queue", () => {
       for (const [i, id] of [7321, 7322, 7323].entries()) {
         const u = await b.consentedUser({ id, language_code: "en" });
         const seq = q.tg.lastSeq();
-        // The edit that shows the accepted notice takes as long as it can over the internet.
+        // The answers that come before the accepted notice take as long as they can over the
+        // internet: the order's NOTIFY reaches the worker long before the bot shows the notice.
         q.tg.inject({ method: "editMessageText", chatId: id, times: 20, error: { status: "slow", ms: 300 } });
+        q.tg.inject({ method: "answerCallbackQuery", times: 20, error: { status: "slow", ms: 300 } });
         const notice = await orderVideo(u);
         await edited(q, u, notice.message_id, seq, /Writing the script|Rendering/);
         await u.next((m) => m.video !== undefined, 15_000);

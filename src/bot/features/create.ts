@@ -543,7 +543,9 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
       if (!(e instanceof GrammyError) || e.error_code !== 400) throw e;
       messageId = (await ctx.reply(s.text, other)).message_id;
     }
-    if (messageId === undefined || position === 0 || ctx.chat === undefined) return;
+    // Recorded at position 0 too (a worker took the order already, as on Postgres, whose NOTIFY
+    // reaches the workers at commit): that worker waits for this notice and carries on in it.
+    if (messageId === undefined || ctx.chat === undefined) return;
     await saveQueueNotice(store, batch, {
       ...notice,
       chatId: ctx.chat.id,
