@@ -269,10 +269,10 @@ describe("a failed job gives the credit back and says why", () => {
     const alertButtons = (chatId: number) =>
       buttonsOf(h.tg.messages(chatId).find((m) => (m.text ?? "").includes(`#${job.id}`))!);
     expect(alertButtons(ADMIN_ID)).toEqual([
-      { text: `🔎 Open job #${job.id}`, callback_data: `adm:job:${job.id}` },
+      { text: `🔎 Open job #${job.id}`, callback_data: `adm:ja:${job.id}` },
     ]);
     expect(alertButtons(RU_ADMIN)).toEqual([
-      { text: `🔎 Открыть задачу #${job.id}`, callback_data: `adm:job:${job.id}` },
+      { text: `🔎 Открыть задачу #${job.id}`, callback_data: `adm:ja:${job.id}` },
     ]);
   });
 

@@ -190,3 +190,55 @@ describe("a notice recorded a moment after its jobs were created", () => {
     }
   });
 });
+
+describe("a job an admin queues again", () => {
+  it("does not take over an old notice of its order: only a job's first claim carries on in the accepted message", async () => {
+    const store = await sqliteFactory().make({ freeCredits: 5 });
+    const api = { editMessageText: async () => true };
+    const telegram: Telegram = {
+      api: api as unknown as Api,
+      send: (_chatId, call) => call(api as unknown as Api),
+      async notifyAdmins() {},
+    };
+    const notifier = createPositionNotifier({
+      store,
+      telegram,
+      logger: silentLogger(),
+      estimateMinutes: () => 3,
+      noticeGraceMs: 200,
+    });
+    try {
+      const { user } = await store.getOrCreateUser({ tgId: 7331 });
+      const notice = { count: 1, position: 1, balance: 4, chatId: 7331, messageId: 77, language: "en" };
+      const order = async (batchKey: string) => {
+        const made = await store.createJobsAndConsumeCredits(user.id, [
+          {
+            chatId: 7331,
+            template: "ugc",
+            model: "veo3_fast",
+            language: "en",
+            productText: "A ceramic mug",
+            cost: 1,
+            idempotencyKey: `order-${batchKey}`,
+            batchKey,
+          },
+        ]);
+        if (!made.ok || !made.jobs[0]) throw new Error("setup");
+        await saveQueueNotice(store, batchKey, { ...notice, againJobId: made.jobs[0].id });
+        const [claimed] = await store.claimJobs("w", 60_000, 1);
+        if (!claimed) throw new Error("not claimed");
+        return claimed;
+      };
+      const first = await order("first-claim");
+      expect((await notifier.claimed(first, "w")).progressMessageId).toBe(77);
+
+      // Started before, failed, queued again by an admin: its notice (left over) is not its message now.
+      const again = await order("claimed-again");
+      const retried = { ...again, startedAt: new Date(again.updatedAt.getTime() - 86_400_000) };
+      expect((await notifier.claimed(retried, "w")).progressMessageId).toBeNull();
+    } finally {
+      await notifier.stop();
+      await store.close();
+    }
+  });
+});

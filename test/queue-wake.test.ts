@@ -30,7 +30,10 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 describe.runIf(url)("an order's wake-up on Postgres", () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
+    // Every cleanup runs, whatever an earlier one threw: the databases and connections go.
+    const errors: unknown[] = [];
+    for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => errors.push(e));
+    if (errors.length) throw errors[0];
   });
 
   /** A fresh database, a store on it, a client counting the NOTIFYs on the jobs channel, and a queue. */

@@ -6,3 +6,12 @@ export const openJobData = (id: number): string => `adm:job:${id}`;
 
 /** Matches openJobData's data; the job id is the first group. */
 export const OPEN_JOB = /^adm:job:(\d+)$/;
+
+/**
+ * The same card sent as a new message, for a button on an alert: the alert keeps its text (the
+ * error class, the refund) above the card instead of being replaced by it.
+ */
+export const alertJobData = (id: number): string => `adm:ja:${id}`;
+
+/** Matches alertJobData's data; the job id is the first group. */
+export const OPEN_JOB_FROM_ALERT = /^adm:ja:(\d+)$/;

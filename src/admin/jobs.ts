@@ -1,7 +1,7 @@
 // Failed jobs: the list, one job's error, retry through the queue, refund of its credits.
 import type { Composer } from "grammy";
 import type { BotContext } from "../bot/context.ts";
-import { OPEN_JOB } from "./callbacks.ts";
+import { OPEN_JOB, OPEN_JOB_FROM_ALERT } from "./callbacks.ts";
 import type { AdminKit } from "./kit.ts";
 
 export function installJobs(admin: Composer<BotContext>, kit: AdminKit): void {
@@ -15,6 +15,13 @@ export function installJobs(admin: Composer<BotContext>, kit: AdminKit): void {
     const job = await store.getJobById(Number(ctx.match[1]));
     await ctx.answerCallbackQuery();
     if (job) await show(ctx, views.job(tr(ctx), job));
+  });
+  admin.callbackQuery(OPEN_JOB_FROM_ALERT, async (ctx) => {
+    const job = await store.getJobById(Number(ctx.match[1]));
+    await ctx.answerCallbackQuery();
+    if (!job) return;
+    const view = views.job(tr(ctx), job);
+    await ctx.reply(view.text, { parse_mode: "HTML", reply_markup: view.keyboard });
   });
   admin.callbackQuery(/^adm:jr:(\d+)$/, async (ctx) => {
     const id = Number(ctx.match[1]);

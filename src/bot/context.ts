@@ -37,6 +37,8 @@ export interface Draft {
    * message per item, and its other items get no answer of their own (see the create flow).
    */
   album?: string;
+  /** The album the product photo was taken from: its other photos are not checked again. */
+  albumPhoto?: string;
 }
 
 /** Conversation state, stored in the database so a restart mid-flow continues where the user was. */

@@ -78,7 +78,8 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
    * miss the passes keep is no answer here: a pass in that same moment finds no notice yet.
    */
   async function noticeAtClaim(job: Job & { batchKey: string }): Promise<QueueNotice | null> {
-    const until = job.createdAt.getTime() + noticeGraceMs;
+    // Capped from now as well: the order's time comes from the host that took it.
+    const until = Math.min(job.createdAt.getTime(), Date.now()) + noticeGraceMs;
     for (;;) {
       const known = notices.get(job.batchKey);
       if (known) return known;
@@ -209,6 +210,9 @@ export function createPositionNotifier(d: PositionNotifierDeps) {
         soon.unref();
       }
       if (!job.batchKey || job.progressMessageId) return job;
+      // Only a job's first claim takes its order's notice over (the claim stamps started_at and
+      // updated_at alike then): a job an admin queued again long after keeps to messages of its own.
+      if (job.startedAt?.getTime() !== job.updatedAt.getTime()) return job;
       try {
         const n = await noticeAtClaim({ ...job, batchKey: job.batchKey });
         if (n?.count !== 1) return job;

@@ -7,7 +7,7 @@
 // refund sweep (./refund-sweep.ts), because refundCredit pays back exactly once whenever it runs.
 
 import { InlineKeyboard } from "grammy";
-import { openJobData } from "../admin/callbacks.ts";
+import { alertJobData } from "../admin/callbacks.ts";
 import type { Config } from "../config/index.ts";
 import type { JobPatch, JobsRepository, QueueRepository } from "../db/store.ts";
 import type { Job, Language } from "../db/types.ts";
@@ -24,7 +24,7 @@ import { LeaseLostError, type Pipeline } from "./pipeline.ts";
 
 /** The admins' alert's button: one tap to the job's card in the admin panel (its error, Retry, Refund credits). */
 export function openJobButton(locale: Language, id: number): InlineKeyboard {
-  return new InlineKeyboard().text(messages(locale)("gen-admin-open-job", { id }), openJobData(id));
+  return new InlineKeyboard().text(messages(locale)("gen-admin-open-job", { id }), alertJobData(id));
 }
 
 export interface RunnerDeps {

@@ -567,16 +567,19 @@ export function createCreateFeature(deps: FeatureDeps): Composer<BotContext> {
     if (!step) {
       // A product photo sent without pressing "Create" (the welcome asks for one) starts the flow.
       if (typeof imageOf(m) !== "object") return next();
-      startFlow(ctx, "photo", {});
-      ctx.session.draft.album = m.media_group_id;
+      startFlow(ctx, "photo", { album: m.media_group_id, albumPhoto: m.media_group_id });
       return onPhoto(ctx, m, (text) => reply(ctx, { text }));
     }
-    // An album arrives as one message per item. Its first item gets the answer (the photo is taken,
-    // or the step says what it expects); the others get none: one photo makes one video, and each
-    // item would otherwise be checked, or refused, again.
+    // An album arrives as one message per item. One item gets the answer (the photo is taken, or
+    // the step says what it expects); the others get none: one photo makes one video, and each
+    // item would otherwise be checked, or refused, again. At the photo step an album is answered
+    // by its first image, even after a video or a file in front of it was refused.
     if (m.media_group_id) {
-      if (m.media_group_id === ctx.session.draft.album) return;
+      const photoStep = step === "photo" && typeof imageOf(m) === "object";
+      const answered = photoStep ? ctx.session.draft.albumPhoto : ctx.session.draft.album;
+      if (m.media_group_id === answered) return;
       ctx.session.draft.album = m.media_group_id;
+      if (photoStep) ctx.session.draft.albumPhoto = m.media_group_id;
     }
     const say = sayTo(ctx);
     switch (step) {
