@@ -171,6 +171,23 @@ async function toConfirm(
   );
 }
 
+/** A consented seller with the free credit, who tapped Create and sees the photo step. */
+async function sellerAtPhotoStep(
+  t: (typeof T)[Language],
+): Promise<{ u: FakeUser; store: BotHarness["store"] }> {
+  const harness = await startBotHarness({ queue: recordingQueue() });
+  h = harness;
+  const u = await harness.consentedUser({ id: nextId++, language_code: t.code });
+  const menu = u.last();
+  if (!menu) throw new Error("no menu");
+  u.tap(menu, t.create);
+  await u.next(t.photo);
+  return { u, store: harness.store };
+}
+
+/** How many of the bot's messages in the seller's chat read `re`. */
+const said = (u: FakeUser, re: RegExp) => u.messages().filter((m) => re.test(m.text ?? "")).length;
+
 for (const lang of ["en", "ru"] as const) {
   const t = T[lang];
   describe(`bot flows (${lang})`, () => {
@@ -315,12 +332,7 @@ for (const lang of ["en", "ru"] as const) {
     });
 
     it("an album at the photo step: its first photo is taken with one answer that says so, the rest get none, and the order goes on", async () => {
-      h = await startBotHarness({ queue: recordingQueue() });
-      const u = await h.consentedUser({ id: nextId++, language_code: t.code });
-      const menu = u.last();
-      if (!menu) throw new Error("no menu");
-      u.tap(menu, t.create);
-      await u.next(t.photo);
+      const { u, store } = await sellerAtPhotoStep(t);
       const album = u.album(3, { caption: "front, side and back" });
       const desc = await u.next(t.desc);
       expect(desc.text).toMatch(t.album);
@@ -330,8 +342,7 @@ for (const lang of ["en", "ru"] as const) {
       u.send(PRODUCT);
       const tpl = await u.next(t.tpl);
       // A chat's updates are handled in order: every album item was answered before this text.
-      const said = (re: RegExp) => u.messages().filter((m) => re.test(m.text ?? "")).length;
-      expect([said(t.desc), said(t.descExpected), said(t.album)]).toEqual([1, 1, 1]);
+      expect([said(u, t.desc), said(u, t.descExpected), said(u, t.album)]).toEqual([1, 1, 1]);
       u.tap(tpl, t.names.ugc);
       const wishes = await chooseOptions(u, {});
       u.tap(wishes, /./);
@@ -341,20 +352,15 @@ for (const lang of ["en", "ru"] as const) {
       u.tap(confirm, t.confirmBtn);
       await u.next(t.accepted(1, 2, 0));
 
-      const user = await h.store.getUserByTgId(u.id);
-      const jobs = await h.store.getUserJobs(user?.id ?? 0, { limit: 10 });
+      const user = await store.getUserByTgId(u.id);
+      const jobs = await store.getUserJobs(user?.id ?? 0, { limit: 10 });
       const firstPhoto = (album[0]?.photo as Array<{ file_id: string }> | undefined)?.at(-1)?.file_id;
       expect(firstPhoto).toMatch(/^FILE/);
       expect(jobs.map((j) => j.photoFileId)).toEqual([firstPhoto]);
     });
 
     it("an album with a file in front of its photos: the file is refused once and the album's first photo is taken", async () => {
-      h = await startBotHarness({ queue: recordingQueue() });
-      const u = await h.consentedUser({ id: nextId++, language_code: t.code });
-      const menu = u.last();
-      if (!menu) throw new Error("no menu");
-      u.tap(menu, t.create);
-      await u.next(t.photo);
+      const { u } = await sellerAtPhotoStep(t);
       const album = `album-mixed-${u.id}`;
       const pdf = u.tg.registerFile({ size: 40_000, mimeType: "application/pdf", dir: "documents" });
       u.push({
@@ -374,8 +380,7 @@ for (const lang of ["en", "ru"] as const) {
       expect(desc.text).toMatch(t.album);
       u.send(PRODUCT);
       await u.next(t.tpl);
-      const said = (re: RegExp) => u.messages().filter((m) => re.test(m.text ?? "")).length;
-      expect([said(t.notImage), said(t.desc)]).toEqual([1, 1]);
+      expect([said(u, t.notImage), said(u, t.desc)]).toEqual([1, 1]);
     });
 
     it("picks a length and sees its price: the count step, the counts the balance covers and the charge use it", async () => {
