@@ -19,9 +19,7 @@ export function installJobs(admin: Composer<BotContext>, kit: AdminKit): void {
   admin.callbackQuery(OPEN_JOB_FROM_ALERT, async (ctx) => {
     const job = await store.getJobById(Number(ctx.match[1]));
     await ctx.answerCallbackQuery();
-    if (!job) return;
-    const view = views.job(tr(ctx), job);
-    await ctx.reply(view.text, { parse_mode: "HTML", reply_markup: view.keyboard });
+    if (job) await show(ctx, views.job(tr(ctx), job), { below: true });
   });
   admin.callbackQuery(/^adm:jr:(\d+)$/, async (ctx) => {
     const id = Number(ctx.match[1]);

@@ -59,10 +59,13 @@ export function createAdminKit(deps: AdminFeatureDeps) {
   const payments = deps.payments ?? createPaymentsService(deps);
   const ops = createAdminOperations({ ...deps, payments, api: deps.telegram.api, now });
 
-  /** Edits the message whose button was tapped, or sends the view anew. */
-  async function show(ctx: BotContext, view: View): Promise<void> {
+  /**
+   * Edits the message whose button was tapped, or sends the view anew. `below`: always a new
+   * message, for a button on a message that must keep its text (an alert).
+   */
+  async function show(ctx: BotContext, view: View, o: { below?: boolean } = {}): Promise<void> {
     const other = { parse_mode: "HTML" as const, reply_markup: view.keyboard };
-    if (ctx.callbackQuery?.message) {
+    if (ctx.callbackQuery?.message && !o.below) {
       try {
         await ctx.editMessageText(view.text, other);
         return;
