@@ -3,11 +3,15 @@
 // jobs table's indexes, and the ready index the next claims walk gains no second, dead entry per
 // job. An index that names a column the claim changes would silently undo that.
 //
+// A worker's claims reuse one query plan: the claim's LIMIT is a literal, so the plan Postgres keeps
+// for the prepared statement is the index plan, and the server stops planning the statement anew
+// on every claim (the planning cost more than the claim itself; BENCHMARKS.md).
+//
 // A claim of jobs never started before commits without waiting for the disk; any other claim waits
 // (src/db/ops/claimJobs.ts, "Durability of a first claim"): a job resuming at its render, poll or
 // delivery step must not be claimed by a commit a server crash could take back.
 import { describe, expect, it } from "vitest";
-import { rows, sql } from "../src/db/driver/index.ts";
+import { rows, run, sql } from "../src/db/driver/index.ts";
 import type { Driver } from "../src/db/driver/types.ts";
 import { claimJobs } from "../src/db/ops/claimJobs.ts";
 import { createStoreOn } from "../src/db/store.ts";
@@ -85,6 +89,37 @@ describe.runIf(postgres)("claiming on Postgres", () => {
       const mixed = await claimAndReadCommitMode(driver, "worker:c3", 2);
       expect(mixed.claimed).toHaveLength(2);
       expect(mixed.mode).toBe("on");
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it("a worker's claims stop being planned anew after the first few: the server reuses one plan", async () => {
+    const driver = await (postgres as NonNullable<typeof postgres>).make();
+    try {
+      const store = createStoreOn(driver, { freeCredits: 0 });
+      const { user } = await store.getOrCreateUser({ tgId: 1 });
+      // A queue with statistics, as a running server has: 2,000 waiting jobs, analyzed.
+      await driver.run(function* () {
+        yield* run(sql`insert into jobs (user_id, chat_id, template, model, product_text, credits_charged,
+            idempotency_key, run_at)
+          select ${user.id}, 1, 'ugc', 'veo3_fast', 'A mug', 0, 'plan-' || g, now() - interval '1 minute'
+          from generate_series(1, 2000) g`);
+      });
+      await driver.run(function* () {
+        yield* run(sql`analyze jobs`);
+      });
+      // One transaction is one connection: twelve claims of two jobs each, as a worker with two
+      // free slots makes them, then the server's own count of how it planned them.
+      const plans = await driver.transaction(function* () {
+        for (let i = 0; i < 12; i++)
+          expect(yield* claimJobs(`worker:c${i}`, new Date(), 60_000, 2)).toHaveLength(2);
+        const [r] = yield* rows(sql`select generic_plans, custom_plans from pg_prepared_statements
+          where statement like '%for update skip locked%'`);
+        return { generic: Number(r?.generic_plans), custom: Number(r?.custom_plans) };
+      });
+      expect(plans.custom).toBeLessThanOrEqual(5);
+      expect(plans.generic).toBeGreaterThanOrEqual(6);
     } finally {
       await driver.close();
     }

@@ -156,7 +156,12 @@ function renderNested(d: Dialect, q: Sql): Rendered {
 // bounded (call sites times the shapes of their fragments), so the memo is too.
 const names = new Map<string, string>();
 
-/** A stable prepared-statement name for a text: each shape is planned once per connection. */
+/**
+ * A stable prepared-statement name for a text: each shape is parsed once per connection, and from its
+ * sixth run on it keeps one plan — as long as Postgres finds that plan no dearer than a fresh one.
+ * A parameter that hides how many rows a statement touches (a `limit $n`) can make the kept plan
+ * look dearer, and then the statement is planned on every run: claimJobs spells its limit out.
+ */
 export function statementName(text: string): string {
   let name = names.get(text);
   if (name === undefined) {
