@@ -308,6 +308,25 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const again = await store.requeueJob(other.job.id);
         expect(again).toMatchObject({ status: "queued", finishedAt: null, errorCode: null });
       });
+
+      it("puts a claimed job back in the queue only for its lease holder, with the lease dropped so any worker takes it at once", async () => {
+        const store = await make();
+        const user = await userWith(store, 5);
+        const r = await createJobAndConsumeCredit(store, user.id, newJob());
+        if (!r.ok) throw new Error("setup");
+        const claimed = await claimNextJob(store, "w1", 60_000);
+        expect(claimed).toMatchObject({ id: r.job.id, status: "processing", leaseOwner: "w1" });
+        expect(await store.updateJobStatus(r.job.id, "queued", { leaseOwner: "w2" })).toBeNull();
+        const back = await store.updateJobStatus(r.job.id, "queued", { leaseOwner: "w1", step: "prompt" });
+        expect(back).toMatchObject({
+          status: "queued",
+          step: "prompt",
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          finishedAt: null,
+        });
+        expect((await claimNextJob(store, "w2", 60_000))?.id).toBe(r.job.id);
+      });
     });
 
     describe("provider tasks", () => {

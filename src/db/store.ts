@@ -336,10 +336,7 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
     getJobById: (id) => run(() => jobs.jobById(id)),
     getJobByIdempotencyKey: (key) => run(() => jobs.jobByIdempotencyKey(key)),
     getJobByProviderTaskId: (taskId) => run(() => jobs.jobByProviderTaskId(taskId)),
-    updateJobStatus(id, to, patch = {}) {
-      const { leaseOwner, ...rest } = patch;
-      return run(() => setJobStatus(id, to, new Date(), rest, leaseOwner));
-    },
+    updateJobStatus: (id, to, patch) => run(() => setJobStatus(id, to, new Date(), patch)),
     patchJob: (id, patch, leaseOwner) => run(() => patchJob(id, patch, new Date(), leaseOwner)),
     getUserJobs: (userId, page) => run(() => jobs.userJobs(userId, page)),
     countUserJobs: (userId) => run(() => jobs.countUserJobs(userId)),

@@ -43,6 +43,17 @@ function byReadiness(a: Job, b: Job): number {
   return a.runAt.getTime() - b.runAt.getTime() || a.id - b.id;
 }
 
+// The shape key per dialect and limit, built once: a worker claims with the same few limits all day.
+const shapeKeys = { sqlite: new Map<number, string>(), postgres: new Map<number, string>() };
+function shapeKey(d: "sqlite" | "postgres", n: number): string {
+  let key = shapeKeys[d].get(n);
+  if (key === undefined) {
+    key = `claim|${d}|${n}`;
+    shapeKeys[d].set(n, key);
+  }
+  return key;
+}
+
 export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: number): Op<Job[]> {
   const n = Math.max(1, Math.min(MAX_CLAIM, Math.floor(limit)));
   const expires = new Date(now.getTime() + leaseMs);
@@ -58,7 +69,7 @@ export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: num
     // (~0.25 ms of the server's CPU) cost more than the claim itself (~0.15 ms). With the literal,
     // the generic plan is the index plan and is reused from the sixth claim on a connection.
     const q = shaped(
-      `claim|postgres|${n}`,
+      shapeKey("postgres", n),
       () => [
         `with picked as (
         select id, started_at is null as fresh from jobs
@@ -101,7 +112,7 @@ export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: num
   // not a bound parameter: with `limit ?` SQLite plans the IN-subquery without knowing it stops
   // after a few rows, and each claim costs ~3× more (measured). One cached statement per limit.
   const q = shaped(
-    `claim|sqlite|${n}`,
+    shapeKey("sqlite", n),
     () => [
       `update jobs set
         status = 'processing',

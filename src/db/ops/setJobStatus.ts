@@ -3,8 +3,8 @@
 // nothing and the caller gets null instead of a corrupted job. With `leaseOwner`, only the worker
 // holding the lease may move it.
 //
-// Finishing (succeeded/failed) stamps finished_at and drops the lease; going back to queued drops
-// the lease too so the job is claimable again at once.
+// Finishing (succeeded/failed) stamps finished_at and drops the lease; going back to queued clears
+// finished_at and drops the lease too, so the job is claimable again at once.
 import { first, type Op, shaped } from "../driver/index.ts";
 import type { JobPatch } from "../store.ts";
 import { JOB_STATUSES, JOB_TRANSITIONS, type Job, type JobStatus } from "../types.ts";
@@ -17,32 +17,46 @@ const FROM: Record<JobStatus, string> = Object.fromEntries(
   }),
 ) as Record<JobStatus, string>;
 
+// What finishing or requeueing writes besides the patch (values set below): finished_at, and no lease.
+const CLEARS = ["finished_at", "lease_owner", "lease_expires_at"] as const;
+
+// The shape keys of status changes without a patch, per target status: [unguarded, guarded].
+const PLAIN_SHAPES: Record<JobStatus, [string, string]> = Object.fromEntries(
+  JOB_STATUSES.map((to) => [to, [`status|${to}|false|`, `status|${to}|true|`]]),
+) as Record<JobStatus, [string, string]>;
+
+/** `patch.leaseOwner`, when given, is the guard: only the worker holding the lease may move the job. */
 export function setJobStatus(
   id: number,
   to: JobStatus,
   now: Date,
-  patch: JobPatch = {},
-  leaseOwner?: string,
+  patch: JobPatch & { leaseOwner?: string } = {},
 ): Op<Job | null> {
-  const extra =
-    to === "succeeded" || to === "failed"
-      ? { finishedAt: now, leaseOwner: null, leaseExpiresAt: null }
-      : to === "queued"
-        ? { finishedAt: null, leaseOwner: null, leaseExpiresAt: null }
-        : {};
-  const set = jobAssignments({ ...patch, ...extra });
+  const leaseOwner = patch.leaseOwner;
   const guarded = leaseOwner !== undefined;
-  const where = ` and status in (${FROM[to]})`;
-  // A worker completes thousands of jobs with the same few shapes: the text is built once per shape.
+  const set = jobAssignments(patch, "leaseOwner");
+  const extra = to === "succeeded" || to === "failed" || to === "queued" ? CLEARS : [];
+  // A worker completes thousands of jobs with the same few shapes: the text is built once per shape
+  // (and a completion without a patch — the common case — builds no key either).
+  const shape = set.columns.length
+    ? `status|${to}|${guarded}|${set.columns.join(",")}`
+    : (PLAIN_SHAPES[to] as [string, string])[guarded ? 1 : 0];
+  const values: unknown[] = set.values.length ? [now, ...set.values] : [now];
+  if (extra.length) values.push(to === "queued" ? null : now, null, null);
+  values.push(id);
+  if (guarded) values.push(leaseOwner);
   const q = shaped(
-    `status|${to}|${guarded}|${set.columns.join(",")}`,
-    () => [
-      `update jobs set status = '${to}', updated_at = `,
-      ...set.columns.map((c) => `, ${c} = `),
-      " where id = ",
-      ...(guarded ? [`${where} and lease_owner = `, " returning *"] : [`${where} returning *`]),
-    ],
-    guarded ? [now, ...set.values, id, leaseOwner] : [now, ...set.values, id],
+    shape,
+    () => {
+      const where = ` and status in (${FROM[to]})`;
+      return [
+        `update jobs set status = '${to}', updated_at = `,
+        ...[...set.columns, ...extra].map((c) => `, ${c} = `),
+        " where id = ",
+        ...(guarded ? [`${where} and lease_owner = `, " returning *"] : [`${where} returning *`]),
+      ];
+    },
+    values,
   );
   return first(q, "jobs");
 }
