@@ -11,7 +11,7 @@ import { jobs as pgJobs } from "../schema/postgres.ts";
 import type { CreateJobsResult, NewJob } from "../store.ts";
 import type { Job } from "../types.ts";
 import { jobByIdempotencyKey } from "./jobs.ts";
-import { lockBalance, move } from "./ledger.ts";
+import { balanceOf, move } from "./ledger.ts";
 
 /** The LISTEN/NOTIFY channel that wakes the queue's workers (see ../../queue/listen.ts). */
 export const JOBS_CHANNEL = "neurocards_jobs";
@@ -40,14 +40,17 @@ const ORDER_COLUMNS: ReadonlyArray<{ column: string; type: string; of: (j: NewJo
 const pgJob = rowMapper<Job>(pgJobs);
 const COLUMN_LIST = ORDER_COLUMNS.map((c) => c.column).join(", ");
 
-/** Runs the order the way its engine does it best; `now` stamps the jobs and the ledger rows. */
-export async function createJobs(
+/**
+ * Runs the order the way its engine does it best; `now` stamps the jobs and the ledger rows.
+ * Not `async`: it hands back the driver's own promise rather than wrapping it in another.
+ */
+export function createJobs(
   driver: Driver,
   userId: number,
   list: NewJob[],
   now: Date,
 ): Promise<CreateJobsResult> {
-  if (!list.length) throw new Error("an order needs at least one job");
+  if (!list.length) return Promise.reject(new Error("an order needs at least one job"));
   if (driver.dialect === "sqlite") return driver.transaction(() => createJobsSqlite(userId, list, now));
   // A key committed by another call while this one waited (see below): the next run's snapshot sees
   // that job and returns it, charging nothing. (SQLite looks the keys up under the write lock.)
@@ -62,9 +65,12 @@ function orderValues(userId: number, j: NewJob, now: Date): unknown[] {
   return values;
 }
 
-/** Inside BEGIN IMMEDIATE: the balance read and every write are one write-locked step. */
+/**
+ * Inside BEGIN IMMEDIATE: the balance read and every write are one write-locked step, so the plain
+ * balance read is already the locked one (lockBalance would only ask the dialect to learn that).
+ */
 export function* createJobsSqlite(userId: number, list: NewJob[], now: Date): Op<CreateJobsResult> {
-  const balance = yield* lockBalance(userId);
+  const balance = yield* balanceOf(userId);
   if (balance === null) return { ok: false, reason: "user_not_found" };
   const existing: Job[] = [];
   for (const j of list) {
