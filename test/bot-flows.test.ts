@@ -383,6 +383,32 @@ for (const lang of ["en", "ru"] as const) {
       expect([said(u, t.notImage), said(u, t.desc)]).toEqual([1, 1]);
     });
 
+    it('an album of files sent outside the flow gets one "I did not understand" with the menu, not one per file', async () => {
+      h = await startBotHarness();
+      const u = await h.consentedUser({ id: nextId++, language_code: t.code });
+      const unknown = lang === "en" ? /did not understand/ : /Не понял/;
+      const album = `album-files-${u.id}`;
+      for (const name of ["specs.pdf", "sizes.pdf", "care.pdf"]) {
+        const f = u.tg.registerFile({ size: 40_000, mimeType: "application/pdf", dir: "documents" });
+        u.push({
+          document: {
+            file_id: f.fileId,
+            file_unique_id: f.uniqueId,
+            file_name: name,
+            mime_type: "application/pdf",
+            file_size: f.size,
+          },
+          media_group_id: album,
+        });
+      }
+      const answer = await u.next(unknown);
+      expect(answer.text).toMatch(t.menu);
+      // A chat's updates are handled in order: /help is answered after every album item was.
+      u.command("help");
+      await u.next(lang === "en" ? /How it works/ : /Как это работает/);
+      expect(said(u, unknown)).toBe(1);
+    });
+
     it("picks a length and sees its price: the count step, the counts the balance covers and the charge use it", async () => {
       h = await startBotHarness();
       const u = await h.consentedUser({ id: nextId++, language_code: t.code });

@@ -47,6 +47,11 @@ export interface SessionData {
   draft: Draft;
   /** Increments with every new flow; flow buttons carry it so buttons of an older flow are outdated. */
   flow: number;
+  /**
+   * The album (media_group_id) the fallback already answered outside a flow: an album arrives as
+   * one message per item, and one "I did not understand" is enough for all of them.
+   */
+  unknownAlbum?: string;
   /** An admin-blocked user got the one notice. */
   blockedNoticeSent?: boolean;
   /** A promo code (src/promo) from a link or /promo, redeemed once the terms are accepted. */

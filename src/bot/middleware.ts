@@ -204,10 +204,15 @@ export function unhandled(deps: FeatureDeps): Composer<BotContext> {
       });
       return;
     }
-    await reply(ctx, {
-      ...menuScreen(ctx, deps),
-      text: `${ctx.t("unknown")}\n\n${menuScreen(ctx, deps).text}`,
-    });
+    // An album of what the bot does not take (files, videos) outside a flow: its first item gets
+    // the answer, the others none. (An album of photos starts the flow instead: features/create.)
+    const album = ctx.message.media_group_id;
+    if (album) {
+      if (ctx.session.unknownAlbum === album) return;
+      ctx.session.unknownAlbum = album;
+    }
+    const menu = menuScreen(ctx, deps);
+    await reply(ctx, { ...menu, text: `${ctx.t("unknown")}\n\n${menu.text}` });
   });
   return c;
 }
