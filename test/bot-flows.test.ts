@@ -25,6 +25,7 @@ const T = {
     album: /You sent an album: I'm using its first photo — one video is made from one photo\./,
     descExpected: /Please send the product description as text/,
     notImage: /This file is not a JPG, PNG or WebP image/,
+    unknown: /did not understand/,
     tpl: /Step 3 of 5 — template[\s\S]*UGC blogger[\s\S]*Voice-over ad[\s\S]*Cinematic product shots[\s\S]*Product in motion[\s\S]*Own prompt/,
     names: {
       ugc: "UGC blogger",
@@ -82,6 +83,7 @@ const T = {
     album: /Вы прислали альбом: беру из него первое фото — одно видео делается из одного фото\./,
     descExpected: /Пришлите описание товара текстом/,
     notImage: /Этот файл не JPG, не PNG и не WebP/,
+    unknown: /Не понял/,
     tpl: /Шаг 3 из 5 — шаблон[\s\S]*UGC-блогер[\s\S]*Реклама с голосом[\s\S]*Кинокадры товара[\s\S]*Оживший товар[\s\S]*Свой промпт/,
     names: {
       ugc: "UGC-блогер",
@@ -282,7 +284,7 @@ for (const lang of ["en", "ru"] as const) {
       u.command("cancel");
       await u.next(t.cancelled);
       u.sticker();
-      await u.next(lang === "en" ? /did not understand/ : /Не понял/);
+      await u.next(t.unknown);
 
       u.command("lang");
       const ask = await u.next();
@@ -386,7 +388,6 @@ for (const lang of ["en", "ru"] as const) {
     it('an album of files sent outside the flow gets one "I did not understand" with the menu, not one per file', async () => {
       h = await startBotHarness();
       const u = await h.consentedUser({ id: nextId++, language_code: t.code });
-      const unknown = lang === "en" ? /did not understand/ : /Не понял/;
       const album = `album-files-${u.id}`;
       for (const name of ["specs.pdf", "sizes.pdf", "care.pdf"]) {
         const f = u.tg.registerFile({ size: 40_000, mimeType: "application/pdf", dir: "documents" });
@@ -401,12 +402,12 @@ for (const lang of ["en", "ru"] as const) {
           media_group_id: album,
         });
       }
-      const answer = await u.next(unknown);
+      const answer = await u.next(t.unknown);
       expect(answer.text).toMatch(t.menu);
       // A chat's updates are handled in order: /help is answered after every album item was.
       u.command("help");
       await u.next(lang === "en" ? /How it works/ : /Как это работает/);
-      expect(said(u, unknown)).toBe(1);
+      expect(said(u, t.unknown)).toBe(1);
     });
 
     it("picks a length and sees its price: the count step, the counts the balance covers and the charge use it", async () => {

@@ -12,8 +12,8 @@ export function* releaseJob(
   now: Date,
   patch: JobPatch = {},
 ): Op<boolean> {
-  const { runAt: _ignored, ...rest } = patch;
-  const set = jobAssignments(rest);
+  // run_at is this operation's own argument; a runAt in the patch is not applied.
+  const set = jobAssignments(patch, "runAt");
   const q = shaped(
     `release|${set.columns.join(",")}`,
     () => [

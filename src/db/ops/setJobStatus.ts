@@ -40,8 +40,8 @@ export function setJobStatus(
   // (and a completion without a patch — the common case — builds no key either).
   const shape = set.columns.length
     ? `status|${to}|${guarded}|${set.columns.join(",")}`
-    : (PLAIN_SHAPES[to] as [string, string])[guarded ? 1 : 0];
-  const values: unknown[] = set.values.length ? [now, ...set.values] : [now];
+    : PLAIN_SHAPES[to][guarded ? 1 : 0];
+  const values: unknown[] = [now, ...set.values];
   if (extra.length) values.push(to === "queued" ? null : now, null, null);
   values.push(id);
   if (guarded) values.push(leaseOwner);
