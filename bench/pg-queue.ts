@@ -1,8 +1,10 @@
 // The product's Postgres queue beside graphile-worker (a dev dependency used only here), both at
 // the same concurrency in the same run, each in a schema of its own:
-//   - throughput: N waiting jobs claimed and completed through the product's own claim loop
-//     (src/queue/worker.ts: one claimJobs statement per free-slot refill, a runner that only marks
-//     the job succeeded) vs graphile-worker's run() with a task that does nothing;
+//   - throughput: N waiting jobs claimed and completed through the product's own workers
+//     (src/queue/worker.ts: claimJobs fills the free slots, and a runner that only finishes the job
+//     through ctx.finish — the generation pipeline's own last write — whose statement also claims
+//     the slot's next job, for all the slots that finish together) vs graphile-worker's run() with
+//     a task that does nothing;
 //   - add→start latency: a job added through a second pool, started by an idle worker woken by
 //     LISTEN/NOTIFY (the product: an order of one job, createJobsAndConsumeCredits, whose statement
 //     sends the NOTIFY — the bot's queue.wake({ order: true }) adds none when the listener is up;
@@ -47,13 +49,13 @@ function job(key: string): NewJob {
   };
 }
 
-/** The product's worker slots on `store`, with a runner that marks each job succeeded and calls `onStart` first. */
+/** The product's worker slots on `store`, with a runner that finishes each job as succeeded and calls `onStart` first. */
 function productWorkers(store: Store, slots: number, onStart: (j: Job) => void, onDone: () => void) {
   const waker = createWaker();
   const runner: JobRunner = {
     async run(j, ctx) {
       onStart(j);
-      await store.updateJobStatus(j.id, "succeeded", { leaseOwner: ctx.owner });
+      await ctx.finish("succeeded");
       onDone();
       return "succeeded";
     },
@@ -259,7 +261,7 @@ export async function queueVsGraphile(
     rows.push({ what, impl: "graphile-worker 0.18", n: o.jobs, value: f(theirs) });
     rows.push({
       what,
-      impl: `product claim loop (${ratio(best)}% by the best round, ${ratio(median)}% by the median)`,
+      impl: `product workers (${ratio(best)}% by the best round, ${ratio(median)}% by the median)`,
       n: o.jobs,
       value: f(ours),
     });

@@ -1,10 +1,13 @@
 // The worker loop itself: it never dies when the database fails, it wakes at once for new work,
 // and it stops at a safe point.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../src/db/store.ts";
+import type { Job } from "../src/db/types.ts";
 import { createWaker } from "../src/queue/waker.ts";
+import { createWorkers } from "../src/queue/worker.ts";
 import { harnessPerTest } from "./helpers/harness-per-test.ts";
-import { ledgerSum, safeGetBalance } from "./helpers/store-ops.ts";
+import { ledgerSum, newJob, safeGetBalance } from "./helpers/store-ops.ts";
+import { silentLogger, storeFactories } from "./helpers/stores.ts";
 
 const start = harnessPerTest();
 
@@ -82,6 +85,125 @@ describe("queue workers", () => {
     const h = await start();
     await h.queue.stop(500);
     expect(h.queue.workers().map((w) => w.state)).toEqual(["stopped", "stopped", "stopped"]);
+  });
+});
+
+describe.each(storeFactories().map((f) => [f.name, f] as const))("a busy slot on %s", (_name, factory) => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()?.();
+  });
+
+  /** Three slots over `store` whose runner finishes each job through ctx.finish; `onRun` sees each job start. */
+  function slots(
+    store: Store,
+    onRun: (job: Job, stop: () => Promise<void>) => Promise<void> = async () => {},
+  ) {
+    const waker = createWaker();
+    const counts = { claims: 0, claimed: 0, statements: 0, finishes: 0, handedOver: 0 };
+    const counted: Store = {
+      ...store,
+      async claimJobs(...args) {
+        const got = await store.claimJobs(...args);
+        counts.claims += 1;
+        counts.claimed += got.length;
+        return got;
+      },
+      async finishJobs(...args) {
+        const r = await store.finishJobs(...args);
+        counts.statements += 1;
+        counts.finishes += r.jobs.length;
+        counts.handedOver += r.claimed.length;
+        return r;
+      },
+    };
+    const ran: number[] = [];
+    const workers = createWorkers({
+      prefix: "t",
+      slots: 3,
+      store: counted,
+      waker,
+      logger: silentLogger(),
+      leaseMs: 60_000,
+      heartbeatMs: 20_000,
+      idleMs: 60_000,
+      fetchBackoffMs: { base: 10, max: 50 },
+      hardStop: new AbortController().signal,
+      runner: {
+        async run(job, ctx) {
+          ran.push(job.id);
+          await onRun(job, stop);
+          if (ctx.stopping())
+            return (await store.releaseJob(job.id, ctx.owner, new Date())) ? "released" : "lost";
+          return (await ctx.finish("succeeded")) ? "succeeded" : "lost";
+        },
+      },
+    });
+    const stop = async () => {
+      const done = workers.stop();
+      waker.close();
+      await done;
+    };
+    cleanups.push(stop);
+    return { workers, counts, ran, stop };
+  }
+
+  it("takes its next job in the statement that finishes the last: 12 waiting jobs on 3 slots cost one claim, and fewer finishing statements than jobs", async () => {
+    const store = await factory.make({ freeCredits: 0 });
+    cleanups.push(() => store.close());
+    const { user } = await store.getOrCreateUser({ tgId: 1 });
+    await store.addCredits({ userId: user.id, amount: 12, reason: "admin_grant", reference: "setup" });
+    const made = await store.createJobsAndConsumeCredits(
+      user.id,
+      Array.from({ length: 12 }, () => newJob()),
+    );
+    if (!made.ok) throw new Error("setup");
+    const s = slots(store);
+    s.workers.start();
+    const end = Date.now() + 10_000;
+    while ((await store.countJobsByStatus()).succeeded < 12 && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await store.countJobsByStatus()).toEqual({ queued: 0, processing: 0, succeeded: 12, failed: 0 });
+    // Each job ran once: three from the first claim, nine handed over by the finishes before them.
+    expect([...s.ran].sort((a, b) => a - b)).toEqual(made.jobs.map((j) => j.id));
+    expect(s.counts.handedOver).toBe(9);
+    expect(s.counts.claimed).toBe(3);
+    expect(s.counts.finishes).toBe(12);
+    // Jobs that started together ended together, and were finished in shared statements.
+    expect(s.counts.statements).toBeLessThan(12);
+    expect(s.workers.infos.every((i) => i.jobId === null && i.state === "active")).toBe(true);
+    expect(s.workers.infos.reduce((n, i) => n + i.jobsRun, 0)).toBe(12);
+    await s.stop();
+    expect(s.workers.infos.map((i) => i.state)).toEqual(["stopped", "stopped", "stopped"]);
+  });
+
+  it("stop() waits for the job a finishing slot was handed, which gives it back untouched", async () => {
+    const store = await factory.make({ freeCredits: 0 });
+    cleanups.push(() => store.close());
+    const { user } = await store.getOrCreateUser({ tgId: 2 });
+    await store.addCredits({ userId: user.id, amount: 6, reason: "admin_grant", reference: "setup" });
+    const made = await store.createJobsAndConsumeCredits(
+      user.id,
+      Array.from({ length: 6 }, () => newJob()),
+    );
+    if (!made.ok) throw new Error("setup");
+    let stopped: Promise<void> | null = null;
+    // The fourth job to start is one a finish handed over: stop the workers from inside it.
+    const s = slots(store, async (_job, stop) => {
+      if (s.ran.length === 4) stopped = stop();
+    });
+    s.workers.start();
+    const end = Date.now() + 10_000;
+    while (!stopped && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    await stopped;
+    const counts = await store.countJobsByStatus();
+    expect(counts.succeeded).toBe(3);
+    expect(counts.queued + counts.processing).toBe(3);
+    // Nothing is left under a lease: what did not finish is claimable again at once.
+    const again = await store.claimJobs("next", 60_000, 10);
+    expect(again).toHaveLength(3);
+    expect(again.every((j) => j.attempts === 0)).toBe(true);
+    expect(s.workers.infos.map((i) => i.state)).toEqual(["stopped", "stopped", "stopped"]);
   });
 });
 

@@ -534,6 +534,97 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect(await store.nextRunAt()).toBeNull();
       });
 
+      it("finishes jobs under their leases and claims the next waiting ones in the same step, oldest first", async () => {
+        const store = await make();
+        const user = await userWith(store, 6);
+        const made = await store.createJobsAndConsumeCredits(
+          user.id,
+          Array.from({ length: 6 }, () => newJob()),
+        );
+        if (!made.ok) throw new Error("setup");
+        const [a, b, c, d, e, f] = made.jobs.map((j) => j.id) as [
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
+        expect((await store.claimJobs("w1", 60_000, 2)).map((j) => j.id)).toEqual([a, b]);
+        const t = new Date(Date.now() + 1_000);
+        const r = await store.finishJobs(
+          [
+            { jobId: b, to: "succeeded", leaseOwner: "w1", patch: { resultFileId: "video-b", step: "done" } },
+            { jobId: a, to: "succeeded", leaseOwner: "w1", patch: { resultFileId: "video-a", step: "done" } },
+          ],
+          { owner: "w1:next", leaseMs: 5_000, limit: 3 },
+          t,
+        );
+        expect(r.jobs.map((j) => [j?.id, j?.status, j?.resultFileId, j?.leaseOwner])).toEqual([
+          [b, "succeeded", "video-b", null],
+          [a, "succeeded", "video-a", null],
+        ]);
+        expect(r.jobs[0]?.finishedAt?.getTime()).toBe(t.getTime());
+        expect(r.claimed.map((j) => j.id)).toEqual([c, d, e]);
+        expect(r.claimed[0]).toMatchObject({ status: "processing", leaseOwner: "w1:next", attempts: 0 });
+        expect(r.claimed[0]?.leaseExpiresAt?.getTime()).toBe(t.getTime() + 5_000);
+        expect(await store.countJobsByStatus()).toEqual({
+          queued: 1,
+          processing: 3,
+          succeeded: 2,
+          failed: 0,
+        });
+        // Different patches in one call, and no claim: each job gets its own columns, nothing else moves.
+        const mixed = await store.finishJobs(
+          [
+            { jobId: c, to: "failed", leaseOwner: "w1:next", patch: { errorCode: "x", attempts: 2 } },
+            { jobId: d, to: "succeeded", leaseOwner: "w1:next", patch: {} },
+            { jobId: e, to: "failed", leaseOwner: "w1:next", patch: { errorCode: "y", attempts: 1 } },
+          ],
+          null,
+        );
+        expect(mixed.claimed).toEqual([]);
+        expect(mixed.jobs.map((j) => [j?.id, j?.status, j?.errorCode, j?.attempts])).toEqual([
+          [c, "failed", "x", 2],
+          [d, "succeeded", null, 0],
+          [e, "failed", "y", 1],
+        ]);
+        expect(await store.getQueuePosition(f)).toBe(1);
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(0);
+      });
+
+      it("a finish whose lease was lost writes nothing, yet still claims; a finish never claims its own job back", async () => {
+        const store = await make();
+        const user = await userWith(store, 5);
+        const made = await store.createJobsAndConsumeCredits(user.id, [newJob(), newJob()]);
+        if (!made.ok) throw new Error("setup");
+        const [a, b] = made.jobs.map((j) => j.id) as [number, number];
+        const t0 = new Date(Date.now() + 1_000);
+        await claimNextJob(store, "w1", 1_000, t0);
+        // w1's lease ran out and w2 took the job over: w1's finish is refused, its claim is not.
+        const later = new Date(t0.getTime() + 2_000);
+        expect((await claimNextJob(store, "w2", 1_000, later))?.id).toBe(a);
+        const lost = await store.finishJobs(
+          [{ jobId: a, to: "succeeded", leaseOwner: "w1", patch: {} }],
+          { owner: "w1:next", leaseMs: 1_000, limit: 5 },
+          later,
+        );
+        expect(lost.jobs).toEqual([null]);
+        expect(lost.claimed.map((j) => j.id)).toEqual([b]);
+        expect((await store.getJobById(a))?.status).toBe("processing");
+        // w2's own lease has run out too when it finishes: the job is finished, not claimed again.
+        const late = new Date(later.getTime() + 5_000);
+        const mine = await store.finishJobs(
+          [{ jobId: a, to: "succeeded", leaseOwner: "w2", patch: {} }],
+          { owner: "w2:next", leaseMs: 1_000, limit: 5 },
+          late,
+        );
+        expect(mine.jobs[0]).toMatchObject({ id: a, status: "succeeded" });
+        expect(mine.claimed.map((j) => j.id)).toEqual([b]);
+        expect(mine.claimed[0]).toMatchObject({ leaseOwner: "w2:next", attempts: 1 });
+        expect(await expectBalanceMatchesLedger(store, user.id)).toBe(3);
+      });
+
       it("a released job waits until its run_at, then is resumed without counting an attempt", async () => {
         const store = await make();
         const user = await userWith(store, 5);

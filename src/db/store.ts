@@ -8,6 +8,7 @@ import { adminStats } from "./ops/adminStats.ts";
 import * as broadcasts from "./ops/broadcasts.ts";
 import { claimJobs } from "./ops/claimJobs.ts";
 import { createJobs } from "./ops/createJobs.ts";
+import { type Finished, type FinishItem, finishGroups, finishJobs, type NextClaim } from "./ops/finishJobs.ts";
 import { getOrCreateUser } from "./ops/getOrCreateUser.ts";
 import * as jobs from "./ops/jobs.ts";
 import { acquireLease, releaseLease } from "./ops/leases.ts";
@@ -63,6 +64,8 @@ export interface NewJob {
   idempotencyKey: string;
   batchKey?: string | null;
 }
+
+export type { Finished, FinishItem, NextClaim } from "./ops/finishJobs.ts";
 
 export type CreateJobsResult =
   | { ok: true; jobs: Job[]; created: boolean; balance: number }
@@ -203,6 +206,12 @@ export interface JobsRepository {
 export interface QueueRepository {
   /** Claims up to `limit` runnable jobs (queued, or processing with run_at due and no live lease) and leases them. */
   claimJobs(workerId: string, leaseMs: number, limit: number, now?: Date): Promise<Job[]>;
+  /**
+   * Workers' final statuses for jobs, each guarded by its lease, and — with `next` — the claim of up
+   * to `next.limit` more jobs under a new lease, in one atomic step: the slots that ran the jobs
+   * start the next ones without another round trip. `jobs[i]` is null where the lease was lost.
+   */
+  finishJobs(items: readonly FinishItem[], next: NextClaim | null, now?: Date): Promise<Finished>;
   /** Extends the lease; false when the worker no longer holds it. */
   heartbeat(jobId: number, workerId: string, leaseMs: number, now?: Date): Promise<boolean>;
   /** Gives the job back without finishing it: it runs again at `runAt` (a scheduled status check). */
@@ -348,6 +357,11 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
 
     claimJobs: (workerId, leaseMs, limit, now = new Date()) =>
       atomically(driver, () => claimJobs(workerId, now, leaseMs, limit)),
+    finishJobs: (items, next, now = new Date()) => {
+      const groups = finishGroups(items);
+      const op = () => finishJobs(items, groups, now, next);
+      return groups.length > 1 ? tx(op) : atomically(driver, op);
+    },
     heartbeat: (jobId, workerId, leaseMs, now = new Date()) =>
       run(() => queue.heartbeat(jobId, workerId, now, leaseMs)),
     releaseJob: (jobId, workerId, runAt, patch) =>

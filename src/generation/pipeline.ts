@@ -20,6 +20,7 @@ import type { JobPatch, JobsRepository } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import { apiOf, models, renderChoice } from "../models/index.ts";
+import type { RunContext } from "../queue/types.ts";
 import type { Storage } from "../storage/types.ts";
 import { downloadTelegramFile } from "../telegram/download.ts";
 import type { Telegram } from "../telegram/types.ts";
@@ -71,6 +72,8 @@ export interface StepContext {
   owner: string;
   /** Aborted when the process gives up waiting for a safe point at shutdown. */
   signal: AbortSignal;
+  /** The job's final status under the lease (RunContext.finish). */
+  finish: RunContext["finish"];
 }
 
 export interface PipelineDeps {
@@ -295,12 +298,11 @@ export function createPipeline(d: PipelineDeps) {
         step: "done",
         resultPath: job.resultPath,
         resultFileId: sent.fileId ?? job.resultFileId,
-        leaseOwner: ctx.owner,
       };
       let done: Job | null = null;
       for (let attempt = 1; ; attempt++) {
         try {
-          done = await store.updateJobStatus(job.id, "succeeded", final);
+          done = await ctx.finish("succeeded", final);
           break;
         } catch (err) {
           if (ctx.signal.aborted) throw err;

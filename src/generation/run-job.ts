@@ -64,11 +64,10 @@ export function createJobRunner(d: RunnerDeps): JobRunner {
   }
 
   async function fail(job: Job, err: GenerationError, ctx: RunContext): Promise<RunResult> {
-    const failed = await d.store.updateJobStatus(job.id, "failed", {
+    const failed = await ctx.finish("failed", {
       attempts: job.attempts,
       errorCode: `${err.errorClass}:${err.code}`.slice(0, 100),
       errorMessage: err.message.slice(0, 1000),
-      leaseOwner: ctx.owner,
     });
     if (!failed) return "lost";
     const refund = await d.store.refundCredit(job.id);
@@ -157,7 +156,7 @@ export function createJobRunner(d: RunnerDeps): JobRunner {
       try {
         for (;;) {
           if (ctx.stopping()) return await release(job, ctx, new Date());
-          const out = await d.pipeline.step(job, { owner: ctx.owner, signal: ctx.signal });
+          const out = await d.pipeline.step(job, ctx);
           if (out.kind === "next") {
             job = out.job;
             continue;

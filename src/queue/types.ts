@@ -1,5 +1,6 @@
 // What the bot and the HTTP server need from the job queue, and what the lease engine needs from
 // the rules that run a claimed job (the generation pipeline, see ../generation/run-job.ts).
+import type { JobPatch } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 
 /**
@@ -36,6 +37,14 @@ export type RunResult = "succeeded" | "failed" | "released" | "stopped" | "lost"
 
 export interface RunContext {
   owner: string;
+  /**
+   * The job's final status, written under the lease (updateJobStatus with `leaseOwner: owner`).
+   * When the queue has more work, the same statement claims this slot's next job, which starts at
+   * once: whatever the runner still does after this call (telling the user) must not need the slot.
+   * Null: the lease was lost, nothing was written. Throws when the database did not answer;
+   * calling again is safe.
+   */
+  finish(to: "succeeded" | "failed", patch?: JobPatch): Promise<Job | null>;
   /** Hard abort: the grace period of a shutdown ran out. */
   signal: AbortSignal;
   /** Soft stop: finish the current step, then give the job back. */

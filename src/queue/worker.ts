@@ -3,7 +3,11 @@
 // burst of work costs one claim per free-slot refill instead of one per job; each job runs under a
 // heartbeat-extended lease, and the loops sleep when the queue is empty. They never die: a failed
 // claim (database gone, SQLite busy) is recorded as lastError and retried after a jittered backoff.
-import type { QueueRepository } from "../db/store.ts";
+// While the queue has more work, a job's final write (RunContext.finish) also claims the slot's
+// next job in the same statement (store.finishJobs): a busy slot goes from one job to the next in
+// one round trip, jobs that end together are finished in one statement, and the claim loops only
+// refill slots that came back empty.
+import type { FinishItem, JobPatch, QueueRepository } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
 import { backoff } from "../timing/index.ts";
@@ -53,6 +57,8 @@ export function createWorkers(d: WorkersDeps) {
   let state: WorkerState = "stopped";
   let failures = 0;
   let claims = 0;
+  /** The last claim took every job it asked for: the queue probably holds more. */
+  let more = false;
   const running = new Set<Promise<void>>();
   /** Claim loops waiting for a free slot. */
   const slotWaiters: Array<() => void> = [];
@@ -69,6 +75,42 @@ export function createWorkers(d: WorkersDeps) {
     const started = Date.now();
     const lost = new AbortController();
     const signal = AbortSignal.any([d.hardStop, lost.signal]);
+    // Whether this run's finish asked for the slot's next job (at most one claim per run), and
+    // whether a job was started in the slot that way — which then no longer belongs to this run.
+    let asked = false;
+    let handedOff = false;
+    let ended = false;
+    const finish = (to: "succeeded" | "failed", patch: JobPatch = {}): Promise<Job | null> =>
+      new Promise((resolve, reject) => {
+        const want = !asked && more;
+        if (want) asked = true;
+        finishSoon({
+          item: { jobId: job.id, to, leaseOwner: owner, patch },
+          handOver: want
+            ? (next, nextOwner) => {
+                if (ended) {
+                  // The runner did not wait for its finish: the slot is no longer this run's to
+                  // hand over. The job goes back to the queue, claimable at once.
+                  d.store.releaseJob(next.id, nextOwner, new Date()).catch((e: unknown) => {
+                    d.logger.warn(
+                      { err: e, jobId: next.id },
+                      "giving back a job failed; its lease will expire",
+                    );
+                  });
+                  return;
+                }
+                handedOff = true;
+                start(info, next, nextOwner);
+              }
+            : null,
+          resolve,
+          reject: (e) => {
+            // Nothing was written, the claim included: a later call may ask again.
+            if (want) asked = false;
+            reject(e);
+          },
+        });
+      });
     const beat = setInterval(() => {
       d.store.heartbeat(job.id, owner, d.leaseMs).then(
         (held) => {
@@ -81,7 +123,12 @@ export function createWorkers(d: WorkersDeps) {
       );
     }, d.heartbeatMs);
     try {
-      info.lastResult = await d.runner.run(job, { owner, signal, stopping: () => state !== "active" });
+      info.lastResult = await d.runner.run(job, {
+        owner,
+        signal,
+        stopping: () => state !== "active",
+        finish,
+      });
     } catch (e) {
       // The runner could not even record the outcome (database gone): the lease expires and the
       // job is claimed again — with one more attempt counted — once the database is back.
@@ -89,13 +136,69 @@ export function createWorkers(d: WorkersDeps) {
       d.logger.warn({ err: e, worker: info.id }, `job ${job.id} interrupted`);
       info.lastResult = "lost";
     } finally {
+      ended = true;
       clearInterval(beat);
-      info.jobId = null;
       info.jobsRun += 1;
       info.lastDurationMs = Date.now() - started;
-      if (state !== "active") info.state = "stopped";
-      slotWaiters.shift()?.();
+      if (!handedOff) {
+        info.jobId = null;
+        if (state !== "active") info.state = "stopped";
+        slotWaiters.shift()?.();
+      }
     }
+  }
+
+  // Finishes asked for while one event is handled go to the store together, when it is over
+  // (setImmediate): slots that started together usually end together, and then one statement
+  // finishes them all and claims each its next job.
+  interface PendingFinish {
+    item: FinishItem;
+    /** Set when the slot wants its next job from this finish. */
+    handOver: ((job: Job, owner: string) => void) | null;
+    resolve: (job: Job | null) => void;
+    reject: (e: unknown) => void;
+  }
+  let pending: PendingFinish[] = [];
+
+  function finishSoon(p: PendingFinish): void {
+    if (!pending.length) setImmediate(flushFinishes);
+    pending.push(p);
+  }
+
+  // At most half the slots' finishes per statement: a statement runs on one server process, and
+  // two in flight keep two of the server's cores busy, while the jobs of one run as the other is out
+  // (measured: one statement for all the slots left the machine half idle between the waves).
+  const perStatement = Math.max(1, Math.ceil(d.slots / 2));
+
+  function flushFinishes(): void {
+    const all = pending;
+    pending = [];
+    for (let i = 0; i < all.length; i += perStatement) finishTogether(all.slice(i, i + perStatement));
+  }
+
+  function finishTogether(batch: PendingFinish[]): void {
+    // A stopping process claims nothing more.
+    const wanting = state === "active" ? batch.filter((p) => p.handOver) : [];
+    const next = wanting.length
+      ? { owner: `${d.prefix}:c${++claims}`, leaseMs: d.leaseMs, limit: wanting.length }
+      : null;
+    d.store
+      .finishJobs(
+        batch.map((p) => p.item),
+        next,
+      )
+      .then(
+        (r) => {
+          if (next) {
+            more = r.claimed.length === next.limit;
+            for (const [k, job] of r.claimed.entries()) wanting[k]?.handOver?.(job, next.owner);
+          }
+          for (const [k, p] of batch.entries()) p.resolve(r.jobs[k] ?? null);
+        },
+        (e: unknown) => {
+          for (const p of batch) p.reject(e);
+        },
+      );
   }
 
   function start(info: WorkerInfo, job: Job, owner: string): void {
@@ -133,7 +236,8 @@ export function createWorkers(d: WorkersDeps) {
       }
       for (const i of free) reserved.delete(i);
       for (const [k, job] of jobs.entries()) start(free[k] as WorkerInfo, job, owner);
-      if (jobs.length === free.length) {
+      more = jobs.length === free.length;
+      if (more) {
         // Every slot asked for got a job: there may be more; the other loop may be asleep.
         d.waker.notify();
         continue;
@@ -152,7 +256,8 @@ export function createWorkers(d: WorkersDeps) {
   async function loops(): Promise<void> {
     await Promise.all(Array.from({ length: Math.min(2, d.slots) }, loop));
     for (const i of infos) if (i.jobId === null) i.state = "stopped";
-    await Promise.all(running);
+    // A run that finishes meanwhile may hand its slot a job its finish had claimed: wait for those too.
+    while (running.size) await Promise.all(running);
     state = "stopped";
   }
 

@@ -79,6 +79,43 @@ export function shaped(shape: string, parts: () => string[], values: unknown[]):
 // Bounded like the statement caches: call sites times the shapes of their patches.
 const shapes = new Map<string, readonly string[]>();
 
+/**
+ * A statement's pieces before they become a `shaped` fragment, so that another statement can embed
+ * them (as a CTE) and still be one flat shape: `key` names the text `parts` builds.
+ */
+export interface Shape {
+  key: string;
+  parts: () => string[];
+  values: unknown[];
+}
+
+export const shapedOf = (s: Shape): Sql => shaped(s.key, s.parts, s.values);
+
+/**
+ * One flat shape from text and embedded shapes, in order. `key` must name the text: the caller
+ * builds it from the embedded shapes' keys (the text around them is fixed per call site).
+ */
+export function composed(key: string, pieces: ReadonlyArray<string | Shape>): Sql {
+  const values: unknown[] = [];
+  for (const p of pieces) if (typeof p !== "string") values.push(...p.values);
+  return shaped(
+    key,
+    () => {
+      const parts = [""];
+      for (const p of pieces) {
+        if (typeof p === "string") parts[parts.length - 1] += p;
+        else {
+          const [head = "", ...rest] = p.parts();
+          parts[parts.length - 1] += head;
+          parts.push(...rest);
+        }
+      }
+      return parts;
+    },
+    values,
+  );
+}
+
 /** `for update` on Postgres; nothing on SQLite, whose BEGIN IMMEDIATE already holds the write lock. */
 export const forUpdate = dialect({ sqlite: "", postgres: "for update" });
 

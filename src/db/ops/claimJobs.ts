@@ -33,13 +33,13 @@
 // Why bother: the flush is a large part of a new job's claim — add→start p50 about 0.4 ms shorter
 // and the drain bench a few points faster in alternating runs (BENCHMARKS.md, "First claims without
 // waiting for the flush"): every new order starts that much sooner.
-import { all, dialectOf, first, type Op, shaped } from "../driver/index.ts";
+import { all, composed, dialectOf, first, type Op, type Shape, shaped } from "../driver/index.ts";
 import type { Job } from "../types.ts";
 
 /** The most jobs one claim takes. */
 export const MAX_CLAIM = 1000;
 
-function byReadiness(a: Job, b: Job): number {
+export function byReadiness(a: Job, b: Job): number {
   return a.runAt.getTime() - b.runAt.getTime() || a.id - b.id;
 }
 
@@ -52,6 +52,52 @@ function shapeKey(d: "sqlite" | "postgres", n: number): string {
     shapeKeys[d].set(n, key);
   }
   return key;
+}
+
+/**
+ * Postgres: the runnable jobs a claim takes, oldest readiness first, locked and skipped by other
+ * claimers (the `picked` CTE). `besides`: trusted SQL text of a set of ids not to pick (finishJobs'
+ * own jobs).
+ */
+export function pickReady(n: number, now: Date, besides?: string): Shape {
+  return {
+    key: besides === undefined ? `${n}` : `${n}|${besides}`,
+    parts: () => [
+      `select id, started_at is null as fresh from jobs
+        where finished_at is null and status in ('queued', 'processing') and run_at <= `,
+      `
+          and (lease_expires_at is null or lease_expires_at < `,
+      `)${besides === undefined ? "" : `\n          and id not in ${besides}`}
+        order by run_at, id
+        limit ${n}
+        for update skip locked`,
+    ],
+    values: [now, now],
+  };
+}
+
+/** Postgres: the lease on the `picked` jobs (`from picked<join>`), returning them. */
+export function leasePicked(now: Date, owner: string, expires: Date, join: "" | ", durability" = ""): Shape {
+  return {
+    key: join,
+    parts: () => [
+      `update jobs j set
+        status = 'processing',
+        attempts = j.attempts + (case when j.lease_expires_at is not null then 1 else 0 end),
+        started_at = coalesce(j.started_at, `,
+      `),
+        lease_owner = `,
+      `,
+        lease_expires_at = `,
+      `,
+        updated_at = `,
+      `
+      from picked${join}
+      where j.id = picked.id
+      returning j.*`,
+    ],
+    values: [now, owner, expires, now],
+  };
 }
 
 export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: number): Op<Job[]> {
@@ -68,40 +114,15 @@ export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: num
     // jobs), so Postgres keeps planning the statement afresh on every execution, and that planning
     // (~0.25 ms of the server's CPU) cost more than the claim itself (~0.15 ms). With the literal,
     // the generic plan is the index plan and is reused from the sixth claim on a connection.
-    const q = shaped(
-      shapeKey("postgres", n),
-      () => [
-        `with picked as (
-        select id, started_at is null as fresh from jobs
-        where finished_at is null and status in ('queued', 'processing') and run_at <= `,
-        `
-          and (lease_expires_at is null or lease_expires_at < `,
-        `)
-        order by run_at, id
-        limit ${n}
-        for update skip locked
-      ),
-      durability as (
+    const q = composed(shapeKey("postgres", n), [
+      "with picked as (",
+      pickReady(n, now),
+      `), durability as (
         select set_config('synchronous_commit', case when bool_and(fresh) then 'off' else current_setting('synchronous_commit') end, true)
         from picked
-      )
-      update jobs j set
-        status = 'processing',
-        attempts = j.attempts + (case when j.lease_expires_at is not null then 1 else 0 end),
-        started_at = coalesce(j.started_at, `,
-        `),
-        lease_owner = `,
-        `,
-        lease_expires_at = `,
-        `,
-        updated_at = `,
-        `
-      from picked, durability
-      where j.id = picked.id
-      returning j.*`,
-      ],
-      [now, now, now, owner, expires, now],
-    );
+      ) `,
+      leasePicked(now, owner, expires, ", durability"),
+    ]);
     const list = yield* all(q, "jobs");
     return list.sort(byReadiness);
   }

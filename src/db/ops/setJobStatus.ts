@@ -10,7 +10,8 @@ import type { JobPatch } from "../store.ts";
 import { JOB_STATUSES, JOB_TRANSITIONS, type Job, type JobStatus } from "../types.ts";
 import { jobAssignments } from "./jobs.ts";
 
-const FROM: Record<JobStatus, string> = Object.fromEntries(
+/** Per target status, the statuses it may be reached from, as SQL text. */
+export const FROM: Record<JobStatus, string> = Object.fromEntries(
   JOB_STATUSES.map((to) => {
     const from = JOB_STATUSES.filter((s) => JOB_TRANSITIONS[s].includes(to));
     return [to, from.length ? from.map((s) => `'${s}'`).join(", ") : "null"];
