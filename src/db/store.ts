@@ -8,7 +8,13 @@ import { adminStats } from "./ops/adminStats.ts";
 import * as broadcasts from "./ops/broadcasts.ts";
 import { claimJobs } from "./ops/claimJobs.ts";
 import { createJobs } from "./ops/createJobs.ts";
-import { type Finished, type FinishItem, finishGroups, finishJobs, type NextClaim } from "./ops/finishJobs.ts";
+import {
+  type Finished,
+  type FinishItem,
+  finishGroups,
+  finishJobs,
+  type NextClaim,
+} from "./ops/finishJobs.ts";
 import { getOrCreateUser } from "./ops/getOrCreateUser.ts";
 import * as jobs from "./ops/jobs.ts";
 import { acquireLease, releaseLease } from "./ops/leases.ts";

@@ -89,8 +89,6 @@ export interface Shape {
   values: unknown[];
 }
 
-export const shapedOf = (s: Shape): Sql => shaped(s.key, s.parts, s.values);
-
 /**
  * One flat shape from text and embedded shapes, in order. `key` must name the text: the caller
  * builds it from the embedded shapes' keys (the text around them is fixed per call site).

@@ -21,7 +21,7 @@
 // SQLite: setJobStatus per job, then the claim, in one BEGIN IMMEDIATE.
 import { all, composed, dialectOf, type Op } from "../driver/index.ts";
 import type { JobPatch } from "../store.ts";
-import type { Job, JobStatus } from "../types.ts";
+import type { Job } from "../types.ts";
 import { byReadiness, claimJobs, leasePicked, MAX_CLAIM, pickReady } from "./claimJobs.ts";
 import { jobAssignments } from "./jobs.ts";
 import { FROM, setJobStatus } from "./setJobStatus.ts";
