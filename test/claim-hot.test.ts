@@ -7,13 +7,18 @@
 // for the prepared statement is the index plan, and the server stops planning the statement anew
 // on every claim (the planning cost more than the claim itself; BENCHMARKS.md).
 //
+// A worker's finishes (src/db/ops/finishJobs.ts) look their jobs up by primary key, with the plan
+// the server keeps: the batch's size is a literal LIMIT, without which the planner guessed 100 rows
+// and read the whole queue on each finish.
+//
 // A claim of jobs never started before commits without waiting for the disk; any other claim waits
 // (src/db/ops/claimJobs.ts, "Durability of a first claim"): a job resuming at its render, poll or
 // delivery step must not be claimed by a commit a server crash could take back.
 import { describe, expect, it } from "vitest";
-import { rows, run, sql } from "../src/db/driver/index.ts";
+import { raw, rows, run, sql } from "../src/db/driver/index.ts";
 import type { Driver } from "../src/db/driver/types.ts";
 import { claimJobs } from "../src/db/ops/claimJobs.ts";
+import { type FinishItem, finishGroups, finishJobs } from "../src/db/ops/finishJobs.ts";
 import { createStoreOn } from "../src/db/store.ts";
 import { newJob } from "./helpers/store-ops.ts";
 import { driverFactories } from "./helpers/stores.ts";
@@ -120,6 +125,52 @@ describe.runIf(postgres)("claiming on Postgres", () => {
       });
       expect(plans.custom).toBeLessThanOrEqual(5);
       expect(plans.generic).toBeGreaterThanOrEqual(6);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it("a worker's finishes look their jobs up by primary key however long the queue, with the plan the server keeps", async () => {
+    const driver = await (postgres as NonNullable<typeof postgres>).make();
+    try {
+      const store = createStoreOn(driver, { freeCredits: 0 });
+      const { user } = await store.getOrCreateUser({ tgId: 1 });
+      // 5,000 waiting jobs, analyzed: the statistics say almost nothing is `processing`.
+      await driver.run(function* () {
+        yield* run(sql`insert into jobs (user_id, chat_id, template, model, product_text, credits_charged,
+            idempotency_key, run_at)
+          select ${user.id}, 1, 'ugc', 'veo3_fast', 'A mug', 0, 'finish-' || g, now() - interval '1 minute'
+          from generate_series(1, 5000) g`);
+      });
+      await driver.run(function* () {
+        yield* run(sql`analyze jobs`);
+      });
+      const claimed = await store.claimJobs("w", 60_000, 4);
+      const items: FinishItem[] = claimed.map((j) => ({
+        jobId: j.id,
+        to: "succeeded",
+        leaseOwner: "w",
+        patch: {},
+      }));
+      // One transaction is one connection: the first finish of the four, then seven more of the
+      // same shape (refused: already finished), then the plan the server keeps for it.
+      const seen = await driver.transaction(function* () {
+        for (let i = 0; i < 8; i++) {
+          const r = yield* finishJobs(items, finishGroups(items), new Date(), null);
+          expect(r.jobs.filter(Boolean)).toHaveLength(i === 0 ? 4 : 0);
+        }
+        const [p] = yield* rows(sql`select name, generic_plans, custom_plans from pg_prepared_statements
+          where statement like 'with v as (select * from json_populate_recordset%'`);
+        yield* run(sql`set local plan_cache_mode = force_generic_plan`);
+        const plan = yield* rows(raw(`explain (costs off) execute "${String(p?.name)}"('[]', now(), now())`));
+        return {
+          generic: Number(p?.generic_plans),
+          plan: plan.map((l) => String(Object.values(l)[0])).join("\n"),
+        };
+      });
+      expect(seen.plan).toMatch(/Index Scan using jobs_pkey on jobs/);
+      expect(seen.plan).not.toMatch(/Seq Scan on jobs/);
+      expect(seen.generic).toBeGreaterThanOrEqual(3);
     } finally {
       await driver.close();
     }

@@ -1,7 +1,7 @@
 // The worker loop itself: it never dies when the database fails, it wakes at once for new work,
 // and it stops at a safe point.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Store } from "../src/db/store.ts";
+import type { JobPatch, Store } from "../src/db/store.ts";
 import type { Job } from "../src/db/types.ts";
 import { createWaker } from "../src/queue/waker.ts";
 import { createWorkers } from "../src/queue/worker.ts";
@@ -108,18 +108,24 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))("a busy slot on
     return { store, jobs: made.jobs };
   }
 
-  /** Three slots over `store` whose runner finishes each job through ctx.finish; `onRun` sees each job start. */
+  /**
+   * Three slots over `store` whose runner finishes each job through ctx.finish (with `patchFor`'s
+   * patch); `onRun` sees each job start, `errors` what a finish threw.
+   */
   function slots(
     store: Store,
     onRun: (job: Job, stop: () => Promise<void>) => Promise<void> = async () => {},
+    patchFor: (job: Job) => JobPatch = () => ({}),
   ) {
+    const errors: unknown[] = [];
     const waker = createWaker();
-    const counts = { claims: 0, claimed: 0, statements: 0, finishes: 0, handedOver: 0 };
+    const counts = { claims: 0, fruitfulClaims: 0, claimed: 0, statements: 0, finishes: 0, handedOver: 0 };
     const counted: Store = {
       ...store,
       async claimJobs(...args) {
         const got = await store.claimJobs(...args);
         counts.claims += 1;
+        if (got.length) counts.fruitfulClaims += 1;
         counts.claimed += got.length;
         return got;
       },
@@ -149,7 +155,12 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))("a busy slot on
           await onRun(job, stop);
           if (ctx.stopping())
             return (await store.releaseJob(job.id, ctx.owner, new Date())) ? "released" : "lost";
-          return (await ctx.finish("succeeded")) ? "succeeded" : "lost";
+          try {
+            return (await ctx.finish("succeeded", patchFor(job))) ? "succeeded" : "lost";
+          } catch (e) {
+            errors.push(e);
+            throw e;
+          }
         },
       },
     });
@@ -159,7 +170,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))("a busy slot on
       await done;
     };
     cleanups.push(stop);
-    return { workers, counts, ran, stop };
+    return { workers, counts, ran, stop, errors };
   }
 
   it("takes its next job in the statement that finishes the last: 12 waiting jobs on 3 slots cost one claim, and fewer finishing statements than jobs", async () => {
@@ -167,12 +178,14 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))("a busy slot on
     const s = slots(store);
     s.workers.start();
     const end = Date.now() + 10_000;
-    while ((await store.countJobsByStatus()).succeeded < 12 && Date.now() < end)
+    const idle = () => s.workers.infos.every((i) => i.jobId === null);
+    while (((await store.countJobsByStatus()).succeeded < 12 || !idle()) && Date.now() < end)
       await new Promise((r) => setTimeout(r, 10));
     expect(await store.countJobsByStatus()).toEqual({ queued: 0, processing: 0, succeeded: 12, failed: 0 });
     // Each job ran once: three from the first claim, nine handed over by the finishes before them.
     expect([...s.ran].sort((a, b) => a - b)).toEqual(jobs.map((j) => j.id));
     expect(s.counts.handedOver).toBe(9);
+    expect(s.counts.fruitfulClaims).toBe(1);
     expect(s.counts.claimed).toBe(3);
     expect(s.counts.finishes).toBe(12);
     // Jobs that started together ended together, and were finished in shared statements.
@@ -181,6 +194,25 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))("a busy slot on
     expect(s.workers.infos.reduce((n, i) => n + i.jobsRun, 0)).toBe(12);
     await s.stop();
     expect(s.workers.infos.map((i) => i.state)).toEqual(["stopped", "stopped", "stopped"]);
+  });
+
+  it("one finish the database refuses does not take the others in its statement down with it", async () => {
+    const { store, jobs } = await waiting(3);
+    const [bad, ...good] = jobs.map((j) => j.id) as [number, number, number];
+    // The first job's patch breaks a NOT NULL column; it shares a statement with the second.
+    const s = slots(
+      store,
+      async () => {},
+      (job) => (job.id === bad ? { attempts: Number.NaN } : {}),
+    );
+    s.workers.start();
+    const end = Date.now() + 10_000;
+    while (((await store.countJobsByStatus()).succeeded < 2 || !s.errors.length) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(s.errors).toHaveLength(1);
+    for (const id of good) expect((await store.getJobById(id))?.status).toBe("succeeded");
+    // The refused one is still under its lease, as a job whose worker lost the database is.
+    expect(await store.getJobById(bad)).toMatchObject({ status: "processing", attempts: 0 });
   });
 
   it("stop() waits for the job a finishing slot was handed, which gives it back untouched", async () => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { NewJob, Store } from "../src/db/store.ts";
+import type { JobPatch, NewJob, Store } from "../src/db/store.ts";
 import {
   claimNextJob,
   clearProviderKey,
@@ -574,22 +574,52 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
           succeeded: 2,
           failed: 0,
         });
-        // Different patches in one call, and no claim: each job gets its own columns, nothing else moves.
+        // Different patches in one call, with a claim: each job gets its own columns (a date and a
+        // null through the same path as text, a text cut inside an emoji made whole), the claim
+        // takes the next job, and a guard left in a patch is only a guard.
+        const later = new Date(t.getTime() + 60_000);
         const mixed = await store.finishJobs(
           [
-            { jobId: c, to: "failed", leaseOwner: "w1:next", patch: { errorCode: "x", attempts: 2 } },
+            {
+              jobId: c,
+              to: "failed",
+              leaseOwner: "w1:next",
+              patch: { errorCode: "x", attempts: 2, errorMessage: "broken 😀".slice(0, 8) },
+            },
             { jobId: d, to: "succeeded", leaseOwner: "w1:next", patch: {} },
-            { jobId: e, to: "failed", leaseOwner: "w1:next", patch: { errorCode: "y", attempts: 1 } },
+            {
+              jobId: e,
+              to: "failed",
+              leaseOwner: "w1:next",
+              patch: { errorCode: null, runAt: later, leaseOwner: "w1:next" } as JobPatch,
+            },
           ],
-          null,
+          { owner: "w1:third", leaseMs: 5_000, limit: 3 },
+          t,
         );
-        expect(mixed.claimed).toEqual([]);
+        expect(mixed.claimed.map((j) => [j.id, j.leaseOwner])).toEqual([[f, "w1:third"]]);
         expect(mixed.jobs.map((j) => [j?.id, j?.status, j?.errorCode, j?.attempts])).toEqual([
           [c, "failed", "x", 2],
           [d, "succeeded", null, 0],
-          [e, "failed", "y", 1],
+          [e, "failed", null, 0],
         ]);
-        expect(await store.getQueuePosition(f)).toBe(1);
+        expect(mixed.jobs[0]?.errorMessage).toBe("broken \uFFFD");
+        expect(mixed.jobs[2]?.runAt.getTime()).toBe(later.getTime());
+        // One finish per job and call; with none, a finish call is a claim.
+        await expect(
+          store.finishJobs(
+            [
+              { jobId: f, to: "succeeded", leaseOwner: "w1:third", patch: {} },
+              { jobId: f, to: "failed", leaseOwner: "w1:third", patch: {} },
+            ],
+            null,
+          ),
+        ).rejects.toThrow(/appears twice/);
+        expect(await store.finishJobs([], { owner: "w9", leaseMs: 5_000, limit: 2 })).toEqual({
+          jobs: [],
+          claimed: [],
+        });
+        expect((await store.getJobById(f))?.status).toBe("processing");
         expect(await expectBalanceMatchesLedger(store, user.id)).toBe(0);
       });
 

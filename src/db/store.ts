@@ -363,7 +363,7 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
 
     claimJobs: (workerId, leaseMs, limit, now = new Date()) =>
       atomically(driver, () => claimJobs(workerId, now, leaseMs, limit)),
-    finishJobs: (items, next, now = new Date()) => {
+    finishJobs: async (items, next, now = new Date()) => {
       const groups = finishGroups(items);
       const op = () => finishJobs(items, groups, now, next);
       return groups.length > 1 ? tx(op) : atomically(driver, op);

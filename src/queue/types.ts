@@ -38,11 +38,13 @@ export type RunResult = "succeeded" | "failed" | "released" | "stopped" | "lost"
 export interface RunContext {
   owner: string;
   /**
-   * The job's final status, written under the lease (updateJobStatus with `leaseOwner: owner`).
-   * When the queue has more work, the same statement claims this slot's next job, which starts at
-   * once: whatever the runner still does after this call (telling the user) must not need the slot.
-   * Null: the lease was lost, nothing was written. Throws when the database did not answer;
-   * calling again is safe.
+   * The job's final status, written under the lease (like updateJobStatus with `leaseOwner:
+   * owner`), in the same statement as the finishes of other slots that end at the same moment.
+   * When the queue has more work, that statement also claims this slot's next job, which starts at
+   * once: whatever the runner still does after this call (telling the user) must not need the slot,
+   * and the runner must await this call before it returns. Null: the lease was lost, or the job
+   * had already been finished (a retry after an answer that never arrived). Throws when the
+   * database did not answer; calling again is safe.
    */
   finish(to: "succeeded" | "failed", patch?: JobPatch): Promise<Job | null>;
   /** Hard abort: the grace period of a shutdown ran out. */

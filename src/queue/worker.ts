@@ -90,13 +90,20 @@ export function createWorkers(d: WorkersDeps) {
             ? (next, nextOwner) => {
                 if (ended) {
                   // The runner did not wait for its finish: the slot is no longer this run's to
-                  // hand over. The job goes back to the queue, claimable at once.
-                  d.store.releaseJob(next.id, nextOwner, new Date()).catch((e: unknown) => {
-                    d.logger.warn(
-                      { err: e, jobId: next.id },
-                      "giving back a job failed; its lease will expire",
-                    );
-                  });
+                  // hand over. The job goes back to the queue, claimable at once (stop() waits).
+                  const back = d.store
+                    .releaseJob(next.id, nextOwner, new Date())
+                    .then(
+                      () => {},
+                      (e: unknown) => {
+                        d.logger.warn(
+                          { err: e, jobId: next.id },
+                          "giving back a job failed; its lease will expire",
+                        );
+                      },
+                    )
+                    .finally(() => running.delete(back));
+                  running.add(back);
                   return;
                 }
                 handedOff = true;
@@ -173,7 +180,23 @@ export function createWorkers(d: WorkersDeps) {
   function flushFinishes(): void {
     const all = pending;
     pending = [];
-    for (let i = 0; i < all.length; i += perStatement) finishTogether(all.slice(i, i + perStatement));
+    const ids = new Set<number>();
+    let batch: PendingFinish[] = [];
+    for (const p of all) {
+      // A second finish of one job (a stalled run and the run that took its expired lease over)
+      // waits for the next statement, which then knows how the first one ended.
+      if (ids.has(p.item.jobId)) {
+        finishSoon(p);
+        continue;
+      }
+      ids.add(p.item.jobId);
+      batch.push(p);
+      if (batch.length === perStatement) {
+        finishTogether(batch);
+        batch = [];
+      }
+    }
+    if (batch.length) finishTogether(batch);
   }
 
   function finishTogether(batch: PendingFinish[]): void {
@@ -196,7 +219,9 @@ export function createWorkers(d: WorkersDeps) {
           for (const [k, p] of batch.entries()) p.resolve(r.jobs[k] ?? null);
         },
         (e: unknown) => {
-          for (const p of batch) p.reject(e);
+          // One finish the database refuses must not fail the others: each goes again on its own.
+          if (batch.length > 1) for (const p of batch) finishTogether([p]);
+          else for (const p of batch) p.reject(e);
         },
       );
   }

@@ -76,7 +76,8 @@ export function shaped(shape: string, parts: () => string[], values: unknown[]):
   return sql(strings, ...values);
 }
 
-// Bounded like the statement caches: call sites times the shapes of their patches.
+// Bounded like the statement caches: call sites times the shapes of their patches, times the
+// claims' literal limits (up to the slots) and the finishes' batch sizes (powers of two up to them).
 const shapes = new Map<string, readonly string[]>();
 
 /**
@@ -90,12 +91,17 @@ export interface Shape {
 }
 
 /**
- * One flat shape from text and embedded shapes, in order. `key` must name the text: the caller
- * builds it from the embedded shapes' keys (the text around them is fixed per call site).
+ * One flat shape from text and embedded shapes, in order. `tag` names the call site (its text
+ * around the shapes is fixed); the shapes' own keys are added to it.
  */
-export function composed(key: string, pieces: ReadonlyArray<string | Shape>): Sql {
+export function composed(tag: string, pieces: ReadonlyArray<string | Shape>): Sql {
   const values: unknown[] = [];
-  for (const p of pieces) if (typeof p !== "string") values.push(...p.values);
+  let key = tag;
+  for (const p of pieces)
+    if (typeof p !== "string") {
+      values.push(...p.values);
+      key += `|${p.key}`;
+    }
   return shaped(
     key,
     () => {

@@ -4,10 +4,11 @@
 // and jobs that end together (a batch claimed together, run together) are finished together: one
 // statement and one commit for all of them.
 //
-// Postgres: one statement per shape of patch (almost always one). The finished jobs' values arrive
-// as one JSON array read through the table's own row type (json_populate_recordset(null::jobs, …)),
-// so every column gets its own type with one parameter. The array's length is spelled out as a
-// LIMIT: the planner takes a set-returning function for 100 rows, and with that guess it weighed a
+// Postgres: one statement per shape of patch (a success with or without a new progress message, a
+// failure), the claim riding on the last; several run inside one transaction. The finished jobs'
+// values arrive as one JSON array read through the table's own row type
+// (json_populate_recordset(null::jobs, …)), so every column gets its own type with one parameter.
+// The array's length (rounded up to a power of two) is spelled out as a LIMIT: the planner takes a set-returning function for 100 rows, and with that guess it weighed a
 // scan of the whole table against 100 primary-key look-ups and kept switching between a generic
 // and a fresh plan (measured in the drain bench: 40–60% of the executions planned afresh, and the
 // server's time per job growing with the table, to twice graphile-worker's). With the literal,
@@ -16,8 +17,7 @@
 // the claim skips the jobs being finished: were a lease expired, the claim's scan could pick its
 // job, and the sub-statements of one statement run in no promised order (Postgres keeps one of two
 // updates of one row, not both). No `synchronous_commit off` here, unlike a first claim: the final
-// statuses must be on disk. Several shapes run inside one transaction (the store decides, see
-// `finishGroups`).
+// statuses must be on disk.
 // SQLite: setJobStatus per job, then the claim, in one BEGIN IMMEDIATE.
 import { all, composed, dialectOf, type Op } from "../driver/index.ts";
 import type { JobPatch } from "../store.ts";
@@ -65,8 +65,14 @@ export interface Group {
  */
 export function finishGroups(items: readonly FinishItem[]): Group[] {
   const groups = new Map<string, Group>();
+  const ids = new Set<number>();
   items.forEach((item, i) => {
-    const set = jobAssignments(item.patch);
+    // One finish per job and call: two would race for one row (the store's caller, the worker,
+    // sends a second one in its next statement).
+    if (ids.has(item.jobId)) throw new Error(`finishJobs: job ${item.jobId} appears twice`);
+    ids.add(item.jobId);
+    // A guard riding in the patch is not a column to set: the item's leaseOwner is the guard.
+    const set = jobAssignments(item.patch, "leaseOwner");
     const key = `${item.to}|${set.columns.join(",")}`;
     let g = groups.get(key);
     if (!g) {
@@ -85,12 +91,17 @@ function finishStatement(g: Group, items: readonly FinishItem[], now: Date, clai
     const item = items[m] as FinishItem;
     const row: Record<string, unknown> = { id: item.jobId, lease_owner: item.leaseOwner };
     g.columns.forEach((c, j) => {
-      row[c] = g.values[k]?.[j];
+      const value = g.values[k]?.[j];
+      // A text cut in the middle of an emoji (a message sliced to a column's length) holds a lone
+      // surrogate, which JSON carries as an escape that Postgres refuses: the whole statement, and
+      // every finish in it, would fail. As a bound parameter it became U+FFFD; so it does here.
+      row[c] = typeof value === "string" ? value.toWellFormed() : value;
     });
     return row;
   });
   const n = claim ? Math.max(1, Math.min(MAX_CLAIM, Math.floor(claim.limit))) : 0;
-  const size = g.members.length;
+  // The LIMIT is an upper bound, rounded up to a power of two: fewer texts to plan per connection.
+  const size = 2 ** Math.ceil(Math.log2(g.members.length));
   const finish = {
     key: `${g.key}|${size}`,
     parts: () => [
@@ -107,9 +118,9 @@ function finishStatement(g: Group, items: readonly FinishItem[], now: Date, clai
     ],
     values: [JSON.stringify(rows), now, now],
   };
-  if (!claim) return composed(`finish|${finish.key}`, [finish, " select * from done"]);
+  if (!claim) return composed("finish", [finish, " select * from done"]);
   const picked = pickReady(n, now, "(select id from v)");
-  return composed(`finish|${finish.key}|${n}`, [
+  return composed("finish+claim", [
     finish,
     ", picked as (",
     picked,
@@ -127,6 +138,8 @@ export function* finishJobs(
   next: NextClaim | null,
 ): Op<Finished> {
   const jobs: (Job | null)[] = items.map(() => null);
+  if (!groups.length)
+    return { jobs, claimed: next ? yield* claimJobs(next.owner, now, next.leaseMs, next.limit) : [] };
   if ((yield* dialectOf()) === "sqlite") {
     for (const [i, item] of items.entries())
       jobs[i] = yield* setJobStatus(item.jobId, item.to, now, { ...item.patch, leaseOwner: item.leaseOwner });
@@ -137,10 +150,12 @@ export function* finishJobs(
   for (const [k, g] of groups.entries()) {
     const last = k === groups.length - 1;
     for (const row of yield* all(finishStatement(g, items, now, last ? next : null), "jobs")) {
-      // The claim never picks this statement's own jobs, so a row with one of their ids is a finish.
-      const i = index.get(row.id);
-      if (i !== undefined && g.members.includes(i)) jobs[i] = row;
-      else claimed.push(row);
+      // A finished row has no lease; a claimed one has the new owner's.
+      if (next && row.leaseOwner === next.owner) claimed.push(row);
+      else {
+        const i = index.get(row.id);
+        if (i !== undefined) jobs[i] = row;
+      }
     }
   }
   return { jobs, claimed: claimed.sort(byReadiness) };
