@@ -36,6 +36,22 @@ function claimAndReadCommitMode(driver: Driver, owner: string, n: number) {
   });
 }
 
+/** A store over `driver` whose queue holds `n` waiting jobs, analyzed, as a running server's does. */
+async function analyzedQueue(driver: Driver, n: number) {
+  const store = createStoreOn(driver, { freeCredits: 0 });
+  const { user } = await store.getOrCreateUser({ tgId: 1 });
+  await driver.run(function* () {
+    yield* run(sql`insert into jobs (user_id, chat_id, template, model, product_text, credits_charged,
+        idempotency_key, run_at)
+      select ${user.id}, 1, 'ugc', 'veo3_fast', 'A mug', 0, 'waiting-' || g, now() - interval '1 minute'
+      from generate_series(1, ${n}) g`);
+  });
+  await driver.run(function* () {
+    yield* run(sql`analyze jobs`);
+  });
+  return store;
+}
+
 describe.runIf(postgres)("claiming on Postgres", () => {
   it("rewrites no index entry: every claimed job is a HOT update", async () => {
     const driver = await (postgres as NonNullable<typeof postgres>).make();
@@ -102,18 +118,8 @@ describe.runIf(postgres)("claiming on Postgres", () => {
   it("a worker's claims stop being planned anew after the first few: the server reuses one plan", async () => {
     const driver = await (postgres as NonNullable<typeof postgres>).make();
     try {
-      const store = createStoreOn(driver, { freeCredits: 0 });
-      const { user } = await store.getOrCreateUser({ tgId: 1 });
       // A queue with statistics, as a running server has: 2,000 waiting jobs, analyzed.
-      await driver.run(function* () {
-        yield* run(sql`insert into jobs (user_id, chat_id, template, model, product_text, credits_charged,
-            idempotency_key, run_at)
-          select ${user.id}, 1, 'ugc', 'veo3_fast', 'A mug', 0, 'plan-' || g, now() - interval '1 minute'
-          from generate_series(1, 2000) g`);
-      });
-      await driver.run(function* () {
-        yield* run(sql`analyze jobs`);
-      });
+      await analyzedQueue(driver, 2000);
       // One transaction is one connection: twelve claims of two jobs each, as a worker with two
       // free slots makes them, then the server's own count of how it planned them.
       const plans = await driver.transaction(function* () {
@@ -133,18 +139,8 @@ describe.runIf(postgres)("claiming on Postgres", () => {
   it("a worker's finishes look their jobs up by primary key however long the queue, with the plan the server keeps", async () => {
     const driver = await (postgres as NonNullable<typeof postgres>).make();
     try {
-      const store = createStoreOn(driver, { freeCredits: 0 });
-      const { user } = await store.getOrCreateUser({ tgId: 1 });
       // 5,000 waiting jobs, analyzed: the statistics say almost nothing is `processing`.
-      await driver.run(function* () {
-        yield* run(sql`insert into jobs (user_id, chat_id, template, model, product_text, credits_charged,
-            idempotency_key, run_at)
-          select ${user.id}, 1, 'ugc', 'veo3_fast', 'A mug', 0, 'finish-' || g, now() - interval '1 minute'
-          from generate_series(1, 5000) g`);
-      });
-      await driver.run(function* () {
-        yield* run(sql`analyze jobs`);
-      });
+      const store = await analyzedQueue(driver, 5000);
       const claimed = await store.claimJobs("w", 60_000, 4);
       const items: FinishItem[] = claimed.map((j) => ({
         jobId: j.id,
