@@ -184,7 +184,8 @@ export function createWorkers(d: WorkersDeps) {
     let batch: PendingFinish[] = [];
     for (const p of all) {
       // A second finish of one job (a stalled run and the run that took its expired lease over)
-      // waits for the next statement, which then knows how the first one ended.
+      // goes in a statement of its own, after this one: the row's lock orders the two, and the
+      // second sees how the first ended (its lease guard then refuses one of them).
       if (ids.has(p.item.jobId)) {
         finishSoon(p);
         continue;
