@@ -76,7 +76,7 @@ describe("a paid job ends with the video in the chat", () => {
         return {
           ...store,
           patchJob: note("patchJob", store.patchJob),
-          updateJobStatus: note("updateJobStatus", store.updateJobStatus),
+          finishJobs: note("finishJobs", store.finishJobs),
           releaseJob: note("releaseJob", store.releaseJob),
         };
       },
@@ -281,9 +281,9 @@ describe("a failed job gives the credit back and says why", () => {
     const h = await start({
       wrapStore: (store) => ({
         ...store,
-        updateJobStatus: async (id, to, patch) => {
-          if (to === "succeeded" && failures-- > 0) throw new Error("read ECONNRESET");
-          return store.updateJobStatus(id, to, patch);
+        finishJobs: async (items, next, now) => {
+          if (items.some((i) => i.to === "succeeded") && failures-- > 0) throw new Error("read ECONNRESET");
+          return store.finishJobs(items, next, now);
         },
       }),
     });
@@ -292,6 +292,8 @@ describe("a failed job gives the credit back and says why", () => {
     const done = await h.waitFor(job.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
     expect(done.attempts).toBe(0);
+    // Three refused writes, then the one that recorded it.
+    expect(failures).toBe(-1);
     expect(h.tg.callsTo("sendVideo", u.tgId)).toHaveLength(1);
     expect(await ledgerSum(h.store, u.id)).toBe(0);
   });

@@ -106,6 +106,8 @@ export async function startWorld(lang: Language): Promise<World> {
   const queueStore: Store = {
     ...store,
     claimJobs: (...a) => (working ? store.claimJobs(...a) : Promise.resolve([])),
+    // A finish claims the slot's next job too: the same rule.
+    finishJobs: (items, next, now) => store.finishJobs(items, working ? next : null, now),
   };
   const q = await startHarness({
     store: queueStore,
