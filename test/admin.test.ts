@@ -6,7 +6,7 @@ import type { NewJob } from "../src/db/store.ts";
 import { openJobButton } from "../src/generation/run-job.ts";
 import { createTelegram } from "../src/telegram/index.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
-import { createJobAndConsumeCredit, ledgerSum } from "./helpers/store-ops.ts";
+import { createJobAndConsumeCredit, ledgerSum, moveJob } from "./helpers/store-ops.ts";
 import { silentLogger } from "./helpers/stores.ts";
 import { ADMIN_ID, type PaymentsBot, startPaymentsBot } from "./payments-harness.ts";
 
@@ -44,7 +44,7 @@ describe("admin panel", () => {
     await h.member({ id: 11 });
     const charged = await createJobAndConsumeCredit(h.store, user.id, job("a"));
     if (!charged.ok) throw new Error("job not created");
-    await h.store.updateJobStatus(charged.job.id, "failed", { errorCode: "provider_timeout" });
+    await moveJob(h.store, charged.job.id, "failed", { errorCode: "provider_timeout" });
     await h.store.recordPayment({
       userId: user.id,
       telegramChargeId: "c1",
@@ -90,8 +90,8 @@ describe("admin panel", () => {
     ] as const) {
       const r = await createJobAndConsumeCredit(h.store, user.id, { ...job(key), template, model });
       if (!r.ok) throw new Error("job not created");
-      await h.store.updateJobStatus(r.job.id, "processing");
-      await h.store.updateJobStatus(r.job.id, "succeeded");
+      await moveJob(h.store, r.job.id, "processing");
+      await moveJob(h.store, r.job.id, "succeeded");
     }
     const costs = createCostOperations({ repo: costsRepo(h.store.driver), logger: silentLogger() });
     await costs.set(
@@ -278,7 +278,7 @@ describe("admin panel", () => {
     const r = await createJobAndConsumeCredit(h.store, user.id, job("alert"));
     if (!r.ok) throw new Error("job not created");
     const id = r.job.id;
-    await h.store.updateJobStatus(id, "failed", {
+    await moveJob(h.store, id, "failed", {
       errorCode: "content_refused:task_400",
       errorMessage: "a real person",
     });
@@ -301,7 +301,7 @@ describe("admin panel", () => {
     const r = await createJobAndConsumeCredit(h.store, user.id, job("f1"));
     if (!r.ok) throw new Error("job not created");
     const id = r.job.id;
-    await h.store.updateJobStatus(id, "failed", {
+    await moveJob(h.store, id, "failed", {
       errorCode: "content_policy",
       errorMessage: "people in photo",
     });
@@ -320,7 +320,7 @@ describe("admin panel", () => {
     expect((await h.store.getJobById(id))?.status).toBe("queued");
     expect(h.wakes.count).toBe(wakesBefore + 1);
 
-    await h.store.updateJobStatus(id, "failed", { errorCode: "content_policy" });
+    await moveJob(h.store, id, "failed", { errorCode: "content_policy" });
     admin.forgeTap(card, `adm:job:${id}`);
     const failedAgain = await admin.next(
       (m) => m.message_id === card.message_id && /Retry/.test(JSON.stringify(m.reply_markup)),

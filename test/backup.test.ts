@@ -18,7 +18,7 @@ import { promoRepo } from "../src/db/ops/promo.ts";
 import { supportRepo } from "../src/db/ops/support.ts";
 import type { Store } from "../src/db/store.ts";
 import { PG_URL, pgNotice, quietLogger, type Sandbox, sandbox } from "./fixtures/ops.ts";
-import { createJobAndConsumeCredit, ledgerSum } from "./helpers/store-ops.ts";
+import { createJobAndConsumeCredit, ledgerSum, moveJob } from "./helpers/store-ops.ts";
 
 const logger = quietLogger();
 const open: Array<{ close(): Promise<void> } | Sandbox> = [];
@@ -78,7 +78,7 @@ async function seed(s: Sandbox, st: Store): Promise<number[]> {
   await st.setBlocked(ids[4]!, true);
   const failed = await createJobAndConsumeCredit(st, ids[0]!, { ...job(900), idempotencyKey: "failed-1" });
   if (!failed.ok) throw new Error("seed job refused");
-  await st.updateJobStatus(failed.job.id, "failed", { errorCode: "x", errorMessage: "boom" });
+  await moveJob(st, failed.job.id, "failed", { errorCode: "x", errorMessage: "boom" });
   await st.refundCredit(failed.job.id);
   await st.writeSession("1000", JSON.stringify({ step: "menu" }));
   const promos = promoRepo(st.driver);

@@ -6,6 +6,7 @@ import { encode } from "../src/bot/callbacks.ts";
 import type { Job, User } from "../src/db/types.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
 import { type BotHarness, startBotHarness } from "./helpers/bot-harness.ts";
+import { moveJob } from "./helpers/store-ops.ts";
 
 let h: BotHarness | undefined;
 afterEach(async () => {
@@ -100,7 +101,7 @@ async function order(user: User, cost = 1): Promise<Job> {
 
 /** Fails the job as the generation runner does (`<class>:<code>`), refunding unless told not to. */
 async function fail(job: Job, errorCode: string, refund = true): Promise<void> {
-  await h?.store.updateJobStatus(job.id, "failed", { errorCode, errorMessage: "provider said no" });
+  await moveJob(h!.store, job.id, "failed", { errorCode, errorMessage: "provider said no" });
   if (refund) await h?.store.refundCredit(job.id);
 }
 

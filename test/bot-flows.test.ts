@@ -5,6 +5,7 @@ import type { Language } from "../src/db/types.ts";
 import { buttonsOf, type FakeMessage, type FakeUser } from "./fakes/telegram-server.ts";
 import { type BotHarness, recordingQueue, startBotHarness, waitUntil } from "./helpers/bot-harness.ts";
 import { chooseOptions, type Options } from "./helpers/seller.ts";
+import { moveJob } from "./helpers/store-ops.ts";
 
 let h: BotHarness | undefined;
 afterEach(async () => {
@@ -550,8 +551,8 @@ for (const lang of ["en", "ru"] as const) {
       const done = jobs[0];
       if (!done) throw new Error("no job");
       h.tg.registerFile({ fileId: "result-video-1", mimeType: "video/mp4" });
-      await h.store.updateJobStatus(done.id, "processing");
-      await h.store.updateJobStatus(done.id, "succeeded", { resultFileId: "result-video-1" });
+      await moveJob(h.store, done.id, "processing");
+      await moveJob(h.store, done.id, "succeeded", { resultFileId: "result-video-1" });
       await h.store.recordPayment({
         userId: user?.id ?? 0,
         telegramChargeId: "charge-1",

@@ -13,7 +13,7 @@ import { createSupportFeature } from "../src/support/index.ts";
 import { buttonsOf, type FakeMessage, type FakeUser, startFakeTelegram } from "./fakes/telegram-server.ts";
 import { type BotHarness, startBotHarness, waitUntil } from "./helpers/bot-harness.ts";
 import { chooseOptions } from "./helpers/seller.ts";
-import { ledgerSum } from "./helpers/store-ops.ts";
+import { ledgerSum, moveJob } from "./helpers/store-ops.ts";
 import { sqliteFactory } from "./helpers/stores.ts";
 
 const harnesses: BotHarness[] = [];
@@ -181,8 +181,8 @@ describe("bot robustness", () => {
     await owner.next(/Accepted/);
     const [job] = await h.store.getUserJobs((await userRow(h, owner)).id, { limit: 1 });
     if (!job) throw new Error("no job");
-    await h.store.updateJobStatus(job.id, "processing");
-    await h.store.updateJobStatus(job.id, "succeeded", { resultFileId: "someone-elses-video" });
+    await moveJob(h.store, job.id, "processing");
+    await moveJob(h.store, job.id, "succeeded", { resultFileId: "someone-elses-video" });
 
     const thief = await h.consentedUser({ id: nextId++ });
     const menu = thief.last() as FakeMessage;

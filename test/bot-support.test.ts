@@ -8,6 +8,7 @@ import type { User } from "../src/db/types.ts";
 import { createSupportFeature } from "../src/support/index.ts";
 import { buttonsOf, type FakeMessage, type FakeUser, type UserProfile } from "./fakes/telegram-server.ts";
 import { type BotHarness, type BotHarnessOptions, startBotHarness } from "./helpers/bot-harness.ts";
+import { moveJob } from "./helpers/store-ops.ts";
 import { sqliteFactory } from "./helpers/stores.ts";
 import { type Harness, startHarness } from "./queue-harness.ts";
 
@@ -156,7 +157,7 @@ for (const lang of ["en", "ru"] as const) {
       const made = await h!.store.createJobsAndConsumeCredits(me.id, [1, 2, 3, 4].map(job));
       if (!made.ok) throw new Error("no jobs");
       const [first, , , last] = made.jobs;
-      await h!.store.updateJobStatus(last!.id, "failed", { errorCode: "content_refused:task_400" });
+      await moveJob(h!.store, last!.id, "failed", { errorCode: "content_refused:task_400" });
 
       const n = await writes(u, "Where is my video? It has been an hour.");
       const [thread] = await repo.threadsOf(me.id);

@@ -18,7 +18,7 @@ import { describe, expect, it } from "vitest";
 import { raw, rows, run, sql } from "../src/db/driver/index.ts";
 import type { Driver } from "../src/db/driver/types.ts";
 import { claimJobs } from "../src/db/ops/claimJobs.ts";
-import { type FinishItem, finishGroups, finishJobs } from "../src/db/ops/finishJobs.ts";
+import { type FinishItem, finishJobs, planFinish } from "../src/db/ops/finishJobs.ts";
 import { createStoreOn } from "../src/db/store.ts";
 import { newJob } from "./helpers/store-ops.ts";
 import { driverFactories } from "./helpers/stores.ts";
@@ -152,7 +152,7 @@ describe.runIf(postgres)("claiming on Postgres", () => {
       // same shape (refused: already finished), then the plan the server keeps for it.
       const seen = await driver.transaction(function* () {
         for (let i = 0; i < 8; i++) {
-          const r = yield* finishJobs(items, finishGroups(items), new Date(), null);
+          const r = yield* finishJobs(items, planFinish("postgres", items, null).groups, new Date(), null);
           expect(r.jobs.filter(Boolean)).toHaveLength(i === 0 ? 4 : 0);
         }
         const [p] = yield* rows(sql`select name, generic_plans, custom_plans from pg_prepared_statements

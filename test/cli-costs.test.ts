@@ -8,7 +8,7 @@ import { parseConfig } from "../src/config/index.ts";
 import { createStore } from "../src/db/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { runCliIn } from "./helpers/cli.ts";
-import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
+import { createJobAndConsumeCredit, moveJob } from "./helpers/store-ops.ts";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef";
 let dir: string;
@@ -44,8 +44,8 @@ describe("neurocards costs", () => {
       idempotencyKey: "k1",
     });
     if (!r.ok) throw new Error("job refused");
-    await store.updateJobStatus(r.job.id, "processing");
-    await store.updateJobStatus(r.job.id, "succeeded");
+    await moveJob(store, r.job.id, "processing");
+    await moveJob(store, r.job.id, "succeeded");
     await store.close();
 
     expect(await cli("margin")).toMatchObject({

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { StoredTemplate } from "../src/templates/index.ts";
 import { ADMIN, type ConsoleServer, consoleServer, csrfOf, postForm } from "./helpers/console-server.ts";
-import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
+import { createJobAndConsumeCredit, moveJob } from "./helpers/store-ops.ts";
 
 /** A template's edit form as the page fills it in. */
 function formOf(t: StoredTemplate): Record<string, string> {
@@ -309,8 +309,8 @@ describe("model costs and the margin in the console", () => {
       idempotencyKey: "made-1",
     });
     if (!r.ok) throw new Error("job refused");
-    await c.store.updateJobStatus(r.job.id, "processing");
-    await c.store.updateJobStatus(r.job.id, "succeeded");
+    await moveJob(c.store, r.job.id, "processing");
+    await moveJob(c.store, r.job.id, "succeeded");
 
     const unpriced = await s.get("/console");
     expect(unpriced.text).toContain("No cost recorded for the model veo3_fast");

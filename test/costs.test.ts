@@ -6,7 +6,7 @@ import { type CostOperations, createCostOperations, marginReport } from "../src/
 import { costsRepo, type MarginFigures } from "../src/db/ops/costs.ts";
 import type { NewJob, Store } from "../src/db/store.ts";
 import type { ModelCost } from "../src/db/types.ts";
-import { createJobAndConsumeCredit } from "./helpers/store-ops.ts";
+import { createJobAndConsumeCredit, moveJob } from "./helpers/store-ops.ts";
 import { silentLogger, storeFactories } from "./helpers/stores.ts";
 
 const cost = (
@@ -187,8 +187,8 @@ for (const factory of storeFactories()) {
       const made = async (key: string, template: string, model: string, status: "succeeded" | "failed") => {
         const r = await createJobAndConsumeCredit(store, user.id, job(key, template, model));
         if (!r.ok) throw new Error("job refused");
-        await store.updateJobStatus(r.job.id, "processing");
-        await store.updateJobStatus(r.job.id, status);
+        await moveJob(store, r.job.id, "processing");
+        await moveJob(store, r.job.id, status);
         return r.job;
       };
       await made("a", "ugc", "sora-2-image-to-video", "succeeded");
@@ -225,8 +225,8 @@ for (const factory of storeFactories()) {
           durationSeconds: seconds,
         });
         if (!r.ok) throw new Error("job refused");
-        await store.updateJobStatus(r.job.id, "processing");
-        await store.updateJobStatus(r.job.id, "succeeded");
+        await moveJob(store, r.job.id, "processing");
+        await moveJob(store, r.job.id, "succeeded");
       }
       const kling = (await ops.margin()).templates.find((t) => t.template === "kling");
       // 5 s + 10 s + Kling's first length (5 s), at 0.5 Stars a second.

@@ -65,7 +65,7 @@ describe.runIf(url)("an order's wake-up on Postgres", () => {
     const runner: JobRunner = {
       async run(job, ctx) {
         started.push(job.id);
-        await store.updateJobStatus(job.id, "succeeded", { leaseOwner: ctx.owner });
+        await ctx.finish("succeeded");
         return "succeeded";
       },
     };

@@ -6,7 +6,7 @@ import type { Job } from "../src/db/types.ts";
 import { createWaker } from "../src/queue/waker.ts";
 import { createWorkers } from "../src/queue/worker.ts";
 import { harnessPerTest } from "./helpers/harness-per-test.ts";
-import { ledgerSum, newJob, safeGetBalance } from "./helpers/store-ops.ts";
+import { ledgerSum, moveJob, newJob, safeGetBalance } from "./helpers/store-ops.ts";
 import { silentLogger, storeFactories } from "./helpers/stores.ts";
 
 const start = harnessPerTest();
@@ -247,7 +247,7 @@ describe("refund sweep", () => {
     const { store } = h;
     const u = await h.user(6101, 1);
     const job = await h.job(u.id, u.tgId);
-    await store.updateJobStatus(job.id, "failed", {
+    await moveJob(store, job.id, "failed", {
       errorCode: "transient:network",
       errorMessage: "fetch failed",
     });

@@ -12,6 +12,7 @@ import {
   createJobAndConsumeCredit,
   getUserByReferralCode,
   ledgerSum,
+  moveJob,
   newJob,
   safeGetBalance,
 } from "./helpers/store-ops.ts";
@@ -270,7 +271,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         if (!created.ok) throw new Error("setup");
         const id = created.job.id;
         expect((await store.refundCredit(id)).refunded).toBe(false); // still queued
-        expect(await store.updateJobStatus(id, "failed", { errorCode: "provider_error" })).not.toBeNull();
+        expect(await moveJob(store, id, "failed", { errorCode: "provider_error" })).not.toBeNull();
         const results = await Promise.all(
           Array.from({ length: 20 }, (_, i) => (stores[i % stores.length] as Store).refundCredit(id)),
         );
@@ -288,23 +289,23 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const r = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!r.ok) throw new Error("setup");
         const id = r.job.id;
-        expect(await store.updateJobStatus(id, "succeeded")).toBeNull();
+        expect(await moveJob(store, id, "succeeded")).toBeNull();
         const claimed = await claimNextJob(store, "w1", 60_000);
         expect(claimed?.id).toBe(id);
-        expect(await store.updateJobStatus(id, "succeeded", { leaseOwner: "someone-else" })).toBeNull();
-        const done = await store.updateJobStatus(id, "succeeded", {
+        expect(await moveJob(store, id, "succeeded", { leaseOwner: "someone-else" })).toBeNull();
+        const done = await moveJob(store, id, "succeeded", {
           leaseOwner: "w1",
           resultFileId: "file-1",
         });
         expect(done).toMatchObject({ status: "succeeded", resultFileId: "file-1", leaseOwner: null });
         expect(done?.finishedAt).toBeInstanceOf(Date);
         for (const to of ["queued", "processing", "failed", "succeeded"] as const) {
-          expect(await store.updateJobStatus(id, to)).toBeNull();
+          expect(await moveJob(store, id, to)).toBeNull();
         }
         const other = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!other.ok) throw new Error("setup");
-        expect(await store.updateJobStatus(other.job.id, "failed")).toMatchObject({ status: "failed" });
-        expect(await store.updateJobStatus(other.job.id, "processing")).toBeNull();
+        expect(await moveJob(store, other.job.id, "failed")).toMatchObject({ status: "failed" });
+        expect(await moveJob(store, other.job.id, "processing")).toBeNull();
         const again = await store.requeueJob(other.job.id);
         expect(again).toMatchObject({ status: "queued", finishedAt: null, errorCode: null });
       });
@@ -316,8 +317,8 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         if (!r.ok) throw new Error("setup");
         const claimed = await claimNextJob(store, "w1", 60_000);
         expect(claimed).toMatchObject({ id: r.job.id, status: "processing", leaseOwner: "w1" });
-        expect(await store.updateJobStatus(r.job.id, "queued", { leaseOwner: "w2" })).toBeNull();
-        const back = await store.updateJobStatus(r.job.id, "queued", { leaseOwner: "w1", step: "prompt" });
+        expect(await moveJob(store, r.job.id, "queued", { leaseOwner: "w2" })).toBeNull();
+        const back = await moveJob(store, r.job.id, "queued", { leaseOwner: "w1", step: "prompt" });
         expect(back).toMatchObject({
           status: "queued",
           step: "prompt",
@@ -399,7 +400,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const failed = async (over: Partial<NewJob>) => {
           const r = await createJobAndConsumeCredit(store, user.id, newJob(over));
           if (!r.ok) throw new Error("setup");
-          expect(await store.updateJobStatus(r.job.id, "failed")).not.toBeNull();
+          expect(await moveJob(store, r.job.id, "failed")).not.toBeNull();
           return r.job.id;
         };
         const imported = await failed({ idempotencyKey: "import:old-bot-42" });
@@ -419,13 +420,13 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const user = await userWith(store, 1);
         const r = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!r.ok) throw new Error("setup");
-        await store.updateJobStatus(r.job.id, "processing", {
+        await moveJob(store, r.job.id, "processing", {
           step: "poll@1",
           provider: "kie",
           providerTaskId: "task-1",
           attempts: 3,
         });
-        await store.updateJobStatus(r.job.id, "failed", { errorCode: "content_refused" });
+        await moveJob(store, r.job.id, "failed", { errorCode: "content_refused" });
         expect(await store.refundCredit(r.job.id)).toMatchObject({ refunded: true, balance: 1 });
 
         const retried = await store.requeueJob(r.job.id);
@@ -438,8 +439,8 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         });
         expect(await safeGetBalance(store, user.id)).toBe(1);
 
-        await store.updateJobStatus(r.job.id, "processing");
-        await store.updateJobStatus(r.job.id, "failed", { errorCode: "content_refused" });
+        await moveJob(store, r.job.id, "processing");
+        await moveJob(store, r.job.id, "failed", { errorCode: "content_refused" });
         expect(await store.refundCredit(r.job.id)).toMatchObject({ refunded: false, balance: 1 });
         expect(await safeGetBalance(store, user.id)).toBe(1);
         expect(await ledgerSum(store, user.id)).toBe(1);
@@ -450,10 +451,10 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const user = await userWith(store, 1);
         const r = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!r.ok) throw new Error("setup");
-        await store.updateJobStatus(r.job.id, "failed");
+        await moveJob(store, r.job.id, "failed");
         expect(await store.requeueJob(r.job.id)).toMatchObject({ status: "queued", creditsCharged: 1 });
-        await store.updateJobStatus(r.job.id, "processing");
-        await store.updateJobStatus(r.job.id, "failed");
+        await moveJob(store, r.job.id, "processing");
+        await moveJob(store, r.job.id, "failed");
         expect(await store.refundCredit(r.job.id)).toMatchObject({ refunded: true, balance: 1 });
         expect(await ledgerSum(store, user.id)).toBe(1);
       });
@@ -481,9 +482,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
                 claims.push(job.id);
                 expect(job.leaseOwner).toBe(`w${w}`);
                 if (job.id % 10 === 0)
-                  expect(
-                    await s.updateJobStatus(job.id, "succeeded", { leaseOwner: `w${w}` }),
-                  ).not.toBeNull();
+                  expect(await moveJob(s, job.id, "succeeded", { leaseOwner: `w${w}` })).not.toBeNull();
               }
             }
           }),
@@ -519,7 +518,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         expect(retaken).toMatchObject({ id: a.job.id, leaseOwner: "w3", attempts: 1 });
         expect(retaken?.startedAt?.getTime()).toBe(first?.startedAt?.getTime());
         expect(await store.heartbeat(a.job.id, "w1", 5_000)).toBe(false);
-        expect(await store.updateJobStatus(a.job.id, "succeeded", { leaseOwner: "w1" })).toBeNull();
+        expect(await moveJob(store, a.job.id, "succeeded", { leaseOwner: "w1" })).toBeNull();
       });
 
       it("never claims a finished job", async () => {
@@ -528,7 +527,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const a = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!a.ok) throw new Error("setup");
         const c = await claimNextJob(store, "w1", 1_000);
-        await store.updateJobStatus(a.job.id, "failed", { leaseOwner: "w1", errorCode: "x" });
+        await moveJob(store, a.job.id, "failed", { leaseOwner: "w1", errorCode: "x" });
         expect(c?.id).toBe(a.job.id);
         expect(await claimNextJob(store, "w2", 1_000, new Date(Date.now() + 86_400_000))).toBeNull();
         expect(await store.nextRunAt()).toBeNull();
@@ -693,7 +692,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         const [c1, c2] = await store.claimJobs("w1", 60_000, 2);
         expect([c1?.id, c2?.id]).toEqual([ids[0], ids[1]]);
         expect(await positions()).toEqual([0, 0, 1, 2, 3]);
-        await store.updateJobStatus(ids[0] as number, "succeeded");
+        await moveJob(store, ids[0] as number, "succeeded");
         expect(await positions()).toEqual([0, 0, 1, 2, 3]);
         await claimNextJob(store, "w1", 60_000);
         expect(await positions()).toEqual([0, 0, 0, 1, 2]);
@@ -719,8 +718,8 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         // smaller id, and a finished job never waits.
         const [a, b] = await store.claimJobs("w1", 60_000, 2);
         expect(await store.listQueuedBatchKeys(10)).toEqual([null, "third", "fourth"]);
-        await store.updateJobStatus(a?.id ?? 0, "queued", { runAt: new Date(Date.now() + 60_000) });
-        await store.updateJobStatus(b?.id ?? 0, "succeeded");
+        await moveJob(store, a?.id ?? 0, "queued", { runAt: new Date(Date.now() + 60_000) });
+        await moveJob(store, b?.id ?? 0, "succeeded");
         expect(await store.listQueuedBatchKeys(10)).toEqual([null, "third", "fourth", "first"]);
         expect(await store.listQueuedBatchKeys(3)).toEqual([null, "third", "fourth"]);
       });
@@ -898,7 +897,7 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
         });
         const j = await createJobAndConsumeCredit(store, user.id, newJob());
         if (!j.ok) throw new Error("setup");
-        await store.updateJobStatus(j.job.id, "failed", { errorCode: "content_policy" });
+        await moveJob(store, j.job.id, "failed", { errorCode: "content_policy" });
         await store.refundCredit(j.job.id);
         await createJobAndConsumeCredit(store, user.id, newJob());
         const stats = await store.getAdminStats(new Date());

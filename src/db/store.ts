@@ -8,13 +8,7 @@ import { adminStats } from "./ops/adminStats.ts";
 import * as broadcasts from "./ops/broadcasts.ts";
 import { claimJobs } from "./ops/claimJobs.ts";
 import { createJobs } from "./ops/createJobs.ts";
-import {
-  type Finished,
-  type FinishItem,
-  finishGroups,
-  finishJobs,
-  type NextClaim,
-} from "./ops/finishJobs.ts";
+import { type Finished, type FinishItem, finishJobs, type NextClaim, planFinish } from "./ops/finishJobs.ts";
 import { getOrCreateUser } from "./ops/getOrCreateUser.ts";
 import * as jobs from "./ops/jobs.ts";
 import { acquireLease, releaseLease } from "./ops/leases.ts";
@@ -26,7 +20,6 @@ import * as queue from "./ops/queue.ts";
 import { refundCredit, requeueJob } from "./ops/refundCredit.ts";
 import { releaseJob } from "./ops/releaseJob.ts";
 import { deleteValue, readValue, writeValue } from "./ops/sessions.ts";
-import { setJobStatus } from "./ops/setJobStatus.ts";
 import * as users from "./ops/users.ts";
 import type {
   AdminStats,
@@ -188,8 +181,6 @@ export interface JobsRepository {
   getJobByIdempotencyKey(key: string): Promise<Job | null>;
   /** The newest job that holds this provider task id (kie.ai callbacks name only the task). */
   getJobByProviderTaskId(taskId: string): Promise<Job | null>;
-  /** Only legal transitions (JOB_TRANSITIONS); returns the updated job or null when refused. */
-  updateJobStatus(id: number, to: JobStatus, patch?: JobPatch & { leaseOwner?: string }): Promise<Job | null>;
   /** Updates fields without changing status; when `leaseOwner` is given, only while that owner holds the lease. */
   patchJob(id: number, patch: JobPatch, leaseOwner?: string): Promise<Job | null>;
   getUserJobs(userId: number, page: Page): Promise<Job[]>;
@@ -351,7 +342,6 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
     getJobById: (id) => run(() => jobs.jobById(id)),
     getJobByIdempotencyKey: (key) => run(() => jobs.jobByIdempotencyKey(key)),
     getJobByProviderTaskId: (taskId) => run(() => jobs.jobByProviderTaskId(taskId)),
-    updateJobStatus: (id, to, patch) => run(() => setJobStatus(id, to, new Date(), patch)),
     patchJob: (id, patch, leaseOwner) => run(() => patchJob(id, patch, new Date(), leaseOwner)),
     getUserJobs: (userId, page) => run(() => jobs.userJobs(userId, page)),
     countUserJobs: (userId) => run(() => jobs.countUserJobs(userId)),
@@ -364,9 +354,9 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
     claimJobs: (workerId, leaseMs, limit, now = new Date()) =>
       atomically(driver, () => claimJobs(workerId, now, leaseMs, limit)),
     finishJobs: async (items, next, now = new Date()) => {
-      const groups = finishGroups(items);
-      const op = () => finishJobs(items, groups, now, next);
-      return groups.length > 1 ? tx(op) : atomically(driver, op);
+      const plan = planFinish(driver.dialect, items, next);
+      const op = () => finishJobs(items, plan.groups, now, next);
+      return plan.transaction ? tx(op) : run(op);
     },
     heartbeat: (jobId, workerId, leaseMs, now = new Date()) =>
       run(() => queue.heartbeat(jobId, workerId, now, leaseMs)),

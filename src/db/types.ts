@@ -29,7 +29,7 @@ export interface User {
 export const JOB_STATUSES = ["queued", "processing", "succeeded", "failed"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** Legal status transitions; `updateJobStatus` refuses anything else. */
+/** Legal status transitions; a status change (setJobStatus, finishJobs) refuses anything else. */
 export const JOB_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   queued: ["processing", "failed"],
   processing: ["queued", "processing", "succeeded", "failed"],

@@ -38,7 +38,7 @@ export type RunResult = "succeeded" | "failed" | "released" | "stopped" | "lost"
 export interface RunContext {
   owner: string;
   /**
-   * The job's final status, written under the lease (like updateJobStatus with `leaseOwner:
+   * The job's final status, written under the lease (setJobStatus guarded by `leaseOwner:
    * owner`), in the same statement as the finishes of other slots that end at the same moment.
    * When the queue has more work, that statement also claims this slot's next job, which starts at
    * once: whatever the runner still does after this call (telling the user) must not need the slot,

@@ -1,9 +1,11 @@
 // What only tests ask of a store, as operations over its driver rather than methods every store
-// must carry: one job as an order of one, the ledger's sum beside the balance, a single claim.
+// must carry: one job as an order of one, the ledger's sum beside the balance, a single claim, a
+// job moved to a status directly (the product moves jobs only through its worker's finish).
 import { first, type Op, rows, run, sql } from "../../src/db/driver/index.ts";
 import { balanceOf } from "../../src/db/ops/ledger.ts";
-import type { CreateJobResult, NewJob, Store } from "../../src/db/store.ts";
-import type { Job } from "../../src/db/types.ts";
+import { setJobStatus } from "../../src/db/ops/setJobStatus.ts";
+import type { CreateJobResult, JobPatch, NewJob, Store } from "../../src/db/store.ts";
+import type { Job, JobStatus } from "../../src/db/types.ts";
 
 const on = <T>(store: Store, op: () => Op<T>) => store.driver.run(op);
 
@@ -65,6 +67,19 @@ export async function claimNextJob(
 ): Promise<Job | null> {
   const [job] = await store.claimJobs(workerId, leaseMs, 1, now);
   return job ?? null;
+}
+
+/**
+ * Moves a job along JOB_TRANSITIONS (null when refused); with `leaseOwner`, only while that worker
+ * holds the lease.
+ */
+export function moveJob(
+  store: Store,
+  id: number,
+  to: JobStatus,
+  { leaseOwner, ...patch }: JobPatch & { leaseOwner?: string } = {},
+): Promise<Job | null> {
+  return on(store, () => setJobStatus(id, to, new Date(), patch, leaseOwner));
 }
 
 /** Ends a provider key's rest at once. */

@@ -43,13 +43,13 @@ export function byReadiness(a: Job, b: Job): number {
   return a.runAt.getTime() - b.runAt.getTime() || a.id - b.id;
 }
 
-// The shape key per dialect and limit, built once: a worker claims with the same few limits all day.
-const shapeKeys = { sqlite: new Map<number, string>(), postgres: new Map<number, string>() };
-function shapeKey(d: "sqlite" | "postgres", n: number): string {
-  let key = shapeKeys[d].get(n);
+// SQLite's shape key per limit, built once: a worker claims with the same few limits all day.
+const sqliteKeys = new Map<number, string>();
+function sqliteKey(n: number): string {
+  let key = sqliteKeys.get(n);
   if (key === undefined) {
-    key = `claim|${d}|${n}`;
-    shapeKeys[d].set(n, key);
+    key = `claim|sqlite|${n}`;
+    sqliteKeys.set(n, key);
   }
   return key;
 }
@@ -114,7 +114,7 @@ export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: num
     // jobs), so Postgres keeps planning the statement afresh on every execution, and that planning
     // (~0.25 ms of the server's CPU) cost more than the claim itself (~0.15 ms). With the literal,
     // the generic plan is the index plan and is reused from the sixth claim on a connection.
-    const q = composed(shapeKey("postgres", n), [
+    const q = composed("claim", [
       "with picked as (",
       pickReady(n, now),
       `), durability as (
@@ -133,7 +133,7 @@ export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: num
   // not a bound parameter: with `limit ?` SQLite plans the IN-subquery without knowing it stops
   // after a few rows, and each claim costs ~3× more (measured). One cached statement per limit.
   const q = shaped(
-    shapeKey("sqlite", n),
+    sqliteKey(n),
     () => [
       `update jobs set
         status = 'processing',

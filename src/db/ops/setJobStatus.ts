@@ -26,14 +26,14 @@ const PLAIN_SHAPES: Record<JobStatus, [string, string]> = Object.fromEntries(
   JOB_STATUSES.map((to) => [to, [`status|${to}|false|`, `status|${to}|true|`]]),
 ) as Record<JobStatus, [string, string]>;
 
-/** `patch.leaseOwner`, when given, is the guard: only the worker holding the lease may move the job. */
+/** `leaseOwner`, when given, is the guard: only the worker holding the lease may move the job. */
 export function setJobStatus(
   id: number,
   to: JobStatus,
   now: Date,
-  patch: JobPatch & { leaseOwner?: string } = {},
+  patch: JobPatch = {},
+  leaseOwner?: string,
 ): Op<Job | null> {
-  const leaseOwner = patch.leaseOwner;
   const guarded = leaseOwner !== undefined;
   const set = jobAssignments(patch, "leaseOwner");
   const extra = to === "succeeded" || to === "failed" || to === "queued" ? CLEARS : [];
