@@ -8,7 +8,14 @@ import { adminStats } from "./ops/adminStats.ts";
 import * as broadcasts from "./ops/broadcasts.ts";
 import { claimJobs } from "./ops/claimJobs.ts";
 import { createJobs } from "./ops/createJobs.ts";
-import { type Finished, type FinishItem, finishJobs, type NextClaim, planFinish } from "./ops/finishJobs.ts";
+import {
+  type Finished,
+  type FinishItem,
+  type FinishPlan,
+  finishJobs,
+  type NextClaim,
+  planFinish,
+} from "./ops/finishJobs.ts";
 import { getOrCreateUser } from "./ops/getOrCreateUser.ts";
 import * as jobs from "./ops/jobs.ts";
 import { acquireLease, releaseLease } from "./ops/leases.ts";
@@ -353,8 +360,14 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
 
     claimJobs: (workerId, leaseMs, limit, now = new Date()) =>
       atomically(driver, () => claimJobs(workerId, now, leaseMs, limit)),
-    finishJobs: async (items, next, now = new Date()) => {
-      const plan = planFinish(driver.dialect, items, next);
+    // Not `async`: the driver's own promise, not one more around it (a lone finish is the hot path).
+    finishJobs: (items, next, now = new Date()) => {
+      let plan: FinishPlan;
+      try {
+        plan = planFinish(driver.dialect, items, next);
+      } catch (e) {
+        return Promise.reject(e);
+      }
       const op = () => finishJobs(items, plan.groups, now, next);
       return plan.transaction ? tx(op) : run(op);
     },

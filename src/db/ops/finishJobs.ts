@@ -62,6 +62,15 @@ export interface Group {
   values: unknown[][];
 }
 
+export interface FinishPlan {
+  readonly groups: readonly Group[];
+  readonly transaction: boolean;
+}
+
+// The plans without a statement of their own, made once: the lone finish is the hot path.
+const PLAIN: FinishPlan = { groups: [], transaction: false };
+const PLAIN_TX: FinishPlan = { groups: [], transaction: true };
+
 /**
  * How the store runs a finish. `groups`: the Postgres statements, by shape of patch (the target
  * status and the patch's columns); none where plain status changes do it — on SQLite, and for one
@@ -72,7 +81,7 @@ export function planFinish(
   dialect: "sqlite" | "postgres",
   items: readonly FinishItem[],
   next: NextClaim | null,
-): { groups: Group[]; transaction: boolean } {
+): FinishPlan {
   if (items.length > 1) {
     const ids = new Set<number>();
     for (const item of items) {
@@ -82,8 +91,8 @@ export function planFinish(
       ids.add(item.jobId);
     }
   }
-  if (dialect === "sqlite") return { groups: [], transaction: items.length > 1 || next !== null };
-  if (items.length <= 1 && !next) return { groups: [], transaction: false };
+  if (dialect === "sqlite") return items.length > 1 || next !== null ? PLAIN_TX : PLAIN;
+  if (items.length <= 1 && !next) return PLAIN;
   const groups = new Map<string, Group>();
   items.forEach((item, i) => {
     // A guard riding in the patch is not a column to set: the item's leaseOwner is the guard.
