@@ -361,6 +361,9 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
     claimJobs: (workerId, leaseMs, limit, now = new Date()) =>
       atomically(driver, () => claimJobs(workerId, now, leaseMs, limit)),
     // Not `async`: the driver's own promise, not one more around it (a lone finish is the hot path).
+    // The operation is an argument, not `const op = () => …`: the build (esbuild's keepNames, in
+    // tsx and in the executable) gives a named closure its name with Object.defineProperty on every
+    // call, which cost a lone finish ~5 µs of its ~55 (measured on SQLite, 0.87 → 0.90+ of bare).
     finishJobs: (items, next, now = new Date()) => {
       let plan: FinishPlan;
       try {
@@ -368,8 +371,9 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
       } catch (e) {
         return Promise.reject(e);
       }
-      const op = () => finishJobs(items, plan.groups, now, next);
-      return plan.transaction ? tx(op) : run(op);
+      return plan.transaction
+        ? tx(() => finishJobs(items, plan.groups, now, next))
+        : run(() => finishJobs(items, plan.groups, now, next));
     },
     heartbeat: (jobId, workerId, leaseMs, now = new Date()) =>
       run(() => queue.heartbeat(jobId, workerId, now, leaseMs)),

@@ -86,7 +86,12 @@ const shapes = new Map<string, readonly string[]>();
  */
 export interface Shape {
   key: string;
-  parts: () => string[];
+  /**
+   * Written as a method (`parts() { return [...]; }`), not an arrow property: the build names an
+   * arrow assigned to a property with Object.defineProperty each time it is created (keepNames),
+   * and shapes are made on every claim and finish (see store.ts, finishJobs).
+   */
+  parts(): string[];
   values: unknown[];
 }
 

@@ -62,16 +62,18 @@ function sqliteKey(n: number): string {
 export function pickReady(n: number, now: Date, besides?: string): Shape {
   return {
     key: besides === undefined ? `${n}` : `${n}|${besides}`,
-    parts: () => [
-      `select id, started_at is null as fresh from jobs
+    parts() {
+      return [
+        `select id, started_at is null as fresh from jobs
         where finished_at is null and status in ('queued', 'processing') and run_at <= `,
-      `
+        `
           and (lease_expires_at is null or lease_expires_at < `,
-      `)${besides === undefined ? "" : `\n          and id not in ${besides}`}
+        `)${besides === undefined ? "" : `\n          and id not in ${besides}`}
         order by run_at, id
         limit ${n}
         for update skip locked`,
-    ],
+      ];
+    },
     values: [now, now],
   };
 }
@@ -80,22 +82,24 @@ export function pickReady(n: number, now: Date, besides?: string): Shape {
 export function leasePicked(now: Date, owner: string, expires: Date, join: "" | ", durability" = ""): Shape {
   return {
     key: join,
-    parts: () => [
-      `update jobs j set
+    parts() {
+      return [
+        `update jobs j set
         status = 'processing',
         attempts = j.attempts + (case when j.lease_expires_at is not null then 1 else 0 end),
         started_at = coalesce(j.started_at, `,
-      `),
+        `),
         lease_owner = `,
-      `,
+        `,
         lease_expires_at = `,
-      `,
+        `,
         updated_at = `,
-      `
+        `
       from picked${join}
       where j.id = picked.id
       returning j.*`,
-    ],
+      ];
+    },
     values: [now, owner, expires, now],
   };
 }

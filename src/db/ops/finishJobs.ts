@@ -128,18 +128,20 @@ function finishStatement(g: Group, items: readonly FinishItem[], now: Date, clai
   const size = 2 ** Math.ceil(Math.log2(g.members.length));
   const finish = {
     key: `${g.key}|${size}`,
-    parts: () => [
-      `with v as (select * from json_populate_recordset(null::jobs, `,
-      `::json) limit ${size}),
+    parts() {
+      return [
+        `with v as (select * from json_populate_recordset(null::jobs, `,
+        `::json) limit ${size}),
       done as (
         update jobs j set status = '${g.to}', updated_at = `,
-      `, finished_at = `,
-      `, lease_owner = null, lease_expires_at = null${g.columns.map((c) => `, ${c} = v.${c}`).join("")}
+        `, finished_at = `,
+        `, lease_owner = null, lease_expires_at = null${g.columns.map((c) => `, ${c} = v.${c}`).join("")}
         from v
         where j.id = v.id and j.status in (${FROM[g.to]}) and j.lease_owner = v.lease_owner
         returning j.*
       )`,
-    ],
+      ];
+    },
     values: [JSON.stringify(rows), now, now],
   };
   if (!claim) return composed("finish", [finish, " select * from done"]);
