@@ -30,7 +30,7 @@ const order = (keys: string[]) => keys.map((key) => newJob({ cost: 0, idempotenc
 /** Claims `n` jobs inside a transaction and reads the commit mode the claim left for it. */
 function claimAndReadCommitMode(driver: Driver, owner: string, n: number) {
   return driver.transaction(function* () {
-    const claimed = yield* claimJobs(owner, new Date(), 60_000, n);
+    const claimed = yield* claimJobs("postgres", owner, new Date(), 60_000, n);
     const [r] = yield* rows(sql`select current_setting('synchronous_commit') as mode`);
     return { claimed: claimed.map((j) => j.id), mode: String(r?.mode) };
   });
@@ -63,7 +63,7 @@ describe.runIf(postgres)("claiming on Postgres", () => {
       });
       // The transaction's own counters: what this claim did, nobody else's updates.
       const seen = await driver.transaction(function* () {
-        const claimed = yield* claimJobs("worker:c1", new Date(), 60_000, 3);
+        const claimed = yield* claimJobs("postgres", "worker:c1", new Date(), 60_000, 3);
         const [r] = yield* rows(sql`select pg_stat_get_xact_tuples_updated('jobs'::regclass) as updated,
           pg_stat_get_xact_tuples_hot_updated('jobs'::regclass) as hot`);
         return { claimed: claimed.map((j) => j.status), updated: Number(r?.updated), hot: Number(r?.hot) };
@@ -124,7 +124,7 @@ describe.runIf(postgres)("claiming on Postgres", () => {
       // free slots makes them, then the server's own count of how it planned them.
       const plans = await driver.transaction(function* () {
         for (let i = 0; i < 12; i++)
-          expect(yield* claimJobs(`worker:c${i}`, new Date(), 60_000, 2)).toHaveLength(2);
+          expect(yield* claimJobs("postgres", `worker:c${i}`, new Date(), 60_000, 2)).toHaveLength(2);
         const [r] = yield* rows(sql`select generic_plans, custom_plans from pg_prepared_statements
           where statement like '%for update skip locked%'`);
         return { generic: Number(r?.generic_plans), custom: Number(r?.custom_plans) };
@@ -152,7 +152,13 @@ describe.runIf(postgres)("claiming on Postgres", () => {
       // same shape (refused: already finished), then the plan the server keeps for it.
       const seen = await driver.transaction(function* () {
         for (let i = 0; i < 8; i++) {
-          const r = yield* finishJobs(items, planFinish("postgres", items, null).groups, new Date(), null);
+          const r = yield* finishJobs(
+            "postgres",
+            items,
+            planFinish("postgres", items, null).groups,
+            new Date(),
+            null,
+          );
           expect(r.jobs.filter(Boolean)).toHaveLength(i === 0 ? 4 : 0);
         }
         const [p] = yield* rows(sql`select name, generic_plans, custom_plans from pg_prepared_statements

@@ -359,7 +359,7 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
     requeueJob: (jobId) => run(() => requeueJob(jobId, new Date())),
 
     claimJobs: (workerId, leaseMs, limit, now = new Date()) =>
-      atomically(driver, () => claimJobs(workerId, now, leaseMs, limit)),
+      atomically(driver, () => claimJobs(driver.dialect, workerId, now, leaseMs, limit)),
     // Not `async`: the driver's own promise, not one more around it (a lone finish is the hot path).
     // The operation is an argument, not `const op = () => …`: the build (esbuild's keepNames, in
     // tsx and in the executable) gives a named closure its name with Object.defineProperty on every
@@ -372,8 +372,8 @@ export function createStoreOn(driver: Driver, o: StoreOptions): Store {
         return Promise.reject(e);
       }
       return plan.transaction
-        ? tx(() => finishJobs(items, plan.groups, now, next))
-        : run(() => finishJobs(items, plan.groups, now, next));
+        ? tx(() => finishJobs(driver.dialect, items, plan.groups, now, next))
+        : run(() => finishJobs(driver.dialect, items, plan.groups, now, next));
     },
     heartbeat: (jobId, workerId, leaseMs, now = new Date()) =>
       run(() => queue.heartbeat(jobId, workerId, now, leaseMs)),

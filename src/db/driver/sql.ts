@@ -66,14 +66,24 @@ export function join(parts: readonly unknown[], separator = ", "): Sql {
  * per `shape`, so — like a template literal's strings — it renders to text once per dialect, and a
  * statement built from a patch costs a map look-up rather than a walk over nested fragments.
  */
-export function shaped(shape: string, parts: () => string[], values: unknown[]): Sql {
+export function shaped(shape: string, parts: readonly string[] | (() => string[]), values: unknown[]): Sql {
   let strings = shapes.get(shape);
   if (strings === undefined) {
-    strings = parts();
+    strings = typeof parts === "function" ? parts() : parts;
     if (strings.length !== values.length + 1) throw new Error(`sql shape ${shape}: parts do not fit values`);
     shapes.set(shape, strings);
   }
-  return sql(strings, ...values);
+  // The caller's array, not a copy of it (`sql(strings, ...values)`): it is made for this fragment.
+  return { [FRAGMENT]: true, strings, values };
+}
+
+/**
+ * The parts memoized for `shape`, if any. A hot path passes `knownShape(key) ?? build(...)` to
+ * `shaped` instead of a closure: a closure over the call's variables is allocated on every call,
+ * used or not (the claim and finish each allocated ~150 bytes that way).
+ */
+export function knownShape(shape: string): readonly string[] | undefined {
+  return shapes.get(shape);
 }
 
 // Bounded like the statement caches: call sites times the shapes of their patches, times the

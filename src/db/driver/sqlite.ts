@@ -147,12 +147,24 @@ export function createSqliteDriver(db: Database.Database): SqliteDriver {
     get closed() {
       return closed;
     },
-    // Without a retry asked for, no retry wrapper: one promise per call on the hot paths.
-    async transaction(make, o) {
-      return o?.retryOnUnique ? withUniqueRetry(() => immediate(make), o) : immediate(make);
+    // Without a retry asked for, no retry wrapper: one promise per call on the hot paths, and not
+    // an `async` method's (which allocates the suspended call's state as well, for a body that
+    // never suspends: the store's claim + complete went from ~8.2 to ~7 KB allocated).
+    transaction(make, o) {
+      if (o?.retryOnUnique) return withUniqueRetry(() => immediate(make), o);
+      try {
+        return Promise.resolve(immediate(make));
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
-    async run(make, o) {
-      return o?.retryOnUnique ? withUniqueRetry(() => drive(make()), o) : drive(make());
+    run(make, o) {
+      if (o?.retryOnUnique) return withUniqueRetry(() => drive(make()), o);
+      try {
+        return Promise.resolve(drive(make()));
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     async ping() {
       try {

@@ -33,7 +33,16 @@
 // Why bother: the flush is a large part of a new job's claim — add→start p50 about 0.4 ms shorter
 // and the drain bench a few points faster in alternating runs (BENCHMARKS.md, "First claims without
 // waiting for the flush"): every new order starts that much sooner.
-import { all, composed, dialectOf, first, type Op, type Shape, shaped } from "../driver/index.ts";
+import {
+  all,
+  composed,
+  type Dialect,
+  first,
+  knownShape,
+  type Op,
+  type Shape,
+  shaped,
+} from "../driver/index.ts";
 import type { Job } from "../types.ts";
 
 /** The most jobs one claim takes. */
@@ -52,6 +61,33 @@ function sqliteKey(n: number): string {
     sqliteKeys.set(n, key);
   }
   return key;
+}
+
+/** SQLite: the claim's text around its values, built once per limit. */
+function sqliteClaimParts(n: number): string[] {
+  return [
+    `update jobs set
+      status = 'processing',
+      attempts = attempts + (lease_expires_at is not null),
+      started_at = coalesce(started_at, `,
+    `),
+      lease_owner = `,
+    `,
+      lease_expires_at = `,
+    `,
+      updated_at = `,
+    `
+    where id in (
+      select id from jobs indexed by jobs_ready_idx
+      where status in ('queued', 'processing') and run_at <= `,
+    `
+        and (lease_expires_at is null or lease_expires_at < `,
+    `)
+      order by run_at, id
+      limit ${n}
+    )
+    returning *`,
+  ];
 }
 
 /**
@@ -104,65 +140,55 @@ export function leasePicked(now: Date, owner: string, expires: Date, join: "" | 
   };
 }
 
-export function* claimJobs(owner: string, now: Date, leaseMs: number, limit: number): Op<Job[]> {
+/**
+ * The dialect is the caller's (the store knows its driver's): asking the driver for it would be one
+ * more step, and one more generator, on every claim.
+ */
+export function claimJobs(
+  dialect: Dialect,
+  owner: string,
+  now: Date,
+  leaseMs: number,
+  limit: number,
+): Op<Job[]> {
   const n = Math.max(1, Math.min(MAX_CLAIM, Math.floor(limit)));
   const expires = new Date(now.getTime() + leaseMs);
-  if ((yield* dialectOf()) === "postgres") {
-    // SKIP LOCKED lets N workers each take different rows without waiting on each other; the
-    // re-check of the lease in the outer WHERE is not needed because the row lock taken by the CTE
-    // is held until the UPDATE ends, and a concurrent claimer skips it.
-    //
-    // The LIMIT is a literal, one prepared statement per limit (at most the process's slots). With
-    // `limit $n` the planner cannot know how many rows the claim takes: its generic plan assumes a
-    // tenth of the queue and joins the picked rows to jobs by a sequential scan (1.4 ms on 4,000
-    // jobs), so Postgres keeps planning the statement afresh on every execution, and that planning
-    // (~0.25 ms of the server's CPU) cost more than the claim itself (~0.15 ms). With the literal,
-    // the generic plan is the index plan and is reused from the sixth claim on a connection.
-    const q = composed("claim", [
-      "with picked as (",
-      pickReady(n, now),
-      `), durability as (
+  return dialect === "postgres" ? claimPostgres(n, now, owner, expires) : claimSqlite(n, now, owner, expires);
+}
+
+function* claimPostgres(n: number, now: Date, owner: string, expires: Date): Op<Job[]> {
+  // SKIP LOCKED lets N workers each take different rows without waiting on each other; the
+  // re-check of the lease in the outer WHERE is not needed because the row lock taken by the CTE
+  // is held until the UPDATE ends, and a concurrent claimer skips it.
+  //
+  // The LIMIT is a literal, one prepared statement per limit (at most the process's slots). With
+  // `limit $n` the planner cannot know how many rows the claim takes: its generic plan assumes a
+  // tenth of the queue and joins the picked rows to jobs by a sequential scan (1.4 ms on 4,000
+  // jobs), so Postgres keeps planning the statement afresh on every execution, and that planning
+  // (~0.25 ms of the server's CPU) cost more than the claim itself (~0.15 ms). With the literal,
+  // the generic plan is the index plan and is reused from the sixth claim on a connection.
+  const q = composed("claim", [
+    "with picked as (",
+    pickReady(n, now),
+    `), durability as (
         select set_config('synchronous_commit', case when bool_and(fresh) then 'off' else current_setting('synchronous_commit') end, true)
         from picked
       ) `,
-      leasePicked(now, owner, expires, ", durability"),
-    ]);
-    const list = yield* all(q, "jobs");
-    return list.sort(byReadiness);
-  }
+    leasePicked(now, owner, expires, ", durability"),
+  ]);
+  const list = yield* all(q, "jobs");
+  return list.sort(byReadiness);
+}
+
+function* claimSqlite(n: number, now: Date, owner: string, expires: Date): Op<Job[]> {
   // The `status in (...)` term is spelled exactly like the partial index's predicate: SQLite only
   // uses a partial index when the query repeats the predicate's terms. INDEXED BY pins the plan:
   // without statistics SQLite prefers jobs_status_idx and sorts every queued job on each claim
   // (measured 1.7 ms per claim with 30k queued jobs instead of ~0.05 ms). The LIMIT is a literal,
   // not a bound parameter: with `limit ?` SQLite plans the IN-subquery without knowing it stops
   // after a few rows, and each claim costs ~3× more (measured). One cached statement per limit.
-  const q = shaped(
-    sqliteKey(n),
-    () => [
-      `update jobs set
-        status = 'processing',
-        attempts = attempts + (lease_expires_at is not null),
-        started_at = coalesce(started_at, `,
-      `),
-        lease_owner = `,
-      `,
-        lease_expires_at = `,
-      `,
-        updated_at = `,
-      `
-      where id in (
-        select id from jobs indexed by jobs_ready_idx
-        where status in ('queued', 'processing') and run_at <= `,
-      `
-          and (lease_expires_at is null or lease_expires_at < `,
-      `)
-        order by run_at, id
-        limit ${n}
-      )
-      returning *`,
-    ],
-    [now, owner, expires, now, now, now],
-  );
+  const key = sqliteKey(n);
+  const q = shaped(key, knownShape(key) ?? sqliteClaimParts(n), [now, owner, expires, now, now, now]);
   // `.get()` for the single job (see the SQLite driver): most claims take one.
   if (n === 1) {
     const job = yield* first(q, "jobs");

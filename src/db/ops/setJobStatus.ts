@@ -5,7 +5,7 @@
 //
 // Finishing (succeeded/failed) stamps finished_at and drops the lease; going back to queued clears
 // finished_at and drops the lease too, so the job is claimable again at once.
-import { first, type Op, shaped } from "../driver/index.ts";
+import { first, knownShape, type Op, shaped } from "../driver/index.ts";
 import type { JobPatch } from "../store.ts";
 import { JOB_STATUSES, JOB_TRANSITIONS, type Job, type JobStatus } from "../types.ts";
 import { jobAssignments } from "./jobs.ts";
@@ -26,6 +26,17 @@ const PLAIN_SHAPES: Record<JobStatus, [string, string]> = Object.fromEntries(
   JOB_STATUSES.map((to) => [to, [`status|${to}|false|`, `status|${to}|true|`]]),
 ) as Record<JobStatus, [string, string]>;
 
+/** The text around setJobStatus's values, built once per shape. */
+function statusParts(to: JobStatus, guarded: boolean, columns: readonly string[], extra: readonly string[]) {
+  const where = ` and status in (${FROM[to]})`;
+  return [
+    `update jobs set status = '${to}', updated_at = `,
+    ...[...columns, ...extra].map((c) => `, ${c} = `),
+    " where id = ",
+    ...(guarded ? [`${where} and lease_owner = `, " returning *"] : [`${where} returning *`]),
+  ];
+}
+
 /** `leaseOwner`, when given, is the guard: only the worker holding the lease may move the job. */
 export function setJobStatus(
   id: number,
@@ -42,22 +53,18 @@ export function setJobStatus(
   const shape = set.columns.length
     ? `status|${to}|${guarded}|${set.columns.join(",")}`
     : PLAIN_SHAPES[to][guarded ? 1 : 0];
-  const values: unknown[] = [now, ...set.values];
-  if (extra.length) values.push(to === "queued" ? null : now, null, null);
-  values.push(id);
-  if (guarded) values.push(leaseOwner);
-  const q = shaped(
-    shape,
-    () => {
-      const where = ` and status in (${FROM[to]})`;
-      return [
-        `update jobs set status = '${to}', updated_at = `,
-        ...[...set.columns, ...extra].map((c) => `, ${c} = `),
-        " where id = ",
-        ...(guarded ? [`${where} and lease_owner = `, " returning *"] : [`${where} returning *`]),
-      ];
-    },
-    values,
-  );
+  // One array of its final length, filled in place: this runs for every finished job.
+  const values = new Array<unknown>(2 + set.values.length + extra.length + (guarded ? 1 : 0));
+  let k = 0;
+  values[k++] = now;
+  for (const v of set.values) values[k++] = v;
+  if (extra.length) {
+    values[k++] = to === "queued" ? null : now;
+    values[k++] = null;
+    values[k++] = null;
+  }
+  values[k++] = id;
+  if (guarded) values[k] = leaseOwner;
+  const q = shaped(shape, knownShape(shape) ?? statusParts(to, guarded, set.columns, extra), values);
   return first(q, "jobs");
 }
