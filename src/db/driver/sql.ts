@@ -80,7 +80,7 @@ export function shaped(shape: string, parts: readonly string[] | (() => string[]
 /**
  * The parts memoized for `shape`, if any. A hot path passes `knownShape(key) ?? build(...)` to
  * `shaped` instead of a closure: a closure over the call's variables is allocated on every call,
- * used or not (the claim and finish each allocated ~150 bytes that way).
+ * used or not (the claim and the finish each allocated ~70 bytes that way).
  */
 export function knownShape(shape: string): readonly string[] | undefined {
   return shapes.get(shape);
