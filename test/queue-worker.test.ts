@@ -116,6 +116,8 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))("a busy slot on
     store: Store,
     onRun: (job: Job, stop: () => Promise<void>) => Promise<void> = async () => {},
     patchFor: (job: Job) => JobPatch = () => ({}),
+    /** False: the runner returns without waiting for its finish (breaking RunContext's contract). */
+    awaitFinish = true,
   ) {
     const errors: unknown[] = [];
     const waker = createWaker();
@@ -155,6 +157,10 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))("a busy slot on
           await onRun(job, stop);
           if (ctx.stopping())
             return (await store.releaseJob(job.id, ctx.owner, new Date())) ? "released" : "lost";
+          if (!awaitFinish) {
+            ctx.finish("succeeded", patchFor(job)).catch((e: unknown) => errors.push(e));
+            return "succeeded";
+          }
           try {
             return (await ctx.finish("succeeded", patchFor(job))) ? "succeeded" : "lost";
           } catch (e) {
@@ -213,6 +219,53 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))("a busy slot on
     for (const id of good) expect((await store.getJobById(id))?.status).toBe("succeeded");
     // The refused one is still under its lease, as a job whose worker lost the database is.
     expect(await store.getJobById(bad)).toMatchObject({ status: "processing", attempts: 0 });
+  });
+
+  it("a lost database fails the finishes of one statement together, without sending each again on its own", async () => {
+    const { store } = await waiting(3);
+    const sent: number[][] = [];
+    const lost: Store = {
+      ...store,
+      async finishJobs(items) {
+        sent.push(items.map((i) => i.jobId));
+        // What the driver throws once its own retries are spent.
+        throw Object.assign(new Error("Connection terminated unexpectedly"), { code: "ECONNRESET" });
+      },
+    };
+    const s = slots(lost);
+    s.workers.start();
+    const end = Date.now() + 10_000;
+    while (s.errors.length < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(s.errors).toHaveLength(3);
+    expect(sent.flat().sort((a, b) => a - b)).toEqual([...new Set(sent.flat())].sort((a, b) => a - b));
+    // Still under their leases, as jobs whose worker lost the database are.
+    expect(await store.countJobsByStatus()).toMatchObject({ processing: 3, succeeded: 0 });
+  });
+
+  it("a runner that returns before its finish answered never gets a second job in its slot: the job that finish claimed goes back and runs later", async () => {
+    const { store } = await waiting(9);
+    let now = 0;
+    let most = 0;
+    const s = slots(
+      store,
+      async () => {
+        most = Math.max(most, ++now);
+        await new Promise((r) => setTimeout(r, 20));
+        now -= 1;
+      },
+      () => ({}),
+      false,
+    );
+    s.workers.start();
+    const end = Date.now() + 10_000;
+    while ((await store.countJobsByStatus()).succeeded < 9 && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
+    await s.stop();
+    expect(s.errors).toEqual([]);
+    expect(most).toBeLessThanOrEqual(3);
+    expect(await store.countJobsByStatus()).toMatchObject({ succeeded: 9, queued: 0, processing: 0 });
+    // The finishes' claims were given back rather than run: more claims than the first.
+    expect(s.counts.handedOver).toBeGreaterThan(0);
   });
 
   it("stop() waits for the job a finishing slot was handed, which gives it back untouched", async () => {

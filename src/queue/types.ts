@@ -38,9 +38,9 @@ export type RunResult = "succeeded" | "failed" | "released" | "stopped" | "lost"
 export interface RunContext {
   owner: string;
   /**
-   * The job's final status, written under the lease (setJobStatus guarded by `leaseOwner:
-   * owner`), in the same statement as the finishes of other slots that end at the same moment.
-   * When the queue has more work, that statement also claims this slot's next job, which starts at
+   * The job's final status, written under the lease (`owner`), in one atomic step (store.finishJobs)
+   * with the finishes of other slots that end at the same moment (up to half the slots per step).
+   * When the queue has more work, that step also claims this slot's next job, which starts at
    * once: whatever the runner still does after this call (telling the user) must not need the slot,
    * and the runner must await this call before it returns. Null: the lease was lost, or the job
    * had already been finished (a retry after an answer that never arrived). Throws when the

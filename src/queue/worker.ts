@@ -7,6 +7,7 @@
 // next job in the same statement (store.finishJobs): a busy slot goes from one job to the next in
 // one round trip, jobs that end together are finished in one statement, and the claim loops only
 // refill slots that came back empty.
+import { isRetryable } from "../db/driver/retry.ts";
 import type { FinishItem, JobPatch, QueueRepository } from "../db/store.ts";
 import type { Job } from "../db/types.ts";
 import type { Logger } from "../logger.ts";
@@ -184,8 +185,8 @@ export function createWorkers(d: WorkersDeps) {
     let batch: PendingFinish[] = [];
     for (const p of all) {
       // A second finish of one job (a stalled run and the run that took its expired lease over)
-      // goes in a statement of its own, after this one: the row's lock orders the two, and the
-      // second sees how the first ended (its lease guard then refuses one of them).
+      // waits for the next flush, so one statement never holds both: whichever statement takes
+      // the row's lock second sees how the first ended, and its lease guard refuses it.
       if (ids.has(p.item.jobId)) {
         finishSoon(p);
         continue;
@@ -206,7 +207,9 @@ export function createWorkers(d: WorkersDeps) {
     const next = wanting.length
       ? { owner: `${d.prefix}:c${++claims}`, leaseMs: d.leaseMs, limit: wanting.length }
       : null;
-    d.store
+    // In `running` until it has answered: stop() waits for it even when a runner that broke its
+    // contract did not (a job its claim took is then given back, see handOver).
+    const settled: Promise<void> = d.store
       .finishJobs(
         batch.map((p) => p.item),
         next,
@@ -220,11 +223,15 @@ export function createWorkers(d: WorkersDeps) {
           for (const [k, p] of batch.entries()) p.resolve(r.jobs[k] ?? null);
         },
         (e: unknown) => {
-          // One finish the database refuses must not fail the others: each goes again on its own.
-          if (batch.length > 1) for (const p of batch) finishTogether([p]);
+          // One finish the database refuses (a value it will not store) must not fail the others:
+          // each goes again on its own. A lost database fails them all: the driver has already
+          // retried, and one statement per job would only retry it that many more times.
+          if (batch.length > 1 && !isRetryable(e)) for (const p of batch) finishTogether([p]);
           else for (const p of batch) p.reject(e);
         },
-      );
+      )
+      .finally(() => running.delete(settled));
+    running.add(settled);
   }
 
   function start(info: WorkerInfo, job: Job, owner: string): void {
