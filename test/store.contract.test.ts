@@ -614,10 +614,11 @@ describe.each(storeFactories().map((f) => [f.name, f] as const))(
             null,
           ),
         ).rejects.toThrow(/appears twice/);
-        expect(await store.finishJobs([], { owner: "w9", leaseMs: 5_000, limit: 2 })).toEqual({
-          jobs: [],
-          claimed: [],
-        });
+        const waiting = await store.createJobsAndConsumeCredits(user.id, [newJob({ cost: 0 })]);
+        if (!waiting.ok) throw new Error("setup");
+        const onlyClaim = await store.finishJobs([], { owner: "w9", leaseMs: 5_000, limit: 2 });
+        expect(onlyClaim.jobs).toEqual([]);
+        expect(onlyClaim.claimed.map((j) => [j.id, j.leaseOwner])).toEqual([[waiting.jobs[0]?.id, "w9"]]);
         expect((await store.getJobById(f))?.status).toBe("processing");
         expect(await expectBalanceMatchesLedger(store, user.id)).toBe(0);
       });
