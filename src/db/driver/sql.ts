@@ -99,7 +99,7 @@ export interface Shape {
   /**
    * Written as a method (`parts() { return [...]; }`), not an arrow property: the build names an
    * arrow assigned to a property with Object.defineProperty each time it is created (keepNames),
-   * and shapes are made on every claim and finish (see store.ts, finishJobs).
+   * and shapes are made on every Postgres claim and grouped finish (see store.ts, finishJobs).
    */
   parts(): string[];
   values: unknown[];

@@ -129,6 +129,19 @@ export function createSqliteDriver(db: Database.Database): SqliteDriver {
     return next.value;
   }
 
+  function driveNew<T>(make: () => Op<T>): T {
+    return drive(make());
+  }
+
+  /** `step(make)`'s value or error as a promise (what an `async` method gives, without its frame). */
+  function settle<T>(step: (make: () => Op<T>) => T, make: () => Op<T>): Promise<T> {
+    try {
+      return Promise.resolve(step(make));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   function immediate<T>(make: () => Op<T>): T {
     begin.run();
     try {
@@ -151,20 +164,10 @@ export function createSqliteDriver(db: Database.Database): SqliteDriver {
     // an `async` method's, which also allocates the state of a call that never suspends here
     // (~70 bytes a call, by V8's sampling heap profiler).
     transaction(make, o) {
-      if (o?.retryOnUnique) return withUniqueRetry(() => immediate(make), o);
-      try {
-        return Promise.resolve(immediate(make));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      return o?.retryOnUnique ? withUniqueRetry(() => immediate(make), o) : settle(immediate, make);
     },
     run(make, o) {
-      if (o?.retryOnUnique) return withUniqueRetry(() => drive(make()), o);
-      try {
-        return Promise.resolve(drive(make()));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      return o?.retryOnUnique ? withUniqueRetry(() => drive(make()), o) : settle(driveNew, make);
     },
     async ping() {
       try {

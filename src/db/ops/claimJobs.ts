@@ -46,7 +46,12 @@ import {
 import type { Job } from "../types.ts";
 
 /** The most jobs one claim takes. */
-export const MAX_CLAIM = 1000;
+const MAX_CLAIM = 1000;
+
+/** How many jobs a claim of `limit` takes at most: 1 to MAX_CLAIM. */
+export function claimSize(limit: number): number {
+  return Math.max(1, Math.min(MAX_CLAIM, Math.floor(limit)));
+}
 
 export function byReadiness(a: Job, b: Job): number {
   return a.runAt.getTime() - b.runAt.getTime() || a.id - b.id;
@@ -151,7 +156,7 @@ export function claimJobs(
   leaseMs: number,
   limit: number,
 ): Op<Job[]> {
-  const n = Math.max(1, Math.min(MAX_CLAIM, Math.floor(limit)));
+  const n = claimSize(limit);
   const expires = new Date(now.getTime() + leaseMs);
   return dialect === "postgres" ? claimPostgres(n, now, owner, expires) : claimSqlite(n, now, owner, expires);
 }

@@ -10,8 +10,9 @@
 // (json_populate_recordset(null::jobs, …)), so every column gets its own type with one parameter.
 // The array's length (rounded up to a power of two) is spelled out as a LIMIT: the planner takes
 // a set-returning function for 100 rows, and with that guess it weighed a scan of the whole table
-// against 100 primary-key look-ups and kept switching between a generic and a fresh plan (measured in the drain bench: 40–60% of the executions planned afresh, and the
-// server's time per job growing with the table, to twice graphile-worker's). With the literal,
+// against 100 primary-key look-ups and kept switching between a generic and a fresh plan
+// (measured in the drain bench: 40–60% of the executions planned afresh, and the server's time per
+// job growing with the table, to twice graphile-worker's). With the literal,
 // the generic plan is the look-ups by primary key, reused from the sixth run on a connection.
 // The status update and the claim are CTEs of one UPDATE, so they commit together or not at all;
 // the claim skips the jobs being finished: were a lease expired, the claim's scan could pick its
@@ -25,7 +26,7 @@
 import { all, composed, type Dialect, type Op } from "../driver/index.ts";
 import type { JobPatch } from "../store.ts";
 import type { Job } from "../types.ts";
-import { byReadiness, claimJobs, leasePicked, MAX_CLAIM, pickReady } from "./claimJobs.ts";
+import { byReadiness, claimJobs, claimSize, leasePicked, pickReady } from "./claimJobs.ts";
 import { jobAssignments } from "./jobs.ts";
 import { FROM, setJobStatus } from "./setJobStatus.ts";
 
@@ -123,7 +124,7 @@ function finishStatement(g: Group, items: readonly FinishItem[], now: Date, clai
     });
     return row;
   });
-  const n = claim ? Math.max(1, Math.min(MAX_CLAIM, Math.floor(claim.limit))) : 0;
+  const n = claim ? claimSize(claim.limit) : 0;
   // The LIMIT is an upper bound, rounded up to a power of two: fewer texts to plan per connection.
   const size = 2 ** Math.ceil(Math.log2(g.members.length));
   const finish = {
